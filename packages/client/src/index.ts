@@ -1,0 +1,1 @@
+export type { Transport, TransportCloseInfo, TransportFactory } from './transport.js';

@@ -1,0 +1,514 @@
+/**
+ * The edge between the positional wire form (`[48, 7814135, {}, "com.x", [..]]`)
+ * and the typed {@link Message} union.
+ *
+ * {@link fromWire} is the only place that reads positions. It checks arity,
+ * the type of every field, ID ranges, URIs (strict or loose rule), and the
+ * types of the Options/Details keys the specification defines; unknown keys
+ * are kept and ignored, as the spec requires. Any fault is a
+ * {@link ProtocolViolation} whose reason names the message and the field.
+ */
+
+import { ProtocolViolation } from './errors.js';
+import { isId, isIdOrZero } from './ids.js';
+import {
+  ERROR_REQUEST_TYPES,
+  MessageType,
+  messageTypeName,
+  type ErrorRequestType,
+  type Message,
+  type Payloaded,
+} from './messages.js';
+import type { Args, Dict, KwArgs, Payload } from './types.js';
+import { isValidUri, type UriRule } from './uri.js';
+
+export interface WireOptions {
+  /** URI rule for topics, procedures, realms and error URIs. Default `loose`. */
+  readonly uriRule?: UriRule;
+}
+
+// ---------------------------------------------------------------------------
+// Encoding
+
+/** The positional wire array of a message; the empty Args/KwArgs tail is omitted. */
+export function toWire(m: Message): unknown[] {
+  switch (m.type) {
+    case MessageType.HELLO:
+      return [m.type, m.realm, m.details];
+    case MessageType.WELCOME:
+      return [m.type, m.session, m.details];
+    case MessageType.ABORT:
+    case MessageType.GOODBYE:
+      return [m.type, m.details, m.reason];
+    case MessageType.CHALLENGE:
+      return [m.type, m.authMethod, m.extra];
+    case MessageType.AUTHENTICATE:
+      return [m.type, m.signature, m.extra];
+    case MessageType.ERROR:
+      return tail([m.type, m.requestType, m.request, m.details, m.error], m);
+    case MessageType.PUBLISH:
+      return tail([m.type, m.request, m.options, m.topic], m);
+    case MessageType.PUBLISHED:
+      return [m.type, m.request, m.publication];
+    case MessageType.SUBSCRIBE:
+      return [m.type, m.request, m.options, m.topic];
+    case MessageType.SUBSCRIBED:
+      return [m.type, m.request, m.subscription];
+    case MessageType.UNSUBSCRIBE:
+      return [m.type, m.request, m.subscription];
+    case MessageType.UNSUBSCRIBED:
+      return m.details === undefined ? [m.type, m.request] : [m.type, m.request, m.details];
+    case MessageType.EVENT:
+      return tail([m.type, m.subscription, m.publication, m.details], m);
+    case MessageType.CALL:
+      return tail([m.type, m.request, m.options, m.procedure], m);
+    case MessageType.CANCEL:
+    case MessageType.INTERRUPT:
+      return [m.type, m.request, m.options];
+    case MessageType.RESULT:
+      return tail([m.type, m.request, m.details], m);
+    case MessageType.REGISTER:
+      return [m.type, m.request, m.options, m.procedure];
+    case MessageType.REGISTERED:
+      return [m.type, m.request, m.registration];
+    case MessageType.UNREGISTER:
+      return [m.type, m.request, m.registration];
+    case MessageType.UNREGISTERED:
+      return m.details === undefined ? [m.type, m.request] : [m.type, m.request, m.details];
+    case MessageType.INVOCATION:
+      return tail([m.type, m.request, m.registration, m.details], m);
+    case MessageType.YIELD:
+      return tail([m.type, m.request, m.options], m);
+    case MessageType.EVENT_RECEIVED: {
+      if (m.details === undefined && m.args === undefined && m.kwargs === undefined && m.payload === undefined) {
+        return [m.type, m.publication];
+      }
+      return tail([m.type, m.publication, m.details ?? {}], m);
+    }
+  }
+}
+
+function tail(head: unknown[], p: Payloaded): unknown[] {
+  if (p.payload !== undefined) {
+    head.push(p.payload);
+    return head;
+  }
+  const hasKw = p.kwargs !== undefined && !isEmptyDict(p.kwargs);
+  if (hasKw) {
+    head.push(p.args ?? [], p.kwargs);
+  } else if (p.args !== undefined && p.args.length > 0) {
+    head.push(p.args);
+  }
+  return head;
+}
+
+function isEmptyDict(d: Dict): boolean {
+  for (const k in d) if (Object.prototype.hasOwnProperty.call(d, k)) return false;
+  return true;
+}
+
+// ---------------------------------------------------------------------------
+// Field checks for Options / Details
+
+type Check = (v: unknown) => boolean;
+
+const isBool: Check = (v) => typeof v === 'boolean';
+const isStr: Check = (v) => typeof v === 'string';
+const isDict = (v: unknown): v is Dict =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array);
+const isNonNegInt: Check = (v) => typeof v === 'number' && Number.isInteger(v) && v >= 0;
+const listOf =
+  (c: Check): Check =>
+  (v) =>
+    Array.isArray(v) && v.every(c);
+const oneOf =
+  (...values: string[]): Check =>
+  (v) =>
+    typeof v === 'string' && values.includes(v);
+const isForwardFor: Check = listOf(
+  (e) =>
+    isDict(e) &&
+    (e['session'] === undefined || isId(e['session'])) &&
+    (e['authid'] === undefined || isStr(e['authid'])) &&
+    (e['authrole'] === undefined || isStr(e['authrole'])),
+);
+
+type Schema = Readonly<Record<string, readonly [Check, string]>>;
+
+const BOOL = [isBool, 'a boolean'] as const;
+const STR = [isStr, 'a string'] as const;
+const ID = [isId, 'an ID in [1, 2^53]'] as const;
+const IDS = [listOf(isId), 'a list of session IDs'] as const;
+const STRS = [listOf(isStr), 'a list of strings'] as const;
+const DICT = [isDict, 'a dictionary'] as const;
+const FORWARD_FOR = [isForwardFor, 'a list of {session, authid, authrole}'] as const;
+const MATCH = [oneOf('exact', 'prefix', 'wildcard'), 'one of exact, prefix, wildcard'] as const;
+const ENC_ALGO = [oneOf('cryptobox', 'mqtt', 'xbr'), 'one of cryptobox, mqtt, xbr'] as const;
+const ENC_SERIALIZER = [
+  oneOf('json', 'msgpack', 'cbor', 'ubjson', 'flatbuffers', 'native'),
+  'a known serializer name',
+] as const;
+
+/** Payload passthru / E2EE keys, shared by every payload-carrying message. */
+const PPT: Schema = {
+  enc_algo: ENC_ALGO,
+  enc_serializer: ENC_SERIALIZER,
+  enc_key: STR,
+  ppt_scheme: STR,
+  ppt_serializer: ENC_SERIALIZER,
+  ppt_cipher: STR,
+  ppt_keyid: STR,
+};
+
+const SCHEMAS: Readonly<Record<string, Schema>> = {
+  'HELLO.Details': {
+    roles: DICT,
+    authmethods: STRS,
+    authid: STR,
+    authrole: STR,
+    authextra: DICT,
+    agent: STR,
+    resumable: BOOL,
+  },
+  'WELCOME.Details': {
+    roles: DICT,
+    authid: STR,
+    authrole: STR,
+    authmethod: STR,
+    authprovider: STR,
+    authextra: DICT,
+    agent: STR,
+    realm: STR,
+  },
+  'PUBLISH.Options': {
+    acknowledge: BOOL,
+    exclude_me: BOOL,
+    exclude: IDS,
+    exclude_authid: STRS,
+    exclude_authrole: STRS,
+    eligible: IDS,
+    eligible_authid: STRS,
+    eligible_authrole: STRS,
+    disclose_me: BOOL,
+    retain: BOOL,
+    transaction_hash: STR,
+    forward_for: FORWARD_FOR,
+    ...PPT,
+  },
+  'SUBSCRIBE.Options': {
+    match: MATCH,
+    get_retained: BOOL,
+    forward_for: FORWARD_FOR,
+  },
+  'EVENT.Details': {
+    publisher: ID,
+    publisher_authid: STR,
+    publisher_authrole: STR,
+    topic: STR,
+    retained: BOOL,
+    transaction_hash: STR,
+    x_acknowledged_delivery: BOOL,
+    forward_for: FORWARD_FOR,
+    ...PPT,
+  },
+  'CALL.Options': {
+    timeout: [isNonNegInt, 'a non-negative integer (milliseconds)'],
+    receive_progress: BOOL,
+    progress: BOOL,
+    disclose_me: BOOL,
+    transaction_hash: STR,
+    forward_for: FORWARD_FOR,
+    ...PPT,
+  },
+  'CANCEL.Options': {
+    mode: [oneOf('skip', 'kill', 'killnowait'), 'one of skip, kill, killnowait'],
+    forward_for: FORWARD_FOR,
+  },
+  'RESULT.Details': { progress: BOOL, forward_for: FORWARD_FOR, ...PPT },
+  'REGISTER.Options': {
+    match: MATCH,
+    invoke: [oneOf('single', 'roundrobin', 'random', 'first', 'last'), 'one of single, roundrobin, random, first, last'],
+    disclose_caller: BOOL,
+    force_reregister: BOOL,
+    forward_for: FORWARD_FOR,
+  },
+  'INVOCATION.Details': {
+    caller: ID,
+    caller_authid: STR,
+    caller_authrole: STR,
+    procedure: STR,
+    receive_progress: BOOL,
+    progress: BOOL,
+    timeout: [isNonNegInt, 'a non-negative integer (milliseconds)'],
+    transaction_hash: STR,
+    forward_for: FORWARD_FOR,
+    ...PPT,
+  },
+  'INTERRUPT.Options': {
+    mode: [oneOf('kill', 'killnowait'), 'one of kill, killnowait'],
+    reason: STR,
+    forward_for: FORWARD_FOR,
+  },
+  'YIELD.Options': { progress: BOOL, forward_for: FORWARD_FOR, ...PPT },
+  'ERROR.Details': { forward_for: FORWARD_FOR, ...PPT },
+  'UNSUBSCRIBED.Details': { subscription: ID, reason: STR },
+  'UNREGISTERED.Details': { registration: ID, reason: STR },
+  'ABORT.Details': { message: STR },
+  'GOODBYE.Details': { message: STR },
+};
+
+// ---------------------------------------------------------------------------
+// Decoding
+
+class Reader {
+  constructor(
+    readonly a: readonly unknown[],
+    readonly name: string,
+    readonly rule: UriRule,
+  ) {}
+
+  fail(reason: string): never {
+    throw new ProtocolViolation(`${this.name}: ${reason}`);
+  }
+
+  arity(min: number, max: number): void {
+    const n = this.a.length;
+    if (n < min || n > max) {
+      this.fail(
+        min === max
+          ? `expected ${min} elements, got ${n}`
+          : `expected ${min} to ${max} elements, got ${n}`,
+      );
+    }
+  }
+
+  id(i: number, field: string): number {
+    const v = this.a[i];
+    if (!isId(v)) this.fail(`${field} must be an integer in [1, 2^53], got ${show(v)}`);
+    return v;
+  }
+
+  idOrZero(i: number, field: string): number {
+    const v = this.a[i];
+    if (!isIdOrZero(v)) this.fail(`${field} must be 0 or an integer in [1, 2^53], got ${show(v)}`);
+    return v;
+  }
+
+  uri(i: number, field: string, allowEmpty = false): string {
+    const v = this.a[i];
+    if (typeof v !== 'string') this.fail(`${field} must be a URI string, got ${show(v)}`);
+    if (!isValidUri(v, this.rule, allowEmpty)) this.fail(`${field} is not a valid URI: ${show(v)}`);
+    return v;
+  }
+
+  str(i: number, field: string): string {
+    const v = this.a[i];
+    if (typeof v !== 'string') this.fail(`${field} must be a string, got ${show(v)}`);
+    return v;
+  }
+
+  dict(i: number, field: string): Dict {
+    const v = this.a[i];
+    if (!isDict(v)) this.fail(`${field} must be a dictionary, got ${show(v)}`);
+    const schema = SCHEMAS[`${this.name}.${field}`];
+    if (schema !== undefined) {
+      for (const key in schema) {
+        const val = v[key];
+        if (val === undefined) continue;
+        const [check, what] = schema[key]!;
+        if (!check(val)) this.fail(`${field}.${key} must be ${what}, got ${show(val)}`);
+      }
+    }
+    return v;
+  }
+
+  /** Arguments/ArgumentsKw at `i`, or the opaque payload when `meta` announces passthru. */
+  payload(i: number, meta: Dict): { args?: Args; kwargs?: KwArgs; payload?: Payload } {
+    const a = this.a;
+    if (meta['enc_algo'] !== undefined || meta['ppt_scheme'] !== undefined) {
+      if (a.length > i + 1) this.fail('a passthru payload must be the last element');
+      if (a.length === i) return {};
+      const p = a[i];
+      if (typeof p !== 'string' && !(p instanceof Uint8Array)) {
+        this.fail(`the passthru payload must be binary, got ${show(p)}`);
+      }
+      return { payload: p };
+    }
+    const out: { args?: Args; kwargs?: KwArgs } = {};
+    if (a.length > i) {
+      const args = a[i];
+      if (!Array.isArray(args)) this.fail(`Arguments must be a list, got ${show(args)}`);
+      out.args = args;
+    }
+    if (a.length > i + 1) {
+      const kw = a[i + 1];
+      if (!isDict(kw)) this.fail(`ArgumentsKw must be a dictionary, got ${show(kw)}`);
+      out.kwargs = kw;
+    }
+    return out;
+  }
+}
+
+function show(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'a list';
+  if (v instanceof Uint8Array) return 'binary';
+  if (typeof v === 'object') return 'a dictionary';
+  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? v.slice(0, 40) + '…' : v);
+  return String(v);
+}
+
+/**
+ * Decode a wire array into a typed message. Throws {@link ProtocolViolation}
+ * (never anything else) when the array is not a valid WAMP message.
+ */
+export function fromWire(a: unknown, opts: WireOptions = {}): Message {
+  if (!Array.isArray(a)) throw new ProtocolViolation('a message must be a list');
+  if (a.length === 0) throw new ProtocolViolation('empty message');
+  const code: unknown = a[0];
+  if (typeof code !== 'number' || !Number.isInteger(code)) {
+    throw new ProtocolViolation(`message type must be an integer, got ${show(code)}`);
+  }
+  const name = messageTypeName(code);
+  if (name === undefined) throw new ProtocolViolation(`unknown message type ${code}`);
+  const r = new Reader(a, name, opts.uriRule ?? 'loose');
+  const f = Object.freeze;
+  switch (code) {
+    case MessageType.HELLO: {
+      r.arity(3, 3);
+      const realm = r.uri(1, 'Realm');
+      const details = r.dict(2, 'Details');
+      if (!isDict(details['roles'])) r.fail('Details.roles must be a dictionary');
+      return f({ type: code, realm, details });
+    }
+    case MessageType.WELCOME: {
+      r.arity(3, 3);
+      return f({ type: code, session: r.id(1, 'Session'), details: r.dict(2, 'Details') });
+    }
+    case MessageType.ABORT:
+    case MessageType.GOODBYE: {
+      r.arity(3, 3);
+      return f({ type: code, details: r.dict(1, 'Details'), reason: r.uri(2, 'Reason') });
+    }
+    case MessageType.CHALLENGE: {
+      r.arity(3, 3);
+      return f({ type: code, authMethod: r.str(1, 'AuthMethod'), extra: r.dict(2, 'Extra') });
+    }
+    case MessageType.AUTHENTICATE: {
+      r.arity(3, 3);
+      return f({ type: code, signature: r.str(1, 'Signature'), extra: r.dict(2, 'Extra') });
+    }
+    case MessageType.ERROR: {
+      r.arity(5, 7);
+      const rt: unknown = a[1];
+      if (!(ERROR_REQUEST_TYPES as readonly unknown[]).includes(rt)) {
+        r.fail(`REQUEST.Type ${show(rt)} is not a request that can fail`);
+      }
+      const request = r.id(2, 'Request');
+      const details = r.dict(3, 'Details');
+      const error = r.uri(4, 'Error');
+      return f({ type: code, requestType: rt as ErrorRequestType, request, details, error, ...r.payload(5, details) });
+    }
+    case MessageType.PUBLISH: {
+      r.arity(4, 6);
+      const request = r.id(1, 'Request');
+      const options = r.dict(2, 'Options');
+      const topic = r.uri(3, 'Topic');
+      return f({ type: code, request, options, topic, ...r.payload(4, options) });
+    }
+    case MessageType.PUBLISHED: {
+      r.arity(3, 3);
+      return f({ type: code, request: r.id(1, 'Request'), publication: r.id(2, 'Publication') });
+    }
+    case MessageType.SUBSCRIBE:
+    case MessageType.REGISTER: {
+      r.arity(4, 4);
+      const request = r.id(1, 'Request');
+      const options = r.dict(2, 'Options');
+      const field = code === MessageType.SUBSCRIBE ? 'Topic' : 'Procedure';
+      const uri = r.uri(3, field, options['match'] === 'wildcard');
+      return code === MessageType.SUBSCRIBE
+        ? f({ type: code, request, options, topic: uri })
+        : f({ type: code, request, options, procedure: uri });
+    }
+    case MessageType.SUBSCRIBED: {
+      r.arity(3, 3);
+      return f({ type: code, request: r.id(1, 'Request'), subscription: r.id(2, 'Subscription') });
+    }
+    case MessageType.UNSUBSCRIBE: {
+      r.arity(3, 3);
+      return f({ type: code, request: r.id(1, 'Request'), subscription: r.id(2, 'Subscription') });
+    }
+    case MessageType.UNSUBSCRIBED:
+    case MessageType.UNREGISTERED: {
+      r.arity(2, 3);
+      const request = r.idOrZero(1, 'Request');
+      if (a.length === 2) {
+        if (request === 0) r.fail('Request 0 (a revocation) needs Details');
+        return f({ type: code, request });
+      }
+      const details = r.dict(2, 'Details');
+      if (request === 0) {
+        const key = code === MessageType.UNSUBSCRIBED ? 'subscription' : 'registration';
+        if (details[key] === undefined) r.fail(`a revocation needs Details.${key}`);
+      }
+      return f({ type: code, request, details });
+    }
+    case MessageType.EVENT: {
+      r.arity(4, 6);
+      const subscription = r.id(1, 'Subscription');
+      const publication = r.id(2, 'Publication');
+      const details = r.dict(3, 'Details');
+      return f({ type: code, subscription, publication, details, ...r.payload(4, details) });
+    }
+    case MessageType.CALL: {
+      r.arity(4, 6);
+      const request = r.id(1, 'Request');
+      const options = r.dict(2, 'Options');
+      const procedure = r.uri(3, 'Procedure');
+      return f({ type: code, request, options, procedure, ...r.payload(4, options) });
+    }
+    case MessageType.CANCEL:
+    case MessageType.INTERRUPT: {
+      r.arity(3, 3);
+      return f({ type: code, request: r.id(1, 'Request'), options: r.dict(2, 'Options') });
+    }
+    case MessageType.RESULT: {
+      r.arity(3, 5);
+      const request = r.id(1, 'Request');
+      const details = r.dict(2, 'Details');
+      return f({ type: code, request, details, ...r.payload(3, details) });
+    }
+    case MessageType.REGISTERED: {
+      r.arity(3, 3);
+      return f({ type: code, request: r.id(1, 'Request'), registration: r.id(2, 'Registration') });
+    }
+    case MessageType.UNREGISTER: {
+      r.arity(3, 3);
+      return f({ type: code, request: r.id(1, 'Request'), registration: r.id(2, 'Registration') });
+    }
+    case MessageType.INVOCATION: {
+      r.arity(4, 6);
+      const request = r.id(1, 'Request');
+      const registration = r.id(2, 'Registration');
+      const details = r.dict(3, 'Details');
+      return f({ type: code, request, registration, details, ...r.payload(4, details) });
+    }
+    case MessageType.YIELD: {
+      r.arity(3, 5);
+      const request = r.id(1, 'Request');
+      const options = r.dict(2, 'Options');
+      return f({ type: code, request, options, ...r.payload(3, options) });
+    }
+    case MessageType.EVENT_RECEIVED: {
+      r.arity(2, 5);
+      const publication = r.id(1, 'Publication');
+      if (a.length === 2) return f({ type: code, publication });
+      const details = r.dict(2, 'Details');
+      return f({ type: code, publication, details, ...r.payload(3, details) });
+    }
+    default:
+      // Unreachable: every code messageTypeName knows is handled above.
+      return r.fail('unsupported message type');
+  }
+}

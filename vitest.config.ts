@@ -1,0 +1,25 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+const pkg = (name: string): string =>
+  fileURLToPath(new URL(`./packages/${name}/src/index.ts`, import.meta.url));
+
+// Tests import the packages by name; resolve them to their TypeScript sources so
+// that `pnpm test` needs no prior build and coverage maps to src/.
+export default defineConfig({
+  resolve: {
+    alias: {
+      '@wamp/core': pkg('core'),
+      '@wamp/client': pkg('client'),
+      '@wamp/ws': pkg('ws'),
+      '@wamp/rawsocket': pkg('rawsocket'),
+      '@wamp/node-router': pkg('node-router'),
+    },
+  },
+  test: {
+    include: ['packages/*/test/**/*.test.ts'],
+    testTimeout: 20_000,
+    hookTimeout: 30_000,
+    pool: 'forks',
+  },
+});
