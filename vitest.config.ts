@@ -10,6 +10,7 @@ export default defineConfig({
   resolve: {
     alias: {
       '@wamp/core': pkg('core'),
+      '@wamp/client/node-crypto': fileURLToPath(new URL('./packages/client/src/crypto/node.ts', import.meta.url)),
       '@wamp/client': pkg('client'),
       '@wamp/ws': pkg('ws'),
       '@wamp/rawsocket': pkg('rawsocket'),

@@ -1,1 +1,3 @@
 export type { Transport, TransportCloseInfo, TransportFactory } from './transport.js';
+export { webCryptoProvider, type WebCryptoProviderOptions } from './crypto/web.js';
+export { nobleCryptoProvider, type NobleCryptoProviderOptions } from './crypto/noble.js';

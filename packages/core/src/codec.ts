@@ -22,7 +22,7 @@ export function decodeMessage(serializer: Serializer, frame: Frame, opts: Decode
   }
   let value: unknown;
   try {
-    value = serializer.decode(frame);
+    value = serializer.decode(frame, limits);
   } catch (e) {
     throw new ProtocolViolation(`malformed ${serializer.name}: ${e instanceof Error ? e.message : String(e)}`);
   }

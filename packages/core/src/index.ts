@@ -75,9 +75,138 @@ export { jsonSerializer } from './serializers/json.js';
 export type { CryptoProvider } from './auth/crypto.js';
 
 // --- serializers (msgpack, cbor, batched framing) ---
+export { msgpackSerializer } from './serializers/msgpack.js';
+export { cborSerializer } from './serializers/cbor.js';
+export {
+  ALL_SERIALIZERS,
+  parseSubprotocol,
+  serializerByName,
+  serializerByRawSocketId,
+  serializerBySubprotocol,
+  type SubprotocolInfo,
+} from './serializers/lookup.js';
+export { batchedSubprotocol, decodeBatch, encodeBatch } from './serializers/batched.js';
 
 // --- authentication (client and router side computations) ---
+export {
+  WAMPCRA_DEFAULT_ITERATIONS,
+  WAMPCRA_DEFAULT_KEYLEN,
+  WAMPCRA_MAX_ITERATIONS,
+  WAMPCRA_MAX_KEYLEN,
+  wampcraChallengeExtra,
+  wampcraChallengeString,
+  wampcraClientSignature,
+  wampcraDeriveKey,
+  wampcraSign,
+  wampcraVerify,
+  type WampcraChallengeInfo,
+  type WampcraSalt,
+} from './auth/wampcra.js';
+export {
+  CRYPTOSIGN_CHANNEL_BINDINGS,
+  cryptosignClientSignature,
+  cryptosignHelloAuthextra,
+  cryptosignParseHello,
+  cryptosignPublicKey,
+  cryptosignServerChallenge,
+  cryptosignSign,
+  cryptosignVerify,
+  newChallengeHex,
+  type CryptosignChallenge,
+  type CryptosignChallengeOptions,
+  type CryptosignChannelBinding,
+  type CryptosignClientOptions,
+  type CryptosignHello,
+} from './auth/cryptosign.js';
+export {
+  DEFAULT_SCRAM_COST_LIMITS,
+  SCRAM_DEFAULTS,
+  SCRAM_KDF_WIRE_NAME,
+  parseScramCredential,
+  parseScramKdf,
+  scramAuthMessage,
+  scramClientFinal,
+  scramClientFirst,
+  scramDeriveCredential,
+  scramParseHello,
+  scramServerChallenge,
+  scramServerVerify,
+  scramVerifyServerSignature,
+  scramWelcomeAuthextra,
+  type ScramAuthMessageParts,
+  type ScramClientFinal,
+  type ScramClientOptions,
+  type ScramCostLimits,
+  type ScramCredential,
+  type ScramHello,
+  type ScramKdf,
+  type ScramKdfName,
+  type ScramServerChallengeOptions,
+  type ScramServerState,
+} from './auth/scram.js';
+export { ticketVerify } from './auth/ticket.js';
+export { saslprep, timingSafeEqual } from './auth/util.js';
 
 // --- client session state machine ---
+export {
+  CLIENT_ROLES,
+  ClientSession,
+  type Arguments,
+  type ClientSessionOptions,
+  type ClientState,
+  type JoinParams,
+  type LeaveOptions,
+} from './client/session.js';
+export {
+  CLIENT_TRANSITIONS,
+  clientNextState,
+  clientStateDiagram,
+  type ClientInput,
+  type ClientStateTag,
+  type ClientTransitionTable,
+} from './client/transitions.js';
+export {
+  CanceledError,
+  RequestTimeoutError,
+  SessionClosedError,
+  TRANSPORT_LOST,
+  type CloseInitiator,
+} from './client/errors.js';
+export type {
+  ChallengeEvent,
+  ClientEvent,
+  CloseInfo,
+  ClosedEvent,
+  Delivered,
+  InterruptEvent,
+  InvocationEvent,
+  JoinedEvent,
+  ProgressResultEvent,
+  PublicationEvent,
+  PublishedEvent,
+  RegisteredEvent,
+  RegistrationRevokedEvent,
+  RequestErrorEvent,
+  RequestKind,
+  ResultEvent,
+  RouterRoles,
+  SubscribedEvent,
+  SubscriptionRevokedEvent,
+  TraceEvent,
+  UnregisteredEvent,
+  UnsubscribedEvent,
+  WarningEvent,
+} from './client/events.js';
+export type {
+  CallOptions,
+  CancelMode,
+  ContinueCallOptions,
+  InvokePolicy,
+  PublishOptions,
+  RegisterOptions,
+  SubscribeOptions,
+  YieldOptions,
+} from './client/options.js';
+export { formatMessage } from './client/format.js';
 
 // --- router state machine ---

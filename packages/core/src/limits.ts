@@ -30,72 +30,105 @@ export function resolveLimits(partial?: Partial<Limits>): Limits {
   return partial === undefined ? DEFAULT_LIMITS : Object.freeze({ ...DEFAULT_LIMITS, ...partial });
 }
 
-const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
-
 /**
  * Walk a freshly deserialized value, enforce `limits`, refuse dangerous keys
- * and non-plain containers, and (for JSON) turn `"\u0000" + base64` strings
- * into bytes. Mutates containers in place (they are fresh from the parser) and
- * returns the value to use.
+ * (`__proto__`, `constructor`, `prototype`) and non-plain containers, turn
+ * bigints from 64-bit integers into numbers when within ±2^53 (refusing the
+ * others), and (for JSON) turn `"\u0000" + base64` strings into bytes.
+ * Mutates containers in place (they are fresh from the parser) and returns the
+ * value to use.
+ *
+ * This runs on every received message, so the walk is written for speed: one
+ * type switch per element, containers recursed into directly, and nothing
+ * allocated unless a value is replaced.
  */
 export function sanitize(value: unknown, limits: Limits, jsonBinary: boolean, depth = 1): unknown {
-  switch (typeof value) {
+  if (typeof value === 'object' && value !== null) {
+    checkContainer(value, limits, jsonBinary, depth);
+    return value;
+  }
+  return replacement(value, limits, jsonBinary) ?? value;
+}
+
+const MAX_BIG = 2n ** 53n;
+const MIN_BIG = -(2n ** 53n);
+
+/**
+ * Check a scalar (or refuse it). Returns what replaces it (bytes for a JSON
+ * binary string, a number for an in-range bigint), or undefined to keep it.
+ */
+function replacement(v: unknown, limits: Limits, jsonBinary: boolean): unknown {
+  switch (typeof v) {
+    case 'number':
+      // v - v is NaN for NaN and ±Infinity, 0 for every finite number.
+      if (v - v !== 0) throw new ProtocolViolation('non-finite number');
+      return undefined;
     case 'string':
-      if (value.length > limits.maxStringLength) throw new ProtocolViolation('string exceeds the length limit');
-      if (jsonBinary && value.length > 0 && value.charCodeAt(0) === 0) {
-        const bytes = base64Decode(value, 1);
+      if (v.length > limits.maxStringLength) throw new ProtocolViolation('string exceeds the length limit');
+      if (jsonBinary && v.length > 0 && v.charCodeAt(0) === 0) {
+        const bytes = base64Decode(v, 1);
         if (bytes === undefined) throw new ProtocolViolation('malformed base64 in a binary string');
         return bytes;
       }
-      return value;
-    case 'number':
-      if (!Number.isFinite(value)) throw new ProtocolViolation('non-finite number');
-      return value;
+      return undefined;
     case 'boolean':
-      return value;
+      return undefined;
     case 'bigint':
-      // A binary codec may hand back 64-bit integers as bigint; WAMP values stop at 2^53.
-      if (value >= -(2n ** 53n) && value <= 2n ** 53n) return Number(value);
+      // A binary codec hands back 64-bit integers as bigint; WAMP values stop at 2^53.
+      if (v >= MIN_BIG && v <= MAX_BIG) return Number(v);
       throw new ProtocolViolation('integer out of range (beyond 2^53)');
-    case 'object': {
-      if (value === null) return value;
-      if (depth > limits.maxDepth) throw new ProtocolViolation('nesting exceeds the depth limit');
-      if (Array.isArray(value)) {
-        if (value.length > limits.maxContainerLength) throw new ProtocolViolation('list exceeds the length limit');
-        for (let i = 0; i < value.length; i++) {
-          const v: unknown = value[i];
-          if (typeof v === 'number' || typeof v === 'boolean') {
-            if (typeof v === 'number' && !Number.isFinite(v)) throw new ProtocolViolation('non-finite number');
-            continue;
-          }
-          const s = sanitize(v, limits, jsonBinary, depth + 1);
-          if (s !== v) value[i] = s;
-        }
-        return value;
-      }
-      if (value instanceof Uint8Array) return value;
-      const proto: unknown = Object.getPrototypeOf(value);
-      if (proto !== Object.prototype && proto !== null) {
-        throw new ProtocolViolation('dictionary keys must be strings');
-      }
-      const obj = value as Record<string, unknown>;
-      let n = 0;
-      for (const key in obj) {
-        if (!Object.prototype.hasOwnProperty.call(obj, key)) continue;
-        if (++n > limits.maxContainerLength) throw new ProtocolViolation('dictionary exceeds the length limit');
-        if (FORBIDDEN_KEYS.has(key)) throw new ProtocolViolation(`forbidden dictionary key "${key}"`);
-        if (key.length > limits.maxStringLength) throw new ProtocolViolation('dictionary key exceeds the length limit');
-        const v = obj[key];
-        const s = sanitize(v, limits, jsonBinary, depth + 1);
-        if (s !== v) obj[key] = s;
-      }
-      // JSON.parse makes "__proto__" an own property, which for..in does see; a
-      // decoder that assigned it would have changed the prototype, caught above.
-      return value;
-    }
+    case 'object':
+      // null: containers are handled by the callers.
+      return undefined;
     case 'undefined':
       throw new ProtocolViolation('undefined value');
     default:
-      throw new ProtocolViolation(`unsupported value of type ${typeof value}`);
+      throw new ProtocolViolation(`unsupported value of type ${typeof v}`);
+  }
+}
+
+/** Check a list, dictionary or binary value and everything inside it, in place. */
+function checkContainer(value: object, limits: Limits, jsonBinary: boolean, depth: number): void {
+  if (Array.isArray(value)) {
+    if (depth > limits.maxDepth) throw new ProtocolViolation('nesting exceeds the depth limit');
+    const n = value.length;
+    if (n > limits.maxContainerLength) throw new ProtocolViolation('list exceeds the length limit');
+    for (let i = 0; i < n; i++) {
+      const v: unknown = value[i];
+      if (typeof v === 'object') {
+        if (v !== null) checkContainer(v, limits, jsonBinary, depth + 1);
+      } else {
+        const r = replacement(v, limits, jsonBinary);
+        if (r !== undefined) value[i] = r;
+      }
+    }
+    return;
+  }
+  if (value instanceof Uint8Array) return;
+  const proto: unknown = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) {
+    throw new ProtocolViolation('unsupported value: only lists, dictionaries and binary are allowed');
+  }
+  if (depth > limits.maxDepth) throw new ProtocolViolation('nesting exceeds the depth limit');
+  const obj = value as Record<string, unknown>;
+  // Own enumerable keys only. JSON.parse makes "__proto__" an own property,
+  // which Object.keys does list; a decoder that assigned it would have changed
+  // the prototype, refused above.
+  const keys = Object.keys(obj);
+  const n = keys.length;
+  if (n > limits.maxContainerLength) throw new ProtocolViolation('dictionary exceeds the length limit');
+  for (let i = 0; i < n; i++) {
+    const key = keys[i]!;
+    if (key === '__proto__' || key === 'constructor' || key === 'prototype') {
+      throw new ProtocolViolation(`forbidden dictionary key "${key}"`);
+    }
+    if (key.length > limits.maxStringLength) throw new ProtocolViolation('dictionary key exceeds the length limit');
+    const v = obj[key];
+    if (typeof v === 'object') {
+      if (v !== null) checkContainer(v, limits, jsonBinary, depth + 1);
+    } else {
+      const r = replacement(v, limits, jsonBinary);
+      if (r !== undefined) obj[key] = r;
+    }
   }
 }

@@ -257,18 +257,56 @@ const SCHEMAS: Readonly<Record<string, Schema>> = {
   'GOODBYE.Details': { message: STR },
 };
 
+/** The schemas as Maps (a key such as `constructor` must not find Object.prototype's). */
+const SCHEMA_MAPS = new Map(
+  Object.entries(SCHEMAS).map(([k, schema]) => [k, new Map(Object.entries(schema))] as const),
+);
+function schemaOf(key: string): SchemaMap {
+  const m = SCHEMA_MAPS.get(key);
+  if (m === undefined) throw new Error(`no schema ${key}`);
+  return m;
+}
+type SchemaMap = ReadonlyMap<string, readonly [Check, string]>;
+const NO_SCHEMA: SchemaMap = new Map();
+
+const S_HELLO = schemaOf('HELLO.Details');
+const S_WELCOME = schemaOf('WELCOME.Details');
+const S_ABORT = schemaOf('ABORT.Details');
+const S_GOODBYE = schemaOf('GOODBYE.Details');
+const S_ERROR = schemaOf('ERROR.Details');
+const S_PUBLISH = schemaOf('PUBLISH.Options');
+const S_SUBSCRIBE = schemaOf('SUBSCRIBE.Options');
+const S_UNSUBSCRIBED = schemaOf('UNSUBSCRIBED.Details');
+const S_EVENT = schemaOf('EVENT.Details');
+const S_CALL = schemaOf('CALL.Options');
+const S_CANCEL = schemaOf('CANCEL.Options');
+const S_RESULT = schemaOf('RESULT.Details');
+const S_REGISTER = schemaOf('REGISTER.Options');
+const S_UNREGISTERED = schemaOf('UNREGISTERED.Details');
+const S_INVOCATION = schemaOf('INVOCATION.Details');
+const S_INTERRUPT = schemaOf('INTERRUPT.Options');
+const S_YIELD = schemaOf('YIELD.Options');
+
 // ---------------------------------------------------------------------------
 // Decoding
+//
+// fromWire runs on every received message; it is written to allocate only
+// the message itself: checks read positions in place, a dictionary's keys are
+// walked once (checking the schema and noting Payload Passthru markers), and
+// the message name is looked up only to word a fault.
 
 class Reader {
+  /** Set by {@link dict}: the last dictionary read announces Payload Passthru Mode. */
+  passthru = false;
+
   constructor(
     readonly a: readonly unknown[],
-    readonly name: string,
+    readonly code: number,
     readonly rule: UriRule,
   ) {}
 
   fail(reason: string): never {
-    throw new ProtocolViolation(`${this.name}: ${reason}`);
+    throw new ProtocolViolation(`${messageTypeName(this.code) ?? this.code}: ${reason}`);
   }
 
   arity(min: number, max: number): void {
@@ -307,45 +345,52 @@ class Reader {
     return v;
   }
 
-  dict(i: number, field: string): Dict {
+  dict(i: number, field: string, schema: SchemaMap): Dict {
     const v = this.a[i];
     if (!isDict(v)) this.fail(`${field} must be a dictionary, got ${show(v)}`);
-    const schema = SCHEMAS[`${this.name}.${field}`];
-    if (schema !== undefined) {
-      for (const key in schema) {
-        const val = v[key];
-        if (val === undefined) continue;
-        const [check, what] = schema[key]!;
-        if (!check(val)) this.fail(`${field}.${key} must be ${what}, got ${show(val)}`);
-      }
+    let passthru = false;
+    // Walk the keys present (usually none or few) rather than the schema;
+    // keys the schema does not know are kept and ignored, as the spec requires.
+    for (const key in v) {
+      const val = v[key];
+      if (val === undefined) continue;
+      if (key === 'enc_algo' || key === 'ppt_scheme') passthru = true;
+      const entry = schema.get(key);
+      if (entry !== undefined && !entry[0](val)) this.fail(`${field}.${key} must be ${entry[1]}, got ${show(val)}`);
     }
+    this.passthru = passthru;
     return v;
   }
 
-  /** Arguments/ArgumentsKw at `i`, or the opaque payload when `meta` announces passthru. */
-  payload(i: number, meta: Dict): { args?: Args; kwargs?: KwArgs; payload?: Payload } {
+  /**
+   * Add Arguments/ArgumentsKw at `i` to `m`, or the opaque payload when the
+   * dictionary read last announced Payload Passthru Mode; then freeze `m`.
+   */
+  tail<T extends object>(m: T, i: number): T {
     const a = this.a;
-    if (meta['enc_algo'] !== undefined || meta['ppt_scheme'] !== undefined) {
+    const out = m as T & { args?: Args; kwargs?: KwArgs; payload?: Payload };
+    if (this.passthru) {
       if (a.length > i + 1) this.fail('a passthru payload must be the last element');
-      if (a.length === i) return {};
-      const p = a[i];
-      if (typeof p !== 'string' && !(p instanceof Uint8Array)) {
-        this.fail(`the passthru payload must be binary, got ${show(p)}`);
+      if (a.length > i) {
+        const p = a[i];
+        if (typeof p !== 'string' && !(p instanceof Uint8Array)) {
+          this.fail(`the passthru payload must be binary, got ${show(p)}`);
+        }
+        out.payload = p;
       }
-      return { payload: p };
+      return Object.freeze(out);
     }
-    const out: { args?: Args; kwargs?: KwArgs } = {};
     if (a.length > i) {
       const args = a[i];
       if (!Array.isArray(args)) this.fail(`Arguments must be a list, got ${show(args)}`);
       out.args = args;
+      if (a.length > i + 1) {
+        const kw = a[i + 1];
+        if (!isDict(kw)) this.fail(`ArgumentsKw must be a dictionary, got ${show(kw)}`);
+        out.kwargs = kw;
+      }
     }
-    if (a.length > i + 1) {
-      const kw = a[i + 1];
-      if (!isDict(kw)) this.fail(`ArgumentsKw must be a dictionary, got ${show(kw)}`);
-      out.kwargs = kw;
-    }
-    return out;
+    return Object.freeze(out);
   }
 }
 
@@ -369,34 +414,33 @@ export function fromWire(a: unknown, opts: WireOptions = {}): Message {
   if (typeof code !== 'number' || !Number.isInteger(code)) {
     throw new ProtocolViolation(`message type must be an integer, got ${show(code)}`);
   }
-  const name = messageTypeName(code);
-  if (name === undefined) throw new ProtocolViolation(`unknown message type ${code}`);
-  const r = new Reader(a, name, opts.uriRule ?? 'loose');
+  const r = new Reader(a, code, opts.uriRule ?? 'loose');
   const f = Object.freeze;
   switch (code) {
     case MessageType.HELLO: {
       r.arity(3, 3);
       const realm = r.uri(1, 'Realm');
-      const details = r.dict(2, 'Details');
+      const details = r.dict(2, 'Details', S_HELLO);
       if (!isDict(details['roles'])) r.fail('Details.roles must be a dictionary');
       return f({ type: code, realm, details });
     }
     case MessageType.WELCOME: {
       r.arity(3, 3);
-      return f({ type: code, session: r.id(1, 'Session'), details: r.dict(2, 'Details') });
+      return f({ type: code, session: r.id(1, 'Session'), details: r.dict(2, 'Details', S_WELCOME) });
     }
     case MessageType.ABORT:
     case MessageType.GOODBYE: {
       r.arity(3, 3);
-      return f({ type: code, details: r.dict(1, 'Details'), reason: r.uri(2, 'Reason') });
+      const details = r.dict(1, 'Details', code === MessageType.ABORT ? S_ABORT : S_GOODBYE);
+      return f({ type: code, details, reason: r.uri(2, 'Reason') });
     }
     case MessageType.CHALLENGE: {
       r.arity(3, 3);
-      return f({ type: code, authMethod: r.str(1, 'AuthMethod'), extra: r.dict(2, 'Extra') });
+      return f({ type: code, authMethod: r.str(1, 'AuthMethod'), extra: r.dict(2, 'Extra', NO_SCHEMA) });
     }
     case MessageType.AUTHENTICATE: {
       r.arity(3, 3);
-      return f({ type: code, signature: r.str(1, 'Signature'), extra: r.dict(2, 'Extra') });
+      return f({ type: code, signature: r.str(1, 'Signature'), extra: r.dict(2, 'Extra', NO_SCHEMA) });
     }
     case MessageType.ERROR: {
       r.arity(5, 7);
@@ -405,31 +449,34 @@ export function fromWire(a: unknown, opts: WireOptions = {}): Message {
         r.fail(`REQUEST.Type ${show(rt)} is not a request that can fail`);
       }
       const request = r.id(2, 'Request');
-      const details = r.dict(3, 'Details');
+      const details = r.dict(3, 'Details', S_ERROR);
       const error = r.uri(4, 'Error');
-      return f({ type: code, requestType: rt as ErrorRequestType, request, details, error, ...r.payload(5, details) });
+      return r.tail({ type: code, requestType: rt as ErrorRequestType, request, details, error }, 5);
     }
     case MessageType.PUBLISH: {
       r.arity(4, 6);
       const request = r.id(1, 'Request');
-      const options = r.dict(2, 'Options');
+      const options = r.dict(2, 'Options', S_PUBLISH);
       const topic = r.uri(3, 'Topic');
-      return f({ type: code, request, options, topic, ...r.payload(4, options) });
+      return r.tail({ type: code, request, options, topic }, 4);
     }
     case MessageType.PUBLISHED: {
       r.arity(3, 3);
       return f({ type: code, request: r.id(1, 'Request'), publication: r.id(2, 'Publication') });
     }
-    case MessageType.SUBSCRIBE:
+    case MessageType.SUBSCRIBE: {
+      r.arity(4, 4);
+      const request = r.id(1, 'Request');
+      const options = r.dict(2, 'Options', S_SUBSCRIBE);
+      const topic = r.uri(3, 'Topic', options['match'] === 'wildcard');
+      return f({ type: code, request, options, topic });
+    }
     case MessageType.REGISTER: {
       r.arity(4, 4);
       const request = r.id(1, 'Request');
-      const options = r.dict(2, 'Options');
-      const field = code === MessageType.SUBSCRIBE ? 'Topic' : 'Procedure';
-      const uri = r.uri(3, field, options['match'] === 'wildcard');
-      return code === MessageType.SUBSCRIBE
-        ? f({ type: code, request, options, topic: uri })
-        : f({ type: code, request, options, procedure: uri });
+      const options = r.dict(2, 'Options', S_REGISTER);
+      const procedure = r.uri(3, 'Procedure', options['match'] === 'wildcard');
+      return f({ type: code, request, options, procedure });
     }
     case MessageType.SUBSCRIBED: {
       r.arity(3, 3);
@@ -447,9 +494,10 @@ export function fromWire(a: unknown, opts: WireOptions = {}): Message {
         if (request === 0) r.fail('Request 0 (a revocation) needs Details');
         return f({ type: code, request });
       }
-      const details = r.dict(2, 'Details');
+      const unsubscribed = code === MessageType.UNSUBSCRIBED;
+      const details = r.dict(2, 'Details', unsubscribed ? S_UNSUBSCRIBED : S_UNREGISTERED);
       if (request === 0) {
-        const key = code === MessageType.UNSUBSCRIBED ? 'subscription' : 'registration';
+        const key = unsubscribed ? 'subscription' : 'registration';
         if (details[key] === undefined) r.fail(`a revocation needs Details.${key}`);
       }
       return f({ type: code, request, details });
@@ -458,26 +506,28 @@ export function fromWire(a: unknown, opts: WireOptions = {}): Message {
       r.arity(4, 6);
       const subscription = r.id(1, 'Subscription');
       const publication = r.id(2, 'Publication');
-      const details = r.dict(3, 'Details');
-      return f({ type: code, subscription, publication, details, ...r.payload(4, details) });
+      const details = r.dict(3, 'Details', S_EVENT);
+      return r.tail({ type: code, subscription, publication, details }, 4);
     }
     case MessageType.CALL: {
       r.arity(4, 6);
       const request = r.id(1, 'Request');
-      const options = r.dict(2, 'Options');
+      const options = r.dict(2, 'Options', S_CALL);
       const procedure = r.uri(3, 'Procedure');
-      return f({ type: code, request, options, procedure, ...r.payload(4, options) });
+      return r.tail({ type: code, request, options, procedure }, 4);
     }
     case MessageType.CANCEL:
     case MessageType.INTERRUPT: {
       r.arity(3, 3);
-      return f({ type: code, request: r.id(1, 'Request'), options: r.dict(2, 'Options') });
+      const request = r.id(1, 'Request');
+      const options = r.dict(2, 'Options', code === MessageType.CANCEL ? S_CANCEL : S_INTERRUPT);
+      return f({ type: code, request, options });
     }
     case MessageType.RESULT: {
       r.arity(3, 5);
       const request = r.id(1, 'Request');
-      const details = r.dict(2, 'Details');
-      return f({ type: code, request, details, ...r.payload(3, details) });
+      const details = r.dict(2, 'Details', S_RESULT);
+      return r.tail({ type: code, request, details }, 3);
     }
     case MessageType.REGISTERED: {
       r.arity(3, 3);
@@ -491,24 +541,23 @@ export function fromWire(a: unknown, opts: WireOptions = {}): Message {
       r.arity(4, 6);
       const request = r.id(1, 'Request');
       const registration = r.id(2, 'Registration');
-      const details = r.dict(3, 'Details');
-      return f({ type: code, request, registration, details, ...r.payload(4, details) });
+      const details = r.dict(3, 'Details', S_INVOCATION);
+      return r.tail({ type: code, request, registration, details }, 4);
     }
     case MessageType.YIELD: {
       r.arity(3, 5);
       const request = r.id(1, 'Request');
-      const options = r.dict(2, 'Options');
-      return f({ type: code, request, options, ...r.payload(3, options) });
+      const options = r.dict(2, 'Options', S_YIELD);
+      return r.tail({ type: code, request, options }, 3);
     }
     case MessageType.EVENT_RECEIVED: {
       r.arity(2, 5);
       const publication = r.id(1, 'Publication');
       if (a.length === 2) return f({ type: code, publication });
-      const details = r.dict(2, 'Details');
-      return f({ type: code, publication, details, ...r.payload(3, details) });
+      const details = r.dict(2, 'Details', NO_SCHEMA);
+      return r.tail({ type: code, publication, details }, 3);
     }
     default:
-      // Unreachable: every code messageTypeName knows is handled above.
-      return r.fail('unsupported message type');
+      throw new ProtocolViolation(`unknown message type ${code}`);
   }
 }

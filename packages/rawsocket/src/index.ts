@@ -1,1 +1,53 @@
-export {};
+// The public API of @wamp/rawsocket, named export by export.
+
+// Sans-IO framing (no Node imports): usable on any byte stream.
+export {
+  FrameType,
+  HandshakeErrorCode,
+  MAX_MAX_LENGTH,
+  MIN_MAX_LENGTH,
+  RAWSOCKET_MAGIC,
+  RawSocketError,
+  RawSocketProtocol,
+  RawSocketSerializerId,
+  describeHandshakeError,
+  encodeFrame,
+  encodeHandshake,
+  encodeHandshakeError,
+  exponentLength,
+  lengthExponent,
+  type HandshakeRequest,
+  type RawSocketClientConfig,
+  type RawSocketConfig,
+  type RawSocketErrorKind,
+  type RawSocketEvent,
+  type RawSocketServerConfig,
+} from './framing.js';
+
+// Node adapters (node:net, node:tls).
+export {
+  DEFAULT_MAX_QUEUED_BYTES,
+  DEFAULT_MAX_QUEUED_FRAMES,
+  RawSocketConnection,
+  type BackpressureOptions,
+  type BackpressurePolicy,
+  type ConnectionStats,
+  type DropInfo,
+  type KeepaliveOptions,
+  type RawSocketPeer,
+} from './connection.js';
+export {
+  connectRawSocket,
+  parseRawSocketUrl,
+  rawSocketTransport,
+  type RawSocketClientOptions,
+  type RawSocketEndpoint,
+} from './client.js';
+export {
+  RawSocketServer,
+  createRawSocketServer,
+  type ListenAddress,
+  type RawSocketServerOptions,
+  type RejectedPeer,
+} from './server.js';
+export { defaultSerializers } from './serializers.js';

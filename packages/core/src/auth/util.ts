@@ -107,6 +107,12 @@ export function badArgument(message: string): LocalProtocolError {
 // stored as ranges: space-separated "gap.length" pairs in base 36, where `gap`
 // is the distance from the end of the previous range (+1) to the start of
 // this one and `length` is end - start.
+//
+// Normalization uses the engine's NFKC, not Unicode 3.2's. Checked against
+// Python's stringprep (Unicode 3.2) for every single code point, the only
+// differences are the five CJK compatibility ideographs of Unicode
+// Corrigendum #4 (U+2F868, U+2F874, U+2F91F, U+2F95F, U+2F9BF), where today's
+// mapping is the corrected one.
 
 /** B.1, "commonly mapped to nothing". */
 const MAPPED_TO_NOTHING = [[0xad, 0xad], [0x34f, 0x34f], [0x1806, 0x1806], [0x180b, 0x180d],
@@ -144,29 +150,41 @@ const L_CAT = decodeRanges(
 );
 
 /**
- * RFC 4013 §2.3 prohibited output (C.1.2, C.2.1, C.2.2, C.3, C.4, C.5, C.6,
- * C.7, C.8, C.9) together with A.1, the code points unassigned in Unicode 3.2
- * (§2.5: prohibited in stored strings).
+ * RFC 4013 §2.3 prohibited output: C.1.2, C.2.1, C.2.2, C.3, C.4, C.5, C.6,
+ * C.7, C.8, C.9.
  */
 const PROHIBITED = decodeRanges(
-  '0.v 2n.x ao.0 i.r 2m.1 1r.g 1s.1 e.f g.3 2.3 1.2 1.4 7.0 1.0 k.0 18.0 13.8 3r.0 1z.0 12.1 2.5 ' +
-    'g.w 12.1 7.0 13.0 2.5 h.0 n.0 a.a r.4 5.m 1.d 1.2 1.0 q.4 m.9 3h.0 g.1 f.0 e.1 t.2 r.1g 1e.9a ' +
-    '3.0 1h.1 i.1 5.2 p.f 3.0 8.1 2.1 m.0 7.0 1.2 4.1 1.0 7.1 2.1 3.8 1.3 2.0 5.1 l.6 1.1 6.3 2.1 m.0 ' +
-    '7.0 2.0 2.0 2.1 1.0 5.3 2.1 3.a 4.0 1.6 f.b 3.0 7.0 1.0 3.0 m.0 7.0 2.0 5.1 a.0 3.0 3.1 1.e 1.4 ' +
-    'a.g 3.0 8.1 2.1 m.0 7.0 2.1 4.1 8.2 2.1 3.7 2.3 2.0 3.3 b.g 2.0 6.2 3.0 4.2 2.0 1.0 2.2 2.2 3.2 ' +
-    '8.0 3.3 5.2 3.0 4.8 1.e c.d 3.0 8.0 3.0 n.0 a.0 5.3 7.0 3.0 4.6 2.8 2.3 a.h 2.0 8.0 3.0 n.0 a.0 ' +
-    '5.3 7.0 3.0 4.6 2.6 1.0 2.3 a.h 2.0 8.0 3.0 n.0 g.3 6.1 3.0 4.8 1.7 2.3 a.h 2.0 i.2 o.0 9.0 1.1 ' +
-    '7.2 1.3 6.0 1.0 8.h 3.b 1m.3 t.10 2.0 1.1 2.0 1.1 1.5 4.0 7.0 3.0 1.0 1.1 2.0 d.0 3.1 5.0 1.0 ' +
-    '6.1 a.1 2.x 20.0 y.5 r.3 8.0 10.0 f.1 1.1b y.0 5.0 2.0 7.2 4.5 q.1x 12.9 15.1 1.3 2i.4 1w.4 2a.5 ' +
-    '7.0 1r.0 1.0 4.1 7.0 1.0 4.1 13.0 1.0 4.1 v.0 1.0 4.1 7.0 1.0 4.1 7.0 7.0 n.0 v.0 1.0 4.1 7.0 ' +
-    '13.0 j.5 s.y 2d.b hi.9 s.2 29.e d.0 7.a n.8 k.b d.0 3.0 2.b 2l.2 a.l e.1 a.5 2g.7 16.11x 4c.3 ' +
-    '2i.5 m.1 6.1 12.1 6.1 8.0 1.0 1.0 1.0 v.1 1h.0 f.0 e.1 6.0 j.1 3.0 9.g o.7 z.3 1.n 2.1 r.g i.t ' +
-    'r.k 1n.1 f.6 1d.b fz.1c 13.o b.k 4f.0 7o.1 2.0 2t.1 a.3a 4.0 4.1 s.0 z.0 1.0 4.2 1.0 7.1 1g.2 ' +
-    'o.0 e.g s.3 ls.ov q.0 2h.b 5y.16 1r.0 2e.1 2v.4 14.3 2m.0 14.1j 19.2 10.c 17.2 25.3 1b.0 3b.3 ' +
-    '2r.1 v.0 52u.21 g4m.2h wd.2 1j.1fc 8mc.6l7 8e.1 1n.44 7.b 5.4 q.0 5.0 1.0 2.0 2.0 30.w a5.f 1s.1 ' +
-    '1i.13 d.2 g.f 4.b n.1 a.0 j.0 4.3 5.0 3r.3 5a.2 6.1 6.1 6.1 3.2 7.0 7.ls v.0 4.b r.50 12.1 ' +
-    '12.148h 6u.9 13.2 21.7 2r.f5 2d.0 1z.0 2.1 1.1 2.1 4.0 c.0 1.0 4.0 2.0 1t.0 4.1 8.0 7.0 s.0 4.0 ' +
-    '5.0 1.2 7.0 9e.3 82.3 1e.7wf wyf.g14 f2.jp41',
+  '0.v 2n.x in.1 pn.0 1d.0 31s.0 b1.0 1kh.f o.7 1b.4 6.5 328.b 4.0 x6n.6in y8.v 7j.0 6x.6 15df.7 ' +
+    '96r.1 1eke.1 1eke.1 1eke.1 1eke.1 1eke.1 1eke.1 1eke.1 1eke.1 1eke.1 1eke.1 1eke.1 1eke.1 1.0 ' +
+    'u.2n 1egu.2t4x',
+);
+
+/**
+ * A.1, code points unassigned in Unicode 3.2 (§2.5: prohibited in stored
+ * strings). Checked on the input as well as on the output: today's NFKC maps
+ * some later additions (U+03F9, ...) to old characters, which Unicode 3.2
+ * normalization would have left unassigned.
+ */
+const UNASSIGNED = decodeRanges(
+  'f5.0 i.r 2m.1 1r.g 28.f g.3 2.3 1.2 1.4 7.0 1.0 k.0 18.0 13.8 3r.0 1z.0 12.1 2.5 g.w 12.1 7.0 ' +
+    '13.0 2.5 h.0 n.0 a.a r.4 5.m 1.d 1.2 1.0 q.4 m.9 3y.1 f.0 e.0 u.2 r.1g 1e.9a 3.0 1h.1 i.1 5.2 ' +
+    'p.f 3.0 8.1 2.1 m.0 7.0 1.2 4.1 1.0 7.1 2.1 3.8 1.3 2.0 5.1 l.6 1.1 6.3 2.1 m.0 7.0 2.0 2.0 2.1 ' +
+    '1.0 5.3 2.1 3.a 4.0 1.6 f.b 3.0 7.0 1.0 3.0 m.0 7.0 2.0 5.1 a.0 3.0 3.1 1.e 1.4 a.g 3.0 8.1 2.1 ' +
+    'm.0 7.0 2.1 4.1 8.2 2.1 3.7 2.3 2.0 3.3 b.g 2.0 6.2 3.0 4.2 2.0 1.0 2.2 2.2 3.2 8.0 3.3 5.2 3.0 ' +
+    '4.8 1.e c.d 3.0 8.0 3.0 n.0 a.0 5.3 7.0 3.0 4.6 2.8 2.3 a.h 2.0 8.0 3.0 n.0 a.0 5.3 7.0 3.0 4.6 ' +
+    '2.6 1.0 2.3 a.h 2.0 8.0 3.0 n.0 g.3 6.1 3.0 4.8 1.7 2.3 a.h 2.0 i.2 o.0 9.0 1.1 7.2 1.3 6.0 1.0 ' +
+    '8.h 3.b 1m.3 t.10 2.0 1.1 2.0 1.1 1.5 4.0 7.0 3.0 1.0 1.1 2.0 d.0 3.1 5.0 1.0 6.1 a.1 2.x 20.0 ' +
+    'y.5 r.3 8.0 10.0 f.1 1.1b y.0 5.0 2.0 7.2 4.5 q.1x 12.9 15.1 1.3 2i.4 1w.4 2a.5 7.0 1r.0 1.0 4.1 ' +
+    '7.0 1.0 4.1 13.0 1.0 4.1 v.0 1.0 4.1 7.0 1.0 4.1 7.0 7.0 n.0 v.0 1.0 4.1 7.0 13.0 j.5 s.y 2d.b ' +
+    'hi.8 t.2 29.e d.0 7.a n.8 k.b d.0 3.0 2.b 2l.2 a.l f.0 a.5 2g.7 16.11x 4c.3 2i.5 m.1 6.1 12.1 ' +
+    '6.1 8.0 1.0 1.0 1.0 v.1 1h.0 f.0 e.1 6.0 j.1 3.0 9.0 2b.3 1.6 5.5 8.1 r.g i.t r.k 1n.1 f.6 1d.b ' +
+    'fz.1c 13.o b.k 4f.0 7o.1 2.0 2t.1 a.3a 4.0 4.1 s.0 z.0 1.0 4.2 1.0 7.1 1g.2 o.0 e.g s.3 ls.ov ' +
+    'q.0 2h.b 5y.p c.3 1s.0 2e.1 2v.4 14.3 2m.0 14.1j 19.2 10.c 17.2 25.3 1b.0 3b.3 2r.1 v.0 52u.21 ' +
+    'g4m.2h wd.2 1j.1fc 8mc.2j 6r2.1 1n.44 7.b 5.4 q.0 5.0 1.0 2.0 2.0 30.w a5.f 1s.1 1i.7 19.2 g.f ' +
+    '4.b n.1 a.0 j.0 4.3 5.0 3r.1 1.0 5a.2 6.1 6.1 6.1 3.2 7.0 7.9 7.lb v.0 4.b r.50 12.1 12.148h ' +
+    '6u.9 13.2 50.f5 2d.0 1z.0 2.1 1.1 2.1 4.0 c.0 1.0 4.0 2.0 1t.0 4.1 8.0 7.0 s.0 4.0 5.0 1.2 7.0 ' +
+    '9e.3 82.3 1e.7wd wyh.g14 f2.15r 2.1ekd 2.1ekd 2.1ekd 2.1ekd 2.1ekd 2.1ekd 2.1ekd 2.1ekd 2.1ekd ' +
+    '2.1ekd 2.1ekd 2.0 1.t 2o.1egt',
 );
 
 function decodeRanges(packed: string): Uint32Array {
@@ -212,6 +230,7 @@ export function saslprep(input: string): string | undefined {
   let mapped = '';
   for (const ch of input) {
     const cp = ch.codePointAt(0)!;
+    if (inRanges(UNASSIGNED, cp)) return undefined;
     if (inPairs(MAPPED_TO_NOTHING, cp)) continue;
     mapped += inPairs(NON_ASCII_SPACE, cp) ? ' ' : ch;
   }
@@ -223,7 +242,7 @@ export function saslprep(input: string): string | undefined {
   const cps: number[] = [];
   for (const ch of normalized) {
     const cp = ch.codePointAt(0)!;
-    if (inRanges(PROHIBITED, cp)) return undefined;
+    if (inRanges(PROHIBITED, cp) || inRanges(UNASSIGNED, cp)) return undefined;
     if (inRanges(RANDAL_CAT, cp)) hasRandAl = true;
     else if (inRanges(L_CAT, cp)) hasL = true;
     cps.push(cp);

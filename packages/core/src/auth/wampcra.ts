@@ -85,6 +85,24 @@ export function wampcraChallengeString(info: WampcraChallengeInfo): string {
   });
 }
 
+/** The salting parameters a router announces next to a challenge ("Password Salting"). */
+export interface WampcraSalt {
+  salt: string;
+  iterations?: number;
+  keylen?: number;
+}
+
+/** Router side: CHALLENGE.Extra for `challenge`, with the salting parameters when the secret is salted. */
+export function wampcraChallengeExtra(challenge: string, salted?: WampcraSalt): Dict {
+  if (salted === undefined) return { challenge };
+  return {
+    challenge,
+    salt: salted.salt,
+    iterations: salted.iterations ?? WAMPCRA_DEFAULT_ITERATIONS,
+    keylen: salted.keylen ?? WAMPCRA_DEFAULT_KEYLEN,
+  };
+}
+
 /**
  * Router side: does `signature` (AUTHENTICATE.Signature, from the peer) sign
  * `challenge` with `key`? Compares the decoded MACs in constant time; a

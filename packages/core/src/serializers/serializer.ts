@@ -1,3 +1,4 @@
+import type { Limits } from '../limits.js';
 import type { Frame } from '../types.js';
 
 /** The serializer names this project implements. */
@@ -6,6 +7,11 @@ export type SerializerName = 'json' | 'msgpack' | 'cbor';
 /**
  * A WAMP serializer: turns a wire array into a frame and back. It knows
  * nothing of WAMP semantics; {@link decodeMessage} adds the checks.
+ *
+ * The data model shared by all three serializers: null, booleans, finite
+ * numbers (integers exact within ±2^53), strings, binary (Uint8Array), lists
+ * and dictionaries with string keys. Values outside it (undefined, -0, NaN,
+ * Date, Map, bigint...) are not guaranteed to round-trip.
  */
 export interface Serializer {
   readonly name: SerializerName;
@@ -19,9 +25,13 @@ export interface Serializer {
   encode(wire: readonly unknown[]): Frame;
   /**
    * Deserialize a frame into a plain value. May throw anything on malformed
-   * input; {@link decodeMessage} wraps that into a ProtocolViolation.
+   * input; {@link decodeMessage} wraps that into a ProtocolViolation. `limits`,
+   * when given, lets a decoder stop early (e.g. on nesting depth); the
+   * authoritative checks are made afterwards by `sanitize`. Binary values in
+   * the result may share memory with `frame`: the frame belongs to the
+   * decoded value afterwards and must not be reused by the caller.
    */
-  decode(frame: Frame): unknown;
+  decode(frame: Frame, limits?: Limits): unknown;
   /** True when `\u0000`-prefixed strings carry base64 binary (the JSON convention). */
   readonly binaryStrings: boolean;
 }

@@ -1,0 +1,1269 @@
+/**
+ * The client side of a WAMP session as a sans-IO state machine (basic
+ * profile "Sessions", "Publish & Subscribe", "Remote Procedure Calls", and
+ * the advanced features announced in {@link CLIENT_ROLES}).
+ */
+
+import { decodeMessage, encodeMessage } from '../codec.js';
+import { ErrorUri, LocalProtocolError, ProtocolViolation, WampError } from '../errors.js';
+import { MAX_ID, isId } from '../ids.js';
+import { resolveLimits, type Limits } from '../limits.js';
+import {
+  MessageType,
+  abort,
+  authenticate as authenticateMsg,
+  call as callMsg,
+  cancel as cancelMsg,
+  error as errorMsg,
+  goodbye,
+  hello,
+  messageTypeName,
+  publish as publishMsg,
+  register as registerMsg,
+  subscribe as subscribeMsg,
+  unregister as unregisterMsg,
+  unsubscribe as unsubscribeMsg,
+  yield_,
+  type Challenge,
+  type ErrorMsg,
+  type Event,
+  type Hello,
+  type Interrupt,
+  type Invocation,
+  type Message,
+  type Payloaded,
+  type Published,
+  type Registered,
+  type Result,
+  type Subscribed,
+  type Unregistered,
+  type Unsubscribed,
+  type Welcome,
+} from '../messages.js';
+import type { Serializer } from '../serializers/serializer.js';
+import type { Args, Dict, Frame, KwArgs } from '../types.js';
+import { isValidPattern, isValidUri, type MatchPolicy, type UriRule } from '../uri.js';
+import { Deadlines } from './deadlines.js';
+import { CanceledError, RequestTimeoutError, SessionClosedError, TRANSPORT_LOST } from './errors.js';
+import type { ClientEvent, CloseInfo, Delivered, RequestKind, RouterRoles } from './events.js';
+import { formatMessage } from './format.js';
+import {
+  callOptionsToWire,
+  publishOptionsToWire,
+  registerOptionsToWire,
+  subscribeOptionsToWire,
+  yieldOptionsToWire,
+  type CallOptions,
+  type CancelMode,
+  type ContinueCallOptions,
+  type PublishOptions,
+  type RegisterOptions,
+  type SubscribeOptions,
+  type YieldOptions,
+} from './options.js';
+import { clientNextState, type ClientInput, type ClientStateTag } from './transitions.js';
+
+/**
+ * The roles and features a client announces in HELLO.Details.roles: all four
+ * roles, with every advanced feature this session implements (advanced
+ * profile, "Feature Announcement").
+ */
+export const CLIENT_ROLES: Dict = deepFreeze({
+  caller: {
+    features: {
+      caller_identification: true,
+      call_canceling: true,
+      call_timeout: true,
+      progressive_call_results: true,
+      progressive_call_invocations: true,
+    },
+  },
+  callee: {
+    features: {
+      caller_identification: true,
+      call_canceling: true,
+      // "Progressive Call Invocations" spells it with two l's; announce both spellings.
+      call_cancelling: true,
+      progressive_call_results: true,
+      progressive_call_invocations: true,
+      pattern_based_registration: true,
+      shared_registration: true,
+      registration_revocation: true,
+    },
+  },
+  publisher: {
+    features: {
+      publisher_identification: true,
+      publisher_exclusion: true,
+      subscriber_blackwhite_listing: true,
+    },
+  },
+  subscriber: {
+    features: {
+      pattern_based_subscription: true,
+      publisher_identification: true,
+      subscription_revocation: true,
+    },
+  },
+});
+
+export interface ClientSessionOptions {
+  /** Encodes every outbound frame and decodes every inbound one. */
+  readonly serializer: Serializer;
+  /** HELLO.Details.agent. */
+  readonly agent?: string;
+  /** Caps on inbound messages (STYLE: everything from the wire is hostile). */
+  readonly limits?: Partial<Limits>;
+  /** URI rule for inbound messages and for the application's URIs. Default `loose`. */
+  readonly uriRule?: UriRule;
+  /** Milliseconds from HELLO to WELCOME before the session aborts with `wamp.error.timeout`; 0 for none. Default 30000. */
+  readonly joinTimeout?: number;
+  /** Milliseconds to wait for the router's GOODBYE after ours; 0 for none. Default 5000. */
+  readonly goodbyeTimeout?: number;
+  /** Emit a `trace` event for every message in and out. */
+  readonly trace?: boolean;
+}
+
+/** What to put in HELLO. */
+export interface JoinParams {
+  readonly realm: string;
+  readonly authid?: string;
+  readonly authrole?: string;
+  readonly authmethods?: readonly string[];
+  readonly authextra?: Dict;
+}
+
+/** Positional and keyword arguments of a request or answer. */
+export interface Arguments {
+  readonly args?: Args;
+  readonly kwargs?: KwArgs;
+}
+
+export interface LeaveOptions {
+  /** GOODBYE.Reason; default `wamp.close.close_realm`. */
+  readonly reason?: string;
+  /** GOODBYE.Details.message. */
+  readonly message?: string;
+}
+
+// ---------------------------------------------------------------------------
+// State
+
+type PendingRequest =
+  | {
+      readonly kind: 'call';
+      readonly procedure: string;
+      /** active → (CANCEL kill sent) killing; active|killing → abandoned on local cancel or timeout. */
+      phase: 'active' | 'killing' | 'abandoned';
+      readonly receiveProgress: boolean;
+      /** The call's input is still open ("Progressive Call Invocations"). */
+      sending: boolean;
+      /** Milliseconds, 0 for none. */
+      readonly timeout: number;
+    }
+  | { readonly kind: 'register'; readonly procedure: string }
+  | { readonly kind: 'unregister'; readonly registration: number }
+  | { readonly kind: 'subscribe'; readonly topic: string }
+  | { readonly kind: 'unsubscribe'; readonly subscription: number }
+  | { readonly kind: 'publish'; readonly topic: string };
+
+interface RegistrationEntry {
+  readonly procedure: string;
+  phase: 'active' | 'unregistering';
+}
+
+interface SubscriptionEntry {
+  readonly topic: string;
+  phase: 'active' | 'unsubscribing';
+}
+
+interface InvocationEntry {
+  readonly registration: number;
+  readonly receiveProgress: boolean;
+  /** More INVOCATION chunks are expected for this request. */
+  receiving: boolean;
+  /** INTERRUPT with mode `kill` received; the application still answers. */
+  interrupted: boolean;
+}
+
+/** Everything an established session owns; it exists only while joined. */
+interface Joined {
+  readonly realm: string;
+  readonly session: number;
+  readonly details: Dict;
+  readonly roles: RouterRoles;
+  /** The last session-scope request ID this client used (they run from 1, basic profile "IDs"). */
+  lastRequest: number;
+  /** Every request awaiting its answer, keyed by request ID; the entry says which kind of request it is. */
+  readonly requests: Map<number, PendingRequest>;
+  readonly registrations: Map<number, RegistrationEntry>;
+  readonly subscriptions: Map<number, SubscriptionEntry>;
+  readonly invocations: Map<number, InvocationEntry>;
+  /** The highest INVOCATION request ID seen; a continuation at or below it for a finished invocation is dropped. */
+  invocationWatermark: number;
+}
+
+/** The session state: a tagged union, each state with its own data. */
+export type ClientState =
+  | { readonly tag: 'closed'; readonly close: CloseInfo | undefined }
+  | { readonly tag: 'establishing'; readonly hello: Hello }
+  | { readonly tag: 'challenging'; readonly hello: Hello; readonly challenge: Challenge }
+  | { readonly tag: 'authenticating'; readonly hello: Hello }
+  | { readonly tag: 'established'; readonly joined: Joined }
+  | { readonly tag: 'shuttingDown'; readonly joined: Joined; readonly reason: string; readonly message: string | undefined };
+
+type DeadlineKey = 'join' | 'goodbye' | number;
+
+const KIND_BY_REQUEST_TYPE: Readonly<Partial<Record<number, RequestKind>>> = {
+  [MessageType.CALL]: 'call',
+  [MessageType.REGISTER]: 'register',
+  [MessageType.UNREGISTER]: 'unregister',
+  [MessageType.SUBSCRIBE]: 'subscribe',
+  [MessageType.UNSUBSCRIBE]: 'unsubscribe',
+  [MessageType.PUBLISH]: 'publish',
+};
+
+const EMPTY: Dict = Object.freeze({});
+const NO_ARGS: Args = Object.freeze([]);
+
+/**
+ * A client's WAMP session, without I/O: frames and commands go in, frames,
+ * events and deadlines come out.
+ *
+ * **Inputs.** `handleMessage(frame, now)` for every frame from the router,
+ * `handleTimeout(now)` when the deadline from `pollTimeout()` has passed,
+ * `handleTransportClosed()` when the connection is gone, and the application
+ * commands (`join`, `authenticate`, `call`, `register`, `subscribe`, `publish`,
+ * `yield`, `leave`, ...). Time is always passed in, in milliseconds on any
+ * monotonic scale.
+ *
+ * **Outputs, drained.** After *every* input call, in this order:
+ * 1. `pollTransmit()` until it returns undefined, sending each frame;
+ * 2. `pollEvent()` until it returns undefined, handling each event (handling
+ *    may issue new commands; drain again after them);
+ * 3. `pollTimeout()`, and (re-)arm one timer at that time (none when undefined).
+ *
+ * **Faults.** A command that the current state does not allow, or with bad
+ * arguments, throws {@link LocalProtocolError} and changes nothing. Nothing
+ * the router sends makes `handleMessage()` throw: a message that is
+ * malformed, impossible in the current state, or about a request, invocation,
+ * registration or subscription that does not exist, makes the session send
+ * ABORT `wamp.error.protocol_violation` (with the reason in Details.message)
+ * and close; every pending request then fails with {@link SessionClosedError}.
+ * A late answer to a call that was cancelled or timed out locally is dropped
+ * with a `warning` event.
+ *
+ * Every state change goes through {@link CLIENT_TRANSITIONS}.
+ */
+export class ClientSession {
+  private st: ClientState = { tag: 'closed', close: undefined };
+  private readonly outbox: Frame[] = [];
+  private readonly eventQueue: ClientEvent[] = [];
+  private readonly deadlines = new Deadlines<DeadlineKey>();
+  private readonly serializer: Serializer;
+  private readonly limits: Limits;
+  private readonly uriRule: UriRule;
+  private readonly agent: string;
+  private readonly joinTimeout: number;
+  private readonly goodbyeTimeout: number;
+  private readonly tracing: boolean;
+
+  constructor(options: ClientSessionOptions) {
+    this.serializer = options.serializer;
+    this.limits = resolveLimits(options.limits);
+    this.uriRule = options.uriRule ?? 'loose';
+    this.agent = options.agent ?? '@wamp/core';
+    this.joinTimeout = options.joinTimeout ?? 30_000;
+    this.goodbyeTimeout = options.goodbyeTimeout ?? 5_000;
+    this.tracing = options.trace === true;
+  }
+
+  /** The current state. */
+  get state(): ClientState {
+    return this.st;
+  }
+
+  /** The session ID while established or shutting down, else undefined. */
+  get sessionId(): number | undefined {
+    const st = this.st;
+    return st.tag === 'established' || st.tag === 'shuttingDown' ? st.joined.session : undefined;
+  }
+
+  // -------------------------------------------------------------------------
+  // Output
+
+  /** The next frame to send, or undefined. */
+  pollTransmit(): Frame | undefined {
+    return this.outbox.shift();
+  }
+
+  /** The next event for the application, or undefined. */
+  pollEvent(): ClientEvent | undefined {
+    return this.eventQueue.shift();
+  }
+
+  /** The earliest deadline (same time scale as `now`), or undefined when nothing waits on time. */
+  pollTimeout(): number | undefined {
+    return this.deadlines.earliest();
+  }
+
+  // -------------------------------------------------------------------------
+  // Input from the router and the clock
+
+  /** One frame from the router. Never throws. */
+  handleMessage(frame: Frame, now: number): void {
+    let msg: Message;
+    try {
+      msg = decodeMessage(this.serializer, frame, { limits: this.limits, uriRule: this.uriRule });
+    } catch (e) {
+      const reason = e instanceof ProtocolViolation ? e.reason : `undecodable message (${String(e)})`;
+      if (clientNextState(this.st.tag, 'RECV_INVALID') === undefined) this.violate(reason);
+      return;
+    }
+    if (this.tracing) this.emit({ type: 'trace', direction: 'in', message: msg, text: formatMessage(msg) });
+    const input = inputOf(msg);
+    if (clientNextState(this.st.tag, input) === undefined) {
+      this.violate(`${messageTypeName(msg.type) ?? msg.type} is not allowed in state ${this.st.tag}`);
+      return;
+    }
+    const st = this.st;
+    // Every message is allowed in `closed` and ignored there: after ABORT or
+    // GOODBYE a peer stops processing what the other side still sends.
+    if (st.tag === 'closed') return;
+    switch (msg.type) {
+      case MessageType.WELCOME:
+        return this.onWelcome(msg);
+      case MessageType.CHALLENGE:
+        return this.onChallenge(msg);
+      case MessageType.ABORT:
+        return this.enterClosed({
+          reason: msg.reason,
+          message: stringOf(msg.details['message']),
+          details: msg.details,
+          initiator: 'router',
+          wasJoined: st.tag === 'established' || st.tag === 'shuttingDown',
+        });
+      case MessageType.GOODBYE:
+        return this.onGoodbye(msg.reason, msg.details);
+      default:
+        // RECV_SESSION_MSG: processed when established; ignored while shutting
+        // down (basic profile "Sessions", transition 14: "received other / ignore").
+        if (st.tag === 'established') this.onSessionMessage(st.joined, msg, now);
+    }
+  }
+
+  /** Fire every deadline `<= now`. */
+  handleTimeout(now: number): void {
+    for (let key = this.deadlines.popExpired(now); key !== undefined; key = this.deadlines.popExpired(now)) {
+      if (key === 'join') this.onJoinTimeout();
+      else if (key === 'goodbye') this.onGoodbyeTimeout();
+      else this.onCallTimeout(key);
+    }
+  }
+
+  /** The transport closed (or was lost). Pending requests fail; the state becomes closed. */
+  handleTransportClosed(): void {
+    const st = this.st;
+    if (clientNextState(st.tag, 'TRANSPORT_CLOSED') === undefined || st.tag === 'closed') return;
+    this.enterClosed({
+      reason: TRANSPORT_LOST,
+      message: 'the transport closed',
+      details: EMPTY,
+      initiator: 'transport',
+      wasJoined: st.tag === 'established' || st.tag === 'shuttingDown',
+    });
+  }
+
+  // -------------------------------------------------------------------------
+  // Session commands
+
+  /** Send HELLO (basic profile "HELLO"). Allowed in `closed`, so a session can be joined again after it ended. */
+  join(params: JoinParams, now: number): void {
+    this.allow('SEND_HELLO', 'join');
+    if (!isValidUri(params.realm, this.uriRule)) {
+      throw new LocalProtocolError(ErrorUri.INVALID_URI, `invalid realm ${JSON.stringify(params.realm)}`);
+    }
+    const details: Record<string, unknown> = { agent: this.agent, roles: CLIENT_ROLES };
+    if (params.authid !== undefined) details['authid'] = checkString(params.authid, 'authid');
+    if (params.authrole !== undefined) details['authrole'] = checkString(params.authrole, 'authrole');
+    if (params.authmethods !== undefined) {
+      if (!Array.isArray(params.authmethods) || !params.authmethods.every((m) => typeof m === 'string')) {
+        throw new LocalProtocolError(ErrorUri.INVALID_ARGUMENT, 'authmethods must be a list of strings');
+      }
+      details['authmethods'] = params.authmethods;
+    }
+    if (params.authextra !== undefined) details['authextra'] = checkDict(params.authextra, 'authextra');
+    const msg = hello(params.realm, details);
+    const frame = this.encode(msg);
+    this.deadlines.clear();
+    this.st = { tag: 'establishing', hello: msg };
+    if (this.joinTimeout > 0) this.deadlines.set('join', now + this.joinTimeout);
+    this.transmit(frame, msg);
+  }
+
+  /** Answer the router's CHALLENGE (advanced profile "Authentication") with a signature computed by the application. */
+  authenticate(signature: string, extra: Dict = EMPTY): void {
+    this.allow('SEND_AUTHENTICATE', 'authenticate');
+    const st = this.st;
+    if (st.tag !== 'challenging') throw this.notAllowed('authenticate');
+    const msg = authenticateMsg(checkString(signature, 'signature'), checkDict(extra, 'extra'));
+    const frame = this.encode(msg);
+    this.st = { tag: 'authenticating', hello: st.hello };
+    this.transmit(frame, msg);
+  }
+
+  /**
+   * Send GOODBYE and wait for the router's (basic profile "GOODBYE"). Pending
+   * requests fail when the session closes; calls lose their local deadlines,
+   * the goodbye deadline bounds the wait instead.
+   */
+  leave(options: LeaveOptions, now: number): void {
+    this.allow('SEND_GOODBYE', 'leave');
+    const st = this.st;
+    if (st.tag !== 'established') throw this.notAllowed('leave');
+    const reason = options.reason ?? ErrorUri.CLOSE_REALM;
+    if (!isValidUri(reason, this.uriRule)) {
+      throw new LocalProtocolError(ErrorUri.INVALID_URI, `invalid GOODBYE reason ${JSON.stringify(reason)}`);
+    }
+    const message = options.message === undefined ? undefined : checkString(options.message, 'message');
+    const msg = goodbye(reason, message === undefined ? EMPTY : { message });
+    const frame = this.encode(msg);
+    this.deadlines.clear();
+    this.st = { tag: 'shuttingDown', joined: st.joined, reason, message };
+    if (this.goodbyeTimeout > 0) this.deadlines.set('goodbye', now + this.goodbyeTimeout);
+    this.transmit(frame, msg);
+  }
+
+  /**
+   * Send ABORT and close at once, e.g. when the application cannot answer a
+   * challenge or the router's WAMP-SCRAM verifier does not match.
+   */
+  abort(reason: string, message?: string): void {
+    this.allow('SEND_ABORT', 'abort');
+    const st = this.st;
+    if (!isValidUri(reason, this.uriRule)) {
+      throw new LocalProtocolError(ErrorUri.INVALID_URI, `invalid ABORT reason ${JSON.stringify(reason)}`);
+    }
+    const details = message === undefined ? EMPTY : { message: checkString(message, 'message') };
+    const msg = abort(reason, details);
+    this.transmit(this.encode(msg), msg);
+    this.enterClosed({
+      reason,
+      message,
+      details,
+      initiator: 'client',
+      wasJoined: st.tag === 'established' || st.tag === 'shuttingDown',
+    });
+  }
+
+  // -------------------------------------------------------------------------
+  // Caller
+
+  /**
+   * Send CALL; returns its request ID. The outcome comes as a `result` or
+   * `error` event with that ID, after any number of `progress` events.
+   */
+  call(procedure: string, payload: Arguments | undefined, options: CallOptions | undefined, now: number): number {
+    const j = this.established('call');
+    const dealer = requireRole(j.roles.dealer, 'dealer', 'call');
+    checkUri(procedure, this.uriRule, 'procedure');
+    const wire = callOptionsToWire(options);
+    const dict: Record<string, unknown> = { ...wire.dict };
+    const progress = dict['progress'] === true;
+    if (progress && !hasFeature(dealer, 'progressive_call_invocations')) {
+      throw new LocalProtocolError(
+        ErrorUri.FEATURE_NOT_SUPPORTED,
+        'the dealer does not announce progressive_call_invocations (CALL.Options.progress)',
+      );
+    }
+    const timeout = typeof dict['timeout'] === 'number' ? dict['timeout'] : 0;
+    // The dealer enforces CALL.Options.timeout only if it announces call_timeout; the local deadline applies anyway.
+    if (timeout === 0 || !hasFeature(dealer, 'call_timeout')) delete dict['timeout'];
+    const id = nextRequestId(j);
+    const msg = callMsg(id, procedure, checkArguments(payload), dict);
+    const frame = this.encode(msg);
+    j.lastRequest = id;
+    j.requests.set(id, {
+      kind: 'call',
+      procedure,
+      phase: 'active',
+      receiveProgress: dict['receive_progress'] === true,
+      sending: progress,
+      timeout,
+    });
+    if (timeout > 0) this.deadlines.set(id, now + timeout);
+    this.warnUnknown('CallOptions', wire.unknown);
+    this.transmit(frame, msg);
+    return id;
+  }
+
+  /**
+   * Send the next chunk of a progressive call invocation (a CALL with the
+   * same request ID). `progress: false` (the default) sends the last chunk.
+   * Returns false, sending nothing, when the call already ended (the callee
+   * answered, or it was cancelled): the spec lets either side race here.
+   */
+  continueCall(request: number, payload?: Arguments, options: ContinueCallOptions = {}): boolean {
+    const j = this.established('continueCall');
+    const p = j.requests.get(request);
+    if (p === undefined) {
+      if (isId(request) && request <= j.lastRequest) return false;
+      throw new LocalProtocolError(ErrorUri.INVALID_ARGUMENT, `no call with request ID ${request}`);
+    }
+    if (p.kind !== 'call' || !p.sending) {
+      throw new LocalProtocolError(ErrorUri.INVALID_ARGUMENT, `request ${request} is not an open progressive call`);
+    }
+    if (p.phase === 'abandoned') return false;
+    const more = options.progress === true;
+    const msg = callMsg(request, p.procedure, checkArguments(payload), more ? { progress: true } : EMPTY);
+    const frame = this.encode(msg);
+    if (!more) p.sending = false;
+    this.transmit(frame, msg);
+    return true;
+  }
+
+  /**
+   * Cancel a call (advanced profile "Call Canceling"). With `kill` the call
+   * stays pending and ends with whatever the router answers; with `skip` and
+   * `killnowait` (default), or when the dealer cannot cancel, it fails at once
+   * with {@link CanceledError} and the router's late answer is dropped.
+   * Returns false when the call had already ended.
+   */
+  cancel(request: number, mode: CancelMode = 'killnowait'): boolean {
+    const j = this.established('cancel');
+    if (mode !== 'skip' && mode !== 'kill' && mode !== 'killnowait') {
+      throw new LocalProtocolError(ErrorUri.INVALID_ARGUMENT, 'cancel mode must be one of skip, kill, killnowait');
+    }
+    const p = j.requests.get(request);
+    if (p === undefined) {
+      if (isId(request) && request <= j.lastRequest) return false;
+      throw new LocalProtocolError(ErrorUri.INVALID_ARGUMENT, `no call with request ID ${request}`);
+    }
+    if (p.kind !== 'call') {
+      throw new LocalProtocolError(ErrorUri.INVALID_ARGUMENT, `request ${request} is a ${p.kind}, not a call`);
+    }
+    if (p.phase === 'abandoned') return false;
+    const canCancel = dealerCancels(j);
+    if (canCancel && p.phase === 'active') {
+      const msg = cancelMsg(request, { mode });
+      this.transmit(this.encode(msg), msg);
+    }
+    if (mode === 'kill' && canCancel) {
+      p.phase = 'killing';
+      return true;
+    }
+    this.abandon(j, request, p, new CanceledError(`call to ${p.procedure} cancelled (${mode})`));
+    return true;
+  }
+
+  // -------------------------------------------------------------------------
+  // Callee
+
+  /** Send REGISTER; returns its request ID. Answered by a `registered` or `error` event. */
+  register(procedure: string, options?: RegisterOptions): number {
+    const j = this.established('register');
+    requireRole(j.roles.dealer, 'dealer', 'register');
+    const wire = registerOptionsToWire(options);
+    const match = (wire.dict['match'] as MatchPolicy | undefined) ?? 'exact';
+    if (!isValidPattern(procedure, match, this.uriRule)) {
+      throw new LocalProtocolError(ErrorUri.INVALID_URI, `invalid ${match} procedure ${JSON.stringify(procedure)}`);
+    }
+    const id = nextRequestId(j);
+    const msg = registerMsg(id, procedure, wire.dict);
+    const frame = this.encode(msg);
+    j.lastRequest = id;
+    j.requests.set(id, { kind: 'register', procedure });
+    this.warnUnknown('RegisterOptions', wire.unknown);
+    this.transmit(frame, msg);
+    return id;
+  }
+
+  /** Send UNREGISTER; returns its request ID. Answered by an `unregistered` or `error` event. */
+  unregister(registration: number): number {
+    const j = this.established('unregister');
+    const reg = j.registrations.get(registration);
+    if (reg === undefined || reg.phase !== 'active') {
+      throw new LocalProtocolError(ErrorUri.NO_SUCH_REGISTRATION, `no active registration ${registration}`);
+    }
+    const id = nextRequestId(j);
+    const msg = unregisterMsg(id, registration);
+    const frame = this.encode(msg);
+    j.lastRequest = id;
+    reg.phase = 'unregistering';
+    j.requests.set(id, { kind: 'unregister', registration });
+    this.transmit(frame, msg);
+    return id;
+  }
+
+  /**
+   * Answer an invocation with YIELD. `progress: true` sends a progressive
+   * result (only if the caller asked for them) and keeps the invocation open.
+   * Returns false, sending nothing, when the invocation is gone (interrupted
+   * with `killnowait`, or the session ended): a late answer is not a fault.
+   */
+  yield(request: number, payload?: Arguments, options?: YieldOptions): boolean {
+    const j = this.joinedForReply('yield');
+    if (j === undefined) return false;
+    const inv = this.invocationFor(j, request);
+    if (inv === undefined) return false;
+    const wire = yieldOptionsToWire(options);
+    const progress = wire.dict['progress'] === true;
+    if (progress && !inv.receiveProgress) {
+      throw new LocalProtocolError(
+        ErrorUri.INVALID_ARGUMENT,
+        `invocation ${request}: the caller did not ask for progressive results`,
+      );
+    }
+    const msg = yield_(request, checkArguments(payload), wire.dict);
+    const frame = this.encode(msg);
+    if (!progress) j.invocations.delete(request);
+    this.warnUnknown('YieldOptions', wire.unknown);
+    this.transmit(frame, msg);
+    return true;
+  }
+
+  /** Answer an invocation with ERROR (basic profile "Invocation ERROR"). Returns false when the invocation is gone. */
+  yieldError(request: number, error: string, payload?: Arguments, details: Dict = EMPTY): boolean {
+    const j = this.joinedForReply('yieldError');
+    if (j === undefined) return false;
+    const inv = this.invocationFor(j, request);
+    if (inv === undefined) return false;
+    checkUri(error, this.uriRule, 'error');
+    const msg = errorMsg(MessageType.INVOCATION, request, error, checkArguments(payload), checkDict(details, 'details'));
+    const frame = this.encode(msg);
+    j.invocations.delete(request);
+    this.transmit(frame, msg);
+    return true;
+  }
+
+  // -------------------------------------------------------------------------
+  // Subscriber and publisher
+
+  /** Send SUBSCRIBE; returns its request ID. Answered by a `subscribed` or `error` event. */
+  subscribe(topic: string, options?: SubscribeOptions): number {
+    const j = this.established('subscribe');
+    requireRole(j.roles.broker, 'broker', 'subscribe');
+    const wire = subscribeOptionsToWire(options);
+    const match = (wire.dict['match'] as MatchPolicy | undefined) ?? 'exact';
+    if (!isValidPattern(topic, match, this.uriRule)) {
+      throw new LocalProtocolError(ErrorUri.INVALID_URI, `invalid ${match} topic ${JSON.stringify(topic)}`);
+    }
+    const id = nextRequestId(j);
+    const msg = subscribeMsg(id, topic, wire.dict);
+    const frame = this.encode(msg);
+    j.lastRequest = id;
+    j.requests.set(id, { kind: 'subscribe', topic });
+    this.warnUnknown('SubscribeOptions', wire.unknown);
+    this.transmit(frame, msg);
+    return id;
+  }
+
+  /** Send UNSUBSCRIBE; returns its request ID. Events that still arrive for the subscription are dropped. */
+  unsubscribe(subscription: number): number {
+    const j = this.established('unsubscribe');
+    const sub = j.subscriptions.get(subscription);
+    if (sub === undefined || sub.phase !== 'active') {
+      throw new LocalProtocolError(ErrorUri.NO_SUCH_SUBSCRIPTION, `no active subscription ${subscription}`);
+    }
+    const id = nextRequestId(j);
+    const msg = unsubscribeMsg(id, subscription);
+    const frame = this.encode(msg);
+    j.lastRequest = id;
+    sub.phase = 'unsubscribing';
+    j.requests.set(id, { kind: 'unsubscribe', subscription });
+    this.transmit(frame, msg);
+    return id;
+  }
+
+  /**
+   * Send PUBLISH; returns its request ID. With `acknowledge` the broker
+   * answers and a `published` or `error` event follows; without, nothing does.
+   */
+  publish(topic: string, payload?: Arguments, options?: PublishOptions): number {
+    const j = this.established('publish');
+    requireRole(j.roles.broker, 'broker', 'publish');
+    checkUri(topic, this.uriRule, 'topic');
+    const wire = publishOptionsToWire(options);
+    const id = nextRequestId(j);
+    const msg = publishMsg(id, topic, checkArguments(payload), wire.dict);
+    const frame = this.encode(msg);
+    j.lastRequest = id;
+    if (wire.dict['acknowledge'] === true) j.requests.set(id, { kind: 'publish', topic });
+    this.warnUnknown('PublishOptions', wire.unknown);
+    this.transmit(frame, msg);
+    return id;
+  }
+
+  // -------------------------------------------------------------------------
+  // Router messages
+
+  private onWelcome(msg: Welcome): void {
+    const st = this.st;
+    if (st.tag !== 'establishing' && st.tag !== 'authenticating') return this.violate(`WELCOME in state ${st.tag}`);
+    const roles = msg.details['roles'];
+    if (!isDict(roles)) return this.violate('WELCOME.Details.roles is missing');
+    const dealer = roles['dealer'];
+    const broker = roles['broker'];
+    if (!isDict(dealer) && !isDict(broker)) {
+      return this.violate('WELCOME.Details.roles announces neither a broker nor a dealer');
+    }
+    const joined: Joined = {
+      realm: st.hello.realm,
+      session: msg.session,
+      details: msg.details,
+      roles: { dealer: isDict(dealer) ? dealer : undefined, broker: isDict(broker) ? broker : undefined },
+      lastRequest: 0,
+      requests: new Map(),
+      registrations: new Map(),
+      subscriptions: new Map(),
+      invocations: new Map(),
+      invocationWatermark: 0,
+    };
+    this.deadlines.delete('join');
+    this.st = { tag: 'established', joined };
+    this.emit({ type: 'joined', session: msg.session, realm: joined.realm, details: msg.details, roles: joined.roles });
+  }
+
+  private onChallenge(msg: Challenge): void {
+    const st = this.st;
+    if (st.tag !== 'establishing' && st.tag !== 'authenticating') return this.violate(`CHALLENGE in state ${st.tag}`);
+    this.st = { tag: 'challenging', hello: st.hello, challenge: msg };
+    this.emit({ type: 'challenge', authMethod: msg.authMethod, extra: msg.extra });
+  }
+
+  private onGoodbye(reason: string, details: Dict): void {
+    const st = this.st;
+    if (st.tag === 'established') {
+      // Basic profile "GOODBYE": the receiving peer replies, then the session is over.
+      const reply = goodbye(ErrorUri.GOODBYE_AND_OUT);
+      this.transmit(this.encode(reply), reply);
+      this.enterClosed({ reason, message: stringOf(details['message']), details, initiator: 'router', wasJoined: true });
+    } else if (st.tag === 'shuttingDown') {
+      this.enterClosed({ reason: st.reason, message: st.message, details, initiator: 'client', wasJoined: true });
+    } else {
+      this.violate(`GOODBYE in state ${st.tag}`);
+    }
+  }
+
+  private onSessionMessage(j: Joined, msg: Message, now: number): void {
+    switch (msg.type) {
+      case MessageType.RESULT:
+        return this.onResult(j, msg, now);
+      case MessageType.ERROR:
+        return this.onError(j, msg);
+      case MessageType.REGISTERED:
+        return this.onRegistered(j, msg);
+      case MessageType.UNREGISTERED:
+        return this.onUnregistered(j, msg);
+      case MessageType.SUBSCRIBED:
+        return this.onSubscribed(j, msg);
+      case MessageType.UNSUBSCRIBED:
+        return this.onUnsubscribed(j, msg);
+      case MessageType.PUBLISHED:
+        return this.onPublished(j, msg);
+      case MessageType.EVENT:
+        return this.onEvent(j, msg);
+      case MessageType.INVOCATION:
+        return this.onInvocation(j, msg);
+      case MessageType.INTERRUPT:
+        return this.onInterrupt(j, msg);
+      default:
+        // inputOf() sends every other type to RECV_INVALID, which `established` does not accept.
+        return this.violate(`${messageTypeName(msg.type) ?? msg.type} is not allowed in state established`);
+    }
+  }
+
+  /**
+   * The pending request an answer refers to, if it is of the expected kind.
+   * Otherwise the router answered a request that does not exist (or is not
+   * pending, or is of another kind): a protocol violation.
+   */
+  private pendingFor<K extends RequestKind>(
+    j: Joined,
+    request: number,
+    kind: K,
+    what: string,
+  ): Extract<PendingRequest, { kind: K }> | undefined {
+    const p = j.requests.get(request);
+    if (p === undefined) {
+      this.violate(
+        request > j.lastRequest
+          ? `${what} for request ${request}, which was never sent`
+          : `${what} for request ${request}, which is not pending`,
+      );
+      return undefined;
+    }
+    if (p.kind !== kind) {
+      this.violate(`${what} for request ${request}, which is a ${p.kind}`);
+      return undefined;
+    }
+    return p as Extract<PendingRequest, { kind: K }>;
+  }
+
+  private onResult(j: Joined, msg: Result, now: number): void {
+    const p = this.pendingFor(j, msg.request, 'call', 'RESULT');
+    if (p === undefined) return;
+    const progress = msg.details['progress'] === true;
+    if (p.phase === 'abandoned') {
+      if (!progress) j.requests.delete(msg.request);
+      this.warn(`late RESULT for call ${msg.request} (${p.procedure}) dropped: the call was cancelled or timed out`);
+      return;
+    }
+    if (progress) {
+      if (!p.receiveProgress) {
+        return this.violate(`progressive RESULT for call ${msg.request}, which did not ask for progressive results`);
+      }
+      // Advanced profile "Progressive Call Results", "Timeouts": the timeout runs between results.
+      if (p.timeout > 0) this.deadlines.set(msg.request, now + p.timeout);
+      this.emit({ type: 'progress', request: msg.request, details: msg.details, ...delivered(msg) });
+      return;
+    }
+    j.requests.delete(msg.request);
+    this.deadlines.delete(msg.request);
+    this.emit({ type: 'result', request: msg.request, details: msg.details, ...delivered(msg) });
+  }
+
+  private onError(j: Joined, msg: ErrorMsg): void {
+    if (msg.requestType === MessageType.CANCEL) {
+      // The dealer refused a CANCEL; the call itself is still answered on its own.
+      const p = j.requests.get(msg.request);
+      if (p === undefined && msg.request > j.lastRequest) {
+        return this.violate(`ERROR for CANCEL of request ${msg.request}, which was never sent`);
+      }
+      this.warn(`the router refused to cancel call ${msg.request}: ${msg.error}`);
+      return;
+    }
+    const kind = KIND_BY_REQUEST_TYPE[msg.requestType];
+    if (kind === undefined) {
+      return this.violate(`ERROR for a ${messageTypeName(msg.requestType) ?? msg.requestType}, which a router never answers`);
+    }
+    const p = this.pendingFor(j, msg.request, kind, `ERROR for ${messageTypeName(msg.requestType)}`);
+    if (p === undefined) return;
+    j.requests.delete(msg.request);
+    if (p.kind === 'call') {
+      this.deadlines.delete(msg.request);
+      if (p.phase === 'abandoned') {
+        this.warn(`late ERROR ${msg.error} for call ${msg.request} (${p.procedure}) dropped: the call was cancelled or timed out`);
+        return;
+      }
+    } else if (p.kind === 'unregister') {
+      const reg = j.registrations.get(p.registration);
+      if (reg !== undefined) reg.phase = 'active';
+    } else if (p.kind === 'unsubscribe') {
+      const sub = j.subscriptions.get(p.subscription);
+      if (sub !== undefined) sub.phase = 'active';
+    }
+    const error = new WampError(msg.error, msg.args ?? NO_ARGS, msg.kwargs ?? EMPTY);
+    this.emit({ type: 'error', request: msg.request, kind, error, details: msg.details });
+  }
+
+  private onRegistered(j: Joined, msg: Registered): void {
+    const p = this.pendingFor(j, msg.request, 'register', 'REGISTERED');
+    if (p === undefined) return;
+    j.requests.delete(msg.request);
+    // An ID this session already holds stays as it is: if it is being
+    // unregistered, the UNREGISTER sent after this REGISTER will end it.
+    if (!j.registrations.has(msg.registration)) {
+      j.registrations.set(msg.registration, { procedure: p.procedure, phase: 'active' });
+    }
+    this.emit({ type: 'registered', request: msg.request, registration: msg.registration, procedure: p.procedure });
+  }
+
+  private onUnregistered(j: Joined, msg: Unregistered): void {
+    if (msg.request === 0) {
+      // Advanced profile "Registration Revocation": [UNREGISTERED, 0, {registration, reason}].
+      const registration = msg.details?.['registration'];
+      if (!isId(registration) || !j.registrations.has(registration)) {
+        return this.violate(`UNREGISTERED revokes registration ${String(registration)}, which this session does not hold`);
+      }
+      j.registrations.delete(registration);
+      this.emit({ type: 'registrationRevoked', registration, reason: stringOf(msg.details?.['reason']) });
+      return;
+    }
+    const p = this.pendingFor(j, msg.request, 'unregister', 'UNREGISTERED');
+    if (p === undefined) return;
+    j.requests.delete(msg.request);
+    j.registrations.delete(p.registration);
+    this.emit({ type: 'unregistered', request: msg.request, registration: p.registration });
+  }
+
+  private onSubscribed(j: Joined, msg: Subscribed): void {
+    const p = this.pendingFor(j, msg.request, 'subscribe', 'SUBSCRIBED');
+    if (p === undefined) return;
+    j.requests.delete(msg.request);
+    // Subscribing again to a topic yields the same subscription ID (basic
+    // profile "SUBSCRIBED"); the application may hold several handlers on it.
+    // If that ID is being unsubscribed, the UNSUBSCRIBE sent after this
+    // SUBSCRIBE will end it, so it stays as it is.
+    if (!j.subscriptions.has(msg.subscription)) {
+      j.subscriptions.set(msg.subscription, { topic: p.topic, phase: 'active' });
+    }
+    this.emit({ type: 'subscribed', request: msg.request, subscription: msg.subscription, topic: p.topic });
+  }
+
+  private onUnsubscribed(j: Joined, msg: Unsubscribed): void {
+    if (msg.request === 0) {
+      // Advanced profile "Subscription Revocation": [UNSUBSCRIBED, 0, {subscription, reason}].
+      const subscription = msg.details?.['subscription'];
+      if (!isId(subscription) || !j.subscriptions.has(subscription)) {
+        return this.violate(`UNSUBSCRIBED revokes subscription ${String(subscription)}, which this session does not hold`);
+      }
+      j.subscriptions.delete(subscription);
+      this.emit({ type: 'subscriptionRevoked', subscription, reason: stringOf(msg.details?.['reason']) });
+      return;
+    }
+    const p = this.pendingFor(j, msg.request, 'unsubscribe', 'UNSUBSCRIBED');
+    if (p === undefined) return;
+    j.requests.delete(msg.request);
+    j.subscriptions.delete(p.subscription);
+    this.emit({ type: 'unsubscribed', request: msg.request, subscription: p.subscription });
+  }
+
+  private onPublished(j: Joined, msg: Published): void {
+    const p = this.pendingFor(j, msg.request, 'publish', 'PUBLISHED');
+    if (p === undefined) return;
+    j.requests.delete(msg.request);
+    this.emit({ type: 'published', request: msg.request, publication: msg.publication });
+  }
+
+  private onEvent(j: Joined, msg: Event): void {
+    const sub = j.subscriptions.get(msg.subscription);
+    if (sub === undefined) return this.violate(`EVENT for subscription ${msg.subscription}, which this session does not hold`);
+    // Events the broker dispatched before it saw our UNSUBSCRIBE.
+    if (sub.phase === 'unsubscribing') return;
+    const topic = stringOf(msg.details['topic']) ?? sub.topic;
+    this.emit({
+      type: 'event',
+      subscription: msg.subscription,
+      publication: msg.publication,
+      topic,
+      details: msg.details,
+      ...delivered(msg),
+    });
+  }
+
+  /**
+   * INVOCATION, including the chunks of a progressive call invocation, which
+   * reuse the request ID (advanced profile "Progressive Call Invocations",
+   * "Continuations on Completed Calls": a chunk for an invocation this
+   * callee already answered is dropped).
+   */
+  private onInvocation(j: Joined, msg: Invocation): void {
+    const reg = j.registrations.get(msg.registration);
+    if (reg === undefined) {
+      return this.violate(`INVOCATION for registration ${msg.registration}, which this session does not hold`);
+    }
+    const progress = msg.details['progress'] === true;
+    const procedure = stringOf(msg.details['procedure']) ?? reg.procedure;
+    const receiveProgress = msg.details['receive_progress'] === true;
+    const existing = j.invocations.get(msg.request);
+    if (existing !== undefined) {
+      if (!existing.receiving) {
+        return this.violate(`INVOCATION reuses request ${msg.request} of an invocation in progress`);
+      }
+      if (existing.registration !== msg.registration) {
+        return this.violate(`INVOCATION continues request ${msg.request} under another registration`);
+      }
+      existing.receiving = progress;
+      this.emit({
+        type: 'invocation',
+        request: msg.request,
+        registration: msg.registration,
+        procedure,
+        details: msg.details,
+        receiveProgress: existing.receiveProgress,
+        progress,
+        continuation: true,
+        ...delivered(msg),
+      });
+      return;
+    }
+    if (msg.request <= j.invocationWatermark) {
+      this.warn(`INVOCATION chunk for finished invocation ${msg.request} dropped`);
+      return;
+    }
+    j.invocationWatermark = msg.request;
+    j.invocations.set(msg.request, {
+      registration: msg.registration,
+      receiveProgress,
+      receiving: progress,
+      interrupted: false,
+    });
+    this.emit({
+      type: 'invocation',
+      request: msg.request,
+      registration: msg.registration,
+      procedure,
+      details: msg.details,
+      receiveProgress,
+      progress,
+      continuation: false,
+      ...delivered(msg),
+    });
+  }
+
+  /** INTERRUPT (advanced profile "Call Canceling"). */
+  private onInterrupt(j: Joined, msg: Interrupt): void {
+    const inv = j.invocations.get(msg.request);
+    if (inv === undefined) {
+      if (msg.request > j.invocationWatermark) {
+        return this.violate(`INTERRUPT for invocation ${msg.request}, which was never received`);
+      }
+      // Already answered: the INTERRUPT crossed our YIELD or ERROR.
+      return;
+    }
+    if (inv.interrupted) {
+      this.warn(`second INTERRUPT for invocation ${msg.request} ignored`);
+      return;
+    }
+    const mode = msg.options['mode'] === 'killnowait' ? 'killnowait' : 'kill';
+    if (mode === 'killnowait') {
+      // "any responses from the Callee are ignored": forget it, so a late answer is dropped here.
+      j.invocations.delete(msg.request);
+    } else {
+      inv.interrupted = true;
+    }
+    this.emit({ type: 'interrupt', request: msg.request, mode, reason: stringOf(msg.options['reason']) });
+  }
+
+  // -------------------------------------------------------------------------
+  // Deadlines
+
+  private onJoinTimeout(): void {
+    if (clientNextState(this.st.tag, 'JOIN_TIMEOUT') === undefined) return;
+    const message = `no WELCOME within ${this.joinTimeout} ms`;
+    const msg = abort(ErrorUri.TIMEOUT, { message });
+    this.transmit(this.encode(msg), msg);
+    this.enterClosed({ reason: ErrorUri.TIMEOUT, message, details: msg.details, initiator: 'client', wasJoined: false });
+  }
+
+  private onGoodbyeTimeout(): void {
+    const st = this.st;
+    if (clientNextState(st.tag, 'GOODBYE_TIMEOUT') === undefined || st.tag !== 'shuttingDown') return;
+    this.warn(`the router did not answer GOODBYE within ${this.goodbyeTimeout} ms`);
+    this.enterClosed({ reason: st.reason, message: st.message, details: EMPTY, initiator: 'client', wasJoined: true });
+  }
+
+  private onCallTimeout(request: number): void {
+    const st = this.st;
+    if (clientNextState(st.tag, 'CALL_TIMEOUT') === undefined || st.tag !== 'established') return;
+    const j = st.joined;
+    const p = j.requests.get(request);
+    if (p === undefined || p.kind !== 'call' || p.phase === 'abandoned') return;
+    const dealer = j.roles.dealer;
+    // Ask the dealer to stop the callee, unless it runs the same timeout itself ("Call Timeouts").
+    if (p.phase === 'active' && dealerCancels(j) && !hasFeature(dealer, 'call_timeout')) {
+      const msg = cancelMsg(request, { mode: 'killnowait' });
+      this.transmit(this.encode(msg), msg);
+    }
+    this.abandon(j, request, p, new RequestTimeoutError(`call to ${p.procedure} timed out after ${p.timeout} ms`));
+  }
+
+  // -------------------------------------------------------------------------
+  // Helpers
+
+  /** A call fails locally; its entry stays until the router's final answer, which is then dropped. */
+  private abandon(j: Joined, request: number, p: PendingRequest & { kind: 'call' }, error: WampError): void {
+    p.phase = 'abandoned';
+    this.deadlines.delete(request);
+    this.emit({ type: 'error', request, kind: 'call', error, details: EMPTY });
+  }
+
+  /** Throw unless the table allows `input` (an application command) in the current state. */
+  private allow(input: ClientInput, command: string): ClientStateTag {
+    const to = clientNextState(this.st.tag, input);
+    if (to === undefined) throw this.notAllowed(command);
+    return to;
+  }
+
+  private notAllowed(command: string): LocalProtocolError {
+    return new LocalProtocolError(ErrorUri.PROTOCOL_VIOLATION, `${command}() is not allowed in state ${this.st.tag}`);
+  }
+
+  /** The joined data for a request command; the table allows SEND_REQUEST only when established. */
+  private established(command: string): Joined {
+    this.allow('SEND_REQUEST', command);
+    const st = this.st;
+    if (st.tag !== 'established') throw this.notAllowed(command);
+    return st.joined;
+  }
+
+  /** The joined data for an answer to an invocation, or undefined when the table says to drop it. */
+  private joinedForReply(command: string): Joined | undefined {
+    this.allow('SEND_REPLY', command);
+    const st = this.st;
+    return st.tag === 'established' ? st.joined : undefined;
+  }
+
+  /** The invocation to answer, undefined if it already ended; throws if it never existed. */
+  private invocationFor(j: Joined, request: number): InvocationEntry | undefined {
+    const inv = j.invocations.get(request);
+    if (inv !== undefined) return inv;
+    if (isId(request) && request <= j.invocationWatermark) return undefined;
+    throw new LocalProtocolError(ErrorUri.INVALID_ARGUMENT, `no invocation with request ID ${request}`);
+  }
+
+  /** The router broke the protocol: ABORT with the reason, then close. */
+  private violate(reason: string): void {
+    const st = this.st;
+    const details = { message: reason };
+    const msg = abort(ErrorUri.PROTOCOL_VIOLATION, details);
+    this.transmit(this.encode(msg), msg);
+    this.enterClosed({
+      reason: ErrorUri.PROTOCOL_VIOLATION,
+      message: reason,
+      details,
+      initiator: 'client',
+      wasJoined: st.tag === 'established' || st.tag === 'shuttingDown',
+    });
+  }
+
+  /**
+   * Enter `closed`: every pending request fails with SessionClosedError (in
+   * request order), every running invocation is interrupted, then `closed`.
+   */
+  private enterClosed(info: CloseInfo): void {
+    const st = this.st;
+    if (st.tag === 'established' || st.tag === 'shuttingDown') {
+      const j = st.joined;
+      const error = new SessionClosedError(info.reason, info.initiator, info.details, info.message);
+      for (const [request, p] of j.requests) {
+        if (p.kind === 'call' && p.phase === 'abandoned') continue;
+        this.emit({ type: 'error', request, kind: p.kind, error, details: EMPTY });
+      }
+      for (const request of j.invocations.keys()) {
+        this.emit({ type: 'interrupt', request, mode: 'killnowait', reason: info.reason });
+      }
+    }
+    this.deadlines.clear();
+    this.st = { tag: 'closed', close: info };
+    this.emit({ type: 'closed', ...info });
+  }
+
+  /**
+   * Serialize before changing any state, so that a payload the serializer
+   * refuses is the application's error and leaves the session as it was.
+   */
+  private encode(msg: Message): Frame {
+    try {
+      return encodeMessage(this.serializer, msg);
+    } catch (e) {
+      throw new LocalProtocolError(
+        ErrorUri.INVALID_ARGUMENT,
+        `cannot serialize ${messageTypeName(msg.type)} with ${this.serializer.name}: ${e instanceof Error ? e.message : String(e)}`,
+      );
+    }
+  }
+
+  private transmit(frame: Frame, msg: Message): void {
+    this.outbox.push(frame);
+    if (this.tracing) this.emit({ type: 'trace', direction: 'out', message: msg, text: formatMessage(msg) });
+  }
+
+  private emit(event: ClientEvent): void {
+    this.eventQueue.push(event);
+  }
+
+  private warn(message: string): void {
+    this.emit({ type: 'warning', message });
+  }
+
+  private warnUnknown(what: string, keys: readonly string[]): void {
+    for (const key of keys) this.warn(`unknown option ${what}.${key} ignored`);
+  }
+}
+
+// ---------------------------------------------------------------------------
+
+function inputOf(msg: Message): ClientInput {
+  switch (msg.type) {
+    case MessageType.WELCOME:
+      return 'RECV_WELCOME';
+    case MessageType.CHALLENGE:
+      return 'RECV_CHALLENGE';
+    case MessageType.ABORT:
+      return 'RECV_ABORT';
+    case MessageType.GOODBYE:
+      return 'RECV_GOODBYE';
+    case MessageType.ERROR:
+    case MessageType.RESULT:
+    case MessageType.REGISTERED:
+    case MessageType.UNREGISTERED:
+    case MessageType.SUBSCRIBED:
+    case MessageType.UNSUBSCRIBED:
+    case MessageType.PUBLISHED:
+    case MessageType.EVENT:
+    case MessageType.INVOCATION:
+    case MessageType.INTERRUPT:
+      return 'RECV_SESSION_MSG';
+    default:
+      // HELLO, AUTHENTICATE, CALL, YIELD, PUBLISH, ...: only a client sends these.
+      return 'RECV_INVALID';
+  }
+}
+
+function nextRequestId(j: Joined): number {
+  // Session scope IDs wrap after 2^53 (basic profile "IDs").
+  return j.lastRequest >= MAX_ID ? 1 : j.lastRequest + 1;
+}
+
+function delivered(msg: Payloaded): Delivered {
+  if (msg.payload !== undefined) return { args: NO_ARGS, kwargs: EMPTY, payload: msg.payload };
+  return { args: msg.args ?? NO_ARGS, kwargs: msg.kwargs ?? EMPTY };
+}
+
+function isDict(v: unknown): v is Dict {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array);
+}
+
+function stringOf(v: unknown): string | undefined {
+  return typeof v === 'string' ? v : undefined;
+}
+
+function hasFeature(role: Dict | undefined, feature: string): boolean {
+  const features = role?.['features'];
+  return isDict(features) && features[feature] === true;
+}
+
+function dealerCancels(j: Joined): boolean {
+  return hasFeature(j.roles.dealer, 'call_canceling') || hasFeature(j.roles.dealer, 'call_cancelling');
+}
+
+function requireRole(role: Dict | undefined, name: string, command: string): Dict {
+  if (role === undefined) {
+    throw new LocalProtocolError(ErrorUri.FEATURE_NOT_SUPPORTED, `${command}(): the router has no ${name} role`);
+  }
+  return role;
+}
+
+function checkUri(uri: unknown, rule: UriRule, what: string): void {
+  if (!isValidUri(uri, rule)) throw new LocalProtocolError(ErrorUri.INVALID_URI, `invalid ${what} URI ${JSON.stringify(uri)}`);
+}
+
+function checkString(v: unknown, what: string): string {
+  if (typeof v !== 'string') throw new LocalProtocolError(ErrorUri.INVALID_ARGUMENT, `${what} must be a string`);
+  return v;
+}
+
+function checkDict(v: unknown, what: string): Dict {
+  if (!isDict(v)) throw new LocalProtocolError(ErrorUri.INVALID_ARGUMENT, `${what} must be a dictionary`);
+  return v;
+}
+
+function checkArguments(p: Arguments | undefined): Arguments | undefined {
+  if (p === undefined) return undefined;
+  if (typeof p !== 'object' || p === null) throw new LocalProtocolError(ErrorUri.INVALID_ARGUMENT, 'the payload must be an object');
+  if (p.args !== undefined && !Array.isArray(p.args)) {
+    throw new LocalProtocolError(ErrorUri.INVALID_ARGUMENT, 'args must be a list');
+  }
+  if (p.kwargs !== undefined) checkDict(p.kwargs, 'kwargs');
+  return { args: p.args, kwargs: p.kwargs };
+}
+
+function deepFreeze<T>(v: T): T {
+  if (typeof v === 'object' && v !== null) {
+    for (const inner of Object.values(v)) deepFreeze(inner);
+    Object.freeze(v);
+  }
+  return v;
+}

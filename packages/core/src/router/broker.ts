@@ -1,0 +1,384 @@
+/**
+ * The broker of one realm: subscriptions (exact, prefix, wildcard; one
+ * subscription per (topic, match) shared by its subscribers), publication with
+ * publisher exclusion, subscriber black/white listing, publisher
+ * identification, acknowledgement and event retention, subscription
+ * revocation, and the subscription meta events.
+ *
+ * Hot path: one PUBLISH is matched once, each matching subscription builds one
+ * EVENT, and that EVENT is encoded at most once per serializer and the same
+ * frame handed to every subscriber using that serializer.
+ */
+
+import { ErrorUri } from '../errors.js';
+import { encodeMessage } from '../codec.js';
+import {
+  MessageType,
+  error,
+  event,
+  published,
+  subscribed,
+  unsubscribed,
+  type Event,
+  type PayloadInit,
+  type Publish,
+  type Subscribe,
+  type Unsubscribe,
+} from '../messages.js';
+import type { Serializer } from '../serializers/serializer.js';
+import type { Dict, Frame } from '../types.js';
+import { isReservedUri, isValidUri, type MatchPolicy } from '../uri.js';
+import { RouterUri } from './uris.js';
+import { PatternIndex, uriMatches } from './matching.js';
+import type { Peer } from './peer.js';
+import type { Realm } from './realm.js';
+import { isoTimestamp } from './timestamp.js';
+
+const EMPTY: Dict = Object.freeze({});
+
+/** Retained events kept per realm; the oldest topic is dropped beyond this. */
+const MAX_RETAINED_TOPICS = 10_000;
+
+export class Subscription {
+  readonly subscribers = new Set<Peer>();
+  constructor(
+    readonly id: number,
+    readonly uri: string,
+    readonly match: MatchPolicy,
+    readonly created: number,
+  ) {}
+
+  /** SubscriptionDetails of the meta API. */
+  details(): Dict {
+    return { id: this.id, created: isoTimestamp(this.created), uri: this.uri, match: this.match };
+  }
+}
+
+/** Subscriber black/white listing (advanced profile): all present lists must admit the subscriber. */
+class Eligibility {
+  private constructor(
+    private readonly exclude: ReadonlySet<unknown> | undefined,
+    private readonly excludeAuthid: ReadonlySet<unknown> | undefined,
+    private readonly excludeAuthrole: ReadonlySet<unknown> | undefined,
+    private readonly eligible: ReadonlySet<unknown> | undefined,
+    private readonly eligibleAuthid: ReadonlySet<unknown> | undefined,
+    private readonly eligibleAuthrole: ReadonlySet<unknown> | undefined,
+  ) {}
+
+  /** The filter of a PUBLISH, or undefined when it has none (the common case, no allocation). */
+  static of(o: Dict): Eligibility | undefined {
+    const set = (k: string): ReadonlySet<unknown> | undefined => {
+      const v = o[k];
+      return Array.isArray(v) ? new Set(v) : undefined;
+    };
+    if (
+      o['exclude'] === undefined &&
+      o['exclude_authid'] === undefined &&
+      o['exclude_authrole'] === undefined &&
+      o['eligible'] === undefined &&
+      o['eligible_authid'] === undefined &&
+      o['eligible_authrole'] === undefined
+    ) {
+      return undefined;
+    }
+    return new Eligibility(
+      set('exclude'),
+      set('exclude_authid'),
+      set('exclude_authrole'),
+      set('eligible'),
+      set('eligible_authid'),
+      set('eligible_authrole'),
+    );
+  }
+
+  admits(p: Peer): boolean {
+    if (this.eligible !== undefined && !this.eligible.has(p.id)) return false;
+    if (this.eligibleAuthid !== undefined && !this.eligibleAuthid.has(p.authid)) return false;
+    if (this.eligibleAuthrole !== undefined && !this.eligibleAuthrole.has(p.authrole)) return false;
+    if (this.exclude !== undefined && this.exclude.has(p.id)) return false;
+    if (this.excludeAuthid !== undefined && this.excludeAuthid.has(p.authid)) return false;
+    if (this.excludeAuthrole !== undefined && this.excludeAuthrole.has(p.authrole)) return false;
+    return true;
+  }
+}
+
+/** Who published, for exclusion; `undefined` for the router's own meta events. */
+interface Origin {
+  readonly publisher: Peer | undefined;
+  readonly excludeMe: boolean;
+  readonly eligibility: Eligibility | undefined;
+}
+
+interface Retained {
+  readonly topic: string;
+  /** The publisher's session ID (not the peer: a retained event outlives its publisher). */
+  readonly publisherId: number | undefined;
+  readonly excludeMe: boolean;
+  readonly eligibility: Eligibility | undefined;
+  readonly publication: number;
+  readonly payload: PayloadInit;
+  /** EVENT.Details as published (publisher identity if disclosed). */
+  readonly details: Dict;
+}
+
+function retained(o: Origin, topic: string, publication: number, payload: PayloadInit, details: Dict): Retained {
+  return { topic, publication, payload, details, publisherId: o.publisher?.id, excludeMe: o.excludeMe, eligibility: o.eligibility };
+}
+
+/**
+ * One EVENT's frames by serializer. A router rarely sees more than the three
+ * standard serializers, so a linear scan over parallel arrays beats a Map.
+ */
+class FrameCache {
+  private msg: Event | undefined;
+  private readonly serializers: Serializer[] = [];
+  private readonly frames: Frame[] = [];
+
+  reset(msg: Event): void {
+    this.msg = msg;
+    this.serializers.length = 0;
+    this.frames.length = 0;
+  }
+
+  frame(s: Serializer): Frame {
+    const ss = this.serializers;
+    for (let i = 0; i < ss.length; i++) if (ss[i] === s) return this.frames[i]!;
+    const f = encodeMessage(s, this.msg!);
+    ss.push(s);
+    this.frames.push(f);
+    return f;
+  }
+}
+
+export class Broker {
+  private readonly index = new PatternIndex<Subscription>();
+  readonly byId = new Map<number, Subscription>();
+  private readonly retained = new Map<string, Retained>();
+  /** Scratch space for one dispatch; dispatch never re-enters itself. */
+  private readonly matched: Subscription[] = [];
+  private readonly frames = new FrameCache();
+
+  constructor(private readonly realm: Realm) {}
+
+  get subscriptionCount(): number {
+    return this.byId.size;
+  }
+
+  get retainedCount(): number {
+    return this.retained.size;
+  }
+
+  lookup(uri: string, match: MatchPolicy): Subscription | undefined {
+    return this.index.get(uri, match);
+  }
+
+  /** Every subscription matching a concrete topic. */
+  matching(topic: string): Subscription[] {
+    const out: Subscription[] = [];
+    this.index.matchAll(topic, out);
+    return out;
+  }
+
+  list(match: MatchPolicy): Subscription[] {
+    return this.index.values(match);
+  }
+
+  hasSubscribers(topic: string): boolean {
+    return this.index.hasMatch(topic);
+  }
+
+  // -------------------------------------------------------------------------
+  // Client requests
+
+  subscribe(peer: Peer, msg: Subscribe, now: number): void {
+    if (!peer.acceptRequest(msg.request, 'SUBSCRIBE', now)) return;
+    const o = msg.options;
+    const match: MatchPolicy = (o['match'] as MatchPolicy | undefined) ?? 'exact';
+    const topic = msg.topic;
+    const d = peer.authorize('subscribe', topic, o);
+    if (!d.allow) {
+      peer.send(error(MessageType.SUBSCRIBE, msg.request, d.failed === true ? ErrorUri.AUTHORIZATION_FAILED : ErrorUri.NOT_AUTHORIZED));
+      return;
+    }
+    let sub = this.index.get(topic, match);
+    if (sub !== undefined && sub.subscribers.has(peer)) {
+      // Basic profile: a repeated SUBSCRIBE is answered with the existing subscription.
+      peer.send(subscribed(msg.request, sub.id));
+      if (o['get_retained'] === true) this.sendRetained(peer, sub);
+      return;
+    }
+    if (peer.subscriptions.size >= this.realm.limits.maxSubscriptionsPerSession) {
+      peer.send(error(MessageType.SUBSCRIBE, msg.request, RouterUri.LIMIT_EXCEEDED, { args: ['too many subscriptions'] }));
+      return;
+    }
+    const created = sub === undefined;
+    if (sub === undefined) {
+      sub = new Subscription(this.realm.router.nextSubscriptionId(), topic, match, now);
+      this.index.set(topic, match, sub);
+      this.byId.set(sub.id, sub);
+    }
+    sub.subscribers.add(peer);
+    peer.subscriptions.set(sub.id, sub);
+    peer.send(subscribed(msg.request, sub.id));
+    if (o['get_retained'] === true) this.sendRetained(peer, sub);
+    if (created) this.realm.meta('wamp.subscription.on_create', [peer.id, sub.details()]);
+    this.realm.meta('wamp.subscription.on_subscribe', [peer.id, sub.id]);
+  }
+
+  unsubscribe(peer: Peer, msg: Unsubscribe, now: number): void {
+    if (!peer.acceptRequest(msg.request, 'UNSUBSCRIBE', now)) return;
+    const sub = peer.subscriptions.get(msg.subscription);
+    if (sub === undefined) {
+      peer.send(error(MessageType.UNSUBSCRIBE, msg.request, ErrorUri.NO_SUCH_SUBSCRIPTION));
+      return;
+    }
+    peer.send(unsubscribed(msg.request));
+    this.detach(peer, sub);
+  }
+
+  publish(peer: Peer, msg: Publish, now: number): void {
+    if (!peer.acceptRequest(msg.request, 'PUBLISH', now)) return;
+    if (msg.payload !== undefined) {
+      peer.session.violate('PUBLISH uses payload passthru mode, which this router does not announce', now);
+      return;
+    }
+    const o = msg.options;
+    const ack = o['acknowledge'] === true;
+    const topic = msg.topic;
+    // Basic profile, "Publish ERROR": failures are answered only when the publication is acknowledged.
+    if (isReservedUri(topic)) {
+      if (ack) peer.send(error(MessageType.PUBLISH, msg.request, ErrorUri.INVALID_URI, { args: ['the wamp. URI space is reserved'] }));
+      return;
+    }
+    const d = peer.authorize('publish', topic, o);
+    if (!d.allow) {
+      if (ack) {
+        peer.send(error(MessageType.PUBLISH, msg.request, d.failed === true ? ErrorUri.AUTHORIZATION_FAILED : ErrorUri.NOT_AUTHORIZED));
+      }
+      return;
+    }
+    const wantsDisclosure = o['disclose_me'] === true;
+    if (wantsDisclosure && d.disclose === 'deny') {
+      if (ack) peer.send(error(MessageType.PUBLISH, msg.request, RouterUri.OPTION_DISALLOWED_DISCLOSE_ME));
+      return;
+    }
+    const details =
+      wantsDisclosure || d.disclose === 'force'
+        ? { publisher: peer.id, publisher_authid: peer.authid, publisher_authrole: peer.authrole }
+        : EMPTY;
+    const publication = this.realm.router.newPublicationId();
+    const payload: PayloadInit = { args: msg.args, kwargs: msg.kwargs };
+    const origin: Origin = { publisher: peer, excludeMe: o['exclude_me'] !== false, eligibility: Eligibility.of(o) };
+    this.dispatch(topic, publication, payload, details, origin);
+    if (o['retain'] === true) this.retain(retained(origin, topic, publication, payload, details));
+    if (ack) peer.send(published(msg.request, publication));
+  }
+
+  // -------------------------------------------------------------------------
+  // Router-side publications and cleanup
+
+  /** Publish a meta event (the router is the publisher: nobody is excluded, nothing is disclosed). */
+  publishMeta(topic: string, args: readonly unknown[]): void {
+    if (!this.index.hasMatch(topic)) return;
+    this.dispatch(topic, this.realm.router.newPublicationId(), { args }, EMPTY, {
+      publisher: undefined,
+      excludeMe: false,
+      eligibility: undefined,
+    });
+  }
+
+  /** Publish a testament of a peer that is leaving (it is no subscriber any more). */
+  publishTestament(peer: Peer, topic: string, args: readonly unknown[], kwargs: Dict, o: Dict): void {
+    const details =
+      o['disclose_me'] === true ? { publisher: peer.id, publisher_authid: peer.authid, publisher_authrole: peer.authrole } : EMPTY;
+    const publication = this.realm.router.newPublicationId();
+    const payload: PayloadInit = { args, kwargs };
+    const origin: Origin = { publisher: peer, excludeMe: true, eligibility: Eligibility.of(o) };
+    this.dispatch(topic, publication, payload, details, origin);
+    if (o['retain'] === true) this.retain(retained(origin, topic, publication, payload, details));
+  }
+
+  /** Remove `peer` from every subscription (it is leaving). */
+  removePeer(peer: Peer): void {
+    for (const sub of peer.subscriptions.values()) this.detach(peer, sub);
+  }
+
+  /**
+   * Subscription revocation (advanced profile): remove `peer` from `sub`,
+   * telling it with `[UNSUBSCRIBED, 0, {subscription, reason}]` if it
+   * announced the feature.
+   */
+  revoke(peer: Peer, sub: Subscription, reason: string | undefined): void {
+    if (peer.features.subscriberRevocation) {
+      peer.send(unsubscribed(0, reason === undefined ? { subscription: sub.id } : { subscription: sub.id, reason }));
+    }
+    this.detach(peer, sub);
+  }
+
+  private detach(peer: Peer, sub: Subscription): void {
+    sub.subscribers.delete(peer);
+    peer.subscriptions.delete(sub.id);
+    this.realm.meta('wamp.subscription.on_unsubscribe', [peer.id, sub.id]);
+    if (sub.subscribers.size === 0) {
+      this.index.delete(sub.uri, sub.match);
+      this.byId.delete(sub.id);
+      this.realm.meta('wamp.subscription.on_delete', [peer.id, sub.id]);
+    }
+  }
+
+  // -------------------------------------------------------------------------
+
+  private dispatch(topic: string, publication: number, payload: PayloadInit, details: Dict, origin: Origin): void {
+    const subs = this.matched;
+    this.index.matchAll(topic, subs);
+    const { publisher, excludeMe, eligibility } = origin;
+    let patternDetails: Dict | undefined;
+    const frames = this.frames;
+    for (let i = 0; i < subs.length; i++) {
+      const sub = subs[i]!;
+      // Pattern-based subscription: EVENT.Details.topic carries the concrete topic.
+      const d = sub.match === 'exact' ? details : (patternDetails ??= { ...details, topic });
+      frames.reset(event(sub.id, publication, payload, d));
+      for (const p of sub.subscribers) {
+        if (excludeMe && p === publisher) continue;
+        if (eligibility !== undefined && !eligibility.admits(p)) continue;
+        p.sendFrame(frames.frame(p.serializer));
+      }
+    }
+    subs.length = 0;
+  }
+
+  private retain(r: Retained): void {
+    // Re-inserting moves the topic to the end, so the oldest retained topic is first.
+    this.retained.delete(r.topic);
+    this.retained.set(r.topic, r);
+    if (this.retained.size > MAX_RETAINED_TOPICS) {
+      const oldest = this.retained.keys().next();
+      if (oldest.done !== true) this.retained.delete(oldest.value);
+    }
+  }
+
+  /**
+   * Event retention: send the new subscriber each retained event it would
+   * have received had it been subscribed then, with `Details.retained`.
+   */
+  private sendRetained(peer: Peer, sub: Subscription): void {
+    const send = (r: Retained): void => {
+      if (r.excludeMe && r.publisherId === peer.id) return;
+      if (r.eligibility !== undefined && !r.eligibility.admits(peer)) return;
+      const details = sub.match === 'exact' ? { ...r.details, retained: true } : { ...r.details, topic: r.topic, retained: true };
+      peer.send(event(sub.id, r.publication, r.payload, details));
+    };
+    if (sub.match === 'exact') {
+      const r = this.retained.get(sub.uri);
+      if (r !== undefined) send(r);
+      return;
+    }
+    for (const r of this.retained.values()) if (uriMatches(sub.uri, sub.match, r.topic)) send(r);
+  }
+}
+
+/** Checks a testament's topic the way a PUBLISH topic is checked. */
+export function isPublishableTopic(topic: unknown, rule: 'strict' | 'loose'): topic is string {
+  return isValidUri(topic, rule) && !isReservedUri(topic);
+}

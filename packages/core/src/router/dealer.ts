@@ -1,0 +1,486 @@
+/**
+ * The dealer of one realm: registrations (exact, prefix, wildcard; shared
+ * with the `single`/`roundrobin`/`random`/`first`/`last` policies), call
+ * routing, progressive call results and invocations, call canceling, call
+ * timeouts, caller identification, registration revocation and the
+ * registration meta events.
+ *
+ * Every call in flight is one {@link Invocation}, indexed twice: by
+ * CALL.Request in the caller's `calls` and by INVOCATION.Request in the
+ * callee's `invocations`. {@link Dealer.finish} removes both entries at once,
+ * which is how "every CALL is answered exactly once, and no answer goes to the
+ * wrong session" is kept: an answer is only ever routed through a live entry.
+ */
+
+import { ErrorUri } from '../errors.js';
+import {
+  MessageType,
+  error,
+  interrupt,
+  invocation,
+  registered,
+  result,
+  unregistered,
+  type Call,
+  type Cancel,
+  type ErrorMsg,
+  type Register,
+  type Unregister,
+  type Yield,
+} from '../messages.js';
+import type { Dict } from '../types.js';
+import { isReservedUri, type MatchPolicy } from '../uri.js';
+import type { HasDeadline } from './deadlines.js';
+import { authProcedureFailed, authProcedureResult } from './handshake.js';
+import { PatternIndex } from './matching.js';
+import { handleMetaCall } from './meta.js';
+import type { Peer } from './peer.js';
+import type { Realm } from './realm.js';
+import type { RouterSession } from './session.js';
+import { isoTimestamp } from './timestamp.js';
+import { RouterUri } from './uris.js';
+
+const EMPTY: Dict = Object.freeze({});
+
+/** Bound on remembered finished progressive-invocation calls per caller. */
+const MAX_RECENT_PROGRESSIVE = 1024;
+
+export type InvokePolicy = 'single' | 'roundrobin' | 'random' | 'first' | 'last';
+
+interface Callee {
+  readonly peer: Peer;
+  /** REGISTER.Options.disclose_caller */
+  readonly discloseCaller: boolean;
+}
+
+export class Registration {
+  /** In registration order (the order `first`, `last` and `roundrobin` refer to). */
+  readonly callees: Callee[] = [];
+  /** Round-robin cursor. */
+  next = 0;
+
+  constructor(
+    readonly id: number,
+    readonly uri: string,
+    readonly match: MatchPolicy,
+    readonly invoke: InvokePolicy,
+    readonly created: number,
+  ) {}
+
+  /** RegistrationDetails of the meta API. */
+  details(): Dict {
+    return { id: this.id, created: isoTimestamp(this.created), uri: this.uri, match: this.match, invoke: this.invoke };
+  }
+
+  hasCallee(peer: Peer): boolean {
+    for (const c of this.callees) if (c.peer === peer) return true;
+    return false;
+  }
+}
+
+/** Who waits for the outcome of an invocation. */
+export type CallOrigin =
+  /** A client's CALL. `receiveProgress`: the caller asked for progressive results and the callee can give them. */
+  | { readonly kind: 'call'; readonly caller: Peer; readonly request: number; readonly receiveProgress: boolean }
+  /** The router itself, asking a dynamic authenticator procedure about a session that is authenticating. */
+  | { readonly kind: 'auth'; readonly session: RouterSession };
+
+export class Invocation implements HasDeadline {
+  deadline: number | undefined = undefined;
+  /** Finished: answered, canceled, timed out, or one side left. */
+  done = false;
+  /** A CANCEL with mode `kill` was forwarded; only the callee's final answer is still awaited. */
+  killing = false;
+  /** Progressive call invocations: the caller may still send continuation CALLs. */
+  callerStreaming: boolean;
+  /** Whether this call ever streamed (its request ID then enters the caller's grace table). */
+  readonly streamed: boolean;
+
+  constructor(
+    readonly id: number,
+    readonly callee: Peer,
+    readonly registration: number,
+    readonly origin: CallOrigin,
+    /** INVOCATION.Details of the initiating call, reused for continuations (spec: options are frozen). */
+    readonly details: Dict,
+    /** CALL.Options.timeout in ms; 0 for none. */
+    readonly timeout: number,
+    streaming: boolean,
+  ) {
+    this.callerStreaming = streaming;
+    this.streamed = streaming;
+  }
+
+  onDeadline(now: number): void {
+    this.callee.realm.dealer.expire(this, now);
+  }
+}
+
+export class Dealer {
+  private readonly index = new PatternIndex<Registration>();
+  readonly byId = new Map<number, Registration>();
+
+  constructor(private readonly realm: Realm) {}
+
+  get registrationCount(): number {
+    return this.byId.size;
+  }
+
+  lookup(uri: string, match: MatchPolicy): Registration | undefined {
+    return this.index.get(uri, match);
+  }
+
+  best(uri: string): Registration | undefined {
+    return this.index.best(uri);
+  }
+
+  list(match: MatchPolicy): Registration[] {
+    return this.index.values(match);
+  }
+
+  // -------------------------------------------------------------------------
+  // Registrations
+
+  register(peer: Peer, msg: Register, now: number): void {
+    if (!peer.acceptRequest(msg.request, 'REGISTER', now)) return;
+    const o = msg.options;
+    const match: MatchPolicy = (o['match'] as MatchPolicy | undefined) ?? 'exact';
+    const invoke: InvokePolicy = (o['invoke'] as InvokePolicy | undefined) ?? 'single';
+    const uri = msg.procedure;
+    const fail = (uri: string, args?: unknown[]): void =>
+      peer.send(error(MessageType.REGISTER, msg.request, uri, args === undefined ? undefined : { args }));
+    if (isReservedUri(uri)) return fail(ErrorUri.INVALID_URI, ['the wamp. URI space is reserved']);
+    const d = peer.authorize('register', uri, o);
+    if (!d.allow) return fail(d.failed === true ? ErrorUri.AUTHORIZATION_FAILED : ErrorUri.NOT_AUTHORIZED);
+    let reg = this.index.get(uri, match);
+    // Shared registration: only the first registrant's non-single policy admits more callees, and only with the same policy.
+    if (reg !== undefined && (reg.invoke === 'single' || reg.invoke !== invoke || reg.hasCallee(peer))) {
+      return fail(ErrorUri.PROCEDURE_ALREADY_EXISTS);
+    }
+    if (peer.registrations.size >= this.realm.limits.maxRegistrationsPerSession) {
+      return fail(RouterUri.LIMIT_EXCEEDED, ['too many registrations']);
+    }
+    const created = reg === undefined;
+    if (reg === undefined) {
+      reg = new Registration(this.realm.router.nextRegistrationId(), uri, match, invoke, now);
+      this.index.set(uri, match, reg);
+      this.byId.set(reg.id, reg);
+    }
+    reg.callees.push({ peer, discloseCaller: o['disclose_caller'] === true });
+    peer.registrations.set(reg.id, reg);
+    peer.send(registered(msg.request, reg.id));
+    if (created) this.realm.meta('wamp.registration.on_create', [peer.id, reg.details()]);
+    this.realm.meta('wamp.registration.on_register', [peer.id, reg.id]);
+  }
+
+  unregister(peer: Peer, msg: Unregister, now: number): void {
+    if (!peer.acceptRequest(msg.request, 'UNREGISTER', now)) return;
+    const reg = peer.registrations.get(msg.registration);
+    if (reg === undefined) {
+      peer.send(error(MessageType.UNREGISTER, msg.request, ErrorUri.NO_SUCH_REGISTRATION));
+      return;
+    }
+    peer.send(unregistered(msg.request));
+    this.detach(peer, reg);
+  }
+
+  /**
+   * Registration revocation (advanced profile): remove `peer` from `reg`,
+   * telling it with `[UNREGISTERED, 0, {registration, reason}]` if it
+   * announced the feature. Its invocations in flight are still answered.
+   */
+  revoke(peer: Peer, reg: Registration, reason: string | undefined): void {
+    if (peer.features.calleeRevocation) {
+      peer.send(unregistered(0, reason === undefined ? { registration: reg.id } : { registration: reg.id, reason }));
+    }
+    this.detach(peer, reg);
+  }
+
+  private detach(peer: Peer, reg: Registration): void {
+    const i = reg.callees.findIndex((c) => c.peer === peer);
+    if (i >= 0) reg.callees.splice(i, 1);
+    peer.registrations.delete(reg.id);
+    this.realm.meta('wamp.registration.on_unregister', [peer.id, reg.id]);
+    if (reg.callees.length === 0) {
+      this.index.delete(reg.uri, reg.match);
+      this.byId.delete(reg.id);
+      this.realm.meta('wamp.registration.on_delete', [peer.id, reg.id]);
+    }
+  }
+
+  // -------------------------------------------------------------------------
+  // Calls
+
+  call(peer: Peer, msg: Call, now: number): void {
+    const request = msg.request;
+    const active = peer.calls.get(request);
+    if (active !== undefined) {
+      this.continueCall(peer, active, msg, now);
+      return;
+    }
+    // Advanced profile, "Verification of CALL Request IDs": a late continuation of a
+    // progressive call that has just finished is discarded without an answer.
+    const graceUntil = peer.recentProgressive.get(request);
+    if (graceUntil !== undefined) {
+      if (graceUntil > now) return;
+      peer.recentProgressive.delete(request);
+    }
+    if (!peer.acceptRequest(request, 'CALL', now)) return;
+    if (msg.payload !== undefined) {
+      peer.session.violate('CALL uses payload passthru mode, which this router does not announce', now);
+      return;
+    }
+    const o = msg.options;
+    const progress = o['progress'] === true;
+    if (progress && !peer.features.callerProgressiveInvocations) {
+      peer.session.violate('CALL with Options.progress, but progressive_call_invocations was not announced', now);
+      return;
+    }
+    const fail = (uri: string, args?: unknown[]): void =>
+      peer.send(error(MessageType.CALL, request, uri, args === undefined ? undefined : { args }));
+    const uri = msg.procedure;
+    // Authorization comes first, so that a denial never tells whether the procedure exists.
+    const d = peer.authorize('call', uri, o);
+    if (!d.allow) return fail(d.failed === true ? ErrorUri.AUTHORIZATION_FAILED : ErrorUri.NOT_AUTHORIZED);
+    if (o['disclose_me'] === true && d.disclose === 'deny') return fail(RouterUri.OPTION_DISALLOWED_DISCLOSE_ME);
+    if (isReservedUri(uri)) {
+      if (progress) return fail(ErrorUri.FEATURE_NOT_SUPPORTED);
+      if (!handleMetaCall(this.realm, peer, msg, now)) fail(ErrorUri.NO_SUCH_PROCEDURE);
+      return;
+    }
+    if (peer.calls.size >= this.realm.limits.maxPendingCallsPerCaller) return fail(RouterUri.LIMIT_EXCEEDED, ['too many calls in flight']);
+    const reg = this.index.best(uri);
+    if (reg === undefined) return fail(ErrorUri.NO_SUCH_PROCEDURE);
+    const callee = this.pick(reg);
+    if (callee === undefined) return fail(ErrorUri.NO_AVAILABLE_CALLEE);
+    const cp = callee.peer;
+    if (progress && !cp.features.calleeProgressiveInvocations) return fail(ErrorUri.FEATURE_NOT_SUPPORTED);
+    const disclose = d.disclose === 'force' || (d.disclose === 'allow' && (o['disclose_me'] === true || callee.discloseCaller));
+    const receiveProgress = o['receive_progress'] === true && cp.features.calleeProgressiveResults;
+    let details: Dict = EMPTY;
+    if (disclose || reg.match !== 'exact' || receiveProgress) {
+      const dd: Record<string, unknown> = {};
+      if (disclose) {
+        dd['caller'] = peer.id;
+        dd['caller_authid'] = peer.authid;
+        dd['caller_authrole'] = peer.authrole;
+      }
+      // Pattern-based registration: INVOCATION.Details.procedure is the concrete URI called.
+      if (reg.match !== 'exact') dd['procedure'] = uri;
+      if (receiveProgress) dd['receive_progress'] = true;
+      details = dd;
+    }
+    const timeout = typeof o['timeout'] === 'number' ? o['timeout'] : 0;
+    const inv = new Invocation(
+      cp.nextInvocationId(),
+      cp,
+      reg.id,
+      { kind: 'call', caller: peer, request, receiveProgress },
+      details,
+      timeout,
+      progress,
+    );
+    peer.calls.set(request, inv);
+    cp.invocations.set(inv.id, inv);
+    if (timeout > 0) this.realm.router.schedule(inv, now + timeout);
+    cp.send(invocation(inv.id, reg.id, { args: msg.args, kwargs: msg.kwargs }, progress ? { ...details, progress: true } : details));
+  }
+
+  /** A CALL whose request ID is in flight: a continuation of a progressive call, or a fault. */
+  private continueCall(peer: Peer, inv: Invocation, msg: Call, now: number): void {
+    if (!inv.callerStreaming) {
+      peer.session.violate(`CALL request ID ${msg.request} is already in flight`, now);
+      return;
+    }
+    if (msg.payload !== undefined) {
+      peer.session.violate('CALL uses payload passthru mode, which this router does not announce', now);
+      return;
+    }
+    // Only `progress` counts in a continuation; every other option stays as the first CALL set it.
+    const progress = msg.options['progress'] === true;
+    if (!progress) inv.callerStreaming = false;
+    if (inv.killing) return;
+    const p = { args: msg.args, kwargs: msg.kwargs };
+    inv.callee.send(invocation(inv.id, inv.registration, p, progress ? { ...inv.details, progress: true } : inv.details));
+  }
+
+  cancel(peer: Peer, msg: Cancel, now: number): void {
+    const inv = peer.calls.get(msg.request);
+    if (inv === undefined) {
+      // A CANCEL racing the answer is normal; one for a request never made is not.
+      if (msg.request > peer.lastRequest) peer.session.violate(`CANCEL for request ID ${msg.request}, which was never sent`, now);
+      return;
+    }
+    let mode = (msg.options['mode'] as 'skip' | 'kill' | 'killnowait' | undefined) ?? 'kill';
+    // Advanced profile, "Call Canceling": without callee support the behaviour is `skip`.
+    if (!inv.callee.features.calleeCanceling) mode = 'skip';
+    if (mode === 'kill') {
+      if (!inv.killing) {
+        inv.killing = true;
+        inv.callee.send(interrupt(inv.id, { mode: 'kill', reason: ErrorUri.CANCELED }));
+      }
+      return;
+    }
+    this.finish(inv, now);
+    peer.send(error(MessageType.CALL, msg.request, ErrorUri.CANCELED));
+    if (mode === 'killnowait') inv.callee.send(interrupt(inv.id, { mode: 'killnowait', reason: ErrorUri.CANCELED }));
+  }
+
+  yield_(peer: Peer, msg: Yield, now: number): void {
+    const inv = peer.invocations.get(msg.request);
+    if (inv === undefined) {
+      this.unknownAnswer(peer, msg.request, 'YIELD', now);
+      return;
+    }
+    if (msg.payload !== undefined) {
+      peer.session.violate('YIELD uses payload passthru mode, which this router does not announce', now);
+      return;
+    }
+    const o = inv.origin;
+    const p = { args: msg.args, kwargs: msg.kwargs };
+    if (msg.options['progress'] === true) {
+      // Progressive results go only to callers that asked for them, and not after a kill.
+      if (o.kind !== 'call' || !o.receiveProgress || inv.killing) return;
+      // Advanced profile: with progressive results the timeout runs between results.
+      if (inv.timeout > 0) this.realm.router.schedule(inv, now + inv.timeout);
+      o.caller.send(result(o.request, p, { progress: true }));
+      return;
+    }
+    this.finish(inv, now);
+    if (o.kind === 'call') o.caller.send(result(o.request, p));
+    else authProcedureResult(o.session, msg.args, msg.kwargs, now);
+  }
+
+  /** ERROR answering an INVOCATION. */
+  invocationError(peer: Peer, msg: ErrorMsg, now: number): void {
+    const inv = peer.invocations.get(msg.request);
+    if (inv === undefined) {
+      this.unknownAnswer(peer, msg.request, 'ERROR', now);
+      return;
+    }
+    if (msg.payload !== undefined) {
+      peer.session.violate('ERROR uses payload passthru mode, which this router does not announce', now);
+      return;
+    }
+    this.finish(inv, now);
+    const o = inv.origin;
+    if (o.kind === 'call') o.caller.send(error(MessageType.CALL, o.request, msg.error, { args: msg.args, kwargs: msg.kwargs }));
+    else authProcedureFailed(o.session, msg.error, msg.args, now);
+  }
+
+  /**
+   * An answer to no invocation in flight: late (the call was canceled, timed
+   * out or its caller left) and dropped, or for an ID never issued, which is
+   * a protocol violation.
+   */
+  private unknownAnswer(peer: Peer, request: number, what: string, now: number): void {
+    if (request > peer.lastInvocation) peer.session.violate(`${what} for INVOCATION request ID ${request}, which was never sent`, now);
+  }
+
+  /** Call timeout (advanced profile, dealer-initiated): ERROR to the caller, INTERRUPT to the callee. */
+  expire(inv: Invocation, now: number): void {
+    if (inv.done) return;
+    this.finish(inv, now);
+    if (inv.callee.features.calleeCanceling) inv.callee.send(interrupt(inv.id, { mode: 'killnowait', reason: ErrorUri.TIMEOUT }));
+    const o = inv.origin;
+    if (o.kind === 'call') o.caller.send(error(MessageType.CALL, o.request, ErrorUri.TIMEOUT));
+  }
+
+  /** Remove an invocation from both indexes; nothing is routed through it afterwards. */
+  private finish(inv: Invocation, now: number): void {
+    inv.done = true;
+    inv.deadline = undefined;
+    inv.callee.invocations.delete(inv.id);
+    const o = inv.origin;
+    if (o.kind !== 'call') return;
+    o.caller.calls.delete(o.request);
+    if (inv.streamed && !o.caller.left) {
+      const recent = o.caller.recentProgressive;
+      recent.set(o.request, now + this.realm.router.timeouts.progressiveGrace);
+      // Entries are in insertion order, hence in expiry order: drop the expired and the excess.
+      for (const [req, until] of recent) {
+        if (until > now && recent.size <= MAX_RECENT_PROGRESSIVE) break;
+        recent.delete(req);
+      }
+    }
+  }
+
+  /** Pick a callee by the registration's policy, skipping callees at their invocation limit. */
+  private pick(reg: Registration): Callee | undefined {
+    const cs = reg.callees;
+    const n = cs.length;
+    if (n === 0) return undefined;
+    const max = this.realm.limits.maxPendingInvocationsPerCallee;
+    let start = 0;
+    let step = 1;
+    switch (reg.invoke) {
+      case 'single':
+      case 'first':
+        break;
+      case 'last':
+        start = n - 1;
+        step = n - 1;
+        break;
+      case 'roundrobin':
+        start = reg.next % n;
+        reg.next = (start + 1) % n;
+        break;
+      case 'random':
+        start = (this.realm.router.random() - 1) % n;
+        break;
+    }
+    for (let k = 0; k < n; k++) {
+      const c = cs[(start + k * step) % n]!;
+      if (c.peer.invocations.size < max) return c;
+    }
+    return undefined;
+  }
+
+  // -------------------------------------------------------------------------
+  // Cleanup and router-initiated invocations
+
+  /**
+   * `peer` is leaving. Basic profile: callers waiting on it get ERROR
+   * `wamp.error.canceled` at once; callees working for it get INTERRUPT
+   * `killnowait` (if they support call canceling). Then its registrations go.
+   */
+  removePeer(peer: Peer, now: number): void {
+    for (const inv of peer.invocations.values()) {
+      this.finish(inv, now);
+      const o = inv.origin;
+      if (o.kind === 'call') o.caller.send(error(MessageType.CALL, o.request, ErrorUri.CANCELED));
+      else authProcedureFailed(o.session, ErrorUri.AUTHENTICATION_FAILED, ['the authenticator left'], now);
+    }
+    for (const inv of peer.calls.values()) {
+      this.finish(inv, now);
+      if (inv.callee.features.calleeCanceling) inv.callee.send(interrupt(inv.id, { mode: 'killnowait', reason: ErrorUri.CANCELED }));
+    }
+    for (const reg of peer.registrations.values()) this.detach(peer, reg);
+  }
+
+  /**
+   * Call a dynamic authenticator procedure for a session that is
+   * authenticating. Only callees of a trusted role are used. Returns the
+   * invocation, or undefined when no such callee is available.
+   */
+  invokeForAuth(procedure: string, args: readonly unknown[], session: RouterSession): Invocation | undefined {
+    const reg = this.index.best(procedure);
+    if (reg === undefined) return undefined;
+    const max = this.realm.limits.maxPendingInvocationsPerCallee;
+    const callee = reg.callees.find((c) => c.peer.role.trusted && c.peer.invocations.size < max);
+    if (callee === undefined) return undefined;
+    const cp = callee.peer;
+    const details = reg.match === 'exact' ? EMPTY : { procedure };
+    const inv = new Invocation(cp.nextInvocationId(), cp, reg.id, { kind: 'auth', session }, details, 0, false);
+    cp.invocations.set(inv.id, inv);
+    cp.send(invocation(inv.id, reg.id, { args }, details));
+    return inv;
+  }
+
+  /** The session waiting on an authenticator invocation went away: interrupt the callee. */
+  abandon(inv: Invocation, now: number): void {
+    if (inv.done) return;
+    this.finish(inv, now);
+    if (inv.callee.features.calleeCanceling) inv.callee.send(interrupt(inv.id, { mode: 'killnowait', reason: ErrorUri.CANCELED }));
+  }
+}

@@ -1,0 +1,11 @@
+/**
+ * URIs the router uses beyond {@link ErrorUri} of the core: the advanced
+ * profile's option errors, and one router-specific URI for configured limits
+ * (the specification defines none).
+ */
+export const RouterUri = {
+  /** Advanced profile, "Publisher Identification" / "Caller Identification". */
+  OPTION_DISALLOWED_DISCLOSE_ME: 'wamp.error.option_disallowed.disclose_me',
+  /** A configured limit (subscriptions/registrations per session, calls in flight, sessions per realm) was reached. */
+  LIMIT_EXCEEDED: 'wamp.error.limit_exceeded',
+} as const;

@@ -1,0 +1,165 @@
+import { isIP, connect as netConnect, type Socket } from 'node:net';
+import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
+import { jsonSerializer, type Serializer } from '@wamp/core';
+import type { TransportFactory } from '@wamp/client';
+import { RawSocketConnection, describePeer, plainBytes, type KeepaliveOptions } from './connection.js';
+import { MAX_MAX_LENGTH, RawSocketError, RawSocketProtocol } from './framing.js';
+
+/** Where to connect: TCP (optionally TLS) or a Unix socket. */
+export type RawSocketEndpoint =
+  | { readonly host: string; readonly port: number; readonly tls?: boolean | ConnectionOptions }
+  | { readonly path: string };
+
+export interface RawSocketClientOptions {
+  /**
+   * `rs://host:port` or `tcp://host:port` (TCP), `rss://host:port` or
+   * `tls://host:port` (TLS), `unix:/path/to.sock` or `unix:///path/to.sock`.
+   * Either this or `endpoint`.
+   */
+  readonly url?: string;
+  readonly endpoint?: RawSocketEndpoint;
+  /** TLS options (CA, client certificate, servername...) when the URL is `rss:`/`tls:`. */
+  readonly tlsOptions?: ConnectionOptions;
+  /** Default: JSON. */
+  readonly serializer?: Serializer;
+  /** Largest message accepted from the router; announced rounded down to a power of two (2^9..2^24). Default 2^24. */
+  readonly maxMessageSize?: number;
+  /** Connecting, TLS and the RawSocket handshake must finish within this time (ms). Default 10 000. */
+  readonly connectTimeoutMs?: number;
+  /** How long close() waits for the router before cutting the socket (ms). Default 5 000. */
+  readonly closeTimeoutMs?: number;
+  /** Periodic PINGs; a missing PONG fails the connection. Off by default (PINGs from the router are always answered). */
+  readonly keepalive?: KeepaliveOptions;
+}
+
+/**
+ * Read a RawSocket URL. Accepts `rs:`/`tcp:` (TCP), `rss:`/`tls:` (TLS) with a
+ * host and an explicit port, and `unix:` with an absolute path.
+ */
+export function parseRawSocketUrl(url: string): RawSocketEndpoint {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new TypeError(`not a URL: ${url}`);
+  }
+  if (u.protocol === 'unix:') {
+    const path = decodeURIComponent(u.pathname);
+    if (!path.startsWith('/') || u.host !== '') throw new TypeError(`a unix: URL needs an absolute path: ${url}`);
+    return { path };
+  }
+  const secure = u.protocol === 'rss:' || u.protocol === 'tls:';
+  if (!secure && u.protocol !== 'rs:' && u.protocol !== 'tcp:') {
+    throw new TypeError(`not a RawSocket URL (rs:, rss:, tcp:, tls:, unix:): ${url}`);
+  }
+  const port = Number(u.port);
+  if (u.hostname === '' || !Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new TypeError(`a RawSocket URL needs a host and a port: ${url}`);
+  }
+  // URL keeps the brackets of an IPv6 literal in hostname; sockets want it bare.
+  const host = u.hostname.startsWith('[') ? u.hostname.slice(1, -1) : u.hostname;
+  return { host, port, tls: secure };
+}
+
+/**
+ * Connect, run the RawSocket handshake and resolve with the open transport.
+ * Rejects with a {@link RawSocketError} (`handshake-refused` carries the
+ * router's error code in `handshakeError`) or the socket's error.
+ */
+export function connectRawSocket(options: RawSocketClientOptions): Promise<RawSocketConnection> {
+  const endpoint = options.endpoint ?? (options.url !== undefined ? parseRawSocketUrl(options.url) : undefined);
+  if (endpoint === undefined) return Promise.reject(new TypeError('connectRawSocket needs `url` or `endpoint`'));
+  const serializer = options.serializer ?? jsonSerializer;
+  const connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
+
+  return new Promise((resolve, reject) => {
+    let socket: Socket;
+    let unixPath: string | undefined;
+    let secure = false;
+    if ('path' in endpoint) {
+      unixPath = endpoint.path;
+      socket = netConnect({ path: endpoint.path });
+    } else if (endpoint.tls !== undefined && endpoint.tls !== false) {
+      secure = true;
+      const extra = typeof endpoint.tls === 'object' ? endpoint.tls : {};
+      // SNI may not carry an IP address (RFC 6066 §3).
+      const sni = isIP(endpoint.host) === 0 ? { servername: endpoint.host } : {};
+      socket = tlsConnect({ ...sni, ...options.tlsOptions, ...extra, host: endpoint.host, port: endpoint.port });
+    } else {
+      socket = netConnect({ host: endpoint.host, port: endpoint.port });
+    }
+    socket.setNoDelay?.(true);
+
+    const protocol = new RawSocketProtocol({
+      role: 'client',
+      serializerId: serializer.rawSocketId,
+      maxMessageSize: options.maxMessageSize ?? MAX_MAX_LENGTH,
+    });
+    let settled = false;
+    const giveUp = (err: Error): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      socket.destroy();
+      reject(err);
+    };
+    const timer = setTimeout(
+      () => giveUp(new RawSocketError('not-open', `RawSocket connection not established within ${connectTimeoutMs} ms`)),
+      connectTimeoutMs,
+    );
+    socket.on('error', giveUp);
+    socket.on('close', () => giveUp(new RawSocketError('not-open', 'connection closed during the RawSocket handshake')));
+
+    const writeHandshake = (): void => {
+      for (const chunk of protocol.dataToSend()) socket.write(chunk);
+    };
+    socket.once(secure ? 'secureConnect' : 'connect', writeHandshake);
+
+    const onData = (chunk: Buffer): void => {
+      const events = protocol.receiveData(plainBytes(chunk));
+      const first = events[0];
+      if (first === undefined) return;
+      if (first.type === 'error') {
+        giveUp(first.error);
+        return;
+      }
+      if (first.type !== 'open') return;
+      settled = true;
+      clearTimeout(timer);
+      socket.off('data', onData);
+      socket.removeAllListeners('error');
+      socket.removeAllListeners('close');
+      const conn = new RawSocketConnection({
+        socket,
+        protocol,
+        serializer,
+        peer: describePeer(socket, serializer, unixPath),
+        oversize: 'throw',
+        keepalive: options.keepalive,
+        closeTimeoutMs: options.closeTimeoutMs ?? 5_000,
+      });
+      resolve(conn);
+      const rest = events.slice(1);
+      if (rest.length > 0) {
+        // The caller sets onFrame after its await: hold the socket and hand
+        // over what came with the handshake reply once it has had its turn.
+        socket.pause();
+        setImmediate(() => {
+          conn.handleEvents(rest);
+          socket.resume();
+        });
+      }
+    };
+    socket.on('data', onData);
+  });
+}
+
+/**
+ * A `TransportFactory` for `@wamp/client`: every call opens a new RawSocket
+ * connection with the same options.
+ */
+export function rawSocketTransport(options: RawSocketClientOptions): TransportFactory {
+  // Fail on a bad URL now rather than at each reconnect.
+  if (options.url !== undefined && options.endpoint === undefined) parseRawSocketUrl(options.url);
+  return () => connectRawSocket(options);
+}

@@ -1,0 +1,409 @@
+import type { Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
+import type { Frame, Serializer } from '@wamp/core';
+import type { Transport, TransportCloseInfo } from '@wamp/client';
+import { RawSocketError, type RawSocketEvent, type RawSocketProtocol } from './framing.js';
+
+/** Options of periodic RawSocket PINGs that detect a dead peer. */
+export interface KeepaliveOptions {
+  /** Send a PING this often (ms). */
+  readonly intervalMs: number;
+  /** Fail the connection when its PONG has not come back within this time (ms). Default: `intervalMs`. */
+  readonly timeoutMs?: number;
+}
+
+/** What happens when a peer stops reading and the outbound queue reaches its bound. */
+export type BackpressurePolicy = 'drop' | 'disconnect';
+
+/** A frame was not sent: it would have exceeded the outbound bound, or the peer's announced maximum. */
+export interface DropInfo {
+  readonly reason: 'backpressure' | 'oversize';
+  /** Size of the frame that was dropped, in octets (prefix included). */
+  readonly frameBytes: number;
+  /** Totals for this connection, this drop included. */
+  readonly droppedFrames: number;
+  readonly droppedBytes: number;
+  /** The outbound queue when the frame was refused. */
+  readonly queuedBytes: number;
+  readonly queuedFrames: number;
+}
+
+/**
+ * Bound on one connection's outbound queue (bytes not yet taken by the
+ * kernel, and frames not yet written), so that a peer that stops reading
+ * cannot make the router's memory grow. A frame is always accepted into an
+ * empty queue, so the bound is at least one frame.
+ */
+export interface BackpressureOptions {
+  /** Default 8 MiB. */
+  readonly maxQueuedBytes?: number;
+  /** Default 10 000. */
+  readonly maxQueuedFrames?: number;
+  /**
+   * `'disconnect'` (default): destroy the connection when a frame would pass
+   * the bound — RPC results are never lost silently. `'drop'`: drop the frame
+   * and count it.
+   */
+  readonly policy?: BackpressurePolicy;
+  /** Called for each dropped frame (throttle log lines on `droppedFrames`). */
+  readonly onDrop?: (info: DropInfo) => void;
+}
+
+export const DEFAULT_MAX_QUEUED_BYTES = 8 * 1024 * 1024;
+export const DEFAULT_MAX_QUEUED_FRAMES = 10_000;
+
+/** Counters of one connection. */
+export interface ConnectionStats {
+  readonly framesSent: number;
+  readonly bytesSent: number;
+  readonly framesReceived: number;
+  readonly bytesReceived: number;
+  readonly framesDropped: number;
+  readonly bytesDropped: number;
+}
+
+/** Who is on the other end. */
+export interface RawSocketPeer {
+  readonly transport: 'rawsocket';
+  /** IP address and port; undefined over a Unix socket. */
+  readonly remoteAddress: string | undefined;
+  readonly remotePort: number | undefined;
+  readonly localAddress: string | undefined;
+  readonly localPort: number | undefined;
+  /** True over TLS. */
+  readonly tls: boolean;
+  /** The Unix socket path, when connected over one. */
+  readonly unixPath: string | undefined;
+  /** The serializer the handshake agreed on. */
+  readonly serializer: Serializer['name'];
+}
+
+export interface ConnectionConfig {
+  readonly socket: Socket;
+  readonly protocol: RawSocketProtocol;
+  readonly serializer: Serializer;
+  readonly peer: RawSocketPeer;
+  /**
+   * `'throw'` (client): sending a message over the peer's maximum throws a
+   * {@link RawSocketError}. `'drop'` (server): it is dropped, counted and
+   * reported to `onDrop` — a router forwarding one oversized EVENT must not fail.
+   */
+  readonly oversize: 'throw' | 'drop';
+  readonly backpressure?: BackpressureOptions | undefined;
+  readonly keepalive?: KeepaliveOptions | undefined;
+  /** How long a graceful close() waits for the peer before destroying the socket (ms). */
+  readonly closeTimeoutMs: number;
+}
+
+/**
+ * Connection lifecycle: `open` (frames flow), `closing` (close() was called
+ * and the socket is ending; nothing more is delivered), `closed` (onClose has
+ * been called, the one and only time).
+ */
+type ConnState =
+  | { readonly tag: 'open' }
+  | { readonly tag: 'closing'; readonly info: TransportCloseInfo }
+  | { readonly tag: 'closed' };
+
+const encoder = new TextEncoder();
+
+/**
+ * A RawSocket connection after its handshake: the `Transport` of
+ * `@wamp/client` (client side) and the connection object a router receives
+ * (server side). Frames handed to `onFrame` are the serialized octets
+ * (`Uint8Array`, also for JSON).
+ */
+export class RawSocketConnection implements Transport {
+  readonly serializer: Serializer;
+  readonly peer: RawSocketPeer;
+  onFrame: ((frame: Frame) => void) | undefined = undefined;
+  onClose: ((info: TransportCloseInfo) => void) | undefined = undefined;
+
+  private state: ConnState = { tag: 'open' };
+  private readonly socket: Socket;
+  private readonly protocol: RawSocketProtocol;
+  private readonly oversize: 'throw' | 'drop';
+  private readonly bp: Required<Omit<BackpressureOptions, 'onDrop'>> & Pick<BackpressureOptions, 'onDrop'> | undefined;
+  private readonly closeTimeoutMs: number;
+  private pendingWrites = 0;
+  private failure: TransportCloseInfo | undefined;
+  private peerEnded = false;
+  private keepaliveTimer: ReturnType<typeof setInterval> | undefined;
+  private pongTimer: ReturnType<typeof setTimeout> | undefined;
+  private closeTimer: ReturnType<typeof setTimeout> | undefined;
+  private pingSeq = 0;
+  private awaitedPong: Uint8Array | undefined;
+  private readonly counters = {
+    framesSent: 0,
+    bytesSent: 0,
+    framesReceived: 0,
+    bytesReceived: 0,
+    framesDropped: 0,
+    bytesDropped: 0,
+  };
+
+  /** @internal Built by the client factory and the server; not for applications. */
+  constructor(config: ConnectionConfig) {
+    this.socket = config.socket;
+    this.protocol = config.protocol;
+    this.serializer = config.serializer;
+    this.peer = config.peer;
+    this.oversize = config.oversize;
+    this.closeTimeoutMs = config.closeTimeoutMs;
+    const b = config.backpressure;
+    this.bp =
+      b === undefined
+        ? undefined
+        : {
+            maxQueuedBytes: b.maxQueuedBytes ?? DEFAULT_MAX_QUEUED_BYTES,
+            maxQueuedFrames: b.maxQueuedFrames ?? DEFAULT_MAX_QUEUED_FRAMES,
+            policy: b.policy ?? 'disconnect',
+            onDrop: b.onDrop,
+          };
+
+    const s = this.socket;
+    s.on('data', (chunk: Buffer) => this.handleEvents(this.protocol.receiveData(plainBytes(chunk))));
+    s.on('end', () => {
+      this.peerEnded = true;
+    });
+    s.on('error', (err: Error) => {
+      this.failure ??= { wasClean: false, reason: err.message };
+    });
+    s.on('close', () => this.finish());
+    if (config.keepalive !== undefined) this.startKeepalive(config.keepalive);
+  }
+
+  /** Largest message the peer accepts (its handshake's maximum length). */
+  get maxOutgoingMessageSize(): number {
+    return this.protocol.sendLimit ?? 0;
+  }
+
+  /** Largest message this side accepts. */
+  get maxIncomingMessageSize(): number {
+    return this.protocol.receiveLimit ?? 0;
+  }
+
+  /** Octets written but not yet taken by the kernel. */
+  get bufferedAmount(): number {
+    return this.socket.writableLength;
+  }
+
+  /** Frames written but not yet taken by the kernel. */
+  get bufferedFrames(): number {
+    return this.pendingWrites;
+  }
+
+  get stats(): ConnectionStats {
+    return { ...this.counters };
+  }
+
+  /** True until close() is called or the connection is lost. */
+  get isOpen(): boolean {
+    return this.state.tag === 'open';
+  }
+
+  /**
+   * Send one WAMP message. A no-op once closing. Over the peer's maximum it
+   * throws (client) or is dropped (server); past the backpressure bound it is
+   * dropped or the connection is destroyed, per policy.
+   */
+  send(frame: Frame): void {
+    if (this.state.tag !== 'open') return;
+    const payload = typeof frame === 'string' ? encoder.encode(frame) : frame;
+    const limit = this.maxOutgoingMessageSize;
+    if (payload.length > limit) {
+      if (this.oversize === 'throw') {
+        throw new RawSocketError(
+          'message-too-large',
+          `a message of ${payload.length} octets exceeds the router's maximum of ${limit}`,
+        );
+      }
+      this.drop('oversize', payload.length + 4);
+      return;
+    }
+    const frameBytes = payload.length + 4;
+    if (this.bp !== undefined && this.pendingWrites > 0) {
+      const queuedBytes = this.socket.writableLength;
+      if (queuedBytes + frameBytes > this.bp.maxQueuedBytes || this.pendingWrites + 1 > this.bp.maxQueuedFrames) {
+        if (this.bp.policy === 'drop') {
+          this.drop('backpressure', frameBytes);
+        } else {
+          this.fail(
+            `outbound queue bound exceeded (${queuedBytes} octets, ${this.pendingWrites} frames queued): the peer is not reading`,
+          );
+        }
+        return;
+      }
+    }
+    this.protocol.sendMessage(payload);
+    this.counters.framesSent++;
+    this.counters.bytesSent += frameBytes;
+    this.flush();
+  }
+
+  /** Send a RawSocket PING (e.g. to measure a round trip); the PONG arrives as `onPong`. */
+  ping(payload: Uint8Array = new Uint8Array(0)): void {
+    if (this.state.tag !== 'open') return;
+    this.protocol.sendPing(payload);
+    this.flush();
+  }
+
+  /** Called with each PONG's payload. */
+  onPong: ((payload: Uint8Array) => void) | undefined = undefined;
+
+  /**
+   * Close gracefully: pending frames are written, then the stream is ended.
+   * RawSocket has no close code; `code` and `reason` are only reported back in
+   * `onClose`. A peer that does not finish the close within the close timeout
+   * is cut off.
+   */
+  close(code?: number, reason?: string): void {
+    if (this.state.tag !== 'open') return;
+    this.state = { tag: 'closing', info: { wasClean: true, code, reason } };
+    this.stopKeepalive();
+    this.socket.end();
+    this.closeTimer = setTimeout(() => this.socket.destroy(), this.closeTimeoutMs);
+    this.closeTimer.unref();
+  }
+
+  /** Cut the connection at once, without waiting for queued frames. */
+  terminate(reason = 'terminated'): void {
+    this.fail(reason);
+  }
+
+  /** @internal Deliver events that arrived with the handshake (and any later ones). */
+  handleEvents(events: readonly RawSocketEvent[]): void {
+    for (const ev of events) {
+      if (this.state.tag !== 'open') return;
+      switch (ev.type) {
+        case 'message':
+          this.counters.framesReceived++;
+          this.counters.bytesReceived += ev.payload.length + 4;
+          this.onFrame?.(ev.payload);
+          break;
+        case 'ping':
+          // The PONG is already queued by the protocol.
+          this.flush();
+          break;
+        case 'pong':
+          this.onPongReceived(ev.payload);
+          break;
+        case 'error':
+          this.flush();
+          this.fail(ev.error.message);
+          break;
+        case 'open':
+          break;
+      }
+    }
+  }
+
+  private flush(): void {
+    for (const chunk of this.protocol.dataToSend()) {
+      this.pendingWrites++;
+      this.socket.write(chunk, () => {
+        this.pendingWrites--;
+      });
+    }
+  }
+
+  private drop(reason: DropInfo['reason'], frameBytes: number): void {
+    this.counters.framesDropped++;
+    this.counters.bytesDropped += frameBytes;
+    this.bp?.onDrop?.({
+      reason,
+      frameBytes,
+      droppedFrames: this.counters.framesDropped,
+      droppedBytes: this.counters.bytesDropped,
+      queuedBytes: this.socket.writableLength,
+      queuedFrames: this.pendingWrites,
+    });
+  }
+
+  /** Lost or refused connection: destroy the socket now; onClose reports `wasClean: false`. */
+  private fail(reason: string): void {
+    if (this.state.tag === 'closed') return;
+    this.failure ??= { wasClean: false, reason };
+    if (this.state.tag === 'open') this.state = { tag: 'closing', info: this.failure };
+    this.stopKeepalive();
+    // Not end(): a peer that stopped reading would never let the queue drain.
+    this.socket.destroy();
+  }
+
+  private finish(): void {
+    if (this.state.tag === 'closed') return;
+    const prior = this.state;
+    this.state = { tag: 'closed' };
+    this.stopKeepalive();
+    if (this.closeTimer !== undefined) clearTimeout(this.closeTimer);
+    let info: TransportCloseInfo;
+    if (prior.tag === 'closing' && prior.info.wasClean) info = prior.info;
+    else if (this.failure !== undefined) info = this.failure;
+    else if (this.peerEnded) info = { wasClean: true, reason: 'closed by the peer' };
+    else info = { wasClean: false, reason: 'connection lost' };
+    const cb = this.onClose;
+    this.onFrame = undefined;
+    this.onClose = undefined;
+    this.onPong = undefined;
+    cb?.(info);
+  }
+
+  private startKeepalive(k: KeepaliveOptions): void {
+    const timeout = k.timeoutMs ?? k.intervalMs;
+    this.keepaliveTimer = setInterval(() => {
+      if (this.state.tag !== 'open' || this.awaitedPong !== undefined) return;
+      const payload = new Uint8Array(4);
+      new DataView(payload.buffer).setUint32(0, ++this.pingSeq >>> 0);
+      this.awaitedPong = payload;
+      this.ping(payload);
+      this.pongTimer = setTimeout(() => this.fail(`no PONG within ${timeout} ms`), timeout);
+      this.pongTimer.unref();
+    }, k.intervalMs);
+    this.keepaliveTimer.unref();
+  }
+
+  private stopKeepalive(): void {
+    if (this.keepaliveTimer !== undefined) clearInterval(this.keepaliveTimer);
+    if (this.pongTimer !== undefined) clearTimeout(this.pongTimer);
+    this.keepaliveTimer = undefined;
+    this.pongTimer = undefined;
+  }
+
+  private onPongReceived(payload: Uint8Array): void {
+    const awaited = this.awaitedPong;
+    if (awaited !== undefined && sameBytes(awaited, payload)) {
+      this.awaitedPong = undefined;
+      if (this.pongTimer !== undefined) clearTimeout(this.pongTimer);
+      this.pongTimer = undefined;
+    }
+    this.onPong?.(payload);
+  }
+}
+
+/**
+ * A plain Uint8Array view of a Buffer (no copy), so that frames handed out are
+ * the same type on every transport and runtime.
+ */
+export function plainBytes(chunk: Buffer): Uint8Array {
+  return new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length);
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Peer description of a connected socket. */
+export function describePeer(socket: Socket, serializer: Serializer, unixPath: string | undefined): RawSocketPeer {
+  return {
+    transport: 'rawsocket',
+    remoteAddress: socket.remoteAddress,
+    remotePort: socket.remotePort,
+    localAddress: socket.localAddress,
+    localPort: socket.localPort,
+    tls: (socket as Partial<TLSSocket>).encrypted === true,
+    unixPath,
+    serializer: serializer.name,
+  };
+}

@@ -1,0 +1,368 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import { decodeBatch, encodeBatch, type Frame, type Serializer } from '@wamp/core';
+import type { Transport, TransportCloseInfo } from '@wamp/client';
+import type { WebSocket } from 'ws';
+import { closeReason } from './client.js';
+import type { Subprotocol } from './subprotocols.js';
+
+/** What happens when a peer stops reading and the outbound queue reaches its bound. */
+export type BackpressurePolicy = 'drop' | 'disconnect';
+
+/** A frame was not sent because it would have exceeded the outbound bound. */
+export interface DropInfo {
+  readonly reason: 'backpressure';
+  /** Size of the dropped frame, in octets. */
+  readonly frameBytes: number;
+  /** Totals for this connection, this drop included. */
+  readonly droppedFrames: number;
+  readonly droppedBytes: number;
+  /** The outbound queue when the frame was refused. */
+  readonly queuedBytes: number;
+  readonly queuedFrames: number;
+}
+
+/**
+ * Bound on one connection's outbound queue (octets not yet taken by the
+ * kernel, and WAMP messages not yet written), so that a peer that stops
+ * reading cannot make the router's memory grow. A frame is always accepted
+ * into an empty queue, so the bound is at least one frame.
+ */
+export interface BackpressureOptions {
+  /** Default 8 MiB. */
+  readonly maxQueuedBytes?: number;
+  /** Default 10 000. */
+  readonly maxQueuedFrames?: number;
+  /**
+   * `'disconnect'` (default): terminate the connection when a frame would pass
+   * the bound — RPC results are never lost silently. `'drop'`: drop the frame
+   * and count it.
+   */
+  readonly policy?: BackpressurePolicy;
+  /** Called for each dropped frame (throttle log lines on `droppedFrames`). */
+  readonly onDrop?: (info: DropInfo) => void;
+}
+
+export const DEFAULT_MAX_QUEUED_BYTES = 8 * 1024 * 1024;
+export const DEFAULT_MAX_QUEUED_FRAMES = 10_000;
+
+/** WebSocket ping/pong heartbeat. */
+export interface HeartbeatOptions {
+  /** Send a WebSocket ping this often (ms). */
+  readonly intervalMs: number;
+  /** Terminate the connection when its pong has not come back within this time (ms). Default: `intervalMs`. */
+  readonly timeoutMs?: number;
+}
+
+/** Counters of one connection (frames are WAMP messages, also inside batches). */
+export interface ConnectionStats {
+  readonly framesSent: number;
+  readonly bytesSent: number;
+  readonly framesReceived: number;
+  readonly bytesReceived: number;
+  readonly framesDropped: number;
+  readonly bytesDropped: number;
+}
+
+/** Who is on the other end. */
+export interface WebSocketPeer {
+  readonly transport: 'websocket';
+  readonly remoteAddress: string | undefined;
+  readonly remotePort: number | undefined;
+  readonly localAddress: string | undefined;
+  readonly localPort: number | undefined;
+  /** True over TLS (an https server). */
+  readonly tls: boolean;
+  /** The request target of the upgrade, path and query (e.g. `/ws?x=1`). */
+  readonly url: string;
+  /** Headers of the upgrade request (cookies, `x-forwarded-for`, origin...). */
+  readonly headers: IncomingHttpHeaders;
+  /** The negotiated subprotocol. */
+  readonly subprotocol: string;
+  readonly serializer: Serializer['name'];
+  readonly batched: boolean;
+}
+
+/** @internal */
+export interface ConnectionConfig {
+  readonly ws: WebSocket;
+  readonly proto: Subprotocol;
+  readonly peer: WebSocketPeer;
+  readonly backpressure: BackpressureOptions;
+  readonly heartbeat: HeartbeatOptions | undefined;
+}
+
+type ConnState =
+  | { readonly tag: 'open' }
+  | { readonly tag: 'closing'; readonly info: TransportCloseInfo }
+  | { readonly tag: 'closed' };
+
+const textEncoder = new TextEncoder();
+
+/**
+ * A WAMP WebSocket connection, server side: the transport a router drives.
+ * JSON frames go out as text and come in as strings; the binary serializers
+ * use binary messages and `Uint8Array`. With a `.batched` subprotocol, frames
+ * sent in one turn of the event loop leave as one WebSocket message and
+ * incoming batches are split, so the router sees single WAMP messages.
+ */
+export class WebSocketConnection implements Transport {
+  readonly serializer: Serializer;
+  readonly subprotocol: string;
+  readonly batched: boolean;
+  readonly peer: WebSocketPeer;
+  onFrame: ((frame: Frame) => void) | undefined = undefined;
+  onClose: ((info: TransportCloseInfo) => void) | undefined = undefined;
+
+  private readonly ws: WebSocket;
+  private state: ConnState = { tag: 'open' };
+  private failure: TransportCloseInfo | undefined;
+  private readonly maxQueuedBytes: number;
+  private readonly maxQueuedFrames: number;
+  private readonly policy: BackpressurePolicy;
+  private readonly onDrop: ((info: DropInfo) => void) | undefined;
+  /** WAMP messages handed to ws whose write has not completed. */
+  private pendingFrames = 0;
+  private batch: Frame[] = [];
+  private batchBytes = 0;
+  private heartbeatTimer: ReturnType<typeof setInterval> | undefined;
+  private pongTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly counters = {
+    framesSent: 0,
+    bytesSent: 0,
+    framesReceived: 0,
+    bytesReceived: 0,
+    framesDropped: 0,
+    bytesDropped: 0,
+  };
+
+  /** @internal Built by the server. */
+  constructor(config: ConnectionConfig) {
+    this.ws = config.ws;
+    this.serializer = config.proto.serializer;
+    this.subprotocol = config.proto.name;
+    this.batched = config.proto.batched;
+    this.peer = config.peer;
+    const bp = config.backpressure;
+    this.maxQueuedBytes = bp.maxQueuedBytes ?? DEFAULT_MAX_QUEUED_BYTES;
+    this.maxQueuedFrames = bp.maxQueuedFrames ?? DEFAULT_MAX_QUEUED_FRAMES;
+    this.policy = bp.policy ?? 'disconnect';
+    this.onDrop = bp.onDrop;
+
+    const ws = this.ws;
+    ws.on('message', (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => this.receive(data, isBinary));
+    ws.on('error', (err: Error) => {
+      // ws fails the connection itself (e.g. 1009 for a message over maxPayload).
+      this.failure ??= { wasClean: false, reason: err.message };
+    });
+    ws.on('close', (code: number, reason: Buffer) => this.finish(code, reason.toString()));
+    if (config.heartbeat !== undefined) this.startHeartbeat(config.heartbeat);
+  }
+
+  /** Octets queued (batch being gathered, ws and socket buffers) but not yet taken by the kernel. */
+  get bufferedAmount(): number {
+    return this.ws.bufferedAmount + this.batchBytes;
+  }
+
+  /** WAMP messages queued but not yet written. */
+  get bufferedFrames(): number {
+    return this.pendingFrames + this.batch.length;
+  }
+
+  get stats(): ConnectionStats {
+    return { ...this.counters };
+  }
+
+  /** True until close() is called or the connection is lost. */
+  get isOpen(): boolean {
+    return this.state.tag === 'open';
+  }
+
+  /**
+   * Send one WAMP message. A no-op once closing. Past the backpressure bound
+   * the frame is dropped or the connection terminated, per policy.
+   */
+  send(frame: Frame): void {
+    if (this.state.tag !== 'open') return;
+    if (this.serializer.binary && typeof frame === 'string') {
+      throw new TypeError(`${this.serializer.name} frames must be bytes, not text`);
+    }
+    const size = typeof frame === 'string' ? textEncoder.encode(frame).length : frame.length;
+    const queuedFrames = this.bufferedFrames;
+    if (queuedFrames > 0) {
+      const queuedBytes = this.bufferedAmount;
+      if (queuedBytes + size > this.maxQueuedBytes || queuedFrames + 1 > this.maxQueuedFrames) {
+        if (this.policy === 'drop') {
+          this.counters.framesDropped++;
+          this.counters.bytesDropped += size;
+          this.onDrop?.({
+            reason: 'backpressure',
+            frameBytes: size,
+            droppedFrames: this.counters.framesDropped,
+            droppedBytes: this.counters.bytesDropped,
+            queuedBytes,
+            queuedFrames,
+          });
+        } else {
+          this.fail(
+            1008,
+            `outbound queue bound exceeded (${queuedBytes} octets, ${queuedFrames} frames queued): the peer is not reading`,
+          );
+        }
+        return;
+      }
+    }
+    this.counters.framesSent++;
+    this.counters.bytesSent += size;
+    if (this.batched) {
+      if (this.batch.length === 0) queueMicrotask(() => this.flushBatch());
+      this.batch.push(frame);
+      this.batchBytes += size;
+      return;
+    }
+    this.write(frame, 1);
+  }
+
+  private write(data: Frame, frames: number): void {
+    this.pendingFrames += frames;
+    // JSON is always a text message, even when handed over as UTF-8 octets.
+    this.ws.send(data, { binary: this.serializer.binary }, () => {
+      this.pendingFrames -= frames;
+    });
+  }
+
+  private flushBatch(): void {
+    const frames = this.batch;
+    this.batch = [];
+    this.batchBytes = 0;
+    if (this.state.tag !== 'open' || frames.length === 0) return;
+    const text = !this.serializer.binary;
+    this.write(encodeBatch(this.serializer, text ? frames.map(asText) : frames), frames.length);
+  }
+
+  /** Close with a WebSocket close handshake (ws cuts the socket if the peer does not answer in time). */
+  close(code = 1000, reason?: string): void {
+    if (this.state.tag !== 'open') return;
+    this.flushBatch();
+    const c = validCloseCode(code);
+    const r = closeReason(reason);
+    this.state = { tag: 'closing', info: { wasClean: true, code: c, reason: r } };
+    this.stopHeartbeat();
+    this.ws.close(c, r);
+  }
+
+  /** Cut the connection at once, without a close handshake or waiting for queued frames. */
+  terminate(reason = 'terminated'): void {
+    if (this.state.tag === 'closed') return;
+    this.failure ??= { wasClean: false, code: 1006, reason };
+    this.state = { tag: 'closing', info: this.failure };
+    this.stopHeartbeat();
+    this.ws.terminate();
+  }
+
+  /**
+   * A peer fault or a dead peer. With a `code`, try a close frame first
+   * (it may never leave if the peer stopped reading) and cut the socket now.
+   */
+  private fail(code: number, reason: string): void {
+    if (this.state.tag === 'closed') return;
+    this.failure ??= { wasClean: false, code, reason };
+    this.state = { tag: 'closing', info: this.failure };
+    this.stopHeartbeat();
+    this.ws.terminate();
+  }
+
+  private receive(data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): void {
+    if (this.state.tag !== 'open') return;
+    // RFC: with wamp.2.json all messages MUST be text; with msgpack/cbor, binary.
+    if (isBinary !== this.serializer.binary) {
+      this.protocolError(1003, `${isBinary ? 'binary' : 'text'} message on ${this.subprotocol}`);
+      return;
+    }
+    const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
+    const frame: Frame = isBinary ? new Uint8Array(buf.buffer, buf.byteOffset, buf.length) : buf.toString('utf8');
+    if (!this.batched) {
+      this.counters.framesReceived++;
+      this.counters.bytesReceived += buf.length;
+      this.onFrame?.(frame);
+      return;
+    }
+    let frames: Frame[];
+    try {
+      frames = decodeBatch(this.serializer, frame);
+    } catch (e) {
+      // "Sending a batch of length 0 ... is illegal and a Peer MUST fail the transport."
+      this.protocolError(1002, e instanceof Error ? e.message : String(e));
+      return;
+    }
+    for (const f of frames) {
+      if (this.state.tag !== 'open') return;
+      this.counters.framesReceived++;
+      this.counters.bytesReceived += f.length;
+      this.onFrame?.(f);
+    }
+  }
+
+  /** The peer broke the WebSocket binding: close with `code` and the reason (the peer is still reading). */
+  private protocolError(code: number, reason: string): void {
+    if (this.state.tag !== 'open') return;
+    this.failure = { wasClean: false, code, reason };
+    this.state = { tag: 'closing', info: this.failure };
+    this.stopHeartbeat();
+    this.ws.close(code, closeReason(reason));
+  }
+
+  private finish(code: number, reason: string): void {
+    if (this.state.tag === 'closed') return;
+    const prior = this.state;
+    this.state = { tag: 'closed' };
+    this.stopHeartbeat();
+    this.batch = [];
+    this.batchBytes = 0;
+    const info: TransportCloseInfo =
+      (prior.tag === 'closing' ? prior.info : undefined) ??
+      this.failure ??
+      // Closed by the peer; 1006 means the connection went away without a close frame.
+      { wasClean: code !== 1006, code, reason };
+    const cb = this.onClose;
+    this.onFrame = undefined;
+    this.onClose = undefined;
+    cb?.(info);
+  }
+
+  private startHeartbeat(h: HeartbeatOptions): void {
+    const timeout = h.timeoutMs ?? h.intervalMs;
+    let awaiting = false;
+    this.ws.on('pong', () => {
+      awaiting = false;
+      if (this.pongTimer !== undefined) clearTimeout(this.pongTimer);
+      this.pongTimer = undefined;
+    });
+    this.heartbeatTimer = setInterval(() => {
+      if (this.state.tag !== 'open' || awaiting) return;
+      awaiting = true;
+      this.ws.ping();
+      this.pongTimer = setTimeout(() => this.fail(1006, `no pong within ${timeout} ms`), timeout);
+      this.pongTimer.unref();
+    }, h.intervalMs);
+    this.heartbeatTimer.unref();
+  }
+
+  private stopHeartbeat(): void {
+    if (this.heartbeatTimer !== undefined) clearInterval(this.heartbeatTimer);
+    if (this.pongTimer !== undefined) clearTimeout(this.pongTimer);
+    this.heartbeatTimer = undefined;
+    this.pongTimer = undefined;
+  }
+}
+
+const textDecoder = new TextDecoder('utf-8', { fatal: true });
+
+function asText(f: Frame): string {
+  return typeof f === 'string' ? f : textDecoder.decode(f);
+}
+
+/** ws throws on codes a close frame may not carry (RFC 6455 §7.4); use 1000 for those. */
+function validCloseCode(code: number): number {
+  const ok = (code >= 1000 && code <= 1014 && code !== 1004 && code !== 1005 && code !== 1006) || (code >= 3000 && code <= 4999);
+  return ok ? code : 1000;
+}
