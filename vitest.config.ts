@@ -12,9 +12,12 @@ export default defineConfig({
       '@wamp/core': pkg('core'),
       '@wamp/client/node-crypto': fileURLToPath(new URL('./packages/client/src/crypto/node.ts', import.meta.url)),
       '@wamp/client': pkg('client'),
+      // Before '@wamp/ws': an alias also matches as a prefix.
+      '@wamp/ws/node': fileURLToPath(new URL('./packages/ws/src/node.ts', import.meta.url)),
       '@wamp/ws': pkg('ws'),
       '@wamp/rawsocket': pkg('rawsocket'),
       '@wamp/node-router': pkg('node-router'),
+      '@wamp/fuzz': pkg('fuzz'),
     },
   },
   test: {

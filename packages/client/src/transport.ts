@@ -25,6 +25,19 @@ export interface Transport {
   onClose: ((info: TransportCloseInfo) => void) | undefined;
   /** Bytes queued but not yet written, where the transport can tell. */
   readonly bufferedAmount?: number;
+  /**
+   * Optional: ping the peer at the transport level (WebSocket ping, RawSocket
+   * PING) and resolve when it answers; reject if the transport closes first.
+   * The `Client` heartbeat uses it where it exists.
+   */
+  ping?(): Promise<void>;
+  /**
+   * Optional: the channel binding data of a TLS connection for `type`
+   * (`tls-unique`, `tls-exporter`, `tls-server-end-point`), for the
+   * authentication methods that bind to the channel (cryptosign, wamp-scram).
+   * Undefined when the transport cannot provide it.
+   */
+  channelBinding?(type: string): Uint8Array | undefined;
 }
 
 /** Opens a new transport; the `Client` calls it again for every reconnect. */

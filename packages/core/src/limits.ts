@@ -44,10 +44,10 @@ export function resolveLimits(partial?: Partial<Limits>): Limits {
  */
 export function sanitize(value: unknown, limits: Limits, jsonBinary: boolean, depth = 1): unknown {
   if (typeof value === 'object' && value !== null) {
-    checkContainer(value, limits, jsonBinary, depth);
+    checkContainer(value, limits.maxStringLength, limits.maxContainerLength, limits.maxDepth, jsonBinary, depth);
     return value;
   }
-  return replacement(value, limits, jsonBinary) ?? value;
+  return replacement(value, limits.maxStringLength, jsonBinary) ?? value;
 }
 
 const MAX_BIG = 2n ** 53n;
@@ -57,14 +57,14 @@ const MIN_BIG = -(2n ** 53n);
  * Check a scalar (or refuse it). Returns what replaces it (bytes for a JSON
  * binary string, a number for an in-range bigint), or undefined to keep it.
  */
-function replacement(v: unknown, limits: Limits, jsonBinary: boolean): unknown {
+function replacement(v: unknown, maxString: number, jsonBinary: boolean): unknown {
   switch (typeof v) {
     case 'number':
       // v - v is NaN for NaN and ±Infinity, 0 for every finite number.
       if (v - v !== 0) throw new ProtocolViolation('non-finite number');
       return undefined;
     case 'string':
-      if (v.length > limits.maxStringLength) throw new ProtocolViolation('string exceeds the length limit');
+      if (v.length > maxString) throw new ProtocolViolation('string exceeds the length limit');
       if (jsonBinary && v.length > 0 && v.charCodeAt(0) === 0) {
         const bytes = base64Decode(v, 1);
         if (bytes === undefined) throw new ProtocolViolation('malformed base64 in a binary string');
@@ -87,19 +87,38 @@ function replacement(v: unknown, limits: Limits, jsonBinary: boolean): unknown {
   }
 }
 
-/** Check a list, dictionary or binary value and everything inside it, in place. */
-function checkContainer(value: object, limits: Limits, jsonBinary: boolean, depth: number): void {
+/**
+ * Check a list, dictionary or binary value and everything inside it, in
+ * place. The limits come as separate arguments so that the hot loop reads
+ * locals; numbers and booleans, the commonest scalars, are checked inline.
+ */
+function checkContainer(
+  value: object,
+  maxString: number,
+  maxLength: number,
+  maxDepth: number,
+  jsonBinary: boolean,
+  depth: number,
+): void {
   if (Array.isArray(value)) {
-    if (depth > limits.maxDepth) throw new ProtocolViolation('nesting exceeds the depth limit');
+    if (depth > maxDepth) throw new ProtocolViolation('nesting exceeds the depth limit');
     const n = value.length;
-    if (n > limits.maxContainerLength) throw new ProtocolViolation('list exceeds the length limit');
+    if (n > maxLength) throw new ProtocolViolation('list exceeds the length limit');
     for (let i = 0; i < n; i++) {
       const v: unknown = value[i];
-      if (typeof v === 'object') {
-        if (v !== null) checkContainer(v, limits, jsonBinary, depth + 1);
-      } else {
-        const r = replacement(v, limits, jsonBinary);
-        if (r !== undefined) value[i] = r;
+      switch (typeof v) {
+        case 'object':
+          if (v !== null) checkContainer(v, maxString, maxLength, maxDepth, jsonBinary, depth + 1);
+          break;
+        case 'number':
+          if (v - v !== 0) throw new ProtocolViolation('non-finite number');
+          break;
+        case 'boolean':
+          break;
+        default: {
+          const r = replacement(v, maxString, jsonBinary);
+          if (r !== undefined) value[i] = r;
+        }
       }
     }
     return;
@@ -109,26 +128,34 @@ function checkContainer(value: object, limits: Limits, jsonBinary: boolean, dept
   if (proto !== Object.prototype && proto !== null) {
     throw new ProtocolViolation('unsupported value: only lists, dictionaries and binary are allowed');
   }
-  if (depth > limits.maxDepth) throw new ProtocolViolation('nesting exceeds the depth limit');
+  if (depth > maxDepth) throw new ProtocolViolation('nesting exceeds the depth limit');
   const obj = value as Record<string, unknown>;
   // Own enumerable keys only. JSON.parse makes "__proto__" an own property,
   // which Object.keys does list; a decoder that assigned it would have changed
   // the prototype, refused above.
   const keys = Object.keys(obj);
   const n = keys.length;
-  if (n > limits.maxContainerLength) throw new ProtocolViolation('dictionary exceeds the length limit');
+  if (n > maxLength) throw new ProtocolViolation('dictionary exceeds the length limit');
   for (let i = 0; i < n; i++) {
     const key = keys[i]!;
     if (key === '__proto__' || key === 'constructor' || key === 'prototype') {
       throw new ProtocolViolation(`forbidden dictionary key "${key}"`);
     }
-    if (key.length > limits.maxStringLength) throw new ProtocolViolation('dictionary key exceeds the length limit');
+    if (key.length > maxString) throw new ProtocolViolation('dictionary key exceeds the length limit');
     const v = obj[key];
-    if (typeof v === 'object') {
-      if (v !== null) checkContainer(v, limits, jsonBinary, depth + 1);
-    } else {
-      const r = replacement(v, limits, jsonBinary);
-      if (r !== undefined) obj[key] = r;
+    switch (typeof v) {
+      case 'object':
+        if (v !== null) checkContainer(v, maxString, maxLength, maxDepth, jsonBinary, depth + 1);
+        break;
+      case 'number':
+        if (v - v !== 0) throw new ProtocolViolation('non-finite number');
+        break;
+      case 'boolean':
+        break;
+      default: {
+        const r = replacement(v, maxString, jsonBinary);
+        if (r !== undefined) obj[key] = r;
+      }
     }
   }
 }

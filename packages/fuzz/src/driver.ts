@@ -11,6 +11,7 @@
  */
 
 import type { Frame, Serializer } from '@wamp/core';
+import type { HandshakeReply, RawFrame } from './rawsocket.js';
 
 /** What the router did on one connection, delivered in order. */
 export interface ConnectionSink {
@@ -53,7 +54,29 @@ export interface Driver {
   flush(): void;
   /** Close every connection and release everything. */
   dispose(): Promise<void>;
+  /**
+   * RawSocket drivers only: a TCP stream on which `hello` is written first and
+   * everything after is up to the caller (for damaged handshakes and frames).
+   */
+  openStream?(hello: Uint8Array, events: RawStreamEvents): Promise<RawStream>;
 }
 
-/** Makes a fresh driver; the suites call it once per run, so that runs share no state. */
-export type DriverFactory = () => Promise<Driver> | Driver;
+/** Events of a raw RawSocket stream (see {@link Driver.openStream}). */
+export interface RawStreamEvents {
+  handshake(reply: HandshakeReply): void;
+  frame(f: RawFrame): void;
+  violation(reason: string): void;
+  closed(): void;
+}
+
+export interface RawStream {
+  write(bytes: Uint8Array): void;
+  close(): void;
+}
+
+/**
+ * Makes a fresh driver; the suites call it once per run, so that runs share no
+ * state. `seed` comes from the run's own random stream: an in-memory router
+ * seeds its ID generator with it, so that a replayed run is the same run.
+ */
+export type DriverFactory = (ctx: { readonly seed: number }) => Promise<Driver> | Driver;

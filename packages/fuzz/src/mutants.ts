@@ -142,6 +142,28 @@ function answersWithError(m: Message): boolean {
   return true;
 }
 
+/**
+ * Reactions to a bad URI, by message: a request that gets an answer may get
+ * ERROR `invalid_uri`; one that never gets an answer (PUBLISH without
+ * `acknowledge`, a callee's ERROR) may go unanswered; a bad GOODBYE/ABORT
+ * reason still closes; a bad realm is refused with an ABORT of any reason.
+ */
+function badUriReactions(m: Message): readonly Reaction[] {
+  if (answersWithError(m)) return ['abort', 'error'];
+  switch (m.type) {
+    case MessageType.PUBLISH:
+    case MessageType.ERROR:
+      return ['abort', 'silent'];
+    case MessageType.GOODBYE:
+    case MessageType.ABORT:
+      return ['abort', 'normal'];
+    case MessageType.HELLO:
+      return ['any-close'];
+    default:
+      return ['abort'];
+  }
+}
+
 function strictReject(kind: MutantKind, base: Message, wire: unknown, description: string): Mutant {
   return Object.freeze({ kind, base, wire, description, reactions: ['abort'] as const });
 }
@@ -210,15 +232,12 @@ export function mutantArb(m: Message, kinds: readonly MutantKind[] = STRICT_KIND
     if (pos.length > 0) {
       options.push(
         fc.tuple(fc.constantFrom(...pos), badUriArb()).map(([i, u]) => {
-          const reactions: Reaction[] = ['abort'];
-          if (answersWithError(m)) reactions.push('error');
-          else if (m.type === MessageType.PUBLISH) reactions.push('silent');
           return Object.freeze({
             kind: 'bad-uri' as const,
             base: m,
             wire: set(wire, i, u),
             description: `${n}: URI at element ${i} set to ${JSON.stringify(u)}`,
-            reactions,
+            reactions: badUriReactions(m),
             errorUri: 'wamp.error.invalid_uri',
           });
         }),

@@ -107,8 +107,9 @@ export function connectRawSocket(options: RawSocketClientOptions): Promise<RawSo
       () => giveUp(new RawSocketError('not-open', `RawSocket connection not established within ${connectTimeoutMs} ms`)),
       connectTimeoutMs,
     );
+    const onClosed = (): void => giveUp(new RawSocketError('not-open', 'connection closed during the RawSocket handshake'));
     socket.on('error', giveUp);
-    socket.on('close', () => giveUp(new RawSocketError('not-open', 'connection closed during the RawSocket handshake')));
+    socket.on('close', onClosed);
 
     const writeHandshake = (): void => {
       for (const chunk of protocol.dataToSend()) socket.write(chunk);
@@ -127,8 +128,9 @@ export function connectRawSocket(options: RawSocketClientOptions): Promise<RawSo
       settled = true;
       clearTimeout(timer);
       socket.off('data', onData);
-      socket.removeAllListeners('error');
-      socket.removeAllListeners('close');
+      // Only ours: net and tls sockets keep internal listeners of their own.
+      socket.off('error', giveUp);
+      socket.off('close', onClosed);
       const conn = new RawSocketConnection({
         socket,
         protocol,

@@ -361,6 +361,10 @@ export class RawSocketProtocol {
       const serializerId = b1 & 0x0f;
       if (serializerId === 0) {
         const code = b1 >> 4;
+        if (code === 0) {
+          this.fail(events, new RawSocketError('bad-handshake-reply', 'handshake error code 0, which "MUST NOT be used"'));
+          return;
+        }
         this.fail(
           events,
           new RawSocketError('handshake-refused', `the router refused the handshake: ${describeHandshakeError(code)}`, code),

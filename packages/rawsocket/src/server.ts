@@ -44,6 +44,8 @@ export interface RawSocketServerOptions {
   readonly tls?: TlsOptions;
   /** A connection failed before it was handed over (bad magic, refused handshake, timeout, socket error). */
   readonly onHandshakeError?: (error: Error, peer: RejectedPeer) => void;
+  /** The listening socket reported an error after listen() (e.g. EMFILE on accept). */
+  readonly onServerError?: (error: Error) => void;
 }
 
 /** Where {@link RawSocketServer.listen} listens: TCP (port 0 picks a free one) or a Unix socket path. */
@@ -95,6 +97,7 @@ export class RawSocketServer {
       server.once('error', reject);
       const done = (): void => {
         server.off('error', reject);
+        server.on('error', (err: Error) => this.options.onServerError?.(err));
         resolve();
       };
       if ('path' in at) server.listen(at.path, done);
@@ -163,8 +166,10 @@ export class RawSocketServer {
       this.handshakeTimeoutMs,
     );
     timer.unref();
-    socket.on('error', (err: Error) => reject(err, false));
-    socket.on('end', () => reject(new RawSocketError('not-open', 'closed by the client during the handshake'), false));
+    const onError = (err: Error): void => reject(err, false);
+    const onEnd = (): void => reject(new RawSocketError('not-open', 'closed by the client during the handshake'), false);
+    socket.on('error', onError);
+    socket.on('end', onEnd);
 
     const onData = (chunk: Buffer): void => {
       const events = protocol.receiveData(plainBytes(chunk));
@@ -179,8 +184,9 @@ export class RawSocketServer {
       done = true;
       clearTimeout(timer);
       socket.off('data', onData);
-      socket.removeAllListeners('error');
-      socket.removeAllListeners('end');
+      // Only ours: net and tls sockets keep internal listeners of their own.
+      socket.off('error', onError);
+      socket.off('end', onEnd);
       this.handshaking.delete(socket);
       const serializer = this.serializers.find((s) => s.rawSocketId === first.serializerId);
       if (serializer === undefined) throw new Error('unreachable: the handshake only accepts configured serializers');

@@ -83,8 +83,8 @@ describe('client handshake', () => {
     expect(c.status).toBe('failed');
   });
 
-  it('fails on a reply with another serializer, reserved octets, or a bad magic', () => {
-    for (const reply of [bytes(0x7f, 0xf2, 0, 0), bytes(0x7f, 0xf1, 0, 1), bytes(0x48, 0x54, 0x54, 0x50)]) {
+  it('fails on a reply with another serializer, reserved octets, error code 0, or a bad magic', () => {
+    for (const reply of [bytes(0x7f, 0xf2, 0, 0), bytes(0x7f, 0xf1, 0, 1), bytes(0x7f, 0, 0, 0), bytes(0x48, 0x54, 0x54, 0x50)]) {
       const c = new RawSocketProtocol({ role: 'client', serializerId: 1 });
       const err = errorOf(c.receiveData(reply));
       expect(['bad-handshake-reply', 'bad-magic']).toContain(err.kind);

@@ -94,6 +94,7 @@ export class WebSocketTransport implements Transport {
   private readonly ws: WebSocketLike;
   private state: 'open' | 'closing' | 'closed' = 'open';
   private failure: TransportCloseInfo | undefined;
+  private errorReason: string | undefined;
   private batch: Frame[] = [];
   private batchBytes = 0;
 
@@ -104,7 +105,11 @@ export class WebSocketTransport implements Transport {
     this.subprotocol = proto.name;
     this.batched = proto.batched;
     ws.onmessage = (ev) => this.receive(ev.data);
-    ws.onerror = () => {};
+    ws.onerror = (ev) => {
+      // Browsers give no detail; ws does (e.g. "Max payload size exceeded").
+      const m = (ev as { message?: unknown } | null)?.message;
+      this.errorReason ??= typeof m === 'string' && m !== '' ? m : 'WebSocket error';
+    };
     ws.onclose = (ev) => this.finish(ev);
   }
 
@@ -189,7 +194,11 @@ export class WebSocketTransport implements Transport {
     this.state = 'closed';
     this.batch = [];
     this.batchBytes = 0;
-    const info = this.failure ?? { wasClean: ev.wasClean, code: ev.code, reason: ev.reason };
+    const info =
+      this.failure ??
+      (this.errorReason !== undefined
+        ? { wasClean: false, code: ev.code, reason: this.errorReason }
+        : { wasClean: ev.wasClean, code: ev.code, reason: ev.reason });
     const cb = this.onClose;
     this.onFrame = undefined;
     this.onClose = undefined;

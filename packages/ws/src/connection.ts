@@ -96,8 +96,6 @@ type ConnState =
   | { readonly tag: 'closing'; readonly info: TransportCloseInfo }
   | { readonly tag: 'closed' };
 
-const textEncoder = new TextEncoder();
-
 /**
  * A WAMP WebSocket connection, server side: the transport a router drives.
  * JSON frames go out as text and come in as strings; the binary serializers
@@ -186,7 +184,7 @@ export class WebSocketConnection implements Transport {
     if (this.serializer.binary && typeof frame === 'string') {
       throw new TypeError(`${this.serializer.name} frames must be bytes, not text`);
     }
-    const size = typeof frame === 'string' ? textEncoder.encode(frame).length : frame.length;
+    const size = typeof frame === 'string' ? Buffer.byteLength(frame, 'utf8') : frame.length;
     const queuedFrames = this.bufferedFrames;
     if (queuedFrames > 0) {
       const queuedBytes = this.bufferedAmount;
@@ -252,16 +250,12 @@ export class WebSocketConnection implements Transport {
 
   /** Cut the connection at once, without a close handshake or waiting for queued frames. */
   terminate(reason = 'terminated'): void {
-    if (this.state.tag === 'closed') return;
-    this.failure ??= { wasClean: false, code: 1006, reason };
-    this.state = { tag: 'closing', info: this.failure };
-    this.stopHeartbeat();
-    this.ws.terminate();
+    this.fail(1006, reason);
   }
 
   /**
-   * A peer fault or a dead peer. With a `code`, try a close frame first
-   * (it may never leave if the peer stopped reading) and cut the socket now.
+   * A dead peer, or one that stopped reading: a close frame could wait behind
+   * the stuck queue forever, so cut the socket now and report `code`.
    */
   private fail(code: number, reason: string): void {
     if (this.state.tag === 'closed') return;

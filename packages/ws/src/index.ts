@@ -1,1 +1,16 @@
-export {};
+// The public API of @wamp/ws for every runtime (browsers included): the client
+// on the WHATWG WebSocket. The `ws`-based client and the server are in
+// `@wamp/ws/node`, so that bundles for browsers never reach `ws` or `node:*`.
+
+export {
+  DEFAULT_CLIENT_SUBPROTOCOLS,
+  WebSocketTransport,
+  WebSocketTransportError,
+  closeReason,
+  connectWebSocket,
+  webSocketTransport,
+  type WebSocketClientOptions,
+  type WebSocketConstructor,
+  type WebSocketLike,
+} from './client.js';
+export { resolveSubprotocol, wampSubprotocols, type Subprotocol } from './subprotocols.js';

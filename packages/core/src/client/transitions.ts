@@ -128,13 +128,13 @@ export function clientNextState(state: ClientStateTag, input: ClientInput): Clie
 }
 
 /**
- * The transition table as a Mermaid `clientStateDiagram-v2`. Edges between the same
+ * The transition table as a Mermaid `stateDiagram-v2`. Edges between the same
  * two states are merged into one with all their inputs; self-loops are left
  * out unless `selfLoops` is true (they are the "stay" cells, which make the
  * picture hard to read).
  */
 export function clientStateDiagram(options: { selfLoops?: boolean } = {}): string {
-  const lines = ['clientStateDiagram-v2', '    [*] --> closed'];
+  const lines = ['stateDiagram-v2', '    [*] --> closed'];
   const edges = new Map<string, string[]>();
   for (const [from, row] of Object.entries(CLIENT_TRANSITIONS) as [ClientStateTag, ClientTransitionTable[ClientStateTag]][]) {
     for (const [input, to] of Object.entries(row) as [ClientInput, ClientStateTag][]) {

@@ -11,7 +11,7 @@
  */
 
 import type { Dict } from '../types.js';
-import type { Action, AuthorizationRequest, DisclosePolicy, PermissionConfig, RoleConfig } from './config.js';
+import type { AuthorizationAction, AuthorizationRequest, DisclosePolicy, PermissionConfig, RoleConfig } from './config.js';
 import { PatternIndex } from './matching.js';
 
 /** The outcome of one check. `failed` means the dynamic authorizer threw. */
@@ -34,8 +34,8 @@ interface Resolved {
 }
 
 function resolve(p: PermissionConfig): Resolved {
-  const allowed = (a: Action): boolean => p.allow?.[a] === true;
-  const disclosing = (a: Action, disclose: DisclosePolicy | undefined): Decision => {
+  const allowed = (a: AuthorizationAction): boolean => p.allow?.[a] === true;
+  const disclosing = (a: AuthorizationAction, disclose: DisclosePolicy | undefined): Decision => {
     if (!allowed(a)) return DENY;
     return disclose === undefined || disclose === 'allow' ? ALLOW : Object.freeze({ allow: true, disclose });
   };
@@ -78,7 +78,7 @@ export class Role {
   }
 
   /** Decide `action` on `uri` for a session of this role. */
-  check(action: Action, uri: string, realm: string, session: number, authid: string, options: Dict): Decision {
+  check(action: AuthorizationAction, uri: string, realm: string, session: number, authid: string, options: Dict): Decision {
     if (this.trusted || this.open) return ALLOW;
     if (this.hasPermissions) {
       let r = this.cache.get(uri);

@@ -221,8 +221,8 @@ export class Broker {
     peer.subscriptions.set(sub.id, sub);
     peer.send(subscribed(msg.request, sub.id));
     if (o['get_retained'] === true) this.sendRetained(peer, sub);
-    if (created) this.realm.meta('wamp.subscription.on_create', [peer.id, sub.details()]);
-    this.realm.meta('wamp.subscription.on_subscribe', [peer.id, sub.id]);
+    if (created) this.realm.lifecycle('wamp.subscription.on_create', peer.id, sub, true);
+    this.realm.lifecycle('wamp.subscription.on_subscribe', peer.id, sub);
   }
 
   unsubscribe(peer: Peer, msg: Unsubscribe, now: number): void {
@@ -318,11 +318,11 @@ export class Broker {
   private detach(peer: Peer, sub: Subscription): void {
     sub.subscribers.delete(peer);
     peer.subscriptions.delete(sub.id);
-    this.realm.meta('wamp.subscription.on_unsubscribe', [peer.id, sub.id]);
+    this.realm.lifecycle('wamp.subscription.on_unsubscribe', peer.id, sub);
     if (sub.subscribers.size === 0) {
       this.index.delete(sub.uri, sub.match);
       this.byId.delete(sub.id);
-      this.realm.meta('wamp.subscription.on_delete', [peer.id, sub.id]);
+      this.realm.lifecycle('wamp.subscription.on_delete', peer.id, sub);
     }
   }
 

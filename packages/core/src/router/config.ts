@@ -6,6 +6,8 @@
  * prefix, wildcard`.
  */
 
+import { parseScramCredential, type ScramCredential } from '../auth/scram.js';
+import { WampError } from '../errors.js';
 import { DEFAULT_LIMITS, type Limits } from '../limits.js';
 import type { Dict } from '../types.js';
 import { isValidPattern, isValidUri, type MatchPolicy, type UriRule } from '../uri.js';
@@ -29,7 +31,7 @@ export type DisclosePolicy =
   /** Never disclose; a `disclose_me` request fails with `wamp.error.option_disallowed.disclose_me`. */
   | 'deny';
 
-export type Action = 'call' | 'register' | 'publish' | 'subscribe';
+export type AuthorizationAction = 'call' | 'register' | 'publish' | 'subscribe';
 
 export interface PermissionConfig {
   /** URI or URI pattern the permission covers. */
@@ -37,7 +39,7 @@ export interface PermissionConfig {
   /** Default `exact`. The most specific matching permission wins (exact > longest prefix > wildcard). */
   readonly match?: MatchPolicy;
   /** Allowed actions; anything not listed is denied. */
-  readonly allow?: Readonly<Partial<Record<Action, boolean>>>;
+  readonly allow?: Readonly<Partial<Record<AuthorizationAction, boolean>>>;
   readonly disclose?: { readonly caller?: DisclosePolicy; readonly publisher?: DisclosePolicy };
 }
 
@@ -47,7 +49,7 @@ export interface AuthorizationRequest {
   readonly session: number;
   readonly authid: string;
   readonly authrole: string;
-  readonly action: Action;
+  readonly action: AuthorizationAction;
   readonly uri: string;
   /** The request's Options (SUBSCRIBE/REGISTER: `match` tells a pattern from a URI). */
   readonly options: Dict;
@@ -148,18 +150,13 @@ export interface CryptosignPrincipal {
   readonly authrole: string;
   readonly authextra?: Dict;
 }
-export interface ScramPrincipal {
+/**
+ * A WAMP-SCRAM user: the stored credential exactly as `scramDeriveCredential`
+ * produces it (`kdf`, `salt`, `iterations`, `memory`, `stored_key`,
+ * `server_key`; JSON-safe), plus the role.
+ */
+export interface ScramPrincipal extends ScramCredential {
   readonly authrole: string;
-  readonly kdf: 'argon2id13' | 'pbkdf2';
-  readonly iterations: number;
-  /** argon2id memory cost in KiB. */
-  readonly memory?: number;
-  /** base64 */
-  readonly salt: string;
-  /** base64 */
-  readonly storedKey: string;
-  /** base64 */
-  readonly serverKey: string;
   readonly authextra?: Dict;
 }
 
@@ -326,7 +323,6 @@ function list(path: string, v: unknown): readonly unknown[] {
 }
 
 const HEX_KEY = /^[0-9a-fA-F]{64}$/;
-const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 function uri(path: string, v: unknown, rule: UriRule): string {
   if (!isValidUri(v, rule)) throw new RouterConfigError(path, `must be a valid URI (${rule} rule)`);
@@ -335,7 +331,7 @@ function uri(path: string, v: unknown, rule: UriRule): string {
 
 const MATCHES: readonly MatchPolicy[] = ['exact', 'prefix', 'wildcard'];
 const DISCLOSE: readonly DisclosePolicy[] = ['allow', 'force', 'deny'];
-const ACTIONS: readonly Action[] = ['call', 'register', 'publish', 'subscribe'];
+const ACTIONS: readonly AuthorizationAction[] = ['call', 'register', 'publish', 'subscribe'];
 
 function permission(path: string, v: unknown, rule: UriRule): PermissionConfig {
   const o = object(path, v, ['uri', 'match', 'allow', 'disclose']);
@@ -345,7 +341,7 @@ function permission(path: string, v: unknown, rule: UriRule): PermissionConfig {
   if (!(match === 'prefix' && u === '') && !isValidPattern(u, match, rule)) {
     throw new RouterConfigError(`${path}.uri`, `must be a valid ${match} URI pattern`);
   }
-  const allow: Partial<Record<Action, boolean>> = {};
+  const allow: Partial<Record<AuthorizationAction, boolean>> = {};
   if (o['allow'] !== undefined) {
     const a = object(`${path}.allow`, o['allow'], ACTIONS);
     for (const k of ACTIONS) {
@@ -453,27 +449,18 @@ function cryptosignPrincipal(path: string, v: unknown): CryptosignPrincipal {
   });
 }
 
-function base64(path: string, v: unknown): string {
-  if (typeof v !== 'string' || v.length === 0 || v.length % 4 !== 0 || !BASE64.test(v)) {
-    throw new RouterConfigError(path, 'must be a base64 string');
-  }
-  return v;
-}
-
 function scramPrincipal(path: string, v: unknown): ScramPrincipal {
-  const o = object(path, v, ['authrole', 'kdf', 'iterations', 'memory', 'salt', 'storedKey', 'serverKey', 'authextra']);
-  const kdf = oneOf(`${path}.kdf`, o['kdf'], ['argon2id13', 'pbkdf2'] as const);
-  const memory = optPositiveInt(`${path}.memory`, o['memory']);
-  if (kdf === 'argon2id13' && memory === undefined) throw new RouterConfigError(`${path}.memory`, 'is required for argon2id13');
+  const o = object(path, v, ['authrole', 'kdf', 'iterations', 'memory', 'salt', 'stored_key', 'server_key', 'authextra']);
+  let credential: ScramCredential;
+  try {
+    credential = parseScramCredential(o);
+  } catch (e) {
+    throw new RouterConfigError(path, e instanceof WampError ? e.message.replace(/^[^:]*: /, '') : String(e));
+  }
   const authextra = optDict(`${path}.authextra`, o['authextra']);
   return Object.freeze({
+    ...credential,
     authrole: nonEmptyString(`${path}.authrole`, o['authrole']),
-    kdf,
-    iterations: positiveInt(`${path}.iterations`, o['iterations']),
-    ...(memory !== undefined ? { memory } : {}),
-    salt: base64(`${path}.salt`, o['salt']),
-    storedKey: base64(`${path}.storedKey`, o['storedKey']),
-    serverKey: base64(`${path}.serverKey`, o['serverKey']),
     ...(authextra ? { authextra } : {}),
   });
 }

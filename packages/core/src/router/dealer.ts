@@ -169,8 +169,8 @@ export class Dealer {
     reg.callees.push({ peer, discloseCaller: o['disclose_caller'] === true });
     peer.registrations.set(reg.id, reg);
     peer.send(registered(msg.request, reg.id));
-    if (created) this.realm.meta('wamp.registration.on_create', [peer.id, reg.details()]);
-    this.realm.meta('wamp.registration.on_register', [peer.id, reg.id]);
+    if (created) this.realm.lifecycle('wamp.registration.on_create', peer.id, reg, true);
+    this.realm.lifecycle('wamp.registration.on_register', peer.id, reg);
   }
 
   unregister(peer: Peer, msg: Unregister, now: number): void {
@@ -200,11 +200,11 @@ export class Dealer {
     const i = reg.callees.findIndex((c) => c.peer === peer);
     if (i >= 0) reg.callees.splice(i, 1);
     peer.registrations.delete(reg.id);
-    this.realm.meta('wamp.registration.on_unregister', [peer.id, reg.id]);
+    this.realm.lifecycle('wamp.registration.on_unregister', peer.id, reg);
     if (reg.callees.length === 0) {
       this.index.delete(reg.uri, reg.match);
       this.byId.delete(reg.id);
-      this.realm.meta('wamp.registration.on_delete', [peer.id, reg.id]);
+      this.realm.lifecycle('wamp.registration.on_delete', peer.id, reg);
     }
   }
 

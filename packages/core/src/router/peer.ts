@@ -12,7 +12,7 @@ import type { Message } from '../messages.js';
 import type { Serializer } from '../serializers/serializer.js';
 import type { Dict, Frame } from '../types.js';
 import type { Decision, Role } from './authorization.js';
-import type { Action } from './config.js';
+import type { AuthorizationAction } from './config.js';
 import type { Invocation, Registration } from './dealer.js';
 import type { Subscription } from './broker.js';
 import type { Realm } from './realm.js';
@@ -118,7 +118,7 @@ export class Peer {
     return this.lastInvocation;
   }
 
-  authorize(action: Action, uri: string, options: Dict): Decision {
+  authorize(action: AuthorizationAction, uri: string, options: Dict): Decision {
     return this.role.check(action, uri, this.realm.name, this.id, this.identity.authid, options);
   }
 

@@ -162,7 +162,11 @@ function scanItem(b: Uint8Array, p: number, depth: number, maxDepth: number): nu
     indefinite = true;
     arg = 0;
   } else {
-    return fail(ai === 31 ? 'indefinite-length CBOR strings are not allowed' : `reserved CBOR additional information ${ai}`);
+    return fail(
+      ai === 31 && (major === 2 || major === 3)
+        ? 'indefinite-length CBOR strings are not allowed'
+        : `reserved CBOR additional information ${ai}`,
+    );
   }
   switch (major) {
     case 0:
@@ -255,6 +259,8 @@ export const cborSerializer: Serializer = Object.freeze({
   decode(frame: Frame, limits?: Limits): unknown {
     const bytes = plainBytes(frame, 'CBOR');
     scanPlainCbor(bytes, limits?.maxDepth ?? DEFAULT_LIMITS.maxDepth);
-    return decoder.decode(bytes);
+    // cbor-x caches a DataView on its source as an expando property: give it
+    // a view of our own rather than let it write on the caller's frame.
+    return decoder.decode(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
   },
 });

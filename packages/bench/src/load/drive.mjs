@@ -1,0 +1,174 @@
+// The traffic shapes, written once and driven through a small adapter per client
+// library (raw ws, @wamp/client, Autobahn|JS), so that every library sees exactly
+// the same load. A load process drives one shape for a fixed duration and prints
+// JSON lines on stdout:
+//   {"event":"start"}  when the measured window opens (after the warm-up),
+//   {"event":"end"}    when it closes (before draining the calls still in flight),
+//   {"event":"result", ...counts, latency percentiles, CPU of this process}.
+// The orchestrator samples the server's CPU between "start" and "end".
+//
+// Adapter contract (every method may be async except the hot ones):
+//   openRpc(spec) -> { call(done: (err?) => void): void, close(): Promise<void> }
+//     one call = one round trip; for WAMP, caller -> router -> callee and back.
+//   openPubSub(spec, onEvent: (seq: number) => void) -> { publish(seq): void, close() }
+//     spec.subscribers sessions each call onEvent(seq) once per event, in order.
+
+import { emit } from '../lib/args.mjs';
+import { Samples } from '../lib/stats.mjs';
+
+/** The string payload inside args: `payloadBytes` characters of ASCII. */
+export function payloadOf(spec) {
+  return 'x'.repeat(spec.payloadBytes ?? 32);
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Warm-up, then the measured window, then a bounded drain. `onStop` is called
+ * when no new operation may start; `isDrained` tells when the last one came back.
+ */
+async function timeline(spec, hooks) {
+  await sleep(spec.warmupMs);
+  hooks.openWindow();
+  emit({ event: 'start' });
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  await sleep(spec.durationMs);
+  const elapsedMs = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  hooks.closeWindow();
+  emit({ event: 'end' });
+  const drainUntil = performance.now() + 5000;
+  while (!hooks.isDrained() && performance.now() < drainUntil) await sleep(5);
+  return { elapsedMs, loadCpu: (cpu.user + cpu.system) / 1000 / elapsedMs, drained: hooks.isDrained() };
+}
+
+/** Round trips (RPC calls, or echo/relay messages) with `spec.inflight` outstanding at all times. */
+export async function runRpc(adapter, spec) {
+  const rpc = await adapter.openRpc(spec);
+  const lat = new Samples();
+  let measuring = false;
+  let stopping = false;
+  let outstanding = 0;
+  let completed = 0;
+  let error;
+
+  const issue = () => {
+    outstanding++;
+    const t = performance.now();
+    rpc.call((err) => {
+      outstanding--;
+      if (err !== undefined && err !== null) {
+        error ??= String(err?.stack ?? err?.message ?? err);
+        stopping = true;
+        return;
+      }
+      if (measuring) {
+        completed++;
+        lat.push(performance.now() - t);
+      }
+      if (!stopping) issue();
+    });
+  };
+  for (let i = 0; i < spec.inflight; i++) issue();
+
+  const t = await timeline(spec, {
+    openWindow: () => {
+      measuring = true;
+      completed = 0;
+      lat.reset();
+    },
+    closeWindow: () => {
+      measuring = false;
+      stopping = true;
+    },
+    isDrained: () => outstanding === 0,
+  });
+  await rpc.close();
+  if (error !== undefined) throw new Error(error);
+  return { ops: completed, rate: (completed * 1000) / t.elapsedMs, latencyMs: lat.summary(), ...t };
+}
+
+/**
+ * One publisher, `spec.subscribers` subscribers. At most `spec.window` events are
+ * in flight end to end (published, not yet received by every subscriber), so the
+ * router's queues stay bounded and the rate is what it can sustain. Completions
+ * come in publication order, because each subscriber receives events in order.
+ */
+export async function runPubSub(adapter, spec) {
+  const n = spec.subscribers;
+  const w = spec.window;
+  const counts = new Int32Array(w);
+  const sentAt = new Float64Array(w);
+  const lat = new Samples();
+  let nextSeq = 0;
+  let completedEvents = 0;
+  let deliveries = 0;
+  let events = 0;
+  let measuring = false;
+  let stopping = false;
+  let ps;
+
+  const publishNext = () => {
+    const seq = nextSeq++;
+    sentAt[seq % w] = performance.now();
+    ps.publish(seq);
+  };
+  const onEvent = (seq) => {
+    if (measuring) deliveries++;
+    const slot = seq % w;
+    if (++counts[slot] === n) {
+      counts[slot] = 0;
+      completedEvents++;
+      if (measuring) {
+        events++;
+        lat.push(performance.now() - sentAt[slot]);
+      }
+      if (!stopping) publishNext();
+    }
+  };
+  ps = await adapter.openPubSub(spec, onEvent);
+  for (let i = 0; i < w; i++) publishNext();
+
+  const t = await timeline(spec, {
+    openWindow: () => {
+      measuring = true;
+      deliveries = 0;
+      events = 0;
+      lat.reset();
+    },
+    closeWindow: () => {
+      measuring = false;
+      stopping = true;
+    },
+    isDrained: () => completedEvents === nextSeq,
+  });
+  await ps.close();
+  return {
+    ops: deliveries,
+    rate: (deliveries * 1000) / t.elapsedMs,
+    events,
+    eventRate: (events * 1000) / t.elapsedMs,
+    latencyMs: lat.summary(),
+    ...t,
+  };
+}
+
+/** The entry point of every load process: run the shape named in the spec, print the result, exit. */
+export async function main(adapter, spec) {
+  // A load process never outlives its run, even if a server stops answering.
+  const hardLimit = setTimeout(() => {
+    emit({ event: 'result', ok: false, error: 'load process timed out' });
+    process.exit(3);
+  }, spec.warmupMs + spec.durationMs + 20_000);
+  hardLimit.unref();
+  try {
+    const run = spec.shape === 'pubsub' ? runPubSub : runRpc;
+    const result = await run(adapter, spec);
+    emit({ event: 'result', ok: true, ...result });
+    process.exit(0);
+  } catch (err) {
+    emit({ event: 'result', ok: false, error: String(err?.stack ?? err) });
+    process.exit(1);
+  }
+}

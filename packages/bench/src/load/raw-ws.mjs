@@ -1,0 +1,95 @@
+// The physical limit: the same traffic as a routed WAMP call or event, over plain
+// `ws` without WAMP. The frames have the shapes of WAMP messages (CALL, YIELD,
+// PUBLISH) so the bytes on the wire match a routed run; the servers in
+// ../servers/raw-ws.mjs forward them without parsing, and the clients here parse
+// and serialize JSON as any application would.
+//   rpc over /echo:           A -> server -> A            (1 hop each way)
+//   rpc over /relay/ID/{a,b}: A -> server -> B -> server -> A  (the hops of a routed call)
+//   pubsub /broadcast/ID/...: pub -> server -> every sub
+
+import WebSocket from 'ws';
+import { readSpec } from '../lib/args.mjs';
+import { main, payloadOf } from './drive.mjs';
+
+function open(url) {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, { perMessageDeflate: false });
+    ws.once('open', () => resolve(ws));
+    ws.once('error', reject);
+  });
+}
+
+const closeAll = (sockets) =>
+  Promise.all(
+    sockets.map(
+      (ws) =>
+        new Promise((resolve) => {
+          if (ws.readyState === WebSocket.CLOSED) return resolve();
+          ws.once('close', resolve);
+          ws.close();
+          setTimeout(resolve, 500).unref();
+        }),
+    ),
+  );
+
+const adapter = {
+  async openRpc(spec) {
+    const payload = payloadOf(spec);
+    const id = `${process.pid}`;
+    const pending = new Map();
+    let nextId = 1;
+    const sockets = [];
+    let a;
+    if (spec.mode === 'echo') {
+      a = await open(`${spec.url}/echo`);
+      sockets.push(a);
+    } else {
+      // B plays the callee: it answers every CALL-shaped frame with a YIELD-shaped one.
+      const b = await open(`${spec.url}/relay/${id}/b`);
+      b.on('message', (data) => {
+        const msg = JSON.parse(data);
+        b.send(JSON.stringify([70, msg[1], {}, msg[4]]));
+      });
+      a = await open(`${spec.url}/relay/${id}/a`);
+      sockets.push(a, b);
+    }
+    a.on('message', (data) => {
+      const msg = JSON.parse(data);
+      const done = pending.get(msg[1]);
+      pending.delete(msg[1]);
+      done();
+    });
+    return {
+      call(done) {
+        const reqId = nextId++;
+        pending.set(reqId, done);
+        a.send(JSON.stringify([48, reqId, {}, 'com.bench.echo', [payload]]));
+      },
+      close: () => closeAll(sockets),
+    };
+  },
+
+  async openPubSub(spec, onEvent) {
+    const payload = payloadOf(spec);
+    const id = `${process.pid}`;
+    const subs = [];
+    for (let i = 0; i < spec.subscribers; i++) {
+      const s = await open(`${spec.url}/broadcast/${id}/sub`);
+      s.on('message', (data) => {
+        const msg = JSON.parse(data);
+        onEvent(msg[4][0]);
+      });
+      subs.push(s);
+    }
+    const pub = await open(`${spec.url}/broadcast/${id}/pub`);
+    let reqId = 1;
+    return {
+      publish(seq) {
+        pub.send(JSON.stringify([16, reqId++, {}, 'com.bench.topic', [seq, payload]]));
+      },
+      close: () => closeAll([pub, ...subs]),
+    };
+  },
+};
+
+main(adapter, readSpec());

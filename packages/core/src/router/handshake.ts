@@ -1,0 +1,654 @@
+/**
+ * Session opening on the router side: HELLO, authentication method
+ * selection, CHALLENGE/AUTHENTICATE, and WELCOME or ABORT (basic profile,
+ * "Session Establishment"; advanced profile, "Authentication Methods").
+ *
+ * Everything here is synchronous and pure. Work that is asynchronous —
+ * signature verification (crypto is async) and dynamic authenticator
+ * functions — leaves the router as an `authenticate` event carrying an
+ * {@link AuthRequest}; the adapter (or `Router.runAuth`) computes an
+ * {@link AuthVerdict} and hands it back with `Router.completeAuthentication`.
+ * A dynamic authenticator that is a WAMP procedure is called by the router
+ * itself, through the dealer.
+ *
+ * Each method:
+ * - anonymous: WELCOME at once (static), or after the dynamic authenticator.
+ * - ticket: CHALLENGE `ticket`; the ticket is checked against the static
+ *   principal, or given to the dynamic authenticator (`details.ticket`).
+ * - wampcra, cryptosign, wamp-scram: the principal (static, or from the
+ *   dynamic authenticator) gives the secret / public keys / credential; the
+ *   router sends the CHALLENGE and has the AUTHENTICATE signature verified.
+ */
+
+import { cryptosignParseHello, newChallengeHex, type CryptosignHello } from '../auth/cryptosign.js';
+import {
+  parseScramCredential,
+  scramParseHello,
+  scramServerChallenge,
+  type ScramCredential,
+  type ScramHello,
+  type ScramServerState,
+} from '../auth/scram.js';
+import { ticketVerify } from '../auth/ticket.js';
+import { wampcraChallengeExtra, wampcraChallengeString, type WampcraSalt } from '../auth/wampcra.js';
+import { ErrorUri, ProtocolViolation } from '../errors.js';
+import { challenge, welcome, type Authenticate, type Hello } from '../messages.js';
+import type { Dict } from '../types.js';
+import type { AuthMethod, DynamicAuthenticator, DynamicAuthResult, PrincipalSource } from './config.js';
+import type { Invocation } from './dealer.js';
+import { Peer, peerFeatures } from './peer.js';
+import type { Realm } from './realm.js';
+import type { Router } from './router.js';
+import type { RouterSession } from './session.js';
+import { isoTimestamp } from './timestamp.js';
+import { RouterUri } from './uris.js';
+
+/**
+ * The roles and features a router announces in WELCOME.Details.roles: exactly
+ * what this implementation does (advanced profile, "Feature Announcement").
+ */
+export const ROUTER_ROLES: Dict = Object.freeze({
+  broker: Object.freeze({
+    features: Object.freeze({
+      publisher_identification: true,
+      publisher_exclusion: true,
+      subscriber_blackwhite_listing: true,
+      pattern_based_subscription: true,
+      event_retention: true,
+      subscription_revocation: true,
+      subscription_meta_api: true,
+      session_meta_api: true,
+    }),
+  }),
+  dealer: Object.freeze({
+    features: Object.freeze({
+      progressive_call_results: true,
+      progressive_call_invocations: true,
+      call_canceling: true,
+      call_timeout: true,
+      caller_identification: true,
+      pattern_based_registration: true,
+      shared_registration: true,
+      registration_revocation: true,
+      registration_meta_api: true,
+      session_meta_api: true,
+      testament_meta_api: true,
+    }),
+  }),
+});
+
+/** The `authmethod` of internal sessions (no authentication, the embedding application vouches). */
+export const INTERNAL_AUTHMETHOD = 'trusted';
+
+// ---------------------------------------------------------------------------
+// Types
+
+/**
+ * What must be checked outside the router core (async work). `dynamic`: run
+ * the authenticator; the others: verify the AUTHENTICATE signature.
+ */
+export type AuthRequest =
+  | {
+      readonly kind: 'dynamic';
+      readonly realm: string;
+      readonly authid: string | undefined;
+      readonly authmethod: AuthMethod;
+      /** HELLO.Details plus `session`, `authmethod`, `transport`, and `ticket` for ticket auth. */
+      readonly details: Dict;
+      readonly authenticator: DynamicAuthenticator;
+    }
+  | {
+      readonly kind: 'wampcra';
+      /** The shared secret, or the password when `salt` is set (the key is then derived with PBKDF2). */
+      readonly secret: string;
+      readonly salt: WampcraSalt | undefined;
+      readonly challenge: string;
+      readonly signature: string;
+    }
+  | {
+      readonly kind: 'cryptosign';
+      readonly publicKey: Uint8Array;
+      /** hex */
+      readonly challenge: string;
+      readonly signature: string;
+      readonly channelId: Uint8Array | undefined;
+    }
+  | {
+      readonly kind: 'wamp-scram';
+      readonly state: ScramServerState;
+      readonly signature: string;
+      /** AUTHENTICATE.Extra (nonce and channel binding must match). */
+      readonly extra: Dict;
+    };
+
+/** The answer to an {@link AuthRequest}. */
+export type AuthVerdict =
+  /** A dynamic authenticator's answer (for `dynamic` requests). */
+  | { readonly kind: 'principal'; readonly result: DynamicAuthResult }
+  /** The signature is right (for the other requests); `authextra` is added to WELCOME.Details.authextra. */
+  | { readonly kind: 'verified'; readonly authextra?: Dict }
+  /** Refuse: ABORT with `reason` (default `wamp.error.authentication_failed`). */
+  | { readonly kind: 'reject'; readonly reason?: string; readonly message?: string };
+
+type Credential =
+  | { readonly kind: 'none' }
+  | { readonly kind: 'ticket'; readonly ticket: string }
+  | { readonly kind: 'wampcra'; readonly secret: string; readonly salt: WampcraSalt | undefined }
+  | { readonly kind: 'cryptosign'; readonly keys: readonly string[] }
+  | { readonly kind: 'wamp-scram'; readonly credential: ScramCredential };
+
+interface Principal {
+  readonly authid: string;
+  readonly authrole: string;
+  readonly authprovider: string;
+  readonly authextra: Dict | undefined;
+  readonly credential: Credential;
+}
+
+/** HELLO.Details.authextra as the chosen method reads it. */
+type MethodHello =
+  | { readonly kind: 'plain' }
+  | { readonly kind: 'cryptosign'; readonly hello: CryptosignHello }
+  | { readonly kind: 'wamp-scram'; readonly hello: ScramHello };
+
+type ChallengeState =
+  | { readonly kind: 'ticket' }
+  | { readonly kind: 'wampcra'; readonly challenge: string }
+  | { readonly kind: 'cryptosign'; readonly challenge: string; readonly publicKey: Uint8Array; readonly channelId: Uint8Array | undefined }
+  | { readonly kind: 'wamp-scram'; readonly state: ScramServerState };
+
+/** What the handshake is waiting for while the session is `authenticating`. */
+export type PendingAuth =
+  | { readonly kind: 'lookup' }
+  | { readonly kind: 'procedure'; readonly invocation: Invocation }
+  | { readonly kind: 'verify' };
+
+/** The data of the `authenticating` and `challenging` states. */
+export interface Handshake {
+  readonly realm: Realm;
+  readonly hello: Hello;
+  readonly sessionId: number;
+  readonly method: AuthMethod | typeof INTERNAL_AUTHMETHOD;
+  /** HELLO.Details.authid, if the client sent one. */
+  readonly requestedAuthid: string | undefined;
+  readonly methodHello: MethodHello;
+  principal: Principal | undefined;
+  challenge: ChallengeState | undefined;
+  pending: PendingAuth | undefined;
+}
+
+const CLIENT_ROLES = ['caller', 'callee', 'publisher', 'subscriber'];
+
+function isDict(v: unknown): v is Dict {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array);
+}
+
+function ownEntry<P>(principals: Readonly<Record<string, P>>, key: string | undefined): P | undefined {
+  return key !== undefined && Object.prototype.hasOwnProperty.call(principals, key) ? principals[key] : undefined;
+}
+
+// ---------------------------------------------------------------------------
+// HELLO
+
+export function onHello(router: Router, session: RouterSession, hello: Hello, now: number): void {
+  const d = hello.details;
+  const roles = d['roles'] as Dict;
+  if (!CLIENT_ROLES.some((r) => isDict(roles[r]))) {
+    session.violate('HELLO.Details.roles announces none of caller, callee, publisher, subscriber', now);
+    return;
+  }
+  const realm = router.realmByName(hello.realm);
+  if (realm === undefined) {
+    session.abortHandshake(ErrorUri.NO_SUCH_REALM, `no realm "${hello.realm}"`, now);
+    return;
+  }
+  const requestedAuthid = typeof d['authid'] === 'string' ? d['authid'] : undefined;
+  const info = session.info;
+
+  if (info.transport === 'internal') {
+    const hs = handshake(router, realm, hello, INTERNAL_AUTHMETHOD, requestedAuthid, { kind: 'plain' });
+    session.beginHandshake(hs, now);
+    const principal: Principal = {
+      authid: info.authid ?? 'internal',
+      authrole: info.authrole ?? 'trusted',
+      authprovider: 'internal',
+      authextra: undefined,
+      credential: { kind: 'none' },
+    };
+    grant(router, session, hs, principal, undefined, now);
+    return;
+  }
+
+  // The first method the client offers that the realm accepts (HELLO.Details.authmethods, default anonymous).
+  const offered = Array.isArray(d['authmethods']) ? (d['authmethods'] as string[]) : ['anonymous'];
+  const method = offered.find((m): m is AuthMethod => Object.prototype.hasOwnProperty.call(realm.auth, m));
+  if (method === undefined) {
+    session.abortHandshake(ErrorUri.NO_MATCHING_AUTH_METHOD, `realm "${realm.name}" accepts none of ${offered.join(', ')}`, now);
+    return;
+  }
+  let methodHello: MethodHello = { kind: 'plain' };
+  try {
+    const authextra = isDict(d['authextra']) ? d['authextra'] : undefined;
+    if (method === 'cryptosign') methodHello = { kind: 'cryptosign', hello: cryptosignParseHello(authextra) };
+    else if (method === 'wamp-scram') methodHello = { kind: 'wamp-scram', hello: scramParseHello(authextra) };
+  } catch (e) {
+    if (!(e instanceof ProtocolViolation)) throw e;
+    session.violate(e.reason, now);
+    return;
+  }
+  if ((method === 'ticket' || method === 'wampcra' || method === 'wamp-scram') && requestedAuthid === undefined) {
+    // Advanced profile: for these methods HELLO.Details.authid "MUST be provided".
+    session.abortHandshake(ErrorUri.AUTHENTICATION_FAILED, `${method} needs HELLO.Details.authid`, now);
+    return;
+  }
+  const hs = handshake(router, realm, hello, method, requestedAuthid, methodHello);
+  session.beginHandshake(hs, now);
+
+  const source = realm.auth[method]!;
+  if (method === 'ticket') {
+    // The ticket arrives with AUTHENTICATE, for static and dynamic principals alike.
+    hs.challenge = { kind: 'ticket' };
+    session.challenge(hs, challenge('ticket', {}));
+    return;
+  }
+  if (source.type !== 'static') {
+    lookup(router, session, hs, source, baseDetails(session, hs), now);
+    return;
+  }
+  const principal = staticPrincipal(router, hs);
+  if (principal === undefined) {
+    session.abortHandshake(ErrorUri.AUTHENTICATION_FAILED, 'no such principal', now);
+    return;
+  }
+  proceed(router, session, hs, principal, now);
+}
+
+function handshake(
+  router: Router,
+  realm: Realm,
+  hello: Hello,
+  method: Handshake['method'],
+  requestedAuthid: string | undefined,
+  methodHello: MethodHello,
+): Handshake {
+  return {
+    realm,
+    hello,
+    sessionId: router.allocateSessionId(),
+    method,
+    requestedAuthid,
+    methodHello,
+    principal: undefined,
+    challenge: undefined,
+    pending: undefined,
+  };
+}
+
+/** The principal of a static source for the HELLO, or undefined when unknown. */
+function staticPrincipal(router: Router, hs: Handshake): Principal | undefined {
+  const auth = hs.realm.auth;
+  const authid = hs.requestedAuthid;
+  switch (hs.method) {
+    case 'anonymous': {
+      const a = auth.anonymous!;
+      if (a.type !== 'static') return undefined;
+      return { authid: a.authid ?? generatedAuthid(router), authrole: a.authrole, authprovider: 'static', authextra: undefined, credential: { kind: 'none' } };
+    }
+    case 'wampcra': {
+      const s = auth.wampcra!;
+      const p = s.type === 'static' ? ownEntry(s.principals, authid) : undefined;
+      if (p === undefined) return undefined;
+      const salt = p.salt === undefined ? undefined : { salt: p.salt, iterations: p.iterations, keylen: p.keylen };
+      return { authid: authid!, authrole: p.authrole, authprovider: 'static', authextra: p.authextra, credential: { kind: 'wampcra', secret: p.secret, salt } };
+    }
+    case 'cryptosign': {
+      const s = auth.cryptosign!;
+      if (s.type !== 'static' || hs.methodHello.kind !== 'cryptosign') return undefined;
+      const key = hs.methodHello.hello.pubkeyHex;
+      // By authid when given; otherwise the principal that lists the key (the key identifies the client).
+      const entries: [string, (typeof s.principals)[string]][] =
+        authid !== undefined ? (ownEntry(s.principals, authid) ? [[authid, s.principals[authid]!]] : []) : Object.entries(s.principals);
+      for (const [id, p] of entries) {
+        if (p.authorizedKeys.includes(key)) {
+          return { authid: id, authrole: p.authrole, authprovider: 'static', authextra: p.authextra, credential: { kind: 'cryptosign', keys: p.authorizedKeys } };
+        }
+      }
+      return undefined;
+    }
+    case 'wamp-scram': {
+      const s = auth['wamp-scram']!;
+      const p = s.type === 'static' ? ownEntry(s.principals, authid) : undefined;
+      if (p === undefined) return undefined;
+      return { authid: authid!, authrole: p.authrole, authprovider: 'static', authextra: p.authextra, credential: { kind: 'wamp-scram', credential: p } };
+    }
+    default:
+      return undefined;
+  }
+}
+
+function generatedAuthid(router: Router): string {
+  return router.random().toString(36).toUpperCase().padStart(11, '0');
+}
+
+function transportDetails(session: RouterSession): Dict {
+  const info = session.info;
+  const t: Record<string, unknown> = { type: info.transport, serializer: info.serializer.name };
+  if (info.peer !== undefined) t['peer'] = info.peer;
+  if (info.channelBinding !== undefined && info.channelId !== undefined) t['channel_binding'] = info.channelBinding;
+  if (info.details !== undefined) Object.assign(t, info.details);
+  return t;
+}
+
+/** What a dynamic authenticator gets as `details`: HELLO.Details, and what the router knows. */
+function baseDetails(session: RouterSession, hs: Handshake): Dict {
+  return { ...hs.hello.details, authmethod: hs.method, session: hs.sessionId, transport: transportDetails(session) };
+}
+
+/** Ask the realm's dynamic authenticator (function: an event for the adapter; procedure: an INVOCATION). */
+function lookup(
+  router: Router,
+  session: RouterSession,
+  hs: Handshake,
+  source: Exclude<PrincipalSource<unknown>, { type: 'static' }>,
+  details: Dict,
+  now: number,
+): void {
+  const method = hs.method as AuthMethod;
+  if (source.type === 'dynamic') {
+    hs.pending = { kind: 'lookup' };
+    router.emit({
+      type: 'authenticate',
+      session,
+      request: { kind: 'dynamic', realm: hs.realm.name, authid: hs.requestedAuthid, authmethod: method, details, authenticator: source.authenticator },
+    });
+    return;
+  }
+  const target = router.realmByName(source.realm ?? hs.realm.name);
+  const inv = target?.dealer.invokeForAuth(source.procedure, [hs.realm.name, hs.requestedAuthid ?? null, details], session);
+  if (inv === undefined) {
+    router.emit({ type: 'warning', code: 'authenticator_unavailable', message: `no trusted callee for ${source.procedure}`, session, sessionId: hs.sessionId });
+    session.abortHandshake(ErrorUri.AUTHENTICATION_FAILED, 'the authenticator is not available', now);
+    return;
+  }
+  hs.pending = { kind: 'procedure', invocation: inv };
+}
+
+/** With the principal known: WELCOME (anonymous, ticket) or CHALLENGE (the signature methods). */
+function proceed(router: Router, session: RouterSession, hs: Handshake, principal: Principal, now: number): void {
+  hs.principal = principal;
+  const crypto = router.crypto;
+  const c = principal.credential;
+  switch (c.kind) {
+    case 'none':
+    case 'ticket':
+      grant(router, session, hs, principal, undefined, now);
+      return;
+    case 'wampcra': {
+      const text = wampcraChallengeString({
+        authid: principal.authid,
+        authrole: principal.authrole,
+        authmethod: 'wampcra',
+        authprovider: principal.authprovider,
+        session: hs.sessionId,
+        nonce: newChallengeHex(crypto!),
+        timestamp: isoTimestamp(now),
+      });
+      hs.challenge = { kind: 'wampcra', challenge: text };
+      session.challenge(hs, challenge('wampcra', wampcraChallengeExtra(text, c.salt)));
+      return;
+    }
+    case 'cryptosign': {
+      if (hs.methodHello.kind !== 'cryptosign') return;
+      const h = hs.methodHello.hello;
+      if (!c.keys.includes(h.pubkeyHex)) {
+        session.abortHandshake(ErrorUri.AUTHENTICATION_FAILED, 'the public key is not authorized', now);
+        return;
+      }
+      // TLS channel binding when the client asks for it and the transport knows its channel ID; otherwise
+      // the spec lets the router continue without (CHALLENGE.Extra.channel_binding is then null).
+      const info = session.info;
+      const bound = h.channelBinding !== null && info.channelId !== undefined && info.channelBinding === h.channelBinding;
+      const text = newChallengeHex(crypto!);
+      hs.challenge = { kind: 'cryptosign', challenge: text, publicKey: h.pubkey, channelId: bound ? info.channelId : undefined };
+      session.challenge(hs, challenge('cryptosign', { challenge: text, channel_binding: bound ? h.channelBinding : null }));
+      return;
+    }
+    case 'wamp-scram': {
+      if (hs.methodHello.kind !== 'wamp-scram') return;
+      const h = hs.methodHello.hello;
+      const info = session.info;
+      let cbindData: Uint8Array | undefined;
+      if (h.channelBinding !== null) {
+        // Spec: the router MUST abort when it does not support the requested channel binding.
+        if (info.channelBinding !== h.channelBinding || info.channelId === undefined) {
+          session.abortHandshake(ErrorUri.AUTHENTICATION_FAILED, `channel binding ${h.channelBinding} is not available`, now);
+          return;
+        }
+        cbindData = info.channelId;
+      }
+      let out: { extra: Dict; state: ScramServerState };
+      try {
+        out = scramServerChallenge(crypto!, c.credential, h.clientNonce, {
+          authid: hs.requestedAuthid ?? principal.authid,
+          channelBinding: h.channelBinding,
+          ...(cbindData !== undefined ? { cbindData } : {}),
+        });
+      } catch (e) {
+        session.abortHandshake(ErrorUri.AUTHENTICATION_FAILED, e instanceof Error ? e.message : 'bad credential', now);
+        return;
+      }
+      hs.challenge = { kind: 'wamp-scram', state: out.state };
+      session.challenge(hs, challenge('wamp-scram', out.extra));
+      return;
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------
+// AUTHENTICATE
+
+export function onAuthenticate(router: Router, session: RouterSession, hs: Handshake, msg: Authenticate, now: number): void {
+  const c = hs.challenge;
+  const p = hs.principal;
+  switch (c?.kind) {
+    case 'ticket': {
+      const source = hs.realm.auth.ticket!;
+      if (source.type !== 'static') {
+        lookup(router, session, hs, source, { ...baseDetails(session, hs), ticket: msg.signature }, now);
+        return;
+      }
+      const t = ownEntry(source.principals, hs.requestedAuthid);
+      if (t === undefined || !ticketVerify(t.ticket, msg.signature)) {
+        session.abortHandshake(ErrorUri.AUTHENTICATION_FAILED, 'invalid ticket', now);
+        return;
+      }
+      const principal: Principal = { authid: hs.requestedAuthid!, authrole: t.authrole, authprovider: 'static', authextra: t.authextra, credential: { kind: 'ticket', ticket: t.ticket } };
+      hs.principal = principal;
+      grant(router, session, hs, principal, undefined, now);
+      return;
+    }
+    case 'wampcra':
+      if (p?.credential.kind !== 'wampcra') return;
+      verify(router, session, hs, { kind: 'wampcra', secret: p.credential.secret, salt: p.credential.salt, challenge: c.challenge, signature: msg.signature });
+      return;
+    case 'cryptosign':
+      verify(router, session, hs, { kind: 'cryptosign', publicKey: c.publicKey, challenge: c.challenge, signature: msg.signature, channelId: c.channelId });
+      return;
+    case 'wamp-scram':
+      verify(router, session, hs, { kind: 'wamp-scram', state: c.state, signature: msg.signature, extra: msg.extra });
+      return;
+    case undefined:
+      return;
+  }
+}
+
+function verify(router: Router, session: RouterSession, hs: Handshake, request: AuthRequest): void {
+  hs.pending = { kind: 'verify' };
+  router.emit({ type: 'authenticate', session, request });
+}
+
+// ---------------------------------------------------------------------------
+// Verdicts
+
+/**
+ * Apply a verdict to a session waiting for one. Returns false when the
+ * session no longer waits for it (it closed, or timed out): the verdict is
+ * then dropped. A verdict of the wrong kind for the request (`verified` for a
+ * dynamic lookup, ...) is refused the same way and never admits anyone.
+ */
+export function completeAuthentication(router: Router, session: RouterSession, verdict: AuthVerdict, now: number): boolean {
+  const st = session.state;
+  if (st.tag !== 'authenticating') return false;
+  const hs = st.handshake;
+  const pending = hs.pending;
+  if (pending === undefined || pending.kind === 'procedure') return false;
+  if (verdict.kind === 'reject') {
+    hs.pending = undefined;
+    session.abortHandshake(verdict.reason ?? ErrorUri.AUTHENTICATION_FAILED, verdict.message, now);
+    return true;
+  }
+  if (pending.kind === 'lookup') {
+    if (verdict.kind !== 'principal') return false;
+    hs.pending = undefined;
+    dynamicResult(router, session, hs, verdict.result, now);
+    return true;
+  }
+  if (verdict.kind !== 'verified' || hs.principal === undefined) return false;
+  hs.pending = undefined;
+  grant(router, session, hs, hs.principal, verdict.authextra, now);
+  return true;
+}
+
+/** The authenticator procedure returned (YIELD): its first positional result (or ArgumentsKw) is the principal. */
+export function authProcedureResult(session: RouterSession, args: readonly unknown[] | undefined, kwargs: Dict | undefined, now: number): void {
+  const st = session.state;
+  if (st.tag !== 'authenticating' || st.handshake.pending?.kind !== 'procedure') return;
+  const hs = st.handshake;
+  hs.pending = undefined;
+  const result = args !== undefined && args.length > 0 ? args[0] : kwargs;
+  dynamicResult(hs.realm.router, session, hs, result as DynamicAuthResult, now);
+}
+
+/** The authenticator procedure failed (ERROR, or its callee left): ABORT with its error URI. */
+export function authProcedureFailed(session: RouterSession, uri: string, args: readonly unknown[] | undefined, now: number): void {
+  const st = session.state;
+  if (st.tag !== 'authenticating' || st.handshake.pending?.kind !== 'procedure') return;
+  st.handshake.pending = undefined;
+  const message = args !== undefined && typeof args[0] === 'string' ? args[0] : undefined;
+  session.abortHandshake(uri, message, now);
+}
+
+const HEX_KEY = /^[0-9a-fA-F]{64}$/;
+
+/** Check a dynamic authenticator's answer for the method, then continue as with a static principal. */
+function dynamicResult(router: Router, session: RouterSession, hs: Handshake, result: unknown, now: number): void {
+  const fail = (why: string): void => {
+    router.emit({ type: 'warning', code: 'authenticator_result', message: why, session, sessionId: hs.sessionId });
+    session.abortHandshake(ErrorUri.AUTHENTICATION_FAILED, 'the authenticator gave an invalid answer', now);
+  };
+  const r: Dict | undefined = typeof result === 'string' ? { role: result } : isDict(result) ? result : undefined;
+  if (r === undefined) return fail('the result must be a role name or a dictionary');
+  const role = r['role'];
+  if (typeof role !== 'string' || role.length === 0) return fail('role must be a non-empty string');
+  const authid = r['authid'] ?? hs.requestedAuthid;
+  if (authid !== undefined && typeof authid !== 'string') return fail('authid must be a string');
+  const authprovider = r['authprovider'] ?? 'dynamic';
+  if (typeof authprovider !== 'string') return fail('authprovider must be a string');
+  const extra = r['extra'];
+  if (extra !== undefined && !isDict(extra)) return fail('extra must be a dictionary');
+  const base = { authrole: role, authprovider, authextra: extra };
+  let principal: Principal;
+  switch (hs.method) {
+    case 'anonymous':
+      principal = { ...base, authid: authid ?? generatedAuthid(router), credential: { kind: 'none' } };
+      break;
+    case 'ticket':
+      principal = { ...base, authid: authid!, credential: { kind: 'none' } };
+      break;
+    case 'wampcra': {
+      const secret = r['secret'];
+      if (typeof secret !== 'string' || secret.length === 0) return fail('wampcra needs a secret');
+      const salt = r['salt'];
+      if (salt !== undefined && typeof salt !== 'string') return fail('salt must be a string');
+      const iterations = r['iterations'];
+      const keylen = r['keylen'];
+      if (iterations !== undefined && !(Number.isInteger(iterations) && (iterations as number) > 0)) return fail('iterations must be a positive integer');
+      if (keylen !== undefined && !(Number.isInteger(keylen) && (keylen as number) > 0)) return fail('keylen must be a positive integer');
+      const s = salt === undefined ? undefined : { salt, iterations: iterations as number | undefined, keylen: keylen as number | undefined };
+      principal = { ...base, authid: authid!, credential: { kind: 'wampcra', secret, salt: s } };
+      break;
+    }
+    case 'cryptosign': {
+      if (hs.methodHello.kind !== 'cryptosign') return;
+      const pubkey = r['pubkey'];
+      if (pubkey !== undefined && (typeof pubkey !== 'string' || !HEX_KEY.test(pubkey))) return fail('pubkey must be 64 hex digits');
+      const key = (pubkey as string | undefined)?.toLowerCase() ?? hs.methodHello.hello.pubkeyHex;
+      principal = { ...base, authid: authid ?? hs.methodHello.hello.pubkeyHex, credential: { kind: 'cryptosign', keys: [key] } };
+      break;
+    }
+    case 'wamp-scram': {
+      let credential: ScramCredential;
+      try {
+        credential = parseScramCredential(r);
+      } catch (e) {
+        return fail(e instanceof Error ? e.message : 'invalid SCRAM credential');
+      }
+      principal = { ...base, authid: authid!, credential: { kind: 'wamp-scram', credential } };
+      break;
+    }
+    default:
+      return;
+  }
+  proceed(router, session, hs, principal, now);
+}
+
+// ---------------------------------------------------------------------------
+// WELCOME
+
+/** Admit the session: role, realm capacity, then WELCOME and the join. */
+function grant(router: Router, session: RouterSession, hs: Handshake, principal: Principal, authextra: Dict | undefined, now: number): void {
+  const realm = hs.realm;
+  const trusted = hs.method === INTERNAL_AUTHMETHOD && session.info.trusted === true;
+  const role = realm.roleFor(principal.authrole, trusted);
+  if (role === undefined) {
+    session.abortHandshake(ErrorUri.NO_SUCH_ROLE, `no role "${principal.authrole}" in realm "${realm.name}"`, now);
+    return;
+  }
+  if (realm.peers.size >= realm.limits.maxSessionsPerRealm) {
+    session.abortHandshake(RouterUri.LIMIT_EXCEEDED, `realm "${realm.name}" is full`, now);
+    return;
+  }
+  const extra = principal.authextra === undefined ? authextra : authextra === undefined ? principal.authextra : { ...principal.authextra, ...authextra };
+  const identity = {
+    authid: principal.authid,
+    authrole: principal.authrole,
+    authmethod: hs.method,
+    authprovider: principal.authprovider,
+    authextra: extra,
+  };
+  const peer = new Peer(hs.sessionId, session, realm, role, identity, peerFeatures(hs.hello.details['roles'] as Dict), now);
+  const details: Record<string, unknown> = {
+    realm: realm.name,
+    authid: identity.authid,
+    authrole: identity.authrole,
+    authmethod: identity.authmethod,
+    authprovider: identity.authprovider,
+    roles: ROUTER_ROLES,
+    agent: router.agent,
+  };
+  if (extra !== undefined) details['authextra'] = extra;
+  session.establish(peer, welcome(hs.sessionId, details));
+  realm.join(peer);
+  router.emit({
+    type: 'session_joined',
+    session,
+    sessionId: peer.id,
+    realm: realm.name,
+    authid: identity.authid,
+    authrole: identity.authrole,
+    authmethod: identity.authmethod,
+    authprovider: identity.authprovider,
+    transport: session.info.transport,
+    serializer: session.info.serializer.name,
+  });
+}

@@ -1,0 +1,425 @@
+/**
+ * One client connection as the router sees it: a sans-IO state machine
+ * driven by {@link ROUTER_TRANSITIONS}. Created by `Router.openSession()`;
+ * see the {@link Router} class doc for the call order.
+ */
+
+import { decodeMessage, encodeMessage } from '../codec.js';
+import { ErrorUri, ProtocolViolation } from '../errors.js';
+import { MessageType, abort, goodbye, messageTypeName, type Message } from '../messages.js';
+import type { Serializer } from '../serializers/serializer.js';
+import type { Dict, Frame } from '../types.js';
+import type { HasDeadline } from './deadlines.js';
+import { onAuthenticate, onHello, type Handshake } from './handshake.js';
+import type { Peer } from './peer.js';
+import type { Router } from './router.js';
+import { routerNextState, type RouterInput } from './transitions.js';
+
+/** How the connection reached the router; `internal` is an in-process session of the embedding application. */
+export type TransportKind = 'websocket' | 'rawsocket' | 'longpoll' | 'internal' | (string & {});
+
+/** What the adapter knows about a connection when it opens a session. */
+export interface SessionInfo {
+  readonly transport: TransportKind;
+  readonly serializer: Serializer;
+  /** Remote address, e.g. `tcp4:127.0.0.1:49032` (for logs and the meta API). */
+  readonly peer?: string;
+  /**
+   * TLS channel binding: the channel ID (32 bytes) of this connection for
+   * `channelBinding`. Cryptosign and WAMP-SCRAM bind to it when the client asks.
+   */
+  readonly channelId?: Uint8Array;
+  readonly channelBinding?: 'tls-unique' | 'tls-exporter' | 'tls-server-end-point';
+  /** Implementation-defined transport details shown by `wamp.session.get` (`transport`). */
+  readonly details?: Dict;
+  /** `internal` transports only: the identity the session gets, without authentication. Default `internal`/`trusted`. */
+  readonly authid?: string;
+  readonly authrole?: string;
+  /**
+   * `internal` transports only: skip authorization for this session, and let
+   * it serve dynamic authenticator procedures. Default false.
+   */
+  readonly trusted?: boolean;
+}
+
+/** Who ended a session. */
+export type RouterCloseInitiator = 'router' | 'peer' | 'transport';
+
+export interface SessionClose {
+  /** ABORT/GOODBYE reason URI, or `wamp.close.transport_lost`. */
+  readonly reason: string;
+  readonly message: string | undefined;
+  readonly initiator: RouterCloseInitiator;
+  /** The session had been welcomed. */
+  readonly wasJoined: boolean;
+}
+
+/** The state of a router session: a tagged union, each state with its own data. */
+export type RouterSessionState =
+  | { readonly tag: 'awaitingHello' }
+  | { readonly tag: 'authenticating'; readonly handshake: Handshake }
+  | { readonly tag: 'challenging'; readonly handshake: Handshake }
+  | { readonly tag: 'established'; readonly peer: Peer }
+  | { readonly tag: 'shuttingDown'; readonly sessionId: number; readonly reason: string }
+  | { readonly tag: 'closed'; readonly close: SessionClose };
+
+const TRANSPORT_LOST = 'wamp.close.transport_lost';
+
+/** The input a decoded client message stands for. */
+function inputOf(m: Message): RouterInput {
+  switch (m.type) {
+    case MessageType.HELLO:
+      return 'RECV_HELLO';
+    case MessageType.AUTHENTICATE:
+      return 'RECV_AUTHENTICATE';
+    case MessageType.GOODBYE:
+      return 'RECV_GOODBYE';
+    case MessageType.ABORT:
+      return 'RECV_ABORT';
+    case MessageType.PUBLISH:
+    case MessageType.SUBSCRIBE:
+    case MessageType.UNSUBSCRIBE:
+    case MessageType.CALL:
+    case MessageType.CANCEL:
+    case MessageType.REGISTER:
+    case MessageType.UNREGISTER:
+    case MessageType.YIELD:
+    case MessageType.ERROR:
+      return 'RECV_SESSION_MSG';
+    default:
+      return 'RECV_INVALID';
+  }
+}
+
+/**
+ * A session of one client connection. The adapter feeds it frames and
+ * transport loss; the router's modules (broker, dealer, handshake) act on it
+ * through the methods marked internal.
+ */
+export class RouterSession implements HasDeadline {
+  /** @internal The one pending deadline of this session (HELLO, authentication or GOODBYE). */
+  deadline: number | undefined = undefined;
+  /** @internal Whether the session sits in the router's ready queue. */
+  queued = false;
+  private st: RouterSessionState = { tag: 'awaitingHello' };
+  private readonly out: Frame[] = [];
+  private outHead = 0;
+  private closeReported = false;
+
+  /** @internal Use `Router.openSession()`. */
+  constructor(
+    private readonly router: Router,
+    readonly info: SessionInfo,
+    now: number,
+  ) {
+    router.schedule(this, now + router.timeouts.hello);
+  }
+
+  get state(): RouterSessionState {
+    return this.st;
+  }
+
+  /** The WAMP session ID, once HELLO has been accepted for authentication. */
+  get id(): number | undefined {
+    const st = this.st;
+    switch (st.tag) {
+      case 'authenticating':
+      case 'challenging':
+        return st.handshake.sessionId;
+      case 'established':
+        return st.peer.id;
+      case 'shuttingDown':
+        return st.sessionId;
+      default:
+        return undefined;
+    }
+  }
+
+  // -------------------------------------------------------------------------
+  // Inputs
+
+  /**
+   * A frame from the client. Never throws for anything the client sends: a
+   * fault closes this session with ABORT and a reason.
+   */
+  handleMessage(frame: Frame, now: number): void {
+    const tag = this.st.tag;
+    if (tag === 'closed') return;
+    let msg: Message;
+    try {
+      msg = decodeMessage(this.info.serializer, frame, this.router.decodeOptions);
+    } catch (e) {
+      if (!(e instanceof ProtocolViolation)) throw e;
+      if (routerNextState(tag, 'RECV_INVALID') === undefined) this.violate(e.reason, now);
+      return;
+    }
+    const input = inputOf(msg);
+    if (routerNextState(tag, input) === undefined) {
+      this.violate(`${messageTypeName(msg.type) ?? msg.type} is not allowed in state ${tag}`, now);
+      return;
+    }
+    const st = this.st;
+    switch (st.tag) {
+      case 'awaitingHello':
+        if (msg.type === MessageType.HELLO) onHello(this.router, this, msg, now);
+        else this.finish('RECV_ABORT', { reason: abortReason(msg), message: undefined, initiator: 'peer', wasJoined: false }, now);
+        return;
+      case 'challenging':
+        if (msg.type === MessageType.AUTHENTICATE) {
+          this.move('RECV_AUTHENTICATE', { tag: 'authenticating', handshake: st.handshake });
+          onAuthenticate(this.router, this, st.handshake, msg, now);
+        } else {
+          this.finish('RECV_ABORT', { reason: abortReason(msg), message: undefined, initiator: 'peer', wasJoined: false }, now);
+        }
+        return;
+      case 'authenticating':
+        // Only ABORT gets here (the table refuses everything else).
+        this.finish('RECV_ABORT', { reason: abortReason(msg), message: undefined, initiator: 'peer', wasJoined: false }, now);
+        return;
+      case 'established':
+        this.dispatch(st.peer, msg, now);
+        return;
+      case 'shuttingDown':
+        // Transition 14: anything but the GOODBYE reply (or ABORT) is ignored.
+        if (msg.type === MessageType.GOODBYE || msg.type === MessageType.ABORT) {
+          this.finish(input, { reason: st.reason, message: undefined, initiator: 'router', wasJoined: true }, now);
+        }
+        return;
+    }
+  }
+
+  /** The transport is gone (closed by either side, or failed). Frames still queued are dropped. */
+  handleTransportClosed(now: number): void {
+    if (this.st.tag === 'closed') return;
+    const wasJoined = this.st.tag === 'established';
+    this.finish('TRANSPORT_CLOSED', { reason: TRANSPORT_LOST, message: undefined, initiator: 'transport', wasJoined }, now);
+  }
+
+  // -------------------------------------------------------------------------
+  // Outputs
+
+  /** The next frame to send on this session's transport, or undefined. */
+  pollTransmit(): Frame | undefined {
+    if (this.outHead >= this.out.length) return undefined;
+    const f = this.out[this.outHead]!;
+    this.out[this.outHead++] = '';
+    if (this.outHead === this.out.length) {
+      this.out.length = 0;
+      this.outHead = 0;
+    }
+    return f;
+  }
+
+  /**
+   * Once, after the router ended the session (ABORT, GOODBYE exchange
+   * completed, timeouts) and every frame has been taken with
+   * {@link pollTransmit}: the close, telling the adapter to close the
+   * transport. Undefined otherwise (also when the transport itself was lost).
+   */
+  pollClose(): SessionClose | undefined {
+    const st = this.st;
+    if (st.tag !== 'closed' || this.closeReported || this.outHead < this.out.length) return undefined;
+    if (st.close.initiator === 'transport') return undefined;
+    this.closeReported = true;
+    return st.close;
+  }
+
+  // -------------------------------------------------------------------------
+  // Internal: used by the router's modules
+
+  /** @internal */
+  send(msg: Message): void {
+    this.sendFrame(encodeMessage(this.info.serializer, msg));
+  }
+
+  /** @internal */
+  sendFrame(frame: Frame): void {
+    this.out.push(frame);
+    if (!this.queued) this.router.markReady(this);
+  }
+
+  /** @internal A deadline of this session passed. */
+  onDeadline(now: number): void {
+    const st = this.st;
+    switch (st.tag) {
+      case 'awaitingHello':
+        this.finish('HELLO_TIMEOUT', { reason: ErrorUri.CLOSE_NORMAL, message: 'no HELLO in time', initiator: 'router', wasJoined: false }, now);
+        return;
+      case 'authenticating':
+      case 'challenging':
+        this.sendAbortFrame(ErrorUri.AUTHENTICATION_FAILED, 'authentication timed out');
+        this.finish('AUTH_TIMEOUT', { reason: ErrorUri.AUTHENTICATION_FAILED, message: 'authentication timed out', initiator: 'router', wasJoined: false }, now);
+        return;
+      case 'shuttingDown':
+        this.finish('GOODBYE_TIMEOUT', { reason: st.reason, message: 'no GOODBYE reply in time', initiator: 'router', wasJoined: true }, now);
+        return;
+      default:
+        return;
+    }
+  }
+
+  /**
+   * @internal The client broke the protocol: ABORT `wamp.error.protocol_violation`
+   * with the reason, then the session is cleaned up and closed.
+   */
+  violate(reason: string, now: number): void {
+    const st = this.st;
+    if (st.tag === 'closed') return;
+    this.sendAbortFrame(ErrorUri.PROTOCOL_VIOLATION, reason);
+    this.router.emit({ type: 'warning', code: 'protocol_violation', message: reason, session: this, sessionId: this.id });
+    this.finish('SEND_ABORT', { reason: ErrorUri.PROTOCOL_VIOLATION, message: reason, initiator: 'router', wasJoined: st.tag === 'established' }, now);
+  }
+
+  /** @internal HELLO accepted for authentication: the session ID is reserved. */
+  beginHandshake(handshake: Handshake, now: number): void {
+    this.move('RECV_HELLO', { tag: 'authenticating', handshake });
+    this.router.schedule(this, now + this.router.timeouts.auth);
+  }
+
+  /** @internal */
+  challenge(handshake: Handshake, msg: Message): void {
+    this.send(msg);
+    this.move('SEND_CHALLENGE', { tag: 'challenging', handshake });
+  }
+
+  /** @internal */
+  establish(peer: Peer, welcome: Message): void {
+    this.send(welcome);
+    this.move('SEND_WELCOME', { tag: 'established', peer });
+    this.deadline = undefined;
+  }
+
+  /** @internal Refuse the session before WELCOME (ABORT with `reason`). */
+  abortHandshake(reason: string, message: string | undefined, now: number): void {
+    const tag = this.st.tag;
+    if (tag !== 'awaitingHello' && tag !== 'authenticating' && tag !== 'challenging') return;
+    this.sendAbortFrame(reason, message);
+    this.finish('SEND_ABORT', { reason, message, initiator: 'router', wasJoined: false }, now);
+  }
+
+  /**
+   * @internal Close an established session from the router side (meta API
+   * kill, router shutdown): registrations and subscriptions are revoked
+   * (telling clients that support revocation), GOODBYE is sent and the
+   * session leaves the realm at once; the transport closes on the client's
+   * GOODBYE reply or after the GOODBYE timeout. `announce` false suppresses
+   * the session meta events and testaments (`wamp.session.kill_all`).
+   */
+  kill(reason: string, message: string | undefined, now: number, announce: boolean): void {
+    const st = this.st;
+    if (st.tag !== 'established') return;
+    const peer = st.peer;
+    const realm = peer.realm;
+    for (const reg of peer.registrations.values()) realm.dealer.revoke(peer, reg, reason);
+    for (const sub of peer.subscriptions.values()) realm.broker.revoke(peer, sub, reason);
+    this.send(goodbye(reason, message === undefined ? {} : { message }));
+    this.move('SEND_GOODBYE', { tag: 'shuttingDown', sessionId: peer.id, reason });
+    this.leave(peer, reason, now, !announce);
+    this.router.schedule(this, now + this.router.timeouts.goodbye);
+  }
+
+  // -------------------------------------------------------------------------
+
+  private dispatch(peer: Peer, msg: Message, now: number): void {
+    const realm = peer.realm;
+    switch (msg.type) {
+      case MessageType.PUBLISH:
+        return realm.broker.publish(peer, msg, now);
+      case MessageType.SUBSCRIBE:
+        return realm.broker.subscribe(peer, msg, now);
+      case MessageType.UNSUBSCRIBE:
+        return realm.broker.unsubscribe(peer, msg, now);
+      case MessageType.CALL:
+        return realm.dealer.call(peer, msg, now);
+      case MessageType.CANCEL:
+        return realm.dealer.cancel(peer, msg, now);
+      case MessageType.YIELD:
+        return realm.dealer.yield_(peer, msg, now);
+      case MessageType.REGISTER:
+        return realm.dealer.register(peer, msg, now);
+      case MessageType.UNREGISTER:
+        return realm.dealer.unregister(peer, msg, now);
+      case MessageType.ERROR:
+        if (msg.requestType !== MessageType.INVOCATION) {
+          return this.violate(`ERROR for a ${messageTypeName(msg.requestType)} request: a client only answers INVOCATION`, now);
+        }
+        return realm.dealer.invocationError(peer, msg, now);
+      case MessageType.GOODBYE:
+        // Transition 4: answer, then the session is over.
+        this.send(goodbye(ErrorUri.GOODBYE_AND_OUT));
+        return this.finish('RECV_GOODBYE', { reason: msg.reason, message: messageOf(msg.details), initiator: 'peer', wasJoined: true }, now);
+      case MessageType.ABORT:
+        return this.finish('RECV_ABORT', { reason: msg.reason, message: messageOf(msg.details), initiator: 'peer', wasJoined: true }, now);
+      default:
+        return this.violate(`${messageTypeName(msg.type)} is not allowed in state established`, now);
+    }
+  }
+
+  private sendAbortFrame(reason: string, message: string | undefined): void {
+    this.send(abort(reason, message === undefined ? {} : { message }));
+  }
+
+  private move(input: RouterInput, next: RouterSessionState): void {
+    const to = routerNextState(this.st.tag, input);
+    // The router only moves along the table; anything else is a bug here, not a client fault.
+    if (to !== next.tag) throw new Error(`router session: no transition ${this.st.tag} --${input}--> ${next.tag}`);
+    this.st = next;
+  }
+
+  private leave(peer: Peer, reason: string, now: number, quiet: boolean): void {
+    peer.realm.leave(peer, now, quiet);
+    this.router.emit({
+      type: 'session_left',
+      session: this,
+      sessionId: peer.id,
+      realm: peer.realm.name,
+      authid: peer.authid,
+      authrole: peer.authrole,
+      transport: this.info.transport,
+      serializer: this.info.serializer.name,
+      reason,
+    });
+  }
+
+  /** Every way into `closed` ends here: cleanup, the session ID released, the adapter told. */
+  private finish(input: RouterInput, close: SessionClose, now: number): void {
+    const st = this.st;
+    if (st.tag === 'closed') return;
+    this.deadline = undefined;
+    this.move(input, { tag: 'closed', close });
+    this.router.sessionClosed(this);
+    switch (st.tag) {
+      case 'established':
+        this.leave(st.peer, close.reason, now, false);
+        this.router.releaseSessionId(st.peer.id);
+        break;
+      case 'authenticating':
+      case 'challenging': {
+        const pending = st.handshake.pending;
+        if (pending?.kind === 'procedure') pending.invocation.callee.realm.dealer.abandon(pending.invocation, now);
+        this.router.releaseSessionId(st.handshake.sessionId);
+        break;
+      }
+      case 'shuttingDown':
+        this.router.releaseSessionId(st.sessionId);
+        break;
+      default:
+        break;
+    }
+    if (close.initiator === 'transport') {
+      this.out.length = 0;
+      this.outHead = 0;
+    } else if (!this.queued) {
+      this.router.markReady(this);
+    }
+  }
+}
+
+function abortReason(m: Message): string {
+  return m.type === MessageType.ABORT || m.type === MessageType.GOODBYE ? m.reason : ErrorUri.PROTOCOL_VIOLATION;
+}
+
+function messageOf(details: Dict): string | undefined {
+  const m = details['message'];
+  return typeof m === 'string' ? m : undefined;
+}

@@ -1,0 +1,26 @@
+// The public API of @wamp/ws/node: the `ws` client and the WAMP WebSocket
+// server, for Node only.
+
+export {
+  connectNodeWebSocket,
+  nodeWebSocketTransport,
+  type NodeWebSocketClientOptions,
+} from './node-client.js';
+export {
+  DEFAULT_MAX_MESSAGE_SIZE,
+  WampWebSocketServer,
+  createWebSocketServer,
+  type UpgradeRefusal,
+  type WampWebSocketServerOptions,
+} from './server.js';
+export {
+  DEFAULT_MAX_QUEUED_BYTES,
+  DEFAULT_MAX_QUEUED_FRAMES,
+  WebSocketConnection,
+  type BackpressureOptions,
+  type BackpressurePolicy,
+  type ConnectionStats,
+  type DropInfo,
+  type HeartbeatOptions,
+  type WebSocketPeer,
+} from './connection.js';
