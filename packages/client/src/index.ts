@@ -1,3 +1,62 @@
+// The public API of @wamp/client, named export by export (no `export *`).
+
 export type { Transport, TransportCloseInfo, TransportFactory } from './transport.js';
 export { webCryptoProvider, type WebCryptoProviderOptions } from './crypto/web.js';
 export { nobleCryptoProvider, type NobleCryptoProviderOptions } from './crypto/noble.js';
+export { MemoryTransport, memoryTransportPair, type MemoryTransportOptions } from './memory.js';
+export { Result } from './result.js';
+export { systemClock, systemTimers, type Clock, type Timers } from './timers.js';
+export {
+  anonymous,
+  cryptosign,
+  scram,
+  ticket,
+  wampcra,
+  type AuthAttempt,
+  type AuthContext,
+  type AuthMethod,
+  type AuthResponse,
+  type CryptosignOptions,
+  type ScramOptions,
+  type Secret,
+} from './auth.js';
+export {
+  AGENT,
+  Registration,
+  Session,
+  Subscription,
+  type CallOptions,
+  type EventDetails,
+  type EventHandler,
+  type InvocationDetails,
+  type InvocationHandler,
+  type JoinOptions,
+  type ProgressiveCall,
+  type SessionHooks,
+} from './session.js';
+export {
+  Client,
+  ClientRegistration,
+  ClientSubscription,
+  type ClientEvents,
+  type ClientOptions,
+  type ConnectionState,
+  type HeartbeatOptions,
+  type RetryOptions,
+} from './client.js';
+// The errors and option types an application meets through this package.
+export {
+  CanceledError,
+  LocalProtocolError,
+  ProtocolViolation,
+  RequestTimeoutError,
+  SessionClosedError,
+  WampError,
+  type CancelMode,
+  type CloseInfo,
+  type InvokePolicy,
+  type PublishOptions,
+  type RegisterOptions,
+  type SubscribeOptions,
+  type TraceEvent,
+} from '@wamp/core';

@@ -27,10 +27,10 @@ export interface Transport {
   readonly bufferedAmount?: number;
   /**
    * Optional: ping the peer at the transport level (WebSocket ping, RawSocket
-   * PING) and resolve when it answers; reject if the transport closes first.
-   * The `Client` heartbeat uses it where it exists.
+   * PING) and resolve when its pong arrives; reject if the transport closes
+   * first. The `Client` heartbeat uses it where it exists.
    */
-  ping?(): Promise<void>;
+  keepalive?(): Promise<void>;
   /**
    * Optional: the channel binding data of a TLS connection for `type`
    * (`tls-unique`, `tls-exporter`, `tls-server-end-point`), for the

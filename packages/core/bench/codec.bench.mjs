@@ -21,6 +21,10 @@ import {
 } from '../dist/index.js';
 
 const BENCH_MS = Number(process.env.BENCH_MS ?? 150);
+// BENCH_ONLY=json (or msgpack, cbor) measures one serializer alone, so that the
+// JIT sees a single serializer as a connection would (the default mixes all
+// three, as a router serving mixed clients does).
+const ONLY = process.env.BENCH_ONLY;
 const REPEATS = 3;
 
 /** Median ops/s of `fn` over REPEATS time-boxed runs. */
@@ -105,7 +109,7 @@ const fmt = (n) => Math.round(n).toLocaleString('en-US');
 const rows = [];
 let sink = 0;
 for (const [label, msg] of MESSAGES) {
-  for (const ser of [jsonSerializer, msgpackSerializer, cborSerializer]) {
+  for (const ser of [jsonSerializer, msgpackSerializer, cborSerializer].filter((s) => ONLY === undefined || s.name === ONLY)) {
     const raw = RAW[ser.name];
     const wire = raw.prepare(toWire(msg));
     const frame = encodeMessage(ser, msg);

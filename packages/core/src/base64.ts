@@ -5,10 +5,46 @@
  */
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
-const LOOKUP = new Int16Array(128).fill(-1);
-for (let i = 0; i < ALPHABET.length; i++) LOOKUP[ALPHABET.charCodeAt(i)] = i;
+const CODES = new Uint8Array(64);
+const LOOKUP = new Int16Array(256).fill(-1);
+for (let i = 0; i < ALPHABET.length; i++) {
+  CODES[i] = ALPHABET.charCodeAt(i);
+  LOOKUP[ALPHABET.charCodeAt(i)] = i;
+}
+
+// Base64 text is ASCII, which every decoder label maps the same way.
+const ascii = new TextDecoder('latin1');
+
+/** Below this many bytes, building the string directly beats a TextDecoder call. */
+const SMALL = 48;
 
 export function base64Encode(bytes: Uint8Array): string {
+  const n = bytes.length;
+  if (n < SMALL) return base64EncodeSmall(bytes);
+  // Larger inputs: ASCII codes into a buffer, turned into a string in one
+  // native call instead of a chain of concatenations.
+  const out = new Uint8Array(Math.ceil(n / 3) * 4);
+  let o = 0;
+  let i = 0;
+  for (; i + 2 < n; i += 3) {
+    const v = (bytes[i]! << 16) | (bytes[i + 1]! << 8) | bytes[i + 2]!;
+    out[o++] = CODES[v >> 18]!;
+    out[o++] = CODES[(v >> 12) & 63]!;
+    out[o++] = CODES[(v >> 6) & 63]!;
+    out[o++] = CODES[v & 63]!;
+  }
+  if (i < n) {
+    const b1 = i + 1 < n ? bytes[i + 1]! : 0;
+    const v = (bytes[i]! << 16) | (b1 << 8);
+    out[o++] = CODES[v >> 18]!;
+    out[o++] = CODES[(v >> 12) & 63]!;
+    out[o++] = i + 1 < n ? CODES[(v >> 6) & 63]! : 61; /* = */
+    out[o++] = 61;
+  }
+  return ascii.decode(out);
+}
+
+function base64EncodeSmall(bytes: Uint8Array): string {
   let out = '';
   const n = bytes.length;
   let i = 0;
@@ -38,11 +74,27 @@ export function base64Decode(s: string, start = 0): Uint8Array | undefined {
   if (len % 4 === 1) return undefined;
   const out = new Uint8Array(Math.floor((len * 3) / 4));
   let o = 0;
+  let i = start;
+  // Whole groups of four characters: three bytes each. A character outside
+  // the alphabet looks up -1, which makes the combined value negative.
+  const whole = start + (len - (len % 4));
+  for (; i < whole; i += 4) {
+    const c0 = s.charCodeAt(i);
+    const c1 = s.charCodeAt(i + 1);
+    const c2 = s.charCodeAt(i + 2);
+    const c3 = s.charCodeAt(i + 3);
+    if ((c0 | c1 | c2 | c3) > 0xff) return undefined;
+    const v = (LOOKUP[c0]! << 18) | (LOOKUP[c1]! << 12) | (LOOKUP[c2]! << 6) | LOOKUP[c3]!;
+    if (v < 0) return undefined;
+    out[o++] = v >> 16;
+    out[o++] = (v >> 8) & 0xff;
+    out[o++] = v & 0xff;
+  }
   let acc = 0;
   let bits = 0;
-  for (let i = start; i < end; i++) {
+  for (; i < end; i++) {
     const c = s.charCodeAt(i);
-    const v = c < 128 ? LOOKUP[c]! : -1;
+    const v = c <= 0xff ? LOOKUP[c]! : -1;
     if (v < 0) return undefined;
     acc = (acc << 6) | v;
     bits += 6;

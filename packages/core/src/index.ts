@@ -210,3 +210,66 @@ export type {
 export { formatMessage } from './client/format.js';
 
 // --- router state machine ---
+export {
+  Router,
+  type AuthenticateEvent,
+  type RealmSnapshot,
+  type RouterEvent,
+  type RouterOptions,
+  type RouterWarningCode,
+  type RouterWarningEvent,
+  type SessionJoinedEvent,
+  type SessionLeftEvent,
+  type SessionRefusedEvent,
+} from './router/router.js';
+export {
+  RouterSession,
+  type RouterCloseInitiator,
+  type RouterSessionState,
+  type SessionClose,
+  type SessionInfo,
+  type TransportKind,
+} from './router/session.js';
+export {
+  ROUTER_TRANSITIONS,
+  routerNextState,
+  routerStateDiagram,
+  type RouterInput,
+  type RouterStateTag,
+  type RouterTransitionTable,
+} from './router/transitions.js';
+export {
+  AUTH_METHODS,
+  DEFAULT_AGENT,
+  DEFAULT_ROUTER_LIMITS,
+  DEFAULT_ROUTER_TIMEOUTS,
+  RouterConfigError,
+  validateRouterConfig,
+  type AnonymousAuthConfig,
+  type AuthMethod,
+  type AuthMethodsConfig,
+  type AuthorizationAction,
+  type AuthorizationDecision,
+  type AuthorizationRequest,
+  type CryptosignPrincipal,
+  type DisclosePolicy,
+  type DynamicAuthResult,
+  type DynamicAuthenticator,
+  type DynamicAuthorizer,
+  type PermissionConfig,
+  type PrincipalSource,
+  type RealmConfig,
+  type RequestIdPolicy,
+  type RoleConfig,
+  type RouterConfig,
+  type RouterLimits,
+  type RouterTimeouts,
+  type ScramPrincipal,
+  type SessionLimits,
+  type TicketPrincipal,
+  type WampcraPrincipal,
+} from './router/config.js';
+export { INTERNAL_AUTHMETHOD, ROUTER_ROLES, type AuthRequest, type AuthVerdict, type Handshake, type PendingAuth } from './router/handshake.js';
+export { META_PROCEDURES } from './router/meta.js';
+export { RouterUri } from './router/uris.js';
+export { isoTimestamp } from './router/timestamp.js';

@@ -50,6 +50,13 @@ export function sanitize(value: unknown, limits: Limits, jsonBinary: boolean, de
   return replacement(value, limits.maxStringLength, jsonBinary) ?? value;
 }
 
+/** The bytes of a JSON binary string, `"\u0000" + base64` (basic profile, "Binary conversion of JSON Strings"). */
+function binaryString(v: string): Uint8Array {
+  const bytes = base64Decode(v, 1);
+  if (bytes === undefined) throw new ProtocolViolation('malformed base64 in a binary string');
+  return bytes;
+}
+
 const MAX_BIG = 2n ** 53n;
 const MIN_BIG = -(2n ** 53n);
 
@@ -65,11 +72,7 @@ function replacement(v: unknown, maxString: number, jsonBinary: boolean): unknow
       return undefined;
     case 'string':
       if (v.length > maxString) throw new ProtocolViolation('string exceeds the length limit');
-      if (jsonBinary && v.length > 0 && v.charCodeAt(0) === 0) {
-        const bytes = base64Decode(v, 1);
-        if (bytes === undefined) throw new ProtocolViolation('malformed base64 in a binary string');
-        return bytes;
-      }
+      if (jsonBinary && v.length > 0 && v.charCodeAt(0) === 0) return binaryString(v);
       return undefined;
     case 'boolean':
       return undefined;
@@ -115,6 +118,10 @@ function checkContainer(
           break;
         case 'boolean':
           break;
+        case 'string':
+          if (v.length > maxString) throw new ProtocolViolation('string exceeds the length limit');
+          if (jsonBinary && v.length > 0 && v.charCodeAt(0) === 0) value[i] = binaryString(v);
+          break;
         default: {
           const r = replacement(v, maxString, jsonBinary);
           if (r !== undefined) value[i] = r;
@@ -151,6 +158,10 @@ function checkContainer(
         if (v - v !== 0) throw new ProtocolViolation('non-finite number');
         break;
       case 'boolean':
+        break;
+      case 'string':
+        if (v.length > maxString) throw new ProtocolViolation('string exceeds the length limit');
+        if (jsonBinary && v.length > 0 && v.charCodeAt(0) === 0) obj[key] = binaryString(v);
         break;
       default: {
         const r = replacement(v, maxString, jsonBinary);

@@ -123,7 +123,7 @@ describe('binary values', () => {
       for (const frame of [f, asBuffer]) {
         const back = decodeMessage(ser, frame);
         expect(back).toEqual(m);
-        const arg = (back as { args: unknown[] }).args[0];
+        const arg = (back as { readonly args: readonly unknown[] }).args[0];
         expect(Object.getPrototypeOf(arg)).toBe(Uint8Array.prototype);
       }
     }
@@ -173,6 +173,13 @@ describe('MessagePack', () => {
     expect(decodeMessage(msgpackSerializer, hex('953001 80 a161 91 d3ffe0000000000000'))).toEqual(
       call(1, 'a', { args: [-MAX_ID] }),
     );
+  });
+
+  it('reads 64-bit integers within ±2^53 as numbers (no bigint detour), beyond as bigints', () => {
+    // The serializer's own decoder, before sanitize: a bigint only where sanitize must refuse.
+    expect(
+      msgpackSerializer.decode(hex('96 cf0000000100000000 cf0020000000000000 cf0020000000000001 d3ffe0000000000000 d3ffdfffffffffffff d3ffffffffffffffff'.replace(/ /g, ''))),
+    ).toEqual([2 ** 32, MAX_ID, 2n ** 53n + 1n, -MAX_ID, -(2n ** 53n) - 1n, -1]);
   });
 
   it('refuses extension types, the timestamp included', () => {
@@ -237,6 +244,13 @@ describe('CBOR', () => {
     expect(enc(call(1, 'a', undefined, { b: 1, a: true }))).toBe('841830 01 a2 6162 01 6161 f5 6161'.replace(/ /g, ''));
     const big = Object.fromEntries(Array.from({ length: 24 }, (_, i) => [`k${i}`, i]));
     expect(enc(call(1, 'a', undefined, big)).slice(0, 16)).toBe('841830' + '01' + 'b818' + '626b');
+  });
+
+  it('writes undefined (outside the data model) as null, like MessagePack', () => {
+    for (const ser of [msgpackSerializer, cborSerializer]) {
+      const f = ser.encode([48, 1, {}, 'a', [undefined, 1]]);
+      expect(decodeMessage(ser, f)).toEqual(call(1, 'a', { args: [null, 1] }));
+    }
   });
 
   it('leaves the caller data untouched when widening integers', () => {
@@ -358,6 +372,25 @@ describe('CBOR', () => {
     expect(refusal(cborSerializer, deep(200_000))).toContain('depth');
   });
 
+  it('reads 8-byte integers within ±2^53 as numbers (no bigint detour)', () => {
+    expect(cborSerializer.decode(hex('83 1b0000000100000000 1b0020000000000000 3b001fffffffffffff'))).toEqual([
+      2 ** 32,
+      MAX_ID,
+      -MAX_ID,
+    ]);
+  });
+
+  it('gives decoded binary values memory that the next decode does not touch', () => {
+    const small = (b: number): Uint8Array => encodeMessage(cborSerializer, call(1, 'a', { args: [new Uint8Array([b, b, b])] })) as Uint8Array;
+    const first = decodeMessage(cborSerializer, small(1)) as { readonly args: readonly Uint8Array[] };
+    decodeMessage(cborSerializer, small(2));
+    expect(first.args[0]).toEqual(new Uint8Array([1, 1, 1]));
+    const bigFrame = encodeMessage(cborSerializer, call(1, 'a', { args: [new Uint8Array(5000).fill(7)] })) as Uint8Array;
+    const big = decodeMessage(cborSerializer, bigFrame) as { readonly args: readonly Uint8Array[] };
+    decodeMessage(cborSerializer, small(3));
+    expect(big.args[0]).toEqual(new Uint8Array(5000).fill(7));
+  });
+
   it('leaves the frame it decodes untouched', () => {
     const f = encodeMessage(cborSerializer, published(1, 2)) as Uint8Array;
     const keys = Object.keys(f);
@@ -373,6 +406,22 @@ describe('JSON', () => {
     expect(decodeMessage(jsonSerializer, text)).toEqual(m);
     expect(decodeMessage(jsonSerializer, new TextEncoder().encode(text))).toEqual(m);
     expect(refusal(jsonSerializer, hex('5b31372c312c32ff5d'))).toContain('malformed json');
+  });
+
+  it('writes standard padded base64 at every length, and reads it back', () => {
+    for (let n = 0; n <= 200; n++) {
+      const bytes = Uint8Array.from({ length: n }, (_, i) => (i * 89 + n * 7) & 0xff);
+      const text = encodeMessage(jsonSerializer, call(1, 'a', { args: [bytes] })) as string;
+      const b64 = Buffer.from(bytes).toString('base64');
+      expect(text).toBe(`[48,1,{},"a",["\\u0000${b64}"]]`);
+      expect(decodeMessage(jsonSerializer, text)).toEqual(call(1, 'a', { args: [bytes] }));
+      // Padding is optional on input.
+      const bare = `[48,1,{},"a",["\\u0000${b64.replace(/=+$/, '')}"]]`;
+      expect(decodeMessage(jsonSerializer, bare)).toEqual(call(1, 'a', { args: [bytes] }));
+    }
+    for (const bad of ['A', 'AAAAA', 'AA=A', 'AAA===', 'AA A', 'AAé=', 'AAAA\u0100AAA', '-_-_']) {
+      expect(refusal(jsonSerializer, `[48,1,{},"a",["\\u0000${bad}"]]`), bad).toContain('base64');
+    }
   });
 
   it('refuses numbers that overflow to infinity', () => {

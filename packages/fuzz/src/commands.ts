@@ -89,6 +89,7 @@ export class Join implements FuzzCommand {
     return m.slots[this.slot]?.tag === 'down';
   }
   async run(m: FuzzModel, h: Harness): Promise<void> {
+    h.note('join');
     const slot = this.slot;
     await h.connect(slot);
     const generation = ++m.generations;
@@ -126,6 +127,7 @@ export class Leave implements FuzzCommand {
     return upSlot(m, this.slot) !== undefined;
   }
   async run(m: FuzzModel, h: Harness): Promise<void> {
+    h.note('leave');
     const slot = this.slot;
     h.expect({
       what: `GOODBYE in reply at slot ${slot}`,
@@ -156,6 +158,7 @@ export class Disconnect implements FuzzCommand {
     return upSlot(m, this.slot) !== undefined;
   }
   async run(m: FuzzModel, h: Harness): Promise<void> {
+    h.note('disconnect');
     const end = prepareSessionEnd(m, h, this.slot, false);
     h.disconnect(this.slot);
     end.confirm();
@@ -169,30 +172,56 @@ export class Disconnect implements FuzzCommand {
 // ---------------------------------------------------------------------------
 // RPC
 
+/**
+ * REGISTER of a procedure nobody has registered (`free`), or of one that is
+ * registered already (`taken`: refused, unless both ask for the same shared
+ * invocation policy). The procedure is the `pick`-th of that kind when it runs.
+ */
 export class Register implements FuzzCommand {
+  private proc = -1;
   constructor(
     readonly slot: number,
-    readonly proc: number,
+    readonly which: 'free' | 'taken',
+    readonly pick: number,
     readonly policy: InvokePolicy,
     readonly extra: Dict | undefined,
   ) {}
+  private candidates(m: Readonly<FuzzModel>): number[] {
+    const out: number[] = [];
+    for (let p = 0; p < m.config.procedures; p++) if ((liveRegs(m, p).length > 0) === (this.which === 'taken')) out.push(p);
+    return out;
+  }
   check(m: Readonly<FuzzModel>): boolean {
-    return upSlot(m, this.slot) !== undefined;
+    return upSlot(m, this.slot) !== undefined && this.candidates(m).length > 0;
   }
   async run(m: FuzzModel, h: Harness): Promise<void> {
+    h.note(this.which === 'free' ? 'register' : 'register-taken');
     const s = upSlot(m, this.slot)!;
+    const cands = this.candidates(m);
+    const proc = cands[this.pick % cands.length]!;
+    this.proc = proc;
     const shared = m.features?.sharedRegistration === true && this.policy !== 'single';
     const policy: InvokePolicy = shared ? this.policy : 'single';
-    const existing = liveRegs(m, this.proc);
-    // Advanced profile, "Shared Registration": with 'single' the Dealer "MUST fail all
-    // subsequent attempts"; otherwise it must fail those whose policy differs.
+    const existing = liveRegs(m, proc);
+    // Advanced profile, "Shared Registration": "As a default, only a single Callee may
+    // register a procedure for a URI"; with 'single' the Dealer "MUST fail all subsequent
+    // attempts", otherwise it must fail those whose policy differs.
     const conflict =
       existing.length > 0 && (policy === 'single' || existing.some((r) => r.policy !== policy || r.generation === s.generation));
     const req = nextRequest(s);
-    const uri = procUri(m, this.proc);
+    const uri = procUri(m, proc);
     if (conflict) {
       h.expect(
-        expectError(this.slot, MessageType.REGISTER, req, ErrorUri.PROCEDURE_ALREADY_EXISTS, `ERROR procedure_already_exists for REGISTER ${req} of ${uri} at slot ${this.slot}`),
+        expectError(
+          this.slot,
+          MessageType.REGISTER,
+          req,
+          ErrorUri.PROCEDURE_ALREADY_EXISTS,
+          `ERROR procedure_already_exists for REGISTER ${req} of ${uri} at slot ${this.slot}, registered already by slot ${existing.map((r) => r.slot).join(', ')}`,
+          undefined,
+          undefined,
+          'advanced profile, "Shared Registration": "As a default, only a single Callee may register a procedure for a URI"; "With \'single\', the Dealer MUST fail all subsequent attempts to register a procedure for the URI"',
+        ),
       );
     } else {
       const gen = s.generation;
@@ -206,7 +235,7 @@ export class Register implements FuzzCommand {
             const other = m.regs.find((r) => r.live && r.generation === gen && r.id === msg.registration);
             return other === undefined ? 'ok' : `registration ID ${msg.registration} already names this session's registration of ${procUri(m, other.proc)}`;
           },
-          (msg) => m.regs.push({ slot: this.slot, generation: gen, proc: this.proc, policy, id: msg.registration, live: true }),
+          (msg) => m.regs.push({ slot: this.slot, generation: gen, proc, policy, id: msg.registration, live: true }),
         ),
       );
     }
@@ -214,14 +243,15 @@ export class Register implements FuzzCommand {
     await h.settle();
   }
   toString(): string {
-    return `register(${this.slot}, proc${this.proc}${this.policy === 'single' ? '' : `, ${this.policy}`}${this.extra ? ', +unknown options' : ''})`;
+    const what = this.proc >= 0 ? `proc${this.proc}` : `${this.which} #${this.pick}`;
+    return `register(${this.slot}, ${what}${this.policy === 'single' ? '' : `, ${this.policy}`}${this.extra ? ', +unknown options' : ''})`;
   }
 }
 
 export type ReleaseVariant = 'own' | 'stale' | 'foreign' | 'unknown';
 
 /** Which IDs a session may name in UNREGISTER/UNSUBSCRIBE, by variant. */
-function releaseCandidates<T extends { generation: number; id: number; live: boolean }>(
+function releaseCandidates<T extends { slot: number; generation: number; id: number; live: boolean }>(
   m: Readonly<FuzzModel>,
   slot: number,
   all: readonly T[],
@@ -229,11 +259,11 @@ function releaseCandidates<T extends { generation: number; id: number; live: boo
   holds: (m: Readonly<FuzzModel>, slot: number, id: number) => boolean,
   releasable: (x: T) => boolean,
 ): T[] {
+  // `own` acts from the owner's slot, whichever it is, so that it applies more often.
+  if (variant === 'own') return all.filter((x) => x.live && isUp(m, x.slot, x.generation) && releasable(x));
   const s = upSlot(m, slot);
   if (s === undefined) return [];
   switch (variant) {
-    case 'own':
-      return all.filter((x) => x.live && x.generation === s.generation && releasable(x));
     case 'stale':
       return all.filter((x) => !x.live && x.generation === s.generation && !holds(m, slot, x.id));
     case 'foreign':
@@ -244,6 +274,7 @@ function releaseCandidates<T extends { generation: number; id: number; live: boo
 }
 
 export class Unregister implements FuzzCommand {
+  private actor = -1;
   constructor(
     readonly slot: number,
     readonly variant: ReleaseVariant,
@@ -251,55 +282,72 @@ export class Unregister implements FuzzCommand {
     readonly unknownId: number,
   ) {}
   private candidates(m: Readonly<FuzzModel>) {
-    const s = upSlot(m, this.slot);
     // A registration with invocations still unanswered is left alone: what happens
     // to them on UNREGISTER is not fixed by the profile.
     const idle = (r: { generation: number; proc: number }) =>
       !m.calls.some((c) => c.outstanding && c.calleeGeneration === r.generation && c.proc === r.proc);
-    return s === undefined ? [] : releaseCandidates(m, this.slot, m.regs, this.variant, holdsReg, idle);
+    return releaseCandidates(m, this.slot, m.regs, this.variant, holdsReg, idle);
   }
   check(m: Readonly<FuzzModel>): boolean {
+    if (this.variant === 'own') return this.candidates(m).length > 0;
     if (upSlot(m, this.slot) === undefined) return false;
     return this.variant === 'unknown' ? !holdsReg(m, this.slot, this.unknownId) : this.candidates(m).length > 0;
   }
   async run(m: FuzzModel, h: Harness): Promise<void> {
-    const s = upSlot(m, this.slot)!;
+    h.note('unregister');
     const cands = this.candidates(m);
     const target = this.variant === 'unknown' ? undefined : cands[this.pick % cands.length]!;
+    const slot = this.variant === 'own' ? target!.slot : this.slot;
+    this.actor = slot;
+    const s = upSlot(m, slot)!;
     const id = target?.id ?? this.unknownId;
     const req = nextRequest(s);
     if (this.variant === 'own' && target !== undefined) {
       h.expect(
-        expectReply<Unregistered>(this.slot, MessageType.UNREGISTERED, req, `UNREGISTERED for UNREGISTER ${req} at slot ${this.slot}`, () => 'ok', () => {
+        expectReply<Unregistered>(slot, MessageType.UNREGISTERED, req, `UNREGISTERED for UNREGISTER ${req} at slot ${slot}`, () => 'ok', () => {
           target.live = false;
         }),
       );
     } else {
       h.expect(
         expectError(
-          this.slot,
+          slot,
           MessageType.UNREGISTER,
           req,
           ErrorUri.NO_SUCH_REGISTRATION,
-          `ERROR no_such_registration for UNREGISTER ${req} of ${this.variant} registration ${id} at slot ${this.slot}`,
+          `ERROR no_such_registration for UNREGISTER ${req} of ${this.variant} registration ${id} at slot ${slot}`,
         ),
       );
     }
-    h.send(this.slot, unregister(req, id));
+    h.send(slot, unregister(req, id));
     await h.settle();
   }
   toString(): string {
-    return `unregister(${this.slot}, ${this.variant}${this.variant === 'unknown' ? ` ${this.unknownId}` : ` #${this.pick}`})`;
+    const slot = this.actor >= 0 ? this.actor : this.slot;
+    return `unregister(${slot}, ${this.variant}${this.variant === 'unknown' ? ` ${this.unknownId}` : ` #${this.pick}`})`;
   }
 }
 
 export interface CallSpec {
+  /** Index of the procedure among all (`any`) or among those with a live registration (`registered`). */
   readonly proc: number;
+  readonly registered: boolean;
   readonly payload: Payload;
+}
+
+/** The procedure a {@link CallSpec} names in the current model. */
+function resolveProc(m: Readonly<FuzzModel>, spec: CallSpec): number {
+  if (spec.registered) {
+    const taken: number[] = [];
+    for (let p = 0; p < m.config.procedures; p++) if (liveRegs(m, p).length > 0) taken.push(p);
+    if (taken.length > 0) return taken[spec.proc % taken.length]!;
+  }
+  return spec.proc % m.config.procedures;
 }
 
 /** One or more CALLs sent back to back (several test the caller-callee ordering guarantee). */
 export class Call implements FuzzCommand {
+  private resolved: number[] = [];
   constructor(
     readonly slot: number,
     readonly calls: readonly CallSpec[],
@@ -309,15 +357,19 @@ export class Call implements FuzzCommand {
     return upSlot(m, this.slot) !== undefined;
   }
   async run(m: FuzzModel, h: Harness): Promise<void> {
+    h.note('call');
     const s = upSlot(m, this.slot)!;
     const callerGen = s.generation;
     const frames: Message[] = [];
+    this.resolved = [];
     for (const spec of this.calls) {
+      const proc = resolveProc(m, spec);
+      this.resolved.push(proc);
       const req = nextRequest(s);
       const marker = ++m.markers;
       const args = markedArgs(marker, spec.payload);
-      const uri = procUri(m, spec.proc);
-      const regs = liveRegs(m, spec.proc);
+      const uri = procUri(m, proc);
+      const regs = liveRegs(m, proc);
       if (regs.length === 0) {
         h.expect(
           expectError(
@@ -337,7 +389,7 @@ export class Call implements FuzzCommand {
           callerGeneration: callerGen,
           request: req,
           marker,
-          proc: spec.proc,
+          proc,
           calleeSlot: -1,
           calleeGeneration: -1,
           invocationRequest: -1,
@@ -379,14 +431,17 @@ export class Call implements FuzzCommand {
     await h.settle();
   }
   toString(): string {
-    return `call(${this.slot}, ${this.calls.map((c) => `proc${c.proc}${fmtPayload(c.payload)}`).join(' + ')}${this.extra ? ', +unknown options' : ''})`;
+    const procs = this.calls.map((c, i) => {
+      const p = this.resolved[i];
+      return `${p === undefined ? (c.registered ? `registered #${c.proc}` : `proc${c.proc}`) : `proc${p}`}${fmtPayload(c.payload)}`;
+    });
+    return `call(${this.slot}, ${procs.join(' + ')}${this.extra ? ', +unknown options' : ''})`;
   }
 }
 
-/** Calls whose invocation the session at `slot` still owes an answer. */
-function owed(m: Readonly<FuzzModel>, slot: number): CallModel[] {
-  const s = upSlot(m, slot);
-  return s === undefined ? [] : m.calls.filter((c) => c.outstanding && c.calleeGeneration === s.generation);
+/** Calls whose invocation a joined callee still owes an answer, in any session. */
+function owed(m: Readonly<FuzzModel>): CallModel[] {
+  return m.calls.filter((c) => c.outstanding && isUp(m, c.calleeSlot, c.calleeGeneration));
 }
 
 /** The caller's side of the callee's answer, by call state. */
@@ -417,45 +472,50 @@ function expectAnswer(m: FuzzModel, h: Harness, c: CallModel, kind: 'result' | '
   c.state = 'done';
 }
 
+/** The callee of the `pick`-th owed invocation answers with YIELD; the caller must get the RESULT, payload unchanged. */
 export class Yield implements FuzzCommand {
+  private actor = -1;
   constructor(
-    readonly slot: number,
     readonly pick: number,
     readonly payload: Payload,
   ) {}
   check(m: Readonly<FuzzModel>): boolean {
-    return owed(m, this.slot).length > 0;
+    return owed(m).length > 0;
   }
   async run(m: FuzzModel, h: Harness): Promise<void> {
-    const cands = owed(m, this.slot);
+    h.note('yield');
+    const cands = owed(m);
     const c = cands[this.pick % cands.length]!;
+    this.actor = c.calleeSlot;
     const marker = ++m.markers;
     const args = markedArgs(marker, this.payload);
     c.outstanding = false;
     const live = c.state === 'invoked';
     expectAnswer(m, h, c, 'result', (msg) => (live ? (payloadDiff(msg, args, this.payload.kwargs) ?? 'ok') : 'ok'));
-    h.send(this.slot, yield_(c.invocationRequest, { args, kwargs: this.payload.kwargs }));
+    h.send(c.calleeSlot, yield_(c.invocationRequest, { args, kwargs: this.payload.kwargs }));
     await h.settle();
   }
   toString(): string {
-    return `yield(${this.slot}, #${this.pick}${fmtPayload(this.payload)})`;
+    return `yield(${this.actor >= 0 ? `${this.actor}, ` : ''}#${this.pick}${fmtPayload(this.payload)})`;
   }
 }
 
 /** The callee answers an INVOCATION with ERROR; the caller must get that error, URI and payload unchanged. */
 export class ErrorReply implements FuzzCommand {
+  private actor = -1;
   constructor(
-    readonly slot: number,
     readonly pick: number,
     readonly uri: string,
     readonly payload: Payload,
   ) {}
   check(m: Readonly<FuzzModel>): boolean {
-    return owed(m, this.slot).length > 0;
+    return owed(m).length > 0;
   }
   async run(m: FuzzModel, h: Harness): Promise<void> {
-    const cands = owed(m, this.slot);
+    h.note('error');
+    const cands = owed(m);
     const c = cands[this.pick % cands.length]!;
+    this.actor = c.calleeSlot;
     const marker = ++m.markers;
     const args = markedArgs(marker, this.payload);
     const uri = `${m.config.prefix}.error.${this.uri}`;
@@ -466,11 +526,11 @@ export class ErrorReply implements FuzzCommand {
       if (msg.type === MessageType.ERROR && msg.error !== uri) return `error URI ${msg.error}, the callee sent ${uri}`;
       return payloadDiff(msg, args, this.payload.kwargs) ?? 'ok';
     });
-    h.send(this.slot, error(MessageType.INVOCATION, c.invocationRequest, uri, { args, kwargs: this.payload.kwargs }));
+    h.send(c.calleeSlot, error(MessageType.INVOCATION, c.invocationRequest, uri, { args, kwargs: this.payload.kwargs }));
     await h.settle();
   }
   toString(): string {
-    return `error(${this.slot}, #${this.pick}, ${this.uri}${fmtPayload(this.payload)})`;
+    return `error(${this.actor >= 0 ? `${this.actor}, ` : ''}#${this.pick}, ${this.uri}${fmtPayload(this.payload)})`;
   }
 }
 
@@ -478,21 +538,22 @@ export type CancelMode = 'skip' | 'kill' | 'killnowait';
 
 /** Advanced profile, "Call Canceling"; only when the Dealer announces `call_canceling`. */
 export class Cancel implements FuzzCommand {
+  private actor = -1;
   constructor(
-    readonly slot: number,
     readonly pick: number,
     readonly mode: CancelMode,
   ) {}
   private candidates(m: Readonly<FuzzModel>): CallModel[] {
-    const s = upSlot(m, this.slot);
-    return s === undefined ? [] : m.calls.filter((c) => c.callerGeneration === s.generation && c.state === 'invoked' && c.outstanding);
+    return m.calls.filter((c) => c.state === 'invoked' && c.outstanding && isUp(m, c.callerSlot, c.callerGeneration));
   }
   check(m: Readonly<FuzzModel>): boolean {
     return m.features?.callCanceling === true && this.candidates(m).length > 0;
   }
   async run(m: FuzzModel, h: Harness): Promise<void> {
+    h.note('cancel');
     const cands = this.candidates(m);
     const c = cands[this.pick % cands.length]!;
+    this.actor = c.callerSlot;
     const spec = `advanced profile, "Call Canceling", mode ${this.mode}`;
     if (this.mode !== 'kill') {
       h.expect(expectError(c.callerSlot, MessageType.CALL, c.request, undefined, `ERROR for the canceled CALL ${c.request} at slot ${c.callerSlot}`, undefined, undefined, spec));
@@ -502,15 +563,14 @@ export class Cancel implements FuzzCommand {
     }
     if (this.mode !== 'skip') {
       h.retire(c.interrupt);
-      const e = expectInterrupt(c, `INTERRUPT (${this.mode}) for the invocation of CALL ${c.request} at slot ${c.calleeSlot}`, true);
       c.interrupt = undefined;
-      h.expect({ ...e, spec });
+      h.expect({ ...expectInterrupt(c, `INTERRUPT (${this.mode}) for the invocation of CALL ${c.request} at slot ${c.calleeSlot}`, true), spec });
     }
-    h.send(this.slot, cancel(c.request, { mode: this.mode }));
+    h.send(c.callerSlot, cancel(c.request, { mode: this.mode }));
     await h.settle();
   }
   toString(): string {
-    return `cancel(${this.slot}, #${this.pick}, ${this.mode})`;
+    return `cancel(${this.actor >= 0 ? `${this.actor}, ` : ''}#${this.pick}, ${this.mode})`;
   }
 }
 
@@ -528,6 +588,7 @@ export class Subscribe implements FuzzCommand {
     return s !== undefined && !m.subs.some((x) => x.live && x.generation === s.generation && x.topic === this.topic);
   }
   async run(m: FuzzModel, h: Harness): Promise<void> {
+    h.note('subscribe');
     const s = upSlot(m, this.slot)!;
     const gen = s.generation;
     const req = nextRequest(s);
@@ -554,6 +615,7 @@ export class Subscribe implements FuzzCommand {
 }
 
 export class Unsubscribe implements FuzzCommand {
+  private actor = -1;
   constructor(
     readonly slot: number,
     readonly variant: ReleaseVariant,
@@ -564,37 +626,42 @@ export class Unsubscribe implements FuzzCommand {
     return releaseCandidates(m, this.slot, m.subs, this.variant, holdsSub, () => true);
   }
   check(m: Readonly<FuzzModel>): boolean {
+    if (this.variant === 'own') return this.candidates(m).length > 0;
     if (upSlot(m, this.slot) === undefined) return false;
     return this.variant === 'unknown' ? !holdsSub(m, this.slot, this.unknownId) : this.candidates(m).length > 0;
   }
   async run(m: FuzzModel, h: Harness): Promise<void> {
-    const s = upSlot(m, this.slot)!;
+    h.note('unsubscribe');
     const cands = this.candidates(m);
     const target = this.variant === 'unknown' ? undefined : cands[this.pick % cands.length]!;
+    const slot = this.variant === 'own' ? target!.slot : this.slot;
+    this.actor = slot;
+    const s = upSlot(m, slot)!;
     const id = target?.id ?? this.unknownId;
     const req = nextRequest(s);
     if (this.variant === 'own' && target !== undefined) {
       h.expect(
-        expectReply<Unsubscribed>(this.slot, MessageType.UNSUBSCRIBED, req, `UNSUBSCRIBED for UNSUBSCRIBE ${req} at slot ${this.slot}`, () => 'ok', () => {
+        expectReply<Unsubscribed>(slot, MessageType.UNSUBSCRIBED, req, `UNSUBSCRIBED for UNSUBSCRIBE ${req} at slot ${slot}`, () => 'ok', () => {
           target.live = false;
         }),
       );
     } else {
       h.expect(
         expectError(
-          this.slot,
+          slot,
           MessageType.UNSUBSCRIBE,
           req,
           ErrorUri.NO_SUCH_SUBSCRIPTION,
-          `ERROR no_such_subscription for UNSUBSCRIBE ${req} of ${this.variant} subscription ${id} at slot ${this.slot}`,
+          `ERROR no_such_subscription for UNSUBSCRIBE ${req} of ${this.variant} subscription ${id} at slot ${slot}`,
         ),
       );
     }
-    h.send(this.slot, unsubscribe(req, id));
+    h.send(slot, unsubscribe(req, id));
     await h.settle();
   }
   toString(): string {
-    return `unsubscribe(${this.slot}, ${this.variant}${this.variant === 'unknown' ? ` ${this.unknownId}` : ` #${this.pick}`})`;
+    const slot = this.actor >= 0 ? this.actor : this.slot;
+    return `unsubscribe(${slot}, ${this.variant}${this.variant === 'unknown' ? ` ${this.unknownId}` : ` #${this.pick}`})`;
   }
 }
 
@@ -624,6 +691,7 @@ export class Publish implements FuzzCommand {
     return upSlot(m, this.slot) !== undefined;
   }
   async run(m: FuzzModel, h: Harness): Promise<void> {
+    h.note('publish');
     const s = upSlot(m, this.slot)!;
     const f = m.features!;
     const excludeMe = f.publisherExclusion ? this.opts.excludeMe : undefined;
@@ -720,6 +788,7 @@ export class Malformed implements FuzzCommand {
     return upSlot(m, this.slot) !== undefined;
   }
   async run(m: FuzzModel, h: Harness): Promise<void> {
+    h.note('malformed');
     const s = upSlot(m, this.slot)!;
     const req = nextRequest(s);
     const wire = Array.isArray(this.mutant.wire) ? this.mutant.wire.map((v) => (v === PLACEHOLDER ? req : v)) : this.mutant.wire;
@@ -763,6 +832,7 @@ export class WrongState implements FuzzCommand {
     return upSlot(m, this.slot) !== undefined;
   }
   async run(m: FuzzModel, h: Harness): Promise<void> {
+    h.note('wrong-state');
     const s = upSlot(m, this.slot)!;
     let msg = this.msg;
     let why: string;
@@ -802,6 +872,7 @@ export class PreJoin implements FuzzCommand {
     return m.slots[this.slot]?.tag === 'down';
   }
   async run(_m: FuzzModel, h: Harness): Promise<void> {
+    h.note('pre-join');
     await h.connect(this.slot);
     h.expect(
       expectAbort(
@@ -834,6 +905,7 @@ export class NonSequentialId implements FuzzCommand {
     return s !== undefined && (this.how === 'skip' || s.nextRequest > 1);
   }
   async run(m: FuzzModel, h: Harness): Promise<void> {
+    h.note('non-sequential-id');
     const s = upSlot(m, this.slot)!;
     const id = this.how === 'skip' ? s.nextRequest + this.delta : s.nextRequest - 1 - (this.delta % (s.nextRequest - 1));
     let end: SessionEnd | undefined;
@@ -865,6 +937,7 @@ export type CommandKind =
   | 'leave'
   | 'disconnect'
   | 'register'
+  | 'register-taken'
   | 'unregister'
   | 'call'
   | 'yield'
@@ -883,6 +956,7 @@ export const ALL_COMMAND_KINDS: readonly CommandKind[] = [
   'leave',
   'disconnect',
   'register',
+  'register-taken',
   'unregister',
   'call',
   'yield',
@@ -950,30 +1024,26 @@ export function commandArbs(o: CommandOptions): fc.Arbitrary<FuzzCommand>[] {
   const slots = fc.option(fc.uniqueArray(slot, { maxLength: o.slots }), { freq: 2, nil: undefined });
   const variant = fc.constantFrom<ReleaseVariant>('own', 'own', 'own', 'stale', 'foreign', 'unknown');
   const bigId = fc.integer({ min: 2 ** 40, max: 2 ** 50 });
+  const policy = fc.constantFrom<InvokePolicy>('single', 'single', 'roundrobin', 'random', 'first', 'last');
   const table: [CommandKind, number, fc.Arbitrary<FuzzCommand>][] = [
     ['join', 4, slot.map((s) => new Join(s))],
     ['leave', 1, slot.map((s) => new Leave(s))],
     ['disconnect', 1, slot.map((s) => new Disconnect(s))],
-    [
-      'register',
-      3,
-      fc
-        .tuple(slot, proc, fc.constantFrom<InvokePolicy>('single', 'single', 'roundrobin', 'random', 'first', 'last'), extra)
-        .map(([s, p, pol, x]) => new Register(s, p, pol, x)),
-    ],
-    ['unregister', 1, fc.tuple(slot, variant, pick, bigId).map(([s, v, k, id]) => new Unregister(s, v, k, id))],
+    ['register', 3, fc.tuple(slot, pick, policy, extra).map(([s, k, pol, x]) => new Register(s, 'free', k, pol, x))],
+    ['register-taken', 1, fc.tuple(slot, pick, policy, extra).map(([s, k, pol, x]) => new Register(s, 'taken', k, pol, x))],
+    ['unregister', 2, fc.tuple(slot, variant, pick, bigId).map(([s, v, k, id]) => new Unregister(s, v, k, id))],
     [
       'call',
       4,
       fc
-        .tuple(slot, fc.array(fc.record({ proc, payload }), { minLength: 1, maxLength: 3 }), extra)
+        .tuple(slot, fc.array(fc.record({ proc, registered: fc.constantFrom(true, true, true, false), payload }), { minLength: 1, maxLength: 3 }), extra)
         .map(([s, cs, x]) => new Call(s, cs, x)),
     ],
-    ['yield', 3, fc.tuple(slot, pick, payload).map(([s, k, p]) => new Yield(s, k, p))],
-    ['error', 1, fc.tuple(slot, pick, fc.constantFrom('failed', 'not_found', 'busy'), payload).map(([s, k, u, p]) => new ErrorReply(s, k, u, p))],
-    ['cancel', 1, fc.tuple(slot, pick, fc.constantFrom<CancelMode>('skip', 'kill', 'killnowait')).map(([s, k, md]) => new Cancel(s, k, md))],
+    ['yield', 4, fc.tuple(pick, payload).map(([k, p]) => new Yield(k, p))],
+    ['error', 2, fc.tuple(pick, fc.constantFrom('failed', 'not_found', 'busy'), payload).map(([k, u, p]) => new ErrorReply(k, u, p))],
+    ['cancel', 2, fc.tuple(pick, fc.constantFrom<CancelMode>('skip', 'kill', 'killnowait')).map(([k, md]) => new Cancel(k, md))],
     ['subscribe', 3, fc.tuple(slot, topic, extra).map(([s, t, x]) => new Subscribe(s, t, x))],
-    ['unsubscribe', 1, fc.tuple(slot, variant, pick, bigId).map(([s, v, k, id]) => new Unsubscribe(s, v, k, id))],
+    ['unsubscribe', 2, fc.tuple(slot, variant, pick, bigId).map(([s, v, k, id]) => new Unsubscribe(s, v, k, id))],
     [
       'publish',
       3,

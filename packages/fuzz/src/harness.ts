@@ -112,6 +112,8 @@ export class Harness {
   private readonly quietMs: number;
   /** Commands run through this harness, for the report. */
   commands = 0;
+  /** The same, by kind. */
+  readonly byKind = new Map<string, number>();
   /** Messages sent and received, for the report. */
   sent = 0;
   received = 0;
@@ -184,6 +186,12 @@ export class Harness {
     this.sent++;
   }
 
+  /** Count one command (or case) of `kind`, for the report. */
+  note(kind: string): void {
+    this.commands++;
+    this.byKind.set(kind, (this.byKind.get(kind) ?? 0) + 1);
+  }
+
   /** Register an expectation; returns it, for {@link retire}. */
   expect(e: Expectation): Expectation {
     this.open.add(e);
@@ -206,7 +214,6 @@ export class Harness {
    * In memory this runs the router to idle and decides at once.
    */
   async settle(): Promise<void> {
-    this.commands++;
     if (this.driver.synchronous) {
       this.pump();
       this.throwIfViolated();

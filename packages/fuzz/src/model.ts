@@ -267,7 +267,7 @@ export function expectReply<T extends Message>(
       return check(msg);
     },
     onMatch(ev) {
-      onMatch((ev as { msg: T }).msg);
+      if (ev.kind === 'message') onMatch(ev.msg as T);
     },
   };
 }
@@ -341,7 +341,9 @@ export function prepareSessionEnd(m: FuzzModel, h: Harness, slot: number, tentat
     if (c.callerGeneration === gen && c.calleeGeneration !== gen && c.outstanding) {
       // "Caller Leaving During an RPC Invocation": an INTERRUPT (killnowait) to
       // the callee is allowed, not required; its answer is discarded.
-      if (c.state === 'invoked' && isUp(m, c.calleeSlot, c.calleeGeneration) && c.interrupt === undefined) {
+      // Whatever the call's state (a cancel may have sent one INTERRUPT already), the
+      // invocation is still open, so the rule applies.
+      if (isUp(m, c.calleeSlot, c.calleeGeneration) && c.interrupt === undefined) {
         const e = expectInterrupt(c, `INTERRUPT for the invocation of slot ${c.callerSlot}'s CALL ${c.request}, whose caller left`, false);
         pending.push({ e, apply: () => (c.interrupt = e) });
       }

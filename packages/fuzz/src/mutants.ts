@@ -383,6 +383,6 @@ export function oversize(m: Message, bytes: number): Mutant {
     base: m,
     wire: head,
     description: `${name(m)}: Arguments of ${bytes} characters`,
-    reactions: ['normal', 'error', 'abort', 'any-close'],
+    reactions: ['normal', 'error', 'abort', 'any-close'] as const,
   });
 }

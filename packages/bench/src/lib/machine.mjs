@@ -66,7 +66,7 @@ export function describeMachine() {
   };
 }
 
-/** The soft limit on open files of this process (children inherit it). */
+/** The open-files limits of this process (Node has already raised soft to hard at startup). */
 export function fdLimit() {
   try {
     const line = readFileSync('/proc/self/limits', 'utf8')

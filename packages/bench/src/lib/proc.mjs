@@ -8,6 +8,7 @@ import { createInterface } from 'node:readline';
 
 const children = new Set();
 
+
 function track(child) {
   children.add(child);
   child.once('exit', () => children.delete(child));

@@ -41,10 +41,13 @@ export function machineLine(m) {
 export function throughputTable(sections, results) {
   const lines = [];
   for (const section of sections) {
+    // Rows left out with --only are not in `results` at all.
+    const rows = section.rows.filter((row) => results.has(row.key));
+    if (rows.length === 0) continue;
     lines.push('', `**${section.title}**`, '');
     if (section.note) lines.push(`${section.note}`, '');
     lines.push(`| | ${section.unit} | p50 | p99 | server CPU | load CPU |`, '| --- | ---: | ---: | ---: | ---: | ---: |');
-    for (const row of section.rows) {
+    for (const row of rows) {
       const r = results.get(row.key);
       if (r === undefined || r.median === undefined) {
         lines.push(`| ${row.label} | ${r?.skipped ?? r?.errors?.[0]?.split('\n')[0] ?? 'not run'} | | | | |`);

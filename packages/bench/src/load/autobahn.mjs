@@ -11,7 +11,7 @@ function serializers(name) {
   return [new autobahn.serializer.JSONSerializer()];
 }
 
-function join(spec) {
+function join(spec, fail) {
   return new Promise((resolve, reject) => {
     const connection = new autobahn.Connection({
       url: spec.url,
@@ -19,9 +19,15 @@ function join(spec) {
       serializers: serializers(spec.serializer),
       max_retries: 0,
     });
-    connection.onopen = (session) => resolve({ connection, session });
+    let open = false;
+    connection.onopen = (session) => {
+      open = true;
+      resolve({ connection, session });
+    };
     connection.onclose = (reason, details) => {
-      reject(new Error(`autobahn connection closed: ${reason} ${JSON.stringify(details)}`));
+      const err = new Error(`autobahn connection closed: ${reason} ${JSON.stringify(details)}`);
+      if (open) fail(err);
+      else reject(err);
       return true; // no reconnection
     };
     connection.open();
@@ -48,11 +54,11 @@ const leave = (peers) =>
   );
 
 const adapter = {
-  async openRpc(spec) {
+  async openRpc(spec, fail) {
     const payload = payloadOf(spec);
-    const callee = await join(spec);
+    const callee = await join(spec, fail);
     await callee.session.register('com.bench.echo', (args) => args[0]);
-    const caller = await join(spec);
+    const caller = await join(spec, fail);
     const args = [payload];
     return {
       call(done) {
@@ -65,15 +71,16 @@ const adapter = {
     };
   },
 
-  async openPubSub(spec, onEvent) {
+  async openPubSub(spec, onEvent, fail) {
     const payload = payloadOf(spec);
-    const peers = [];
-    for (let i = 0; i < spec.subscribers; i++) {
-      const sub = await join(spec);
-      await sub.session.subscribe('com.bench.topic', (args) => onEvent(args[0]));
-      peers.push(sub);
-    }
-    const pub = await join(spec);
+    const peers = await Promise.all(
+      Array.from({ length: spec.subscribers }, async () => {
+        const sub = await join(spec, fail);
+        await sub.session.subscribe('com.bench.topic', (args) => onEvent(args[0]));
+        return sub;
+      }),
+    );
+    const pub = await join(spec, fail);
     peers.push(pub);
     return {
       publish(seq) {

@@ -8,10 +8,12 @@
 // The orchestrator samples the server's CPU between "start" and "end".
 //
 // Adapter contract (every method may be async except the hot ones):
-//   openRpc(spec) -> { call(done: (err?) => void): void, close(): Promise<void> }
+//   openRpc(spec, fail) -> { call(done: (err?) => void): void, close(): Promise<void> }
 //     one call = one round trip; for WAMP, caller -> router -> callee and back.
-//   openPubSub(spec, onEvent: (seq: number) => void) -> { publish(seq): void, close() }
+//   openPubSub(spec, onEvent: (seq: number) => void, fail) -> { publish(seq): void, close() }
 //     spec.subscribers sessions each call onEvent(seq) once per event, in order.
+// `fail(err)` is for what cannot be a call's error: a connection that closes or a
+// publication that fails. Before the adapter's close(), it ends the run as failed.
 
 import { emit } from '../lib/args.mjs';
 import { Samples } from '../lib/stats.mjs';
@@ -22,6 +24,15 @@ export function payloadOf(spec) {
 }
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+let closing = false;
+
+/** Ends the process with a failed result, unless the run is already closing its sessions. */
+export function fail(err) {
+  if (closing) return;
+  emit({ event: 'result', ok: false, error: String(err?.stack ?? err?.message ?? err) });
+  process.exit(1);
+}
 
 /**
  * Warm-up, then the measured window, then a bounded drain. `onStop` is called
@@ -45,7 +56,7 @@ async function timeline(spec, hooks) {
 
 /** Round trips (RPC calls, or echo/relay messages) with `spec.inflight` outstanding at all times. */
 export async function runRpc(adapter, spec) {
-  const rpc = await adapter.openRpc(spec);
+  const rpc = await adapter.openRpc(spec, fail);
   const lat = new Samples();
   let measuring = false;
   let stopping = false;
@@ -84,6 +95,7 @@ export async function runRpc(adapter, spec) {
     },
     isDrained: () => outstanding === 0,
   });
+  closing = true;
   await rpc.close();
   if (error !== undefined) throw new Error(error);
   return { ops: completed, rate: (completed * 1000) / t.elapsedMs, latencyMs: lat.summary(), ...t };
@@ -127,7 +139,7 @@ export async function runPubSub(adapter, spec) {
       if (!stopping) publishNext();
     }
   };
-  ps = await adapter.openPubSub(spec, onEvent);
+  ps = await adapter.openPubSub(spec, onEvent, fail);
   for (let i = 0; i < w; i++) publishNext();
 
   const t = await timeline(spec, {
@@ -143,6 +155,7 @@ export async function runPubSub(adapter, spec) {
     },
     isDrained: () => completedEvents === nextSeq,
   });
+  closing = true;
   await ps.close();
   return {
     ops: deliveries,

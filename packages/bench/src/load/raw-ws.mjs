@@ -11,10 +11,13 @@ import WebSocket from 'ws';
 import { readSpec } from '../lib/args.mjs';
 import { main, payloadOf } from './drive.mjs';
 
-function open(url) {
+function open(url, fail) {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(url, { perMessageDeflate: false });
-    ws.once('open', () => resolve(ws));
+    ws.once('open', () => {
+      ws.on('close', (code, reason) => fail(new Error(`${url} closed: ${code} ${reason}`)));
+      resolve(ws);
+    });
     ws.once('error', reject);
   });
 }
@@ -33,7 +36,7 @@ const closeAll = (sockets) =>
   );
 
 const adapter = {
-  async openRpc(spec) {
+  async openRpc(spec, fail) {
     const payload = payloadOf(spec);
     const id = `${process.pid}`;
     const pending = new Map();
@@ -41,16 +44,16 @@ const adapter = {
     const sockets = [];
     let a;
     if (spec.mode === 'echo') {
-      a = await open(`${spec.url}/echo`);
+      a = await open(`${spec.url}/echo`, fail);
       sockets.push(a);
     } else {
       // B plays the callee: it answers every CALL-shaped frame with a YIELD-shaped one.
-      const b = await open(`${spec.url}/relay/${id}/b`);
+      const b = await open(`${spec.url}/relay/${id}/b`, fail);
       b.on('message', (data) => {
         const msg = JSON.parse(data);
         b.send(JSON.stringify([70, msg[1], {}, msg[4]]));
       });
-      a = await open(`${spec.url}/relay/${id}/a`);
+      a = await open(`${spec.url}/relay/${id}/a`, fail);
       sockets.push(a, b);
     }
     a.on('message', (data) => {
@@ -69,19 +72,20 @@ const adapter = {
     };
   },
 
-  async openPubSub(spec, onEvent) {
+  async openPubSub(spec, onEvent, fail) {
     const payload = payloadOf(spec);
     const id = `${process.pid}`;
-    const subs = [];
-    for (let i = 0; i < spec.subscribers; i++) {
-      const s = await open(`${spec.url}/broadcast/${id}/sub`);
-      s.on('message', (data) => {
-        const msg = JSON.parse(data);
-        onEvent(msg[4][0]);
-      });
-      subs.push(s);
-    }
-    const pub = await open(`${spec.url}/broadcast/${id}/pub`);
+    const subs = await Promise.all(
+      Array.from({ length: spec.subscribers }, async () => {
+        const s = await open(`${spec.url}/broadcast/${id}/sub`, fail);
+        s.on('message', (data) => {
+          const msg = JSON.parse(data);
+          onEvent(msg[4][0]);
+        });
+        return s;
+      }),
+    );
+    const pub = await open(`${spec.url}/broadcast/${id}/pub`, fail);
     let reqId = 1;
     return {
       publish(seq) {

@@ -102,13 +102,6 @@ class Eligibility {
   }
 }
 
-/** Who published, for exclusion; `undefined` for the router's own meta events. */
-interface Origin {
-  readonly publisher: Peer | undefined;
-  readonly excludeMe: boolean;
-  readonly eligibility: Eligibility | undefined;
-}
-
 interface Retained {
   readonly topic: string;
   /** The publisher's session ID (not the peer: a retained event outlives its publisher). */
@@ -119,10 +112,6 @@ interface Retained {
   readonly payload: PayloadInit;
   /** EVENT.Details as published (publisher identity if disclosed). */
   readonly details: Dict;
-}
-
-function retained(o: Origin, topic: string, publication: number, payload: PayloadInit, details: Dict): Retained {
-  return { topic, publication, payload, details, publisherId: o.publisher?.id, excludeMe: o.excludeMe, eligibility: o.eligibility };
 }
 
 /**
@@ -267,10 +256,11 @@ export class Broker {
         ? { publisher: peer.id, publisher_authid: peer.authid, publisher_authrole: peer.authrole }
         : EMPTY;
     const publication = this.realm.router.newPublicationId();
-    const payload: PayloadInit = { args: msg.args, kwargs: msg.kwargs };
-    const origin: Origin = { publisher: peer, excludeMe: o['exclude_me'] !== false, eligibility: Eligibility.of(o) };
-    this.dispatch(topic, publication, payload, details, origin);
-    if (o['retain'] === true) this.retain(retained(origin, topic, publication, payload, details));
+    const payload: PayloadInit = msg;
+    const excludeMe = o['exclude_me'] !== false;
+    const eligibility = Eligibility.of(o);
+    this.dispatch(topic, publication, payload, details, peer, excludeMe, eligibility);
+    if (o['retain'] === true) this.retain(topic, publication, payload, details, peer, excludeMe, eligibility);
     if (ack) peer.send(published(msg.request, publication));
   }
 
@@ -280,11 +270,7 @@ export class Broker {
   /** Publish a meta event (the router is the publisher: nobody is excluded, nothing is disclosed). */
   publishMeta(topic: string, args: readonly unknown[]): void {
     if (!this.index.hasMatch(topic)) return;
-    this.dispatch(topic, this.realm.router.newPublicationId(), { args }, EMPTY, {
-      publisher: undefined,
-      excludeMe: false,
-      eligibility: undefined,
-    });
+    this.dispatch(topic, this.realm.router.newPublicationId(), { args }, EMPTY, undefined, false, undefined);
   }
 
   /** Publish a testament of a peer that is leaving (it is no subscriber any more). */
@@ -293,9 +279,9 @@ export class Broker {
       o['disclose_me'] === true ? { publisher: peer.id, publisher_authid: peer.authid, publisher_authrole: peer.authrole } : EMPTY;
     const publication = this.realm.router.newPublicationId();
     const payload: PayloadInit = { args, kwargs };
-    const origin: Origin = { publisher: peer, excludeMe: true, eligibility: Eligibility.of(o) };
-    this.dispatch(topic, publication, payload, details, origin);
-    if (o['retain'] === true) this.retain(retained(origin, topic, publication, payload, details));
+    const eligibility = Eligibility.of(o);
+    this.dispatch(topic, publication, payload, details, peer, true, eligibility);
+    if (o['retain'] === true) this.retain(topic, publication, payload, details, peer, true, eligibility);
   }
 
   /** Remove `peer` from every subscription (it is leaving). */
@@ -328,10 +314,21 @@ export class Broker {
 
   // -------------------------------------------------------------------------
 
-  private dispatch(topic: string, publication: number, payload: PayloadInit, details: Dict, origin: Origin): void {
+  /**
+   * Send one publication to every matching subscriber. `publisher` is
+   * undefined for the router's own meta events (nobody is excluded).
+   */
+  private dispatch(
+    topic: string,
+    publication: number,
+    payload: PayloadInit,
+    details: Dict,
+    publisher: Peer | undefined,
+    excludeMe: boolean,
+    eligibility: Eligibility | undefined,
+  ): void {
     const subs = this.matched;
     this.index.matchAll(topic, subs);
-    const { publisher, excludeMe, eligibility } = origin;
     let patternDetails: Dict | undefined;
     const frames = this.frames;
     for (let i = 0; i < subs.length; i++) {
@@ -348,7 +345,18 @@ export class Broker {
     subs.length = 0;
   }
 
-  private retain(r: Retained): void {
+  private retain(
+    topic: string,
+    publication: number,
+    payload: PayloadInit,
+    details: Dict,
+    publisher: Peer,
+    excludeMe: boolean,
+    eligibility: Eligibility | undefined,
+  ): void {
+    // Keep only the payload: a PUBLISH message would pin its options and topic too.
+    const p: PayloadInit = { args: payload.args, kwargs: payload.kwargs };
+    const r: Retained = { topic, publication, payload: p, details, publisherId: publisher.id, excludeMe, eligibility };
     // Re-inserting moves the topic to the end, so the oldest retained topic is first.
     this.retained.delete(r.topic);
     this.retained.set(r.topic, r);

@@ -45,6 +45,11 @@ const EMPTY: Dict = Object.freeze({});
 /** Bound on remembered finished progressive-invocation calls per caller. */
 const MAX_RECENT_PROGRESSIVE = 1024;
 
+/** Answer a request with ERROR (and a readable reason as the first argument). */
+function fail(peer: Peer, type: typeof MessageType.CALL | typeof MessageType.REGISTER, request: number, uri: string, reason?: string): void {
+  peer.send(error(type, request, uri, reason === undefined ? undefined : { args: [reason] }));
+}
+
 export type InvokePolicy = 'single' | 'roundrobin' | 'random' | 'first' | 'last';
 
 interface Callee {
@@ -147,18 +152,17 @@ export class Dealer {
     const match: MatchPolicy = (o['match'] as MatchPolicy | undefined) ?? 'exact';
     const invoke: InvokePolicy = (o['invoke'] as InvokePolicy | undefined) ?? 'single';
     const uri = msg.procedure;
-    const fail = (uri: string, args?: unknown[]): void =>
-      peer.send(error(MessageType.REGISTER, msg.request, uri, args === undefined ? undefined : { args }));
-    if (isReservedUri(uri)) return fail(ErrorUri.INVALID_URI, ['the wamp. URI space is reserved']);
+    const rq = msg.request;
+    if (isReservedUri(uri)) return fail(peer, MessageType.REGISTER, rq, ErrorUri.INVALID_URI, 'the wamp. URI space is reserved');
     const d = peer.authorize('register', uri, o);
-    if (!d.allow) return fail(d.failed === true ? ErrorUri.AUTHORIZATION_FAILED : ErrorUri.NOT_AUTHORIZED);
+    if (!d.allow) return fail(peer, MessageType.REGISTER, rq, d.failed === true ? ErrorUri.AUTHORIZATION_FAILED : ErrorUri.NOT_AUTHORIZED);
     let reg = this.index.get(uri, match);
     // Shared registration: only the first registrant's non-single policy admits more callees, and only with the same policy.
     if (reg !== undefined && (reg.invoke === 'single' || reg.invoke !== invoke || reg.hasCallee(peer))) {
-      return fail(ErrorUri.PROCEDURE_ALREADY_EXISTS);
+      return fail(peer, MessageType.REGISTER, rq, ErrorUri.PROCEDURE_ALREADY_EXISTS);
     }
     if (peer.registrations.size >= this.realm.limits.maxRegistrationsPerSession) {
-      return fail(RouterUri.LIMIT_EXCEEDED, ['too many registrations']);
+      return fail(peer, MessageType.REGISTER, rq, RouterUri.LIMIT_EXCEEDED, 'too many registrations');
     }
     const created = reg === undefined;
     if (reg === undefined) {
@@ -236,25 +240,24 @@ export class Dealer {
       peer.session.violate('CALL with Options.progress, but progressive_call_invocations was not announced', now);
       return;
     }
-    const fail = (uri: string, args?: unknown[]): void =>
-      peer.send(error(MessageType.CALL, request, uri, args === undefined ? undefined : { args }));
+    const C = MessageType.CALL;
     const uri = msg.procedure;
     // Authorization comes first, so that a denial never tells whether the procedure exists.
     const d = peer.authorize('call', uri, o);
-    if (!d.allow) return fail(d.failed === true ? ErrorUri.AUTHORIZATION_FAILED : ErrorUri.NOT_AUTHORIZED);
-    if (o['disclose_me'] === true && d.disclose === 'deny') return fail(RouterUri.OPTION_DISALLOWED_DISCLOSE_ME);
+    if (!d.allow) return fail(peer, C, request, d.failed === true ? ErrorUri.AUTHORIZATION_FAILED : ErrorUri.NOT_AUTHORIZED);
+    if (o['disclose_me'] === true && d.disclose === 'deny') return fail(peer, C, request, RouterUri.OPTION_DISALLOWED_DISCLOSE_ME);
     if (isReservedUri(uri)) {
-      if (progress) return fail(ErrorUri.FEATURE_NOT_SUPPORTED);
-      if (!handleMetaCall(this.realm, peer, msg, now)) fail(ErrorUri.NO_SUCH_PROCEDURE);
+      if (progress) return fail(peer, C, request, ErrorUri.FEATURE_NOT_SUPPORTED);
+      if (!handleMetaCall(this.realm, peer, msg, now)) fail(peer, C, request, ErrorUri.NO_SUCH_PROCEDURE);
       return;
     }
-    if (peer.calls.size >= this.realm.limits.maxPendingCallsPerCaller) return fail(RouterUri.LIMIT_EXCEEDED, ['too many calls in flight']);
+    if (peer.calls.size >= this.realm.limits.maxPendingCallsPerCaller) return fail(peer, C, request, RouterUri.LIMIT_EXCEEDED, 'too many calls in flight');
     const reg = this.index.best(uri);
-    if (reg === undefined) return fail(ErrorUri.NO_SUCH_PROCEDURE);
+    if (reg === undefined) return fail(peer, C, request, ErrorUri.NO_SUCH_PROCEDURE);
     const callee = this.pick(reg);
-    if (callee === undefined) return fail(ErrorUri.NO_AVAILABLE_CALLEE);
+    if (callee === undefined) return fail(peer, C, request, ErrorUri.NO_AVAILABLE_CALLEE);
     const cp = callee.peer;
-    if (progress && !cp.features.calleeProgressiveInvocations) return fail(ErrorUri.FEATURE_NOT_SUPPORTED);
+    if (progress && !cp.features.calleeProgressiveInvocations) return fail(peer, C, request, ErrorUri.FEATURE_NOT_SUPPORTED);
     const disclose = d.disclose === 'force' || (d.disclose === 'allow' && (o['disclose_me'] === true || callee.discloseCaller));
     const receiveProgress = o['receive_progress'] === true && cp.features.calleeProgressiveResults;
     let details: Dict = EMPTY;

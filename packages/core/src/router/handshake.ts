@@ -39,7 +39,7 @@ import type { Invocation } from './dealer.js';
 import { Peer, peerFeatures } from './peer.js';
 import type { Realm } from './realm.js';
 import type { Router } from './router.js';
-import type { RouterSession } from './session.js';
+import { transportDetails, type RouterSession } from './session.js';
 import { isoTimestamp } from './timestamp.js';
 import { RouterUri } from './uris.js';
 
@@ -199,7 +199,7 @@ export function onHello(router: Router, session: RouterSession, hello: Hello, no
   }
   const realm = router.realmByName(hello.realm);
   if (realm === undefined) {
-    session.abortHandshake(ErrorUri.NO_SUCH_REALM, `no realm "${hello.realm}"`, now);
+    session.abortHandshake(ErrorUri.NO_SUCH_REALM, `no realm "${hello.realm}"`, now, hello);
     return;
   }
   const requestedAuthid = typeof d['authid'] === 'string' ? d['authid'] : undefined;
@@ -223,7 +223,7 @@ export function onHello(router: Router, session: RouterSession, hello: Hello, no
   const offered = Array.isArray(d['authmethods']) ? (d['authmethods'] as string[]) : ['anonymous'];
   const method = offered.find((m): m is AuthMethod => Object.prototype.hasOwnProperty.call(realm.auth, m));
   if (method === undefined) {
-    session.abortHandshake(ErrorUri.NO_MATCHING_AUTH_METHOD, `realm "${realm.name}" accepts none of ${offered.join(', ')}`, now);
+    session.abortHandshake(ErrorUri.NO_MATCHING_AUTH_METHOD, `realm "${realm.name}" accepts none of ${offered.join(', ')}`, now, hello);
     return;
   }
   let methodHello: MethodHello = { kind: 'plain' };
@@ -238,7 +238,7 @@ export function onHello(router: Router, session: RouterSession, hello: Hello, no
   }
   if ((method === 'ticket' || method === 'wampcra' || method === 'wamp-scram') && requestedAuthid === undefined) {
     // Advanced profile: for these methods HELLO.Details.authid "MUST be provided".
-    session.abortHandshake(ErrorUri.AUTHENTICATION_FAILED, `${method} needs HELLO.Details.authid`, now);
+    session.abortHandshake(ErrorUri.AUTHENTICATION_FAILED, `${method} needs HELLO.Details.authid`, now, hello);
     return;
   }
   const hs = handshake(router, realm, hello, method, requestedAuthid, methodHello);
@@ -330,18 +330,9 @@ function generatedAuthid(router: Router): string {
   return router.random().toString(36).toUpperCase().padStart(11, '0');
 }
 
-function transportDetails(session: RouterSession): Dict {
-  const info = session.info;
-  const t: Record<string, unknown> = { type: info.transport, serializer: info.serializer.name };
-  if (info.peer !== undefined) t['peer'] = info.peer;
-  if (info.channelBinding !== undefined && info.channelId !== undefined) t['channel_binding'] = info.channelBinding;
-  if (info.details !== undefined) Object.assign(t, info.details);
-  return t;
-}
-
 /** What a dynamic authenticator gets as `details`: HELLO.Details, and what the router knows. */
 function baseDetails(session: RouterSession, hs: Handshake): Dict {
-  return { ...hs.hello.details, authmethod: hs.method, session: hs.sessionId, transport: transportDetails(session) };
+  return { ...hs.hello.details, authmethod: hs.method, session: hs.sessionId, transport: transportDetails(session.info) };
 }
 
 /** Ask the realm's dynamic authenticator (function: an event for the adapter; procedure: an INVOCATION). */
@@ -434,7 +425,9 @@ function proceed(router: Router, session: RouterSession, hs: Handshake, principa
           ...(cbindData !== undefined ? { cbindData } : {}),
         });
       } catch (e) {
-        session.abortHandshake(ErrorUri.AUTHENTICATION_FAILED, e instanceof Error ? e.message : 'bad credential', now);
+        // A credential the configuration or a dynamic authenticator got wrong: tell the operator, not the client.
+        router.emit({ type: 'warning', code: 'authenticator_result', message: e instanceof Error ? e.message : String(e), session, sessionId: hs.sessionId });
+        session.abortHandshake(ErrorUri.AUTHENTICATION_FAILED, undefined, now);
         return;
       }
       hs.challenge = { kind: 'wamp-scram', state: out.state };

@@ -6,9 +6,14 @@
  * Advanced profile, "Pattern-based Registrations", "Calls matching multiple
  * registrations": exact beats prefix, the longest prefix beats a shorter one,
  * and among wildcard patterns the one with the longest concrete portion before
- * each wildcard wins (`a1.b2..d4` over `a1...d4`). Prefix matching is on the
- * string (`com.myapp.obj1` matches `com.myapp.obj1-sub`), as the spec's
- * examples show; wildcards stand for whole components.
+ * each wildcard wins (`a1.b2..d4` over `a1...d4`). Wildcards stand for whole
+ * components.
+ *
+ * Prefix matching is on the string: "Prefix Matching" says `com.myapp.myobject1`
+ * matches `com.myapp.myobject1-mysubobject1`, and Crossbar, Nexus and Wiola
+ * match so. (One example of the precedence table, `a1.b2.c33.d4.e5` against the
+ * prefix `a1.b2.c3`, assumes whole components instead; the two passages
+ * cannot both hold, and the explicit Prefix Matching rule is followed.)
  */
 
 import type { MatchPolicy } from '../uri.js';

@@ -16,7 +16,7 @@ import type { AuthorizationAction } from './config.js';
 import type { Invocation, Registration } from './dealer.js';
 import type { Subscription } from './broker.js';
 import type { Realm } from './realm.js';
-import type { RouterSession } from './session.js';
+import { transportDetails, type RouterSession } from './session.js';
 
 /** What a client announced in HELLO.Details.roles, reduced to what the router acts on. */
 export interface PeerFeatures {
@@ -143,17 +143,13 @@ export class Peer {
   /** The meta API's view of the session (`wamp.session.get`, `wamp.session.on_join`). */
   details(): Dict {
     const i = this.identity;
-    const info = this.session.info;
-    const transport: Record<string, unknown> = { type: info.transport, serializer: info.serializer.name };
-    if (info.peer !== undefined) transport['peer'] = info.peer;
-    if (info.details !== undefined) Object.assign(transport, info.details);
     return {
       session: this.id,
       authid: i.authid,
       authrole: i.authrole,
       authmethod: i.authmethod,
       authprovider: i.authprovider,
-      transport,
+      transport: transportDetails(this.session.info),
     };
   }
 }

@@ -6,8 +6,7 @@
 
 import type { CryptoProvider } from '../auth/crypto.js';
 import type { DecodeOptions } from '../codec.js';
-import { ErrorUri } from '../errors.js';
-import { LocalProtocolError } from '../errors.js';
+import { ErrorUri, LocalProtocolError } from '../errors.js';
 import { MAX_ID, type RandomId } from '../ids.js';
 import type { SerializerName } from '../serializers/serializer.js';
 import type { UriRule } from '../uri.js';
@@ -56,6 +55,18 @@ export interface SessionLeftEvent {
   readonly reason: string;
 }
 
+/** A session was refused before WELCOME (ABORT): unknown realm, failed authentication, no such role, ... */
+export interface SessionRefusedEvent {
+  readonly type: 'session_refused';
+  readonly session: RouterSession;
+  /** HELLO.Realm, when a HELLO was received. */
+  readonly realm: string | undefined;
+  /** HELLO.Details.authid, when the client gave one. */
+  readonly authid: string | undefined;
+  readonly reason: string;
+  readonly message: string | undefined;
+}
+
 /**
  * Authentication needs asynchronous work: run `request` (see
  * {@link Router.runAuth}) and apply the verdict with
@@ -84,7 +95,7 @@ export interface RouterWarningEvent {
   readonly sessionId: number | undefined;
 }
 
-export type RouterEvent = SessionJoinedEvent | SessionLeftEvent | AuthenticateEvent | RouterWarningEvent;
+export type RouterEvent = SessionJoinedEvent | SessionLeftEvent | SessionRefusedEvent | AuthenticateEvent | RouterWarningEvent;
 
 export interface RouterOptions {
   /** Session and publication IDs: uniform in [1, 2^53] (a CSPRNG in production, {@link seededRandomId} in tests). */

@@ -6,7 +6,7 @@
 
 import { decodeMessage, encodeMessage } from '../codec.js';
 import { ErrorUri, ProtocolViolation } from '../errors.js';
-import { MessageType, abort, goodbye, messageTypeName, type Message } from '../messages.js';
+import { MessageType, abort, goodbye, messageTypeName, type Hello, type Message } from '../messages.js';
 import type { Serializer } from '../serializers/serializer.js';
 import type { Dict, Frame } from '../types.js';
 import type { HasDeadline } from './deadlines.js';
@@ -42,8 +42,17 @@ export interface SessionInfo {
   readonly trusted?: boolean;
 }
 
+/** The `transport` dictionary of the meta API and of dynamic authenticators' details. */
+export function transportDetails(info: SessionInfo): Dict {
+  const t: Record<string, unknown> = { type: info.transport, serializer: info.serializer.name };
+  if (info.peer !== undefined) t['peer'] = info.peer;
+  if (info.channelBinding !== undefined && info.channelId !== undefined) t['channel_binding'] = info.channelBinding;
+  if (info.details !== undefined) Object.assign(t, info.details);
+  return t;
+}
+
 /** Who ended a session. */
-export type RouterCloseInitiator = 'router' | 'peer' | 'transport';
+export type RouterCloseInitiator = 'router' | 'client' | 'transport';
 
 export interface SessionClose {
   /** ABORT/GOODBYE reason URI, or `wamp.close.transport_lost`. */
@@ -162,19 +171,19 @@ export class RouterSession implements HasDeadline {
     switch (st.tag) {
       case 'awaitingHello':
         if (msg.type === MessageType.HELLO) onHello(this.router, this, msg, now);
-        else this.finish('RECV_ABORT', { reason: abortReason(msg), message: undefined, initiator: 'peer', wasJoined: false }, now);
+        else this.finish('RECV_ABORT', { reason: abortReason(msg), message: undefined, initiator: 'client', wasJoined: false }, now);
         return;
       case 'challenging':
         if (msg.type === MessageType.AUTHENTICATE) {
           this.move('RECV_AUTHENTICATE', { tag: 'authenticating', handshake: st.handshake });
           onAuthenticate(this.router, this, st.handshake, msg, now);
         } else {
-          this.finish('RECV_ABORT', { reason: abortReason(msg), message: undefined, initiator: 'peer', wasJoined: false }, now);
+          this.finish('RECV_ABORT', { reason: abortReason(msg), message: undefined, initiator: 'client', wasJoined: false }, now);
         }
         return;
       case 'authenticating':
         // Only ABORT gets here (the table refuses everything else).
-        this.finish('RECV_ABORT', { reason: abortReason(msg), message: undefined, initiator: 'peer', wasJoined: false }, now);
+        this.finish('RECV_ABORT', { reason: abortReason(msg), message: undefined, initiator: 'client', wasJoined: false }, now);
         return;
       case 'established':
         this.dispatch(st.peer, msg, now);
@@ -248,6 +257,7 @@ export class RouterSession implements HasDeadline {
       case 'authenticating':
       case 'challenging':
         this.sendAbortFrame(ErrorUri.AUTHENTICATION_FAILED, 'authentication timed out');
+        this.refused(ErrorUri.AUTHENTICATION_FAILED, 'authentication timed out', st.handshake.hello);
         this.finish('AUTH_TIMEOUT', { reason: ErrorUri.AUTHENTICATION_FAILED, message: 'authentication timed out', initiator: 'router', wasJoined: false }, now);
         return;
       case 'shuttingDown':
@@ -289,12 +299,28 @@ export class RouterSession implements HasDeadline {
     this.deadline = undefined;
   }
 
-  /** @internal Refuse the session before WELCOME (ABORT with `reason`). */
-  abortHandshake(reason: string, message: string | undefined, now: number): void {
-    const tag = this.st.tag;
-    if (tag !== 'awaitingHello' && tag !== 'authenticating' && tag !== 'challenging') return;
+  /**
+   * @internal Refuse the session before WELCOME (ABORT with `reason`).
+   * `hello` is given when the refusal comes before a handshake exists.
+   */
+  abortHandshake(reason: string, message: string | undefined, now: number, hello?: Hello): void {
+    const st = this.st;
+    if (st.tag !== 'awaitingHello' && st.tag !== 'authenticating' && st.tag !== 'challenging') return;
     this.sendAbortFrame(reason, message);
+    this.refused(reason, message, st.tag === 'awaitingHello' ? hello : st.handshake.hello);
     this.finish('SEND_ABORT', { reason, message, initiator: 'router', wasJoined: false }, now);
+  }
+
+  private refused(reason: string, message: string | undefined, hello: Hello | undefined): void {
+    const authid = hello?.details['authid'];
+    this.router.emit({
+      type: 'session_refused',
+      session: this,
+      realm: hello?.realm,
+      authid: typeof authid === 'string' ? authid : undefined,
+      reason,
+      message,
+    });
   }
 
   /**
@@ -347,9 +373,9 @@ export class RouterSession implements HasDeadline {
       case MessageType.GOODBYE:
         // Transition 4: answer, then the session is over.
         this.send(goodbye(ErrorUri.GOODBYE_AND_OUT));
-        return this.finish('RECV_GOODBYE', { reason: msg.reason, message: messageOf(msg.details), initiator: 'peer', wasJoined: true }, now);
+        return this.finish('RECV_GOODBYE', { reason: msg.reason, message: messageOf(msg.details), initiator: 'client', wasJoined: true }, now);
       case MessageType.ABORT:
-        return this.finish('RECV_ABORT', { reason: msg.reason, message: messageOf(msg.details), initiator: 'peer', wasJoined: true }, now);
+        return this.finish('RECV_ABORT', { reason: msg.reason, message: messageOf(msg.details), initiator: 'client', wasJoined: true }, now);
       default:
         return this.violate(`${messageTypeName(msg.type)} is not allowed in state established`, now);
     }

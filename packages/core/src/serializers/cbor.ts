@@ -1,4 +1,4 @@
-import { Decoder, Encoder } from 'cbor-x';
+import { Decoder, Encoder, type Options } from 'cbor-x';
 import { MAX_ID } from '../ids.js';
 import { DEFAULT_LIMITS, type Limits } from '../limits.js';
 import type { Frame } from '../types.js';
@@ -20,15 +20,18 @@ import type { Serializer } from './serializer.js';
  *   and shared references (tags 28/29, which can make a tiny frame decode
  *   into a DAG whose tree walk is exponential). It also renames a `__proto__`
  *   key to `__proto_` and stringifies non-text keys, silently. After the scan
- *   none of that code can be reached, and refusals name the fault.
- * - Before encoding, integers beyond 32 bits (up to ±2^53) are handed to
- *   cbor-x as bigint: on a number it would write a float 64, where RFC 8949
- *   preferred serialization (and every other WAMP implementation) writes a
- *   major type 0/1 integer with an 8-byte argument.
+ *   none of that code can be reached, and refusals name the fault. The scan
+ *   also refuses integers beyond ±2^53, so that cbor-x can read the others
+ *   as numbers (`int64AsNumber`) without rounding any.
+ * - After encoding, integers beyond 32 bits are rewritten: on a number cbor-x
+ *   writes a float 64 there, where RFC 8949 preferred serialization (and
+ *   every other WAMP implementation) writes a major type 0/1 integer with an
+ *   8-byte argument. Both take 9 bytes, so the fix is done in place.
  */
 
 const MAX_UINT32 = 0xffffffff;
 const MIN_NINT32 = -0x100000000;
+const HI_2_53 = 0x200000; // the high 32 bits of 2^53
 
 const encoder = new Encoder({
   useRecords: false,
@@ -43,48 +46,177 @@ const encoder = new Encoder({
   bundleStrings: false,
   structuredClone: false,
   useToJSON: false,
+  // undefined is outside the data model; written as null (as MessagePack and
+  // JSON lists do) rather than as the simple value our decoder refuses.
+  encodeUndefinedAsNil: true,
 });
 
-// Integers with an 8-byte argument come back as bigint (no `int64AsNumber`),
-// so `sanitize` can refuse those beyond 2^53 instead of reading them rounded.
-const decoder = new Decoder({ useRecords: false, mapsAsObjects: true });
+// `int64AsNumber` reads an 8-byte argument as high * 2^32 + low, exact up to
+// 2^53; the scan has already refused every integer beyond. (The option is
+// missing from cbor-x's type declarations.)
+type DecoderOptions = Options & { int64AsNumber: boolean };
+const viewDecoder = new Decoder({ useRecords: false, mapsAsObjects: true, int64AsNumber: true } as DecoderOptions);
+// For the scratch copy below: byte strings get memory of their own.
+const copyDecoder = new Decoder({ useRecords: false, mapsAsObjects: true, int64AsNumber: true, copyBuffers: true } as DecoderOptions);
 
+// cbor-x caches a DataView on its source as an expando property. Rather than
+// let it write on the caller's frame, frames are decoded from a view of our
+// own; and since building a view and a DataView per message costs more than
+// decoding a small one, small frames are copied into one scratch buffer whose
+// DataView stays cached. Larger frames get a fresh view, and their byte
+// strings share the frame's memory (as with MessagePack).
+const SCRATCH_MAX = 2048;
+const scratch = new Uint8Array(SCRATCH_MAX);
+
+function decodeBytes(bytes: Uint8Array): unknown {
+  const n = bytes.length;
+  if (n > SCRATCH_MAX) return viewDecoder.decode(new Uint8Array(bytes.buffer, bytes.byteOffset, n));
+  scratch.set(bytes);
+  return (copyDecoder as unknown as DecodeUpTo).decode(scratch, n);
+}
+/** cbor-x's `decode(source, end)`: its type declarations omit `end`. */
+interface DecodeUpTo {
+  decode(source: Uint8Array, end: number): unknown;
+}
+
+// ---------------------------------------------------------------------------
+// Encoding: integers beyond 32 bits
+
+/** An integer cbor-x writes as a float 64 although it fits a CBOR integer within ±2^53. */
 function isWideInteger(n: number): boolean {
   return (n > MAX_UINT32 || n < MIN_NINT32) && n <= MAX_ID && n >= -MAX_ID && Number.isInteger(n);
 }
 
-/**
- * `v` with every integer beyond 32 bits (within ±2^53) replaced by a bigint.
- * Containers are copied only along the paths that change, so the common
- * message (small IDs, or only top-level IDs) costs one shallow copy at most.
- */
-function widenIntegers(v: unknown): unknown {
-  if (typeof v === 'number') return isWideInteger(v) ? BigInt(v) : v;
-  if (typeof v !== 'object' || v === null || v instanceof Uint8Array) return v;
-  if (Array.isArray(v)) {
-    let out: unknown[] | undefined;
-    for (let i = 0; i < v.length; i++) {
-      const e: unknown = v[i];
-      const t = typeof e === 'number' ? (isWideInteger(e) ? BigInt(e) : e) : typeof e === 'object' ? widenIntegers(e) : e;
-      if (t !== e) {
-        out ??= v.slice();
-        out[i] = t;
-      }
-    }
-    return out ?? v;
-  }
-  let out: Record<string, unknown> | undefined;
-  const o = v as Record<string, unknown>;
-  for (const k in o) {
-    const e = o[k];
-    const t = typeof e === 'number' ? (isWideInteger(e) ? BigInt(e) : e) : typeof e === 'object' ? widenIntegers(e) : e;
-    if (t !== e) {
-      out ??= { ...o };
-      out[k] = t;
-    }
-  }
-  return out ?? v;
+const f64 = new Float64Array(1);
+const f64Bytes = new Uint8Array(f64.buffer);
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** The big-endian float 64 at `b[p..p+8]`. */
+function readFloat64(b: Uint8Array, p: number): number {
+  if (LITTLE_ENDIAN) for (let i = 0; i < 8; i++) f64Bytes[7 - i] = b[p + i]!;
+  else for (let i = 0; i < 8; i++) f64Bytes[i] = b[p + i]!;
+  return f64[0]!;
 }
+
+/**
+ * Rewrite, in `b` as written by our encoder, every float 64 that holds such
+ * an integer as major type 0/1 with an 8-byte argument. Walks the items so
+ * that bytes inside strings are never taken for headers.
+ */
+function rewriteWideIntegers(b: Uint8Array): void {
+  // No 0xfb byte at all (common with small IDs): no float 64 either. (0xfb
+  // never occurs in UTF-8, only in binary values and numbers.)
+  if (b.indexOf(0xfb) < 0) return;
+  const end = rewriteItem(b, 0);
+  if (end !== b.length) throw new Error('CBOR encoder output not understood');
+}
+
+/** The float 64 item at `p` (0xfb and 8 bytes), rewritten if it holds a wide integer; returns the position after it. */
+function rewriteFloat64(b: Uint8Array, p: number): number {
+  const v = readFloat64(b, p + 1);
+  if (isWideInteger(v)) {
+    const n = v > 0 ? v : -1 - v;
+    const hi = Math.floor(n / 0x100000000);
+    const lo = n >>> 0;
+    b[p] = v > 0 ? 0x1b : 0x3b;
+    b[p + 1] = hi >>> 24;
+    b[p + 2] = (hi >>> 16) & 0xff;
+    b[p + 3] = (hi >>> 8) & 0xff;
+    b[p + 4] = hi & 0xff;
+    b[p + 5] = lo >>> 24;
+    b[p + 6] = (lo >>> 16) & 0xff;
+    b[p + 7] = (lo >>> 8) & 0xff;
+    b[p + 8] = lo & 0xff;
+  }
+  return p + 9;
+}
+
+/**
+ * The size of the item whose head byte is `c` when it is a small one that
+ * can be skipped without looking further (integers, floats, false, true,
+ * null, strings with a length below 24), or 0.
+ */
+function smallItemSize(c: number): number {
+  if (c < 0x18 || (c >= 0x20 && c < 0x38) || (c >= 0xf4 && c <= 0xf6)) return 1;
+  if ((c >= 0x60 && c < 0x78) || (c >= 0x40 && c < 0x58)) return 1 + (c & 0x1f);
+  switch (c) {
+    case 0x18:
+    case 0x38:
+      return 2;
+    case 0x19:
+    case 0x39:
+    case 0xf9:
+      return 3;
+    case 0x1a:
+    case 0x3a:
+    case 0xfa:
+      return 5;
+    case 0x1b:
+    case 0x3b:
+      return 9;
+    default:
+      return 0;
+  }
+}
+
+function rewriteItem(b: Uint8Array, p: number): number {
+  const ib = b[p++]!;
+  const major = ib >> 5;
+  const ai = ib & 0x1f;
+  if (major === 7) {
+    if (ai === 27) return rewriteFloat64(b, p - 1);
+    return ai === 24 ? p + 1 : ai === 25 ? p + 2 : ai === 26 ? p + 4 : p;
+  }
+  let arg: number;
+  if (ai < 24) {
+    arg = ai;
+  } else if (ai === 24) {
+    arg = b[p]!;
+    p += 1;
+  } else if (ai === 25) {
+    arg = (b[p]! << 8) | b[p + 1]!;
+    p += 2;
+  } else if (ai === 26) {
+    arg = b[p]! * 0x1000000 + ((b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!);
+    p += 4;
+  } else if (ai === 27) {
+    arg = (b[p]! * 0x1000000 + ((b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!)) * 0x100000000 +
+      b[p + 4]! * 0x1000000 + ((b[p + 5]! << 16) | (b[p + 6]! << 8) | b[p + 7]!);
+    p += 8;
+  } else {
+    // Indefinite length (cbor-x writes it for iterables): items up to the break.
+    if (major === 0 || major === 1 || major === 6) throw new Error('CBOR encoder output not understood');
+    while (b[p] !== 0xff) p = rewriteItem(b, p);
+    return p + 1;
+  }
+  switch (major) {
+    case 0:
+    case 1:
+      return p;
+    case 2:
+    case 3:
+      return p + arg;
+    case 4:
+    case 5: {
+      const items = major === 4 ? arg : 2 * arg;
+      for (let i = 0; i < items; i++) {
+        const c = b[p]!;
+        if (c === 0xfb) {
+          p = rewriteFloat64(b, p);
+        } else {
+          const size = smallItemSize(c);
+          p = size > 0 ? p + size : rewriteItem(b, p);
+        }
+      }
+      return p;
+    }
+    default: // 6: a tag (cbor-x writes some for values outside the data model) and its content
+      return rewriteItem(b, p);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Decoding: the plain data model only
 
 const PROTO_KEY = [0x5f, 0x5f, 0x70, 0x72, 0x6f, 0x74, 0x6f, 0x5f, 0x5f]; // "__proto__"
 
@@ -98,8 +230,8 @@ function truncated(): never {
 
 /**
  * Check that `b` holds exactly one CBOR data item of the plain data model,
- * nested at most `maxDepth` deep (the outer array being depth 1). Throws a
- * plain Error naming the fault; allocates nothing.
+ * nested at most `maxDepth` deep (the outer array being depth 1), with every
+ * integer within ±2^53. Throws a plain Error naming the fault; allocates nothing.
  */
 export function scanPlainCbor(b: Uint8Array, maxDepth: number = DEFAULT_LIMITS.maxDepth): void {
   const end = scanItem(b, 0, 1, maxDepth);
@@ -155,8 +287,14 @@ function scanItem(b: Uint8Array, p: number, depth: number, maxDepth: number): nu
     p += 4;
   } else if (ai === 27) {
     if (p + 8 > n) truncated();
-    // Only a length needs the value; anything over 2^32 exceeds the frame anyway.
-    arg = (b[p]! | b[p + 1]! | b[p + 2]! | b[p + 3]!) !== 0 ? Infinity : b[p + 4]! * 0x1000000 + ((b[p + 5]! << 16) | (b[p + 6]! << 8) | b[p + 7]!);
+    const hi = b[p]! * 0x1000000 + ((b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!);
+    const lo = b[p + 4]! * 0x1000000 + ((b[p + 5]! << 16) | (b[p + 6]! << 8) | b[p + 7]!);
+    // An integer must lie within ±2^53: 0 stops at 2^53, 1 (-1 - arg) at -2^53.
+    if (major === 0 ? hi > HI_2_53 || (hi === HI_2_53 && lo !== 0) : major === 1 && hi >= HI_2_53) {
+      fail('integer out of range (beyond 2^53)');
+    }
+    // For a length, anything beyond 2^32 exceeds the frame anyway.
+    arg = hi !== 0 ? Infinity : lo;
     p += 8;
   } else if (ai === 31 && (major === 4 || major === 5)) {
     indefinite = true;
@@ -182,11 +320,11 @@ function scanItem(b: Uint8Array, p: number, depth: number, maxDepth: number): nu
         for (;;) {
           if (p >= n) truncated();
           if (b[p] === 0xff) return p + 1;
-          p = scanItem(b, p, depth + 1, maxDepth);
+          p = scanValue(b, p, depth + 1, maxDepth);
         }
       }
       if (arg > n - p) truncated();
-      for (let i = 0; i < arg; i++) p = scanItem(b, p, depth + 1, maxDepth);
+      for (let i = 0; i < arg; i++) p = scanValue(b, p, depth + 1, maxDepth);
       return p;
     default: // 5, map
       if (depth > maxDepth) fail('nesting exceeds the depth limit');
@@ -194,13 +332,30 @@ function scanItem(b: Uint8Array, p: number, depth: number, maxDepth: number): nu
         for (;;) {
           if (p >= n) truncated();
           if (b[p] === 0xff) return p + 1;
-          p = scanItem(b, scanKey(b, p), depth + 1, maxDepth);
+          p = scanValue(b, scanKey(b, p), depth + 1, maxDepth);
         }
       }
       if (arg > (n - p) / 2) truncated();
-      for (let i = 0; i < arg; i++) p = scanItem(b, scanKey(b, p), depth + 1, maxDepth);
+      for (let i = 0; i < arg; i++) p = scanValue(b, scanKey(b, p), depth + 1, maxDepth);
       return p;
   }
+}
+
+/**
+ * {@link scanItem} with the commonest items (numbers, false, true, null,
+ * short strings) handled without a further call.
+ */
+function scanValue(b: Uint8Array, p: number, depth: number, maxDepth: number): number {
+  const c = b[p];
+  // 0x1b/0x3b (8-byte integers) need the range check of scanItem.
+  if (c !== undefined && c !== 0x1b && c !== 0x3b) {
+    const size = smallItemSize(c);
+    if (size > 0) {
+      if (p + size > b.length) truncated();
+      return p + size;
+    }
+  }
+  return scanItem(b, p, depth, maxDepth);
 }
 
 /** A map key: a definite-length text string, not `__proto__`. */
@@ -253,14 +408,15 @@ export const cborSerializer: Serializer = Object.freeze({
   encode(wire: readonly unknown[]): Frame {
     // cbor-x hands out Buffers (in Node) cut from its own reusable slab;
     // a plain view keeps frames the same type on every platform.
-    const out: Uint8Array = encoder.encode(widenIntegers(wire));
-    return out.constructor === Uint8Array ? out : new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+    const encoded: Uint8Array = encoder.encode(wire);
+    const out =
+      encoded.constructor === Uint8Array ? encoded : new Uint8Array(encoded.buffer, encoded.byteOffset, encoded.byteLength);
+    rewriteWideIntegers(out);
+    return out;
   },
   decode(frame: Frame, limits?: Limits): unknown {
     const bytes = plainBytes(frame, 'CBOR');
     scanPlainCbor(bytes, limits?.maxDepth ?? DEFAULT_LIMITS.maxDepth);
-    // cbor-x caches a DataView on its source as an expando property: give it
-    // a view of our own rather than let it write on the caller's frame.
-    return decoder.decode(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+    return decodeBytes(bytes);
   },
 });

@@ -1,4 +1,5 @@
 import { Decoder, Encoder, type ExtensionCodecType } from '@msgpack/msgpack';
+import { hexDecode, hexEncode } from '../base64.js';
 import { MAX_ID } from '../ids.js';
 import type { Frame } from '../types.js';
 import { plainBytes } from './bytes.js';
@@ -28,25 +29,49 @@ function stringKeysOnly(key: unknown): string {
 // handled by the library with a temporary clone.
 const encoder = new Encoder({ extensionCodec: NO_EXTENSIONS, maxDepth: 1000 });
 
-// The library writes integers outside the safe range (|n| >= 2^53) as
-// float 64. 2^53 is a valid WAMP ID (basic profile, "Identifiers"), and a
-// peer written in a language with 64-bit integers may refuse a float there, so
-// ±2^53 are written as uint 64 / int 64 like every other integer. The library
-// exposes no hook for this; the private methods used below are covered by the
-// serializer tests (bytes `cf 00 20 00 00 00 00 00 00`), and when a future
-// release renames them the override is simply not installed (2^53 then goes
-// out as an exact float 64, which still decodes to the same number).
+// uint 64 / int 64 are read with `useBigInt64`, so that 2^53 + 1 is not
+// silently rounded to 2^53 (the library's number path computes
+// `high * 2^32 + low` in floating point); `sanitize` refuses the bigints.
+const decoder = new Decoder({
+  extensionCodec: NO_EXTENSIONS,
+  useBigInt64: true,
+  mapKeyConverter: stringKeysOnly,
+});
+
+/*
+ * Two refinements reach into the library's private methods, because it
+ * offers no hook for them. Each is checked against known bytes when this
+ * module loads and left out if the library has changed (the serializer then
+ * stays correct, only slower or, for 2^53, written as an exact float 64).
+ *
+ * - Encoding: the library writes integers outside the safe range (|n| >= 2^53)
+ *   as float 64. 2^53 is a valid WAMP ID (basic profile, "Identifiers"), and a
+ *   peer with 64-bit integers may refuse a float there, so ±2^53 are written
+ *   as uint 64 / int 64 like every other integer.
+ * - Decoding: a 64-bit integer that fits in ±2^53 (every random global ID
+ *   above 2^32) is read as a number directly instead of as a bigint that
+ *   `sanitize` converts back; only values beyond become bigints (and are refused).
+ */
 interface EncoderInternals {
   encodeNumber(n: number): void;
   writeU8(v: number): void;
   writeU64(v: number): void;
   writeI64(v: number): void;
 }
-{
-  const internals = encoder as unknown as EncoderInternals;
-  const base = internals.encodeNumber;
-  if (typeof base === 'function' && typeof internals.writeU64 === 'function' && typeof internals.writeI64 === 'function') {
-    internals.encodeNumber = function encodeNumber(this: EncoderInternals, n: number): void {
+interface DecoderInternals {
+  view: DataView;
+  pos: number;
+  readU64AsBigInt(): number | bigint;
+  readI64AsBigInt(): number | bigint;
+}
+
+const HI_2_53 = 0x200000; // the high 32 bits of 2^53
+
+function installInternals(): void {
+  const enc = encoder as unknown as EncoderInternals;
+  const baseEncodeNumber = enc.encodeNumber;
+  if (typeof baseEncodeNumber === 'function') {
+    enc.encodeNumber = function encodeNumber(this: EncoderInternals, n: number): void {
       if (n === MAX_ID) {
         this.writeU8(0xcf);
         this.writeU64(n);
@@ -54,20 +79,63 @@ interface EncoderInternals {
         this.writeU8(0xd3);
         this.writeI64(n);
       } else {
-        base.call(this, n);
+        baseEncodeNumber.call(this, n);
       }
     };
+    let ok = false;
+    try {
+      const probe = encoder.encode([MAX_ID, -MAX_ID, 1.5, 2 ** 32]);
+      ok = hexEncode(probe) === '94cf0020000000000000d3ffe0000000000000cb3ff8000000000000cf0000000100000000';
+    } catch {
+      ok = false;
+    }
+    if (!ok) enc.encodeNumber = baseEncodeNumber;
+  }
+
+  const dec = decoder as unknown as DecoderInternals;
+  const baseU64 = dec.readU64AsBigInt;
+  const baseI64 = dec.readI64AsBigInt;
+  if (typeof baseU64 === 'function' && typeof baseI64 === 'function') {
+    dec.readU64AsBigInt = function readU64(this: DecoderInternals): number | bigint {
+      const hi = this.view.getUint32(this.pos);
+      const lo = this.view.getUint32(this.pos + 4);
+      this.pos += 8;
+      if (hi < HI_2_53 || (hi === HI_2_53 && lo === 0)) return hi * 0x100000000 + lo;
+      return (BigInt(hi) << 32n) | BigInt(lo);
+    };
+    dec.readI64AsBigInt = function readI64(this: DecoderInternals): number | bigint {
+      const hi = this.view.getInt32(this.pos);
+      const lo = this.view.getUint32(this.pos + 4);
+      this.pos += 8;
+      if ((hi >= -HI_2_53 && hi < HI_2_53) || (hi === HI_2_53 && lo === 0)) return hi * 0x100000000 + lo;
+      return BigInt(hi) * 0x100000000n + BigInt(lo);
+    };
+    let ok = false;
+    try {
+      const probe = decoder.decode(
+        hexDecode(
+          '96' + 'cf0000000100000000' + 'cf0020000000000000' + 'cf0020000000000001' + 'd3ffe0000000000000' +
+            'd3ffdfffffffffffff' + 'd3ffffffffffffffff',
+        )!,
+      ) as unknown[];
+      ok =
+        probe.length === 6 &&
+        probe[0] === 2 ** 32 &&
+        probe[1] === MAX_ID &&
+        probe[2] === 2n ** 53n + 1n &&
+        probe[3] === -MAX_ID &&
+        probe[4] === -(2n ** 53n) - 1n &&
+        probe[5] === -1;
+    } catch {
+      ok = false;
+    }
+    if (!ok) {
+      dec.readU64AsBigInt = baseU64;
+      dec.readI64AsBigInt = baseI64;
+    }
   }
 }
-
-// uint 64 / int 64 come back as bigint so that 2^53 + 1 is not silently
-// rounded to 2^53; `sanitize` turns in-range values into numbers and refuses
-// the others.
-const decoder = new Decoder({
-  extensionCodec: NO_EXTENSIONS,
-  useBigInt64: true,
-  mapKeyConverter: stringKeysOnly,
-});
+installInternals();
 
 /** `wamp.2.msgpack`: binary frames; binary values as MessagePack `bin`. */
 export const msgpackSerializer: Serializer = Object.freeze({

@@ -1,0 +1,196 @@
+/**
+ * Authentication methods for `Session.join()` and the `Client`: each one sets
+ * what HELLO announces (authmethods, authextra) and answers the router's
+ * CHALLENGE (advanced profile "Authentication Methods"). The computations are
+ * the pure functions of @wamp/core; the crypto comes from a CryptoProvider.
+ */
+
+import {
+  ErrorUri,
+  LocalProtocolError,
+  WampError,
+  cryptosignClientSignature,
+  cryptosignHelloAuthextra,
+  hexDecode,
+  scramClientFinal,
+  scramClientFirst,
+  scramVerifyServerSignature,
+  wampcraClientSignature,
+  type CryptoProvider,
+  type CryptosignChannelBinding,
+  type Dict,
+  type ScramCostLimits,
+} from '@wamp/core';
+import type { Transport } from './transport.js';
+
+/** What an authentication method may use while a session joins. */
+export interface AuthContext {
+  /** HELLO.Details.authid, if the application gave one. */
+  readonly authid: string | undefined;
+  /** The transport the session runs on (for TLS channel binding). */
+  readonly transport: Transport;
+  /** The CryptoProvider of the session (created on first use). */
+  crypto(): CryptoProvider;
+}
+
+/** The answer to a CHALLENGE: AUTHENTICATE.Signature and AUTHENTICATE.Extra. */
+export interface AuthResponse {
+  readonly signature: string;
+  readonly extra?: Dict;
+}
+
+/** One authentication in progress; a method makes a fresh one for every join, so nonces never repeat. */
+export interface AuthAttempt {
+  /** Keys this method adds to HELLO.Details.authextra. */
+  readonly authextra?: Dict;
+  /** Answer the router's CHALLENGE.Extra for this method. */
+  respond(extra: Dict): Promise<AuthResponse>;
+  /** Check WELCOME.Details when the router authenticated with this method (mutual authentication); throw to refuse it. */
+  verifyWelcome?(details: Dict): void;
+}
+
+export interface AuthMethod {
+  /** The name in HELLO.Details.authmethods and CHALLENGE.AuthMethod. */
+  readonly name: string;
+  /** Whether HELLO must carry an authid for this method (ticket, wampcra, wamp-scram). */
+  readonly needsAuthid: boolean;
+  start(context: AuthContext): Promise<AuthAttempt>;
+}
+
+/** A secret, or a function that yields it at each join (a token that may have been renewed). */
+export type Secret = string | (() => string | Promise<string>);
+
+const reveal = async (secret: Secret): Promise<string> => (typeof secret === 'string' ? secret : secret());
+
+/** `anonymous`: no credentials. The router should not challenge it; if it does, the answer is empty. */
+export function anonymous(): AuthMethod {
+  return {
+    name: 'anonymous',
+    needsAuthid: false,
+    start: async () => ({ respond: async () => ({ signature: '' }) }),
+  };
+}
+
+/** `ticket` (advanced profile "Ticket-based Authentication"): the ticket itself is the signature. */
+export function ticket(secret: Secret): AuthMethod {
+  return {
+    name: 'ticket',
+    needsAuthid: true,
+    start: async () => ({ respond: async () => ({ signature: await reveal(secret) }) }),
+  };
+}
+
+/**
+ * `wampcra` (advanced profile "Challenge Response Authentication"): HMAC-SHA256
+ * over the challenge; salted with PBKDF2 when the challenge says so.
+ */
+export function wampcra(secret: Secret): AuthMethod {
+  return {
+    name: 'wampcra',
+    needsAuthid: true,
+    start: async (ctx) => ({
+      respond: async (extra) => ({ signature: await wampcraClientSignature(ctx.crypto(), await reveal(secret), extra) }),
+    }),
+  };
+}
+
+export interface CryptosignOptions {
+  /**
+   * TLS channel binding to ask for (`tls-unique`, `tls-exporter`); the
+   * transport must provide the channel ID through `channelBinding()`.
+   */
+  readonly channelBinding?: CryptosignChannelBinding;
+  /** More HELLO.Details.authextra keys (e.g. `trustroot`). */
+  readonly authextra?: Dict;
+}
+
+/**
+ * `cryptosign` (advanced profile "Cryptosign-based Authentication"): Ed25519
+ * over the router's challenge (XORed with the TLS channel ID when bound).
+ * HELLO.Details.authextra carries the public key as `pubkey`.
+ */
+export function cryptosign(seed: string | Uint8Array, options: CryptosignOptions = {}): AuthMethod {
+  const key = typeof seed === 'string' ? hexDecode(seed) : seed;
+  if (key === undefined || key.length !== 32) {
+    throw new LocalProtocolError(ErrorUri.INVALID_ARGUMENT, 'cryptosign: the private key must be a 32-byte seed (64 hex digits)');
+  }
+  const channelBinding = options.channelBinding;
+  return {
+    name: 'cryptosign',
+    needsAuthid: false,
+    start: async (ctx) => {
+      const channelId = channelBinding === undefined ? undefined : requireBinding(ctx.transport, channelBinding);
+      const authextra = {
+        ...options.authextra,
+        ...(await cryptosignHelloAuthextra(ctx.crypto(), key, { channelBinding: channelBinding ?? null })),
+      };
+      return {
+        authextra,
+        respond: async (extra) => ({
+          signature: await cryptosignClientSignature(ctx.crypto(), key, extra, {
+            channelBinding: channelBinding ?? null,
+            ...(channelId === undefined ? {} : { channelId }),
+          }),
+        }),
+      };
+    },
+  };
+}
+
+export interface ScramOptions {
+  /** Channel binding type (`tls-unique`, `tls-server-end-point`); the transport must provide its data. */
+  readonly channelBinding?: string;
+  /** Refuse challenges whose KDF costs fall outside these bounds (a rogue router asking for a weak hash). */
+  readonly limits?: Partial<ScramCostLimits>;
+}
+
+/**
+ * `wamp-scram` (advanced profile "Salted Challenge Response Authentication"),
+ * with Argon2id or PBKDF2 as the router's challenge names. The router's
+ * ServerSignature in WELCOME is checked: a router that cannot prove it knows
+ * the password is refused.
+ */
+export function scram(password: Secret, options: ScramOptions = {}): AuthMethod {
+  const channelBinding = options.channelBinding;
+  return {
+    name: 'wamp-scram',
+    needsAuthid: true,
+    start: async (ctx) => {
+      const cbindData = channelBinding === undefined ? undefined : requireBinding(ctx.transport, channelBinding);
+      const first = scramClientFirst(ctx.crypto(), { channelBinding: channelBinding ?? null });
+      let expected: string | undefined;
+      return {
+        authextra: first.authextra,
+        respond: async (extra) => {
+          const final = await scramClientFinal(ctx.crypto(), await reveal(password), first.nonce, extra, ctx.authid ?? '', {
+            channelBinding: channelBinding ?? null,
+            ...(cbindData === undefined ? {} : { cbindData }),
+            ...(options.limits === undefined ? {} : { limits: options.limits }),
+          });
+          expected = final.expectedServerSignature;
+          return { signature: final.signature, extra: final.authextra };
+        },
+        verifyWelcome: (details) => {
+          if (expected === undefined) {
+            throw new WampError(ErrorUri.AUTHENTICATION_FAILED, ['wamp-scram: the router welcomed the session without a challenge']);
+          }
+          const authextra = details['authextra'];
+          const ok = scramVerifyServerSignature(expected, isDict(authextra) ? authextra : undefined);
+          if (!ok) throw new WampError(ErrorUri.AUTHENTICATION_FAILED, ["wamp-scram: the router's ServerSignature does not match"]);
+        },
+      };
+    },
+  };
+}
+
+function requireBinding(transport: Transport, type: string): Uint8Array {
+  const data = transport.channelBinding?.(type);
+  if (data === undefined) {
+    throw new LocalProtocolError(ErrorUri.INVALID_ARGUMENT, `the transport provides no ${type} channel binding`);
+  }
+  return data;
+}
+
+function isDict(v: unknown): v is Dict {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array);
+}

@@ -1,0 +1,1033 @@
+/**
+ * `Session`: the Promise API of one WAMP session over one {@link Transport},
+ * driving the sans-IO `ClientSession` of @wamp/core. It owns a single timer,
+ * armed at the core's `pollTimeout()`.
+ */
+
+import {
+  CanceledError,
+  ClientSession,
+  ErrorUri,
+  LocalProtocolError,
+  ProtocolViolation,
+  SessionClosedError,
+  TRANSPORT_LOST,
+  WampError,
+  type Args,
+  type CancelMode,
+  type ClientEvent,
+  type CloseInfo,
+  type CryptoProvider,
+  type Dict,
+  type InvocationEvent,
+  type KwArgs,
+  type Limits,
+  type PublicationEvent,
+  type PublishOptions,
+  type RegisterOptions,
+  type RouterRoles,
+  type SubscribeOptions,
+  type TraceEvent,
+  type UriRule,
+} from '@wamp/core';
+import type { AuthAttempt, AuthMethod } from './auth.js';
+import { webCryptoProvider } from './crypto/web.js';
+import { AsyncQueue } from './queue.js';
+import { Result } from './result.js';
+import { systemClock, systemTimers, type Clock, type Timers } from './timers.js';
+import type { Transport } from './transport.js';
+
+/** HELLO.Details.agent of this package. */
+export const AGENT = '@wamp/client/0.1';
+
+/** Observability hooks, as CppWAMP has them. Both are called synchronously and must not throw. */
+export interface SessionHooks {
+  /** Every message in and out, decoded, with a readable one-line form. */
+  readonly onTrace?: (entry: TraceEvent) => void;
+  /** Problems that do not stop the session: a late result dropped, an unknown option ignored, a handler that threw. */
+  readonly onWarning?: (message: string) => void;
+}
+
+export interface JoinOptions extends SessionHooks {
+  readonly realm: string;
+  readonly authid?: string;
+  readonly authrole?: string;
+  /** One or more methods offered in HELLO.Details.authmethods, in order of preference; none means anonymous. */
+  readonly auth?: AuthMethod | readonly AuthMethod[];
+  /** Extra HELLO.Details.authextra keys, merged under those of the auth methods. */
+  readonly authextra?: Dict;
+  /** For wampcra, cryptosign and wamp-scram; `webCryptoProvider()` when absent. */
+  readonly crypto?: CryptoProvider;
+  readonly agent?: string;
+  /** Milliseconds from HELLO to WELCOME; default 30000, 0 for none. */
+  readonly joinTimeout?: number;
+  /** Milliseconds to wait for the router's GOODBYE after `leave()`; default 5000. */
+  readonly goodbyeTimeout?: number;
+  readonly limits?: Partial<Limits>;
+  readonly uriRule?: UriRule;
+  readonly timers?: Timers;
+  readonly clock?: Clock;
+}
+
+export interface CallOptions {
+  /** Milliseconds; the call fails with `wamp.error.timeout` after it (and the dealer is told, where it can be). */
+  readonly timeout?: number;
+  /** CALL.Options.disclose_me. */
+  readonly discloseMe?: boolean;
+  /** Aborting it cancels the call (advanced profile "Call Canceling") with `cancelMode`. */
+  readonly signal?: AbortSignal;
+  /** `killnowait` when absent. With `kill` the promise waits for the callee's answer. */
+  readonly cancelMode?: CancelMode;
+  /** Receives progressive results; the call asks for them when this is set. */
+  readonly onProgress?: (result: Result) => void;
+}
+
+export interface InvocationDetails {
+  readonly request: number;
+  readonly registration: number;
+  /** The procedure called (for a pattern registration, the actual URI). */
+  readonly procedure: string;
+  /** The caller's session ID, authid and authrole, when disclosed. */
+  readonly caller: number | undefined;
+  readonly callerAuthid: string | undefined;
+  readonly callerAuthrole: string | undefined;
+  /** The caller accepts progressive results (yield them from an async generator, or call `progress`). */
+  readonly receiveProgress: boolean;
+  /** Fires when the dealer interrupts the call (or the session ends). */
+  readonly signal: AbortSignal;
+  /** Send a progressive result now; throws if the caller did not ask for them. */
+  progress(args?: Args, kwargs?: KwArgs): void;
+  /** For a progressive call invocation: the chunks after the first, the last one with `progress: false`. */
+  readonly input: AsyncIterable<Result> | undefined;
+  /** INVOCATION.Details as received. */
+  readonly details: Dict;
+}
+
+/**
+ * A procedure implementation. It may return a value (sent as the single
+ * positional result), a {@link Result} (args and kwargs), a Promise of
+ * either, or be an async generator whose yields are progressive results and
+ * whose return value is the final one. Throwing a {@link WampError} sends
+ * that error; throwing anything else sends `wamp.error.runtime_error` with
+ * the message (after an interrupt: `wamp.error.canceled`).
+ */
+export type InvocationHandler<A extends Args = Args, K extends KwArgs = KwArgs> = (
+  args: A,
+  kwargs: K,
+  details: InvocationDetails,
+) => unknown;
+
+export interface EventDetails {
+  readonly subscription: number;
+  readonly publication: number;
+  /** The topic published to (for a pattern subscription, the actual URI). */
+  readonly topic: string;
+  readonly publisher: number | undefined;
+  readonly publisherAuthid: string | undefined;
+  readonly publisherAuthrole: string | undefined;
+  /** The event was retained by the broker and delivered on subscribe. */
+  readonly retained: boolean;
+  /** EVENT.Details as received. */
+  readonly details: Dict;
+}
+
+/** An event handler; what it throws or rejects with becomes a warning. */
+export type EventHandler<A extends Args = Args, K extends KwArgs = KwArgs> = (
+  args: A,
+  kwargs: K,
+  details: EventDetails,
+) => void | Promise<void>;
+
+/** A procedure registered by this session. */
+export class Registration {
+  /** Called when the router revokes the registration ("Registration Revocation"). */
+  onRevoked: ((reason: string | undefined) => void) | undefined;
+  private live = true;
+
+  constructor(
+    private readonly session: Session,
+    readonly id: number,
+    readonly procedure: string,
+    readonly handler: InvocationHandler,
+    readonly options: RegisterOptions,
+  ) {}
+
+  /** False once unregistered, revoked, or the session ended. */
+  get active(): boolean {
+    return this.live;
+  }
+
+  unregister(): Promise<void> {
+    return this.session.unregister(this);
+  }
+
+  /** @internal */
+  end(): void {
+    this.live = false;
+  }
+}
+
+/** One local handler on a router subscription; several may share one subscription ID. */
+export class Subscription {
+  /** Called when the broker revokes the subscription ("Subscription Revocation"). */
+  onRevoked: ((reason: string | undefined) => void) | undefined;
+  private live = true;
+
+  constructor(
+    private readonly session: Session,
+    readonly id: number,
+    readonly topic: string,
+    readonly handler: EventHandler,
+    readonly options: SubscribeOptions,
+  ) {}
+
+  /** False once unsubscribed, revoked, or the session ended. */
+  get active(): boolean {
+    return this.live;
+  }
+
+  unsubscribe(): Promise<void> {
+    return this.session.unsubscribe(this);
+  }
+
+  /** @internal */
+  end(): void {
+    this.live = false;
+  }
+}
+
+/** A call whose input is sent in chunks ("Progressive Call Invocations"); see `Session.progressiveCall`. */
+export interface ProgressiveCall<R = unknown> {
+  readonly request: number;
+  /** Settles with the call's outcome. */
+  readonly result: Promise<Result<R>>;
+  /** Send one more chunk. False when the call already ended (the callee answered early). */
+  send(args?: Args, kwargs?: KwArgs): boolean;
+  /** Send the last chunk; resolves like `result`. */
+  end(args?: Args, kwargs?: KwArgs): Promise<Result<R>>;
+}
+
+type Waiter =
+  | {
+      readonly kind: 'call';
+      readonly resolve: (r: Result) => void;
+      readonly reject: (e: unknown) => void;
+      readonly onProgress: ((r: Result) => void) | undefined;
+    }
+  | {
+      readonly kind: 'register';
+      readonly resolve: (r: Registration) => void;
+      readonly reject: (e: unknown) => void;
+      readonly procedure: string;
+      readonly handler: InvocationHandler;
+      readonly options: RegisterOptions;
+    }
+  | { readonly kind: 'unregister'; readonly resolve: () => void; readonly reject: (e: unknown) => void; readonly registration: Registration }
+  | {
+      readonly kind: 'subscribe';
+      readonly resolve: (s: Subscription) => void;
+      readonly reject: (e: unknown) => void;
+      readonly topic: string;
+      readonly handler: EventHandler;
+      readonly options: SubscribeOptions;
+    }
+  | { readonly kind: 'unsubscribe'; readonly resolve: () => void; readonly reject: (e: unknown) => void }
+  | { readonly kind: 'publish'; readonly resolve: (publication: number) => void; readonly reject: (e: unknown) => void };
+
+interface RunningInvocation {
+  readonly controller: AbortController;
+  readonly input: AsyncQueue<Result> | undefined;
+}
+
+const EMPTY: Dict = Object.freeze({});
+const CALL_OPTION_KEYS: ReadonlySet<string> = new Set(['timeout', 'discloseMe', 'signal', 'cancelMode', 'onProgress']);
+
+/**
+ * One WAMP session. Obtain it with {@link Session.join}; it ends with
+ * `leave()`, when the router closes it, or when the transport goes away
+ * (`closed` then resolves). Every pending request then rejects with a
+ * `SessionClosedError`.
+ */
+export class Session {
+  /** Resolves once, when the session has ended, with how it ended. */
+  readonly closed: Promise<CloseInfo>;
+  private readonly core: ClientSession;
+  private readonly timers: Timers;
+  private readonly clock: Clock;
+  private readonly hooks: SessionHooks;
+  private readonly waiters = new Map<number, Waiter>();
+  private readonly registrations = new Map<number, Registration>();
+  private readonly subscriptions = new Map<number, Set<Subscription>>();
+  private readonly invocations = new Map<number, RunningInvocation>();
+  private readonly topicLocks = new Map<string, Promise<unknown>>();
+  private attempts = new Map<string, AuthAttempt>();
+  private transportOpen = true;
+  private dispatching = false;
+  private timer: unknown;
+  private timerAt: number | undefined;
+  private welcome: { id: number; details: Dict; roles: RouterRoles } | undefined;
+  private joinError: unknown;
+  private resolveClosed!: (info: CloseInfo) => void;
+  private joinSettled!: { resolve: () => void; reject: (e: unknown) => void };
+  private readonly opened: Promise<void>;
+
+  /**
+   * Open a session on `transport`: HELLO, authentication if the router asks,
+   * WELCOME. Rejects with a `SessionClosedError` carrying the router's reason
+   * when it answers ABORT (or the transport closes, or the join times out);
+   * the transport is closed then.
+   */
+  static async join(transport: Transport, options: JoinOptions): Promise<Session> {
+    const session = new Session(transport, options);
+    session.start(options).catch((e: unknown) => session.failBeforeHello(e));
+    await session.opened;
+    return session;
+  }
+
+  private constructor(
+    private readonly transport: Transport,
+    options: JoinOptions,
+  ) {
+    this.timers = options.timers ?? systemTimers;
+    this.clock = options.clock ?? systemClock;
+    this.hooks = { onTrace: options.onTrace, onWarning: options.onWarning };
+    this.core = new ClientSession({
+      serializer: transport.serializer,
+      agent: options.agent ?? AGENT,
+      trace: options.onTrace !== undefined,
+      ...(options.joinTimeout === undefined ? {} : { joinTimeout: options.joinTimeout }),
+      ...(options.goodbyeTimeout === undefined ? {} : { goodbyeTimeout: options.goodbyeTimeout }),
+      ...(options.limits === undefined ? {} : { limits: options.limits }),
+      ...(options.uriRule === undefined ? {} : { uriRule: options.uriRule }),
+    });
+    this.closed = new Promise((resolve) => {
+      this.resolveClosed = resolve;
+    });
+    this.opened = new Promise((resolve, reject) => {
+      this.joinSettled = { resolve, reject };
+    });
+    transport.onFrame = (frame) => {
+      this.core.handleMessage(frame, this.clock());
+      this.flush();
+    };
+    transport.onClose = () => {
+      this.transportOpen = false;
+      this.core.handleTransportClosed();
+      this.flush();
+    };
+  }
+
+  // -------------------------------------------------------------------------
+  // Session information
+
+  /** The session ID the router assigned. */
+  get id(): number {
+    return this.welcome?.id ?? 0;
+  }
+
+  /** WELCOME.Details: authid, authrole, authmethod, authprovider, authextra, roles, ... */
+  get details(): Dict {
+    return this.welcome?.details ?? EMPTY;
+  }
+
+  get authid(): string | undefined {
+    return stringOf(this.details['authid']);
+  }
+
+  get authrole(): string | undefined {
+    return stringOf(this.details['authrole']);
+  }
+
+  /** The router's roles and features. */
+  get routerRoles(): RouterRoles {
+    return this.welcome?.roles ?? { dealer: undefined, broker: undefined };
+  }
+
+  /** True while the session is established (joined and not leaving). */
+  get isOpen(): boolean {
+    return this.core.state.tag === 'established';
+  }
+
+  // -------------------------------------------------------------------------
+  // Caller
+
+  /** Call a procedure. `await session.call('com.app.add', [2, 3])` resolves with a {@link Result} (`.value` is 5). */
+  call<R = unknown>(procedure: string, args?: Args, kwargs?: KwArgs, options: CallOptions = {}): Promise<Result<R>> {
+    try {
+      return this.startCall<R>(procedure, args, kwargs, options, false).result;
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  /**
+   * Call a procedure and iterate over its progressive results; the last item
+   * is the final result (`progress: false`). Leaving the loop early cancels
+   * the call.
+   */
+  callProgressive<R = unknown>(
+    procedure: string,
+    args?: Args,
+    kwargs?: KwArgs,
+    options: Omit<CallOptions, 'onProgress'> = {},
+  ): AsyncIterableIterator<Result<R>> {
+    const queue = new AsyncQueue<Result<R>>();
+    const controller = new AbortController();
+    const outer = options.signal;
+    const forward = (): void => controller.abort(outer?.reason);
+    if (outer?.aborted === true) forward();
+    else outer?.addEventListener('abort', forward, { once: true });
+    let finished = false;
+    this.call<R>(procedure, args, kwargs, {
+      ...options,
+      signal: controller.signal,
+      onProgress: (r) => queue.push(r as Result<R>),
+    }).then(
+      (r) => {
+        finished = true;
+        queue.push(r);
+        queue.end();
+      },
+      (e: unknown) => {
+        finished = true;
+        queue.fail(e);
+      },
+    );
+    return (async function* () {
+      try {
+        yield* queue;
+      } finally {
+        outer?.removeEventListener('abort', forward);
+        if (!finished) controller.abort();
+      }
+    })();
+  }
+
+  /**
+   * Start a call whose input is sent in chunks ("Progressive Call
+   * Invocations"; the dealer must announce it): `args`/`kwargs` are the first
+   * chunk, `send()` adds more, `end()` sends the last.
+   */
+  progressiveCall<R = unknown>(procedure: string, args?: Args, kwargs?: KwArgs, options: CallOptions = {}): ProgressiveCall<R> {
+    const { request, result } = this.startCall<R>(procedure, args, kwargs, options, true);
+    return {
+      request,
+      result,
+      send: (a, k) => this.continueCall(request, a, k, true),
+      end: (a, k) => {
+        this.continueCall(request, a, k, false);
+        return result;
+      },
+    };
+  }
+
+  private startCall<R>(
+    procedure: string,
+    args: Args | undefined,
+    kwargs: KwArgs | undefined,
+    options: CallOptions,
+    progressiveInput: boolean,
+  ): { request: number; result: Promise<Result<R>> } {
+    const signal = options.signal;
+    if (signal?.aborted === true) throw new CanceledError(`call to ${procedure} aborted before it was sent`);
+    for (const key of Object.keys(options)) {
+      if (!CALL_OPTION_KEYS.has(key)) this.warn(`unknown option CallOptions.${key} ignored`);
+    }
+    const request = this.core.call(
+      procedure,
+      { args, kwargs },
+      {
+        timeout: options.timeout,
+        discloseMe: options.discloseMe,
+        receiveProgress: options.onProgress === undefined ? undefined : true,
+        progress: progressiveInput ? true : undefined,
+      },
+      this.clock(),
+    );
+    const result = new Promise<Result<R>>((resolve, reject) => {
+      const onAbort = (): void => this.cancel(request, options.cancelMode ?? 'killnowait');
+      signal?.addEventListener('abort', onAbort, { once: true });
+      const done = (): void => signal?.removeEventListener('abort', onAbort);
+      this.waiters.set(request, {
+        kind: 'call',
+        resolve: (r) => {
+          done();
+          resolve(r as Result<R>);
+        },
+        reject: (e) => {
+          done();
+          reject(e);
+        },
+        onProgress: options.onProgress,
+      });
+    });
+    this.flush();
+    return { request, result };
+  }
+
+  private continueCall(request: number, args: Args | undefined, kwargs: KwArgs | undefined, more: boolean): boolean {
+    if (!this.isOpen) return false;
+    const sent = this.core.continueCall(request, { args, kwargs }, { progress: more });
+    this.flush();
+    return sent;
+  }
+
+  private cancel(request: number, mode: CancelMode): void {
+    if (!this.isOpen) return;
+    try {
+      this.core.cancel(request, mode);
+    } catch (e) {
+      this.warn(`cancel of call ${request} failed: ${messageOf(e)}`);
+    }
+    this.flush();
+  }
+
+  // -------------------------------------------------------------------------
+  // Callee
+
+  /** Register a procedure; see {@link InvocationHandler} for what the handler may do. */
+  register<A extends Args = Args, K extends KwArgs = KwArgs>(
+    procedure: string,
+    handler: InvocationHandler<A, K>,
+    options: RegisterOptions = {},
+  ): Promise<Registration> {
+    return new Promise<Registration>((resolve, reject) => {
+      const request = this.core.register(procedure, options);
+      this.waiters.set(request, { kind: 'register', resolve, reject, procedure, handler: handler as InvocationHandler, options });
+      this.flush();
+    });
+  }
+
+  /** Unregister; resolves when the router confirms (at once if the registration already ended). */
+  unregister(registration: Registration): Promise<void> {
+    if (!registration.active || this.registrations.get(registration.id) !== registration || !this.isOpen) {
+      return Promise.resolve();
+    }
+    return new Promise<void>((resolve, reject) => {
+      const request = this.core.unregister(registration.id);
+      this.waiters.set(request, { kind: 'unregister', resolve, reject, registration });
+      this.flush();
+    });
+  }
+
+  // -------------------------------------------------------------------------
+  // Subscriber and publisher
+
+  /**
+   * Subscribe a handler. Several handlers on the same topic share one
+   * router subscription; the router is told to unsubscribe when the last
+   * one is removed.
+   */
+  subscribe<A extends Args = Args, K extends KwArgs = KwArgs>(
+    topic: string,
+    handler: EventHandler<A, K>,
+    options: SubscribeOptions = {},
+  ): Promise<Subscription> {
+    return this.serialized(topic, () =>
+      new Promise<Subscription>((resolve, reject) => {
+        const request = this.core.subscribe(topic, options);
+        this.waiters.set(request, { kind: 'subscribe', resolve, reject, topic, handler: handler as EventHandler, options });
+        this.flush();
+      }),
+    );
+  }
+
+  /** Remove one handler; resolves when done (after the router confirms, if it was the last). */
+  unsubscribe(subscription: Subscription): Promise<void> {
+    return this.serialized(subscription.topic, async () => {
+      const handlers = this.subscriptions.get(subscription.id);
+      if (handlers === undefined || !handlers.delete(subscription)) return;
+      subscription.end();
+      if (handlers.size > 0) return;
+      this.subscriptions.delete(subscription.id);
+      if (!this.isOpen) return;
+      await new Promise<void>((resolve, reject) => {
+        const request = this.core.unsubscribe(subscription.id);
+        this.waiters.set(request, { kind: 'unsubscribe', resolve, reject });
+        this.flush();
+      });
+    });
+  }
+
+  /**
+   * Publish an event. With `acknowledge: true` resolves with the publication
+   * ID once the broker confirms (or rejects with its error); otherwise
+   * resolves with undefined as soon as it is sent.
+   */
+  publish(topic: string, args?: Args, kwargs?: KwArgs, options: PublishOptions = {}): Promise<number | undefined> {
+    return new Promise<number | undefined>((resolve, reject) => {
+      const request = this.core.publish(topic, { args, kwargs }, options);
+      if (options.acknowledge === true) this.waiters.set(request, { kind: 'publish', resolve, reject });
+      else resolve(undefined);
+      this.flush();
+    });
+  }
+
+  // -------------------------------------------------------------------------
+  // Closing
+
+  /** Say GOODBYE and wait for the router's; resolves with how the session ended. The transport is closed after. */
+  leave(reason?: string, message?: string): Promise<CloseInfo> {
+    if (this.isOpen) {
+      try {
+        this.core.leave({ reason, message }, this.clock());
+      } catch (e) {
+        return Promise.reject(e);
+      }
+      this.flush();
+    }
+    return this.closed;
+  }
+
+  // -------------------------------------------------------------------------
+  // Driving the core
+
+  private async start(options: JoinOptions): Promise<void> {
+    const methods: readonly AuthMethod[] =
+      options.auth === undefined ? [] : Array.isArray(options.auth) ? (options.auth as readonly AuthMethod[]) : [options.auth as AuthMethod];
+    for (const m of methods) {
+      if (m.needsAuthid && options.authid === undefined) {
+        throw new LocalProtocolError(ErrorUri.INVALID_ARGUMENT, `the ${m.name} authentication needs an authid`);
+      }
+    }
+    let crypto = options.crypto;
+    const context = {
+      authid: options.authid,
+      transport: this.transport,
+      crypto: (): CryptoProvider => (crypto ??= webCryptoProvider()),
+    };
+    const attempts = await Promise.all(methods.map((m) => m.start(context)));
+    if (!this.transportOpen) throw new SessionClosedError(TRANSPORT_LOST, 'transport', EMPTY, 'the transport closed before HELLO');
+    this.attempts = new Map(methods.map((m, i) => [m.name, attempts[i]!]));
+    let authextra: Dict | undefined = options.authextra;
+    for (const a of attempts) if (a.authextra !== undefined) authextra = { ...authextra, ...a.authextra };
+    this.core.join(
+      {
+        realm: options.realm,
+        ...(options.authid === undefined ? {} : { authid: options.authid }),
+        ...(options.authrole === undefined ? {} : { authrole: options.authrole }),
+        ...(methods.length === 0 ? {} : { authmethods: methods.map((m) => m.name) }),
+        ...(authextra === undefined ? {} : { authextra }),
+      },
+      this.clock(),
+    );
+    this.flush();
+  }
+
+  /** The join failed before HELLO (bad options, auth setup, transport gone). */
+  private failBeforeHello(e: unknown): void {
+    this.joinSettled.reject(e);
+    this.closeTransport();
+    this.resolveClosed({
+      reason: e instanceof WampError ? e.uri : ErrorUri.AUTHENTICATION_FAILED,
+      message: messageOf(e),
+      details: EMPTY,
+      initiator: 'client',
+      wasJoined: false,
+    });
+  }
+
+  /**
+   * Send what the core has queued and handle its events; re-entrant calls
+   * (a handler issuing a command) only send, the outer loop handles the
+   * events in order. Then re-arm the one timer.
+   */
+  private flush(): void {
+    for (let f = this.core.pollTransmit(); f !== undefined; f = this.core.pollTransmit()) {
+      if (!this.transportOpen) continue;
+      try {
+        this.transport.send(f);
+      } catch (e) {
+        this.warn(`transport.send failed: ${messageOf(e)}`);
+      }
+    }
+    if (this.dispatching) return;
+    this.dispatching = true;
+    try {
+      for (let ev = this.core.pollEvent(); ev !== undefined; ev = this.core.pollEvent()) this.dispatch(ev);
+    } finally {
+      this.dispatching = false;
+    }
+    this.armTimer();
+  }
+
+  private armTimer(): void {
+    const at = this.core.pollTimeout();
+    if (at === this.timerAt) return;
+    if (this.timer !== undefined) this.timers.clearTimeout(this.timer);
+    this.timer = undefined;
+    this.timerAt = at;
+    if (at === undefined) return;
+    this.timer = this.timers.setTimeout(() => {
+      this.timer = undefined;
+      this.timerAt = undefined;
+      this.core.handleTimeout(this.clock());
+      this.flush();
+    }, Math.max(0, at - this.clock()));
+  }
+
+  private dispatch(ev: ClientEvent): void {
+    switch (ev.type) {
+      case 'trace':
+        return safely(() => this.hooks.onTrace?.(ev));
+      case 'warning':
+        return this.warn(ev.message);
+      case 'challenge':
+        return this.onChallenge(ev.authMethod, ev.extra);
+      case 'joined':
+        return this.onJoined(ev.session, ev.details, ev.roles);
+      case 'closed':
+        return this.onClosed(ev);
+      case 'result':
+      case 'progress': {
+        const w = this.waiters.get(ev.request);
+        if (w?.kind !== 'call') return;
+        const result = new Result(ev.args, ev.kwargs, ev.details, ev.type === 'progress');
+        if (ev.type === 'progress') {
+          if (w.onProgress !== undefined) this.callback(`onProgress of call ${ev.request}`, () => w.onProgress?.(result));
+          return;
+        }
+        this.waiters.delete(ev.request);
+        return w.resolve(result);
+      }
+      case 'error': {
+        const w = this.waiters.get(ev.request);
+        if (w === undefined) return;
+        this.waiters.delete(ev.request);
+        return w.reject(ev.error);
+      }
+      case 'registered': {
+        const w = this.waiters.get(ev.request);
+        if (w?.kind !== 'register') return;
+        this.waiters.delete(ev.request);
+        const registration = new Registration(this, ev.registration, w.procedure, w.handler, w.options);
+        this.registrations.set(ev.registration, registration);
+        return w.resolve(registration);
+      }
+      case 'unregistered': {
+        const w = this.waiters.get(ev.request);
+        this.registrations.delete(ev.registration);
+        if (w?.kind !== 'unregister') return;
+        this.waiters.delete(ev.request);
+        w.registration.end();
+        return w.resolve();
+      }
+      case 'registrationRevoked': {
+        const registration = this.registrations.get(ev.registration);
+        this.registrations.delete(ev.registration);
+        if (registration === undefined) return;
+        registration.end();
+        return this.callback('onRevoked', () => registration.onRevoked?.(ev.reason));
+      }
+      case 'subscribed': {
+        const w = this.waiters.get(ev.request);
+        if (w?.kind !== 'subscribe') return;
+        this.waiters.delete(ev.request);
+        const subscription = new Subscription(this, ev.subscription, w.topic, w.handler, w.options);
+        let handlers = this.subscriptions.get(ev.subscription);
+        if (handlers === undefined) this.subscriptions.set(ev.subscription, (handlers = new Set()));
+        handlers.add(subscription);
+        return w.resolve(subscription);
+      }
+      case 'unsubscribed':
+      case 'published': {
+        const w = this.waiters.get(ev.request);
+        if (w === undefined) return;
+        this.waiters.delete(ev.request);
+        if (w.kind === 'publish' && ev.type === 'published') return w.resolve(ev.publication);
+        if (w.kind === 'unsubscribe') return w.resolve();
+        return;
+      }
+      case 'subscriptionRevoked': {
+        const handlers = this.subscriptions.get(ev.subscription);
+        this.subscriptions.delete(ev.subscription);
+        for (const s of handlers ?? []) {
+          s.end();
+          this.callback('onRevoked', () => s.onRevoked?.(ev.reason));
+        }
+        return;
+      }
+      case 'event':
+        return this.onEvent(ev);
+      case 'invocation':
+        return this.onInvocation(ev);
+      case 'interrupt': {
+        const running = this.invocations.get(ev.request);
+        if (running === undefined) return;
+        const reason = new CanceledError(`invocation ${ev.request} interrupted (${ev.mode}${ev.reason === undefined ? '' : `, ${ev.reason}`})`);
+        running.controller.abort(reason);
+        running.input?.fail(reason);
+        return;
+      }
+    }
+  }
+
+  private onChallenge(authMethod: string, extra: Dict): void {
+    const attempt = this.attempts.get(authMethod);
+    if (attempt === undefined) {
+      this.refuseAuth(new WampError(ErrorUri.AUTHENTICATION_FAILED, [`the router asked for ${authMethod}, which this client did not offer`]));
+      return;
+    }
+    attempt.respond(extra).then(
+      (r) => {
+        // The session may have closed (timeout, lost transport) while the signature was computed.
+        if (this.core.state.tag !== 'challenging') return;
+        this.core.authenticate(r.signature, r.extra ?? EMPTY);
+        this.flush();
+      },
+      (e: unknown) => this.refuseAuth(e),
+    );
+  }
+
+  /** The client cannot or will not complete the authentication: ABORT, and `join()` rejects with `error`. */
+  private refuseAuth(error: unknown): void {
+    const tag = this.core.state.tag;
+    if (tag === 'closed' || tag === 'shuttingDown') return;
+    this.joinError = error;
+    const reason = error instanceof ProtocolViolation ? ErrorUri.PROTOCOL_VIOLATION : ErrorUri.AUTHENTICATION_FAILED;
+    const detail = error instanceof WampError && typeof error.args[0] === 'string' ? error.args[0] : messageOf(error);
+    this.core.abort(reason, detail);
+    this.flush();
+  }
+
+  private onJoined(id: number, details: Dict, roles: RouterRoles): void {
+    const method = stringOf(details['authmethod']);
+    const attempt = method === undefined ? undefined : this.attempts.get(method);
+    try {
+      attempt?.verifyWelcome?.(details);
+    } catch (e) {
+      return this.refuseAuth(e);
+    }
+    this.attempts = new Map();
+    this.welcome = { id, details, roles };
+    this.joinSettled.resolve();
+  }
+
+  private onClosed(info: CloseInfo): void {
+    if (this.timer !== undefined) this.timers.clearTimeout(this.timer);
+    this.timer = undefined;
+    this.timerAt = undefined;
+    if (this.welcome === undefined) {
+      this.joinSettled.reject(this.joinError ?? new SessionClosedError(info.reason, info.initiator, info.details, info.message));
+    }
+    for (const r of this.registrations.values()) r.end();
+    for (const set of this.subscriptions.values()) for (const s of set) s.end();
+    this.registrations.clear();
+    this.subscriptions.clear();
+    this.closeTransport();
+    this.resolveClosed(info);
+  }
+
+  private closeTransport(): void {
+    if (!this.transportOpen) return;
+    this.transportOpen = false;
+    try {
+      this.transport.close(1000);
+    } catch (e) {
+      this.warn(`transport.close failed: ${messageOf(e)}`);
+    }
+  }
+
+  private onEvent(ev: PublicationEvent): void {
+    const handlers = this.subscriptions.get(ev.subscription);
+    if (handlers === undefined) return;
+    const d = ev.details;
+    const details: EventDetails = {
+      subscription: ev.subscription,
+      publication: ev.publication,
+      topic: ev.topic,
+      publisher: typeof d['publisher'] === 'number' ? d['publisher'] : undefined,
+      publisherAuthid: stringOf(d['publisher_authid']),
+      publisherAuthrole: stringOf(d['publisher_authrole']),
+      retained: d['retained'] === true,
+      details: d,
+    };
+    for (const s of [...handlers]) {
+      this.callback(`event handler for ${ev.topic}`, () => s.handler(ev.args, ev.kwargs, details));
+    }
+  }
+
+  private onInvocation(ev: InvocationEvent): void {
+    if (ev.continuation) {
+      const running = this.invocations.get(ev.request);
+      if (running?.input === undefined) return;
+      running.input.push(new Result(ev.args, ev.kwargs, ev.details, ev.progress));
+      if (!ev.progress) running.input.end();
+      return;
+    }
+    const registration = this.registrations.get(ev.registration);
+    if (registration === undefined) {
+      this.core.yieldError(ev.request, ErrorUri.NO_SUCH_REGISTRATION);
+      return;
+    }
+    const controller = new AbortController();
+    const input = ev.progress ? new AsyncQueue<Result>() : undefined;
+    const running: RunningInvocation = { controller, input };
+    this.invocations.set(ev.request, running);
+    const d = ev.details;
+    const details: InvocationDetails = {
+      request: ev.request,
+      registration: ev.registration,
+      procedure: ev.procedure,
+      caller: typeof d['caller'] === 'number' ? d['caller'] : undefined,
+      callerAuthid: stringOf(d['caller_authid']),
+      callerAuthrole: stringOf(d['caller_authrole']),
+      receiveProgress: ev.receiveProgress,
+      signal: controller.signal,
+      progress: (args, kwargs) => {
+        this.core.yield(ev.request, { args, kwargs }, { progress: true });
+        this.flush();
+      },
+      input,
+      details: d,
+    };
+    void this.runHandler(registration, ev, details, running);
+  }
+
+  /** Run a handler to its end and answer the invocation; nothing it does can break the session. */
+  private async runHandler(
+    registration: Registration,
+    ev: InvocationEvent,
+    details: InvocationDetails,
+    running: RunningInvocation,
+  ): Promise<void> {
+    const request = ev.request;
+    const signal = running.controller.signal;
+    try {
+      let final: unknown = await registration.handler(ev.args, ev.kwargs, details);
+      if (isAsyncIterable(final)) {
+        const it = final[Symbol.asyncIterator]();
+        let warned = false;
+        for (;;) {
+          const step = await it.next();
+          if (step.done === true) {
+            final = step.value;
+            break;
+          }
+          if (signal.aborted || !this.isOpen) {
+            // Interrupted (the caller cancelled) or the session ended: stop the generator.
+            await it.return?.();
+            throw signal.aborted ? signal.reason : new CanceledError('the session ended');
+          }
+          if (!ev.receiveProgress) {
+            if (!warned) this.warn(`${ev.procedure}: progressive results dropped, the caller did not ask for them`);
+            warned = true;
+            continue;
+          }
+          if (!this.answer(request, ev.procedure, () => this.core.yield(request, payloadOf(step.value), { progress: true }))) {
+            await it.return?.();
+            return;
+          }
+        }
+      }
+      this.answer(request, ev.procedure, () => this.core.yield(request, payloadOf(final)));
+    } catch (e) {
+      this.answerError(request, e, signal.aborted);
+    } finally {
+      this.invocations.delete(request);
+      running.input?.end();
+    }
+  }
+
+  /** Send a YIELD; false when it could not be serialized (an ERROR went instead). */
+  private answer(request: number, procedure: string, send: () => boolean): boolean {
+    try {
+      send();
+    } catch (e) {
+      // The application's result cannot be sent (it does not serialize): the caller gets a runtime error.
+      this.warn(`${procedure}: the result of invocation ${request} cannot be sent: ${messageOf(e)}`);
+      this.answerError(request, e, false);
+      return false;
+    }
+    this.flush();
+    return true;
+  }
+
+  private answerError(request: number, e: unknown, interrupted: boolean): void {
+    let uri: string = ErrorUri.RUNTIME_ERROR;
+    let args: Args = [messageOf(e)];
+    let kwargs: KwArgs | undefined;
+    if (e instanceof WampError && !(e instanceof LocalProtocolError)) {
+      uri = e.uri;
+      args = e.args;
+      kwargs = e.kwargs;
+    } else if (interrupted) {
+      uri = ErrorUri.CANCELED;
+    }
+    try {
+      this.core.yieldError(request, uri, { args, kwargs });
+    } catch (inner) {
+      // Not a valid URI, or args that do not serialize: fall back to the generic error.
+      this.warn(`invocation ${request}: cannot send error ${uri}: ${messageOf(inner)}`);
+      this.core.yieldError(request, ErrorUri.RUNTIME_ERROR, { args: [messageOf(e)] });
+    }
+    this.flush();
+  }
+
+  /** Run an application callback; a throw or rejection becomes a warning. */
+  private callback(what: string, f: () => unknown): void {
+    try {
+      const out = f();
+      if (isPromiseLike(out)) out.then(undefined, (e: unknown) => this.warn(`${what} failed: ${messageOf(e)}`));
+    } catch (e) {
+      this.warn(`${what} threw: ${messageOf(e)}`);
+    }
+  }
+
+  private warn(message: string): void {
+    safely(() => this.hooks.onWarning?.(message));
+  }
+
+  /** Run `f` after the previous operation on `key` finished, so subscribe and unsubscribe of a topic never cross. */
+  private serialized<T>(key: string, f: () => Promise<T>): Promise<T> {
+    const previous = this.topicLocks.get(key);
+    let run: Promise<T>;
+    if (previous === undefined) {
+      try {
+        run = f();
+      } catch (e) {
+        return Promise.reject(e);
+      }
+    } else {
+      run = previous.then(f, f);
+    }
+    const tail = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.topicLocks.set(key, tail);
+    void tail.then(() => {
+      if (this.topicLocks.get(key) === tail) this.topicLocks.delete(key);
+    });
+    return run;
+  }
+}
+
+function payloadOf(value: unknown): { args?: Args; kwargs?: KwArgs } {
+  if (value instanceof Result) return { args: value.args, kwargs: value.kwargs };
+  return value === undefined ? {} : { args: [value] };
+}
+
+function isAsyncIterable(v: unknown): v is AsyncIterable<unknown> {
+  return typeof v === 'object' && v !== null && typeof (v as { [Symbol.asyncIterator]?: unknown })[Symbol.asyncIterator] === 'function';
+}
+
+function isPromiseLike(v: unknown): v is PromiseLike<unknown> {
+  return typeof v === 'object' && v !== null && typeof (v as { then?: unknown }).then === 'function';
+}
+
+function stringOf(v: unknown): string | undefined {
+  return typeof v === 'string' ? v : undefined;
+}
+
+function messageOf(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+function safely(f: () => void): void {
+  try {
+    f();
+  } catch {
+    // A hook that throws cannot be reported through the hooks themselves.
+  }
+}

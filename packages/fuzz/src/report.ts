@@ -1,0 +1,141 @@
+/**
+ * Running both suites against one target and printing what they found: the
+ * shape of the `wamp-fuzz` CLI, usable from code as well.
+ */
+
+import { MessageType, hello, serializerByName, type Serializer } from '@wamp/core';
+import type { DriverFactory } from './driver.js';
+import { RawSocketDriver } from './drivers/rawsocket.js';
+import { WebSocketDriver } from './drivers/websocket.js';
+import type { CommandKind } from './commands.js';
+import { Harness } from './harness.js';
+import { HELLO_DETAILS } from './model.js';
+import { runMalformedSuite, runModelSuite, type SuiteResult } from './suite.js';
+
+/** A driver factory for `ws://`, `wss://`, `rawsocket://host:port` (or `tcp://`). */
+export function driverForUrl(url: string, serializer: Serializer, opts: { connectTimeoutMs?: number } = {}): DriverFactory {
+  const u = new URL(url);
+  if (u.protocol === 'ws:' || u.protocol === 'wss:') {
+    return () => new WebSocketDriver({ url, serializer, ...opts });
+  }
+  if (u.protocol === 'rawsocket:' || u.protocol === 'tcp:') {
+    const port = Number(u.port);
+    if (!Number.isInteger(port) || port <= 0) throw new RangeError(`${url}: a RawSocket URL needs a port`);
+    return () => new RawSocketDriver({ host: u.hostname, port, serializer, ...opts });
+  }
+  throw new RangeError(`${url}: unsupported scheme (use ws://, wss://, rawsocket:// or tcp://)`);
+}
+
+export interface FuzzOptions {
+  readonly driver: DriverFactory;
+  readonly realm: string;
+  /** Runs of the model-based suite; the malformed-input suite gets as many. Default 100. */
+  readonly runs?: number;
+  readonly malformedRuns?: number;
+  readonly seed?: number;
+  /** Replay: the suite and path of a finding (run only that suite). */
+  readonly replay?: { readonly suite: 'model' | 'malformed'; readonly path: string };
+  readonly maxCommands?: number;
+  readonly skip?: readonly CommandKind[];
+  readonly replyTimeoutMs?: number;
+  readonly timeLimitMs?: number;
+  readonly oversizeBytes?: number;
+  readonly trace?: (line: string) => void;
+}
+
+export interface FuzzReport {
+  readonly target: string;
+  readonly seed: number;
+  readonly suites: readonly SuiteResult[];
+  /** A fresh session could still join and be answered at the end. */
+  readonly routerStayedUp: boolean;
+  readonly ok: boolean;
+}
+
+/** Run the model-based suite, then the malformed-input suite, then check the router is still up. */
+export async function fuzz(o: FuzzOptions): Promise<FuzzReport> {
+  const seed = o.seed ?? (Date.now() ^ (Math.random() * 0x7fffffff)) | 0;
+  const common = {
+    driver: o.driver,
+    realm: o.realm,
+    seed,
+    ...(o.replyTimeoutMs === undefined ? {} : { replyTimeoutMs: o.replyTimeoutMs }),
+    ...(o.timeLimitMs === undefined ? {} : { timeLimitMs: o.timeLimitMs }),
+    ...(o.trace === undefined ? {} : { trace: o.trace }),
+  };
+  const suites: SuiteResult[] = [];
+  if (o.replay === undefined || o.replay.suite === 'model') {
+    suites.push(
+      await runModelSuite({
+        ...common,
+        runs: o.runs ?? 100,
+        ...(o.replay === undefined ? {} : { path: o.replay.path }),
+        ...(o.maxCommands === undefined ? {} : { maxCommands: o.maxCommands }),
+        ...(o.skip === undefined ? {} : { skip: o.skip }),
+      }),
+    );
+  }
+  if (o.replay === undefined || o.replay.suite === 'malformed') {
+    suites.push(
+      await runMalformedSuite({
+        ...common,
+        runs: o.malformedRuns ?? o.runs ?? 100,
+        ...(o.replay === undefined ? {} : { path: o.replay.path }),
+        ...(o.oversizeBytes === undefined ? {} : { oversizeBytes: o.oversizeBytes }),
+      }),
+    );
+  }
+  const routerStayedUp = await stillUp(o);
+  const target = suites.find((s) => s.target !== '')?.target ?? '';
+  return { target, seed, suites, routerStayedUp, ok: routerStayedUp && suites.every((s) => s.finding === undefined) };
+}
+
+/** One more session: HELLO must be answered with WELCOME. */
+async function stillUp(o: FuzzOptions): Promise<boolean> {
+  const driver = await o.driver({ seed: 1 });
+  const h = new Harness(driver, { replyTimeoutMs: o.replyTimeoutMs ?? 2000 });
+  try {
+    await h.connect(0);
+    h.expect({ what: 'WELCOME', slots: [0], required: true, match: (ev) => (ev.kind === 'message' && ev.msg.type === MessageType.WELCOME ? 'ok' : ev.kind === 'closed' ? 'closed' : 'no') });
+    h.send(0, hello(o.realm, HELLO_DETAILS));
+    await h.settle();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await h.dispose();
+  }
+}
+
+/** The report as text: per suite, what ran and the finding with its replay command. */
+export function formatReport(r: FuzzReport, opts: { url?: string; realm?: string; serializer?: string } = {}): string {
+  const lines: string[] = [];
+  lines.push(`wamp-fuzz report for ${r.target || opts.url || '?'} (seed ${r.seed})`);
+  for (const s of r.suites) {
+    lines.push('');
+    lines.push(`${s.suite === 'model' ? 'model-based suite' : 'malformed-input suite'}: ${s.runs} runs, ${s.commands} ${s.suite === 'model' ? 'commands' : 'cases'}, ${s.messagesSent} messages sent, ${s.messagesReceived} received, ${(s.durationMs / 1000).toFixed(1)} s${s.interrupted ? ' (stopped by the time limit)' : ''}`);
+    lines.push(`  by kind: ${Object.entries(s.byKind).sort(([a], [b]) => a.localeCompare(b)).map(([k, n]) => `${k} ${n}`).join(', ')}`);
+    const f = s.finding;
+    if (f === undefined) {
+      lines.push('  no invariant violation');
+      continue;
+    }
+    lines.push(`  VIOLATION [${f.rule}]`);
+    lines.push(`  ${f.detail.split('\n').join('\n  ')}`);
+    if (f.spec !== undefined) lines.push(`  spec: ${f.spec}`);
+    lines.push(`  shrunk counterexample: ${f.counterexample}`);
+    const base = opts.url === undefined ? '' : `wamp-fuzz ${opts.url} --realm ${opts.realm ?? '?'}${opts.serializer === undefined ? '' : ` --serializer ${opts.serializer}`} `;
+    lines.push(`  replay: ${base}--seed ${f.seed} --replay ${s.suite}:${f.path ?? ''}`);
+  }
+  lines.push('');
+  lines.push(`router stayed up: ${r.routerStayedUp ? 'yes' : 'NO'}`);
+  lines.push(r.ok ? 'result: PASS' : 'result: FAIL');
+  return lines.join('\n');
+}
+
+/** `json` | `msgpack` | `cbor` to a serializer. */
+export function serializerNamed(name: string): Serializer {
+  const s = serializerByName(name);
+  if (s === undefined) throw new RangeError(`unknown serializer ${name} (json, msgpack or cbor)`);
+  return s;
+}

@@ -1,0 +1,677 @@
+/**
+ * The two suites, each a fast-check property over a {@link DriverFactory}:
+ *
+ * - {@link runModelSuite}: `fc.commands` + `fc.asyncModelRun` over several
+ *   simulated sessions, checked against the model (`model.ts`, `commands.ts`);
+ * - {@link runMalformedSuite}: one damaged input per run (near-valid
+ *   messages, byte-level mutations of encoded frames, oversized payloads, and
+ *   for RawSocket drivers damaged handshakes and frames), each checked for the
+ *   reaction the specification allows and followed by a liveness probe.
+ *
+ * Both return a {@link SuiteResult}: runs, commands, and at most one finding,
+ * shrunk, with the seed and path that replay it.
+ */
+
+import fc from 'fast-check';
+import {
+  ErrorUri,
+  MessageType,
+  call,
+  decodeMessage,
+  goodbye,
+  hello,
+  publish,
+  register,
+  subscribe,
+  toWire,
+  type Message,
+  type MessageTypeCode,
+} from '@wamp/core';
+import { CLIENT_TO_ROUTER, messageArb } from './arbitraries.js';
+import { applyByteMutations, byteMutationsArb, describeByteMutation, frameBytes, type ByteMutation } from './bytes.js';
+import { Join, commandArbs, type CommandKind } from './commands.js';
+import type { Driver, DriverFactory } from './driver.js';
+import { Harness, InvariantViolation, show, type Expectation, type Rule, type Verdict } from './harness.js';
+import { HELLO_DETAILS, newModel } from './model.js';
+import { STRICT_KINDS, mutantArb, optionMutantArb, oversize, type Mutant, type MutantKind, type Reaction } from './mutants.js';
+import { RawFrameType, frame, framingCaseArb, handshake, type FramingCase, type FramingReaction, type HandshakeReply, type RawFrame } from './rawsocket.js';
+import type { ValueOptions } from './values.js';
+
+/** One invariant violation, shrunk, with what replays it. */
+export interface Finding {
+  readonly suite: 'model' | 'malformed';
+  readonly rule: Rule | 'exception';
+  readonly detail: string;
+  readonly spec?: string | undefined;
+  /** The shrunk command sequence, or the damaged input. */
+  readonly counterexample: string;
+  readonly seed: number;
+  readonly path: string | undefined;
+}
+
+export interface SuiteResult {
+  readonly suite: 'model' | 'malformed';
+  readonly target: string;
+  /** Runs executed (including the shrinking runs after a failure). */
+  readonly runs: number;
+  /** Commands (model suite) or cases (malformed suite) executed. */
+  readonly commands: number;
+  /** The same, by command or case kind. */
+  readonly byKind: Readonly<Record<string, number>>;
+  readonly messagesSent: number;
+  readonly messagesReceived: number;
+  readonly seed: number;
+  readonly finding: Finding | undefined;
+  /** The time limit stopped the suite before `numRuns`. */
+  readonly interrupted: boolean;
+  readonly durationMs: number;
+}
+
+export interface SuiteOptions {
+  readonly driver: DriverFactory;
+  readonly realm: string;
+  /** Number of runs. Default 100. */
+  readonly runs?: number;
+  /** Seed of the run; a finding's `seed` and `path` replay it. Default: random. */
+  readonly seed?: number;
+  /** Replay path of a finding (with its seed): runs exactly the shrunk counterexample. */
+  readonly path?: string;
+  /** Stop generating new runs after this long (shrinking included). Default: none. */
+  readonly timeLimitMs?: number;
+  /** See {@link Harness}. */
+  readonly replyTimeoutMs?: number;
+  readonly quietMs?: number;
+  readonly trace?: (line: string) => void;
+}
+
+export interface ModelSuiteOptions extends SuiteOptions {
+  /** Most commands per run. Default 32. */
+  readonly maxCommands?: number;
+  /** Simulated sessions. Default 3. */
+  readonly slots?: number;
+  /** Distinct procedures and topics. Default 3 each. */
+  readonly procedures?: number;
+  readonly topics?: number;
+  /** Command families not to generate (to look past a known finding). */
+  readonly skip?: readonly CommandKind[];
+  readonly mutantKinds?: readonly MutantKind[];
+  readonly payloads?: ValueOptions | false;
+}
+
+/** Unique per process, so that runs against one live router never share URIs. */
+const NONCE = (Date.now() % 1e6).toString(36) + process.pid.toString(36);
+let runCounter = 0;
+const nextPrefix = (): string => `fuzz.x${NONCE}.r${++runCounter}`;
+
+interface Totals {
+  runs: number;
+  commands: number;
+  byKind: Record<string, number>;
+  sent: number;
+  received: number;
+}
+
+function toFinding(suite: 'model' | 'malformed', details: fc.RunDetails<unknown>, counterexample: string): Finding {
+  const err = details.errorInstance;
+  const v = err instanceof InvariantViolation ? err : undefined;
+  return {
+    suite,
+    rule: v?.rule ?? 'exception',
+    detail: v?.detail ?? (err instanceof Error ? (err.stack ?? err.message) : String(err)),
+    spec: v?.spec,
+    counterexample,
+    seed: details.seed,
+    path: details.counterexamplePath ?? undefined,
+  };
+}
+
+function checkParams<T>(o: SuiteOptions, seed: number): fc.Parameters<T> {
+  return {
+    numRuns: o.runs ?? 100,
+    seed,
+    ...(o.path === undefined ? {} : { path: o.path }),
+    ...(o.timeLimitMs === undefined ? {} : { interruptAfterTimeLimit: o.timeLimitMs, markInterruptAsFailure: false }),
+  } as fc.Parameters<T>;
+}
+
+function harnessFor(driver: Driver, o: SuiteOptions): Harness {
+  return new Harness(driver, {
+    ...(o.replyTimeoutMs === undefined ? {} : { replyTimeoutMs: o.replyTimeoutMs }),
+    ...(o.quietMs === undefined ? {} : { quietMs: o.quietMs }),
+    ...(o.trace === undefined ? {} : { trace: o.trace }),
+  });
+}
+
+function absorb(t: Totals, h: Harness): void {
+  t.commands += h.commands;
+  for (const [k, n] of h.byKind) t.byKind[k] = (t.byKind[k] ?? 0) + n;
+  t.sent += h.sent;
+  t.received += h.received;
+}
+
+const randomSeed = (): number => (Date.now() ^ (Math.random() * 0x7fffffff)) | 0;
+
+// ---------------------------------------------------------------------------
+// The model-based suite
+
+/** The model-based suite: sessions, RPC, PubSub and protocol violations against the model. */
+export async function runModelSuite(o: ModelSuiteOptions): Promise<SuiteResult> {
+  const started = Date.now();
+  const seed = o.seed ?? randomSeed();
+  const slots = o.slots ?? 3;
+  const procedures = o.procedures ?? 3;
+  const topics = o.topics ?? 3;
+  const totals: Totals = { runs: 0, commands: 0, byKind: {}, sent: 0, received: 0 };
+  let target = '';
+  const cmds = fc.commands(
+    commandArbs({
+      slots,
+      procedures,
+      topics,
+      ...(o.skip === undefined ? {} : { skip: o.skip }),
+      ...(o.mutantKinds === undefined ? {} : { mutantKinds: o.mutantKinds }),
+      ...(o.payloads === undefined ? {} : { payloads: o.payloads }),
+    }),
+    { maxCommands: o.maxCommands ?? 32, size: 'max' },
+  );
+  const prop = fc.asyncProperty(fc.integer(), cmds, async (routerSeed, commands) => {
+    totals.runs++;
+    const driver = await o.driver({ seed: routerSeed });
+    target = driver.name;
+    const h = harnessFor(driver, o);
+    try {
+      const model = newModel({ realm: o.realm, slots, procedures, topics, prefix: nextPrefix() });
+      // Every run starts with all sessions joined, so that most generated commands apply.
+      for (let i = 0; i < slots; i++) await new Join(i).run(model, h);
+      await fc.asyncModelRun(() => ({ model, real: h }), commands);
+      await h.finish();
+    } finally {
+      absorb(totals, h);
+      await h.dispose();
+    }
+  });
+  const details = await fc.check(prop, checkParams(o, seed));
+  const ce = details.counterexample;
+  const finding = details.failed
+    ? toFinding(
+        'model',
+        details as fc.RunDetails<unknown>,
+        ce === null || ce === undefined ? '(none)' : `router seed ${ce[0]}; after ${slots} joins: ${String(ce[1])}`,
+      )
+    : undefined;
+  return {
+    suite: 'model',
+    target,
+    runs: totals.runs,
+    commands: totals.commands,
+    byKind: totals.byKind,
+    messagesSent: totals.sent,
+    messagesReceived: totals.received,
+    seed,
+    finding,
+    interrupted: details.interrupted,
+    durationMs: Date.now() - started,
+  };
+}
+
+// ---------------------------------------------------------------------------
+// The malformed-input suite
+
+/** One damaged input. */
+export type MalformedCase =
+  | { readonly kind: 'mutant'; readonly mutant: Mutant; readonly beforeJoin: boolean }
+  | { readonly kind: 'bytes'; readonly base: Message; readonly mutations: readonly ByteMutation[]; readonly beforeJoin: boolean }
+  | { readonly kind: 'oversized'; readonly bytes: number }
+  | { readonly kind: 'framing'; readonly framing: FramingCase };
+
+export function describeCase(c: MalformedCase): string {
+  switch (c.kind) {
+    case 'mutant':
+      return `${c.mutant.kind}: ${c.mutant.description} — sent ${show(c.mutant.wire)}${c.beforeJoin ? ' as the first message' : ''}`;
+    case 'bytes':
+      return `bytes of ${show(toWire(c.base))} mutated: ${c.mutations.map(describeByteMutation).join('; ')}${c.beforeJoin ? ' (as the first message)' : ''}`;
+    case 'oversized':
+      return `PUBLISH (acknowledge) with Arguments of ${c.bytes} characters`;
+    case 'framing':
+      return `RawSocket: ${c.framing.name}`;
+  }
+}
+
+export interface MalformedSuiteOptions extends SuiteOptions {
+  /** Size of the oversized payload. Default 1 MiB; 0 leaves the case out. */
+  readonly oversizeBytes?: number;
+  readonly mutantKinds?: readonly MutantKind[];
+}
+
+/** Requests a fresh session may send first; their request ID becomes 1, the first in sequence. */
+const REQUESTS: ReadonlySet<number> = new Set([
+  MessageType.PUBLISH,
+  MessageType.SUBSCRIBE,
+  MessageType.UNSUBSCRIBE,
+  MessageType.CALL,
+  MessageType.REGISTER,
+  MessageType.UNREGISTER,
+]);
+
+function firstRequest(m: Message): Message {
+  return REQUESTS.has(m.type) ? ({ ...m, request: 1 } as Message) : m;
+}
+
+/** Bases for mutants on an established session: everything a client sends but HELLO and ABORT. */
+const AFTER_JOIN: readonly MessageTypeCode[] = CLIENT_TO_ROUTER.filter((t) => t !== MessageType.HELLO && t !== MessageType.ABORT);
+
+function byteBases(realm: string): Message[] {
+  const p = 'fuzz.bytes';
+  return [
+    call(1, `${p}.proc`, { args: [1, 'two', { three: [3] }] }),
+    publish(1, `${p}.topic`, { args: ['x'], kwargs: { k: true } }, { acknowledge: true }),
+    subscribe(1, `${p}.topic`),
+    register(1, `${p}.proc`),
+    goodbye(ErrorUri.CLOSE_REALM),
+    hello(realm, HELLO_DETAILS),
+  ];
+}
+
+export function malformedCaseArb(o: { realm: string; oversizeBytes: number; rawSocketId: number | undefined; mutantKinds: readonly MutantKind[] }): fc.Arbitrary<MalformedCase> {
+  const strict = fc
+    .constantFrom(...AFTER_JOIN)
+    .chain((t) => messageArb(t))
+    .map(firstRequest)
+    .chain((m) => mutantArb(m, o.mutantKinds))
+    .map((mutant): MalformedCase => ({ kind: 'mutant', mutant, beforeJoin: false }));
+  const helloMutant = messageArb(MessageType.HELLO)
+    .map((m) => hello(o.realm, m.type === MessageType.HELLO ? m.details : {}))
+    .chain((m) => mutantArb(m, o.mutantKinds.filter((k) => k !== 'bad-request-type')))
+    .map((mutant): MalformedCase => ({ kind: 'mutant', mutant, beforeJoin: true }));
+  // Unknown options on requests whose normal answer is known; not on messages
+  // (AUTHENTICATE, YIELD, ERROR, GOODBYE...) that are themselves out of place here.
+  const lenient = fc
+    .constantFrom(...([...REQUESTS] as MessageTypeCode[]))
+    .chain((t) => messageArb(t, { passthru: false }))
+    .map(firstRequest)
+    .chain((m) => optionMutantArb(m) ?? fc.constant(undefined))
+    .filter((x): x is Mutant => x !== undefined)
+    .map((mutant): MalformedCase => ({ kind: 'mutant', mutant, beforeJoin: false }));
+  const bytes = fc
+    .tuple(fc.constantFrom(...byteBases(o.realm)), byteMutationsArb())
+    .map(([base, mutations]): MalformedCase => ({ kind: 'bytes', base, mutations, beforeJoin: base.type === MessageType.HELLO }));
+  const arbs: fc.WeightedArbitrary<MalformedCase>[] = [
+    { weight: 4, arbitrary: strict },
+    { weight: 1, arbitrary: helloMutant },
+    { weight: 2, arbitrary: lenient },
+    { weight: 4, arbitrary: bytes },
+  ];
+  if (o.oversizeBytes > 0) arbs.push({ weight: 1, arbitrary: fc.constant({ kind: 'oversized', bytes: o.oversizeBytes }) });
+  if (o.rawSocketId !== undefined) {
+    arbs.push({ weight: 3, arbitrary: framingCaseArb(o.rawSocketId).map((framing): MalformedCase => ({ kind: 'framing', framing })) });
+  }
+  return fc.oneof(...arbs);
+}
+
+/**
+ * How a router may react to the bytes of a mutated frame. Strict (ABORT
+ * `protocol_violation`) only where every decoder agrees the frame is not a WAMP
+ * message: JSON text that is valid UTF-8 but not JSON, or any frame that
+ * decodes to something other than a list starting with a known type code.
+ * Anything subtler (trailing bytes after a MessagePack value, a lone
+ * surrogate...) is decoder-dependent, so any orderly reaction is allowed.
+ */
+function byteReactions(driver: Driver, bytes: Uint8Array): readonly Reaction[] {
+  const lenient: Reaction[] = ['abort', 'any-close', 'normal'];
+  const ser = driver.serializer;
+  let text: string | undefined;
+  if (!ser.binary) {
+    try {
+      text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    } catch {
+      return lenient;
+    }
+  }
+  let value: unknown;
+  try {
+    value = ser.decode(text ?? bytes);
+  } catch {
+    return ser.binary ? lenient : ['abort'];
+  }
+  if (!Array.isArray(value) || value.length === 0) return ['abort'];
+  const code: unknown = value[0];
+  if (typeof code !== 'number' || !Object.values(MessageType).includes(code as MessageTypeCode)) return ['abort'];
+  return lenient;
+}
+
+/** The malformed-input suite: damaged inputs, one per run, each followed by a liveness probe. */
+export async function runMalformedSuite(o: MalformedSuiteOptions): Promise<SuiteResult> {
+  const started = Date.now();
+  const seed = o.seed ?? randomSeed();
+  const totals: Totals = { runs: 0, commands: 0, byKind: {}, sent: 0, received: 0 };
+  let target = '';
+  // One driver tells whether framing cases apply.
+  const probeDriver = await o.driver({ seed });
+  const rawSocketId = probeDriver.openStream === undefined ? undefined : probeDriver.serializer.rawSocketId;
+  await probeDriver.dispose();
+  const arb = malformedCaseArb({
+    realm: o.realm,
+    oversizeBytes: o.oversizeBytes ?? 1 << 20,
+    rawSocketId,
+    mutantKinds: o.mutantKinds ?? STRICT_KINDS,
+  });
+  const prop = fc.asyncProperty(fc.integer(), arb, async (routerSeed, c) => {
+    totals.runs++;
+    const driver = await o.driver({ seed: routerSeed });
+    target = driver.name;
+    const h = harnessFor(driver, o);
+    h.note(c.kind === 'mutant' ? c.mutant.kind : c.kind);
+    try {
+      if (c.kind === 'framing') await runFraming(driver, h, o, c.framing);
+      else await runDamaged(driver, h, o, c);
+      await assertRouterUp(h, o.realm);
+      await h.finish();
+    } finally {
+      absorb(totals, h);
+      await h.dispose();
+    }
+  });
+  const details = await fc.check(prop, checkParams(o, seed));
+  const ce = details.counterexample;
+  const finding = details.failed
+    ? toFinding('malformed', details as fc.RunDetails<unknown>, ce === null || ce === undefined ? '(none)' : describeCase(ce[1]))
+    : undefined;
+  return {
+    suite: 'malformed',
+    target,
+    runs: totals.runs,
+    commands: totals.commands,
+    byKind: totals.byKind,
+    messagesSent: totals.sent,
+    messagesReceived: totals.received,
+    seed,
+    finding,
+    interrupted: details.interrupted,
+    durationMs: Date.now() - started,
+  };
+}
+
+/** Join at `slot` and wait for WELCOME. */
+async function join(h: Harness, slot: number, realm: string): Promise<void> {
+  await h.connect(slot);
+  h.expect({
+    what: `WELCOME at slot ${slot}`,
+    slots: [slot],
+    required: true,
+    match(ev) {
+      if (ev.kind === 'closed') return 'the router closed the connection instead of answering HELLO';
+      if (ev.msg.type === MessageType.ABORT) return `the router answered HELLO with ABORT ${ev.msg.reason}`;
+      return ev.msg.type === MessageType.WELCOME ? 'ok' : 'no';
+    },
+  });
+  h.send(slot, hello(realm, HELLO_DETAILS));
+  await h.settle();
+}
+
+const PROBE_PROC = 'fuzz.probe.no_such_procedure';
+
+/** The router still takes a new session and answers a call on it. */
+async function assertRouterUp(h: Harness, realm: string): Promise<void> {
+  const slot = 9;
+  try {
+    await join(h, slot, realm);
+  } catch (e) {
+    const why = e instanceof Error ? e.message : String(e);
+    throw new InvariantViolation('router-down', `after the damaged input, a new session could not join: ${why}`);
+  }
+  h.expect({
+    what: 'ERROR no_such_procedure for the liveness probe',
+    slots: [slot],
+    required: true,
+    match: (ev) => (ev.kind === 'message' && ev.msg.type === MessageType.ERROR && ev.msg.request === 1 ? 'ok' : 'no'),
+  });
+  h.send(slot, call(1, PROBE_PROC));
+  await h.settle();
+  h.disconnect(slot);
+}
+
+/**
+ * Send one damaged message (a mutant, mutated bytes, an oversized payload) and
+ * check the reaction. A probe CALL follows at once on the same connection: a
+ * session that must be aborted must not answer it ("without waiting for or
+ * processing any messages subsequently received"), one that goes on must.
+ */
+async function runDamaged(driver: Driver, h: Harness, o: SuiteOptions, c: Exclude<MalformedCase, { kind: 'framing' }>): Promise<void> {
+  const slot = 0;
+  const beforeJoin = c.kind !== 'oversized' && c.beforeJoin;
+  if (beforeJoin) await h.connect(slot);
+  else await join(h, slot, o.realm);
+
+  let reactions: readonly Reaction[];
+  let request: { type: number; id: number } | undefined;
+  let errorUri: string | undefined;
+  let what: string;
+  let send: () => void;
+  switch (c.kind) {
+    case 'mutant': {
+      reactions = c.mutant.reactions;
+      errorUri = c.mutant.errorUri;
+      const b = c.mutant.base;
+      if ('request' in b) request = { type: b.type, id: b.request };
+      what = c.mutant.description;
+      send = () => h.sendWire(slot, c.mutant.wire);
+      break;
+    }
+    case 'bytes': {
+      const bytes = applyByteMutations(frameBytes(driver.serializer.encode(toWire(c.base))), c.mutations);
+      reactions = byteReactions(driver, bytes);
+      what = 'mutated bytes';
+      send = () => h.sendBytes(slot, bytes);
+      break;
+    }
+    case 'oversized': {
+      const m = oversize(publish(1, 'fuzz.oversized.topic', undefined, { acknowledge: true }), c.bytes);
+      reactions = m.reactions;
+      request = { type: MessageType.PUBLISH, id: 1 };
+      what = m.description;
+      send = () => h.sendWire(slot, m.wire);
+      break;
+    }
+  }
+  const allows = (r: Reaction) => reactions.includes(r);
+  const strict = reactions.every((r) => r === 'abort');
+  const probeReq = 2;
+  let ended = false;
+  let probe: Expectation | undefined;
+  const endSession = () => {
+    ended = true;
+    h.allowClose(slot);
+    h.retire(probe);
+  };
+  const spec = beforeJoin
+    ? 'basic profile, "HELLO" and "Protocol Errors": a malformed first message is answered with ABORT'
+    : 'basic profile, "Protocol Errors": "MUST send an ABORT message to the offending peer, having reason wamp.error.protocol_violation"';
+  h.expect({
+    what: `the reaction to ${what} (${reactions.join(' or ')})`,
+    slots: [slot],
+    required: true,
+    spec,
+    match(ev): Verdict {
+      if (ev.kind === 'closed') {
+        if (allows('any-close')) return 'ok';
+        return 'the router closed the connection without sending ABORT first';
+      }
+      const msg = ev.msg;
+      if (msg.type === MessageType.ABORT) {
+        if (allows('any-close') || (beforeJoin && allows('abort'))) return 'ok';
+        if (allows('abort')) return msg.reason === ErrorUri.PROTOCOL_VIOLATION ? 'ok' : `ABORT reason ${msg.reason}, expected ${ErrorUri.PROTOCOL_VIOLATION}`;
+        return `ABORT ${msg.reason}, but the input calls for ${reactions.join(' or ')}`;
+      }
+      if (msg.type === MessageType.ERROR && request !== undefined && msg.request === request.id && msg.requestType === request.type) {
+        if (allows('normal')) return 'ok';
+        if (allows('error')) return errorUri === undefined || msg.error === errorUri ? 'ok' : `error URI ${msg.error}, expected ${errorUri}`;
+        return `ERROR ${msg.error} instead of ABORT`;
+      }
+      if (!beforeJoin && msg.type === MessageType.ERROR && msg.requestType === MessageType.CALL && msg.request === probeReq) {
+        if (strict) return `the router went on with the session (it answered the next request) instead of aborting it`;
+        return allows('normal') || allows('silent') || allows('error') ? 'ok' : `the router answered the next request instead of ${reactions.join(' or ')}`;
+      }
+      if (allows('normal')) return 'ok';
+      return beforeJoin && msg.type === MessageType.WELCOME ? `WELCOME for a malformed HELLO` : 'no';
+    },
+    onMatch(ev) {
+      if (ev.kind === 'closed' || ev.msg.type === MessageType.ABORT) endSession();
+    },
+  });
+  if (!beforeJoin) {
+    probe = h.expect({
+      what: 'the answer to the probe CALL after the damaged message',
+      slots: [slot],
+      required: false,
+      match: (ev) => (ev.kind === 'message' && ev.msg.type === MessageType.ERROR && ev.msg.request === probeReq ? 'ok' : 'no'),
+    });
+  }
+  if (!strict) {
+    // An orderly, decoder-dependent reaction may include any well-formed message.
+    h.expect({ what: 'any message', slots: [slot], required: false, repeatable: true, match: (ev) => (ev.kind === 'message' ? 'ok' : 'no') });
+    if (allows('any-close') || allows('abort')) {
+      h.expect({ what: 'a close', slots: [slot], required: false, repeatable: true, match: (ev) => (ev.kind === 'closed' ? 'ok' : 'no'), onMatch: endSession });
+    }
+  }
+  send();
+  if (!beforeJoin) h.send(slot, call(probeReq, PROBE_PROC));
+  await h.settle();
+  if (!driver.synchronous && !ended) await new Promise((r) => setTimeout(r, 10));
+  h.disconnect(slot);
+}
+
+// ---------------------------------------------------------------------------
+// RawSocket framing
+
+type StreamEvent = { kind: 'handshake'; reply: HandshakeReply } | { kind: 'frame'; f: RawFrame } | { kind: 'closed' } | { kind: 'violation'; reason: string };
+
+/** Damaged RawSocket handshakes and frames, on a stream of their own. */
+async function runFraming(driver: Driver, h: Harness, o: SuiteOptions, c: FramingCase): Promise<void> {
+  const open = driver.openStream;
+  if (open === undefined) return;
+  const timeout = o.replyTimeoutMs ?? 2000;
+  const events: StreamEvent[] = [];
+  let wake: (() => void) | undefined;
+  const push = (e: StreamEvent) => {
+    events.push(e);
+    wake?.();
+  };
+  const next = async (): Promise<StreamEvent | undefined> => {
+    const deadline = Date.now() + timeout;
+    while (events.length === 0) {
+      const left = deadline - Date.now();
+      if (left <= 0) return undefined;
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, left);
+        wake = () => {
+          clearTimeout(t);
+          wake = undefined;
+          resolve();
+        };
+      });
+    }
+    return events.shift();
+  };
+  const ser = driver.serializer;
+  const fail: (detail: string, spec?: string) => never = (detail, spec = 'advanced profile, "RawSocket Transport"') => {
+    throw new InvariantViolation('transport', `${c.name}: ${detail}`, spec);
+  };
+  const allows = (r: FramingReaction) => c.reactions.includes(r);
+  const stream = await open.call(driver, c.handshake ?? handshake(ser.rawSocketId), {
+    handshake: (reply) => push({ kind: 'handshake', reply }),
+    frame: (f) => push({ kind: 'frame', f }),
+    violation: (reason) => push({ kind: 'violation', reason }),
+    closed: () => push({ kind: 'closed' }),
+  });
+  try {
+    const first = await next();
+    if (c.handshake !== undefined) {
+      // A damaged handshake: refused, failed, or (where allowed) accepted.
+      if (first === undefined) {
+        if (allows('accept')) return;
+        fail(`no reply and no close within ${timeout} ms`);
+      }
+      if (first.kind === 'violation') fail(first.reason);
+      if (first.kind === 'closed') {
+        if (allows('fail')) return;
+        fail(`the router closed the connection; expected ${c.reactions.join(' or ')}`);
+      }
+      if (first.kind === 'handshake') {
+        const r = first.reply;
+        if (r.kind === 'malformed') fail(r.reason);
+        if (r.kind === 'refused') {
+          if (allows('refuse') && (c.errorCode === undefined || r.errorCode === c.errorCode || allows('fail'))) return;
+          if (allows('refuse')) fail(`refused with error ${r.errorCode}, expected ${c.errorCode}`);
+          if (allows('fail')) return;
+          fail(`refused with error ${r.errorCode}; expected ${c.reactions.join(' or ')}`);
+        }
+        if (allows('accept')) return;
+        fail(`the router accepted the handshake; it must ${c.reactions.join(' or ')}`, 'advanced profile, "RawSocket Transport", "Handshake"');
+      }
+      return;
+    }
+    // A valid handshake, a session, then the damaged frame.
+    if (first === undefined || first.kind !== 'handshake' || first.reply.kind !== 'accepted') {
+      fail(`the valid handshake was not accepted: ${first === undefined ? 'no reply' : JSON.stringify(first)}`);
+    }
+    const routerMax = first.reply.maxLength;
+    const enc = (m: Message) => frameBytes(ser.encode(toWire(m)));
+    stream.write(frame(RawFrameType.MESSAGE, enc(hello(o.realm, HELLO_DETAILS))));
+    const w = await next();
+    if (w === undefined || w.kind !== 'frame' || w.f.type !== RawFrameType.MESSAGE) fail(`no WELCOME after HELLO: ${w === undefined ? 'nothing' : w.kind}`);
+    const reactions = c.declaredLength !== undefined && c.declaredLength > routerMax ? (['fail'] as const) : c.reactions;
+    stream.write(c.afterJoin!);
+    // The probe: a CALL the router must answer if the session goes on.
+    stream.write(frame(RawFrameType.MESSAGE, enc(call(1, PROBE_PROC))));
+    let ponged = false;
+    for (;;) {
+      const e = await next();
+      if (e === undefined) {
+        if (reactions.includes('accept') && c.declaredLength !== undefined) return; // waiting for the announced bytes is fine
+        fail(`no reaction within ${timeout} ms; expected ${reactions.join(' or ')}`);
+      }
+      if (e.kind === 'violation') fail(e.reason);
+      if (e.kind === 'closed') {
+        if (reactions.includes('fail') || reactions.includes('abort')) return;
+        fail(`the router closed the connection; expected ${reactions.join(' or ')}`);
+      }
+      if (e.kind !== 'frame') continue;
+      if (e.f.type === RawFrameType.PONG) {
+        if (!reactions.includes('pong')) fail('an unsolicited PONG');
+        if (ponged) fail('a second PONG for one PING', 'advanced profile, "RawSocket Transport": "exactly one PONG"');
+        const want = c.ping ?? new Uint8Array(0);
+        if (e.f.payload.length !== want.length || e.f.payload.some((b, i) => b !== want[i])) {
+          fail('the PONG does not echo the PING payload', 'advanced profile, "RawSocket Transport": "the PONG MUST echo back the payload of the PING exactly"');
+        }
+        ponged = true;
+        continue;
+      }
+      if (e.f.type !== RawFrameType.MESSAGE) continue;
+      let msg: Message;
+      try {
+        msg = decodeFrame(driver, e.f.payload);
+      } catch (err) {
+        throw new InvariantViolation('malformed-from-router', `${c.name}: ${err instanceof Error ? err.message : String(err)}`);
+      }
+      if (msg.type === MessageType.ABORT) {
+        if (reactions.includes('abort') || reactions.includes('fail')) {
+          if (reactions.includes('abort') && msg.reason !== ErrorUri.PROTOCOL_VIOLATION) fail(`ABORT ${msg.reason}, expected ${ErrorUri.PROTOCOL_VIOLATION}`);
+          return;
+        }
+        fail(`ABORT ${msg.reason}; expected ${reactions.join(' or ')}`);
+      }
+      if (msg.type === MessageType.ERROR && msg.request === 1) {
+        if (reactions.includes('pong') && !ponged) fail('no PONG before the answer to the next message', 'advanced profile, "RawSocket Transport": "reply to each PING by sending exactly one PONG immediately"');
+        if (reactions.includes('accept') || reactions.includes('pong')) return;
+        fail(`the router went on with the session; expected ${reactions.join(' or ')}`);
+      }
+    }
+  } finally {
+    stream.close();
+  }
+}
+
+function decodeFrame(driver: Driver, payload: Uint8Array): Message {
+  const ser = driver.serializer;
+  return decodeMessage(ser, ser.binary ? payload : new TextDecoder().decode(payload), { uriRule: 'loose' });
+}
