@@ -132,3 +132,4 @@ export {
   type SuiteResult,
 } from './suite.js';
 export { driverForUrl, formatReport, fuzz, serializerNamed, type FuzzOptions, type FuzzReport } from './report.js';
+export { USAGE, main, parseArgs, type CliIo } from './main.js';

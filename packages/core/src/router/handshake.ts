@@ -36,10 +36,10 @@ import { challenge, welcome, type Authenticate, type Hello } from '../messages.j
 import type { Dict } from '../types.js';
 import type { AuthMethod, DynamicAuthenticator, DynamicAuthResult, PrincipalSource } from './config.js';
 import type { Invocation } from './dealer.js';
-import { Peer, peerFeatures } from './peer.js';
+import { Peer, peerFeatures, transportDetails } from './peer.js';
 import type { Realm } from './realm.js';
 import type { Router } from './router.js';
-import { transportDetails, type RouterSession } from './session.js';
+import type { RouterSession } from './session.js';
 import { isoTimestamp } from './timestamp.js';
 import { RouterUri } from './uris.js';
 

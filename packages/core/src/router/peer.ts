@@ -16,7 +16,7 @@ import type { AuthorizationAction } from './config.js';
 import type { Invocation, Registration } from './dealer.js';
 import type { Subscription } from './broker.js';
 import type { Realm } from './realm.js';
-import { transportDetails, type RouterSession } from './session.js';
+import type { RouterSession, SessionInfo } from './session.js';
 
 /** What a client announced in HELLO.Details.roles, reduced to what the router acts on. */
 export interface PeerFeatures {
@@ -48,6 +48,15 @@ export function peerFeatures(roles: Dict): PeerFeatures {
     calleeRevocation: feature(roles, 'callee', 'registration_revocation'),
     subscriberRevocation: feature(roles, 'subscriber', 'subscription_revocation'),
   });
+}
+
+/** The `transport` dictionary of the meta API and of dynamic authenticators' details. */
+export function transportDetails(info: SessionInfo): Dict {
+  const t: Record<string, unknown> = { type: info.transport, serializer: info.serializer.name };
+  if (info.peer !== undefined) t['peer'] = info.peer;
+  if (info.channelBinding !== undefined && info.channelId !== undefined) t['channel_binding'] = info.channelBinding;
+  if (info.details !== undefined) Object.assign(t, info.details);
+  return t;
 }
 
 export type TestamentScope = 'detached' | 'destroyed';

@@ -42,15 +42,6 @@ export interface SessionInfo {
   readonly trusted?: boolean;
 }
 
-/** The `transport` dictionary of the meta API and of dynamic authenticators' details. */
-export function transportDetails(info: SessionInfo): Dict {
-  const t: Record<string, unknown> = { type: info.transport, serializer: info.serializer.name };
-  if (info.peer !== undefined) t['peer'] = info.peer;
-  if (info.channelBinding !== undefined && info.channelId !== undefined) t['channel_binding'] = info.channelBinding;
-  if (info.details !== undefined) Object.assign(t, info.details);
-  return t;
-}
-
 /** Who ended a session. */
 export type RouterCloseInitiator = 'router' | 'client' | 'transport';
 

@@ -26,7 +26,8 @@ import type { Serializer } from './serializer.js';
  * - After encoding, integers beyond 32 bits are rewritten: on a number cbor-x
  *   writes a float 64 there, where RFC 8949 preferred serialization (and
  *   every other WAMP implementation) writes a major type 0/1 integer with an
- *   8-byte argument. Both take 9 bytes, so the fix is done in place.
+ *   8-byte argument. Both take 9 bytes, so the fix is done in place (as is
+ *   undefined → null).
  */
 
 const MAX_UINT32 = 0xffffffff;
@@ -46,9 +47,6 @@ const encoder = new Encoder({
   bundleStrings: false,
   structuredClone: false,
   useToJSON: false,
-  // undefined is outside the data model; written as null (as MessagePack and
-  // JSON lists do) rather than as the simple value our decoder refuses.
-  encodeUndefinedAsNil: true,
 });
 
 // `int64AsNumber` reads an 8-byte argument as high * 2^32 + low, exact up to
@@ -100,13 +98,16 @@ function readFloat64(b: Uint8Array, p: number): number {
 
 /**
  * Rewrite, in `b` as written by our encoder, every float 64 that holds such
- * an integer as major type 0/1 with an 8-byte argument. Walks the items so
- * that bytes inside strings are never taken for headers.
+ * an integer as major type 0/1 with an 8-byte argument, and every undefined
+ * (outside the data model, which our decoder refuses) as null, as MessagePack
+ * and JSON lists have it; cbor-x declares an option for the latter but does
+ * not implement it. Walks the items so that bytes inside strings are never
+ * taken for headers.
  */
-function rewriteWideIntegers(b: Uint8Array): void {
-  // No 0xfb byte at all (common with small IDs): no float 64 either. (0xfb
-  // never occurs in UTF-8, only in binary values and numbers.)
-  if (b.indexOf(0xfb) < 0) return;
+function rewriteForPeers(b: Uint8Array): void {
+  // Neither 0xfb nor 0xf7 anywhere (common with small IDs): nothing to do.
+  // (Neither byte occurs in UTF-8, only in binary values and numbers.)
+  if (b.indexOf(0xfb) < 0 && b.indexOf(0xf7) < 0) return;
   const end = rewriteItem(b, 0);
   if (end !== b.length) throw new Error('CBOR encoder output not understood');
 }
@@ -165,6 +166,7 @@ function rewriteItem(b: Uint8Array, p: number): number {
   const ai = ib & 0x1f;
   if (major === 7) {
     if (ai === 27) return rewriteFloat64(b, p - 1);
+    if (ai === 23) b[p - 1] = 0xf6;
     return ai === 24 ? p + 1 : ai === 25 ? p + 2 : ai === 26 ? p + 4 : p;
   }
   let arg: number;
@@ -203,6 +205,8 @@ function rewriteItem(b: Uint8Array, p: number): number {
         const c = b[p]!;
         if (c === 0xfb) {
           p = rewriteFloat64(b, p);
+        } else if (c === 0xf7) {
+          b[p++] = 0xf6;
         } else {
           const size = smallItemSize(c);
           p = size > 0 ? p + size : rewriteItem(b, p);
@@ -411,7 +415,7 @@ export const cborSerializer: Serializer = Object.freeze({
     const encoded: Uint8Array = encoder.encode(wire);
     const out =
       encoded.constructor === Uint8Array ? encoded : new Uint8Array(encoded.buffer, encoded.byteOffset, encoded.byteLength);
-    rewriteWideIntegers(out);
+    rewriteForPeers(out);
     return out;
   },
   decode(frame: Frame, limits?: Limits): unknown {

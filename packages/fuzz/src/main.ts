@@ -1,0 +1,175 @@
+/**
+ * The `wamp-fuzz` command line, as a function (the `cli.ts` bin only calls it):
+ *
+ *     wamp-fuzz <url> --realm R [--runs N] [--seed S] [--serializer json|msgpack|cbor]
+ *
+ * Exit status: 0 when no invariant was violated and the router stayed up,
+ * 1 on a violation, 2 on a usage error.
+ */
+
+import { ALL_COMMAND_KINDS, type CommandKind } from './commands.js';
+import { driverForUrl, formatReport, fuzz, serializerNamed, type FuzzOptions } from './report.js';
+
+export const USAGE = `usage: wamp-fuzz <url> --realm R [options]
+
+Runs the model-based suite and the malformed-input suite against a live WAMP
+router and prints a report. <url> is ws://host:port/path, wss://..., or
+rawsocket://host:port (also tcp://).
+
+options:
+  --realm R              realm to join (required)
+  --runs N               runs of each suite (default 100)
+  --malformed-runs N     runs of the malformed-input suite (default: --runs)
+  --seed S               seed; a finding prints the seed and path that replay it
+  --replay SUITE:PATH    replay one counterexample (SUITE is model or malformed), with --seed
+  --serializer NAME      json (default), msgpack or cbor
+  --max-commands N       most commands per model run (default 32)
+  --skip K1,K2           command kinds not to generate, to look past a known finding:
+                         ${ALL_COMMAND_KINDS.join(', ')}
+  --timeout MS           how long a reply may take (default 2000)
+  --time-limit S         stop starting new runs after S seconds
+  --oversize BYTES       size of the oversized payload (default 1048576; 0: none)
+  --verbose              print every frame sent and received
+  --json                 print the report as JSON
+  --help                 this text
+
+exit status: 0 no violation, 1 violation (or the router went down), 2 usage error`;
+
+export interface CliIo {
+  readonly out: (s: string) => void;
+  readonly err: (s: string) => void;
+}
+
+interface Parsed {
+  url: string;
+  realm: string;
+  serializer: string;
+  runs?: number;
+  malformedRuns?: number;
+  seed?: number;
+  replay?: { suite: 'model' | 'malformed'; path: string };
+  maxCommands?: number;
+  skip?: CommandKind[];
+  timeout?: number;
+  timeLimit?: number;
+  oversize?: number;
+  verbose: boolean;
+  json: boolean;
+}
+
+class UsageError extends Error {}
+
+function int(name: string, v: string | undefined, min: number): number {
+  const n = Number(v);
+  if (v === undefined || !Number.isInteger(n) || n < min) throw new UsageError(`${name} needs an integer ≥ ${min}`);
+  return n;
+}
+
+export function parseArgs(argv: readonly string[]): Parsed | 'help' {
+  const p: Partial<Parsed> & { verbose: boolean; json: boolean } = { verbose: false, json: false, serializer: 'json' };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const val = () => {
+      const v = argv[++i];
+      if (v === undefined) throw new UsageError(`${a} needs a value`);
+      return v;
+    };
+    switch (a) {
+      case '--help':
+      case '-h':
+        return 'help';
+      case '--realm':
+        p.realm = val();
+        break;
+      case '--runs':
+        p.runs = int(a, val(), 1);
+        break;
+      case '--malformed-runs':
+        p.malformedRuns = int(a, val(), 0);
+        break;
+      case '--seed':
+        p.seed = int(a, val(), -(2 ** 31));
+        break;
+      case '--replay': {
+        const v = val();
+        const m = /^(model|malformed):([0-9:]*)$/.exec(v);
+        if (m === null) throw new UsageError('--replay needs SUITE:PATH, e.g. model:3:1:0');
+        p.replay = { suite: m[1] as 'model' | 'malformed', path: m[2]! };
+        break;
+      }
+      case '--serializer':
+        p.serializer = val();
+        break;
+      case '--max-commands':
+        p.maxCommands = int(a, val(), 1);
+        break;
+      case '--skip': {
+        const kinds = val().split(',').filter((k) => k !== '');
+        for (const k of kinds) if (!(ALL_COMMAND_KINDS as readonly string[]).includes(k)) throw new UsageError(`unknown command kind ${k}`);
+        p.skip = kinds as CommandKind[];
+        break;
+      }
+      case '--timeout':
+        p.timeout = int(a, val(), 1);
+        break;
+      case '--time-limit':
+        p.timeLimit = int(a, val(), 1);
+        break;
+      case '--oversize':
+        p.oversize = int(a, val(), 0);
+        break;
+      case '--verbose':
+        p.verbose = true;
+        break;
+      case '--json':
+        p.json = true;
+        break;
+      default:
+        if (a.startsWith('-')) throw new UsageError(`unknown option ${a}`);
+        if (p.url !== undefined) throw new UsageError(`unexpected argument ${a}`);
+        p.url = a;
+    }
+  }
+  if (p.url === undefined) throw new UsageError('the router URL is missing');
+  if (p.realm === undefined) throw new UsageError('--realm is required');
+  if (p.replay !== undefined && p.seed === undefined) throw new UsageError('--replay needs the --seed of the finding');
+  return p as Parsed;
+}
+
+/** Run the CLI; resolves to the exit status. */
+export async function main(argv: readonly string[], io: CliIo = { out: (s) => console.log(s), err: (s) => console.error(s) }): Promise<number> {
+  let p: Parsed | 'help';
+  let opts: FuzzOptions;
+  try {
+    p = parseArgs(argv);
+    if (p === 'help') {
+      io.out(USAGE);
+      return 0;
+    }
+    const serializer = serializerNamed(p.serializer);
+    opts = {
+      driver: driverForUrl(p.url, serializer, p.timeout === undefined ? {} : { connectTimeoutMs: p.timeout }),
+      realm: p.realm,
+      ...(p.runs === undefined ? {} : { runs: p.runs }),
+      ...(p.malformedRuns === undefined ? {} : { malformedRuns: p.malformedRuns }),
+      ...(p.seed === undefined ? {} : { seed: p.seed }),
+      ...(p.replay === undefined ? {} : { replay: p.replay }),
+      ...(p.maxCommands === undefined ? {} : { maxCommands: p.maxCommands }),
+      ...(p.skip === undefined ? {} : { skip: p.skip }),
+      ...(p.timeout === undefined ? {} : { replyTimeoutMs: p.timeout }),
+      ...(p.timeLimit === undefined ? {} : { timeLimitMs: p.timeLimit * 1000 }),
+      ...(p.oversize === undefined ? {} : { oversizeBytes: p.oversize }),
+      ...(p.verbose ? { trace: (line: string) => io.err(line) } : {}),
+    };
+  } catch (e) {
+    if (e instanceof UsageError || e instanceof RangeError || e instanceof TypeError) {
+      io.err(`wamp-fuzz: ${e.message}\n\n${USAGE}`);
+      return 2;
+    }
+    throw e;
+  }
+  const report = await fuzz(opts);
+  if (p.json) io.out(JSON.stringify(report, null, 2));
+  else io.out(formatReport(report, { url: p.url, realm: p.realm, serializer: p.serializer }));
+  return report.ok ? 0 : 1;
+}
