@@ -49,7 +49,7 @@ describe('router configuration', () => {
     expect(Object.isFrozen(c)).toBe(true);
     expect(c.realms[0]!.auth!.cryptosign).toMatchObject({ principals: { dev: { authorizedKeys: ['ab'.repeat(32)] } } });
     expect(c.realms[0]!.roles![0]!.permissions![1]).toEqual({ uri: 'com.app.f', match: 'exact', allow: { call: true }, disclose: { caller: 'force' } });
-    const router = new Router(JSON.parse(text), { ...opts, crypto: nodeCryptoProvider() });
+    const router = Router.fromConfig(JSON.parse(text), { ...opts, crypto: nodeCryptoProvider() });
     expect(router.realmNames).toEqual(['realm1']);
     expect(router.limits.maxMessageSize).toBe(65536);
     expect(router.limits.maxDepth).toBe(64);
@@ -86,7 +86,8 @@ describe('router configuration', () => {
 
   it('the router refuses challenge methods without a crypto provider, and a missing randomId', () => {
     const cfg = { realms: [{ name: 'a', auth: { wampcra: { type: 'static', principals: {} } } }] };
-    expect(() => new Router(cfg, opts)).toThrow(/realms\[0\]\.auth: wampcra, cryptosign and wamp-scram need options.crypto/);
+    expect(() => Router.fromConfig(cfg, opts)).toThrow(/realms\[0\]\.auth: wampcra, cryptosign and wamp-scram need options.crypto/);
     expect(() => new Router({ realms: [] }, {} as never)).toThrow(/options.randomId/);
+    expect(() => Router.fromConfig({ realms: [{ name: 'a', roles: 'all' }] }, opts)).toThrow('realms[0].roles: must be a list');
   });
 });

@@ -15,7 +15,7 @@
  */
 
 import fc from 'fast-check';
-import { MessageType, messageTypeName, toWire, type Message, type MessageTypeCode } from '@wamp/core';
+import { MessageType, isValidUri, messageTypeName, toWire, type Message, type MessageTypeCode } from '@wamp/core';
 import { badUriArb, outOfRangeIdArb } from './values.js';
 
 /** What kind of damage a mutant carries. */
@@ -131,6 +131,10 @@ const WRONG_TYPE: Readonly<Record<FieldKind, readonly unknown[]>> = {
 /** Non-integer and undefined message type codes. */
 const BAD_CODES: readonly unknown[] = [0, 7, 9, 15, 99, 255, 1000, -48, 48.5, '48', null, [], {}];
 
+function isWildcard(m: Message): boolean {
+  return (m.type === MessageType.SUBSCRIBE || m.type === MessageType.REGISTER) && m.options['match'] === 'wildcard';
+}
+
 function hasPassthru(m: Message): boolean {
   return 'payload' in m && m.payload !== undefined;
 }
@@ -231,7 +235,8 @@ export function mutantArb(m: Message, kinds: readonly MutantKind[] = STRICT_KIND
     const pos = positions(m, wire, (k) => k === 'uri');
     if (pos.length > 0) {
       options.push(
-        fc.tuple(fc.constantFrom(...pos), badUriArb()).map(([i, u]) => {
+        // A wildcard pattern may have empty components: only whitespace or '#' make it bad.
+        fc.tuple(fc.constantFrom(...pos), badUriArb().filter((u) => !isValidUri(u, 'loose', isWildcard(m)))).map(([i, u]) => {
           return Object.freeze({
             kind: 'bad-uri' as const,
             base: m,

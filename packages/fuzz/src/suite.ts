@@ -111,6 +111,42 @@ interface Totals {
   received: number;
 }
 
+/**
+ * Remembers the first failure of a suite and whether the router went away.
+ * Once a live router is down every run fails the same way, so shrinking would
+ * only "shrink" towards an empty input: then the first failing input is the
+ * counterexample, and the runs after it fail at once instead of waiting on a
+ * dead address.
+ */
+class DownWatch {
+  gone = false;
+  first: { error: unknown; input: string; path: string } | undefined;
+
+  async guard(runIndex: number, describe: () => string, run: () => Promise<void>): Promise<void> {
+    if (this.gone) throw new InvariantViolation('router-down', 'the router went down earlier in this suite');
+    try {
+      await run();
+    } catch (e) {
+      this.first ??= { error: e, input: describe(), path: String(runIndex) };
+      if (e instanceof InvariantViolation && e.rule === 'router-down') this.gone = true;
+      throw e;
+    }
+  }
+
+  /** The finding to report: fast-check's shrunk one, or the first failure if the router went down meanwhile. */
+  finding(suite: 'model' | 'malformed', details: fc.RunDetails<unknown>, shrunk: string): Finding | undefined {
+    if (!details.failed) return undefined;
+    const f = toFinding(suite, details, shrunk);
+    if (!this.gone || this.first === undefined) return f;
+    const first = toFinding(suite, { ...details, errorInstance: this.first.error } as fc.RunDetails<unknown>, this.first.input);
+    return {
+      ...first,
+      detail: `${first.detail}\n(the router went down during this suite, so the counterexample is the first failing input, not shrunk)`,
+      path: this.first.path,
+    };
+  }
+}
+
 function toFinding(suite: 'model' | 'malformed', details: fc.RunDetails<unknown>, counterexample: string): Finding {
   const err = details.errorInstance;
   const v = err instanceof InvariantViolation ? err : undefined;
@@ -174,31 +210,28 @@ export async function runModelSuite(o: ModelSuiteOptions): Promise<SuiteResult> 
     }),
     { maxCommands: o.maxCommands ?? 32, size: 'max' },
   );
-  const prop = fc.asyncProperty(fc.integer(), cmds, async (routerSeed, commands) => {
-    totals.runs++;
-    const driver = await o.driver({ seed: routerSeed });
-    target = driver.name;
-    const h = harnessFor(driver, o);
-    try {
-      const model = newModel({ realm: o.realm, slots, procedures, topics, prefix: nextPrefix() });
-      // Every run starts with all sessions joined, so that most generated commands apply.
-      for (let i = 0; i < slots; i++) await new Join(i).run(model, h);
-      await fc.asyncModelRun(() => ({ model, real: h }), commands);
-      await h.finish();
-    } finally {
-      absorb(totals, h);
-      await h.dispose();
-    }
-  });
+  const watch = new DownWatch();
+  const describeRun = (routerSeed: number, commands: unknown) => `router seed ${routerSeed}; after ${slots} joins: ${String(commands)}`;
+  const prop = fc.asyncProperty(fc.integer(), cmds, (routerSeed, commands) =>
+    watch.guard(totals.runs++, () => describeRun(routerSeed, commands), async () => {
+      const driver = await o.driver({ seed: routerSeed });
+      target = driver.name;
+      const h = harnessFor(driver, o);
+      try {
+        const model = newModel({ realm: o.realm, slots, procedures, topics, prefix: nextPrefix() });
+        // Every run starts with all sessions joined, so that most generated commands apply.
+        for (let i = 0; i < slots; i++) await new Join(i).run(model, h);
+        await fc.asyncModelRun(() => ({ model, real: h }), commands);
+        await h.finish();
+      } finally {
+        absorb(totals, h);
+        await h.dispose();
+      }
+    }),
+  );
   const details = await fc.check(prop, checkParams(o, seed));
   const ce = details.counterexample;
-  const finding = details.failed
-    ? toFinding(
-        'model',
-        details as fc.RunDetails<unknown>,
-        ce === null || ce === undefined ? '(none)' : `router seed ${ce[0]}; after ${slots} joins: ${String(ce[1])}`,
-      )
-    : undefined;
+  const finding = watch.finding('model', details as fc.RunDetails<unknown>, ce === null || ce === undefined ? '(none)' : describeRun(ce[0], ce[1]));
   return {
     suite: 'model',
     target,
@@ -355,27 +388,27 @@ export async function runMalformedSuite(o: MalformedSuiteOptions): Promise<Suite
     rawSocketId,
     mutantKinds: o.mutantKinds ?? STRICT_KINDS,
   });
-  const prop = fc.asyncProperty(fc.integer(), arb, async (routerSeed, c) => {
-    totals.runs++;
-    const driver = await o.driver({ seed: routerSeed });
-    target = driver.name;
-    const h = harnessFor(driver, o);
-    h.note(c.kind === 'mutant' ? c.mutant.kind : c.kind);
-    try {
-      if (c.kind === 'framing') await runFraming(driver, h, o, c.framing);
-      else await runDamaged(driver, h, o, c);
-      await assertRouterUp(h, o.realm);
-      await h.finish();
-    } finally {
-      absorb(totals, h);
-      await h.dispose();
-    }
-  });
+  const watch = new DownWatch();
+  const prop = fc.asyncProperty(fc.integer(), arb, (routerSeed, c) =>
+    watch.guard(totals.runs++, () => describeCase(c), async () => {
+      const driver = await o.driver({ seed: routerSeed });
+      target = driver.name;
+      const h = harnessFor(driver, o);
+      h.note(c.kind === 'mutant' ? c.mutant.kind : c.kind);
+      try {
+        if (c.kind === 'framing') await runFraming(driver, h, o, c.framing);
+        else await runDamaged(driver, h, o, c);
+        await assertRouterUp(h, o.realm);
+        await h.finish();
+      } finally {
+        absorb(totals, h);
+        await h.dispose();
+      }
+    }),
+  );
   const details = await fc.check(prop, checkParams(o, seed));
   const ce = details.counterexample;
-  const finding = details.failed
-    ? toFinding('malformed', details as fc.RunDetails<unknown>, ce === null || ce === undefined ? '(none)' : describeCase(ce[1]))
-    : undefined;
+  const finding = watch.finding('malformed', details as fc.RunDetails<unknown>, ce === null || ce === undefined ? '(none)' : describeCase(ce[1]));
   return {
     suite: 'malformed',
     target,

@@ -1,1 +1,17 @@
-export {};
+// The public API of @wamp/node-router, named export by export.
+
+export { WampRouter, createRouter, type AttachOptions, type CreateRouterOptions, type ListeningAddress } from './router.js';
+export { RealmApi, type InternalIdentity } from './realm-api.js';
+export {
+  DEFAULT_CONFIG,
+  loadConfigFile,
+  validateNodeRouterConfig,
+  type BackpressureConfig,
+  type ListenerConfig,
+  type NodeRouterConfig,
+  type RawSocketListenerConfig,
+  type TlsFiles,
+  type WebSocketListenerConfig,
+} from './config.js';
+export { RouterHost, cryptoRandomId, type HostedConnection, type RouterHostOptions } from './host.js';
+export { createLogger, isLogLevel, type LogLevel, type LogSink, type Logger, type LoggerOptions } from './log.js';

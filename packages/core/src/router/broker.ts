@@ -30,7 +30,7 @@ import type { Dict, Frame } from '../types.js';
 import { isReservedUri, isValidUri, type MatchPolicy } from '../uri.js';
 import { RouterUri } from './uris.js';
 import { PatternIndex, uriMatches } from './matching.js';
-import type { Peer } from './peer.js';
+import type { Peer, Testament } from './peer.js';
 import type { Realm } from './realm.js';
 import { isoTimestamp } from './timestamp.js';
 
@@ -274,14 +274,13 @@ export class Broker {
   }
 
   /** Publish a testament of a peer that is leaving (it is no subscriber any more). */
-  publishTestament(peer: Peer, topic: string, args: readonly unknown[], kwargs: Dict, o: Dict): void {
-    const details =
-      o['disclose_me'] === true ? { publisher: peer.id, publisher_authid: peer.authid, publisher_authrole: peer.authrole } : EMPTY;
+  publishTestament(peer: Peer, t: Testament): void {
+    const details = t.disclose ? { publisher: peer.id, publisher_authid: peer.authid, publisher_authrole: peer.authrole } : EMPTY;
     const publication = this.realm.router.newPublicationId();
-    const payload: PayloadInit = { args, kwargs };
-    const eligibility = Eligibility.of(o);
-    this.dispatch(topic, publication, payload, details, peer, true, eligibility);
-    if (o['retain'] === true) this.retain(topic, publication, payload, details, peer, true, eligibility);
+    const payload: PayloadInit = { args: t.args, kwargs: t.kwargs };
+    const eligibility = Eligibility.of(t.options);
+    this.dispatch(t.topic, publication, payload, details, peer, true, eligibility);
+    if (t.options['retain'] === true) this.retain(t.topic, publication, payload, details, peer, true, eligibility);
   }
 
   /** Remove `peer` from every subscription (it is leaving). */

@@ -130,11 +130,19 @@ const PROCEDURES: Readonly<Record<string, MetaProcedure>> = {
     if (scope === undefined) return invalid('scope must be "destroyed" or "detached"');
     const d = caller.authorize('publish', topic, options as Dict);
     if (!d.allow) return fail(d.failed === true ? ErrorUri.AUTHORIZATION_FAILED : ErrorUri.NOT_AUTHORIZED);
+    const discloseMe = (options as Dict)['disclose_me'] === true;
+    if (discloseMe && d.disclose === 'deny') return fail(RouterUri.OPTION_DISALLOWED_DISCLOSE_ME);
     const t = caller.testaments;
     if (t.detached.length + t.destroyed.length >= realm.limits.maxTestamentsPerSession) {
       return fail(RouterUri.LIMIT_EXCEEDED, 'too many testaments');
     }
-    t[scope].push({ topic, args: (targs as Args | null) ?? [], kwargs: (tkwargs as Dict | null) ?? {}, options: options as Dict });
+    t[scope].push({
+      topic,
+      args: (targs as Args | null) ?? [],
+      kwargs: (tkwargs as Dict | null) ?? {},
+      options: options as Dict,
+      disclose: discloseMe || d.disclose === 'force',
+    });
     return ok();
   },
   'wamp.session.flush_testaments': (_realm, caller, _args, kwargs) => {

@@ -65,7 +65,10 @@ export interface Testament {
   readonly topic: string;
   readonly args: readonly unknown[];
   readonly kwargs: Dict;
+  /** The publish options (black/white lists, `retain`). */
   readonly options: Dict;
+  /** Publisher identification, decided when the testament was added (role policy applied). */
+  readonly disclose: boolean;
 }
 
 export interface PeerIdentity {

@@ -94,7 +94,7 @@ export class Realm {
     this.broker.removePeer(peer);
     if (!quiet) {
       for (const scope of ['detached', 'destroyed'] as TestamentScope[]) {
-        for (const t of peer.testaments[scope]) this.broker.publishTestament(peer, t.topic, t.args, t.kwargs, t.options);
+        for (const t of peer.testaments[scope]) this.broker.publishTestament(peer, t);
       }
       if (this.wantsMeta('wamp.session.on_leave')) this.meta('wamp.session.on_leave', [peer.id, peer.authid, peer.authrole]);
     }

@@ -177,8 +177,17 @@ export class Router {
   private lastSubscription = 0;
   private lastRegistration = 0;
 
-  /** `config` is validated ({@link validateRouterConfig}); a plain object parsed from a file will do. */
-  constructor(config: RouterConfig | unknown, options: RouterOptions) {
+  /**
+   * Build a router from a plain object (parsed from JSON/YAML, say): the
+   * same as the constructor, typed for input that is not yet known to be a
+   * {@link RouterConfig}. Throws {@link RouterConfigError} naming the bad field.
+   */
+  static fromConfig(config: unknown, options: RouterOptions): Router {
+    return new Router(config as RouterConfig, options);
+  }
+
+  /** `config` is checked with {@link validateRouterConfig} whatever its static type. */
+  constructor(config: RouterConfig, options: RouterOptions) {
     const c = validateRouterConfig(config);
     this.agent = c.agent ?? DEFAULT_AGENT;
     this.limits = Object.freeze({ ...DEFAULT_ROUTER_LIMITS, ...c.limits });

@@ -134,7 +134,7 @@ export class RouterNet {
   private readonly clients = new Map<RouterSession, TestClient>();
 
   constructor(config: unknown, opts: NetOptions = {}) {
-    this.router = new Router(config, {
+    this.router = Router.fromConfig(config, {
       randomId: seededRandomId(opts.seed ?? 1),
       ...(opts.crypto !== undefined ? { crypto: opts.crypto } : {}),
     });

@@ -1,0 +1,86 @@
+/**
+ * In-process procedures and topics of one realm. The router process joins the
+ * realm through an internal session (an in-memory transport into the core
+ * router), so the meta API, authorization-free trust and caller/publisher
+ * disclosure treat it exactly like a remote session.
+ */
+
+import { jsonSerializer, type Args, type KwArgs, type PublishOptions, type RegisterOptions, type SubscribeOptions } from '@wamp/core';
+import {
+  Session,
+  memoryTransportPair,
+  type CallOptions,
+  type EventHandler,
+  type InvocationHandler,
+  type Registration,
+  type Result,
+  type Subscription,
+} from '@wamp/client';
+import type { RouterHost } from './host.js';
+
+export interface InternalIdentity {
+  readonly authid: string;
+  readonly authrole: string;
+}
+
+const DEFAULT_IDENTITY: InternalIdentity = { authid: 'router', authrole: 'router' };
+
+export class RealmApi {
+  private sessionPromise: Promise<Session> | undefined;
+
+  constructor(
+    readonly name: string,
+    private readonly host: RouterHost,
+    private readonly identity: InternalIdentity = DEFAULT_IDENTITY,
+  ) {}
+
+  /** The internal session, joined on first use. */
+  session(): Promise<Session> {
+    this.sessionPromise ??= this.join();
+    return this.sessionPromise;
+  }
+
+  private async join(): Promise<Session> {
+    // JSON keeps the internal hop cheap to debug; the payload never leaves the process.
+    const [client, server] = memoryTransportPair(jsonSerializer);
+    this.host.attach(server, {
+      transport: 'internal',
+      serializer: jsonSerializer,
+      authid: this.identity.authid,
+      authrole: this.identity.authrole,
+      trusted: true,
+    });
+    return Session.join(client, { realm: this.name });
+  }
+
+  /** Register a procedure served by this process (same handler contract as `@wamp/client`). */
+  async register<A extends Args = Args, K extends KwArgs = KwArgs>(
+    procedure: string,
+    handler: InvocationHandler<A, K>,
+    options: RegisterOptions = {},
+  ): Promise<Registration> {
+    return (await this.session()).register(procedure, handler, options);
+  }
+
+  async subscribe<A extends Args = Args, K extends KwArgs = KwArgs>(
+    topic: string,
+    handler: EventHandler<A, K>,
+    options: SubscribeOptions = {},
+  ): Promise<Subscription> {
+    return (await this.session()).subscribe(topic, handler, options);
+  }
+
+  /** Publish an event from the server side. Resolves with the publication id when `acknowledge` is set. */
+  async publish(topic: string, args?: Args, kwargs?: KwArgs, options: PublishOptions = {}): Promise<number | undefined> {
+    return (await this.session()).publish(topic, args, kwargs, options);
+  }
+
+  async call<R = unknown>(procedure: string, args?: Args, kwargs?: KwArgs, options: CallOptions = {}): Promise<Result<R>> {
+    return (await this.session()).call<R>(procedure, args, kwargs, options);
+  }
+
+  /** @internal The router is closing; the internal session goes with it. */
+  dispose(): void {
+    this.sessionPromise = undefined;
+  }
+}

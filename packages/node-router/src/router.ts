@@ -1,0 +1,272 @@
+/**
+ * `createRouter(config)`: the runnable router as a library. It builds the
+ * sans-IO core router, its I/O host, the configured WebSocket and RawSocket
+ * listeners, and a per-realm API for procedures and topics that live inside
+ * the process.
+ */
+
+import { readFileSync } from 'node:fs';
+import type { Server as HttpServer } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { Router, serializerByName, type Serializer, type SessionInfo } from '@wamp/core';
+import { nodeCryptoProvider } from '@wamp/client/node-crypto';
+import { createRawSocketServer, type RawSocketConnection, type RawSocketServer } from '@wamp/rawsocket';
+import { createWebSocketServer, type WampWebSocketServer, type WebSocketConnection } from '@wamp/ws/node';
+import {
+  validateNodeRouterConfig,
+  type ListenerConfig,
+  type NodeRouterConfig,
+  type RawSocketListenerConfig,
+  type TlsFiles,
+  type WebSocketListenerConfig,
+} from './config.js';
+import { RouterHost, cryptoRandomId } from './host.js';
+import { createLogger, type Logger } from './log.js';
+import { RealmApi } from './realm-api.js';
+
+export interface CreateRouterOptions {
+  /** Use this logger instead of one built from `config.log`. */
+  readonly logger?: Logger;
+}
+
+/** Where a listener ended up listening (port 0 resolves to the real port). */
+export interface ListeningAddress {
+  readonly type: 'websocket' | 'rawsocket';
+  /** e.g. `ws://127.0.0.1:8080/ws`, `rs://127.0.0.1:8081`, `unix:/tmp/wamp.sock`. */
+  readonly url: string;
+  readonly host?: string;
+  readonly port?: number;
+  readonly path?: string;
+}
+
+export interface AttachOptions {
+  /** Request path to serve WAMP on; default `/ws`. */
+  readonly path?: string;
+  readonly serializers?: readonly Serializer[];
+}
+
+interface ActiveListener {
+  readonly address: ListeningAddress;
+  close(): Promise<void>;
+}
+
+function serializersOf(names: readonly string[]): Serializer[] {
+  return names.map((n) => {
+    const s = serializerByName(n);
+    if (s === undefined) throw new Error(`unknown serializer ${n}`);
+    return s;
+  });
+}
+
+function readTls(t: TlsFiles): { cert: Buffer; key: Buffer; ca?: Buffer } {
+  const out: { cert: Buffer; key: Buffer; ca?: Buffer } = { cert: readFileSync(t.cert), key: readFileSync(t.key) };
+  if (t.ca !== undefined) out.ca = readFileSync(t.ca);
+  return out;
+}
+
+function peerString(addr: string | undefined, port: number | undefined, tls: boolean): string | undefined {
+  if (addr === undefined) return undefined;
+  const fam = addr.includes(':') ? 'tcp6' : 'tcp4';
+  return `${tls ? 'tls:' : ''}${fam}:${addr}:${port ?? 0}`;
+}
+
+/**
+ * A WAMP router with its listeners. `listen()` opens the configured
+ * listeners, `close()` sends GOODBYE `wamp.close.system_shutdown` to every
+ * session, closes the listeners and waits for them.
+ */
+export class WampRouter {
+  readonly config: NodeRouterConfig;
+  /** The sans-IO core router (inspect realms with `core.inspect(name)`). */
+  readonly core: Router;
+  readonly log: Logger;
+  private readonly host: RouterHost;
+  private readonly listeners: ActiveListener[] = [];
+  private readonly realms = new Map<string, RealmApi>();
+  private readonly detachers: (() => void)[] = [];
+  private readonly wsServers: WampWebSocketServer[] = [];
+  private closing: Promise<void> | undefined;
+
+  constructor(config: NodeRouterConfig, options: CreateRouterOptions = {}) {
+    this.config = config;
+    this.log = options.logger ?? createLogger(config.log);
+    const crypto = nodeCryptoProvider();
+    this.core = new Router(config.router, { randomId: cryptoRandomId(), crypto });
+    this.host = new RouterHost({ router: this.core, crypto, log: this.log });
+  }
+
+  /** Addresses of the open listeners. */
+  get addresses(): readonly ListeningAddress[] {
+    return this.listeners.map((l) => l.address);
+  }
+
+  /** Number of connected transports. */
+  get connectionCount(): number {
+    return this.host.size;
+  }
+
+  /** Open every configured listener. Rejects (and closes what opened) when one cannot listen. */
+  async listen(): Promise<readonly ListeningAddress[]> {
+    try {
+      for (const l of this.config.listeners) this.listeners.push(await this.openListener(l));
+    } catch (e) {
+      await Promise.allSettled(this.listeners.splice(0).map((l) => l.close()));
+      throw e;
+    }
+    for (const l of this.listeners) this.log.info('listening', { type: l.address.type, url: l.address.url });
+    return this.addresses;
+  }
+
+  /**
+   * Serve WAMP-over-WebSocket on an existing HTTP(S) server, beside the
+   * application's own routes. Returns a function that detaches it.
+   */
+  attach(server: HttpServer | HttpsServer, options: AttachOptions = {}): () => void {
+    const ws = this.makeWebSocketServer(options.path ?? '/ws', options.serializers ?? serializersOf(['json', 'msgpack', 'cbor']), false);
+    const detach = ws.attach(server);
+    this.detachers.push(detach);
+    return detach;
+  }
+
+  /**
+   * The in-process API of a realm: register procedures and publish events
+   * from the router process itself, through an internal session that the meta
+   * API and disclosure see like any other.
+   */
+  realm(name: string): RealmApi {
+    let r = this.realms.get(name);
+    if (r === undefined) {
+      r = new RealmApi(name, this.host);
+      this.realms.set(name, r);
+    }
+    return r;
+  }
+
+  /** Graceful shutdown: GOODBYE to every session, then close listeners and connections. */
+  close(): Promise<void> {
+    this.closing ??= this.doClose();
+    return this.closing;
+  }
+
+  private async doClose(): Promise<void> {
+    for (const r of this.realms.values()) r.dispose();
+    this.host.shutdown();
+    // Give the GOODBYEs a moment to reach the peers before the sockets close.
+    await new Promise((res) => setTimeout(res, 50));
+    this.host.closeAll();
+    for (const d of this.detachers.splice(0)) d();
+    await Promise.allSettled([...this.listeners.splice(0).map((l) => l.close()), ...this.wsServers.splice(0).map((s) => s.close())]);
+  }
+
+  private makeWebSocketServer(path: string, serializers: readonly Serializer[], tls: boolean): WampWebSocketServer {
+    const cfg = this.config;
+    const server = createWebSocketServer({
+      path,
+      serializers,
+      subprotocols: serializers.flatMap((s) => [s.subprotocol, `${s.subprotocol}.batched`]),
+      maxMessageSize: cfg.router.limits?.maxMessageSize ?? 16 * 1024 * 1024,
+      heartbeat: cfg.heartbeatMs > 0 ? { intervalMs: cfg.heartbeatMs } : false,
+      backpressure: {
+        ...cfg.backpressure,
+        onDrop: (info) => this.log.warn('outbound queue full', { transport: 'websocket', ...info }),
+      },
+      onConnection: (conn: WebSocketConnection) => this.accept(conn, 'websocket', conn.peer.remoteAddress, conn.peer.remotePort, tls, conn.serializer),
+      onUpgradeError: (err) => this.log.debug('websocket upgrade refused', { error: err.message }),
+      onServerError: (err) => this.log.error('websocket server error', { error: err.message }),
+    });
+    this.wsServers.push(server);
+    return server;
+  }
+
+  private accept(
+    conn: WebSocketConnection | RawSocketConnection,
+    transport: 'websocket' | 'rawsocket',
+    addr: string | undefined,
+    port: number | undefined,
+    tls: boolean,
+    serializer: Serializer,
+  ): void {
+    const peer = peerString(addr, port, tls);
+    const info: SessionInfo = peer === undefined ? { transport, serializer } : { transport, serializer, peer };
+    this.host.attach(conn, info);
+  }
+
+  private async openListener(l: ListenerConfig): Promise<ActiveListener> {
+    return l.type === 'websocket' ? this.openWebSocket(l) : this.openRawSocket(l);
+  }
+
+  private async openWebSocket(l: WebSocketListenerConfig): Promise<ActiveListener> {
+    const ws = this.makeWebSocketServer(l.path, serializersOf(l.serializers), l.tls !== undefined);
+    if (l.tls === undefined) {
+      await ws.listen({ port: l.port, host: l.host });
+      const a = ws.address() as AddressInfo;
+      return {
+        address: { type: 'websocket', url: `ws://${fmtHost(a.address)}:${a.port}${l.path}`, host: a.address, port: a.port, path: l.path },
+        close: () => ws.close(),
+      };
+    }
+    const https = createHttpsServer(readTls(l.tls), (_req, res) => {
+      res.writeHead(426, { 'Content-Type': 'text/plain' }).end('WAMP over WebSocket: upgrade required\n');
+    });
+    const detach = ws.attach(https);
+    await new Promise<void>((res, rej) => {
+      https.once('error', rej);
+      https.listen(l.port, l.host, () => {
+        https.off('error', rej);
+        res();
+      });
+    });
+    const a = https.address() as AddressInfo;
+    return {
+      address: { type: 'websocket', url: `wss://${fmtHost(a.address)}:${a.port}${l.path}`, host: a.address, port: a.port, path: l.path },
+      close: async () => {
+        detach();
+        await ws.close();
+        https.closeAllConnections();
+        await new Promise<void>((res) => https.close(() => res()));
+      },
+    };
+  }
+
+  private async openRawSocket(l: RawSocketListenerConfig): Promise<ActiveListener> {
+    const tls = l.tls === undefined ? undefined : readTls(l.tls);
+    const cfg = this.config;
+    const server: RawSocketServer = createRawSocketServer({
+      serializers: serializersOf(l.serializers),
+      maxMessageSize: Math.min(cfg.router.limits?.maxMessageSize ?? 16 * 1024 * 1024, 2 ** 24),
+      backpressure: {
+        ...cfg.backpressure,
+        onDrop: (info) => this.log.warn('outbound queue full', { transport: 'rawsocket', ...info }),
+      },
+      ...(tls ? { tls } : {}),
+      onConnection: (conn) => this.accept(conn, 'rawsocket', conn.peer.remoteAddress, conn.peer.remotePort, tls !== undefined, conn.serializer),
+      onHandshakeError: (err, peer) => this.log.debug('rawsocket handshake failed', { error: err.message, peer: peer.remoteAddress }),
+      onServerError: (err) => this.log.error('rawsocket server error', { error: err.message }),
+    });
+    if (l.path !== undefined) {
+      await server.listen({ path: l.path });
+      return { address: { type: 'rawsocket', url: `unix:${l.path}`, path: l.path }, close: () => server.close() };
+    }
+    await server.listen({ port: l.port ?? 8081, host: l.host ?? '127.0.0.1' });
+    const a = server.address() as AddressInfo;
+    const scheme = tls ? 'rss' : 'rs';
+    return {
+      address: { type: 'rawsocket', url: `${scheme}://${fmtHost(a.address)}:${a.port}`, host: a.address, port: a.port },
+      close: () => server.close(),
+    };
+  }
+}
+
+function fmtHost(h: string): string {
+  return h.includes(':') ? `[${h}]` : h;
+}
+
+/**
+ * Build a router from a configuration object (the same shape as the JSON
+ * config file; omitted parts take the embedded defaults). Throws
+ * `RouterConfigError` naming the field when the configuration is invalid.
+ */
+export function createRouter(config: unknown = {}, options: CreateRouterOptions = {}): WampRouter {
+  return new WampRouter(validateNodeRouterConfig(config), options);
+}
