@@ -22,6 +22,7 @@ import { Encoder as RawMsgpackEncoder } from '@msgpack/msgpack';
 import { Encoder as RawCborEncoder } from 'cbor-x';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
+  MessageType,
   ProtocolViolation,
   base64Decode,
   cborSerializer,
@@ -203,6 +204,7 @@ for (const { name: file, vector } of FILES) {
     it('is a single-message vector whose code matches its type', () => {
       expect(Array.isArray(vector.samples)).toBe(true);
       expect(vector.samples.length).toBeGreaterThan(0);
+      expect(MessageType[vector.wamp_message_type as keyof typeof MessageType]).toBe(vector.wamp_message_code);
     });
 
     vector.samples.forEach((sample, index) => {

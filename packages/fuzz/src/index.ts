@@ -120,10 +120,13 @@ export {
 
 // --- suites and report ---
 export {
+  ALL_CASE_KINDS,
   describeCase,
   malformedCaseArb,
   runMalformedSuite,
   runModelSuite,
+  type CaseKind,
+  type CaseOptions,
   type Finding,
   type MalformedCase,
   type MalformedSuiteOptions,

@@ -9,6 +9,7 @@
 
 import { ALL_COMMAND_KINDS, type CommandKind } from './commands.js';
 import { driverForUrl, formatReport, fuzz, serializerNamed, type FuzzOptions } from './report.js';
+import { ALL_CASE_KINDS, type CaseKind } from './suite.js';
 
 export const USAGE = `usage: wamp-fuzz <url> --realm R [options]
 
@@ -24,8 +25,9 @@ options:
   --replay SUITE:PATH    replay one counterexample (SUITE is model or malformed), with --seed
   --serializer NAME      json (default), msgpack or cbor
   --max-commands N       most commands per model run (default 32)
-  --skip K1,K2           command kinds not to generate, to look past a known finding:
-                         ${ALL_COMMAND_KINDS.join(', ')}
+  --skip K1,K2           kinds not to generate, to look past a known finding;
+                         model suite: ${ALL_COMMAND_KINDS.join(', ')};
+                         malformed suite: ${ALL_CASE_KINDS.join(', ')}
   --timeout MS           how long a reply may take (default 2000)
   --time-limit S         stop starting new runs after S seconds
   --oversize BYTES       size of the oversized payload (default 1048576; 0: none)
@@ -49,7 +51,7 @@ interface Parsed {
   seed?: number;
   replay?: { suite: 'model' | 'malformed'; path: string };
   maxCommands?: number;
-  skip?: CommandKind[];
+  skip?: (CommandKind | CaseKind)[];
   timeout?: number;
   timeLimit?: number;
   oversize?: number;
@@ -92,8 +94,8 @@ export function parseArgs(argv: readonly string[]): Parsed | 'help' {
         break;
       case '--replay': {
         const v = val();
-        const m = /^(model|malformed):([0-9:]*)$/.exec(v);
-        if (m === null) throw new UsageError('--replay needs SUITE:PATH, e.g. model:3:1:0');
+        const m = /^(model|malformed):([0-9:]+(?:@[A-Za-z0-9+/:]*)?)$/.exec(v);
+        if (m === null) throw new UsageError('--replay needs SUITE:PATH as a report prints it, e.g. model:3:1:0@AAB:V');
         p.replay = { suite: m[1] as 'model' | 'malformed', path: m[2]! };
         break;
       }
@@ -105,8 +107,9 @@ export function parseArgs(argv: readonly string[]): Parsed | 'help' {
         break;
       case '--skip': {
         const kinds = val().split(',').filter((k) => k !== '');
-        for (const k of kinds) if (!(ALL_COMMAND_KINDS as readonly string[]).includes(k)) throw new UsageError(`unknown command kind ${k}`);
-        p.skip = kinds as CommandKind[];
+        const known: readonly string[] = [...ALL_COMMAND_KINDS, ...ALL_CASE_KINDS];
+        for (const k of kinds) if (!known.includes(k)) throw new UsageError(`unknown kind ${k} for --skip`);
+        p.skip = kinds as (CommandKind | CaseKind)[];
         break;
       }
       case '--timeout':

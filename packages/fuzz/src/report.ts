@@ -7,10 +7,10 @@ import { MessageType, hello, serializerByName, type Serializer } from '@wamp/cor
 import type { DriverFactory } from './driver.js';
 import { RawSocketDriver } from './drivers/rawsocket.js';
 import { WebSocketDriver } from './drivers/websocket.js';
-import type { CommandKind } from './commands.js';
+import { ALL_COMMAND_KINDS, type CommandKind } from './commands.js';
 import { Harness } from './harness.js';
 import { HELLO_DETAILS } from './model.js';
-import { runMalformedSuite, runModelSuite, type SuiteResult } from './suite.js';
+import { ALL_CASE_KINDS, runMalformedSuite, runModelSuite, type CaseKind, type SuiteResult } from './suite.js';
 
 /** A driver factory for `ws://`, `wss://`, `rawsocket://host:port` (or `tcp://`). */
 export function driverForUrl(url: string, serializer: Serializer, opts: { connectTimeoutMs?: number } = {}): DriverFactory {
@@ -36,7 +36,8 @@ export interface FuzzOptions {
   /** Replay: the suite and path of a finding (run only that suite). */
   readonly replay?: { readonly suite: 'model' | 'malformed'; readonly path: string };
   readonly maxCommands?: number;
-  readonly skip?: readonly CommandKind[];
+  /** Command families (model suite) and case families (malformed suite) not to generate. */
+  readonly skip?: readonly (CommandKind | CaseKind)[];
   readonly replyTimeoutMs?: number;
   readonly timeLimitMs?: number;
   readonly oversizeBytes?: number;
@@ -71,7 +72,7 @@ export async function fuzz(o: FuzzOptions): Promise<FuzzReport> {
         runs: o.runs ?? 100,
         ...(o.replay === undefined ? {} : { path: o.replay.path }),
         ...(o.maxCommands === undefined ? {} : { maxCommands: o.maxCommands }),
-        ...(o.skip === undefined ? {} : { skip: o.skip }),
+        ...(o.skip === undefined ? {} : { skip: o.skip.filter((k): k is CommandKind => (ALL_COMMAND_KINDS as readonly string[]).includes(k)) }),
       }),
     );
   }
@@ -82,6 +83,7 @@ export async function fuzz(o: FuzzOptions): Promise<FuzzReport> {
         runs: o.malformedRuns ?? o.runs ?? 100,
         ...(o.replay === undefined ? {} : { path: o.replay.path }),
         ...(o.oversizeBytes === undefined ? {} : { oversizeBytes: o.oversizeBytes }),
+        ...(o.skip === undefined ? {} : { skip: o.skip.filter((k): k is CaseKind => (ALL_CASE_KINDS as readonly string[]).includes(k)) }),
       }),
     );
   }

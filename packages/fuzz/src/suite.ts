@@ -46,6 +46,10 @@ export interface Finding {
   /** The shrunk command sequence, or the damaged input. */
   readonly counterexample: string;
   readonly seed: number;
+  /**
+   * With `seed`, replays the counterexample: fast-check's path, and for the
+   * model suite `@` and the commands' replay path (`3:1:0@AAB:V`).
+   */
   readonly path: string | undefined;
 }
 
@@ -74,7 +78,7 @@ export interface SuiteOptions {
   readonly runs?: number;
   /** Seed of the run; a finding's `seed` and `path` replay it. Default: random. */
   readonly seed?: number;
-  /** Replay path of a finding (with its seed): runs exactly the shrunk counterexample. */
+  /** A finding's `path` (with its `seed`): runs exactly its counterexample. */
   readonly path?: string;
   /** Stop generating new runs after this long (shrinking included). Default: none. */
   readonly timeLimitMs?: number;
@@ -162,10 +166,11 @@ function toFinding(suite: 'model' | 'malformed', details: fc.RunDetails<unknown>
 }
 
 function checkParams<T>(o: SuiteOptions, seed: number): fc.Parameters<T> {
+  const path = o.path?.split('@')[0];
   return {
     numRuns: o.runs ?? 100,
     seed,
-    ...(o.path === undefined ? {} : { path: o.path }),
+    ...(path === undefined ? {} : { path }),
     ...(o.timeLimitMs === undefined ? {} : { interruptAfterTimeLimit: o.timeLimitMs, markInterruptAsFailure: false }),
   } as fc.Parameters<T>;
 }
@@ -199,6 +204,7 @@ export async function runModelSuite(o: ModelSuiteOptions): Promise<SuiteResult> 
   const topics = o.topics ?? 3;
   const totals: Totals = { runs: 0, commands: 0, byKind: {}, sent: 0, received: 0 };
   let target = '';
+  const replayPath = o.path?.split('@')[1];
   const cmds = fc.commands(
     commandArbs({
       slots,
@@ -208,7 +214,7 @@ export async function runModelSuite(o: ModelSuiteOptions): Promise<SuiteResult> 
       ...(o.mutantKinds === undefined ? {} : { mutantKinds: o.mutantKinds }),
       ...(o.payloads === undefined ? {} : { payloads: o.payloads }),
     }),
-    { maxCommands: o.maxCommands ?? 32, size: 'max' },
+    { maxCommands: o.maxCommands ?? 32, size: 'max', ...(replayPath === undefined ? {} : { replayPath }) },
   );
   const watch = new DownWatch();
   const describeRun = (routerSeed: number, commands: unknown) => `router seed ${routerSeed}; after ${slots} joins: ${String(commands)}`;
@@ -231,7 +237,12 @@ export async function runModelSuite(o: ModelSuiteOptions): Promise<SuiteResult> 
   );
   const details = await fc.check(prop, checkParams(o, seed));
   const ce = details.counterexample;
-  const finding = watch.finding('model', details as fc.RunDetails<unknown>, ce === null || ce === undefined ? '(none)' : describeRun(ce[0], ce[1]));
+  let finding = watch.finding('model', details as fc.RunDetails<unknown>, ce === null || ce === undefined ? '(none)' : describeRun(ce[0], ce[1]));
+  // The commands arbitrary shrinks with its own replay path, printed in the counterexample.
+  const commandsPath = /replayPath="([^"]*)"/.exec(finding?.counterexample ?? '')?.[1];
+  if (finding !== undefined && finding.path !== undefined && commandsPath !== undefined && !finding.path.includes('@')) {
+    finding = { ...finding, path: `${finding.path}@${commandsPath}` };
+  }
   return {
     suite: 'model',
     target,
@@ -274,6 +285,8 @@ export interface MalformedSuiteOptions extends SuiteOptions {
   /** Size of the oversized payload. Default 1 MiB; 0 leaves the case out. */
   readonly oversizeBytes?: number;
   readonly mutantKinds?: readonly MutantKind[];
+  /** Case families not to generate (to look past a known finding). */
+  readonly skip?: readonly CaseKind[];
 }
 
 /** Requests a fresh session may send first; their request ID becomes 1, the first in sequence. */
@@ -305,39 +318,62 @@ function byteBases(realm: string): Message[] {
   ];
 }
 
-export function malformedCaseArb(o: { realm: string; oversizeBytes: number; rawSocketId: number | undefined; mutantKinds: readonly MutantKind[] }): fc.Arbitrary<MalformedCase> {
-  const strict = fc
-    .constantFrom(...AFTER_JOIN)
-    .chain((t) => messageArb(t))
-    .map(firstRequest)
-    .chain((m) => mutantArb(m, o.mutantKinds))
-    .map((mutant): MalformedCase => ({ kind: 'mutant', mutant, beforeJoin: false }));
-  const helloMutant = messageArb(MessageType.HELLO)
-    .map((m) => hello(o.realm, m.type === MessageType.HELLO ? m.details : {}))
-    .chain((m) => mutantArb(m, o.mutantKinds.filter((k) => k !== 'bad-request-type')))
-    .map((mutant): MalformedCase => ({ kind: 'mutant', mutant, beforeJoin: true }));
+/** Families of the malformed-input suite, for `skip` lists. */
+export type CaseKind = 'mutant' | 'hello-mutant' | 'unknown-option' | 'bytes' | 'oversized' | 'framing';
+
+export const ALL_CASE_KINDS: readonly CaseKind[] = ['mutant', 'hello-mutant', 'unknown-option', 'bytes', 'oversized', 'framing'];
+
+export interface CaseOptions {
+  readonly realm: string;
+  readonly oversizeBytes: number;
+  /** The RawSocket serializer id when the target speaks RawSocket (framing cases apply). */
+  readonly rawSocketId: number | undefined;
+  readonly mutantKinds: readonly MutantKind[];
+  readonly skip?: readonly CaseKind[];
+}
+
+export function malformedCaseArb(o: CaseOptions): fc.Arbitrary<MalformedCase> {
+  const skip = new Set(o.skip ?? []);
+  const arbs: fc.WeightedArbitrary<MalformedCase>[] = [];
+  const add = (kind: CaseKind, weight: number, arbitrary: () => fc.Arbitrary<MalformedCase>) => {
+    if (!skip.has(kind)) arbs.push({ weight, arbitrary: arbitrary() });
+  };
+  add('mutant', 4, () =>
+    fc
+      .constantFrom(...AFTER_JOIN)
+      .chain((t) => messageArb(t))
+      .map(firstRequest)
+      .chain((m) => mutantArb(m, o.mutantKinds))
+      .map((mutant): MalformedCase => ({ kind: 'mutant', mutant, beforeJoin: false })),
+  );
+  add('hello-mutant', 1, () =>
+    messageArb(MessageType.HELLO)
+      .map((m) => hello(o.realm, m.type === MessageType.HELLO ? m.details : {}))
+      .chain((m) => mutantArb(m, o.mutantKinds.filter((k) => k !== 'bad-request-type')))
+      .map((mutant): MalformedCase => ({ kind: 'mutant', mutant, beforeJoin: true })),
+  );
   // Unknown options on requests whose normal answer is known; not on messages
   // (AUTHENTICATE, YIELD, ERROR, GOODBYE...) that are themselves out of place here.
-  const lenient = fc
-    .constantFrom(...([...REQUESTS] as MessageTypeCode[]))
-    .chain((t) => messageArb(t, { passthru: false }))
-    .map(firstRequest)
-    .chain((m) => optionMutantArb(m) ?? fc.constant(undefined))
-    .filter((x): x is Mutant => x !== undefined)
-    .map((mutant): MalformedCase => ({ kind: 'mutant', mutant, beforeJoin: false }));
-  const bytes = fc
-    .tuple(fc.constantFrom(...byteBases(o.realm)), byteMutationsArb())
-    .map(([base, mutations]): MalformedCase => ({ kind: 'bytes', base, mutations, beforeJoin: base.type === MessageType.HELLO }));
-  const arbs: fc.WeightedArbitrary<MalformedCase>[] = [
-    { weight: 4, arbitrary: strict },
-    { weight: 1, arbitrary: helloMutant },
-    { weight: 2, arbitrary: lenient },
-    { weight: 4, arbitrary: bytes },
-  ];
-  if (o.oversizeBytes > 0) arbs.push({ weight: 1, arbitrary: fc.constant({ kind: 'oversized', bytes: o.oversizeBytes }) });
-  if (o.rawSocketId !== undefined) {
-    arbs.push({ weight: 3, arbitrary: framingCaseArb(o.rawSocketId).map((framing): MalformedCase => ({ kind: 'framing', framing })) });
+  add('unknown-option', 2, () =>
+    fc
+      .constantFrom(...([...REQUESTS] as MessageTypeCode[]))
+      .chain((t) => messageArb(t, { passthru: false }))
+      .map(firstRequest)
+      .chain((m) => optionMutantArb(m) ?? fc.constant(undefined))
+      .filter((x): x is Mutant => x !== undefined)
+      .map((mutant): MalformedCase => ({ kind: 'mutant', mutant, beforeJoin: false })),
+  );
+  add('bytes', 4, () =>
+    fc
+      .tuple(fc.constantFrom(...byteBases(o.realm)), byteMutationsArb())
+      .map(([base, mutations]): MalformedCase => ({ kind: 'bytes', base, mutations, beforeJoin: base.type === MessageType.HELLO })),
+  );
+  if (o.oversizeBytes > 0) add('oversized', 1, () => fc.constant({ kind: 'oversized', bytes: o.oversizeBytes }));
+  const rawSocketId = o.rawSocketId;
+  if (rawSocketId !== undefined) {
+    add('framing', 3, () => framingCaseArb(rawSocketId).map((framing): MalformedCase => ({ kind: 'framing', framing })));
   }
+  if (arbs.length === 0) throw new RangeError('every kind of malformed input is skipped');
   return fc.oneof(...arbs);
 }
 
@@ -387,6 +423,7 @@ export async function runMalformedSuite(o: MalformedSuiteOptions): Promise<Suite
     oversizeBytes: o.oversizeBytes ?? 1 << 20,
     rawSocketId,
     mutantKinds: o.mutantKinds ?? STRICT_KINDS,
+    ...(o.skip === undefined ? {} : { skip: o.skip }),
   });
   const watch = new DownWatch();
   const prop = fc.asyncProperty(fc.integer(), arb, (routerSeed, c) =>

@@ -14,3 +14,11 @@ export {
   type WebSocketLike,
 } from './client.js';
 export { resolveSubprotocol, wampSubprotocols, type Subprotocol } from './subprotocols.js';
+export {
+  browserTransportFor,
+  connect,
+  createClient,
+  subprotocolsFor,
+  type ConnectOptions,
+  type CreateClientOptions,
+} from './connect.js';

@@ -24,3 +24,10 @@ export {
   type HeartbeatOptions,
   type WebSocketPeer,
 } from './connection.js';
+export {
+  connect,
+  createClient,
+  nodeTransportFor,
+  type NodeConnectOptions,
+  type NodeCreateClientOptions,
+} from './node-connect.js';

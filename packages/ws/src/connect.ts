@@ -1,0 +1,77 @@
+/**
+ * `connect({ url, realm })`: the one-call way to a joined session. The URL
+ * picks the transport; in this browser-safe module only `ws://` and `wss://`
+ * exist (on the runtime's WebSocket). `@wamp/ws/node` adds RawSocket URLs
+ * and the `ws` client.
+ */
+
+import {
+  Client,
+  Session,
+  type ClientOptions,
+  type JoinOptions,
+  type RetryOptions,
+  type TransportFactory,
+} from '@wamp/client';
+import { LocalProtocolError, serializerByName, type SerializerName } from '@wamp/core';
+import { webSocketTransport, type WebSocketConstructor } from './client.js';
+
+export interface ConnectOptions extends JoinOptions {
+  /** `ws://host:port/path` or `wss://...` (and, from `@wamp/ws/node`, `rawsocket+tcp://`, `tcp://`, `rawsocket+tls://`, `rawsocket+unix:///path`). */
+  readonly url: string;
+  /**
+   * Serializers to offer, preferred first. WebSocket offers them all (and the
+   * router picks); RawSocket uses the first. Default `['json', 'msgpack', 'cbor']`
+   * for WebSocket, `['json']` for RawSocket.
+   */
+  readonly serializers?: readonly SerializerName[];
+  /** Offer the `.batched` WebSocket subprotocols instead of the plain ones. */
+  readonly batched?: boolean;
+  /** WebSocket implementation; default `globalThis.WebSocket`. */
+  readonly WebSocket?: WebSocketConstructor;
+  /** Opening must finish within this time (ms). Default 10 000. */
+  readonly connectTimeoutMs?: number;
+}
+
+export interface CreateClientOptions extends ConnectOptions {
+  /** Reconnection policy; `false` never reconnects. Default: exponential backoff with jitter. */
+  readonly retry?: RetryOptions | false;
+  readonly heartbeat?: ClientOptions['heartbeat'];
+}
+
+/** WebSocket subprotocol names for serializer names, in order. */
+export function subprotocolsFor(names: readonly SerializerName[], batched = false): string[] {
+  return names.map((n) => {
+    const s = serializerByName(n);
+    if (s === undefined) throw new LocalProtocolError('wamp.error.invalid_argument', `unknown serializer "${String(n)}"`);
+    return batched ? `${s.subprotocol}.batched` : s.subprotocol;
+  });
+}
+
+/** The transport factory a URL names, in a browser. */
+export function browserTransportFor(opts: ConnectOptions): TransportFactory {
+  const scheme = opts.url.slice(0, opts.url.indexOf(':') + 1).toLowerCase();
+  if (scheme !== 'ws:' && scheme !== 'wss:') {
+    throw new LocalProtocolError(
+      'wamp.error.invalid_argument',
+      `unsupported URL "${opts.url}": this runtime offers ws:// and wss://; RawSocket needs Node (import connect from '@wamp/ws/node')`,
+    );
+  }
+  return webSocketTransport({
+    url: opts.url,
+    subprotocols: subprotocolsFor(opts.serializers ?? ['json', 'msgpack', 'cbor'], opts.batched),
+    ...(opts.WebSocket === undefined ? {} : { WebSocket: opts.WebSocket }),
+    ...(opts.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: opts.connectTimeoutMs }),
+  });
+}
+
+/** Join `realm` at `url` once (no reconnection): `await (await connect(o)).call(...)`. */
+export async function connect(opts: ConnectOptions): Promise<Session> {
+  const transport = await browserTransportFor(opts)();
+  return Session.join(transport, opts);
+}
+
+/** A `Client` (reconnection, re-registration, re-subscription) for `url`; call `connect()` on it. */
+export function createClient(opts: CreateClientOptions): Client {
+  return new Client({ ...opts, transport: browserTransportFor(opts) });
+}

@@ -1,0 +1,75 @@
+/**
+ * `connect` for Node: `ws://`/`wss://` over the `ws` client, and RawSocket
+ * over TCP, TLS or a Unix socket (`rawsocket+tcp://host:port` or
+ * `tcp://host:port`, `rawsocket+tls://host:port`, `rawsocket+unix:///path`).
+ */
+
+import { Client, Session, type TransportFactory } from '@wamp/client';
+import { LocalProtocolError, serializerByName } from '@wamp/core';
+import { rawSocketTransport } from '@wamp/rawsocket';
+import type { ConnectOptions, CreateClientOptions } from './connect.js';
+import { subprotocolsFor } from './connect.js';
+import { nodeWebSocketTransport, type NodeWebSocketClientOptions } from './node-client.js';
+
+export interface NodeConnectOptions extends Omit<ConnectOptions, 'WebSocket'> {
+  /** More `ws` client options (headers, ca...), for WebSocket URLs. */
+  readonly wsOptions?: NodeWebSocketClientOptions['wsOptions'];
+  /** TLS options (ca, servername...) for `rawsocket+tls://`. */
+  readonly tlsOptions?: import('node:tls').ConnectionOptions;
+}
+
+export interface NodeCreateClientOptions extends NodeConnectOptions, Omit<CreateClientOptions, 'WebSocket' | keyof ConnectOptions> {}
+
+const RAWSOCKET_SCHEMES: Readonly<Record<string, string>> = {
+  'rawsocket+tcp:': 'tcp:',
+  'tcp:': 'tcp:',
+  'rs:': 'tcp:',
+  'rawsocket+tls:': 'tls:',
+  'rawsocket+tcps:': 'tls:',
+  'tls:': 'tls:',
+  'rss:': 'tls:',
+  'rawsocket+unix:': 'unix:',
+  'unix:': 'unix:',
+};
+
+/** The transport factory a URL names, in Node. */
+export function nodeTransportFor(opts: NodeConnectOptions): TransportFactory {
+  const colon = opts.url.indexOf(':');
+  const scheme = opts.url.slice(0, colon + 1).toLowerCase();
+  if (scheme === 'ws:' || scheme === 'wss:') {
+    return nodeWebSocketTransport({
+      url: opts.url,
+      subprotocols: subprotocolsFor(opts.serializers ?? ['json', 'msgpack', 'cbor'], opts.batched),
+      ...(opts.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: opts.connectTimeoutMs }),
+      ...(opts.wsOptions === undefined ? {} : { wsOptions: opts.wsOptions }),
+    });
+  }
+  const mapped = RAWSOCKET_SCHEMES[scheme];
+  if (mapped === undefined) {
+    throw new LocalProtocolError(
+      'wamp.error.invalid_argument',
+      `unsupported URL "${opts.url}": use ws://, wss://, rawsocket+tcp://, tcp://, rawsocket+tls:// or rawsocket+unix:///path`,
+    );
+  }
+  let rest = opts.url.slice(colon + 1);
+  if (mapped === 'unix:') rest = rest.replace(/^\/\/(?=\/)/, '');
+  const serializer = serializerByName((opts.serializers ?? ['json'])[0] ?? 'json');
+  if (serializer === undefined) throw new LocalProtocolError('wamp.error.invalid_argument', 'unknown serializer');
+  return rawSocketTransport({
+    url: mapped + rest,
+    serializer,
+    ...(opts.tlsOptions === undefined ? {} : { tlsOptions: opts.tlsOptions }),
+    ...(opts.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: opts.connectTimeoutMs }),
+  });
+}
+
+/** Join `realm` at `url` once (no reconnection). */
+export async function connect(opts: NodeConnectOptions): Promise<Session> {
+  const transport = await nodeTransportFor(opts)();
+  return Session.join(transport, opts);
+}
+
+/** A reconnecting `Client` for `url`; call `connect()` on it. */
+export function createClient(opts: NodeCreateClientOptions): Client {
+  return new Client({ ...opts, transport: nodeTransportFor(opts) });
+}
