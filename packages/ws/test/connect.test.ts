@@ -1,0 +1,66 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LocalProtocolError } from '@wamp/core';
+import { connect as browserConnect } from '@wamp/ws';
+import { connect, createClient } from '@wamp/ws/node';
+import { createRouter, type WampRouter } from '@wamp/node-router';
+import { createLogger } from '@wamp/node-router';
+
+// connect() picks the transport from the URL; each case joins a real router
+// over a real socket and makes a routed call through it.
+describe('connect({ url })', () => {
+  let router: WampRouter;
+  let ws: string;
+  let tcp: string;
+  const sock = join(mkdtempSync(join(tmpdir(), 'wamp-connect-')), 'r.sock');
+
+  beforeAll(async () => {
+    router = createRouter(
+      {
+        listeners: [
+          { type: 'websocket', host: '127.0.0.1', port: 0, path: '/ws' },
+          { type: 'rawsocket', host: '127.0.0.1', port: 0 },
+          { type: 'rawsocket', path: sock },
+        ],
+      },
+      { logger: createLogger({ level: 'silent' }) },
+    );
+    const addrs = await router.listen();
+    ws = addrs[0]!.url;
+    tcp = `127.0.0.1:${addrs[1]!.port!}`;
+    await router.realm('realm1').register('com.app.add', ([a, b]) => (a as number) + (b as number));
+  });
+  afterAll(() => router.close());
+
+  const urls = (): [string, string[]][] => [
+    [ws, ['json']],
+    [ws, ['msgpack']],
+    [ws, ['cbor']],
+    [`rawsocket+tcp://${tcp}`, ['json']],
+    [`tcp://${tcp}`, ['msgpack']],
+    [`rawsocket+unix://${sock}`, ['cbor']],
+  ];
+
+  it.each([0, 1, 2, 3, 4, 5])('case %i: joins and calls', async (i) => {
+    const [url, serializers] = urls()[i]!;
+    const session = await connect({ url, realm: 'realm1', serializers: serializers as ('json' | 'msgpack' | 'cbor')[] });
+    const r = await session.call('com.app.add', [2, 3]);
+    expect(r.args[0]).toBe(5);
+    await session.leave();
+  });
+
+  it('createClient reconnects through the same URL', async () => {
+    const client = createClient({ url: ws, realm: 'realm1', retry: false });
+    const session = await client.connect();
+    expect((await session.call('com.app.add', [20, 22])).value).toBe(42);
+    await client.close();
+  });
+
+  it('refuses URLs it cannot serve with a typed error', async () => {
+    await expect(connect({ url: 'http://127.0.0.1:1/', realm: 'realm1' })).rejects.toThrow(LocalProtocolError);
+    // The browser entry has no RawSocket.
+    await expect(browserConnect({ url: `tcp://${tcp}`, realm: 'realm1' })).rejects.toThrow(/RawSocket needs Node/);
+  });
+});
