@@ -70,6 +70,11 @@ export default tseslint.config(
     rules: pureCoreRules,
   },
   {
+    files: ['**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable', __dirname: 'readonly' } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     files: ['**/test/**/*.ts', '**/bench/**', '**/*.mjs'],
     rules: {
       '@typescript-eslint/no-non-null-assertion': 'off',

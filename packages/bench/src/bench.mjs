@@ -8,10 +8,11 @@
 // rows of the same run. Results: a Markdown table on stdout, JSON under results/.
 //
 // Options:
-//   --quick              one run per row, short windows (under a minute)
+//   --quick              one run per row, short windows, no fox-wamp scale rows
+//                        (under a minute)
 //   --runs N             runs per row (default 3; 1 with --quick)
-//   --duration MS        measured window per run (default 2000; 500 with --quick)
-//   --warmup MS          warm-up before the window, same process (default 500; 250)
+//   --duration MS        measured window per run (default 2000; 400 with --quick)
+//   --warmup MS          warm-up before the window, same process (default 500; 200)
 //   --sessions A,B       idle sessions for the scale rows (default 1000,10000)
 //   --only REGEX         only the rows whose key matches (keys are in the JSON)
 //   --no-scale           skip the idle-session rows
@@ -42,8 +43,8 @@ function parseArgs(argv) {
   const opts = {
     quick,
     runs: quick ? 1 : 3,
-    durationMs: quick ? 500 : 2000,
-    warmupMs: quick ? 250 : 500,
+    durationMs: quick ? 400 : 2000,
+    warmupMs: quick ? 200 : 500,
     sessions: [1000, 10000],
     scaleRuns: quick ? 1 : 3,
     only: undefined,
@@ -329,7 +330,8 @@ async function runScale(opts, missing, unixPath) {
   const rows = [];
   const routers = [
     { kind: 'ours', label: 'project router' },
-    { kind: 'fox', label: 'fox-wamp (for comparison)' },
+    // Not a goal, only a reference: left out of --quick to keep it under a minute.
+    ...(opts.quick ? [] : [{ kind: 'fox', label: 'fox-wamp (for comparison)' }]),
   ];
   for (const { kind, label } of routers) {
     for (const wanted of opts.sessions) {
@@ -503,6 +505,13 @@ function updateMarkdown(path, text) {
   const body = text.replace(/^## /, '### ');
   writeFileSync(path, `${doc.slice(0, a + begin.length)}\n${body}\n${doc.slice(b)}`);
   log(`updated ${path}`);
+}
+
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.once(signal, () => {
+    killAll();
+    process.exit(130);
+  });
 }
 
 main().then(

@@ -134,5 +134,14 @@ export {
   type SuiteOptions,
   type SuiteResult,
 } from './suite.js';
-export { driverForUrl, formatReport, fuzz, serializerNamed, type FuzzOptions, type FuzzReport } from './report.js';
+export {
+  driverForUrl,
+  formatReport,
+  formatSuiteResult,
+  fuzz,
+  serializerNamed,
+  type FormatOptions,
+  type FuzzOptions,
+  type FuzzReport,
+} from './report.js';
 export { USAGE, main, parseArgs, type CliIo } from './main.js';

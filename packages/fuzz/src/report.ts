@@ -48,6 +48,8 @@ export interface FuzzReport {
   readonly target: string;
   readonly seed: number;
   readonly suites: readonly SuiteResult[];
+  /** A session could join before the suites started (when false, nothing ran). */
+  readonly reachable: boolean;
   /** A fresh session could still join and be answered at the end. */
   readonly routerStayedUp: boolean;
   readonly ok: boolean;
@@ -65,6 +67,9 @@ export async function fuzz(o: FuzzOptions): Promise<FuzzReport> {
     ...(o.trace === undefined ? {} : { trace: o.trace }),
   };
   const suites: SuiteResult[] = [];
+  if (!(await stillUp(o))) {
+    return { target: '', seed, suites, reachable: false, routerStayedUp: false, ok: false };
+  }
   if (o.replay === undefined || o.replay.suite === 'model') {
     suites.push(
       await runModelSuite({
@@ -89,7 +94,7 @@ export async function fuzz(o: FuzzOptions): Promise<FuzzReport> {
   }
   const routerStayedUp = await stillUp(o);
   const target = suites.find((s) => s.target !== '')?.target ?? '';
-  return { target, seed, suites, routerStayedUp, ok: routerStayedUp && suites.every((s) => s.finding === undefined) };
+  return { target, seed, suites, reachable: true, routerStayedUp, ok: routerStayedUp && suites.every((s) => s.finding === undefined) };
 }
 
 /** One more session: HELLO must be answered with WELCOME. */
@@ -109,25 +114,43 @@ async function stillUp(o: FuzzOptions): Promise<boolean> {
   }
 }
 
-/** The report as text: per suite, what ran and the finding with its replay command. */
-export function formatReport(r: FuzzReport, opts: { url?: string; realm?: string; serializer?: string } = {}): string {
+export interface FormatOptions {
+  /** The target as the CLI was given it, to print a complete replay command. */
+  readonly url?: string;
+  readonly realm?: string;
+  readonly serializer?: string;
+}
+
+/** One suite's result as text: what ran, and the finding with its replay command. */
+export function formatSuiteResult(s: SuiteResult, opts: FormatOptions = {}): string {
+  const lines: string[] = [];
+  const what = s.suite === 'model' ? 'commands' : 'cases';
+  lines.push(
+    `${s.suite === 'model' ? 'model-based suite' : 'malformed-input suite'}: ${s.runs} runs, ${s.commands} ${what}, ${s.messagesSent} messages sent, ${s.messagesReceived} received, ${(s.durationMs / 1000).toFixed(1)} s${s.interrupted ? ' (stopped by the time limit)' : ''}`,
+  );
+  lines.push(`  by kind: ${Object.entries(s.byKind).sort(([a], [b]) => a.localeCompare(b)).map(([k, n]) => `${k} ${n}`).join(', ')}`);
+  const f = s.finding;
+  if (f === undefined) {
+    lines.push('  no invariant violation');
+    return lines.join('\n');
+  }
+  lines.push(`  VIOLATION [${f.rule}]`);
+  lines.push(`  ${f.detail.split('\n').join('\n  ')}`);
+  if (f.spec !== undefined) lines.push(`  spec: ${f.spec}`);
+  lines.push(`  counterexample: ${f.counterexample}`);
+  const base = opts.url === undefined ? '' : `wamp-fuzz ${opts.url} --realm ${opts.realm ?? '?'}${opts.serializer === undefined ? '' : ` --serializer ${opts.serializer}`} `;
+  lines.push(`  replay: ${base}--seed ${f.seed} --replay ${s.suite}:${f.path ?? ''}`);
+  return lines.join('\n');
+}
+
+/** The whole report as text. */
+export function formatReport(r: FuzzReport, opts: FormatOptions = {}): string {
   const lines: string[] = [];
   lines.push(`wamp-fuzz report for ${r.target || opts.url || '?'} (seed ${r.seed})`);
+  if (!r.reachable) lines.push(`\nno session could join realm ${opts.realm ?? '?'} before the suites started: nothing was run`);
   for (const s of r.suites) {
     lines.push('');
-    lines.push(`${s.suite === 'model' ? 'model-based suite' : 'malformed-input suite'}: ${s.runs} runs, ${s.commands} ${s.suite === 'model' ? 'commands' : 'cases'}, ${s.messagesSent} messages sent, ${s.messagesReceived} received, ${(s.durationMs / 1000).toFixed(1)} s${s.interrupted ? ' (stopped by the time limit)' : ''}`);
-    lines.push(`  by kind: ${Object.entries(s.byKind).sort(([a], [b]) => a.localeCompare(b)).map(([k, n]) => `${k} ${n}`).join(', ')}`);
-    const f = s.finding;
-    if (f === undefined) {
-      lines.push('  no invariant violation');
-      continue;
-    }
-    lines.push(`  VIOLATION [${f.rule}]`);
-    lines.push(`  ${f.detail.split('\n').join('\n  ')}`);
-    if (f.spec !== undefined) lines.push(`  spec: ${f.spec}`);
-    lines.push(`  shrunk counterexample: ${f.counterexample}`);
-    const base = opts.url === undefined ? '' : `wamp-fuzz ${opts.url} --realm ${opts.realm ?? '?'}${opts.serializer === undefined ? '' : ` --serializer ${opts.serializer}`} `;
-    lines.push(`  replay: ${base}--seed ${f.seed} --replay ${s.suite}:${f.path ?? ''}`);
+    lines.push(formatSuiteResult(s, opts));
   }
   lines.push('');
   lines.push(`router stayed up: ${r.routerStayedUp ? 'yes' : 'NO'}`);

@@ -143,9 +143,12 @@ class DownWatch {
     const f = toFinding(suite, details, shrunk);
     if (!this.gone || this.first === undefined) return f;
     const first = toFinding(suite, { ...details, errorInstance: this.first.error } as fc.RunDetails<unknown>, this.first.input);
+    const downFromStart = this.first.path === '0' && first.rule === 'router-down';
     return {
       ...first,
-      detail: `${first.detail}\n(the router went down during this suite, so the counterexample is the first failing input, not shrunk)`,
+      detail: downFromStart
+        ? first.detail
+        : `${first.detail}\n(the router went down during this suite, so the counterexample is the first failing input, not shrunk)`,
       path: this.first.path,
     };
   }

@@ -4,6 +4,7 @@
  * `tcp://host:port`, `rawsocket+tls://host:port`, `rawsocket+unix:///path`).
  */
 
+import type { ConnectionOptions } from 'node:tls';
 import { Client, Session, type TransportFactory } from '@wamp/client';
 import { LocalProtocolError, serializerByName } from '@wamp/core';
 import { rawSocketTransport } from '@wamp/rawsocket';
@@ -15,7 +16,7 @@ export interface NodeConnectOptions extends Omit<ConnectOptions, 'WebSocket'> {
   /** More `ws` client options (headers, ca...), for WebSocket URLs. */
   readonly wsOptions?: NodeWebSocketClientOptions['wsOptions'];
   /** TLS options (ca, servername...) for `rawsocket+tls://`. */
-  readonly tlsOptions?: import('node:tls').ConnectionOptions;
+  readonly tlsOptions?: ConnectionOptions;
 }
 
 export interface NodeCreateClientOptions extends NodeConnectOptions, Omit<CreateClientOptions, 'WebSocket' | keyof ConnectOptions> {}

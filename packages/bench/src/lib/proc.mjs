@@ -28,12 +28,6 @@ export function killAll() {
 }
 
 process.once('exit', killAll);
-for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
-  process.once(signal, () => {
-    killAll();
-    process.exit(130);
-  });
-}
 
 /** The last lines a child wrote, for error messages. */
 function tail(stream, keep = 20) {
