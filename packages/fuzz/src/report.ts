@@ -70,22 +70,28 @@ export async function fuzz(o: FuzzOptions): Promise<FuzzReport> {
   if (!(await stillUp(o))) {
     return { target: '', seed, suites, reachable: false, routerStayedUp: false, ok: false };
   }
-  if (o.replay === undefined || o.replay.suite === 'model') {
+  const skipped = new Set<string>(o.skip ?? []);
+  const modelRuns = o.runs ?? 100;
+  const malformedRuns = o.malformedRuns ?? modelRuns;
+  // A suite whose every kind is skipped, or given no runs, is left out.
+  const wantModel = ALL_COMMAND_KINDS.some((k) => !skipped.has(k)) && modelRuns > 0;
+  const wantMalformed = ALL_CASE_KINDS.some((k) => !skipped.has(k)) && malformedRuns > 0;
+  if (wantModel && (o.replay === undefined || o.replay.suite === 'model')) {
     suites.push(
       await runModelSuite({
         ...common,
-        runs: o.runs ?? 100,
+        runs: modelRuns,
         ...(o.replay === undefined ? {} : { path: o.replay.path }),
         ...(o.maxCommands === undefined ? {} : { maxCommands: o.maxCommands }),
         ...(o.skip === undefined ? {} : { skip: o.skip.filter((k): k is CommandKind => (ALL_COMMAND_KINDS as readonly string[]).includes(k)) }),
       }),
     );
   }
-  if (o.replay === undefined || o.replay.suite === 'malformed') {
+  if (wantMalformed && (o.replay === undefined || o.replay.suite === 'malformed')) {
     suites.push(
       await runMalformedSuite({
         ...common,
-        runs: o.malformedRuns ?? o.runs ?? 100,
+        runs: malformedRuns,
         ...(o.replay === undefined ? {} : { path: o.replay.path }),
         ...(o.oversizeBytes === undefined ? {} : { oversizeBytes: o.oversizeBytes }),
         ...(o.skip === undefined ? {} : { skip: o.skip.filter((k): k is CaseKind => (ALL_CASE_KINDS as readonly string[]).includes(k)) }),

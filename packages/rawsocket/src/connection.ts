@@ -251,6 +251,26 @@ export class RawSocketConnection implements Transport {
   /** Called with each PONG's payload. */
   onPong: ((payload: Uint8Array) => void) | undefined = undefined;
 
+  private readonly keepalives = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
+
+  /**
+   * One PING/PONG round trip (the `Transport.keepalive` a `Client` heartbeat
+   * uses): resolves when the PONG echoing this PING arrives, rejects when the
+   * connection closes first. The caller owns the timeout.
+   */
+  keepalive(): Promise<void> {
+    if (this.state.tag !== 'open') return Promise.reject(new Error('connection closed'));
+    const seq = ++this.pingSeq >>> 0;
+    const payload = new Uint8Array(5);
+    // A leading 0xFF keeps these apart from the 4-byte PINGs of startKeepalive.
+    payload[0] = 0xff;
+    new DataView(payload.buffer).setUint32(1, seq);
+    return new Promise<void>((resolve, reject) => {
+      this.keepalives.set(seq, { resolve, reject });
+      this.ping(payload);
+    });
+  }
+
   /**
    * Close gracefully: pending frames are written, then the stream is ended.
    * RawSocket has no close code; `code` and `reason` are only reported back in
@@ -345,6 +365,8 @@ export class RawSocketConnection implements Transport {
     this.onFrame = undefined;
     this.onClose = undefined;
     this.onPong = undefined;
+    for (const k of this.keepalives.values()) k.reject(new Error('connection closed'));
+    this.keepalives.clear();
     cb?.(info);
   }
 
@@ -370,6 +392,14 @@ export class RawSocketConnection implements Transport {
   }
 
   private onPongReceived(payload: Uint8Array): void {
+    if (payload.length === 5 && payload[0] === 0xff) {
+      const seq = new DataView(payload.buffer, payload.byteOffset, 5).getUint32(1);
+      const k = this.keepalives.get(seq);
+      if (k !== undefined) {
+        this.keepalives.delete(seq);
+        k.resolve();
+      }
+    }
     const awaited = this.awaitedPong;
     if (awaited !== undefined && sameBytes(awaited, payload)) {
       this.awaitedPong = undefined;

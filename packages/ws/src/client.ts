@@ -91,8 +91,16 @@ export class WebSocketTransport implements Transport {
   onFrame: ((frame: Frame) => void) | undefined = undefined;
   onClose: ((info: TransportCloseInfo) => void) | undefined = undefined;
 
+  /**
+   * One WebSocket ping/pong round trip, for a `Client` heartbeat. Present only
+   * where the WebSocket implementation can ping (`ws` in Node); the browser
+   * API has no ping.
+   */
+  readonly keepalive?: () => Promise<void>;
+
   private readonly ws: WebSocketLike;
   private state: 'open' | 'closing' | 'closed' = 'open';
+  private readonly pongWaiters: { resolve: () => void; reject: (e: Error) => void }[] = [];
   private failure: TransportCloseInfo | undefined;
   private errorReason: string | undefined;
   private batch: Frame[] = [];
@@ -111,6 +119,21 @@ export class WebSocketTransport implements Transport {
       this.errorReason ??= typeof m === 'string' && m !== '' ? m : 'WebSocket error';
     };
     ws.onclose = (ev) => this.finish(ev);
+    const pinger = ws as unknown as { ping?: unknown; on?: unknown };
+    if (typeof pinger.ping === 'function' && typeof pinger.on === 'function') {
+      const node = ws as unknown as { ping(): void; on(ev: 'pong', cb: () => void): void };
+      // A peer may answer only the latest of several pings (RFC 6455 §5.5.3),
+      // so any pong settles every keepalive in flight.
+      node.on('pong', () => {
+        for (const w of this.pongWaiters.splice(0)) w.resolve();
+      });
+      this.keepalive = () =>
+        new Promise<void>((resolve, reject) => {
+          if (this.state !== 'open') return reject(new Error('WebSocket closed'));
+          this.pongWaiters.push({ resolve, reject });
+          node.ping();
+        });
+    }
   }
 
   get bufferedAmount(): number {
@@ -192,6 +215,7 @@ export class WebSocketTransport implements Transport {
   private finish(ev: { readonly code: number; readonly reason: string; readonly wasClean: boolean }): void {
     if (this.state === 'closed') return;
     this.state = 'closed';
+    for (const w of this.pongWaiters.splice(0)) w.reject(new Error('WebSocket closed'));
     this.batch = [];
     this.batchBytes = 0;
     const info =

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalProtocolError } from '@wamp/core';
 import { connect as browserConnect } from '@wamp/ws';
-import { connect, createClient } from '@wamp/ws/node';
+import { connect, createClient, nodeTransportFor } from '@wamp/ws/node';
 import { createRouter, type WampRouter } from '@wamp/node-router';
 import { createLogger } from '@wamp/node-router';
 
@@ -55,6 +55,35 @@ describe('connect({ url })', () => {
     const client = createClient({ url: ws, realm: 'realm1', retry: false });
     const session = await client.connect();
     expect((await session.call('com.app.add', [20, 22])).value).toBe(42);
+    await client.close();
+  });
+
+  it('keeps alive over WebSocket (ws) and RawSocket: a ping round trip resolves, a closed transport rejects', async () => {
+    for (const url of [ws, `tcp://${tcp}`]) {
+      const transport = await nodeTransportFor({ url, realm: 'realm1' })();
+      expect(transport.keepalive).toBeTypeOf('function');
+      await transport.keepalive!();
+      const closed = new Promise((r) => (transport.onClose = r));
+      transport.close();
+      await closed;
+      await expect(transport.keepalive!()).rejects.toThrow(/closed/);
+    }
+  });
+
+  it('runs a Client heartbeat without dropping a healthy connection', async () => {
+    const warnings: string[] = [];
+    const client = createClient({
+      url: `tcp://${tcp}`,
+      realm: 'realm1',
+      retry: false,
+      heartbeat: { interval: 20, timeout: 500 },
+      onWarning: (m) => warnings.push(m),
+    });
+    const session = await client.connect();
+    await new Promise((r) => setTimeout(r, 150));
+    expect(warnings).toEqual([]);
+    expect(client.state).toBe('open');
+    expect((await session.call('com.app.add', [1, 1])).value).toBe(2);
     await client.close();
   });
 
