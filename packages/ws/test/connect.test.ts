@@ -76,11 +76,11 @@ describe('connect({ url })', () => {
       url: `tcp://${tcp}`,
       realm: 'realm1',
       retry: false,
-      heartbeat: { interval: 20, timeout: 500 },
+      heartbeat: { interval: 20, timeout: 250 },
       onWarning: (m) => warnings.push(m),
     });
     const session = await client.connect();
-    await new Promise((r) => setTimeout(r, 150));
+    await new Promise((r) => setTimeout(r, 600));
     expect(warnings).toEqual([]);
     expect(client.state).toBe('open');
     expect((await session.call('com.app.add', [1, 1])).value).toBe(2);
