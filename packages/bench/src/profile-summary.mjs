@@ -36,6 +36,7 @@ function origin(url, name) {
 
 const byFunction = new Map();
 const byOrigin = new Map();
+const byFile = new Map();
 let total = 0;
 for (const node of profile.nodes) {
   const us = selfUs.get(node.id) ?? 0;
@@ -48,6 +49,8 @@ for (const node of profile.nodes) {
   byFunction.set(key, (byFunction.get(key) ?? 0) + us);
   const o = origin(url, name);
   byOrigin.set(o, (byOrigin.get(o) ?? 0) + us);
+  const file = url ? url.replace(/^file:\/\/.*?\/(packages|node_modules)\//, '$1/').replace(/^node_modules\/\.pnpm\/[^/]+\//, '') : name;
+  byFile.set(file, (byFile.get(file) ?? 0) + us);
 }
 
 const pct = (us) => `${((us / total) * 100).toFixed(1).padStart(5)}%`;
@@ -55,5 +58,10 @@ const busy = total - (byOrigin.get('idle') ?? 0);
 console.log(`${path}: ${(total / 1e6).toFixed(2)} s sampled, ${(busy / 1e6).toFixed(2)} s not idle\n`);
 console.log('by origin (self time):');
 for (const [o, us] of [...byOrigin].sort((a, b) => b[1] - a[1])) console.log(`  ${pct(us)}  ${o}`);
+const busyPct = (us) => `${((us / busy) * 100).toFixed(1).padStart(5)}%`;
+console.log(`\ntop ${top} files (self time, share of the time not idle):`);
+for (const [f, us] of [...byFile].filter(([f]) => f !== '(idle)').sort((a, b) => b[1] - a[1]).slice(0, top)) {
+  console.log(`  ${busyPct(us)}  ${f}`);
+}
 console.log(`\ntop ${top} functions (self time):`);
 for (const [k, us] of [...byFunction].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`  ${pct(us)}  ${k}`);

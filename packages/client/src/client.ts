@@ -133,6 +133,17 @@ export class ClientSubscription {
   }
 }
 
+/**
+ * A router that closes a session (shutdown, `wamp.session.kill`) may revoke
+ * its registrations and subscriptions just before the GOODBYE, giving the
+ * close reason (`wamp.close.system_shutdown`, `wamp.close.killed`...). That
+ * ends the session, not the application's interest: such a revocation keeps
+ * the handle, to be restored on the next session like after any lost one.
+ */
+function endsWithSession(reason: string | undefined): boolean {
+  return reason !== undefined && reason.startsWith('wamp.close.');
+}
+
 type Listener<E extends keyof ClientEvents> = (event: ClientEvents[E]) => void;
 
 export class Client {
@@ -357,7 +368,8 @@ export class Client {
   private async registerOn(session: Session, handle: ClientRegistration): Promise<void> {
     const registration = await session.register(handle.procedure, handle.handler, handle.options);
     handle.current = registration;
-    registration.onRevoked = () => {
+    registration.onRevoked = (reason) => {
+      if (endsWithSession(reason)) return;
       // Revoked by the router: no longer active, so not registered again after a reconnect.
       handle.end();
       this.registrations.delete(handle);
@@ -367,7 +379,8 @@ export class Client {
   private async subscribeOn(session: Session, handle: ClientSubscription): Promise<void> {
     const subscription = await session.subscribe(handle.topic, handle.handler, handle.options);
     handle.current = subscription;
-    subscription.onRevoked = () => {
+    subscription.onRevoked = (reason) => {
+      if (endsWithSession(reason)) return;
       handle.end();
       this.subscriptions.delete(handle);
     };

@@ -188,6 +188,15 @@ describe('MessagePack', () => {
     }
   });
 
+  it("reads msgpackr's undefined (fixext 1, type 0, a zero byte) as absent: dropped from dictionaries, null in lists", () => {
+    // wampy 8 sends SUBSCRIBE [32, 1, {match: undefined, get_retained: undefined}, topic].
+    const sub = decodeMessage(msgpackSerializer, hex('94 20 01 81 a56d61746368 d40000 a3612e62'));
+    expect(sub).toMatchObject({ type: 32, request: 1, options: {}, topic: 'a.b' });
+    expect(Object.keys((sub as { options: object }).options)).toEqual([]);
+    expect(decodeMessage(msgpackSerializer, hex('95 30 01 80 a161 92 d40000 01'))).toMatchObject({ args: [null, 1] });
+    expect(refusal(msgpackSerializer, hex('953001 80 a161 91 d40001'))).toContain('extension type');
+  });
+
   it('refuses dictionary keys that are not strings', () => {
     for (const key of ['01', 'ff', 'c0', 'c3', 'cb3ff8000000000000', 'c40161', '90', '80']) {
       const reason = refusal(msgpackSerializer, hex('953001 81' + key + '01 a161'));
@@ -298,7 +307,7 @@ describe('CBOR', () => {
       'd8184100', // 24: embedded CBOR
       'd81b8265457272' + '6f72' + '6178', // 27: generic object → Error("x")
       'd81c81d81d00', // 28/29: shared reference, a cycle
-      'd840420102', // 64: Uint8Array
+      'd84080', // 64 around a list: only a byte string is read through
       'd8448101', // 68: Uint8ClampedArray
       'd90102a0', // 258: Set
       'd90103a0', // 259: Map
@@ -313,9 +322,25 @@ describe('CBOR', () => {
     expect(refusal(cborSerializer, hex('d9d9f7 831101 02'))).toContain('tags are not allowed');
   });
 
-  it('refuses undefined, simple values, reserved additional information and stray breaks', () => {
+  it('reads tag 64 (RFC 8746 uint8 typed array) around a byte string as the byte string', () => {
+    // node-cbor and cbor-x's default options write a plain Uint8Array so.
+    const m = decodeMessage(cborSerializer, hex('85 1830 01 a0 6161 82 d840420102 d84040'));
+    const args = (m as { args: unknown[] }).args;
+    expect(args).toEqual([new Uint8Array([1, 2]), new Uint8Array(0)]);
+    expect(args.every((a) => a instanceof Uint8Array && a.constructor === Uint8Array)).toBe(true);
+    expect(refusal(cborSerializer, hex('85 1830 01 a0 6161 81 d8405f4101ff'))).toContain('indefinite-length CBOR strings');
+  });
+
+  it('reads undefined (simple value 23) as absent: dropped from dictionaries, null in lists', () => {
+    // wampy 8 (cbor-x) sends SUBSCRIBE [32, 1, {match: undefined, get_retained: undefined}, topic].
+    const sub = decodeMessage(cborSerializer, hex('84 1820 01 a1 656d61746368 f7 63612e62'));
+    expect(sub).toMatchObject({ type: 32, request: 1, options: {}, topic: 'a.b' });
+    expect(Object.keys((sub as { options: object }).options)).toEqual([]);
+    expect(decodeMessage(cborSerializer, hex('85 1830 01 a0 6161 82 f7 01'))).toMatchObject({ args: [null, 1] });
+  });
+
+  it('refuses simple values, reserved additional information and stray breaks', () => {
     const cases: [string, string][] = [
-      ['f7', 'undefined'],
       ['e0', 'simple value'],
       ['f0', 'simple value'],
       ['f820', 'simple value'],

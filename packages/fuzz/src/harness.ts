@@ -35,6 +35,8 @@ export type Rule =
 
 /** A broken invariant; thrown out of a command so that fast-check shrinks the run. */
 export class InvariantViolation extends Error {
+  /** For `router-down`: the run had not sent anything yet (so an earlier run brought the router down). */
+  beforeAnyTraffic = false;
   constructor(
     readonly rule: Rule,
     readonly detail: string,
@@ -144,7 +146,9 @@ export class Harness {
         transportViolation: (reason) => this.fail(new InvariantViolation('transport', `slot ${slot}: ${reason}`)),
       });
     } catch (e) {
-      throw new InvariantViolation('router-down', `cannot connect to ${this.driver.name}: ${e instanceof Error ? e.message : String(e)}`);
+      const v = new InvariantViolation('router-down', `cannot connect to ${this.driver.name}: ${e instanceof Error ? e.message : String(e)}`);
+      v.beforeAnyTraffic = this.sent === 0;
+      throw v;
     }
     this.slots.set(slot, { conn, epoch, closeAllowed: false, closed: false });
   }

@@ -173,6 +173,13 @@ export async function main(argv: readonly string[], io: CliIo = { out: (s) => co
   }
   const report = await fuzz(opts);
   if (p.json) io.out(JSON.stringify(report, null, 2));
-  else io.out(formatReport(report, { url: p.url, realm: p.realm, serializer: p.serializer }));
+  else {
+    const gen = [
+      p.skip === undefined ? '' : `--skip ${p.skip.join(',')}`,
+      p.maxCommands === undefined ? '' : `--max-commands ${p.maxCommands}`,
+      p.oversize === undefined ? '' : `--oversize ${p.oversize}`,
+    ].filter((x) => x !== '');
+    io.out(formatReport(report, { url: p.url, realm: p.realm, serializer: p.serializer, generationArgs: gen.join(' ') }));
+  }
   return report.ok ? 0 : 1;
 }

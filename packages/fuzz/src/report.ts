@@ -125,6 +125,8 @@ export interface FormatOptions {
   readonly url?: string;
   readonly realm?: string;
   readonly serializer?: string;
+  /** Options that shape generation (`--skip`, `--max-commands`, `--oversize`), repeated in the replay command. */
+  readonly generationArgs?: string;
 }
 
 /** One suite's result as text: what ran, and the finding with its replay command. */
@@ -144,8 +146,10 @@ export function formatSuiteResult(s: SuiteResult, opts: FormatOptions = {}): str
   lines.push(`  ${f.detail.split('\n').join('\n  ')}`);
   if (f.spec !== undefined) lines.push(`  spec: ${f.spec}`);
   lines.push(`  counterexample: ${f.counterexample}`);
-  const base = opts.url === undefined ? '' : `wamp-fuzz ${opts.url} --realm ${opts.realm ?? '?'}${opts.serializer === undefined ? '' : ` --serializer ${opts.serializer}`} `;
-  lines.push(`  replay: ${base}--seed ${f.seed} --replay ${s.suite}:${f.path ?? ''}`);
+  const gen = opts.generationArgs === undefined || opts.generationArgs === '' ? '' : `${opts.generationArgs} `;
+  const base =
+    opts.url === undefined ? '' : `wamp-fuzz ${opts.url} --realm ${opts.realm ?? '?'}${opts.serializer === undefined ? '' : ` --serializer ${opts.serializer}`} ${gen}`;
+  lines.push(f.path === undefined ? '  replay: none (send the input above by hand)' : `  replay: ${base}--seed ${f.seed} --replay ${s.suite}:${f.path}`);
   return lines.join('\n');
 }
 

@@ -26,6 +26,7 @@ import {
   toWire,
   type Message,
   type MessageTypeCode,
+  type Serializer,
 } from '@wamp/core';
 import { CLIENT_TO_ROUTER, messageArb } from './arbitraries.js';
 import { applyByteMutations, byteMutationsArb, describeByteMutation, frameBytes, type ByteMutation } from './bytes.js';
@@ -118,39 +119,48 @@ interface Totals {
 /**
  * Remembers the first failure of a suite and whether the router went away.
  * Once a live router is down every run fails the same way, so shrinking would
- * only "shrink" towards an empty input: then the first failing input is the
- * counterexample, and the runs after it fail at once instead of waiting on a
- * dead address.
+ * only "shrink" towards an empty input. Then the finding is the crash itself,
+ * with the input that caused it: the run that was going on, or the one just
+ * before when a run could not even connect. Runs after that fail at once
+ * instead of waiting on a dead address.
  */
 class DownWatch {
-  gone = false;
-  first: { error: unknown; input: string; path: string } | undefined;
+  private gone: { culprit: string; path: string | undefined; error: unknown } | undefined;
+  private first: { error: unknown; input: string } | undefined;
+  private previous: { input: string; path: string | undefined } | undefined;
 
   async guard(runIndex: number, describe: () => string, run: () => Promise<void>): Promise<void> {
-    if (this.gone) throw new InvariantViolation('router-down', 'the router went down earlier in this suite');
+    if (this.gone !== undefined) throw new InvariantViolation('router-down', 'the router went down earlier in this suite');
+    // Until the first failure, run k is the k-th generated input: path "k" replays it.
+    const path = this.first === undefined ? String(runIndex) : undefined;
     try {
       await run();
     } catch (e) {
-      this.first ??= { error: e, input: describe(), path: String(runIndex) };
-      if (e instanceof InvariantViolation && e.rule === 'router-down') this.gone = true;
+      const input = describe();
+      this.first ??= { error: e, input };
+      if (e instanceof InvariantViolation && e.rule === 'router-down') {
+        const prev = e.beforeAnyTraffic ? this.previous : undefined;
+        this.gone = prev === undefined ? { culprit: input, path, error: e } : { culprit: prev.input, path: prev.path, error: e };
+      }
       throw e;
+    } finally {
+      this.previous = { input: describe(), path };
     }
   }
 
-  /** The finding to report: fast-check's shrunk one, or the first failure if the router went down meanwhile. */
+  /** The finding to report: fast-check's shrunk one, or the crash and its input. */
   finding(suite: 'model' | 'malformed', details: fc.RunDetails<unknown>, shrunk: string): Finding | undefined {
     if (!details.failed) return undefined;
-    const f = toFinding(suite, details, shrunk);
-    if (!this.gone || this.first === undefined) return f;
-    const first = toFinding(suite, { ...details, errorInstance: this.first.error } as fc.RunDetails<unknown>, this.first.input);
-    const downFromStart = this.first.path === '0' && first.rule === 'router-down';
-    return {
-      ...first,
-      detail: downFromStart
-        ? first.detail
-        : `${first.detail}\n(the router went down during this suite, so the counterexample is the first failing input, not shrunk)`,
-      path: this.first.path,
-    };
+    if (this.gone === undefined) return toFinding(suite, details, shrunk);
+    const crash = toFinding(suite, { ...details, errorInstance: this.gone.error } as fc.RunDetails<unknown>, this.gone.culprit);
+    const notes = [crash.detail, 'The router stopped answering after the input below (not shrunk: shrinking needs a live router).'];
+    const first = this.first;
+    if (first !== undefined && !(first.error instanceof InvariantViolation && first.error.rule === 'router-down')) {
+      const f = toFinding(suite, { ...details, errorInstance: first.error } as fc.RunDetails<unknown>, first.input);
+      notes.push(`Before that, the first failure was [${f.rule}] ${f.detail}\n  on: ${first.input}`);
+    }
+    if (this.gone.path === undefined) notes.push('The input came up while shrinking, so no replay path leads to it: send it by hand.');
+    return { ...crash, detail: notes.join('\n'), path: this.gone.path };
   }
 }
 
@@ -271,12 +281,17 @@ export type MalformedCase =
   | { readonly kind: 'oversized'; readonly bytes: number }
   | { readonly kind: 'framing'; readonly framing: FramingCase };
 
-export function describeCase(c: MalformedCase): string {
+/** A damaged input in words; `serializer` (when known) adds the exact bytes of a byte mutation. */
+export function describeCase(c: MalformedCase, serializer?: Serializer): string {
   switch (c.kind) {
     case 'mutant':
       return `${c.mutant.kind}: ${c.mutant.description} — sent ${show(c.mutant.wire)}${c.beforeJoin ? ' as the first message' : ''}`;
-    case 'bytes':
-      return `bytes of ${show(toWire(c.base))} mutated: ${c.mutations.map(describeByteMutation).join('; ')}${c.beforeJoin ? ' (as the first message)' : ''}`;
+    case 'bytes': {
+      const what = `bytes of ${show(toWire(c.base))} mutated: ${c.mutations.map(describeByteMutation).join('; ')}${c.beforeJoin ? ' (as the first message)' : ''}`;
+      if (serializer === undefined) return what;
+      const sent = applyByteMutations(frameBytes(serializer.encode(toWire(c.base))), c.mutations);
+      return `${what} — sent the ${sent.length} bytes ${hex(sent)}`;
+    }
     case 'oversized':
       return `PUBLISH (acknowledge) with Arguments of ${c.bytes} characters`;
     case 'framing':
@@ -290,6 +305,11 @@ export interface MalformedSuiteOptions extends SuiteOptions {
   readonly mutantKinds?: readonly MutantKind[];
   /** Case families not to generate (to look past a known finding). */
   readonly skip?: readonly CaseKind[];
+}
+
+function hex(b: Uint8Array): string {
+  const shown = Array.from(b.subarray(0, 96), (x) => x.toString(16).padStart(2, '0')).join('');
+  return b.length > 96 ? `${shown}…` : shown;
 }
 
 /** Requests a fresh session may send first; their request ID becomes 1, the first in sequence. */
@@ -420,6 +440,7 @@ export async function runMalformedSuite(o: MalformedSuiteOptions): Promise<Suite
   // One driver tells whether framing cases apply.
   const probeDriver = await o.driver({ seed });
   const rawSocketId = probeDriver.openStream === undefined ? undefined : probeDriver.serializer.rawSocketId;
+  const serializer = probeDriver.serializer;
   await probeDriver.dispose();
   const arb = malformedCaseArb({
     realm: o.realm,
@@ -430,7 +451,7 @@ export async function runMalformedSuite(o: MalformedSuiteOptions): Promise<Suite
   });
   const watch = new DownWatch();
   const prop = fc.asyncProperty(fc.integer(), arb, (routerSeed, c) =>
-    watch.guard(totals.runs++, () => describeCase(c), async () => {
+    watch.guard(totals.runs++, () => describeCase(c, serializer), async () => {
       const driver = await o.driver({ seed: routerSeed });
       target = driver.name;
       const h = harnessFor(driver, o);
@@ -448,7 +469,7 @@ export async function runMalformedSuite(o: MalformedSuiteOptions): Promise<Suite
   );
   const details = await fc.check(prop, checkParams(o, seed));
   const ce = details.counterexample;
-  const finding = watch.finding('malformed', details as fc.RunDetails<unknown>, ce === null || ce === undefined ? '(none)' : describeCase(ce[1]));
+  const finding = watch.finding('malformed', details as fc.RunDetails<unknown>, ce === null || ce === undefined ? '(none)' : describeCase(ce[1], serializer));
   return {
     suite: 'malformed',
     target,
@@ -629,8 +650,8 @@ async function runFraming(driver: Driver, h: Harness, o: SuiteOptions, c: Framin
     events.push(e);
     wake?.();
   };
-  const next = async (): Promise<StreamEvent | undefined> => {
-    const deadline = Date.now() + timeout;
+  const next = async (within = timeout): Promise<StreamEvent | undefined> => {
+    const deadline = Date.now() + within;
     while (events.length === 0) {
       const left = deadline - Date.now();
       if (left <= 0) return undefined;
@@ -698,9 +719,11 @@ async function runFraming(driver: Driver, h: Harness, o: SuiteOptions, c: Framin
     stream.write(frame(RawFrameType.MESSAGE, enc(call(1, PROBE_PROC))));
     let ponged = false;
     for (;;) {
-      const e = await next();
+      // A router that may wait for the announced bytes is given a short silence, not the whole timeout.
+      const waitsForBytes = reactions.includes('accept') && c.declaredLength !== undefined;
+      const e = await next(waitsForBytes ? Math.min(timeout, 300) : timeout);
       if (e === undefined) {
-        if (reactions.includes('accept') && c.declaredLength !== undefined) return; // waiting for the announced bytes is fine
+        if (waitsForBytes) return;
         fail(`no reaction within ${timeout} ms; expected ${reactions.join(' or ')}`);
       }
       if (e.kind === 'violation') fail(e.reason);

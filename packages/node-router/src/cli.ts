@@ -14,7 +14,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   try {
     config = configFromArgs(argv);
   } catch (e) {
-    process.stderr.write(`wamp-router: ${e instanceof Error ? e.message : String(e)}\n\n${HELP}`);
+    process.stderr.write(`wamp-router: ${e instanceof Error ? e.message : String(e)}\nRun wamp-router --help for the options.\n`);
     return 2;
   }
   if (config === 'help') {

@@ -54,6 +54,12 @@ export interface NodeRouterConfig {
   readonly backpressure: BackpressureConfig;
   /** Ping WebSocket peers every `heartbeatMs` and drop dead ones; 0 disables. */
   readonly heartbeatMs: number;
+  /**
+   * A new connection must finish its transport handshake (TLS, the HTTP
+   * upgrade of WebSocket, the RawSocket handshake) within this time, or it is
+   * closed. The WAMP opening handshake has its own limits in `timeouts`.
+   */
+  readonly handshakeTimeoutMs: number;
   readonly log: { readonly level: LogLevel; readonly format?: 'json' | 'pretty' };
 }
 
@@ -167,6 +173,7 @@ export function validateNodeRouterConfig(v: unknown, baseDir = process.cwd()): N
     'listeners',
     'backpressure',
     'heartbeatMs',
+    'handshakeTimeoutMs',
     'log',
   ]);
   const routerPart: Obj = {};
@@ -190,6 +197,8 @@ export function validateNodeRouterConfig(v: unknown, baseDir = process.cwd()): N
     };
   }
   const heartbeatMs = o['heartbeatMs'] === undefined ? 30_000 : int('heartbeatMs', o['heartbeatMs'], 0, 3_600_000);
+  const handshakeTimeoutMs =
+    o['handshakeTimeoutMs'] === undefined ? 10_000 : int('handshakeTimeoutMs', o['handshakeTimeoutMs'], 1, 3_600_000);
   let log: NodeRouterConfig['log'] = { level: 'info' };
   if (o['log'] !== undefined) {
     const l = obj('log', o['log'], ['level', 'format']);
@@ -199,7 +208,7 @@ export function validateNodeRouterConfig(v: unknown, baseDir = process.cwd()): N
     if (format !== undefined && format !== 'json' && format !== 'pretty') throw new RouterConfigError('log.format', 'must be "json" or "pretty"');
     log = format === undefined ? { level } : { level, format };
   }
-  return { router, listeners, backpressure, heartbeatMs, log };
+  return { router, listeners, backpressure, heartbeatMs, handshakeTimeoutMs, log };
 }
 
 /** Read and check a JSON config file. Errors name the file and the field. */
@@ -217,5 +226,11 @@ export function loadConfigFile(file: string): NodeRouterConfig {
   } catch (e) {
     throw new RouterConfigError(path, `not valid JSON: ${(e as Error).message}`);
   }
-  return validateNodeRouterConfig(parsed, dirname(path));
+  try {
+    return validateNodeRouterConfig(parsed, dirname(path));
+  } catch (e) {
+    if (!(e instanceof RouterConfigError)) throw e;
+    // Keep `path` the field; the message says which file it is in.
+    throw new RouterConfigError(e.path, `${e.message.slice(e.path.length + 2)} (in ${path})`);
+  }
 }

@@ -6,13 +6,13 @@
  */
 
 import { readFileSync } from 'node:fs';
-import type { Server as HttpServer } from 'node:http';
+import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { Router, serializerByName, type Serializer, type SessionInfo } from '@wamp/core';
 import { nodeCryptoProvider } from '@wamp/client/node-crypto';
-import { createRawSocketServer, type RawSocketConnection, type RawSocketServer } from '@wamp/rawsocket';
-import { createWebSocketServer, type WampWebSocketServer, type WebSocketConnection } from '@wamp/ws/node';
+import { createRawSocketServer, type DropInfo as RsDropInfo, type RawSocketConnection, type RawSocketServer } from '@wamp/rawsocket';
+import { createWebSocketServer, type DropInfo as WsDropInfo, type WampWebSocketServer, type WebSocketConnection } from '@wamp/ws/node';
 import {
   validateNodeRouterConfig,
   type ListenerConfig,
@@ -159,6 +159,16 @@ export class WampRouter {
     await Promise.allSettled([...this.listeners.splice(0).map((l) => l.close()), ...this.wsServers.splice(0).map((s) => s.close())]);
   }
 
+  /**
+   * A peer that stopped reading can have every frame dropped: log its 1st,
+   * 2nd, 4th, 8th... drop, so that the log grows with the logarithm of the
+   * flood rather than with the flood.
+   */
+  private logDrop(transport: 'websocket' | 'rawsocket', info: WsDropInfo | RsDropInfo): void {
+    const n = info.droppedFrames;
+    if ((n & (n - 1)) === 0) this.log.warn('outbound queue full, frames dropped', { transport, ...info });
+  }
+
   private makeWebSocketServer(path: string, serializers: readonly Serializer[], tls: boolean): WampWebSocketServer {
     const cfg = this.config;
     const server = createWebSocketServer({
@@ -169,7 +179,7 @@ export class WampRouter {
       heartbeat: cfg.heartbeatMs > 0 ? { intervalMs: cfg.heartbeatMs } : false,
       backpressure: {
         ...cfg.backpressure,
-        onDrop: (info) => this.log.warn('outbound queue full', { transport: 'websocket', ...info }),
+        onDrop: (info) => this.logDrop('websocket', info),
       },
       onConnection: (conn: WebSocketConnection) => this.accept(conn, 'websocket', conn.peer.remoteAddress, conn.peer.remotePort, tls, conn.serializer),
       onUpgradeError: (err) => this.log.debug('websocket upgrade refused', { error: err.message }),
@@ -187,6 +197,12 @@ export class WampRouter {
     tls: boolean,
     serializer: Serializer,
   ): void {
+    if (this.closing !== undefined) {
+      // Shutting down: a client reconnecting during the GOODBYE grace period
+      // must not be welcomed into a router about to vanish.
+      conn.close(1001, 'router shutting down');
+      return;
+    }
     const peer = peerString(addr, port, tls);
     const info: SessionInfo = peer === undefined ? { transport, serializer } : { transport, serializer, peer };
     this.host.attach(conn, info);
@@ -198,33 +214,45 @@ export class WampRouter {
 
   private async openWebSocket(l: WebSocketListenerConfig): Promise<ActiveListener> {
     const ws = this.makeWebSocketServer(l.path, serializersOf(l.serializers), l.tls !== undefined);
-    if (l.tls === undefined) {
-      await ws.listen({ port: l.port, host: l.host });
-      const a = ws.address() as AddressInfo;
-      return {
-        address: { type: 'websocket', url: `ws://${fmtHost(a.address)}:${a.port}${l.path}`, host: a.address, port: a.port, path: l.path },
-        close: () => ws.close(),
-      };
-    }
-    const https = createHttpsServer(readTls(l.tls), (_req, res) => {
-      res.writeHead(426, { 'Content-Type': 'text/plain' }).end('WAMP over WebSocket: upgrade required\n');
-    });
-    const detach = ws.attach(https);
+    // Our own HTTP(S) server rather than ws.listen(): a connection that never
+    // finishes its TLS handshake or its upgrade request must be reaped within
+    // handshakeTimeoutMs, and Node checks headersTimeout only every
+    // connectionsCheckingInterval (30 s by default).
+    const timeout = this.config.handshakeTimeoutMs;
+    const httpOptions = {
+      headersTimeout: timeout,
+      requestTimeout: timeout,
+      connectionsCheckingInterval: Math.min(1_000, Math.max(10, Math.floor(timeout / 4))),
+    };
+    const upgradeRequired = (_req: IncomingMessage, res: ServerResponse): void => {
+      res.writeHead(426, { 'Content-Type': 'text/plain; charset=utf-8', Upgrade: 'websocket' });
+      res.end('WAMP over WebSocket: connect with a WebSocket client\n');
+    };
+    const server: HttpServer | HttpsServer =
+      l.tls === undefined
+        ? createHttpServer(httpOptions, upgradeRequired)
+        : createHttpsServer({ ...httpOptions, ...readTls(l.tls), handshakeTimeout: timeout }, upgradeRequired);
+    const detach = ws.attach(server);
     await new Promise<void>((res, rej) => {
-      https.once('error', rej);
-      https.listen(l.port, l.host, () => {
-        https.off('error', rej);
+      server.once('error', rej);
+      server.listen(l.port, l.host, () => {
+        server.off('error', rej);
+        server.on('error', (err: Error) => this.log.error('websocket server error', { error: err.message }));
         res();
       });
     });
-    const a = https.address() as AddressInfo;
+    if (l.tls !== undefined) {
+      server.on('tlsClientError', (err: Error) => this.log.debug('tls handshake failed', { transport: 'websocket', error: err.message }));
+    }
+    const a = server.address() as AddressInfo;
+    const scheme = l.tls === undefined ? 'ws' : 'wss';
     return {
-      address: { type: 'websocket', url: `wss://${fmtHost(a.address)}:${a.port}${l.path}`, host: a.address, port: a.port, path: l.path },
+      address: { type: 'websocket', url: `${scheme}://${fmtHost(a.address)}:${a.port}${l.path}`, host: a.address, port: a.port, path: l.path },
       close: async () => {
         detach();
         await ws.close();
-        https.closeAllConnections();
-        await new Promise<void>((res) => https.close(() => res()));
+        server.closeAllConnections();
+        await new Promise<void>((res) => server.close(() => res()));
       },
     };
   }
@@ -237,8 +265,9 @@ export class WampRouter {
       maxMessageSize: Math.min(cfg.router.limits?.maxMessageSize ?? 16 * 1024 * 1024, 2 ** 24),
       backpressure: {
         ...cfg.backpressure,
-        onDrop: (info) => this.log.warn('outbound queue full', { transport: 'rawsocket', ...info }),
+        onDrop: (info) => this.logDrop('rawsocket', info),
       },
+      handshakeTimeoutMs: cfg.handshakeTimeoutMs,
       ...(tls ? { tls } : {}),
       onConnection: (conn) => this.accept(conn, 'rawsocket', conn.peer.remoteAddress, conn.peer.remotePort, tls !== undefined, conn.serializer),
       onHandshakeError: (err, peer) => this.log.debug('rawsocket handshake failed', { error: err.message, peer: peer.remoteAddress }),

@@ -70,7 +70,7 @@ describe('in-process procedures and topics: router.realm(name)', () => {
   it('publishes from the router process to remote subscribers, with acknowledge and disclosure', async () => {
     const router = await start();
     const { session } = await joinSession(cleanup, transportFor(router, WS), { realm: 'realm1' });
-    const got = deferred<{ args: unknown[]; kwargs: Dict; details: EventDetails }>();
+    const got = deferred<{ args: readonly unknown[]; kwargs: Dict; details: EventDetails }>();
     await session.subscribe('com.local.tick', (args, kwargs, details) => got.resolve({ args, kwargs, details }));
     const publication = await router.realm('realm1').publish('com.local.tick', [1, 'a'], { at: 'now' }, { acknowledge: true, discloseMe: true });
     expect(typeof publication).toBe('number');
@@ -82,7 +82,7 @@ describe('in-process procedures and topics: router.realm(name)', () => {
     expect(ev.details.publisherAuthrole).toBe('router');
 
     // And the other way: the router process subscribes to what a remote client publishes.
-    const inbound = deferred<unknown[]>();
+    const inbound = deferred<readonly unknown[]>();
     await router.realm('realm1').subscribe('com.remote.hello', (args) => inbound.resolve(args));
     await session.publish('com.remote.hello', ['hi'], {}, { acknowledge: true });
     expect(await within(inbound.promise, 5_000, 'the inbound event')).toEqual(['hi']);
@@ -117,7 +117,7 @@ describe('in-process procedures and topics: router.realm(name)', () => {
     await router.realm('locked').register('com.local.ping', () => 'pong');
     const { session } = await joinSession(cleanup, transportFor(router, WS), { realm: 'locked' });
     expect((await session.call('com.local.ping')).value).toBe('pong');
-    const ev = deferred<unknown[]>();
+    const ev = deferred<readonly unknown[]>();
     await session.subscribe('com.local.news', (args) => ev.resolve(args));
     await router.realm('locked').publish('com.local.news', ['n'], {}, { acknowledge: true });
     expect(await within(ev.promise, 5_000, 'the event')).toEqual(['n']);

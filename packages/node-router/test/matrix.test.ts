@@ -34,7 +34,7 @@ const ALL_ACTIONS = { call: true, register: true, publish: true, subscribe: true
 /** The config file of this suite: what an operator would write by hand. */
 async function writeConfig(dir: string): Promise<string> {
   const crypto = nodeCryptoProvider();
-  const pubkey = hexEncode(await cryptosignPublicKey(crypto, hexDecode(CRYPTOSIGN_SEED)));
+  const pubkey = hexEncode(await cryptosignPublicKey(crypto, hexDecode(CRYPTOSIGN_SEED)!));
   // Small Argon2id costs keep the test fast; the client accepts down to 64 KiB and 1 pass.
   const scramCredential = await scramDeriveCredential(crypto, SCRAM_PASSWORD, {
     kdf: 'argon2id',
@@ -170,8 +170,8 @@ describe.each(COMBOS)('$name', (combo) => {
   it('delivers events with acknowledge, to exact, prefix and wildcard subscriptions', async () => {
     const sub = (await anon()).session;
     const pub = (await anon()).session;
-    const got: { kind: string; topic: string; args: unknown[]; kwargs: Dict; publisher: number | undefined }[] = [];
-    const record = (kind: string) => (args: unknown[], kwargs: Dict, d: EventDetails) => {
+    const got: { kind: string; topic: string; args: readonly unknown[]; kwargs: Dict; publisher: number | undefined }[] = [];
+    const record = (kind: string) => (args: readonly unknown[], kwargs: Dict, d: EventDetails) => {
       got.push({ kind, topic: d.topic, args, kwargs, publisher: d.publisher });
     };
     await sub.subscribe('com.app.news.sport', record('exact'));
@@ -196,7 +196,7 @@ describe.each(COMBOS)('$name', (combo) => {
   it('announces joins with wamp.session.on_join', async () => {
     const observer = (await anon()).session;
     const joined: Dict[] = [];
-    await observer.subscribe('wamp.session.on_join', (args) => joined.push(args[0] as Dict));
+    await observer.subscribe('wamp.session.on_join', (args) => void joined.push(args[0] as Dict));
     const other = (await anon()).session;
     await waitFor(() => joined.some((d) => d['session'] === other.id), 'the on_join event');
     const d = joined.find((x) => x['session'] === other.id)!;

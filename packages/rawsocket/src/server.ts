@@ -86,10 +86,14 @@ export class RawSocketServer {
         ? createNetServer((s) => this.handleSocket(s))
         : createTlsServer({ handshakeTimeout: this.handshakeTimeoutMs, ...tls }, (s) => this.handleSocket(s));
     if (tls !== undefined) {
-      // Sockets that fail TLS never reach handleSocket.
-      server.on('tlsClientError', (err: Error, s: Socket) =>
-        this.options.onHandshakeError?.(err, { remoteAddress: s.remoteAddress, remotePort: s.remotePort }),
-      );
+      // Sockets that fail TLS never reach handleSocket. With a listener on
+      // this event Node leaves the socket open (a handshake timeout included):
+      // destroy it, or a peer that never speaks holds it, and close(), forever.
+      server.on('tlsClientError', (err: Error, s: Socket) => {
+        const peer: RejectedPeer = { remoteAddress: s.remoteAddress, remotePort: s.remotePort };
+        s.destroy();
+        this.options.onHandshakeError?.(err, peer);
+      });
     }
     this.server = server;
     this.unixPath = 'path' in at ? at.path : undefined;

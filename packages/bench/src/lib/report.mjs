@@ -14,6 +14,8 @@ export function fmtLatency(ms) {
   return `${Math.round(ms)} ms`;
 }
 
+export const fmtUs = (us) => (Number.isFinite(us) ? us.toFixed(us < 10 ? 1 : 0) : '—');
+
 export const fmtPct = (x) => (Number.isFinite(x) ? `${Math.round(x * 100)}%` : '—');
 
 export function fmtBytes(b) {
@@ -46,17 +48,21 @@ export function throughputTable(sections, results) {
     if (rows.length === 0) continue;
     lines.push('', `**${section.title}**`, '');
     if (section.note) lines.push(`${section.note}`, '');
-    lines.push(`| | ${section.unit} | p50 | p99 | server CPU | load CPU |`, '| --- | ---: | ---: | ---: | ---: | ---: |');
+    lines.push(
+      `| | ${section.unit} | p50 | p99 | server CPU | server µs/op | load CPU | load µs/op |`,
+      '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    );
     for (const row of rows) {
       const r = results.get(row.key);
       if (r === undefined || r.median === undefined) {
-        lines.push(`| ${row.label} | ${r?.skipped ?? r?.errors?.[0]?.split('\n')[0] ?? 'not run'} | | | | |`);
+        lines.push(`| ${row.label} | ${r?.skipped ?? r?.errors?.[0]?.split('\n')[0] ?? 'not run'} | | | | | | |`);
         continue;
       }
       const m = r.median;
       const failed = r.errors.length > 0 ? ` (${r.errors.length} of ${r.errors.length + r.runs.length} runs failed)` : '';
       lines.push(
-        `| ${row.label}${failed} | ${fmtRate(m.rate)} | ${fmtLatency(m.p50)} | ${fmtLatency(m.p99)} | ${fmtPct(m.serverCpu)} | ${fmtPct(m.loadCpu)} |`,
+        `| ${row.label}${failed} | ${fmtRate(m.rate)} | ${fmtLatency(m.p50)} | ${fmtLatency(m.p99)} | ` +
+          `${fmtPct(m.serverCpu)} | ${fmtUs(m.serverUsPerOp)} | ${fmtPct(m.loadCpu)} | ${fmtUs(m.loadUsPerOp)} |`,
       );
     }
   }

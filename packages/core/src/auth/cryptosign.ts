@@ -183,7 +183,10 @@ export function cryptosignParseHello(authextra: Dict | undefined): CryptosignHel
       `${ctx}: Details.authextra.channel_binding must be one of ${CRYPTOSIGN_CHANNEL_BINDINGS.join(', ')} or null, got ${describeValue(cb)}`,
     );
   }
-  const challenge = authextra['challenge'];
+  // null is "no challenge", as for channel_binding: Autobahn|JS's
+  // auth_cryptosign.create_connection sends `challenge: null` (and
+  // `trustroot: null`) when it does not ask the router to authenticate.
+  const challenge = authextra['challenge'] ?? undefined;
   if (challenge !== undefined && (typeof challenge !== 'string' || decodeChallenge(challenge) === undefined)) {
     throw new ProtocolViolation(
       `${ctx}: Details.authextra.challenge must be ${2 * CHALLENGE_BYTES} hex digits, got ${describeValue(challenge)}`,

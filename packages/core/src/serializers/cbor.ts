@@ -2,6 +2,7 @@ import { Decoder, Encoder, type Options } from 'cbor-x';
 import { MAX_ID } from '../ids.js';
 import { DEFAULT_LIMITS, type Limits } from '../limits.js';
 import type { Frame } from '../types.js';
+import { dropUndefined } from './absent.js';
 import { plainBytes } from './bytes.js';
 import type { Serializer } from './serializer.js';
 
@@ -9,7 +10,9 @@ import type { Serializer } from './serializer.js';
  * `wamp.2.cbor` (basic profile, "Serializers": CBOR as in RFC 8949), limited
  * to the plain data model every WAMP serializer shares: unsigned and negative
  * integers, byte and text strings, arrays, maps with text keys, false, true,
- * null and floats. No tags.
+ * null and floats. No tags, but for tag 64 around a byte string (read as the
+ * byte string). An undefined (simple value 23) is read as absent (see
+ * `dropUndefined`).
  *
  * cbor-x does the byte work; two things are added around it:
  *
@@ -232,14 +235,20 @@ function truncated(): never {
   return fail('truncated CBOR item');
 }
 
+// Set by scanItem when it passes an undefined; read by scanPlainCbor.
+let sawUndefined = false;
+
 /**
  * Check that `b` holds exactly one CBOR data item of the plain data model,
  * nested at most `maxDepth` deep (the outer array being depth 1), with every
  * integer within ±2^53. Throws a plain Error naming the fault; allocates nothing.
+ * Returns true when the item holds an undefined (to be read as absent).
  */
-export function scanPlainCbor(b: Uint8Array, maxDepth: number = DEFAULT_LIMITS.maxDepth): void {
+export function scanPlainCbor(b: Uint8Array, maxDepth: number = DEFAULT_LIMITS.maxDepth): boolean {
+  sawUndefined = false;
   const end = scanItem(b, 0, 1, maxDepth);
   if (end !== b.length) fail(`${b.length - end} bytes after the CBOR item`);
+  return sawUndefined;
 }
 
 /** The position after the item at `p`. */
@@ -262,8 +271,9 @@ function scanItem(b: Uint8Array, p: number, depth: number, maxDepth: number): nu
         if (q > n) truncated();
         return q;
       }
-      case 23:
-        return fail('undefined is not a WAMP value');
+      case 23: // undefined: JavaScript peers write it for "no value"
+        sawUndefined = true;
+        return p;
       case 31:
         return fail('unexpected CBOR break');
       default:
@@ -271,6 +281,11 @@ function scanItem(b: Uint8Array, p: number, depth: number, maxDepth: number): nu
     }
   }
   if (major === 6) {
+    // Tag 64 (RFC 8746, "uint8 Typed Array") around a byte string is that
+    // byte string: node-cbor (Autobahn|JS) writes every plain Uint8Array so,
+    // and cbor-x with its default options (wampy 8) too. cbor-x reads it back
+    // as a Uint8Array. No other tag is accepted.
+    if (ai === 24 && b[p] === 64 && p + 1 < n && b[p + 1]! >> 5 === 2) return scanItem(b, p + 1, depth, maxDepth);
     return fail('CBOR tags are not allowed');
   }
   let arg: number;
@@ -420,7 +435,10 @@ export const cborSerializer: Serializer = Object.freeze({
   },
   decode(frame: Frame, limits?: Limits): unknown {
     const bytes = plainBytes(frame, 'CBOR');
-    scanPlainCbor(bytes, limits?.maxDepth ?? DEFAULT_LIMITS.maxDepth);
-    return decodeBytes(bytes);
+    const maxDepth = limits?.maxDepth ?? DEFAULT_LIMITS.maxDepth;
+    if (!scanPlainCbor(bytes, maxDepth)) return decodeBytes(bytes);
+    const value = decodeBytes(bytes);
+    dropUndefined(value, maxDepth);
+    return value;
   },
 });

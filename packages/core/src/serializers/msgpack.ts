@@ -2,18 +2,30 @@ import { Decoder, Encoder, type ExtensionCodecType } from '@msgpack/msgpack';
 import { hexDecode, hexEncode } from '../base64.js';
 import { MAX_ID } from '../ids.js';
 import type { Frame } from '../types.js';
+import { DEFAULT_LIMITS, type Limits } from '../limits.js';
+import { dropUndefined } from './absent.js';
 import { plainBytes } from './bytes.js';
 import type { Serializer } from './serializer.js';
+
+// Set when the decoder meets msgpackr's undefined; read by `decode`.
+let sawUndefined = false;
 
 /**
  * WAMP uses no MessagePack extension type. The library's default codec would
  * turn ext -1 into a Date and any other into an ExtData object; this one
  * refuses them all when decoding, and never produces one when encoding (which
  * also spares the default codec's per-object `instanceof Date` probe).
+ * The one exception is fixext 1 of type 0 holding a zero byte, which is how
+ * msgpackr (wampy's codec) writes a JavaScript undefined: it is read as
+ * absent (see `dropUndefined`).
  */
 const NO_EXTENSIONS: ExtensionCodecType<undefined> = {
   tryToEncode: () => null,
-  decode(_data: Uint8Array, type: number): never {
+  decode(data: Uint8Array, type: number): undefined {
+    if (type === 0 && data.length === 1 && data[0] === 0) {
+      sawUndefined = true;
+      return undefined;
+    }
     throw new Error(`extension type ${type} is not allowed`);
   },
 };
@@ -147,7 +159,10 @@ export const msgpackSerializer: Serializer = Object.freeze({
   encode(wire: readonly unknown[]): Frame {
     return encoder.encode(wire);
   },
-  decode(frame: Frame): unknown {
-    return decoder.decode(plainBytes(frame, 'MessagePack'));
+  decode(frame: Frame, limits?: Limits): unknown {
+    sawUndefined = false;
+    const value = decoder.decode(plainBytes(frame, 'MessagePack'));
+    if (sawUndefined) dropUndefined(value, limits?.maxDepth ?? DEFAULT_LIMITS.maxDepth);
+    return value;
   },
 });

@@ -5,8 +5,7 @@
  * accepts every authentication method the peers implement.
  */
 
-import { createRouter, type LogSink, type WampRouter } from '@wamp/node-router';
-import { createLogger } from '@wamp/node-router';
+import { createLogger, createRouter, type LogSink, type WampRouter } from '@wamp/node-router';
 import autobahn from 'autobahn';
 
 export const REALM = 'com.interop';

@@ -1,0 +1,159 @@
+// `pnpm size`: how much of @wamp/core + @wamp/client + @wamp/ws a browser
+// downloads, minified and gzipped, bundled by esbuild with tree-shaking, in a
+// few application shapes. The packages are taken as published (their dist/
+// files: run `pnpm build` first, the root script does). Code behind a dynamic
+// import() goes into a lazy chunk, listed apart: a page loads it only when it
+// is used (argon2id, for WAMP-SCRAM).
+//
+//   node scripts/size.mjs [--analyze] [--json]
+//     --analyze  the largest modules of each shape, from esbuild's metafile
+//     --json     the figures as JSON on stdout
+
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { build } from 'esbuild';
+import { PACKAGE_DIR } from './bundle.mjs';
+
+/** Each shape is the code an application of that kind would contain. */
+const SHAPES = {
+  minimal: {
+    what: 'core + client + ws, JSON, no auth (Session over connectWebSocket)',
+    goal: 8 * 1024,
+    code: `
+      import { Session } from '@wamp/client';
+      import { jsonSerializer } from '@wamp/core';
+      import { connectWebSocket } from '@wamp/ws';
+      export async function start(url, realm) {
+        const transport = await connectWebSocket({ url, subprotocols: ['wamp.2.json'], serializers: [jsonSerializer] });
+        const session = await Session.join(transport, { realm });
+        await session.subscribe('com.example.tick', (args) => console.log(args));
+        return session.call('com.example.add2', [2, 3]);
+      }`,
+  },
+  'minimal-connect': {
+    what: 'the same through connect({ url, realm, serializers: ["json"] })',
+    code: `
+      import { connect } from '@wamp/ws';
+      export async function start(url, realm) {
+        const session = await connect({ url, realm, serializers: ['json'] });
+        await session.subscribe('com.example.tick', (args) => console.log(args));
+        return session.call('com.example.add2', [2, 3]);
+      }`,
+  },
+  full: {
+    what: 'JSON, MessagePack and CBOR; anonymous, ticket, wampcra, cryptosign, wamp-scram; Client with reconnection',
+    goal: 30 * 1024,
+    code: `
+      import { Client, anonymous, cryptosign, scram, ticket, wampcra } from '@wamp/client';
+      import { cborSerializer, jsonSerializer, msgpackSerializer } from '@wamp/core';
+      import { webSocketTransport } from '@wamp/ws';
+      export function client(url, realm, secret, seed) {
+        return new Client({
+          transport: webSocketTransport({
+            url,
+            subprotocols: ['wamp.2.cbor', 'wamp.2.msgpack', 'wamp.2.json'],
+            serializers: [cborSerializer, msgpackSerializer, jsonSerializer],
+          }),
+          realm,
+          auth: [cryptosign(seed), scram(secret), wampcra(secret), ticket(secret), anonymous()],
+        });
+      }`,
+  },
+  'full+noble': {
+    what: 'full, with nobleCryptoProvider (pure JS crypto for plain-http pages)',
+    code: `
+      import { Client, anonymous, cryptosign, nobleCryptoProvider, scram, ticket, wampcra } from '@wamp/client';
+      import { cborSerializer, jsonSerializer, msgpackSerializer } from '@wamp/core';
+      import { webSocketTransport } from '@wamp/ws';
+      export function client(url, realm, secret, seed) {
+        return new Client({
+          transport: webSocketTransport({
+            url,
+            subprotocols: ['wamp.2.cbor', 'wamp.2.msgpack', 'wamp.2.json'],
+            serializers: [cborSerializer, msgpackSerializer, jsonSerializer],
+          }),
+          realm,
+          crypto: nobleCryptoProvider(),
+          auth: [cryptosign(seed), scram(secret), wampcra(secret), ticket(secret), anonymous()],
+        });
+      }`,
+  },
+};
+
+/** Published figures of the other JavaScript WAMP clients, for comparison. */
+const REFERENCES = [
+  ['autobahn-browser 22.11.1', 358 * 1024, 108 * 1024],
+  ['wampy.min.js 8.0.2 (JSON)', 30.6 * 1024, 8.6 * 1024],
+  ['wampy-all.min.js 8.0.2', 93 * 1024, 30.8 * 1024],
+];
+
+const isEntry = (file) => file.endsWith('/entry.js');
+
+async function measure(name, shape, outdir) {
+  const result = await build({
+    stdin: { contents: shape.code, resolveDir: PACKAGE_DIR, sourcefile: `${name}.js`, loader: 'js' },
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    minify: true,
+    treeShaking: true,
+    metafile: true,
+    outdir: join(outdir, name),
+    entryNames: 'entry',
+    logLevel: 'silent',
+  });
+  let entry = { min: 0, gz: 0 };
+  const lazy = { min: 0, gz: 0 };
+  for (const [file, out] of Object.entries(result.metafile.outputs)) {
+    if (!file.endsWith('.js')) continue;
+    const bytes = await readFile(file);
+    const size = { min: bytes.length, gz: gzipSync(bytes, { level: 9 }).length };
+    // A chunk reached by import() has an entryPoint too (the imported module): the entry is named by entryNames.
+    if (isEntry(file)) entry = size;
+    else {
+      lazy.min += size.min;
+      lazy.gz += size.gz;
+    }
+  }
+  // Where the entry chunk's bytes come from, by module.
+  const outputs = Object.entries(result.metafile.outputs).filter(([file]) => isEntry(file)).map(([, o]) => o);
+  const modules = outputs.flatMap((o) => Object.entries(o.inputs).map(([path, i]) => [path.replace(/^.*node_modules\/\.pnpm\/[^/]+\/node_modules\//, ''), i.bytesInOutput]));
+  modules.sort((a, b) => b[1] - a[1]);
+  return { name, what: shape.what, goal: shape.goal, entry, lazy, modules };
+}
+
+const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
+
+const args = new Set(process.argv.slice(2));
+const outdir = await mkdtemp(join(tmpdir(), 'wamp-size-'));
+try {
+  const results = [];
+  for (const [name, shape] of Object.entries(SHAPES)) results.push(await measure(name, shape, outdir));
+  if (args.has('--json')) {
+    console.log(JSON.stringify(results.map(({ modules: _m, ...r }) => r), null, 2));
+  } else {
+    console.log('Browser bundle (esbuild, minified, tree-shaken; gzip -9)\n');
+    console.log('shape              min        gz   lazy min  lazy gz   goal (gz)');
+    for (const r of results) {
+      const verdict = r.goal === undefined ? '' : `${kb(r.goal)} ${r.entry.gz <= r.goal ? 'met' : 'NOT met'}`;
+      console.log(
+        `${r.name.padEnd(16)} ${kb(r.entry.min).padStart(9)} ${kb(r.entry.gz).padStart(9)} ${kb(r.lazy.min).padStart(10)} ${kb(r.lazy.gz).padStart(8)}   ${verdict}`,
+      );
+    }
+    for (const r of results) console.log(`  ${r.name}: ${r.what}`);
+    console.log('\nFor comparison:');
+    for (const [name, min, gz] of REFERENCES) console.log(`  ${name.padEnd(26)} ${kb(min).padStart(9)} ${kb(gz).padStart(9)}`);
+    if (args.has('--analyze')) {
+      for (const r of results) {
+        console.log(`\n${r.name}: largest modules of the entry chunk (minified bytes)`);
+        for (const [path, bytes] of r.modules.slice(0, 15)) console.log(`  ${String(bytes).padStart(7)}  ${path}`);
+      }
+    }
+  }
+} finally {
+  await rm(outdir, { recursive: true, force: true });
+}

@@ -1,0 +1,210 @@
+// The `wamp-router` command, run as a real process from the built dist/
+// (CI builds before testing; run `npx tsc -b` first when running this alone).
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Dict } from '@wamp/core';
+import { Session, type Transport } from '@wamp/client';
+import { rawSocketTransport } from '@wamp/rawsocket';
+import { nodeWebSocketTransport } from '@wamp/ws/node';
+import { CLI, Cleanup, RawTcpPeer, SERIALIZERS, tempDir, waitFor, within, writeJson } from './helpers.js';
+
+const cleanup = new Cleanup();
+afterEach(() => cleanup.run());
+
+const PACKAGES = ['core', 'client', 'ws', 'rawsocket', 'node-router'];
+
+function newestIn(dir: string, ext: string): number {
+  let newest = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) newest = Math.max(newest, newestIn(p, ext));
+    else if (e.name.endsWith(ext)) newest = Math.max(newest, statSync(p).mtimeMs);
+  }
+  return newest;
+}
+
+beforeAll(() => {
+  // The CLI runs the compiled JavaScript of every package it uses: it must be current.
+  for (const pkg of PACKAGES) {
+    const root = fileURLToPath(new URL(`../../${pkg}/`, import.meta.url));
+    let built = 0;
+    try {
+      built = statSync(join(root, 'dist', '.tsbuildinfo')).mtimeMs;
+    } catch {
+      throw new Error(`packages/${pkg}/dist is missing: run \`npx tsc -b\` before the CLI tests`);
+    }
+    if (newestIn(join(root, 'src'), '.ts') > built) {
+      throw new Error(`packages/${pkg}/dist is older than its src: run \`npx tsc -b\` before the CLI tests`);
+    }
+  }
+});
+
+/** A `wamp-router` process; killed at clean-up if the test left it running. */
+class RouterProcess {
+  stdout = '';
+  stderr = '';
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+
+  constructor(readonly child: ChildProcess) {
+    child.stdout!.setEncoding('utf8').on('data', (d: string) => (this.stdout += d));
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => (this.stderr += d));
+    this.exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  }
+
+  static start(args: readonly string[]): RouterProcess {
+    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = new RouterProcess(child);
+    cleanup.add(async () => {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGKILL');
+        await p.exited;
+      }
+    });
+    return p;
+  }
+
+  /** The URLs of the `listening on` lines, once `count` have been printed. */
+  async listening(count: number): Promise<string[]> {
+    const urls = (): string[] => [...this.stdout.matchAll(/^wamp-router: listening on (\S+) \(realms: ([^)]*)\)$/gm)].map((m) => m[1]!);
+    await waitFor(() => urls().length >= count || this.child.exitCode !== null, `${count} "listening on" lines`, 10_000);
+    if (urls().length < count) throw new Error(`the router exited early:\n${this.stdout}\n${this.stderr}`);
+    return urls();
+  }
+
+  /** Parsed JSON log lines of stderr (stderr is not a TTY, so the format is JSON). */
+  logs(): Dict[] {
+    return this.stderr
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as Dict);
+  }
+}
+
+async function run(args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const p = RouterProcess.start(args);
+  const { code } = await within(p.exited, 10_000, `wamp-router ${args.join(' ')}`);
+  return { code, stdout: p.stdout, stderr: p.stderr };
+}
+
+async function joinRealm(transport: Transport, realm: string): Promise<Session> {
+  cleanup.add(() => transport.close());
+  return Session.join(transport, { realm, joinTimeout: 5_000 });
+}
+
+describe('wamp-router (CLI)', () => {
+  it('--help prints the usage and exits 0', async () => {
+    const r = await run(['--help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^Usage: wamp-router \[options\]/);
+    expect(r.stdout).toContain('--config FILE');
+    expect(r.stdout).toContain('--rawsocket HOST:PORT');
+  });
+
+  it('refuses a bad config file with a non-zero exit and a message naming the field', async () => {
+    const dir = tempDir(cleanup);
+    const cases: [unknown, string][] = [
+      [{ realms: [{ name: 'realm1', auth: { ticket: { type: 'static', principals: { joe: { ticket: 't' } } } } }] }, 'realms[0].auth.ticket.principals.joe.authrole'],
+      [{ realms: [{ name: 'realm1' }], listeners: [{ type: 'websocket', port: 70_000 }] }, 'listeners[0].port'],
+      [{ realms: [{ name: 'realm1' }], backpressure: { policy: 'sometimes' } }, 'backpressure.policy'],
+      [{ realms: [{ name: 'realm1', roles: [{ name: 'r', permissions: [{ uri: 'com.x', match: 'fuzzy' }] }] }] }, 'realms[0].roles[0].permissions[0].match'],
+      [{ realms: [{ name: 'realm1' }], listners: [] }, 'config.listners'],
+    ];
+    for (const [i, [config, field]] of cases.entries()) {
+      const file = writeJson(join(dir, `bad${i}.json`), config);
+      const r = await run(['--config', file]);
+      expect(r.code, field).not.toBe(0);
+      expect(r.stderr, field).toContain(field);
+      expect(r.stderr, field).toContain(file);
+      expect(r.stdout).not.toContain('listening on');
+    }
+    const notJson = join(dir, 'broken.json');
+    writeFileSync(notJson, '{ "realms": [ ');
+    const r = await run(['--config', notJson]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain('not valid JSON');
+    const missing = await run(['--config', join(dir, 'nope.json')]);
+    expect(missing.code).not.toBe(0);
+    expect(missing.stderr).toContain('cannot read');
+    const badFlag = await run(['--ws', 'no-port-here']);
+    expect(badFlag.code).not.toBe(0);
+    expect(badFlag.stderr).toContain('--ws');
+  });
+
+  it('exits non-zero when it cannot listen', async () => {
+    const blocker = createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));
+    cleanup.add(() => new Promise<void>((r) => blocker.close(() => r())));
+    const port = (blocker.address() as { port: number }).port;
+    const r = await run(['--rawsocket', `127.0.0.1:${port}`]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('cannot listen');
+  });
+
+  it('--ws/--rawsocket/--realm: prints the real ports, serves, and on SIGTERM says GOODBYE wamp.close.system_shutdown to every client and exits 0', async () => {
+    const p = RouterProcess.start(['--ws', '127.0.0.1:0/wamp', '--rawsocket', '127.0.0.1:0', '--realm', 'r2']);
+    const urls = await p.listening(2);
+    expect(p.stdout).toContain('(realms: r2)');
+    const wsUrl = urls.find((u) => u.startsWith('ws://'))!;
+    const rsUrl = urls.find((u) => u.startsWith('rs://'))!;
+    expect(wsUrl).toMatch(/^ws:\/\/127\.0\.0\.1:(\d+)\/wamp$/);
+    expect(rsUrl).toMatch(/^rs:\/\/127\.0\.0\.1:(\d+)$/);
+    expect(wsUrl).not.toContain(':0/');
+
+    const a = await joinRealm(await nodeWebSocketTransport({ url: wsUrl, subprotocols: ['wamp.2.msgpack'] })(), 'r2');
+    const b = await joinRealm(await rawSocketTransport({ url: rsUrl, serializer: SERIALIZERS.cbor })(), 'r2');
+    await a.register('com.cli.add', (args) => (args[0] as number) + (args[1] as number));
+    expect((await b.call('com.cli.add', [20, 22])).value).toBe(42);
+    // realm1 is not served: the flags replaced the default realm.
+    await expect(joinRealm(await rawSocketTransport({ url: rsUrl })(), 'realm1')).rejects.toMatchObject({ uri: 'wamp.error.no_such_realm' });
+
+    // A hand-written peer, to see the GOODBYE itself on the wire.
+    const raw = await RawTcpPeer.connect(cleanup, Number(new URL(rsUrl.replace('rs:', 'http:')).port));
+    await raw.join('r2');
+
+    p.child.kill('SIGTERM');
+    const [ia, ib] = await Promise.all([within(a.closed, 5_000, 'a.closed'), within(b.closed, 5_000, 'b.closed')]);
+    for (const info of [ia, ib]) {
+      expect(info.reason).toBe('wamp.close.system_shutdown');
+      expect(info.initiator).toBe('router');
+    }
+    const goodbye = await raw.expect(6);
+    expect(goodbye[2]).toBe('wamp.close.system_shutdown');
+    const exit = await within(p.exited, 10_000, 'the router to exit');
+    expect(exit).toEqual({ code: 0, signal: null });
+
+    // Structured logs on stderr: one JSON line per join and leave, and the shutdown.
+    const logs = p.logs();
+    const joins = logs.filter((l) => l['msg'] === 'session joined' && l['realm'] === 'r2');
+    expect(joins.map((l) => `${String(l['transport'])}/${String(l['serializer'])}`).sort()).toEqual(['rawsocket/cbor', 'rawsocket/json', 'websocket/msgpack']);
+    for (const j of joins) expect(j).toMatchObject({ level: 'info', authid: expect.any(String), authrole: 'anonymous' });
+    expect(logs.filter((l) => l['msg'] === 'session left' && l['realm'] === 'r2')).toHaveLength(3);
+    expect(logs.some((l) => l['msg'] === 'shutting down' && l['signal'] === 'SIGTERM')).toBe(true);
+  });
+
+  it('with no arguments runs the embedded default: realm1 on ws://127.0.0.1:8080/ws and rs://127.0.0.1:8081', async () => {
+    for (const port of [8080, 8081]) {
+      const probe = createServer();
+      const free = await new Promise<boolean>((resolve) => {
+        probe.once('error', () => resolve(false));
+        probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
+      });
+      if (!free) throw new Error(`port ${port} on 127.0.0.1 is in use: this test needs 8080 and 8081 free (they are in CI); stop what holds it and rerun`);
+    }
+    const p = RouterProcess.start([]);
+    const urls = await p.listening(2);
+    expect(urls.sort()).toEqual(['rs://127.0.0.1:8081', 'ws://127.0.0.1:8080/ws']);
+    expect(p.stdout).toContain('(realms: realm1)');
+    const a = await joinRealm(await nodeWebSocketTransport({ url: 'ws://127.0.0.1:8080/ws' })(), 'realm1');
+    const b = await joinRealm(await rawSocketTransport({ url: 'rs://127.0.0.1:8081', serializer: SERIALIZERS.msgpack })(), 'realm1');
+    expect((await a.call('wamp.session.count')).value).toBe(2);
+    expect((await b.call('wamp.session.count')).value).toBe(2);
+    p.child.kill('SIGINT');
+    expect((await within(a.closed, 5_000, 'a.closed')).reason).toBe('wamp.close.system_shutdown');
+    expect(await within(p.exited, 10_000, 'the router to exit')).toEqual({ code: 0, signal: null });
+  });
+});
