@@ -91,8 +91,9 @@ const REFERENCES = [
 
 const isEntry = (file) => file.endsWith('/entry.js');
 
-async function measure(name, shape, outdir) {
+async function measure(name, shape, outdir, plugins = []) {
   const result = await build({
+    plugins,
     stdin: { contents: shape.code, resolveDir: PACKAGE_DIR, sourcefile: `${name}.js`, loader: 'js' },
     bundle: true,
     splitting: true,
@@ -108,7 +109,7 @@ async function measure(name, shape, outdir) {
   });
   let entry = { min: 0, gz: 0 };
   const lazy = { min: 0, gz: 0 };
-  for (const [file, out] of Object.entries(result.metafile.outputs)) {
+  for (const file of Object.keys(result.metafile.outputs)) {
     if (!file.endsWith('.js')) continue;
     const bytes = await readFile(file);
     const size = { min: bytes.length, gz: gzipSync(bytes, { level: 9 }).length };
@@ -125,6 +126,25 @@ async function measure(name, shape, outdir) {
   modules.sort((a, b) => b[1] - a[1]);
   return { name, what: shape.what, goal: shape.goal, entry, lazy, modules };
 }
+
+/**
+ * For --analyze: the minimal shape again, with the one line that keeps the
+ * binary serializers in a JSON-only bundle taken out of @wamp/ws
+ * (`options.serializers ?? ALL_SERIALIZERS` in connectWebSocket: the default
+ * is referenced even when the caller passes its serializers, so MessagePack
+ * and CBOR, with @msgpack/msgpack and cbor-x, stay in). What it would save.
+ */
+const withoutSerializerDefault = {
+  name: 'without-serializer-default',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]ws[\\/]dist[\\/]client\.js$/ }, async (args) => {
+      const code = await readFile(args.path, 'utf8');
+      const line = 'options.serializers ?? ALL_SERIALIZERS';
+      if (!code.includes(line)) throw new Error(`${args.path} no longer contains "${line}": update scripts/size.mjs`);
+      return { contents: code.replace(line, 'options.serializers'), loader: 'js' };
+    });
+  },
+};
 
 const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
 
@@ -152,6 +172,14 @@ try {
         console.log(`\n${r.name}: largest modules of the entry chunk (minified bytes)`);
         for (const [path, bytes] of r.modules.slice(0, 15)) console.log(`  ${String(bytes).padStart(7)}  ${path}`);
       }
+      const minimal = results.find((r) => r.name === 'minimal');
+      const without = await measure('minimal-without-default', SHAPES.minimal, outdir, [withoutSerializerDefault]);
+      console.log(
+        `\nminimal: the binary serializers are kept by \`options.serializers ?? ALL_SERIALIZERS\` in @wamp/ws connectWebSocket;` +
+          `\n  without that default: ${kb(without.entry.min)} min, ${kb(without.entry.gz)} gz` +
+          ` (saves ${kb(minimal.entry.min - without.entry.min)} min, ${kb(minimal.entry.gz - without.entry.gz)} gz). Largest modules then:`,
+      );
+      for (const [path, bytes] of without.modules.slice(0, 12)) console.log(`  ${String(bytes).padStart(7)}  ${path}`);
     }
   }
 } finally {

@@ -157,7 +157,11 @@ class DownWatch {
     const first = this.first;
     if (first !== undefined && !(first.error instanceof InvariantViolation && first.error.rule === 'router-down')) {
       const f = toFinding(suite, { ...details, errorInstance: first.error } as fc.RunDetails<unknown>, first.input);
-      notes.push(`Before that, the first failure was [${f.rule}] ${f.detail}\n  on: ${first.input}`);
+      notes.push(
+        first.input === this.gone.culprit
+          ? `On that input the router first broke [${f.rule}]: ${f.detail}`
+          : `Before that, the first failure was [${f.rule}] ${f.detail}\n  on: ${first.input}`,
+      );
     }
     if (this.gone.path === undefined) notes.push('The input came up while shrinking, so no replay path leads to it: send it by hand.');
     return { ...crash, detail: notes.join('\n'), path: this.gone.path };

@@ -71,7 +71,24 @@ export class RouterHost {
     const session = this.router.openSession(info, this.now());
     this.connections.set(session, conn);
     conn.onFrame = (frame: Frame) => {
-      session.handleMessage(frame, this.now());
+      try {
+        session.handleMessage(frame, this.now());
+      } catch (e) {
+        // The core answers every peer fault itself; an exception here is a bug
+        // in the router. Contain it to this connection so the process and the
+        // other sessions carry on, and say so loudly.
+        this.log.error('internal error handling a message; connection dropped', {
+          session: session.id,
+          error: e instanceof Error ? (e.stack ?? e.message) : String(e),
+        });
+        this.connections.delete(session);
+        conn.close(1011, 'internal error');
+        try {
+          session.handleTransportClosed(this.now());
+        } catch {
+          // Already reported above.
+        }
+      }
       this.drain();
     };
     conn.onClose = () => {

@@ -117,7 +117,7 @@ describe('wamp-router (CLI)', () => {
     for (const [i, [config, field]] of cases.entries()) {
       const file = writeJson(join(dir, `bad${i}.json`), config);
       const r = await run(['--config', file]);
-      expect(r.code, field).not.toBe(0);
+      expect(r.code, field).toBe(2);
       expect(r.stderr, field).toContain(field);
       expect(r.stderr, field).toContain(file);
       expect(r.stdout).not.toContain('listening on');
@@ -125,13 +125,13 @@ describe('wamp-router (CLI)', () => {
     const notJson = join(dir, 'broken.json');
     writeFileSync(notJson, '{ "realms": [ ');
     const r = await run(['--config', notJson]);
-    expect(r.code).not.toBe(0);
+    expect(r.code).toBe(2);
     expect(r.stderr).toContain('not valid JSON');
     const missing = await run(['--config', join(dir, 'nope.json')]);
-    expect(missing.code).not.toBe(0);
+    expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('cannot read');
     const badFlag = await run(['--ws', 'no-port-here']);
-    expect(badFlag.code).not.toBe(0);
+    expect(badFlag.code).toBe(2);
     expect(badFlag.stderr).toContain('--ws');
   });
 

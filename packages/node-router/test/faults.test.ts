@@ -326,7 +326,7 @@ function closedWithin(s: Socket, ms: number): Promise<void> {
 }
 
 describe('garbage and truncated input', () => {
-  it('WebSocket: random bytes after the upgrade, a binary message on wamp.2.json, invalid JSON, a non-WAMP message', async () => {
+  it('WebSocket: random bytes after the upgrade, a binary message on wamp.2.json, invalid JSON, a non-WAMP message, a truncated frame', async () => {
     const logs = captureLogs();
     const router = await start({}, logs);
     const url = addressOf(router, 'websocket').url;
@@ -350,6 +350,13 @@ describe('garbage and truncated input', () => {
     const d = await RawWsPeer.open(cleanup, url);
     d.ws.send(JSON.stringify({ not: 'wamp' }));
     await within(d.closed, 5_000, 'close after a non-WAMP message');
+
+    // A masked text frame announcing 1000 octets, 10 of them sent, then FIN.
+    const e = await RawWsPeer.open(cleanup, url);
+    await e.join('realm1');
+    const header = Buffer.from([0x81, 0x80 | 126, 1000 >> 8, 1000 & 0xff, 1, 2, 3, 4]);
+    e.socket.end(Buffer.concat([header, Buffer.from('[48,1,{},"')]));
+    await within(e.closed, 5_000, 'close after a truncated frame');
 
     await waitFor(() => router.connectionCount === 0, 'every broken connection to be gone');
     await expectServing(router);

@@ -125,12 +125,23 @@ describe('in-process procedures and topics: router.realm(name)', () => {
     await expect(session.register('com.local.mine', () => 1)).rejects.toMatchObject({ uri: 'wamp.error.not_authorized' });
   });
 
-  it('logs a join and a leave line for the internal session too', async () => {
+  it('logs one JSON line per join and leave, remote and internal sessions alike, to the logger given to createRouter', async () => {
     const logs = captureLogs();
     const router = await start({}, logs.logger);
-    await router.realm('realm1').session();
-    await waitFor(() => logs.records.some((r) => r['msg'] === 'session joined' && r['transport'] === 'internal'), 'the join line');
-    expect(logs.records.find((r) => r['msg'] === 'session joined')).toMatchObject({ realm: 'realm1', authid: 'router', authrole: 'router', serializer: 'json' });
+    const internal = await router.realm('realm1').session();
+    const batched = COMBOS.find((c) => c.transport === 'websocket' && c.serializer === 'cbor' && c.batched)!;
+    const { session } = await joinSession(cleanup, transportFor(router, batched), { realm: 'realm1' });
+    const id = session.id;
+    await session.leave();
+    await waitFor(() => logs.records.some((r) => r['msg'] === 'session left' && r['session'] === id), 'the leave line');
+    const lines = (sid: number, msg: string) => logs.records.filter((r) => r['msg'] === msg && r['session'] === sid);
+    expect(lines(id, 'session joined')).toHaveLength(1);
+    expect(lines(id, 'session left')).toHaveLength(1);
+    for (const l of [...lines(id, 'session joined'), ...lines(id, 'session left')]) {
+      expect(l).toMatchObject({ realm: 'realm1', authid: session.authid, authrole: 'anonymous', transport: 'websocket', serializer: 'cbor' });
+    }
+    expect(lines(id, 'session left')[0]!['reason']).toBe('wamp.close.close_realm');
+    expect(lines(internal.id, 'session joined')[0]).toMatchObject({ realm: 'realm1', authid: 'router', authrole: 'router', transport: 'internal', serializer: 'json' });
   });
 });
 

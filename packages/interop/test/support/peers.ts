@@ -181,6 +181,19 @@ export function join(router: TestRouter, spec: PeerSpec, auth: AuthName = 'anony
 // ---------------------------------------------------------------------------
 // Autobahn|JS
 
+/** What Autobahn|JS exports beyond @types/autobahn 20.9. */
+export interface AutobahnExtras {
+  serializer: { JSONSerializer: new () => unknown; MsgpackSerializer: new () => unknown; CBORSerializer: new () => unknown };
+  nacl: { sign: { keyPair: { fromSeed(seed: Uint8Array): { publicKey: Uint8Array; secretKey: Uint8Array } } } };
+  auth_cra: { derive_key(secret: string, salt: string, iterations?: number, keylen?: number): string; sign(key: string, challenge: string): string };
+  auth_cryptosign: {
+    public_key(pkey: unknown): string;
+    sign_challenge(pkey: unknown, extra: { challenge: string }): string;
+    create_connection(config: Record<string, unknown>): any;
+  };
+}
+export const autobahnExtras = autobahn as unknown as AutobahnExtras;
+
 // Autobahn|JS warns on the console at every close ("connection closed",
 // "auto-reconnect disabled!"), hundreds of lines in a run; its logger is a
 // module of its own, so those two are dropped there and the rest kept.
@@ -201,9 +214,9 @@ interface AutobahnSession {
 }
 
 const AUTOBAHN_SERIALIZERS: Record<SerializerName, () => unknown> = {
-  json: () => new autobahn.serializer.JSONSerializer(),
-  msgpack: () => new (autobahn.serializer as any).MsgpackSerializer(),
-  cbor: () => new (autobahn.serializer as any).CBORSerializer(),
+  json: () => new autobahnExtras.serializer.JSONSerializer(),
+  msgpack: () => new autobahnExtras.serializer.MsgpackSerializer(),
+  cbor: () => new autobahnExtras.serializer.CBORSerializer(),
 };
 
 /**
@@ -241,14 +254,14 @@ function autobahnConnection(router: TestRouter, spec: PeerSpec, auth: AuthName):
         authmethods: ['wampcra'],
         onchallenge: (_s: unknown, method: string, extra: { challenge: string; salt?: string; iterations?: number; keylen?: number }) => {
           if (method !== 'wampcra') throw new Error(`unexpected challenge ${method}`);
-          const cra = (autobahn as any).auth_cra;
+          const cra = autobahnExtras.auth_cra;
           const key = extra.salt === undefined ? CREDENTIALS.wampcra.secret : cra.derive_key(CREDENTIALS.wampcra.secret, extra.salt, extra.iterations, extra.keylen);
           return cra.sign(key, extra.challenge);
         },
       } as any);
     case 'cryptosign': {
       // Autobahn|JS's helpers: the public key for HELLO.authextra.pubkey and the challenge signer.
-      const cs = (autobahn as any).auth_cryptosign;
+      const cs = autobahnExtras.auth_cryptosign;
       return new autobahn.Connection({
         ...common,
         authid: CREDENTIALS.cryptosign.authid,
@@ -270,7 +283,7 @@ function autobahnConnection(router: TestRouter, spec: PeerSpec, auth: AuthName):
  */
 export function joinAutobahnCreateConnection(router: TestRouter, serializer: SerializerName): Promise<Peer> {
   const spec: PeerSpec = { library: 'autobahn', transport: 'websocket', serializer };
-  const c = (autobahn as any).auth_cryptosign.create_connection({
+  const c = autobahnExtras.auth_cryptosign.create_connection({
     url: router.wsUrl,
     realm: REALM,
     authid: CREDENTIALS.cryptosign.authid,

@@ -8,6 +8,9 @@
 import { createLogger, createRouter, type LogSink, type WampRouter } from '@wamp/node-router';
 import autobahn from 'autobahn';
 
+// tweetnacl comes with Autobahn|JS, which exports it (not in @types/autobahn).
+const nacl = (autobahn as unknown as { nacl: { sign: { keyPair: { fromSeed(seed: Uint8Array): { publicKey: Uint8Array; secretKey: Uint8Array } } } } }).nacl;
+
 export const REALM = 'com.interop';
 
 /** Credentials shared by the router's configuration and the peers' auth helpers. */
@@ -33,7 +36,7 @@ function unhex(s: string): Uint8Array {
 }
 
 /** The Ed25519 key pair of {@link CREDENTIALS.cryptosign}, computed with the tweetnacl that Autobahn|JS exports. */
-export const CRYPTOSIGN_KEYPAIR: { publicKey: Uint8Array; secretKey: Uint8Array } = autobahn.nacl.sign.keyPair.fromSeed(
+export const CRYPTOSIGN_KEYPAIR: { publicKey: Uint8Array; secretKey: Uint8Array } = nacl.sign.keyPair.fromSeed(
   unhex(CREDENTIALS.cryptosign.seed),
 );
 export const CRYPTOSIGN_PUBKEY = hex(CRYPTOSIGN_KEYPAIR.publicKey);
