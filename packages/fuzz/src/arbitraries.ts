@@ -94,11 +94,7 @@ const bool = () => fc.boolean();
 const str = () => stringValueArb(12);
 const ids = () => fc.array(idArb(), { maxLength: 4 });
 const strs = () => fc.array(str(), { maxLength: 3 });
-const match = () => fc.constantFrom('exact', 'prefix', 'wildcard');
 const nonNegInt = () => fc.nat({ max: 600_000 });
-const forwardFor = () =>
-  fc.array(record({ session: idArb(), authid: str(), authrole: str() }), { minLength: 1, maxLength: 2 });
-
 const featuresArb = () => record({ features: fc.dictionary(fc.constantFrom('call_canceling', 'progressive_call_results', 'publisher_exclusion', 'subscriber_blackwhite_listing', 'shared_registration', 'pattern_based_subscription'), fc.boolean(), { noNullPrototype: true }) });
 
 function rolesArb(side: 'client' | 'router'): fc.Arbitrary<Dict> {

@@ -793,13 +793,14 @@ export class Malformed implements FuzzCommand {
     const req = nextRequest(s);
     const wire = Array.isArray(this.mutant.wire) ? this.mutant.wire.map((v) => (v === PLACEHOLDER ? req : v)) : this.mutant.wire;
     const mayError = this.mutant.reactions.includes('error');
-    let end: SessionEnd | undefined;
+    // Registered after the ABORT expectation (so a missing ABORT is what gets reported), used in its callback.
+    const later: { end?: SessionEnd } = {};
     let errorExp: Expectation | undefined;
     let ended = false;
     const abortExp = h.expect(
       expectAbort(h, this.slot, `ABORT protocol_violation at slot ${this.slot} for ${this.mutant.description}`, VIOLATION_SPEC, () => {
         h.retire(errorExp);
-        end!.confirm();
+        later.end!.confirm();
         ended = true;
       }),
     );
@@ -807,11 +808,11 @@ export class Malformed implements FuzzCommand {
       errorExp = h.expect(
         expectError(this.slot, this.mutant.base.type, req, this.mutant.errorUri ?? undefined, `ERROR ${this.mutant.errorUri} for ${this.mutant.description}`, undefined, () => {
           h.retire(abortExp);
-          end!.cancel();
+          later.end!.cancel();
         }),
       );
     }
-    end = prepareSessionEnd(m, h, this.slot, mayError);
+    later.end = prepareSessionEnd(m, h, this.slot, mayError);
     h.sendWire(this.slot, wire);
     await h.settle();
     if (ended) h.disconnect(this.slot);
@@ -846,13 +847,14 @@ export class WrongState implements FuzzCommand {
     } else {
       why = `${VIOLATION_SPEC}; a ${showMessage(msg).split(' ')[0]} is a Router-to-Client message`;
     }
-    let end: SessionEnd | undefined;
+    // Registered after the ABORT expectation (so a missing ABORT is what gets reported), used in its callback.
+    const later: { end?: SessionEnd } = {};
     h.expect(
       expectAbort(h, this.slot, `ABORT protocol_violation at slot ${this.slot} for ${showMessage(msg).split(' ')[0]} on an established session`, why, () => {
-        end!.confirm();
+        later.end!.confirm();
       }),
     );
-    end = prepareSessionEnd(m, h, this.slot, false);
+    later.end = prepareSessionEnd(m, h, this.slot, false);
     h.send(this.slot, msg);
     await h.settle();
     h.disconnect(this.slot);
@@ -908,17 +910,18 @@ export class NonSequentialId implements FuzzCommand {
     h.note('non-sequential-id');
     const s = upSlot(m, this.slot)!;
     const id = this.how === 'skip' ? s.nextRequest + this.delta : s.nextRequest - 1 - (this.delta % (s.nextRequest - 1));
-    let end: SessionEnd | undefined;
+    // Registered after the ABORT expectation (so a missing ABORT is what gets reported), used in its callback.
+    const later: { end?: SessionEnd } = {};
     h.expect(
       expectAbort(
         h,
         this.slot,
         `ABORT protocol_violation at slot ${this.slot} for SUBSCRIBE with request ID ${id} (next in sequence: ${s.nextRequest})`,
         'basic profile, "Protocol Errors": "Receiving message with non-sequential session scope request ID, such as SUBSCRIBE ..."',
-        () => end!.confirm(),
+        () => later.end!.confirm(),
       ),
     );
-    end = prepareSessionEnd(m, h, this.slot, false);
+    later.end = prepareSessionEnd(m, h, this.slot, false);
     h.send(this.slot, subscribe(id, topicUri(m, this.topic)));
     await h.settle();
     h.disconnect(this.slot);

@@ -14,7 +14,7 @@
 
 import { ErrorUri, MessageType, type Dict, type Message } from '@wamp/core';
 import type { Expectation, Harness, Inbound, Verdict } from './harness.js';
-import { InvariantViolation, show } from './harness.js';
+import { show, type InvariantViolation } from './harness.js';
 import { wampEqual } from './values.js';
 
 /** The advanced features the router announced in WELCOME; the commands use a feature only when it is announced. */

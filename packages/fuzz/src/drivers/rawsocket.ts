@@ -7,7 +7,7 @@
 import { connect as netConnect, type Socket } from 'node:net';
 import type { Frame, Serializer } from '@wamp/core';
 import type { ConnectionSink, Driver, DriverConnection, RawStream, RawStreamEvents } from '../driver.js';
-import { RawFrameType, RawSocketReader, frame, handshake, type HandshakeReply, type RawFrame } from '../rawsocket.js';
+import { RawFrameType, RawSocketReader, frame, handshake } from '../rawsocket.js';
 
 export interface RawSocketDriverOptions {
   readonly host: string;
