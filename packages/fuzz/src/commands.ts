@@ -411,7 +411,17 @@ export class Call implements FuzzCommand {
             if (callee.invocationIds.has(ev.msg.request)) return `INVOCATION request ID ${ev.msg.request} was already used on this session`;
             const diff = payloadDiff(ev.msg, args, spec.payload.kwargs);
             if (diff !== undefined) return diff;
-            return checkOrder(m, 'invocation', reg.generation, callerGen, marker) ?? 'ok';
+            const order = checkOrder(m, 'invocation', reg.generation, callerGen, marker);
+            if (order !== undefined) {
+              h.fail(
+                new InvariantViolation(
+                  'ordering',
+                  `slot ${at} received the INVOCATION with marker ${marker} ${order}`,
+                  'basic profile, "Ordering Guarantees": "WAMP guarantees ordering of invocations between any given pair of Caller and Callee"',
+                ),
+              );
+            }
+            return 'ok';
           },
           onMatch(ev, at) {
             if (ev.kind !== 'message' || ev.msg.type !== MessageType.INVOCATION) return;

@@ -14,7 +14,7 @@
 
 import { ErrorUri, MessageType, type Dict, type Message } from '@wamp/core';
 import type { Expectation, Harness, Inbound, Verdict } from './harness.js';
-import { show, type InvariantViolation } from './harness.js';
+import { show } from './harness.js';
 import { wampEqual } from './values.js';
 
 /** The advanced features the router announced in WELCOME; the commands use a feature only when it is announced. */
@@ -391,9 +391,4 @@ export function checkOrder(m: FuzzModel, kind: 'event' | 'invocation', receiverG
   if (last !== undefined && last > marker) return `arrived after the later message with marker ${last} from the same sender`;
   m.lastSeen.set(key, marker);
   return undefined;
-}
-
-/** Record a violation found while matching (the harness throws it at the next settle). */
-export function violation(h: Harness, v: InvariantViolation): void {
-  h.fail(v);
 }

@@ -81,7 +81,7 @@ describe('wamp-fuzz against live routers', () => {
     const fox = await startFox();
     try {
       const c = capture();
-      const code = await main([fox.url, '--realm', 'realm1', '--runs', '100', '--malformed-runs', '0', '--seed', '1', '--timeout', '400'], c.io);
+      const code = await main([fox.url, '--realm', 'realm1', '--runs', '100', '--malformed-runs', '0', '--seed', '1', '--timeout', '2000'], c.io);
       const report = c.out.join('\n');
       expect(code, report).toBe(1);
       expect(report).toContain('VIOLATION [wrong-reply]');

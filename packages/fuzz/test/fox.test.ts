@@ -34,12 +34,12 @@ describe('fox-wamp (npm), over WebSocket', () => {
   test('the model-based suite reports a known finding, shrunk and replayable', async () => {
     fox = await startFox();
     const driver = () => new WebSocketDriver({ url: fox!.url, serializer: jsonSerializer });
-    const r = await runModelSuite({ driver, realm: 'realm1', runs: 100, seed: 1, replyTimeoutMs: 400, quietMs: 10 });
+    const r = await runModelSuite({ driver, realm: 'realm1', runs: 100, seed: 1, replyTimeoutMs: 2000, quietMs: 10 });
     // Seed 1 finds F1 (see FINDINGS.md) in three commands.
     const sig = 'error URI wamp.error.callee_failure, the callee sent';
     expect(knownFindings(r)).toContain(sig);
     expect(r.finding!.counterexample).toContain('register(0, proc0),call(0, proc0),error(0, #0, failed)');
-    const again = await runModelSuite({ driver, realm: 'realm1', seed: r.finding!.seed, path: r.finding!.path!, replyTimeoutMs: 400, quietMs: 10 });
+    const again = await runModelSuite({ driver, realm: 'realm1', seed: r.finding!.seed, path: r.finding!.path!, replyTimeoutMs: 2000, quietMs: 10 });
     expect(again.finding?.detail).toContain(sig);
   });
 
@@ -61,14 +61,14 @@ describe('fox-wamp (npm), over WebSocket', () => {
   test('the malformed-input suite reports a known finding', async () => {
     fox = await startFox();
     const driver = () => new WebSocketDriver({ url: fox!.url, serializer: jsonSerializer });
-    const r = await runMalformedSuite({ driver, realm: 'realm1', runs: 100, seed: 31, skip: ['bytes', 'mutant', 'unknown-option'], oversizeBytes: 0, replyTimeoutMs: 400, quietMs: 10 });
+    const r = await runMalformedSuite({ driver, realm: 'realm1', runs: 100, seed: 31, skip: ['bytes', 'mutant', 'unknown-option'], oversizeBytes: 0, replyTimeoutMs: 2000, quietMs: 10 });
     expect(knownFindings(r)).toContain('WELCOME for a malformed HELLO');
   });
 
   test('a message that kills the router is reported as such, with the input that did it', async () => {
     fox = await startFox();
     const driver = () => new WebSocketDriver({ url: fox!.url, serializer: jsonSerializer });
-    const r = await runMalformedSuite({ driver, realm: 'realm1', runs: 50, seed: 53, skip: ['bytes', 'mutant', 'unknown-option'], oversizeBytes: 0, replyTimeoutMs: 400, quietMs: 10 });
+    const r = await runMalformedSuite({ driver, realm: 'realm1', runs: 50, seed: 53, skip: ['bytes', 'mutant', 'unknown-option'], oversizeBytes: 0, replyTimeoutMs: 2000, quietMs: 10 });
     expect(knownFindings(r)).toContain('The router stopped answering after the input below');
     expect(r.finding!.rule).toBe('router-down');
     expect(r.finding!.counterexample).toContain('sent [1] as the first message');

@@ -1,6 +1,9 @@
 // The table (Markdown, readable in a terminal too), the ratios against the goals,
 // and the machine line.
 
+/** Text inside a Markdown table cell: a bare `|` (as in "Autobahn|JS") would split the cell. */
+const cell = (text) => String(text).replaceAll('|', '\\|');
+
 const int = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
 
 export function fmtRate(x) {
@@ -55,13 +58,13 @@ export function throughputTable(sections, results) {
     for (const row of rows) {
       const r = results.get(row.key);
       if (r === undefined || r.median === undefined) {
-        lines.push(`| ${row.label} | ${r?.skipped ?? r?.errors?.[0]?.split('\n')[0] ?? 'not run'} | | | | | | |`);
+        lines.push(`| ${cell(row.label)} | ${cell(r?.skipped ?? r?.errors?.[0]?.split('\n')[0] ?? 'not run')} | | | | | | |`);
         continue;
       }
       const m = r.median;
       const failed = r.errors.length > 0 ? ` (${r.errors.length} of ${r.errors.length + r.runs.length} runs failed)` : '';
       lines.push(
-        `| ${row.label}${failed} | ${fmtRate(m.rate)} | ${fmtLatency(m.p50)} | ${fmtLatency(m.p99)} | ` +
+        `| ${cell(row.label)}${failed} | ${fmtRate(m.rate)} | ${fmtLatency(m.p50)} | ${fmtLatency(m.p99)} | ` +
           `${fmtPct(m.serverCpu)} | ${fmtUs(m.serverUsPerOp)} | ${fmtPct(m.loadCpu)} | ${fmtUs(m.loadUsPerOp)} |`,
       );
     }
@@ -76,12 +79,12 @@ export function scaleTable(scale) {
   ];
   for (const s of scale) {
     if (s.median === undefined) {
-      lines.push(`| ${s.label} | ${s.sessions} | ${s.skipped ?? s.errors?.[0]?.split('\n')[0] ?? 'not run'} | | | | | |`);
+      lines.push(`| ${cell(s.label)} | ${s.sessions} | ${cell(s.skipped ?? s.errors?.[0]?.split('\n')[0] ?? 'not run')} | | | | | |`);
       continue;
     }
     const m = s.median;
     lines.push(
-      `| ${s.label} | ${int.format(s.sessions)} | ${fmtLatency(m.joinMs)} | ${fmtRate(m.joinRate)} | ${fmtBytes(m.rss)} | ${fmtBytes(m.heapUsed)} | ${fmtBytes(m.rssPerSession)} | ${fmtBytes(m.heapPerSession)} |`,
+      `| ${cell(s.label)} | ${int.format(s.sessions)} | ${fmtLatency(m.joinMs)} | ${fmtRate(m.joinRate)} | ${fmtBytes(m.rss)} | ${fmtBytes(m.heapUsed)} | ${fmtBytes(m.rssPerSession)} | ${fmtBytes(m.heapPerSession)} |`,
     );
   }
   return lines.join('\n');
@@ -92,7 +95,7 @@ export function ratioTable(ratios) {
   for (const r of ratios) {
     const verdict = !Number.isFinite(r.value) || r.goal === undefined ? '' : r.pass ? 'met' : '**not met**';
     const value = r.format === 'bytes' ? fmtBytes(r.value) : fmtRatio(r.value);
-    lines.push(`| ${r.label} | ${value} | ${r.goal ?? ''} | ${verdict} |`);
+    lines.push(`| ${cell(r.label)} | ${value} | ${r.goal ?? ''} | ${verdict} |`);
   }
   return lines.join('\n');
 }
