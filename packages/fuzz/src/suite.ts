@@ -104,7 +104,7 @@ export interface ModelSuiteOptions extends SuiteOptions {
 }
 
 /** Unique per process, so that runs against one live router never share URIs. */
-const NONCE = (Date.now() % 1e6).toString(36) + process.pid.toString(36);
+const NONCE = Math.random().toString(36).slice(2, 8);
 let runCounter = 0;
 const nextPrefix = (): string => `fuzz.x${NONCE}.r${++runCounter}`;
 

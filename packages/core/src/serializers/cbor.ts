@@ -11,7 +11,7 @@ import type { Serializer } from './serializer.js';
  * to the plain data model every WAMP serializer shares: unsigned and negative
  * integers, byte and text strings, arrays, maps with text keys, false, true,
  * null and floats. No tags, but for tag 64 around a byte string (read as the
- * byte string). An undefined (simple value 23) is read as absent (see
+ * byte string) and bignums (tags 2/3) within ±2^53. An undefined (simple value 23) is read as absent (see
  * `dropUndefined`).
  *
  * cbor-x does the byte work; two things are added around it:
@@ -286,6 +286,10 @@ function scanItem(b: Uint8Array, p: number, depth: number, maxDepth: number): nu
     // and cbor-x with its default options (wampy 8) too. cbor-x reads it back
     // as a Uint8Array. No other tag is accepted.
     if (ai === 24 && b[p] === 64 && p + 1 < n && b[p + 1]! >> 5 === 2) return scanItem(b, p + 1, depth, maxDepth);
+    // Tags 2 and 3 (RFC 8949 §3.4.3, bignums) are another spelling of an
+    // integer: node-cbor (Autobahn|JS) writes 2^53 and -2^53 so. Accepted when
+    // the value lies within ±2^53, like any other integer.
+    if ((ai === 2 || ai === 3) && p < n && b[p]! >> 5 === 2) return scanBignum(b, p, ai === 3);
     return fail('CBOR tags are not allowed');
   }
   let arg: number;
@@ -358,6 +362,28 @@ function scanItem(b: Uint8Array, p: number, depth: number, maxDepth: number): nu
       for (let i = 0; i < arg; i++) p = scanValue(b, scanKey(b, p), depth + 1, maxDepth);
       return p;
   }
+}
+
+/** The byte string of a bignum at `p` (after its tag), checked to lie within ±2^53. */
+function scanBignum(b: Uint8Array, p: number, negative: boolean): number {
+  const ai = b[p]! & 0x1f;
+  if (ai > 24) return fail('bignum too large (beyond 2^53)');
+  let len = ai;
+  let q = p + 1;
+  if (ai === 24) {
+    if (q >= b.length) truncated();
+    len = b[q]!;
+    q += 1;
+  }
+  if (q + len > b.length) truncated();
+  let v = 0;
+  for (let i = 0; i < len; i++) {
+    v = v * 256 + b[q + i]!;
+    if (v > 2 ** 53) return fail('integer out of range (beyond 2^53)');
+  }
+  // Tag 3 holds -1 - v, so its magnitude stops one short of tag 2's.
+  if (negative && v > 2 ** 53 - 1) return fail('integer out of range (beyond 2^53)');
+  return q + len;
 }
 
 /**
