@@ -242,6 +242,10 @@ export class Register implements FuzzCommand {
     h.send(this.slot, register(req, uri, { ...this.extra, ...(shared ? { invoke: policy } : {}) }));
     await h.settle();
   }
+  /** A fresh copy per run: what `run` resolved (printed by `toString`) belongs to one run. */
+  [fc.cloneMethod](): Register {
+    return new Register(this.slot, this.which, this.pick, this.policy, this.extra);
+  }
   toString(): string {
     const what = this.proc >= 0 ? `proc${this.proc}` : `${this.which} #${this.pick}`;
     return `register(${this.slot}, ${what}${this.policy === 'single' ? '' : `, ${this.policy}`}${this.extra ? ', +unknown options' : ''})`;
@@ -321,6 +325,10 @@ export class Unregister implements FuzzCommand {
     }
     h.send(slot, unregister(req, id));
     await h.settle();
+  }
+  /** A fresh copy per run: what `run` resolved (printed by `toString`) belongs to one run. */
+  [fc.cloneMethod](): Unregister {
+    return new Unregister(this.slot, this.variant, this.pick, this.unknownId);
   }
   toString(): string {
     const slot = this.actor >= 0 ? this.actor : this.slot;
@@ -440,6 +448,10 @@ export class Call implements FuzzCommand {
     for (const f of frames) h.send(this.slot, f);
     await h.settle();
   }
+  /** A fresh copy per run: what `run` resolved (printed by `toString`) belongs to one run. */
+  [fc.cloneMethod](): Call {
+    return new Call(this.slot, this.calls, this.extra);
+  }
   toString(): string {
     const procs = this.calls.map((c, i) => {
       const p = this.resolved[i];
@@ -505,6 +517,10 @@ export class Yield implements FuzzCommand {
     h.send(c.calleeSlot, yield_(c.invocationRequest, { args, kwargs: this.payload.kwargs }));
     await h.settle();
   }
+  /** A fresh copy per run: what `run` resolved (printed by `toString`) belongs to one run. */
+  [fc.cloneMethod](): Yield {
+    return new Yield(this.pick, this.payload);
+  }
   toString(): string {
     return `yield(${this.actor >= 0 ? `${this.actor}, ` : ''}#${this.pick}${fmtPayload(this.payload)})`;
   }
@@ -538,6 +554,10 @@ export class ErrorReply implements FuzzCommand {
     });
     h.send(c.calleeSlot, error(MessageType.INVOCATION, c.invocationRequest, uri, { args, kwargs: this.payload.kwargs }));
     await h.settle();
+  }
+  /** A fresh copy per run: what `run` resolved (printed by `toString`) belongs to one run. */
+  [fc.cloneMethod](): ErrorReply {
+    return new ErrorReply(this.pick, this.uri, this.payload);
   }
   toString(): string {
     return `error(${this.actor >= 0 ? `${this.actor}, ` : ''}#${this.pick}, ${this.uri}${fmtPayload(this.payload)})`;
@@ -578,6 +598,10 @@ export class Cancel implements FuzzCommand {
     }
     h.send(c.callerSlot, cancel(c.request, { mode: this.mode }));
     await h.settle();
+  }
+  /** A fresh copy per run: what `run` resolved (printed by `toString`) belongs to one run. */
+  [fc.cloneMethod](): Cancel {
+    return new Cancel(this.pick, this.mode);
   }
   toString(): string {
     return `cancel(${this.actor >= 0 ? `${this.actor}, ` : ''}#${this.pick}, ${this.mode})`;
@@ -668,6 +692,10 @@ export class Unsubscribe implements FuzzCommand {
     }
     h.send(slot, unsubscribe(req, id));
     await h.settle();
+  }
+  /** A fresh copy per run: what `run` resolved (printed by `toString`) belongs to one run. */
+  [fc.cloneMethod](): Unsubscribe {
+    return new Unsubscribe(this.slot, this.variant, this.pick, this.unknownId);
   }
   toString(): string {
     const slot = this.actor >= 0 ? this.actor : this.slot;

@@ -318,7 +318,21 @@ export class RawSocketConnection implements Transport {
     }
   }
 
+  /** Whether the socket is corked until the end of this turn (see {@link flush}). */
+  private corked = false;
+  private readonly uncork = (): void => {
+    this.corked = false;
+    this.socket.uncork();
+  };
+
   private flush(): void {
+    // Frames written in one turn of the event loop leave in one writev (one
+    // system call rather than one per WAMP message); uncorked when the turn ends.
+    if (!this.corked && this.socket.writable) {
+      this.corked = true;
+      this.socket.cork();
+      process.nextTick(this.uncork);
+    }
     for (const chunk of this.protocol.dataToSend()) {
       this.pendingWrites++;
       this.socket.write(chunk, () => {

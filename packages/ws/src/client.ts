@@ -149,7 +149,27 @@ export class WebSocketTransport implements Transport {
       this.batchBytes += f.length;
       return;
     }
+    this.corkUntilMicrotasksEnd();
     this.ws.send(f);
+  }
+
+  private corked = false;
+
+  /**
+   * Where the WebSocket runs on a Node socket (`ws`), frames sent while this
+   * turn's callbacks and promise continuations run leave in one write. A
+   * browser WebSocket has no such handle and is left alone.
+   */
+  private corkUntilMicrotasksEnd(): void {
+    if (this.corked) return;
+    const socket = (this.ws as unknown as { _socket?: { cork?: () => void; uncork?: () => void; writable?: boolean } })._socket;
+    if (socket?.cork === undefined || socket.uncork === undefined || socket.writable !== true) return;
+    this.corked = true;
+    socket.cork();
+    queueMicrotask(() => {
+      this.corked = false;
+      socket.uncork!();
+    });
   }
 
   private flushBatch(): void {
