@@ -26,18 +26,18 @@ const SHAPES = {
       import { jsonSerializer } from '@wamp/core';
       import { connectWebSocket } from '@wamp/ws';
       export async function start(url, realm) {
-        const transport = await connectWebSocket({ url, subprotocols: ['wamp.2.json'], serializers: [jsonSerializer] });
+        const transport = await connectWebSocket({ url, serializers: [jsonSerializer] });
         const session = await Session.join(transport, { realm });
         await session.subscribe('com.example.tick', (args) => console.log(args));
         return session.call('com.example.add2', [2, 3]);
       }`,
   },
   'minimal-connect': {
-    what: 'the same through connect({ url, realm, serializers: ["json"] })',
+    what: 'the same through connect({ url, realm }) (JSON by default)',
     code: `
       import { connect } from '@wamp/ws';
       export async function start(url, realm) {
-        const session = await connect({ url, realm, serializers: ['json'] });
+        const session = await connect({ url, realm });
         await session.subscribe('com.example.tick', (args) => console.log(args));
         return session.call('com.example.add2', [2, 3]);
       }`,

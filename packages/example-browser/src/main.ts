@@ -9,6 +9,7 @@
  */
 
 import { WampError, type Session } from '@wamp/client';
+import { jsonSerializer } from '@wamp/core';
 import { connect } from '@wamp/ws';
 
 function element<T extends HTMLElement>(id: string): T {
@@ -41,8 +42,10 @@ function describe(e: unknown): string {
 }
 
 async function start(): Promise<Session> {
-  // JSON only: the smallest bundle, and readable frames in the browser's devtools.
-  const session = await connect({ url: routerUrl, realm, serializers: ['json'] });
+  // JSON only (also the default): the smallest bundle, and readable frames in
+  // the browser's devtools. MessagePack or CBOR would be imported and passed
+  // here (`serializers: [msgpackSerializer, jsonSerializer]`).
+  const session = await connect({ url: routerUrl, realm, serializers: [jsonSerializer] });
   setStatus('open', `joined as session ${session.id}`);
   void session.closed.then((info) => {
     setStatus('closed', `closed: ${info.reason}`);

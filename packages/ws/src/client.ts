@@ -4,7 +4,7 @@
  * Nothing here imports Node or `ws`.
  */
 
-import { ALL_SERIALIZERS, decodeBatch, encodeBatch, type Frame, type Serializer } from '@wamp/core';
+import { decodeBatch, encodeBatch, jsonSerializer, type Frame, type Serializer } from '@wamp/core';
 import type { Transport, TransportCloseInfo, TransportFactory } from '@wamp/client';
 import { resolveSubprotocol, type Subprotocol } from './subprotocols.js';
 
@@ -26,20 +26,27 @@ export interface WebSocketLike {
 /** `new WebSocket(url, protocols)`, as in browsers. */
 export type WebSocketConstructor = new (url: string, protocols: string[]) => WebSocketLike;
 
-/** Offered when none are configured: each serializer plain, JSON first. */
-export const DEFAULT_CLIENT_SUBPROTOCOLS: readonly string[] = Object.freeze(['wamp.2.json', 'wamp.2.msgpack', 'wamp.2.cbor']);
+/**
+ * The serializers when none are given: JSON only. MessagePack and CBOR are
+ * opt-in (`serializers: [msgpackSerializer, jsonSerializer]`), so that a
+ * browser bundle carries a binary codec only when the application imports it.
+ */
+const DEFAULT_SERIALIZERS: readonly Serializer[] = [jsonSerializer];
 
 export interface WebSocketClientOptions {
   /** `ws://` or `wss://` URL of the router. */
   readonly url: string;
   /**
-   * Subprotocols offered, most preferred first, from `wamp.2.json`,
-   * `wamp.2.msgpack`, `wamp.2.cbor` and their `.batched` variants. Default
-   * {@link DEFAULT_CLIENT_SUBPROTOCOLS}.
+   * The serializers this client speaks (`jsonSerializer`, `msgpackSerializer`,
+   * `cborSerializer` of `@wamp/core`), most preferred first. Default JSON only.
+   */
+  readonly serializers?: readonly Serializer[];
+  /**
+   * Subprotocols offered, most preferred first: the serializers' own
+   * (`wamp.2.json`, ...) or their `.batched` variants. Default: the plain
+   * subprotocol of each serializer, in the order of `serializers`.
    */
   readonly subprotocols?: readonly string[];
-  /** Serializers the names resolve to. Default: JSON, MessagePack, CBOR of `@wamp/core`. */
-  readonly serializers?: readonly Serializer[];
   /** The WebSocket implementation. Default `globalThis.WebSocket` (browsers, Node ≥ 22, Deno, Bun). */
   readonly WebSocket?: WebSocketConstructor;
   /** Opening (TCP, TLS, HTTP upgrade) must finish within this time (ms). Default 10 000. */
@@ -264,11 +271,16 @@ function checkFrame(serializer: Serializer, frame: Frame): Frame {
  * no (or an unknown) subprotocol, or the timeout passes.
  */
 export function connectWebSocket(options: WebSocketClientOptions): Promise<WebSocketTransport> {
-  const offered = [...(options.subprotocols ?? DEFAULT_CLIENT_SUBPROTOCOLS)];
-  const serializers = options.serializers ?? ALL_SERIALIZERS;
+  const serializers = options.serializers ?? DEFAULT_SERIALIZERS;
+  const offered = options.subprotocols === undefined ? serializers.map((s) => s.subprotocol) : [...options.subprotocols];
   for (const p of offered) {
     if (resolveSubprotocol(p, serializers) === undefined) {
-      return Promise.reject(new TypeError(`unknown WAMP subprotocol ${JSON.stringify(p)}`));
+      return Promise.reject(
+        new TypeError(
+          `unknown WAMP subprotocol ${JSON.stringify(p)}: the serializers given are ${serializers.map((s) => s.name).join(', ')}` +
+            ' (pass msgpackSerializer or cborSerializer of @wamp/core in `serializers` to offer those)',
+        ),
+      );
     }
   }
   if (offered.length === 0) return Promise.reject(new TypeError('offer at least one subprotocol'));

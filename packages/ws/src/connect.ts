@@ -13,18 +13,20 @@ import {
   type RetryOptions,
   type TransportFactory,
 } from '@wamp/client';
-import { LocalProtocolError, serializerByName, type SerializerName } from '@wamp/core';
+import { LocalProtocolError, jsonSerializer, type Serializer } from '@wamp/core';
 import { webSocketTransport, type WebSocketConstructor } from './client.js';
 
 export interface ConnectOptions extends JoinOptions {
   /** `ws://host:port/path` or `wss://...` (and, from `@wamp/ws/node`, `rawsocket+tcp://`, `tcp://`, `rawsocket+tls://`, `rawsocket+unix:///path`). */
   readonly url: string;
   /**
-   * Serializers to offer, preferred first. WebSocket offers them all (and the
-   * router picks); RawSocket uses the first. Default `['json', 'msgpack', 'cbor']`
-   * for WebSocket, `['json']` for RawSocket.
+   * Serializers to offer, preferred first (`jsonSerializer`, `msgpackSerializer`,
+   * `cborSerializer` of `@wamp/core`): WebSocket offers them all (and the
+   * router picks). Default JSON only, so that a bundle carries a binary
+   * codec only when the application imports it. (`@wamp/ws/node` also takes
+   * names and offers all three by default.)
    */
-  readonly serializers?: readonly SerializerName[];
+  readonly serializers?: readonly Serializer[];
   /** Offer the `.batched` WebSocket subprotocols instead of the plain ones. */
   readonly batched?: boolean;
   /** WebSocket implementation; default `globalThis.WebSocket`. */
@@ -39,13 +41,9 @@ export interface CreateClientOptions extends ConnectOptions {
   readonly heartbeat?: ClientOptions['heartbeat'];
 }
 
-/** WebSocket subprotocol names for serializer names, in order. */
-export function subprotocolsFor(names: readonly SerializerName[], batched = false): string[] {
-  return names.map((n) => {
-    const s = serializerByName(n);
-    if (s === undefined) throw new LocalProtocolError('wamp.error.invalid_argument', `unknown serializer "${String(n)}"`);
-    return batched ? `${s.subprotocol}.batched` : s.subprotocol;
-  });
+/** The WebSocket subprotocols of `serializers`, in order (their `.batched` variants when `batched`). */
+export function subprotocolsFor(serializers: readonly Serializer[], batched = false): string[] {
+  return serializers.map((s) => (batched ? `${s.subprotocol}.batched` : s.subprotocol));
 }
 
 /** The transport factory a URL names, in a browser. */
@@ -57,9 +55,11 @@ export function browserTransportFor(opts: ConnectOptions): TransportFactory {
       `unsupported URL "${opts.url}": this runtime offers ws:// and wss://; RawSocket needs Node (import connect from '@wamp/ws/node')`,
     );
   }
+  const serializers = opts.serializers ?? [jsonSerializer];
   return webSocketTransport({
     url: opts.url,
-    subprotocols: subprotocolsFor(opts.serializers ?? ['json', 'msgpack', 'cbor'], opts.batched),
+    serializers,
+    subprotocols: subprotocolsFor(serializers, opts.batched),
     ...(opts.WebSocket === undefined ? {} : { WebSocket: opts.WebSocket }),
     ...(opts.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: opts.connectTimeoutMs }),
   });

@@ -3,7 +3,6 @@
 // `@wamp/ws/node`, so that bundles for browsers never reach `ws` or `node:*`.
 
 export {
-  DEFAULT_CLIENT_SUBPROTOCOLS,
   WebSocketTransport,
   WebSocketTransportError,
   closeReason,

@@ -1,4 +1,5 @@
 import type { TransportFactory } from '@wamp/client';
+import { ALL_SERIALIZERS } from '@wamp/core';
 import { WebSocket, type ClientOptions } from 'ws';
 import {
   connectWebSocket,
@@ -7,6 +8,11 @@ import {
   type WebSocketTransport,
 } from './client.js';
 
+/**
+ * As {@link WebSocketClientOptions}, except that `serializers` defaults to all
+ * three of `@wamp/core` (JSON, MessagePack, CBOR): in Node the codecs cost
+ * nothing to carry, so any subprotocol name works without importing one.
+ */
 export interface NodeWebSocketClientOptions extends Omit<WebSocketClientOptions, 'WebSocket'> {
   /**
    * Largest WebSocket message accepted from the router, in octets (ws
@@ -36,11 +42,11 @@ function wsConstructor(options: NodeWebSocketClientOptions): WebSocketConstructo
 
 /** Connect with the `ws` client: the Node counterpart of `connectWebSocket`. */
 export function connectNodeWebSocket(options: NodeWebSocketClientOptions): Promise<WebSocketTransport> {
-  return connectWebSocket({ ...options, WebSocket: wsConstructor(options) });
+  return connectWebSocket({ ...options, serializers: options.serializers ?? ALL_SERIALIZERS, WebSocket: wsConstructor(options) });
 }
 
 /** A `TransportFactory` over the `ws` client, for Node (any version). */
 export function nodeWebSocketTransport(options: NodeWebSocketClientOptions): TransportFactory {
   const WebSocketCtor = wsConstructor(options);
-  return () => connectWebSocket({ ...options, WebSocket: WebSocketCtor });
+  return () => connectWebSocket({ ...options, serializers: options.serializers ?? ALL_SERIALIZERS, WebSocket: WebSocketCtor });
 }

@@ -6,13 +6,20 @@
 
 import type { ConnectionOptions } from 'node:tls';
 import { Client, Session, type TransportFactory } from '@wamp/client';
-import { LocalProtocolError, serializerByName } from '@wamp/core';
+import { ALL_SERIALIZERS, LocalProtocolError, jsonSerializer, serializerByName, type Serializer, type SerializerName } from '@wamp/core';
 import { rawSocketTransport } from '@wamp/rawsocket';
 import type { ConnectOptions, CreateClientOptions } from './connect.js';
 import { subprotocolsFor } from './connect.js';
 import { nodeWebSocketTransport, type NodeWebSocketClientOptions } from './node-client.js';
 
-export interface NodeConnectOptions extends Omit<ConnectOptions, 'WebSocket'> {
+export interface NodeConnectOptions extends Omit<ConnectOptions, 'WebSocket' | 'serializers'> {
+  /**
+   * Serializers to offer, preferred first, as objects or names (`'json'`,
+   * `'msgpack'`, `'cbor'`). WebSocket offers them all (and the router picks);
+   * RawSocket uses the first. Default all three (JSON first) for WebSocket,
+   * JSON for RawSocket.
+   */
+  readonly serializers?: readonly (Serializer | SerializerName)[];
   /** More `ws` client options (headers, ca...), for WebSocket URLs. */
   readonly wsOptions?: NodeWebSocketClientOptions['wsOptions'];
   /** TLS options (ca, servername...) for `rawsocket+tls://`. */
@@ -20,6 +27,16 @@ export interface NodeConnectOptions extends Omit<ConnectOptions, 'WebSocket'> {
 }
 
 export interface NodeCreateClientOptions extends NodeConnectOptions, Omit<CreateClientOptions, 'WebSocket' | keyof ConnectOptions> {}
+
+/** Names to serializers; an unknown name is the application's error. */
+function resolveSerializers(given: readonly (Serializer | SerializerName)[]): Serializer[] {
+  return given.map((s) => {
+    if (typeof s !== 'string') return s;
+    const found = serializerByName(s);
+    if (found === undefined) throw new LocalProtocolError('wamp.error.invalid_argument', `unknown serializer "${String(s)}"`);
+    return found;
+  });
+}
 
 const RAWSOCKET_SCHEMES: Readonly<Record<string, string>> = {
   'rawsocket+tcp:': 'tcp:',
@@ -38,9 +55,11 @@ export function nodeTransportFor(opts: NodeConnectOptions): TransportFactory {
   const colon = opts.url.indexOf(':');
   const scheme = opts.url.slice(0, colon + 1).toLowerCase();
   if (scheme === 'ws:' || scheme === 'wss:') {
+    const serializers = resolveSerializers(opts.serializers ?? ALL_SERIALIZERS);
     return nodeWebSocketTransport({
       url: opts.url,
-      subprotocols: subprotocolsFor(opts.serializers ?? ['json', 'msgpack', 'cbor'], opts.batched),
+      serializers,
+      subprotocols: subprotocolsFor(serializers, opts.batched),
       ...(opts.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: opts.connectTimeoutMs }),
       ...(opts.wsOptions === undefined ? {} : { wsOptions: opts.wsOptions }),
     });
@@ -54,8 +73,7 @@ export function nodeTransportFor(opts: NodeConnectOptions): TransportFactory {
   }
   let rest = opts.url.slice(colon + 1);
   if (mapped === 'unix:') rest = rest.replace(/^\/\/(?=\/)/, '');
-  const serializer = serializerByName((opts.serializers ?? ['json'])[0] ?? 'json');
-  if (serializer === undefined) throw new LocalProtocolError('wamp.error.invalid_argument', 'unknown serializer');
+  const serializer = resolveSerializers(opts.serializers ?? [])[0] ?? jsonSerializer;
   return rawSocketTransport({
     url: mapped + rest,
     serializer,

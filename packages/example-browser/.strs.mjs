@@ -1,0 +1,10 @@
+import { build } from 'esbuild';
+const code = process.argv[2];
+const r = await build({ stdin: { contents: code, resolveDir: process.cwd(), loader: 'js' }, bundle: true, splitting: true, format: 'esm', platform: 'browser', target: 'es2022', minify: true, treeShaking: true, write: false, outdir: '/tmp/sz/x', entryNames: 'entry', logLevel: 'silent' });
+const text = r.outputFiles.find(f => f.path.endsWith('entry.js')).text;
+const strs = text.match(/"(?:[^"\\]|\\.)*"|`(?:[^`\\]|\\.)*`/g) ?? [];
+console.log('total', text.length, 'string literals', strs.reduce((a,s)=>a+s.length,0), 'count', strs.length);
+const props = text.match(/\.[A-Za-z_$][\w$]{2,}/g) ?? [];
+console.log('property accesses (>=3 chars) bytes', props.reduce((a,s)=>a+s.length,0), 'count', props.length);
+const m = new Map(); for (const p of props) m.set(p, (m.get(p)??0)+p.length);
+console.log([...m].sort((a,b)=>b[1]-a[1]).slice(0,60).map(([k,v])=>k+':'+v).join(' '));
