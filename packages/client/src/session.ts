@@ -31,7 +31,7 @@ import {
   type UriRule,
 } from '@wamp/core';
 import type { AuthAttempt, AuthMethod } from './auth.js';
-import { webCryptoProvider } from './crypto/web.js';
+import { defaultCryptoProvider } from './crypto/default.js';
 import { AsyncQueue } from './queue.js';
 import { Result } from './result.js';
 import { systemClock, systemTimers, type Clock, type Timers } from './timers.js';
@@ -56,7 +56,7 @@ export interface JoinOptions extends SessionHooks {
   readonly auth?: AuthMethod | readonly AuthMethod[];
   /** Extra HELLO.Details.authextra keys, merged under those of the auth methods. */
   readonly authextra?: Dict;
-  /** For wampcra, cryptosign and wamp-scram; `webCryptoProvider()` when absent. */
+  /** For wampcra, cryptosign and wamp-scram; `webCryptoProvider()` when absent (loaded on first use). */
   readonly crypto?: CryptoProvider;
   readonly agent?: string;
   /** Milliseconds from HELLO to WELCOME; default 30000, 0 for none. */
@@ -594,7 +594,7 @@ export class Session {
     const context = {
       authid: options.authid,
       transport: this.transport,
-      crypto: (): CryptoProvider => (crypto ??= webCryptoProvider()),
+      crypto: (): CryptoProvider => (crypto ??= defaultCryptoProvider()),
     };
     const attempts = await Promise.all(methods.map((m) => m.start(context)));
     if (!this.transportOpen) throw new SessionClosedError(TRANSPORT_LOST, 'transport', EMPTY, 'the transport closed before HELLO');

@@ -79,6 +79,29 @@ export class ProtocolViolation extends WampError {
   }
 }
 
+/**
+ * A well-formed message whose URI attribute (realm, topic, procedure) breaks
+ * the URI rule. Still a {@link ProtocolViolation} for a strict decoder, but
+ * the basic profile ("Incorrect URIs") has the receiver answer a request
+ * with ERROR `wamp.error.invalid_uri` rather than end the session, so the
+ * message type and request ID travel with it.
+ */
+export class InvalidUriViolation extends ProtocolViolation {
+  /** The message type code (e.g. 48 for CALL). */
+  readonly messageType: number;
+  /** The request ID, for messages that carry one. */
+  readonly request: number | undefined;
+  /** The offending URI. */
+  readonly badUri: string;
+  constructor(reason: string, messageType: number, request: number | undefined, badUri: string) {
+    super(reason);
+    this.name = 'InvalidUriViolation';
+    this.messageType = messageType;
+    this.request = request;
+    this.badUri = badUri;
+  }
+}
+
 /** The application misused the API; nothing was sent. */
 export class LocalProtocolError extends WampError {
   constructor(uri: string, message: string) {

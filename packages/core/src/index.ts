@@ -2,7 +2,7 @@
 // that everything users can import is visible in one place.
 
 export type { Args, Dict, Frame, KwArgs, Payload } from './types.js';
-export { ErrorUri, LocalProtocolError, ProtocolViolation, WampError } from './errors.js';
+export { ErrorUri, InvalidUriViolation, LocalProtocolError, ProtocolViolation, WampError } from './errors.js';
 export { MAX_ID, SequentialIds, isId, isIdOrZero, seededRandomId, type RandomId } from './ids.js';
 export { isReservedUri, isValidPattern, isValidUri, type MatchPolicy, type UriRule } from './uri.js';
 export { base64Decode, base64Encode, hexDecode, hexEncode } from './base64.js';

@@ -9,7 +9,7 @@
  * {@link ProtocolViolation} whose reason names the message and the field.
  */
 
-import { ProtocolViolation } from './errors.js';
+import { InvalidUriViolation, ProtocolViolation } from './errors.js';
 import { isId, isIdOrZero } from './ids.js';
 import {
   ERROR_REQUEST_TYPES,
@@ -335,7 +335,15 @@ class Reader {
   uri(i: number, field: string, allowEmpty = false): string {
     const v = this.a[i];
     if (typeof v !== 'string') this.fail(`${field} must be a URI string, got ${show(v)}`);
-    if (!isValidUri(v, this.rule, allowEmpty)) this.fail(`${field} is not a valid URI: ${show(v)}`);
+    if (!isValidUri(v, this.rule, allowEmpty)) {
+      const request = this.a[1];
+      throw new InvalidUriViolation(
+        `${messageTypeName(this.code) ?? this.code}: ${field} is not a valid URI: ${show(v)}`,
+        this.code,
+        isId(request) && i > 1 ? request : undefined,
+        v,
+      );
+    }
     return v;
   }
 

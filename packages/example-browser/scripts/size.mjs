@@ -107,24 +107,35 @@ async function measure(name, shape, outdir, plugins = []) {
     entryNames: 'entry',
     logLevel: 'silent',
   });
-  let entry = { min: 0, gz: 0 };
+  // The page loads the entry chunk and every chunk it imports statically
+  // (esbuild moves code shared with a lazy chunk into a chunk of its own);
+  // the rest is reached only through import().
+  const outputs = result.metafile.outputs;
+  const entryFile = Object.keys(outputs).find(isEntry);
+  const initial = new Set();
+  for (const queue = [entryFile]; queue.length > 0; ) {
+    const file = queue.pop();
+    if (initial.has(file)) continue;
+    initial.add(file);
+    for (const i of outputs[file].imports) if (i.kind === 'import-statement' && !i.external) queue.push(i.path);
+  }
+  const entry = { min: 0, gz: 0 };
   const lazy = { min: 0, gz: 0 };
-  for (const file of Object.keys(result.metafile.outputs)) {
+  const modules = new Map();
+  for (const [file, output] of Object.entries(outputs)) {
     if (!file.endsWith('.js')) continue;
     const bytes = await readFile(file);
-    const size = { min: bytes.length, gz: gzipSync(bytes, { level: 9 }).length };
-    // A chunk reached by import() has an entryPoint too (the imported module): the entry is named by entryNames.
-    if (isEntry(file)) entry = size;
-    else {
-      lazy.min += size.min;
-      lazy.gz += size.gz;
+    const sum = initial.has(file) ? entry : lazy;
+    sum.min += bytes.length;
+    sum.gz += gzipSync(bytes, { level: 9 }).length;
+    // Where the initial chunks' bytes come from, by module.
+    if (!initial.has(file)) continue;
+    for (const [path, i] of Object.entries(output.inputs)) {
+      const key = path.replace(/^.*node_modules\/\.pnpm\/[^/]+\/node_modules\//, '');
+      modules.set(key, (modules.get(key) ?? 0) + i.bytesInOutput);
     }
   }
-  // Where the entry chunk's bytes come from, by module.
-  const outputs = Object.entries(result.metafile.outputs).filter(([file]) => isEntry(file)).map(([, o]) => o);
-  const modules = outputs.flatMap((o) => Object.entries(o.inputs).map(([path, i]) => [path.replace(/^.*node_modules\/\.pnpm\/[^/]+\/node_modules\//, ''), i.bytesInOutput]));
-  modules.sort((a, b) => b[1] - a[1]);
-  return { name, what: shape.what, goal: shape.goal, entry, lazy, modules };
+  return { name, what: shape.what, goal: shape.goal, entry, lazy, modules: [...modules].sort((a, b) => b[1] - a[1]) };
 }
 
 /**

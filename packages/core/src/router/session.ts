@@ -5,8 +5,8 @@
  */
 
 import { decodeMessage, encodeMessage } from '../codec.js';
-import { ErrorUri, ProtocolViolation } from '../errors.js';
-import { MessageType, abort, goodbye, messageTypeName, type Hello, type Message } from '../messages.js';
+import { ErrorUri, InvalidUriViolation, ProtocolViolation } from '../errors.js';
+import { MessageType, abort, error, goodbye, messageTypeName, type Hello, type Message } from '../messages.js';
 import type { Serializer } from '../serializers/serializer.js';
 import type { Dict, Frame } from '../types.js';
 import type { HasDeadline } from './deadlines.js';
@@ -150,6 +150,7 @@ export class RouterSession implements HasDeadline {
       msg = decodeMessage(this.info.serializer, frame, this.router.decodeOptions);
     } catch (e) {
       if (!(e instanceof ProtocolViolation)) throw e;
+      if (e instanceof InvalidUriViolation && this.answerInvalidUri(e, now)) return;
       if (routerNextState(tag, 'RECV_INVALID') === undefined) this.violate(e.reason, now);
       return;
     }
@@ -263,6 +264,32 @@ export class RouterSession implements HasDeadline {
    * @internal The client broke the protocol: ABORT `wamp.error.protocol_violation`
    * with the reason, then the session is cleaned up and closed.
    */
+  /**
+   * Basic profile, "Incorrect URIs": a peer that sends an incorrect URI MUST
+   * be answered with ERROR `wamp.error.invalid_uri` — for a request of a
+   * joined session (PUBLISH, SUBSCRIBE, CALL, REGISTER), which stays open. A
+   * bad realm in HELLO can only be refused, with ABORT of the same URI.
+   * Returns false where the fault is a plain protocol violation instead.
+   */
+  private answerInvalidUri(e: InvalidUriViolation, now: number): boolean {
+    const st = this.st;
+    if (st.tag === 'awaitingHello' && e.messageType === MessageType.HELLO) {
+      this.sendAbortFrame(ErrorUri.INVALID_URI, e.reason);
+      this.finish('SEND_ABORT', { reason: ErrorUri.INVALID_URI, message: e.reason, initiator: 'router', wasJoined: false }, now);
+      return true;
+    }
+    if (st.tag !== 'established' || e.request === undefined) return false;
+    const type = e.messageType;
+    if (type !== MessageType.PUBLISH && type !== MessageType.SUBSCRIBE && type !== MessageType.CALL && type !== MessageType.REGISTER) {
+      return false;
+    }
+    const what = messageTypeName(type) ?? String(type);
+    // The request still takes its place in the session's request ID sequence.
+    if (!st.peer.acceptRequest(e.request, what, now)) return true;
+    this.send(error(type, e.request, ErrorUri.INVALID_URI, { args: [e.reason] }));
+    return true;
+  }
+
   violate(reason: string, now: number): void {
     const st = this.st;
     if (st.tag === 'closed') return;
