@@ -21,6 +21,7 @@ import {
   type Dict,
   type ScramCostLimits,
 } from '@wamp/core';
+import { webCryptoProvider } from './crypto/web.js';
 import type { Transport } from './transport.js';
 
 /** What an authentication method may use while a session joins. */
@@ -29,7 +30,10 @@ export interface AuthContext {
   readonly authid: string | undefined;
   /** The transport the session runs on (for TLS channel binding). */
   readonly transport: Transport;
-  /** The CryptoProvider of the session (created on first use). */
+  /**
+   * The CryptoProvider of the session (created on first use): the join
+   * options' `crypto`, else the `defaultCrypto` of the first method that has one.
+   */
   crypto(): CryptoProvider;
 }
 
@@ -54,6 +58,13 @@ export interface AuthMethod {
   readonly name: string;
   /** Whether HELLO must carry an authid for this method (ticket, wampcra, wamp-scram). */
   readonly needsAuthid: boolean;
+  /**
+   * The CryptoProvider to use when the application passes none
+   * (`JoinOptions.crypto`): `webCryptoProvider` for wampcra, cryptosign and
+   * wamp-scram. It is named here rather than in the Session so that an
+   * application using none of these methods does not carry it.
+   */
+  readonly defaultCrypto?: () => CryptoProvider;
   start(context: AuthContext): Promise<AuthAttempt>;
 }
 
@@ -88,6 +99,7 @@ export function wampcra(secret: Secret): AuthMethod {
   return {
     name: 'wampcra',
     needsAuthid: true,
+    defaultCrypto: () => webCryptoProvider(),
     start: async (ctx) => ({
       respond: async (extra) => ({ signature: await wampcraClientSignature(ctx.crypto(), await reveal(secret), extra) }),
     }),
@@ -118,6 +130,7 @@ export function cryptosign(seed: string | Uint8Array, options: CryptosignOptions
   return {
     name: 'cryptosign',
     needsAuthid: false,
+    defaultCrypto: () => webCryptoProvider(),
     start: async (ctx) => {
       const channelId = channelBinding === undefined ? undefined : requireBinding(ctx.transport, channelBinding);
       const authextra = {
@@ -155,6 +168,7 @@ export function scram(password: Secret, options: ScramOptions = {}): AuthMethod 
   return {
     name: 'wamp-scram',
     needsAuthid: true,
+    defaultCrypto: () => webCryptoProvider(),
     start: async (ctx) => {
       const cbindData = channelBinding === undefined ? undefined : requireBinding(ctx.transport, channelBinding);
       const first = scramClientFirst(ctx.crypto(), { channelBinding: channelBinding ?? null });

@@ -31,7 +31,6 @@ import {
   type UriRule,
 } from '@wamp/core';
 import type { AuthAttempt, AuthMethod } from './auth.js';
-import { defaultCryptoProvider } from './crypto/default.js';
 import { AsyncQueue } from './queue.js';
 import { Result } from './result.js';
 import { systemClock, systemTimers, type Clock, type Timers } from './timers.js';
@@ -56,7 +55,10 @@ export interface JoinOptions extends SessionHooks {
   readonly auth?: AuthMethod | readonly AuthMethod[];
   /** Extra HELLO.Details.authextra keys, merged under those of the auth methods. */
   readonly authextra?: Dict;
-  /** For wampcra, cryptosign and wamp-scram; `webCryptoProvider()` when absent (loaded on first use). */
+  /**
+   * For wampcra, cryptosign and wamp-scram. When absent, the first method
+   * with a `defaultCrypto` supplies it (for the built-in ones `webCryptoProvider()`).
+   */
   readonly crypto?: CryptoProvider;
   readonly agent?: string;
   /** Milliseconds from HELLO to WELCOME; default 30000, 0 for none. */
@@ -591,10 +593,13 @@ export class Session {
       }
     }
     let crypto = options.crypto;
+    // The default provider comes with the methods that need one, so that a
+    // session without them does not carry it (nor does its bundle).
+    const fallback = methods.find((m) => m.defaultCrypto !== undefined)?.defaultCrypto;
     const context = {
       authid: options.authid,
       transport: this.transport,
-      crypto: (): CryptoProvider => (crypto ??= defaultCryptoProvider()),
+      crypto: (): CryptoProvider => (crypto ??= fallback?.() ?? noCryptoProvider()),
     };
     const attempts = await Promise.all(methods.map((m) => m.start(context)));
     if (!this.transportOpen) throw new SessionClosedError(TRANSPORT_LOST, 'transport', EMPTY, 'the transport closed before HELLO');
@@ -1001,6 +1006,13 @@ export class Session {
     });
     return run;
   }
+}
+
+function noCryptoProvider(): never {
+  throw new LocalProtocolError(
+    ErrorUri.INVALID_ARGUMENT,
+    'no CryptoProvider: pass `crypto` in the join options (webCryptoProvider(), nobleCryptoProvider(), ...)',
+  );
 }
 
 function payloadOf(value: unknown): { args?: Args; kwargs?: KwArgs } {

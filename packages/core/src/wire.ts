@@ -7,6 +7,12 @@
  * types of the Options/Details keys the specification defines; unknown keys
  * are kept and ignored, as the spec requires. Any fault is a
  * {@link ProtocolViolation} whose reason names the message and the field.
+ *
+ * The decoder is in two halves, the messages routers send and those only
+ * clients send. `fromWire` runs both; a client session runs the first alone
+ * ({@link fromRouterWire}), so that a client's bundle leaves out the checks
+ * of CALL, PUBLISH, HELLO... that it never decodes. Schemas are built per
+ * message, marked pure, for the same reason.
  */
 
 import { InvalidUriViolation, ProtocolViolation } from './errors.js';
@@ -125,7 +131,7 @@ const oneOf =
   (...values: string[]): Check =>
   (v) =>
     typeof v === 'string' && values.includes(v);
-const isForwardFor: Check = listOf(
+const isForwardFor: Check = /* @__PURE__ */ listOf(
   (e) =>
     isDict(e) &&
     (e['session'] === undefined || isId(e['session'])) &&
@@ -138,14 +144,14 @@ type Schema = Readonly<Record<string, readonly [Check, string]>>;
 const BOOL = [isBool, 'a boolean'] as const;
 const STR = [isStr, 'a string'] as const;
 const ID = [isId, 'an ID in [1, 2^53]'] as const;
-const IDS = [listOf(isId), 'a list of session IDs'] as const;
-const STRS = [listOf(isStr), 'a list of strings'] as const;
+const IDS = [/* @__PURE__ */ listOf(isId), 'a list of session IDs'] as const;
+const STRS = [/* @__PURE__ */ listOf(isStr), 'a list of strings'] as const;
 const DICT = [isDict, 'a dictionary'] as const;
 const FORWARD_FOR = [isForwardFor, 'a list of {session, authid, authrole}'] as const;
-const MATCH = [oneOf('exact', 'prefix', 'wildcard'), 'one of exact, prefix, wildcard'] as const;
-const ENC_ALGO = [oneOf('cryptobox', 'mqtt', 'xbr'), 'one of cryptobox, mqtt, xbr'] as const;
+const MATCH = [/* @__PURE__ */ oneOf('exact', 'prefix', 'wildcard'), 'one of exact, prefix, wildcard'] as const;
+const ENC_ALGO = [/* @__PURE__ */ oneOf('cryptobox', 'mqtt', 'xbr'), 'one of cryptobox, mqtt, xbr'] as const;
 const ENC_SERIALIZER = [
-  oneOf('json', 'msgpack', 'cbor', 'ubjson', 'flatbuffers', 'native'),
+  /* @__PURE__ */ oneOf('json', 'msgpack', 'cbor', 'ubjson', 'flatbuffers', 'native'),
   'a known serializer name',
 ] as const;
 
@@ -160,132 +166,109 @@ const PPT: Schema = {
   ppt_keyid: STR,
 };
 
-const SCHEMAS: Readonly<Record<string, Schema>> = {
-  'HELLO.Details': {
-    roles: DICT,
-    authmethods: STRS,
-    authid: STR,
-    authrole: STR,
-    authextra: DICT,
-    agent: STR,
-    resumable: BOOL,
-  },
-  'WELCOME.Details': {
-    roles: DICT,
-    authid: STR,
-    authrole: STR,
-    authmethod: STR,
-    authprovider: STR,
-    authextra: DICT,
-    agent: STR,
-    realm: STR,
-  },
-  'PUBLISH.Options': {
-    acknowledge: BOOL,
-    exclude_me: BOOL,
-    exclude: IDS,
-    exclude_authid: STRS,
-    exclude_authrole: STRS,
-    eligible: IDS,
-    eligible_authid: STRS,
-    eligible_authrole: STRS,
-    disclose_me: BOOL,
-    retain: BOOL,
-    transaction_hash: STR,
-    forward_for: FORWARD_FOR,
-    ...PPT,
-  },
-  'SUBSCRIBE.Options': {
-    match: MATCH,
-    get_retained: BOOL,
-    forward_for: FORWARD_FOR,
-  },
-  'EVENT.Details': {
-    publisher: ID,
-    publisher_authid: STR,
-    publisher_authrole: STR,
-    topic: STR,
-    retained: BOOL,
-    transaction_hash: STR,
-    x_acknowledged_delivery: BOOL,
-    forward_for: FORWARD_FOR,
-    ...PPT,
-  },
-  'CALL.Options': {
-    timeout: [isNonNegInt, 'a non-negative integer (milliseconds)'],
-    receive_progress: BOOL,
-    progress: BOOL,
-    disclose_me: BOOL,
-    transaction_hash: STR,
-    forward_for: FORWARD_FOR,
-    ...PPT,
-  },
-  'CANCEL.Options': {
-    mode: [oneOf('skip', 'kill', 'killnowait'), 'one of skip, kill, killnowait'],
-    forward_for: FORWARD_FOR,
-  },
-  'RESULT.Details': { progress: BOOL, forward_for: FORWARD_FOR, ...PPT },
-  'REGISTER.Options': {
-    match: MATCH,
-    invoke: [oneOf('single', 'roundrobin', 'random', 'first', 'last'), 'one of single, roundrobin, random, first, last'],
-    disclose_caller: BOOL,
-    force_reregister: BOOL,
-    forward_for: FORWARD_FOR,
-  },
-  'INVOCATION.Details': {
-    caller: ID,
-    caller_authid: STR,
-    caller_authrole: STR,
-    procedure: STR,
-    receive_progress: BOOL,
-    progress: BOOL,
-    timeout: [isNonNegInt, 'a non-negative integer (milliseconds)'],
-    transaction_hash: STR,
-    forward_for: FORWARD_FOR,
-    ...PPT,
-  },
-  'INTERRUPT.Options': {
-    mode: [oneOf('kill', 'killnowait'), 'one of kill, killnowait'],
-    reason: STR,
-    forward_for: FORWARD_FOR,
-  },
-  'YIELD.Options': { progress: BOOL, forward_for: FORWARD_FOR, ...PPT },
-  'ERROR.Details': { forward_for: FORWARD_FOR, ...PPT },
-  'UNSUBSCRIBED.Details': { subscription: ID, reason: STR },
-  'UNREGISTERED.Details': { registration: ID, reason: STR },
-  'ABORT.Details': { message: STR },
-  'GOODBYE.Details': { message: STR },
-};
-
-/** The schemas as Maps (a key such as `constructor` must not find Object.prototype's). */
-const SCHEMA_MAPS = new Map(
-  Object.entries(SCHEMAS).map(([k, schema]) => [k, new Map(Object.entries(schema))] as const),
-);
-function schemaOf(key: string): SchemaMap {
-  const m = SCHEMA_MAPS.get(key);
-  if (m === undefined) throw new Error(`no schema ${key}`);
-  return m;
-}
 type SchemaMap = ReadonlyMap<string, readonly [Check, string]>;
+
+/** A schema as a Map (a key such as `constructor` must not find Object.prototype's). */
+const schema = (fields: Schema): SchemaMap => new Map(Object.entries(fields));
 const NO_SCHEMA: SchemaMap = new Map();
 
-const S_HELLO = schemaOf('HELLO.Details');
-const S_WELCOME = schemaOf('WELCOME.Details');
-const S_ABORT = schemaOf('ABORT.Details');
-const S_GOODBYE = schemaOf('GOODBYE.Details');
-const S_ERROR = schemaOf('ERROR.Details');
-const S_PUBLISH = schemaOf('PUBLISH.Options');
-const S_SUBSCRIBE = schemaOf('SUBSCRIBE.Options');
-const S_UNSUBSCRIBED = schemaOf('UNSUBSCRIBED.Details');
-const S_EVENT = schemaOf('EVENT.Details');
-const S_CALL = schemaOf('CALL.Options');
-const S_CANCEL = schemaOf('CANCEL.Options');
-const S_RESULT = schemaOf('RESULT.Details');
-const S_REGISTER = schemaOf('REGISTER.Options');
-const S_UNREGISTERED = schemaOf('UNREGISTERED.Details');
-const S_INVOCATION = schemaOf('INVOCATION.Details');
-const S_INTERRUPT = schemaOf('INTERRUPT.Options');
-const S_YIELD = schemaOf('YIELD.Options');
+// What routers send (every peer decodes these).
+const S_WELCOME = /* @__PURE__ */ schema({
+  roles: DICT,
+  authid: STR,
+  authrole: STR,
+  authmethod: STR,
+  authprovider: STR,
+  authextra: DICT,
+  agent: STR,
+  realm: STR,
+});
+const S_ABORT = /* @__PURE__ */ schema({ message: STR });
+const S_GOODBYE = /* @__PURE__ */ schema({ message: STR });
+const S_ERROR = /* @__PURE__ */ schema({ forward_for: FORWARD_FOR, ...PPT });
+const S_UNSUBSCRIBED = /* @__PURE__ */ schema({ subscription: ID, reason: STR });
+const S_EVENT = /* @__PURE__ */ schema({
+  publisher: ID,
+  publisher_authid: STR,
+  publisher_authrole: STR,
+  topic: STR,
+  retained: BOOL,
+  transaction_hash: STR,
+  x_acknowledged_delivery: BOOL,
+  forward_for: FORWARD_FOR,
+  ...PPT,
+});
+const S_RESULT = /* @__PURE__ */ schema({ progress: BOOL, forward_for: FORWARD_FOR, ...PPT });
+const S_UNREGISTERED = /* @__PURE__ */ schema({ registration: ID, reason: STR });
+const S_INVOCATION = /* @__PURE__ */ schema({
+  caller: ID,
+  caller_authid: STR,
+  caller_authrole: STR,
+  procedure: STR,
+  receive_progress: BOOL,
+  progress: BOOL,
+  timeout: [isNonNegInt, 'a non-negative integer (milliseconds)'],
+  transaction_hash: STR,
+  forward_for: FORWARD_FOR,
+  ...PPT,
+});
+const S_INTERRUPT = /* @__PURE__ */ schema({
+  mode: [/* @__PURE__ */ oneOf('kill', 'killnowait'), 'one of kill, killnowait'],
+  reason: STR,
+  forward_for: FORWARD_FOR,
+});
+
+// What only clients send (only a router decodes these).
+const S_HELLO = /* @__PURE__ */ schema({
+  roles: DICT,
+  authmethods: STRS,
+  authid: STR,
+  authrole: STR,
+  authextra: DICT,
+  agent: STR,
+  resumable: BOOL,
+});
+const S_PUBLISH = /* @__PURE__ */ schema({
+  acknowledge: BOOL,
+  exclude_me: BOOL,
+  exclude: IDS,
+  exclude_authid: STRS,
+  exclude_authrole: STRS,
+  eligible: IDS,
+  eligible_authid: STRS,
+  eligible_authrole: STRS,
+  disclose_me: BOOL,
+  retain: BOOL,
+  transaction_hash: STR,
+  forward_for: FORWARD_FOR,
+  ...PPT,
+});
+const S_SUBSCRIBE = /* @__PURE__ */ schema({
+  match: MATCH,
+  get_retained: BOOL,
+  forward_for: FORWARD_FOR,
+});
+const S_CALL = /* @__PURE__ */ schema({
+  timeout: [isNonNegInt, 'a non-negative integer (milliseconds)'],
+  receive_progress: BOOL,
+  progress: BOOL,
+  disclose_me: BOOL,
+  transaction_hash: STR,
+  forward_for: FORWARD_FOR,
+  ...PPT,
+});
+const S_CANCEL = /* @__PURE__ */ schema({
+  mode: [/* @__PURE__ */ oneOf('skip', 'kill', 'killnowait'), 'one of skip, kill, killnowait'],
+  forward_for: FORWARD_FOR,
+});
+const S_REGISTER = /* @__PURE__ */ schema({
+  match: MATCH,
+  invoke: [/* @__PURE__ */ oneOf('single', 'roundrobin', 'random', 'first', 'last'), 'one of single, roundrobin, random, first, last'],
+  disclose_caller: BOOL,
+  force_reregister: BOOL,
+  forward_for: FORWARD_FOR,
+});
+const S_YIELD = /* @__PURE__ */ schema({ progress: BOOL, forward_for: FORWARD_FOR, ...PPT });
 
 // ---------------------------------------------------------------------------
 // Decoding

@@ -92,7 +92,8 @@ describe('broker: subscribe and publish', () => {
 
 describe('broker: pattern-based subscriptions', () => {
   it('matches prefix and wildcard, sending EVENT.Details.topic, once per matching subscription', () => {
-    const net = new RouterNet(OPEN);
+    // The spec's own examples use loose URIs (a '-' in a component).
+    const net = new RouterNet({ ...OPEN, uriRule: 'loose' });
     const s = net.join();
     const exact = sub(s, 'com.myapp.topic.emergency.11');
     const prefix = sub(s, 'com.myapp.topic.emergency', { match: 'prefix' });

@@ -203,7 +203,8 @@ describe('dealer: wildcard precedence without prefixes', () => {
   });
 
   it('prefix matching is on the string, as the Prefix Matching section shows', () => {
-    const net = setup();
+    // The section's examples are loose URIs ('-' in a component).
+    const net = setup({ ...OPEN, uriRule: 'loose' });
     const callee = net.join();
     const r = reg(callee, 'com.myapp.myobject1', { match: 'prefix' });
     const caller = net.join();

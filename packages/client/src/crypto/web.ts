@@ -9,7 +9,6 @@
 
 import { base64Decode, type CryptoProvider } from '@wamp/core';
 import { lazyNobleArgon2id } from './argon2.js';
-import { platformWebCrypto, webRandomBytes } from './platform.js';
 
 export interface WebCryptoProviderOptions {
   /** The WebCrypto implementation; defaults to `globalThis.crypto`. */
@@ -49,12 +48,20 @@ function base64UrlDecode(s: string): Uint8Array | undefined {
 }
 
 export function webCryptoProvider(opts: WebCryptoProviderOptions = {}): CryptoProvider {
-  const webcrypto = platformWebCrypto(opts.crypto);
+  const webcrypto = opts.crypto ?? globalThis.crypto;
+  if (webcrypto?.subtle === undefined) {
+    throw new Error('webCryptoProvider: crypto.subtle is not available here (not a secure context?); use nobleCryptoProvider()');
+  }
   const subtle = webcrypto.subtle;
   const argon2id = opts.argon2id ?? lazyNobleArgon2id;
 
   return {
-    randomBytes: (n) => webRandomBytes(webcrypto, n),
+    randomBytes(n) {
+      // getRandomValues fills at most 65536 bytes per call.
+      const out = new Uint8Array(n);
+      for (let i = 0; i < n; i += 65536) webcrypto.getRandomValues(out.subarray(i, Math.min(n, i + 65536)));
+      return out;
+    },
     async sha256(data) {
       return new Uint8Array(await subtle.digest('SHA-256', own(data)));
     },

@@ -238,7 +238,13 @@ export interface RouterConfig {
   readonly agent?: string;
   readonly limits?: Partial<RouterLimits>;
   readonly timeouts?: Partial<RouterTimeouts>;
-  /** URI rule for incoming messages; default `loose`. */
+  /**
+   * URI rule for incoming messages; default `strict` (basic profile, "Strict
+   * URIs": components of lower-case letters, digits and `_`). `loose` accepts
+   * every URI the spec allows (no empty component, no `.`, `#` or whitespace
+   * in one). A request with a URI that breaks the rule gets ERROR
+   * `wamp.error.invalid_uri`.
+   */
   readonly uriRule?: UriRule;
   /** Default `strict`. */
   readonly requestIds?: RequestIdPolicy;
@@ -548,7 +554,7 @@ function realm(path: string, v: unknown, rule: UriRule): RealmConfig {
  */
 export function validateRouterConfig(v: unknown): RouterConfig {
   const o = object('config', v, ['realms', 'agent', 'limits', 'timeouts', 'uriRule', 'requestIds']);
-  const uriRule = o['uriRule'] === undefined ? 'loose' : oneOf('uriRule', o['uriRule'], ['loose', 'strict'] as const);
+  const uriRule = o['uriRule'] === undefined ? 'strict' : oneOf('uriRule', o['uriRule'], ['loose', 'strict'] as const);
   const realms = list('realms', o['realms']).map((r, i) => realm(`realms[${i}]`, r, uriRule));
   const names = new Set<string>();
   realms.forEach((r, i) => {

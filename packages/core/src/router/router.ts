@@ -192,7 +192,7 @@ export class Router {
     this.agent = c.agent ?? DEFAULT_AGENT;
     this.limits = Object.freeze({ ...DEFAULT_ROUTER_LIMITS, ...c.limits });
     this.timeouts = Object.freeze({ ...DEFAULT_ROUTER_TIMEOUTS, ...c.timeouts });
-    this.uriRule = c.uriRule ?? 'loose';
+    this.uriRule = c.uriRule ?? 'strict';
     this.requestIds = c.requestIds ?? 'strict';
     this.decodeOptions = Object.freeze({ limits: this.limits, uriRule: this.uriRule });
     if (typeof options?.randomId !== 'function') throw new RouterConfigError('options.randomId', 'must be a function');
