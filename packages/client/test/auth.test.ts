@@ -274,3 +274,60 @@ describe('auth: wamp-scram', () => {
     expect(nonceOf(a.hello)).not.toBe(nonceOf(b.hello));
   });
 });
+
+describe('auth: the CryptoProvider when the join options give none', () => {
+  /** A method of the application's own that signs with the session's provider. */
+  const custom = (defaultCrypto?: () => CryptoProvider): AuthMethod => ({
+    name: 'x-custom',
+    needsAuthid: false,
+    ...(defaultCrypto === undefined ? {} : { defaultCrypto }),
+    start: async (ctx) => ({
+      respond: async () => ({ signature: hexEncode(await ctx.crypto().sha256(new Uint8Array([1, 2, 3]))) }),
+    }),
+  });
+  const SHA256_123 = '039058c6f2c0cb492c533b0a4d14ef77cc0f78abccced5287d84a1a2011cfb81';
+
+  async function joinWithout(
+    auth: AuthMethod[],
+    method: string,
+    extra: Dict = { challenge: 'c' },
+  ): Promise<{ router: RouterPeer; joining: Promise<Session> }> {
+    const [client, routerEnd] = memoryTransportPair(jsonSerializer);
+    const router = new RouterPeer(routerEnd);
+    const joining = Session.join(client, { realm: 'realm1', authid: 'joe', auth });
+    joining.catch(() => undefined);
+    await router.next();
+    router.send([4, method, extra]);
+    return { router, joining };
+  }
+
+  it('the built-in methods fall back on webCryptoProvider (wampcra, known answer)', async () => {
+    expect(wampcra('s').defaultCrypto).toBeTypeOf('function');
+    expect(cryptosign(hexEncode(new Uint8Array(32))).defaultCrypto).toBeTypeOf('function');
+    expect(scram('s').defaultCrypto).toBeTypeOf('function');
+    expect(ticket('t').defaultCrypto).toBeUndefined();
+    expect(anonymous().defaultCrypto).toBeUndefined();
+    const { key, challenge, expected_base64 } = WAMPCRA.compute_wcs;
+    const { router, joining } = await joinWithout([wampcra(key)], 'wampcra', { challenge });
+    expect(await router.next()).toEqual([5, expected_base64, {}]);
+    router.send(welcome('wampcra'));
+    expect((await joining).id).toBe(77);
+  });
+
+  it('a method of the application uses the default of a built-in method offered with it, or its own', async () => {
+    for (const auth of [[custom(), wampcra('s')], [custom(() => nobleCryptoProvider())]]) {
+      const { router, joining } = await joinWithout(auth, 'x-custom');
+      expect(await router.next()).toEqual([5, SHA256_123, {}]);
+      router.send(welcome('x-custom'));
+      expect((await joining).id).toBe(77);
+    }
+  });
+
+  it('with no default anywhere, a method that needs crypto fails the join with a typed error', async () => {
+    const { router, joining } = await joinWithout([custom()], 'x-custom');
+    expect((await router.next())[2]).toBe('wamp.error.authentication_failed');
+    const e = await joining.catch((err: unknown) => err);
+    expect(e).toBeInstanceOf(LocalProtocolError);
+    expect(String(e)).toMatch(/no CryptoProvider: pass `crypto`/);
+  });
+});

@@ -4,7 +4,7 @@ import type { Message } from './messages.js';
 import type { Serializer } from './serializers/serializer.js';
 import type { Frame } from './types.js';
 import type { UriRule } from './uri.js';
-import { fromWire, toWire } from './wire.js';
+import { fromRouterWire, fromWire, toWire } from './wire.js';
 
 export interface DecodeOptions {
   readonly limits?: Limits;
@@ -18,6 +18,22 @@ const NO_OPTIONS: DecodeOptions = Object.freeze({});
  * {@link ProtocolViolation}, whatever the input.
  */
 export function decodeMessage(serializer: Serializer, frame: Frame, opts: DecodeOptions = NO_OPTIONS): Message {
+  // DecodeOptions is a WireOptions (it carries `uriRule`); passing it on
+  // saves an allocation per message.
+  return fromWire(decodeWire(serializer, frame, opts), opts);
+}
+
+/**
+ * {@link decodeMessage} for a client: decodes only the messages routers send
+ * (see {@link fromRouterWire}), so that a client does not carry the checks
+ * of the others.
+ */
+export function decodeRouterMessage(serializer: Serializer, frame: Frame, opts: DecodeOptions = NO_OPTIONS): Message {
+  return fromRouterWire(decodeWire(serializer, frame, opts), opts);
+}
+
+/** The wire array of a frame, within the limits and sanitized. */
+function decodeWire(serializer: Serializer, frame: Frame, opts: DecodeOptions): unknown[] {
   const limits = opts.limits ?? DEFAULT_LIMITS;
   if (frame.length > limits.maxMessageSize) {
     throw new ProtocolViolation(`message of ${frame.length} bytes exceeds the limit of ${limits.maxMessageSize}`);
@@ -30,9 +46,7 @@ export function decodeMessage(serializer: Serializer, frame: Frame, opts: Decode
   }
   if (!Array.isArray(value)) throw new ProtocolViolation('a message must be a list');
   sanitize(value, limits, serializer.binaryStrings);
-  // DecodeOptions is a WireOptions (it carries `uriRule`); passing it on
-  // saves an allocation per message.
-  return fromWire(value, opts);
+  return value;
 }
 
 /** A message to a frame. */

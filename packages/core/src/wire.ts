@@ -8,11 +8,12 @@
  * are kept and ignored, as the spec requires. Any fault is a
  * {@link ProtocolViolation} whose reason names the message and the field.
  *
- * The decoder is in two halves, the messages routers send and those only
- * clients send. `fromWire` runs both; a client session runs the first alone
- * ({@link fromRouterWire}), so that a client's bundle leaves out the checks
- * of CALL, PUBLISH, HELLO... that it never decodes. Schemas are built per
- * message, marked pure, for the same reason.
+ * The decoder is in two halves: the messages routers send (ABORT, GOODBYE
+ * and ERROR go both ways) and those only clients send. `fromWire` runs both;
+ * a client session runs the first alone ({@link fromRouterWire}), so that a
+ * client's bundle leaves out the checks of CALL, PUBLISH, HELLO... that it
+ * never decodes. Schemas are built per message, marked pure, for the same
+ * reason.
  */
 
 import { InvalidUriViolation, ProtocolViolation } from './errors.js';
@@ -168,8 +169,12 @@ const PPT: Schema = {
 
 type SchemaMap = ReadonlyMap<string, readonly [Check, string]>;
 
-/** A schema as a Map (a key such as `constructor` must not find Object.prototype's). */
-const schema = (fields: Schema): SchemaMap => new Map(Object.entries(fields));
+/**
+ * A schema as a Map (a key such as `constructor` must not find
+ * Object.prototype's), from its parts: parts rather than an object spread,
+ * which a bundler keeps even where the schema is unused.
+ */
+const schema = (...parts: Schema[]): SchemaMap => new Map(parts.flatMap((p) => Object.entries(p)));
 const NO_SCHEMA: SchemaMap = new Map();
 
 // What routers send (every peer decodes these).
@@ -185,7 +190,7 @@ const S_WELCOME = /* @__PURE__ */ schema({
 });
 const S_ABORT = /* @__PURE__ */ schema({ message: STR });
 const S_GOODBYE = /* @__PURE__ */ schema({ message: STR });
-const S_ERROR = /* @__PURE__ */ schema({ forward_for: FORWARD_FOR, ...PPT });
+const S_ERROR = /* @__PURE__ */ schema({ forward_for: FORWARD_FOR }, PPT);
 const S_UNSUBSCRIBED = /* @__PURE__ */ schema({ subscription: ID, reason: STR });
 const S_EVENT = /* @__PURE__ */ schema({
   publisher: ID,
@@ -196,9 +201,8 @@ const S_EVENT = /* @__PURE__ */ schema({
   transaction_hash: STR,
   x_acknowledged_delivery: BOOL,
   forward_for: FORWARD_FOR,
-  ...PPT,
-});
-const S_RESULT = /* @__PURE__ */ schema({ progress: BOOL, forward_for: FORWARD_FOR, ...PPT });
+}, PPT);
+const S_RESULT = /* @__PURE__ */ schema({ progress: BOOL, forward_for: FORWARD_FOR }, PPT);
 const S_UNREGISTERED = /* @__PURE__ */ schema({ registration: ID, reason: STR });
 const S_INVOCATION = /* @__PURE__ */ schema({
   caller: ID,
@@ -210,8 +214,7 @@ const S_INVOCATION = /* @__PURE__ */ schema({
   timeout: [isNonNegInt, 'a non-negative integer (milliseconds)'],
   transaction_hash: STR,
   forward_for: FORWARD_FOR,
-  ...PPT,
-});
+}, PPT);
 const S_INTERRUPT = /* @__PURE__ */ schema({
   mode: [/* @__PURE__ */ oneOf('kill', 'killnowait'), 'one of kill, killnowait'],
   reason: STR,
@@ -241,8 +244,7 @@ const S_PUBLISH = /* @__PURE__ */ schema({
   retain: BOOL,
   transaction_hash: STR,
   forward_for: FORWARD_FOR,
-  ...PPT,
-});
+}, PPT);
 const S_SUBSCRIBE = /* @__PURE__ */ schema({
   match: MATCH,
   get_retained: BOOL,
@@ -255,8 +257,7 @@ const S_CALL = /* @__PURE__ */ schema({
   disclose_me: BOOL,
   transaction_hash: STR,
   forward_for: FORWARD_FOR,
-  ...PPT,
-});
+}, PPT);
 const S_CANCEL = /* @__PURE__ */ schema({
   mode: [/* @__PURE__ */ oneOf('skip', 'kill', 'killnowait'), 'one of skip, kill, killnowait'],
   forward_for: FORWARD_FOR,
@@ -268,7 +269,7 @@ const S_REGISTER = /* @__PURE__ */ schema({
   force_reregister: BOOL,
   forward_for: FORWARD_FOR,
 });
-const S_YIELD = /* @__PURE__ */ schema({ progress: BOOL, forward_for: FORWARD_FOR, ...PPT });
+const S_YIELD = /* @__PURE__ */ schema({ progress: BOOL, forward_for: FORWARD_FOR }, PPT);
 
 // ---------------------------------------------------------------------------
 // Decoding
@@ -394,27 +395,58 @@ function show(v: unknown): string {
   return String(v);
 }
 
-/**
- * Decode a wire array into a typed message. Throws {@link ProtocolViolation}
- * (never anything else) when the array is not a valid WAMP message.
- */
-export function fromWire(a: unknown, opts: WireOptions = {}): Message {
+/** The header every message starts with: a non-empty list whose first element is an integer type code. */
+function reader(a: unknown, opts: WireOptions): Reader {
   if (!Array.isArray(a)) throw new ProtocolViolation('a message must be a list');
   if (a.length === 0) throw new ProtocolViolation('empty message');
   const code: unknown = a[0];
   if (typeof code !== 'number' || !Number.isInteger(code)) {
     throw new ProtocolViolation(`message type must be an integer, got ${show(code)}`);
   }
-  const r = new Reader(a, code, opts.uriRule ?? 'loose');
+  return new Reader(a, code, opts.uriRule ?? 'loose');
+}
+
+/**
+ * Decode a wire array into a typed message. Throws {@link ProtocolViolation}
+ * (never anything else) when the array is not a valid WAMP message.
+ */
+export function fromWire(a: unknown, opts: WireOptions = {}): Message {
+  const r = reader(a, opts);
+  // A router decodes mostly what clients send, so that half comes first.
+  return fromClient(r) ?? fromRouter(r) ?? unknownType(r.code);
+}
+
+/**
+ * {@link fromWire} for a client: decodes what routers send, with the same
+ * checks, and refuses a message only clients send (HELLO, CALL, PUBLISH...)
+ * unread, with {@link ClientOnlyMessage}. Other faults as `fromWire`.
+ */
+export function fromRouterWire(a: unknown, opts: WireOptions = {}): Message {
+  const r = reader(a, opts);
+  const m = fromRouter(r);
+  if (m !== undefined) return m;
+  if (messageTypeName(r.code) !== undefined) throw new ClientOnlyMessage(r.code);
+  return unknownType(r.code);
+}
+
+/** A message type only clients send, received by a client ({@link fromRouterWire}); its fields are not read. */
+export class ClientOnlyMessage extends ProtocolViolation {
+  constructor(readonly code: number) {
+    super(`${messageTypeName(code) ?? code} is a message only clients send`);
+    this.name = 'ClientOnlyMessage';
+  }
+}
+
+function unknownType(code: number): never {
+  throw new ProtocolViolation(`unknown message type ${code}`);
+}
+
+/** The messages routers send; undefined for any other type. */
+function fromRouter(r: Reader): Message | undefined {
+  const a = r.a;
+  const code = r.code;
   const f = Object.freeze;
   switch (code) {
-    case MessageType.HELLO: {
-      r.arity(3, 3);
-      const realm = r.uri(1, 'Realm');
-      const details = r.dict(2, 'Details', S_HELLO);
-      if (!isDict(details['roles'])) r.fail('Details.roles must be a dictionary');
-      return f({ type: code, realm, details });
-    }
     case MessageType.WELCOME: {
       r.arity(3, 3);
       return f({ type: code, session: r.id(1, 'Session'), details: r.dict(2, 'Details', S_WELCOME) });
@@ -429,10 +461,6 @@ export function fromWire(a: unknown, opts: WireOptions = {}): Message {
       r.arity(3, 3);
       return f({ type: code, authMethod: r.str(1, 'AuthMethod'), extra: r.dict(2, 'Extra', NO_SCHEMA) });
     }
-    case MessageType.AUTHENTICATE: {
-      r.arity(3, 3);
-      return f({ type: code, signature: r.str(1, 'Signature'), extra: r.dict(2, 'Extra', NO_SCHEMA) });
-    }
     case MessageType.ERROR: {
       r.arity(5, 7);
       const rt: unknown = a[1];
@@ -444,36 +472,11 @@ export function fromWire(a: unknown, opts: WireOptions = {}): Message {
       const error = r.uri(4, 'Error');
       return r.tail({ type: code, requestType: rt as ErrorRequestType, request, details, error }, 5);
     }
-    case MessageType.PUBLISH: {
-      r.arity(4, 6);
-      const request = r.id(1, 'Request');
-      const options = r.dict(2, 'Options', S_PUBLISH);
-      const topic = r.uri(3, 'Topic');
-      return r.tail({ type: code, request, options, topic }, 4);
-    }
     case MessageType.PUBLISHED: {
       r.arity(3, 3);
       return f({ type: code, request: r.id(1, 'Request'), publication: r.id(2, 'Publication') });
     }
-    case MessageType.SUBSCRIBE: {
-      r.arity(4, 4);
-      const request = r.id(1, 'Request');
-      const options = r.dict(2, 'Options', S_SUBSCRIBE);
-      const topic = r.uri(3, 'Topic', options['match'] === 'wildcard');
-      return f({ type: code, request, options, topic });
-    }
-    case MessageType.REGISTER: {
-      r.arity(4, 4);
-      const request = r.id(1, 'Request');
-      const options = r.dict(2, 'Options', S_REGISTER);
-      const procedure = r.uri(3, 'Procedure', options['match'] === 'wildcard');
-      return f({ type: code, request, options, procedure });
-    }
     case MessageType.SUBSCRIBED: {
-      r.arity(3, 3);
-      return f({ type: code, request: r.id(1, 'Request'), subscription: r.id(2, 'Subscription') });
-    }
-    case MessageType.UNSUBSCRIBE: {
       r.arity(3, 3);
       return f({ type: code, request: r.id(1, 'Request'), subscription: r.id(2, 'Subscription') });
     }
@@ -500,19 +503,10 @@ export function fromWire(a: unknown, opts: WireOptions = {}): Message {
       const details = r.dict(3, 'Details', S_EVENT);
       return r.tail({ type: code, subscription, publication, details }, 4);
     }
-    case MessageType.CALL: {
-      r.arity(4, 6);
-      const request = r.id(1, 'Request');
-      const options = r.dict(2, 'Options', S_CALL);
-      const procedure = r.uri(3, 'Procedure');
-      return r.tail({ type: code, request, options, procedure }, 4);
-    }
-    case MessageType.CANCEL:
     case MessageType.INTERRUPT: {
       r.arity(3, 3);
       const request = r.id(1, 'Request');
-      const options = r.dict(2, 'Options', code === MessageType.CANCEL ? S_CANCEL : S_INTERRUPT);
-      return f({ type: code, request, options });
+      return f({ type: code, request, options: r.dict(2, 'Options', S_INTERRUPT) });
     }
     case MessageType.RESULT: {
       r.arity(3, 5);
@@ -524,16 +518,74 @@ export function fromWire(a: unknown, opts: WireOptions = {}): Message {
       r.arity(3, 3);
       return f({ type: code, request: r.id(1, 'Request'), registration: r.id(2, 'Registration') });
     }
-    case MessageType.UNREGISTER: {
-      r.arity(3, 3);
-      return f({ type: code, request: r.id(1, 'Request'), registration: r.id(2, 'Registration') });
-    }
     case MessageType.INVOCATION: {
       r.arity(4, 6);
       const request = r.id(1, 'Request');
       const registration = r.id(2, 'Registration');
       const details = r.dict(3, 'Details', S_INVOCATION);
       return r.tail({ type: code, request, registration, details }, 4);
+    }
+  }
+  return undefined;
+}
+
+/** The messages only clients send; undefined for any other type. */
+function fromClient(r: Reader): Message | undefined {
+  const a = r.a;
+  const code = r.code;
+  const f = Object.freeze;
+  switch (code) {
+    case MessageType.HELLO: {
+      r.arity(3, 3);
+      const realm = r.uri(1, 'Realm');
+      const details = r.dict(2, 'Details', S_HELLO);
+      if (!isDict(details['roles'])) r.fail('Details.roles must be a dictionary');
+      return f({ type: code, realm, details });
+    }
+    case MessageType.AUTHENTICATE: {
+      r.arity(3, 3);
+      return f({ type: code, signature: r.str(1, 'Signature'), extra: r.dict(2, 'Extra', NO_SCHEMA) });
+    }
+    case MessageType.PUBLISH: {
+      r.arity(4, 6);
+      const request = r.id(1, 'Request');
+      const options = r.dict(2, 'Options', S_PUBLISH);
+      const topic = r.uri(3, 'Topic');
+      return r.tail({ type: code, request, options, topic }, 4);
+    }
+    case MessageType.SUBSCRIBE: {
+      r.arity(4, 4);
+      const request = r.id(1, 'Request');
+      const options = r.dict(2, 'Options', S_SUBSCRIBE);
+      const topic = r.uri(3, 'Topic', options['match'] === 'wildcard');
+      return f({ type: code, request, options, topic });
+    }
+    case MessageType.REGISTER: {
+      r.arity(4, 4);
+      const request = r.id(1, 'Request');
+      const options = r.dict(2, 'Options', S_REGISTER);
+      const procedure = r.uri(3, 'Procedure', options['match'] === 'wildcard');
+      return f({ type: code, request, options, procedure });
+    }
+    case MessageType.UNSUBSCRIBE: {
+      r.arity(3, 3);
+      return f({ type: code, request: r.id(1, 'Request'), subscription: r.id(2, 'Subscription') });
+    }
+    case MessageType.CALL: {
+      r.arity(4, 6);
+      const request = r.id(1, 'Request');
+      const options = r.dict(2, 'Options', S_CALL);
+      const procedure = r.uri(3, 'Procedure');
+      return r.tail({ type: code, request, options, procedure }, 4);
+    }
+    case MessageType.CANCEL: {
+      r.arity(3, 3);
+      const request = r.id(1, 'Request');
+      return f({ type: code, request, options: r.dict(2, 'Options', S_CANCEL) });
+    }
+    case MessageType.UNREGISTER: {
+      r.arity(3, 3);
+      return f({ type: code, request: r.id(1, 'Request'), registration: r.id(2, 'Registration') });
     }
     case MessageType.YIELD: {
       r.arity(3, 5);
@@ -548,7 +600,6 @@ export function fromWire(a: unknown, opts: WireOptions = {}): Message {
       const details = r.dict(2, 'Details', NO_SCHEMA);
       return r.tail({ type: code, publication, details }, 3);
     }
-    default:
-      throw new ProtocolViolation(`unknown message type ${code}`);
   }
+  return undefined;
 }

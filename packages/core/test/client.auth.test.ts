@@ -115,6 +115,9 @@ describe('ClientSession: protocol errors of the basic profile ("Protocol Errors"
     { name: 'a second CHALLENGE before the first is answered', before: 'challenging', msg: [4, 'ticket', {}], reason: 'CHALLENGE is not allowed in state challenging' },
     { name: 'a CALL (only clients send it)', before: 'established', msg: [48, 1, {}, 'com.a'], reason: 'CALL is not allowed in state established' },
     { name: 'a YIELD (only clients send it)', before: 'established', msg: [70, 1, {}], reason: 'YIELD is not allowed in state established' },
+    // A client does not read the fields of what only clients send: a malformed one is refused the same way.
+    { name: 'a malformed PUBLISH (only clients send it)', before: 'established', msg: [16, 'x', 1], reason: 'PUBLISH is not allowed in state established' },
+    { name: 'an EVENT_RECEIVED (only clients send it)', before: 'challenging', msg: [337, 1], reason: 'EVENT_RECEIVED is not allowed in state challenging' },
     { name: 'ERROR with an invalid REQUEST.Type', before: 'established', msg: [8, 1, 1, {}, 'wamp.error.x'], reason: 'ERROR: REQUEST.Type 1 is not a request that can fail' },
     { name: 'an empty message', before: 'established', msg: [], reason: 'empty message' },
     { name: 'an unknown message type', before: 'established', msg: [99, 1], reason: 'unknown message type 99' },

@@ -21,6 +21,12 @@ export interface WebSocketLike {
   onmessage: ((ev: { readonly data: unknown }) => void) | null;
   onclose: ((ev: { readonly code: number; readonly reason: string; readonly wasClean: boolean }) => void) | null;
   onerror: ((ev: unknown) => void) | null;
+  /**
+   * One ping/pong round trip, where the implementation can ping (the `ws`
+   * client of `@wamp/ws/node`; the browser API has none). Rejects once the
+   * socket is closing or closed.
+   */
+  keepalive?(): Promise<void>;
 }
 
 /** `new WebSocket(url, protocols)`, as in browsers. */
@@ -100,14 +106,13 @@ export class WebSocketTransport implements Transport {
 
   /**
    * One WebSocket ping/pong round trip, for a `Client` heartbeat. Present only
-   * where the WebSocket implementation can ping (`ws` in Node); the browser
-   * API has no ping.
+   * where the WebSocket implementation can ping (`@wamp/ws/node`); the
+   * browser API has no ping.
    */
   readonly keepalive?: () => Promise<void>;
 
   private readonly ws: WebSocketLike;
   private state: 'open' | 'closing' | 'closed' = 'open';
-  private readonly pongWaiters: { resolve: () => void; reject: (e: Error) => void }[] = [];
   private failure: TransportCloseInfo | undefined;
   private errorReason: string | undefined;
   private batch: Frame[] = [];
@@ -126,21 +131,7 @@ export class WebSocketTransport implements Transport {
       this.errorReason ??= typeof m === 'string' && m !== '' ? m : 'WebSocket error';
     };
     ws.onclose = (ev) => this.finish(ev);
-    const pinger = ws as unknown as { ping?: unknown; on?: unknown };
-    if (typeof pinger.ping === 'function' && typeof pinger.on === 'function') {
-      const node = ws as unknown as { ping(): void; on(ev: 'pong', cb: () => void): void };
-      // A peer may answer only the latest of several pings (RFC 6455 §5.5.3),
-      // so any pong settles every keepalive in flight.
-      node.on('pong', () => {
-        for (const w of this.pongWaiters.splice(0)) w.resolve();
-      });
-      this.keepalive = () =>
-        new Promise<void>((resolve, reject) => {
-          if (this.state !== 'open') return reject(new Error('WebSocket closed'));
-          this.pongWaiters.push({ resolve, reject });
-          node.ping();
-        });
-    }
+    if (typeof ws.keepalive === 'function') this.keepalive = () => ws.keepalive!();
   }
 
   get bufferedAmount(): number {
@@ -156,27 +147,7 @@ export class WebSocketTransport implements Transport {
       this.batchBytes += f.length;
       return;
     }
-    this.corkUntilMicrotasksEnd();
     this.ws.send(f);
-  }
-
-  private corked = false;
-
-  /**
-   * Where the WebSocket runs on a Node socket (`ws`), frames sent while this
-   * turn's callbacks and promise continuations run leave in one write. A
-   * browser WebSocket has no such handle and is left alone.
-   */
-  private corkUntilMicrotasksEnd(): void {
-    if (this.corked) return;
-    const socket = (this.ws as unknown as { _socket?: { cork?: () => void; uncork?: () => void; writable?: boolean } })._socket;
-    if (socket?.cork === undefined || socket.uncork === undefined || socket.writable !== true) return;
-    this.corked = true;
-    socket.cork();
-    queueMicrotask(() => {
-      this.corked = false;
-      socket.uncork!();
-    });
   }
 
   private flushBatch(): void {
@@ -242,7 +213,6 @@ export class WebSocketTransport implements Transport {
   private finish(ev: { readonly code: number; readonly reason: string; readonly wasClean: boolean }): void {
     if (this.state === 'closed') return;
     this.state = 'closed';
-    for (const w of this.pongWaiters.splice(0)) w.reject(new Error('WebSocket closed'));
     this.batch = [];
     this.batchBytes = 0;
     const info =

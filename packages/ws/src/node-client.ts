@@ -31,8 +31,49 @@ function wsConstructor(options: NodeWebSocketClientOptions): WebSocketConstructo
     ...options.wsOptions,
   };
   class NodeWebSocket extends WebSocket {
+    private readonly pongWaiters: { resolve: () => void; reject: (e: Error) => void }[] = [];
+    private corked = false;
+
     constructor(url: string, protocols: string[]) {
       super(url, protocols, extra);
+      // A peer may answer only the latest of several pings (RFC 6455 §5.5.3),
+      // so any pong settles every keepalive in flight.
+      this.on('pong', () => {
+        for (const w of this.pongWaiters.splice(0)) w.resolve();
+      });
+      this.on('close', () => {
+        for (const w of this.pongWaiters.splice(0)) w.reject(new Error('WebSocket closed'));
+      });
+    }
+
+    /** The transport's `keepalive` (see `WebSocketLike.keepalive`). */
+    keepalive(): Promise<void> {
+      return new Promise<void>((resolve, reject) => {
+        if (this.readyState !== WebSocket.OPEN) return reject(new Error('WebSocket closed'));
+        this.pongWaiters.push({ resolve, reject });
+        this.ping();
+      });
+    }
+
+    override send(data: Parameters<WebSocket['send']>[0], ...rest: unknown[]): void {
+      this.corkUntilMicrotasksEnd();
+      (super.send as (...args: unknown[]) => void).call(this, data, ...rest);
+    }
+
+    /**
+     * Frames sent while this turn's callbacks and promise continuations run
+     * leave in one write to the socket.
+     */
+    private corkUntilMicrotasksEnd(): void {
+      if (this.corked) return;
+      const socket = (this as unknown as { _socket?: { cork?: () => void; uncork?: () => void; writable?: boolean } })._socket;
+      if (socket?.cork === undefined || socket.uncork === undefined || socket.writable !== true) return;
+      this.corked = true;
+      socket.cork();
+      queueMicrotask(() => {
+        this.corked = false;
+        socket.uncork!();
+      });
     }
   }
   // ws implements the WHATWG attributes (onopen, onmessage with `data`,

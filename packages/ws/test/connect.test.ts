@@ -2,8 +2,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LocalProtocolError } from '@wamp/core';
-import { connect as browserConnect } from '@wamp/ws';
+import { WebSocket } from 'ws';
+import { LocalProtocolError, cborSerializer, jsonSerializer, msgpackSerializer, type Serializer, type SerializerName } from '@wamp/core';
+import { browserTransportFor, connect as browserConnect, type WebSocketConstructor, type WebSocketTransport } from '@wamp/ws';
 import { connect, createClient, nodeTransportFor } from '@wamp/ws/node';
 import { createRouter, type WampRouter } from '@wamp/node-router';
 import { createLogger } from '@wamp/node-router';
@@ -34,21 +35,45 @@ describe('connect({ url })', () => {
   });
   afterAll(() => router.close());
 
-  const urls = (): [string, string[]][] => [
+  // In Node, serializers are named or given as objects.
+  const urls = (): [string, (Serializer | SerializerName)[]][] => [
     [ws, ['json']],
     [ws, ['msgpack']],
-    [ws, ['cbor']],
+    [ws, [cborSerializer]],
     [`rawsocket+tcp://${tcp}`, ['json']],
-    [`tcp://${tcp}`, ['msgpack']],
+    [`tcp://${tcp}`, [msgpackSerializer]],
     [`rawsocket+unix://${sock}`, ['cbor']],
   ];
 
   it.each([0, 1, 2, 3, 4, 5])('case %i: joins and calls', async (i) => {
     const [url, serializers] = urls()[i]!;
-    const session = await connect({ url, realm: 'realm1', serializers: serializers as ('json' | 'msgpack' | 'cbor')[] });
+    const session = await connect({ url, realm: 'realm1', serializers });
     const r = await session.call('com.app.add', [2, 3]);
     expect(r.args[0]).toBe(5);
     await session.leave();
+  });
+
+  it('offers what it is given: in a browser JSON by default, in Node all three', async () => {
+    const Ctor = WebSocket as unknown as WebSocketConstructor;
+    const negotiated = async (t: Promise<unknown>): Promise<[string, Serializer]> => {
+      const transport = (await t) as WebSocketTransport;
+      transport.close();
+      return [transport.subprotocol, transport.serializer];
+    };
+    expect(await negotiated(browserTransportFor({ url: ws, realm: 'realm1', WebSocket: Ctor })())).toEqual(['wamp.2.json', jsonSerializer]);
+    expect(
+      await negotiated(browserTransportFor({ url: ws, realm: 'realm1', WebSocket: Ctor, serializers: [msgpackSerializer], batched: true })()),
+    ).toEqual(['wamp.2.msgpack.batched', msgpackSerializer]);
+    // The router follows the client's order; Node offers JSON, MessagePack and CBOR unless told.
+    expect(await negotiated(nodeTransportFor({ url: ws, realm: 'realm1' })())).toEqual(['wamp.2.json', jsonSerializer]);
+    expect(await negotiated(nodeTransportFor({ url: ws, realm: 'realm1', serializers: [cborSerializer, 'json'] })())).toEqual([
+      'wamp.2.cbor',
+      cborSerializer,
+    ]);
+    const session = await browserConnect({ url: ws, realm: 'realm1', WebSocket: Ctor, serializers: [cborSerializer] });
+    expect((await session.call('com.app.add', [2, 3])).value).toBe(5);
+    await session.leave();
+    expect(() => nodeTransportFor({ url: ws, realm: 'realm1', serializers: ['xml' as SerializerName] })).toThrow(LocalProtocolError);
   });
 
   it('createClient reconnects through the same URL', async () => {

@@ -181,6 +181,7 @@ describe('the browser-side client', () => {
     const echo = await echoServer();
     const factory = webSocketTransport({
       url: echo.url,
+      serializers: [msgpackSerializer, jsonSerializer],
       subprotocols: ['wamp.2.msgpack.batched', 'wamp.2.json'],
       WebSocket: WebSocket as unknown as WebSocketConstructor,
     });
@@ -198,11 +199,36 @@ describe('the browser-side client', () => {
     if (native === undefined) {
       await expect(connectWebSocket({ url: echo.url })).rejects.toThrow(/@wamp\/ws\/node/);
     } else {
-      const t = await connectWebSocket({ url: echo.url, subprotocols: ['wamp.2.cbor'] });
+      const t = await connectWebSocket({ url: echo.url, serializers: [cborSerializer] });
       transports.push(t);
       const back = await echoes(t, [encodeMessage(cborSerializer, sample)]);
       expect(decodeMessage(cborSerializer, back[0]!)).toEqual(sample);
     }
+  });
+
+  it('offers JSON alone by default, else the subprotocols of the serializers given, in their order', async () => {
+    const Ctor = WebSocket as unknown as WebSocketConstructor;
+    const msgpackOnly = await echoServer({ subprotocols: ['wamp.2.msgpack'] });
+    await expect(connectWebSocket({ url: msgpackOnly.url, WebSocket: Ctor })).rejects.toBeInstanceOf(WebSocketTransportError);
+    await until(() => msgpackOnly.upgradeErrors.length > 0, 'the refusal');
+    expect(msgpackOnly.upgradeErrors[0]).toMatch(/offered: wamp\.2\.json; supported/);
+    const echo = await echoServer();
+    const json = await connectWebSocket({ url: echo.url, WebSocket: Ctor });
+    transports.push(json);
+    expect([json.subprotocol, json.serializer]).toEqual(['wamp.2.json', jsonSerializer]);
+    const cbor = await connectWebSocket({ url: echo.url, WebSocket: Ctor, serializers: [cborSerializer, jsonSerializer] });
+    transports.push(cbor);
+    expect([cbor.subprotocol, cbor.serializer]).toEqual(['wamp.2.cbor', cborSerializer]);
+  });
+
+  it('refuses a subprotocol whose serializer was not given, and says how to add it', async () => {
+    await expect(connectWebSocket({ url: 'ws://127.0.0.1:1/', subprotocols: ['wamp.2.cbor'] })).rejects.toThrow(
+      /unknown WAMP subprotocol "wamp\.2\.cbor": the serializers given are json .*cborSerializer/,
+    );
+    // The Node client speaks all three without being told.
+    const echo = await echoServer();
+    const t = await client({ url: echo.url, subprotocols: ['wamp.2.cbor'] });
+    expect(t.serializer).toBe(cborSerializer);
   });
 
   it('reports a refused connection as a WebSocketTransportError', async () => {

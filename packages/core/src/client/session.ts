@@ -4,7 +4,7 @@
  * the advanced features announced in {@link CLIENT_ROLES}).
  */
 
-import { decodeMessage, encodeMessage } from '../codec.js';
+import { decodeRouterMessage, encodeMessage } from '../codec.js';
 import { ErrorUri, LocalProtocolError, ProtocolViolation, WampError } from '../errors.js';
 import { MAX_ID, isId } from '../ids.js';
 import { resolveLimits, type Limits } from '../limits.js';
@@ -42,6 +42,7 @@ import {
 } from '../messages.js';
 import type { Serializer } from '../serializers/serializer.js';
 import type { Args, Dict, Frame, KwArgs } from '../types.js';
+import { ClientOnlyMessage } from '../wire.js';
 import { isValidPattern, isValidUri, type MatchPolicy, type UriRule } from '../uri.js';
 import { Deadlines } from './deadlines.js';
 import { CanceledError, RequestTimeoutError, SessionClosedError, TRANSPORT_LOST } from './errors.js';
@@ -314,9 +315,16 @@ export class ClientSession {
   handleMessage(frame: Frame, now: number): void {
     let msg: Message;
     try {
-      msg = decodeMessage(this.serializer, frame, { limits: this.limits, uriRule: this.uriRule });
+      msg = decodeRouterMessage(this.serializer, frame, { limits: this.limits, uriRule: this.uriRule });
     } catch (e) {
-      const reason = e instanceof ProtocolViolation ? e.reason : `undecodable message (${String(e)})`;
+      // A message only clients send is not decoded here (RECV_INVALID
+      // whatever its fields), and is refused as any message out of place.
+      const reason =
+        e instanceof ClientOnlyMessage
+          ? `${messageTypeName(e.code) ?? e.code} is not allowed in state ${this.st.tag}`
+          : e instanceof ProtocolViolation
+            ? e.reason
+            : `undecodable message (${String(e)})`;
       if (clientNextState(this.st.tag, 'RECV_INVALID') === undefined) this.violate(reason);
       return;
     }
