@@ -95,7 +95,10 @@ export interface InvocationDetails {
   readonly callerAuthrole: string | undefined;
   /** The caller accepts progressive results (yield them from an async generator, or call `progress`). */
   readonly receiveProgress: boolean;
-  /** Fires when the dealer interrupts the call (or the session ends). */
+  /**
+   * Fires when the dealer interrupts the call (or the session ends). Made on
+   * first read; read after an interrupt, it is already aborted.
+   */
   readonly signal: AbortSignal;
   /** Send a progressive result now; throws if the caller did not ask for them. */
   progress(args?: Args, kwargs?: KwArgs): void;
@@ -236,12 +239,55 @@ type Waiter =
   | { readonly kind: 'unsubscribe'; readonly resolve: () => void; readonly reject: (e: unknown) => void }
   | { readonly kind: 'publish'; readonly resolve: (publication: number) => void; readonly reject: (e: unknown) => void };
 
-interface RunningInvocation {
-  readonly controller: AbortController;
-  readonly input: AsyncQueue<Result> | undefined;
+/**
+ * The `details` a handler gets, and the session's record of the invocation it
+ * serves. The AbortController behind `signal` is made when a handler first
+ * reads it: most never do, and one per invocation was a large share of a
+ * callee's time. An interrupt that comes first is remembered, so a signal
+ * read afterwards is already aborted, with the same reason.
+ */
+class RunningInvocation implements InvocationDetails {
+  /** Set by the first interrupt (INTERRUPT, or the session's end). */
+  interrupted = false;
+  /** What the signal is aborted with. */
+  interruptReason: unknown = undefined;
+  private controller: AbortController | undefined = undefined;
+
+  constructor(
+    readonly request: number,
+    readonly registration: number,
+    readonly procedure: string,
+    readonly caller: number | undefined,
+    readonly callerAuthid: string | undefined,
+    readonly callerAuthrole: string | undefined,
+    readonly receiveProgress: boolean,
+    readonly progress: (args?: Args, kwargs?: KwArgs) => void,
+    readonly input: AsyncQueue<Result> | undefined,
+    readonly details: Dict,
+  ) {}
+
+  get signal(): AbortSignal {
+    let c = this.controller;
+    if (c === undefined) {
+      c = this.controller = new AbortController();
+      if (this.interrupted) c.abort(this.interruptReason);
+    }
+    return c.signal;
+  }
+
+  interrupt(reason: unknown): void {
+    if (!this.interrupted) {
+      this.interrupted = true;
+      this.interruptReason = reason;
+    }
+    this.controller?.abort(reason);
+    this.input?.fail(reason);
+  }
 }
 
 const EMPTY: Dict = Object.freeze({});
+const PROGRESS = Object.freeze({ progress: true });
+const NO_CALL_OPTIONS: CallOptions = Object.freeze({});
 const CALL_OPTION_KEYS: ReadonlySet<string> = new Set(['timeout', 'discloseMe', 'signal', 'cancelMode', 'onProgress']);
 
 /**
@@ -354,7 +400,7 @@ export class Session {
   // Caller
 
   /** Call a procedure. `await session.call('com.app.add', [2, 3])` resolves with a {@link Result} (`.value` is 5). */
-  call<R = unknown>(procedure: string, args?: Args, kwargs?: KwArgs, options: CallOptions = {}): Promise<Result<R>> {
+  call<R = unknown>(procedure: string, args?: Args, kwargs?: KwArgs, options: CallOptions = NO_CALL_OPTIONS): Promise<Result<R>> {
     try {
       return this.startCall<R>(procedure, args, kwargs, options, false).result;
     } catch (e) {
@@ -432,24 +478,33 @@ export class Session {
   ): { request: number; result: Promise<Result<R>> } {
     const signal = options.signal;
     if (signal?.aborted === true) throw new CanceledError(`call to ${procedure} aborted before it was sent`);
-    for (const key of Object.keys(options)) {
-      if (!CALL_OPTION_KEYS.has(key)) this.warn(`unknown option CallOptions.${key} ignored`);
+    if (options !== NO_CALL_OPTIONS) {
+      for (const key of Object.keys(options)) {
+        if (!CALL_OPTION_KEYS.has(key)) this.warn(`unknown option CallOptions.${key} ignored`);
+      }
     }
-    const request = this.core.call(
-      procedure,
-      { args, kwargs },
-      {
-        timeout: options.timeout,
-        discloseMe: options.discloseMe,
-        receiveProgress: options.onProgress === undefined ? undefined : true,
-        progress: progressiveInput ? true : undefined,
-      },
-      this.clock(),
-    );
+    const onProgress = options.onProgress;
+    const timeout = options.timeout;
+    const discloseMe = options.discloseMe;
+    // The common call has no options: the core gets none to look through.
+    const coreOptions =
+      timeout === undefined && discloseMe === undefined && onProgress === undefined && !progressiveInput
+        ? undefined
+        : {
+            timeout,
+            discloseMe,
+            receiveProgress: onProgress === undefined ? undefined : true,
+            progress: progressiveInput ? true : undefined,
+          };
+    const request = this.core.call(procedure, { args, kwargs }, coreOptions, this.clock());
     const result = new Promise<Result<R>>((resolve, reject) => {
+      if (signal === undefined) {
+        this.waiters.set(request, { kind: 'call', resolve: resolve as (r: Result) => void, reject, onProgress });
+        return;
+      }
       const onAbort = (): void => this.cancel(request, options.cancelMode ?? 'killnowait');
-      signal?.addEventListener('abort', onAbort, { once: true });
-      const done = (): void => signal?.removeEventListener('abort', onAbort);
+      signal.addEventListener('abort', onAbort, { once: true });
+      const done = (): void => signal.removeEventListener('abort', onAbort);
       this.waiters.set(request, {
         kind: 'call',
         resolve: (r) => {
@@ -460,7 +515,7 @@ export class Session {
           done();
           reject(e);
         },
-        onProgress: options.onProgress,
+        onProgress,
       });
     });
     this.flush();
@@ -760,8 +815,7 @@ export class Session {
         const running = this.invocations.get(ev.request);
         if (running === undefined) return;
         const reason = new CanceledError(`invocation ${ev.request} interrupted (${ev.mode}${ev.reason === undefined ? '' : `, ${ev.reason}`})`);
-        running.controller.abort(reason);
-        running.input?.fail(reason);
+        running.interrupt(reason);
         return;
       }
     }
@@ -847,8 +901,25 @@ export class Session {
       retained: d['retained'] === true,
       details: d,
     };
-    for (const s of [...handlers]) {
-      this.callback(`event handler for ${ev.topic}`, () => s.handler(ev.args, ev.kwargs, details));
+    if (handlers.size === 1) {
+      // The common case, without a copy of the set or a closure per event.
+      for (const s of handlers) {
+        this.runEventHandler(s, ev, details);
+        break;
+      }
+      return;
+    }
+    // A copy: a handler may add or remove handlers of this subscription.
+    for (const s of [...handlers]) this.runEventHandler(s, ev, details);
+  }
+
+  /** As {@link callback}, for an event handler. */
+  private runEventHandler(s: Subscription, ev: PublicationEvent, details: EventDetails): void {
+    try {
+      const out = s.handler(ev.args, ev.kwargs, details);
+      if (isPromiseLike(out)) out.then(undefined, (e: unknown) => this.warn(`event handler for ${ev.topic} failed: ${messageOf(e)}`));
+    } catch (e) {
+      this.warn(`event handler for ${ev.topic} threw: ${messageOf(e)}`);
     }
   }
 
@@ -865,41 +936,37 @@ export class Session {
       this.core.yieldError(ev.request, ErrorUri.NO_SUCH_REGISTRATION);
       return;
     }
-    const controller = new AbortController();
     const input = ev.progress ? new AsyncQueue<Result>() : undefined;
-    const running: RunningInvocation = { controller, input };
-    this.invocations.set(ev.request, running);
     const d = ev.details;
-    const details: InvocationDetails = {
-      request: ev.request,
-      registration: ev.registration,
-      procedure: ev.procedure,
-      caller: typeof d['caller'] === 'number' ? d['caller'] : undefined,
-      callerAuthid: stringOf(d['caller_authid']),
-      callerAuthrole: stringOf(d['caller_authrole']),
-      receiveProgress: ev.receiveProgress,
-      signal: controller.signal,
-      progress: (args, kwargs) => {
-        this.core.yield(ev.request, { args, kwargs }, { progress: true });
+    const request = ev.request;
+    const running = new RunningInvocation(
+      request,
+      ev.registration,
+      ev.procedure,
+      typeof d['caller'] === 'number' ? d['caller'] : undefined,
+      stringOf(d['caller_authid']),
+      stringOf(d['caller_authrole']),
+      ev.receiveProgress,
+      (args, kwargs) => {
+        this.core.yield(request, { args, kwargs }, { progress: true });
         this.flush();
       },
       input,
-      details: d,
-    };
-    void this.runHandler(registration, ev, details, running);
+      d,
+    );
+    this.invocations.set(request, running);
+    void this.runHandler(registration, ev, running);
   }
 
   /** Run a handler to its end and answer the invocation; nothing it does can break the session. */
   private async runHandler(
     registration: Registration,
     ev: InvocationEvent,
-    details: InvocationDetails,
     running: RunningInvocation,
   ): Promise<void> {
     const request = ev.request;
-    const signal = running.controller.signal;
     try {
-      let final: unknown = await registration.handler(ev.args, ev.kwargs, details);
+      let final: unknown = await registration.handler(ev.args, ev.kwargs, running);
       if (isAsyncIterable(final)) {
         const it = final[Symbol.asyncIterator]();
         let warned = false;
@@ -909,25 +976,25 @@ export class Session {
             final = step.value;
             break;
           }
-          if (signal.aborted || !this.isOpen) {
+          if (running.interrupted || !this.isOpen) {
             // Interrupted (the caller cancelled) or the session ended: stop the generator.
             await it.return?.();
-            throw signal.aborted ? signal.reason : new CanceledError('the session ended');
+            throw running.interrupted ? running.interruptReason : new CanceledError('the session ended');
           }
           if (!ev.receiveProgress) {
             if (!warned) this.warn(`${ev.procedure}: progressive results dropped, the caller did not ask for them`);
             warned = true;
             continue;
           }
-          if (!this.answer(request, ev.procedure, () => this.core.yield(request, payloadOf(step.value), { progress: true }))) {
+          if (!this.answer(request, ev.procedure, step.value, true)) {
             await it.return?.();
             return;
           }
         }
       }
-      this.answer(request, ev.procedure, () => this.core.yield(request, payloadOf(final)));
+      this.answer(request, ev.procedure, final, false);
     } catch (e) {
-      this.answerError(request, e, signal.aborted);
+      this.answerError(request, e, running.interrupted);
     } finally {
       this.invocations.delete(request);
       running.input?.end();
@@ -935,9 +1002,9 @@ export class Session {
   }
 
   /** Send a YIELD; false when it could not be serialized (an ERROR went instead). */
-  private answer(request: number, procedure: string, send: () => boolean): boolean {
+  private answer(request: number, procedure: string, value: unknown, progress: boolean): boolean {
     try {
-      send();
+      this.core.yield(request, payloadOf(value), progress ? PROGRESS : undefined);
     } catch (e) {
       // The application's result cannot be sent (it does not serialize): the caller gets a runtime error.
       this.warn(`${procedure}: the result of invocation ${request} cannot be sent: ${messageOf(e)}`);

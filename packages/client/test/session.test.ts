@@ -352,6 +352,26 @@ describe('Session: callee', () => {
     expect(await router.next()).toEqual([8, 68, 1, {}, 'wamp.error.canceled', ['stopped']]);
   });
 
+  it('a signal first read after INTERRUPT is already aborted, with the interrupt as its reason', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const { router } = await registered(async (_a, _k, details) => {
+      await gate;
+      const signal = details.signal;
+      expect(signal.aborted).toBe(true);
+      expect(signal.reason).toBeInstanceOf(CanceledError);
+      expect(details.signal).toBe(signal);
+      throw new Error('gave up');
+    });
+    router.send([68, 1, 100, {}]);
+    await settle();
+    router.send([69, 1, { mode: 'kill' }]);
+    await settle();
+    release();
+    // Interrupted: the failure goes out as wamp.error.canceled, though the handler never watched the signal.
+    expect(await router.next()).toEqual([8, 68, 1, {}, 'wamp.error.canceled', ['gave up']]);
+  });
+
   it('INTERRUPT killnowait: the signal fires, a generator is stopped, and nothing is sent', async () => {
     let stopped = false;
     let release!: () => void;

@@ -112,6 +112,27 @@ describe('RawSocket over TCP', () => {
     expect(s.stats).toMatchObject({ framesReceived: 1, framesSent: 1 });
   });
 
+  it('delivers a burst of frames sent in one turn, longer than one write, intact and in order', async () => {
+    const echo = await echoServer();
+    const c = await client({ url: `rs://127.0.0.1:${echo.port}`, serializer: jsonSerializer });
+    const frames = Array.from({ length: 100 }, (_, i) => JSON.stringify([50, i + 1, {}, ['é😀'.repeat(i)]]));
+    const got: string[] = [];
+    const all = within(
+      new Promise<void>((resolve) => {
+        c.onFrame = (f) => {
+          got.push(new TextDecoder().decode(f as Uint8Array));
+          if (got.length === frames.length) resolve();
+        };
+      }),
+      5_000,
+      'every echo',
+    );
+    for (const f of frames) c.send(f);
+    await all;
+    expect(got).toEqual(frames);
+    expect(echo.conns[0]!.stats).toMatchObject({ framesReceived: 100, framesSent: 100 });
+  });
+
   it('is a TransportFactory that opens a new connection on every call', async () => {
     const echo = await echoServer();
     const factory = rawSocketTransport({ url: `tcp://127.0.0.1:${echo.port}`, serializer: cborSerializer });

@@ -55,9 +55,9 @@ function wsConstructor(options: NodeWebSocketClientOptions): WebSocketConstructo
       });
     }
 
-    override send(data: Parameters<WebSocket['send']>[0], ...rest: unknown[]): void {
+    override send(data: Parameters<WebSocket['send']>[0], options?: unknown, cb?: unknown): void {
       this.corkUntilMicrotasksEnd();
-      (super.send as (...args: unknown[]) => void).call(this, data, ...rest);
+      (super.send as (data: unknown, options?: unknown, cb?: unknown) => void).call(this, data, options, cb);
     }
 
     /**

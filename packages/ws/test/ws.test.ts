@@ -268,6 +268,37 @@ describe('frame types', () => {
     expect(fromBytes.isBinary).toBe(false);
   });
 
+  it('delivers a burst of frames, some shared by several connections, intact and in order', async () => {
+    const echo = await echoServer();
+    const clients = [0, 1, 2].map(() => raw(echo.url, ['wamp.2.json']));
+    await Promise.all(clients.map(opened));
+    await until(() => echo.conns.length === 3, 'three connections');
+    const received = clients.map((c) => {
+      const got: string[] = [];
+      c.on('message', (data: RawData, isBinary: boolean) => got.push(`${isBinary ? 'binary' : 'text'}:${data.toString()}`));
+      return got;
+    });
+    // One turn: 40 frames, each sent to every connection (as an EVENT to
+    // every subscriber), a few of them for one connection alone in between.
+    const expected: string[][] = [[], [], []];
+    for (let i = 0; i < 40; i++) {
+      const shared = JSON.stringify([36, 1, i + 1, {}, [i, 'é€😀'.repeat(i)]]);
+      echo.conns.forEach((c, k) => {
+        c.send(shared);
+        expected[k]!.push(`text:${shared}`);
+      });
+      if (i % 7 === 0) {
+        const own = JSON.stringify([36, 2, i + 1, {}, ['only 0']]);
+        echo.conns[0]!.send(own);
+        expected[0]!.push(`text:${own}`);
+      }
+    }
+    await until(() => received.every((got, k) => got.length === expected[k]!.length), 'every frame');
+    expect(received).toEqual(expected);
+    const octets = expected[0]!.reduce((n, m) => n + Buffer.byteLength(m.slice('text:'.length)), 0);
+    expect(echo.conns[0]!.stats).toMatchObject({ framesSent: expected[0]!.length, bytesSent: octets });
+  });
+
   it('fails a connection that sends the wrong message type (1003)', async () => {
     const echo = await echoServer();
     const j = raw(echo.url, ['wamp.2.json']);

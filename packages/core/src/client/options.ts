@@ -136,25 +136,30 @@ export interface WireOptions {
   readonly unknown: readonly string[];
 }
 
+const NO_KEYS: readonly string[] = Object.freeze([]);
+
 function toWire(what: string, fields: Readonly<Record<string, Field>>, options: object | undefined): WireOptions {
   const dict: Record<string, unknown> = {};
-  const unknown: string[] = [];
-  if (options === undefined) return { dict, unknown };
+  if (options === undefined) return { dict, unknown: NO_KEYS };
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
     throw new LocalProtocolError(ErrorUri.INVALID_ARGUMENT, `${what} must be an object`);
   }
-  for (const [key, value] of Object.entries(options)) {
+  let unknown: string[] | undefined;
+  // Own enumerable keys, as Object.entries gives them, without its arrays (this runs for every request).
+  for (const key in options) {
+    if (!Object.prototype.hasOwnProperty.call(options, key)) continue;
+    const value: unknown = (options as Record<string, unknown>)[key];
     if (value === undefined) continue;
     const field = Object.prototype.hasOwnProperty.call(fields, key) ? fields[key] : undefined;
     if (field === undefined) {
-      unknown.push(key);
+      (unknown ??= []).push(key);
       continue;
     }
     const [wireKey, check, expected] = field;
     if (!check(value)) throw new LocalProtocolError(ErrorUri.INVALID_ARGUMENT, `${what}.${key} must be ${expected}`);
     dict[wireKey] = value;
   }
-  return { dict, unknown };
+  return { dict, unknown: unknown ?? NO_KEYS };
 }
 
 export const callOptionsToWire = (o: CallOptions | undefined): WireOptions => toWire('CallOptions', CALL_FIELDS, o);

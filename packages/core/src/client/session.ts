@@ -4,7 +4,7 @@
  * the advanced features announced in {@link CLIENT_ROLES}).
  */
 
-import { decodeRouterMessage, encodeMessage } from '../codec.js';
+import { decodeRouterMessage, encodeMessage, type DecodeOptions } from '../codec.js';
 import { ErrorUri, LocalProtocolError, ProtocolViolation, WampError } from '../errors.js';
 import { MAX_ID, isId } from '../ids.js';
 import { resolveLimits, type Limits } from '../limits.js';
@@ -41,7 +41,7 @@ import {
   type Welcome,
 } from '../messages.js';
 import type { Serializer } from '../serializers/serializer.js';
-import type { Args, Dict, Frame, KwArgs } from '../types.js';
+import type { Args, Dict, Frame, KwArgs, Payload } from '../types.js';
 import { ClientOnlyMessage } from '../wire.js';
 import { isValidPattern, isValidUri, type MatchPolicy, type UriRule } from '../uri.js';
 import { Deadlines } from './deadlines.js';
@@ -268,11 +268,13 @@ export class ClientSession {
   private readonly joinTimeout: number;
   private readonly goodbyeTimeout: number;
   private readonly tracing: boolean;
+  private readonly decodeOptions: DecodeOptions;
 
   constructor(options: ClientSessionOptions) {
     this.serializer = options.serializer;
     this.limits = resolveLimits(options.limits);
     this.uriRule = options.uriRule ?? 'loose';
+    this.decodeOptions = Object.freeze({ limits: this.limits, uriRule: this.uriRule });
     this.agent = options.agent ?? '@wamp/core';
     this.joinTimeout = options.joinTimeout ?? 30_000;
     this.goodbyeTimeout = options.goodbyeTimeout ?? 5_000;
@@ -315,7 +317,7 @@ export class ClientSession {
   handleMessage(frame: Frame, now: number): void {
     let msg: Message;
     try {
-      msg = decodeRouterMessage(this.serializer, frame, { limits: this.limits, uriRule: this.uriRule });
+      msg = decodeRouterMessage(this.serializer, frame, this.decodeOptions);
     } catch (e) {
       // A message only clients send is not decoded here (RECV_INVALID
       // whatever its fields), and is refused as any message out of place.
@@ -476,7 +478,7 @@ export class ClientSession {
     const dealer = requireRole(j.roles.dealer, 'dealer', 'call');
     checkUri(procedure, this.uriRule, 'procedure');
     const wire = callOptionsToWire(options);
-    const dict: Record<string, unknown> = { ...wire.dict };
+    let dict = wire.dict;
     const progress = dict['progress'] === true;
     if (progress && !hasFeature(dealer, 'progressive_call_invocations')) {
       throw new LocalProtocolError(
@@ -486,7 +488,11 @@ export class ClientSession {
     }
     const timeout = typeof dict['timeout'] === 'number' ? dict['timeout'] : 0;
     // The dealer enforces CALL.Options.timeout only if it announces call_timeout; the local deadline applies anyway.
-    if (timeout === 0 || !hasFeature(dealer, 'call_timeout')) delete dict['timeout'];
+    if (dict['timeout'] !== undefined && (timeout === 0 || !hasFeature(dealer, 'call_timeout'))) {
+      const copy: Record<string, unknown> = { ...dict };
+      delete copy['timeout'];
+      dict = copy;
+    }
     const id = nextRequestId(j);
     const msg = callMsg(id, procedure, checkArguments(payload), dict);
     const frame = this.encode(msg);
@@ -823,12 +829,12 @@ export class ClientSession {
       }
       // Advanced profile "Progressive Call Results", "Timeouts": the timeout runs between results.
       if (p.timeout > 0) this.deadlines.set(msg.request, now + p.timeout);
-      this.emit({ type: 'progress', request: msg.request, details: msg.details, ...delivered(msg) });
+      this.emit(withDelivered({ type: 'progress', request: msg.request, details: msg.details }, msg));
       return;
     }
     j.requests.delete(msg.request);
     this.deadlines.delete(msg.request);
-    this.emit({ type: 'result', request: msg.request, details: msg.details, ...delivered(msg) });
+    this.emit(withDelivered({ type: 'result', request: msg.request, details: msg.details }, msg));
   }
 
   private onError(j: Joined, msg: ErrorMsg): void {
@@ -940,14 +946,9 @@ export class ClientSession {
     // Events the broker dispatched before it saw our UNSUBSCRIBE.
     if (sub.phase === 'unsubscribing') return;
     const topic = stringOf(msg.details['topic']) ?? sub.topic;
-    this.emit({
-      type: 'event',
-      subscription: msg.subscription,
-      publication: msg.publication,
-      topic,
-      details: msg.details,
-      ...delivered(msg),
-    });
+    this.emit(
+      withDelivered({ type: 'event', subscription: msg.subscription, publication: msg.publication, topic, details: msg.details }, msg),
+    );
   }
 
   /**
@@ -973,17 +974,21 @@ export class ClientSession {
         return this.violate(`INVOCATION continues request ${msg.request} under another registration`);
       }
       existing.receiving = progress;
-      this.emit({
-        type: 'invocation',
-        request: msg.request,
-        registration: msg.registration,
-        procedure,
-        details: msg.details,
-        receiveProgress: existing.receiveProgress,
-        progress,
-        continuation: true,
-        ...delivered(msg),
-      });
+      this.emit(
+        withDelivered(
+          {
+            type: 'invocation',
+            request: msg.request,
+            registration: msg.registration,
+            procedure,
+            details: msg.details,
+            receiveProgress: existing.receiveProgress,
+            progress,
+            continuation: true,
+          },
+          msg,
+        ),
+      );
       return;
     }
     if (msg.request <= j.invocationWatermark) {
@@ -997,17 +1002,21 @@ export class ClientSession {
       receiving: progress,
       interrupted: false,
     });
-    this.emit({
-      type: 'invocation',
-      request: msg.request,
-      registration: msg.registration,
-      procedure,
-      details: msg.details,
-      receiveProgress,
-      progress,
-      continuation: false,
-      ...delivered(msg),
-    });
+    this.emit(
+      withDelivered(
+        {
+          type: 'invocation',
+          request: msg.request,
+          registration: msg.registration,
+          procedure,
+          details: msg.details,
+          receiveProgress,
+          progress,
+          continuation: false,
+        },
+        msg,
+      ),
+    );
   }
 
   /** INTERRUPT (advanced profile "Call Canceling"). */
@@ -1215,9 +1224,22 @@ function nextRequestId(j: Joined): number {
   return j.lastRequest >= MAX_ID ? 1 : j.lastRequest + 1;
 }
 
-function delivered(msg: Payloaded): Delivered {
-  if (msg.payload !== undefined) return { args: NO_ARGS, kwargs: EMPTY, payload: msg.payload };
-  return { args: msg.args ?? NO_ARGS, kwargs: msg.kwargs ?? EMPTY };
+/**
+ * Add the payload of `msg` to a fresh event object. (Setting the fields
+ * rather than spreading a second object saves an allocation and a copy per
+ * message; the fields come last either way.)
+ */
+function withDelivered<T extends object>(event: T, msg: Payloaded): T & Delivered {
+  const out = event as T & { args: Args; kwargs: KwArgs; payload?: Payload };
+  if (msg.payload !== undefined) {
+    out.args = NO_ARGS;
+    out.kwargs = EMPTY;
+    out.payload = msg.payload;
+  } else {
+    out.args = msg.args ?? NO_ARGS;
+    out.kwargs = msg.kwargs ?? EMPTY;
+  }
+  return out;
 }
 
 function isDict(v: unknown): v is Dict {

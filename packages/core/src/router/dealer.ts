@@ -24,6 +24,7 @@ import {
   type Call,
   type Cancel,
   type ErrorMsg,
+  type PayloadInit,
   type Register,
   type Unregister,
   type Yield,
@@ -286,7 +287,8 @@ export class Dealer {
     peer.calls.set(request, inv);
     cp.invocations.set(inv.id, inv);
     if (timeout > 0) this.realm.router.schedule(inv, now + timeout);
-    cp.send(invocation(inv.id, reg.id, { args: msg.args, kwargs: msg.kwargs }, progress ? { ...details, progress: true } : details));
+    // The CALL is its own payload (its passthru payload, the only other field, was refused above).
+    cp.send(invocation(inv.id, reg.id, msg, progress ? { ...details, progress: true } : details));
   }
 
   /** A CALL whose request ID is in flight: a continuation of a progressive call, or a fault. */
@@ -340,7 +342,8 @@ export class Dealer {
       return;
     }
     const o = inv.origin;
-    const p = { args: msg.args, kwargs: msg.kwargs };
+    // The YIELD is its own payload (a passthru payload was refused above).
+    const p: PayloadInit = msg;
     if (msg.options['progress'] === true) {
       // Progressive results go only to callers that asked for them, and not after a kill.
       if (o.kind !== 'call' || !o.receiveProgress || inv.killing) return;
