@@ -1,6 +1,16 @@
 // The public API of @wamp/client, named export by export (no `export *`).
 
-export type { Transport, TransportCloseInfo, TransportFactory } from './transport.js';
+export {
+  DEFAULT_MAX_QUEUED_BYTES,
+  DEFAULT_MAX_QUEUED_FRAMES,
+  type BackpressureOptions,
+  type BackpressurePolicy,
+  type ConnectionStats,
+  type DropInfo,
+  type Transport,
+  type TransportCloseInfo,
+  type TransportFactory,
+} from './transport.js';
 export { webCryptoProvider, type WebCryptoProviderOptions } from './crypto/web.js';
 export { nobleCryptoProvider, type NobleCryptoProviderOptions } from './crypto/noble.js';
 export { MemoryTransport, memoryTransportPair, type MemoryTransportOptions } from './memory.js';

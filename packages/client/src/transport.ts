@@ -42,3 +42,57 @@ export interface Transport {
 
 /** Opens a new transport; the `Client` calls it again for every reconnect. */
 export type TransportFactory = () => Promise<Transport>;
+
+// ---------------------------------------------------------------------------
+// Server-side connections: the bound on what a router queues for a peer. Both
+// `@wamp/ws` and `@wamp/rawsocket` take these options and report these figures.
+
+/** What happens when a peer stops reading and its outbound queue reaches the bound. */
+export type BackpressurePolicy = 'drop' | 'disconnect';
+
+/** A frame was not sent: it would have passed the outbound bound, or (RawSocket) the peer's announced maximum. */
+export interface DropInfo {
+  readonly reason: 'backpressure' | 'oversize';
+  /** Size of the dropped frame, in octets (RawSocket: prefix included). */
+  readonly frameBytes: number;
+  /** Totals for this connection, this drop included. */
+  readonly droppedFrames: number;
+  readonly droppedBytes: number;
+  /** The outbound queue when the frame was refused. */
+  readonly queuedBytes: number;
+  readonly queuedFrames: number;
+}
+
+/**
+ * Bound on one connection's outbound queue (octets not yet taken by the
+ * kernel, and WAMP messages not yet written), so that a peer that stops
+ * reading cannot make the router's memory grow. A frame is always accepted
+ * into an empty queue, so the bound is at least one frame.
+ */
+export interface BackpressureOptions {
+  /** Default 8 MiB. */
+  readonly maxQueuedBytes?: number;
+  /** Default 10 000. */
+  readonly maxQueuedFrames?: number;
+  /**
+   * `'disconnect'` (default): cut the connection when a frame would pass the
+   * bound — RPC results are never lost silently. `'drop'`: drop the frame and
+   * count it.
+   */
+  readonly policy?: BackpressurePolicy;
+  /** Called for each dropped frame (throttle log lines on `droppedFrames`). */
+  readonly onDrop?: (info: DropInfo) => void;
+}
+
+export const DEFAULT_MAX_QUEUED_BYTES = 8 * 1024 * 1024;
+export const DEFAULT_MAX_QUEUED_FRAMES = 10_000;
+
+/** Counters of one connection. */
+export interface ConnectionStats {
+  readonly framesSent: number;
+  readonly bytesSent: number;
+  readonly framesReceived: number;
+  readonly bytesReceived: number;
+  readonly framesDropped: number;
+  readonly bytesDropped: number;
+}

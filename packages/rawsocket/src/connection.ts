@@ -1,7 +1,15 @@
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { Frame, Serializer } from '@wamp/core';
-import type { Transport, TransportCloseInfo } from '@wamp/client';
+import {
+  DEFAULT_MAX_QUEUED_BYTES,
+  DEFAULT_MAX_QUEUED_FRAMES,
+  type BackpressureOptions,
+  type ConnectionStats,
+  type DropInfo,
+  type Transport,
+  type TransportCloseInfo,
+} from '@wamp/client';
 import { RawSocketError, type RawSocketEvent, type RawSocketProtocol } from './framing.js';
 
 /** Options of periodic RawSocket PINGs that detect a dead peer. */
@@ -10,56 +18,6 @@ export interface KeepaliveOptions {
   readonly intervalMs: number;
   /** Fail the connection when its PONG has not come back within this time (ms). Default: `intervalMs`. */
   readonly timeoutMs?: number;
-}
-
-/** What happens when a peer stops reading and the outbound queue reaches its bound. */
-export type BackpressurePolicy = 'drop' | 'disconnect';
-
-/** A frame was not sent: it would have exceeded the outbound bound, or the peer's announced maximum. */
-export interface DropInfo {
-  readonly reason: 'backpressure' | 'oversize';
-  /** Size of the frame that was dropped, in octets (prefix included). */
-  readonly frameBytes: number;
-  /** Totals for this connection, this drop included. */
-  readonly droppedFrames: number;
-  readonly droppedBytes: number;
-  /** The outbound queue when the frame was refused. */
-  readonly queuedBytes: number;
-  readonly queuedFrames: number;
-}
-
-/**
- * Bound on one connection's outbound queue (bytes not yet taken by the
- * kernel, and frames not yet written), so that a peer that stops reading
- * cannot make the router's memory grow. A frame is always accepted into an
- * empty queue, so the bound is at least one frame.
- */
-export interface BackpressureOptions {
-  /** Default 8 MiB. */
-  readonly maxQueuedBytes?: number;
-  /** Default 10 000. */
-  readonly maxQueuedFrames?: number;
-  /**
-   * `'disconnect'` (default): destroy the connection when a frame would pass
-   * the bound — RPC results are never lost silently. `'drop'`: drop the frame
-   * and count it.
-   */
-  readonly policy?: BackpressurePolicy;
-  /** Called for each dropped frame (throttle log lines on `droppedFrames`). */
-  readonly onDrop?: (info: DropInfo) => void;
-}
-
-export const DEFAULT_MAX_QUEUED_BYTES = 8 * 1024 * 1024;
-export const DEFAULT_MAX_QUEUED_FRAMES = 10_000;
-
-/** Counters of one connection. */
-export interface ConnectionStats {
-  readonly framesSent: number;
-  readonly bytesSent: number;
-  readonly framesReceived: number;
-  readonly bytesReceived: number;
-  readonly framesDropped: number;
-  readonly bytesDropped: number;
 }
 
 /** Who is on the other end. */

@@ -25,17 +25,17 @@ export {
 } from './framing.js';
 
 // Node adapters (node:net, node:tls).
+export { RawSocketConnection, type KeepaliveOptions, type RawSocketPeer } from './connection.js';
+// The backpressure options and counters, shared by every server connection.
 export {
   DEFAULT_MAX_QUEUED_BYTES,
   DEFAULT_MAX_QUEUED_FRAMES,
-  RawSocketConnection,
   type BackpressureOptions,
   type BackpressurePolicy,
   type ConnectionStats,
   type DropInfo,
-  type KeepaliveOptions,
-  type RawSocketPeer,
-} from './connection.js';
+} from '@wamp/client';
+
 export {
   connectRawSocket,
   parseRawSocketUrl,

@@ -1,13 +1,8 @@
 import { createServer as createNetServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer, type TlsOptions } from 'node:tls';
 import type { Serializer } from '@wamp/core';
-import {
-  RawSocketConnection,
-  describePeer,
-  plainBytes,
-  type BackpressureOptions,
-  type KeepaliveOptions,
-} from './connection.js';
+import type { BackpressureOptions } from '@wamp/client';
+import { RawSocketConnection, describePeer, plainBytes, type KeepaliveOptions } from './connection.js';
 import { HandshakeErrorCode, MAX_MAX_LENGTH, RawSocketError, RawSocketProtocol } from './framing.js';
 import { defaultSerializers } from './serializers.js';
 

@@ -1,50 +1,20 @@
 import type { Socket } from 'node:net';
 import type { IncomingHttpHeaders } from 'node:http';
 import { decodeBatch, encodeBatch, type Frame, type Serializer } from '@wamp/core';
-import type { Transport, TransportCloseInfo } from '@wamp/client';
+import {
+  DEFAULT_MAX_QUEUED_BYTES,
+  DEFAULT_MAX_QUEUED_FRAMES,
+  type BackpressureOptions,
+  type BackpressurePolicy,
+  type ConnectionStats,
+  type DropInfo,
+  type Transport,
+  type TransportCloseInfo,
+} from '@wamp/client';
 import type { WebSocket } from 'ws';
 import { closeReason } from './client.js';
 import type { Subprotocol } from './subprotocols.js';
 
-/** What happens when a peer stops reading and the outbound queue reaches its bound. */
-export type BackpressurePolicy = 'drop' | 'disconnect';
-
-/** A frame was not sent because it would have exceeded the outbound bound. */
-export interface DropInfo {
-  readonly reason: 'backpressure';
-  /** Size of the dropped frame, in octets. */
-  readonly frameBytes: number;
-  /** Totals for this connection, this drop included. */
-  readonly droppedFrames: number;
-  readonly droppedBytes: number;
-  /** The outbound queue when the frame was refused. */
-  readonly queuedBytes: number;
-  readonly queuedFrames: number;
-}
-
-/**
- * Bound on one connection's outbound queue (octets not yet taken by the
- * kernel, and WAMP messages not yet written), so that a peer that stops
- * reading cannot make the router's memory grow. A frame is always accepted
- * into an empty queue, so the bound is at least one frame.
- */
-export interface BackpressureOptions {
-  /** Default 8 MiB. */
-  readonly maxQueuedBytes?: number;
-  /** Default 10 000. */
-  readonly maxQueuedFrames?: number;
-  /**
-   * `'disconnect'` (default): terminate the connection when a frame would pass
-   * the bound — RPC results are never lost silently. `'drop'`: drop the frame
-   * and count it.
-   */
-  readonly policy?: BackpressurePolicy;
-  /** Called for each dropped frame (throttle log lines on `droppedFrames`). */
-  readonly onDrop?: (info: DropInfo) => void;
-}
-
-export const DEFAULT_MAX_QUEUED_BYTES = 8 * 1024 * 1024;
-export const DEFAULT_MAX_QUEUED_FRAMES = 10_000;
 
 /**
  * The frames of one turn of the event loop are written in groups of at most
@@ -89,15 +59,6 @@ export interface HeartbeatOptions {
   readonly timeoutMs?: number;
 }
 
-/** Counters of one connection (frames are WAMP messages, also inside batches). */
-export interface ConnectionStats {
-  readonly framesSent: number;
-  readonly bytesSent: number;
-  readonly framesReceived: number;
-  readonly bytesReceived: number;
-  readonly framesDropped: number;
-  readonly bytesDropped: number;
-}
 
 /** Who is on the other end. */
 export interface WebSocketPeer {

@@ -13,17 +13,17 @@ export {
   type UpgradeRefusal,
   type WampWebSocketServerOptions,
 } from './server.js';
+export { WebSocketConnection, type HeartbeatOptions, type WebSocketPeer } from './connection.js';
+// The backpressure options and counters, shared by every server connection.
 export {
   DEFAULT_MAX_QUEUED_BYTES,
   DEFAULT_MAX_QUEUED_FRAMES,
-  WebSocketConnection,
   type BackpressureOptions,
   type BackpressurePolicy,
   type ConnectionStats,
   type DropInfo,
-  type HeartbeatOptions,
-  type WebSocketPeer,
-} from './connection.js';
+} from '@wamp/client';
+
 export {
   connect,
   createClient,

@@ -5,12 +5,8 @@ import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import { ALL_SERIALIZERS, type Serializer } from '@wamp/core';
 import { WebSocketServer, type ServerOptions, type WebSocket } from 'ws';
-import {
-  WebSocketConnection,
-  type BackpressureOptions,
-  type HeartbeatOptions,
-  type WebSocketPeer,
-} from './connection.js';
+import type { BackpressureOptions } from '@wamp/client';
+import { WebSocketConnection, type HeartbeatOptions, type WebSocketPeer } from './connection.js';
 import { resolveSubprotocol, wampSubprotocols, type Subprotocol } from './subprotocols.js';
 
 /** An upgrade refused before the WebSocket handshake. */
