@@ -30,6 +30,7 @@ import type { Dict, Frame } from '../types.js';
 import { isReservedUri, isValidUri, type MatchPolicy } from '../uri.js';
 import { RouterUri } from './uris.js';
 import { PatternIndex, uriMatches } from './matching.js';
+import type { ClusterMessage, RetainedRecord, SubscriptionRecord } from './cluster-protocol.js';
 import type { Peer, Testament } from './peer.js';
 import type { Realm } from './realm.js';
 import { isoTimestamp } from './timestamp.js';
@@ -40,7 +41,10 @@ const EMPTY: Dict = Object.freeze({});
 const MAX_RETAINED_TOPICS = 10_000;
 
 export class Subscription {
+  /** Local subscribers and, in a cluster, the replicas of subscribers on other nodes. */
   readonly subscribers = new Set<Peer>();
+  /** Cluster: how many subscribers each other node has here (publications are forwarded to these nodes). */
+  readonly remoteNodes = new Map<string, number>();
   constructor(
     readonly id: number,
     readonly uri: string,
@@ -104,6 +108,10 @@ class Eligibility {
 
 interface Retained {
   readonly topic: string;
+  /** When it was published (newest wins when nodes exchange retained events). */
+  readonly at: number;
+  /** The PUBLISH options it was published with (replicated to other nodes). */
+  readonly options: Dict;
   /** The publisher's session ID (not the peer: a retained event outlives its publisher). */
   readonly publisherId: number | undefined;
   readonly excludeMe: boolean;
@@ -201,17 +209,102 @@ export class Broker {
       return;
     }
     const created = sub === undefined;
-    if (sub === undefined) {
-      sub = new Subscription(this.realm.router.nextSubscriptionId(), topic, match, now);
-      this.index.set(topic, match, sub);
-      this.byId.set(sub.id, sub);
-    }
+    if (sub === undefined) sub = this.create(topic, match, now);
     sub.subscribers.add(peer);
     peer.subscriptions.set(sub.id, sub);
-    peer.send(subscribed(msg.request, sub.id));
-    if (o['get_retained'] === true) this.sendRetained(peer, sub);
+    const s = sub;
+    const answer = (): void => {
+      peer.send(subscribed(msg.request, s.id));
+      if (o['get_retained'] === true) this.sendRetained(peer, s);
+    };
+    const cluster = this.realm.router.cluster;
+    // In a cluster, SUBSCRIBED waits until every node routes this topic here.
+    if (cluster === undefined) answer();
+    else cluster.subscribed(peer, { session: peer.id, uri: topic, match }, answer);
     if (created) this.realm.lifecycle('wamp.subscription.on_create', peer.id, sub, true);
     this.realm.lifecycle('wamp.subscription.on_subscribe', peer.id, sub);
+  }
+
+  private create(topic: string, match: MatchPolicy, now: number): Subscription {
+    const sub = new Subscription(this.realm.router.nextSubscriptionId(topic, match, this.byId), topic, match, now);
+    this.index.set(topic, match, sub);
+    this.byId.set(sub.id, sub);
+    return sub;
+  }
+
+  // -------------------------------------------------------------------------
+  // Cluster: subscribers on other nodes
+
+  /** A subscriber on another node (its replica `peer`) subscribed. */
+  attachRemote(peer: Peer, r: SubscriptionRecord, now: number): void {
+    let sub = this.index.get(r.uri, r.match);
+    if (sub !== undefined && sub.subscribers.has(peer)) return;
+    const created = sub === undefined;
+    if (sub === undefined) sub = this.create(r.uri, r.match, now);
+    sub.subscribers.add(peer);
+    peer.subscriptions.set(sub.id, sub);
+    const node = peer.home!;
+    sub.remoteNodes.set(node, (sub.remoteNodes.get(node) ?? 0) + 1);
+    if (created) this.realm.lifecycle('wamp.subscription.on_create', peer.id, sub, true);
+    this.realm.lifecycle('wamp.subscription.on_subscribe', peer.id, sub);
+  }
+
+  /** A subscriber on another node unsubscribed. */
+  detachRemote(peer: Peer, uri: string, match: MatchPolicy): void {
+    const sub = this.index.get(uri, match);
+    if (sub !== undefined && sub.subscribers.has(peer)) this.detach(peer, sub);
+  }
+
+  /** A publication forwarded by another node: deliver it to the local subscribers (and keep it if retained). */
+  deliverRemote(m: Extract<ClusterMessage, { t: 'event' }>, now: number): void {
+    const payload: PayloadInit = { args: m.args as unknown[] | undefined, kwargs: m.kwargs };
+    const eligibility = Eligibility.of(m.options);
+    this.dispatch(m.topic, m.publication, payload, m.details, m.publisher, m.excludeMe, eligibility, undefined);
+    if (m.retain) {
+      this.keep({
+        topic: m.topic,
+        at: now,
+        options: m.options,
+        publication: m.publication,
+        payload,
+        details: m.details,
+        publisherId: m.publisher,
+        excludeMe: m.excludeMe,
+        eligibility,
+      });
+    }
+  }
+
+  /** The retained events, for a node that joins the cluster. */
+  retainedRecords(): RetainedRecord[] {
+    return [...this.retained.values()].map((r) => ({
+      topic: r.topic,
+      at: r.at,
+      publication: r.publication,
+      args: r.payload.args,
+      kwargs: r.payload.kwargs,
+      details: r.details,
+      publisher: r.publisherId,
+      excludeMe: r.excludeMe,
+      options: r.options,
+    }));
+  }
+
+  /** A retained event another node has: keep it unless a newer one is here. */
+  adoptRetained(r: RetainedRecord): void {
+    const mine = this.retained.get(r.topic);
+    if (mine !== undefined && mine.at >= r.at) return;
+    this.keep({
+      topic: r.topic,
+      at: r.at,
+      options: r.options,
+      publication: r.publication,
+      payload: { args: r.args as unknown[] | undefined, kwargs: r.kwargs },
+      details: r.details,
+      publisherId: r.publisher,
+      excludeMe: r.excludeMe,
+      eligibility: Eligibility.of(r.options),
+    });
   }
 
   unsubscribe(peer: Peer, msg: Unsubscribe, now: number): void {
@@ -259,28 +352,38 @@ export class Broker {
     const payload: PayloadInit = msg;
     const excludeMe = o['exclude_me'] !== false;
     const eligibility = Eligibility.of(o);
-    this.dispatch(topic, publication, payload, details, peer, excludeMe, eligibility);
-    if (o['retain'] === true) this.retain(topic, publication, payload, details, peer, excludeMe, eligibility);
+    const retain = o['retain'] === true;
+    this.dispatch(topic, publication, payload, details, peer.id, excludeMe, eligibility, { options: o, retain, now });
+    if (retain) this.retain(topic, publication, payload, details, peer, excludeMe, eligibility, o, now);
     if (ack) peer.send(published(msg.request, publication));
   }
 
   // -------------------------------------------------------------------------
   // Router-side publications and cleanup
 
-  /** Publish a meta event (the router is the publisher: nobody is excluded, nothing is disclosed). */
+  /**
+   * Publish a meta event (the router is the publisher: nobody is excluded,
+   * nothing is disclosed). Meta events go to local subscribers only: in a
+   * cluster every node publishes its own for every change it learns of.
+   */
   publishMeta(topic: string, args: readonly unknown[]): void {
     if (!this.index.hasMatch(topic)) return;
-    this.dispatch(topic, this.realm.router.newPublicationId(), { args }, EMPTY, undefined, false, undefined);
+    this.dispatch(topic, this.realm.router.newPublicationId(), { args }, EMPTY, undefined, false, undefined, undefined);
   }
 
-  /** Publish a testament of a peer that is leaving (it is no subscriber any more). */
-  publishTestament(peer: Peer, t: Testament): void {
+  /**
+   * Publish a testament of a peer that is leaving (it is no subscriber any
+   * more). `forward`: also to subscribers on other nodes (false when every
+   * node publishes the testaments of a lost node itself).
+   */
+  publishTestament(peer: Peer, t: Testament, forward = true, now = 0): void {
     const details = t.disclose ? { publisher: peer.id, publisher_authid: peer.authid, publisher_authrole: peer.authrole } : EMPTY;
     const publication = this.realm.router.newPublicationId();
     const payload: PayloadInit = { args: t.args, kwargs: t.kwargs };
     const eligibility = Eligibility.of(t.options);
-    this.dispatch(t.topic, publication, payload, details, peer, true, eligibility);
-    if (t.options['retain'] === true) this.retain(t.topic, publication, payload, details, peer, true, eligibility);
+    const retain = t.options['retain'] === true;
+    this.dispatch(t.topic, publication, payload, details, peer.id, true, eligibility, forward ? { options: t.options, retain, now } : undefined);
+    if (retain) this.retain(t.topic, publication, payload, details, peer, true, eligibility, t.options, now);
   }
 
   /** Remove `peer` from every subscription (it is leaving). */
@@ -303,6 +406,14 @@ export class Broker {
   private detach(peer: Peer, sub: Subscription): void {
     sub.subscribers.delete(peer);
     peer.subscriptions.delete(sub.id);
+    const node = peer.home;
+    if (node !== undefined) {
+      const n = (sub.remoteNodes.get(node) ?? 1) - 1;
+      if (n <= 0) sub.remoteNodes.delete(node);
+      else sub.remoteNodes.set(node, n);
+    } else if (!peer.left) {
+      this.realm.router.cluster?.unsubscribed(peer, sub.uri, sub.match);
+    }
     this.realm.lifecycle('wamp.subscription.on_unsubscribe', peer.id, sub);
     if (sub.subscribers.size === 0) {
       this.index.delete(sub.uri, sub.match);
@@ -314,34 +425,66 @@ export class Broker {
   // -------------------------------------------------------------------------
 
   /**
-   * Send one publication to every matching subscriber. `publisher` is
-   * undefined for the router's own meta events (nobody is excluded).
+   * Send one publication to every matching local subscriber. `publisher` is
+   * undefined for the router's own meta events (nobody is excluded). With
+   * `forward` (a publication made on this node, in a cluster), it also goes
+   * once to each other node with a matching subscriber — or to every node
+   * when it is retained — whose own dispatch delivers it there.
    */
   private dispatch(
     topic: string,
     publication: number,
     payload: PayloadInit,
     details: Dict,
-    publisher: Peer | undefined,
+    publisher: number | undefined,
     excludeMe: boolean,
     eligibility: Eligibility | undefined,
+    forward: { readonly options: Dict; readonly retain: boolean; readonly now: number } | undefined,
   ): void {
     const subs = this.matched;
     this.index.matchAll(topic, subs);
     let patternDetails: Dict | undefined;
     const frames = this.frames;
+    const cluster = forward === undefined ? undefined : this.realm.router.cluster;
+    let nodes: Set<string> | undefined;
     for (let i = 0; i < subs.length; i++) {
       const sub = subs[i]!;
+      if (cluster !== undefined && sub.remoteNodes.size > 0) {
+        nodes ??= new Set();
+        for (const n of sub.remoteNodes.keys()) nodes.add(n);
+      }
+      // Only replicas subscribed here: their nodes deliver.
+      if (sub.remoteNodes.size > 0 && countRemote(sub) === sub.subscribers.size) continue;
       // Pattern-based subscription: EVENT.Details.topic carries the concrete topic.
       const d = sub.match === 'exact' ? details : (patternDetails ??= { ...details, topic });
       frames.reset(event(sub.id, publication, payload, d));
       for (const p of sub.subscribers) {
-        if (excludeMe && p === publisher) continue;
+        if (p.home !== undefined) continue;
+        if (excludeMe && p.id === publisher) continue;
         if (eligibility !== undefined && !eligibility.admits(p)) continue;
         p.sendFrame(frames.frame(p.serializer));
       }
     }
     subs.length = 0;
+    if (cluster !== undefined && forward !== undefined) {
+      if (forward.retain) nodes = new Set(cluster.everyNode());
+      if (nodes === undefined) return;
+      for (const n of nodes) {
+        cluster.send(n, {
+          t: 'event',
+          realm: this.realm.name,
+          topic,
+          publication,
+          args: payload.args,
+          kwargs: payload.kwargs,
+          details,
+          publisher,
+          excludeMe,
+          options: forward.options,
+          retain: forward.retain,
+        });
+      }
+    }
   }
 
   private retain(
@@ -352,10 +495,15 @@ export class Broker {
     publisher: Peer,
     excludeMe: boolean,
     eligibility: Eligibility | undefined,
+    options: Dict,
+    now: number,
   ): void {
     // Keep only the payload: a PUBLISH message would pin its options and topic too.
     const p: PayloadInit = { args: payload.args, kwargs: payload.kwargs };
-    const r: Retained = { topic, publication, payload: p, details, publisherId: publisher.id, excludeMe, eligibility };
+    this.keep({ topic, at: now, options, publication, payload: p, details, publisherId: publisher.id, excludeMe, eligibility });
+  }
+
+  private keep(r: Retained): void {
     // Re-inserting moves the topic to the end, so the oldest retained topic is first.
     this.retained.delete(r.topic);
     this.retained.set(r.topic, r);
@@ -383,6 +531,12 @@ export class Broker {
     }
     for (const r of this.retained.values()) if (uriMatches(sub.uri, sub.match, r.topic)) send(r);
   }
+}
+
+function countRemote(sub: Subscription): number {
+  let n = 0;
+  for (const c of sub.remoteNodes.values()) n += c;
+  return n;
 }
 
 /** Checks a testament's topic the way a PUBLISH topic is checked. */

@@ -31,6 +31,7 @@ import {
 } from '../messages.js';
 import type { Dict } from '../types.js';
 import { isReservedUri, type MatchPolicy } from '../uri.js';
+import { compareOrder, type CalleeOrder, type RegistrationRecord } from './cluster-protocol.js';
 import type { HasDeadline } from './deadlines.js';
 import { authProcedureFailed, authProcedureResult } from './handshake.js';
 import { PatternIndex } from './matching.js';
@@ -57,7 +58,11 @@ interface Callee {
   readonly peer: Peer;
   /** REGISTER.Options.disclose_caller */
   readonly discloseCaller: boolean;
+  /** Cluster: the callee's place in the one cluster-wide order (`first`, `last`, `roundrobin`). */
+  readonly order: CalleeOrder;
 }
+
+const NO_ORDER: CalleeOrder = Object.freeze([0, '', 0]) as CalleeOrder;
 
 export class Registration {
   /** In registration order (the order `first`, `last` and `roundrobin` refer to). */
@@ -71,7 +76,17 @@ export class Registration {
     readonly match: MatchPolicy,
     readonly invoke: InvokePolicy,
     readonly created: number,
+    /** Cluster: the node holding this registration's claim in the store. */
+    readonly owner?: string,
   ) {}
+
+  /** Add a callee at its place in the order (registration order on a single router). */
+  insert(c: Callee): void {
+    const cs = this.callees;
+    let i = cs.length;
+    if (c.order !== NO_ORDER) while (i > 0 && compareOrder(cs[i - 1]!.order, c.order) > 0) i--;
+    cs.splice(i, 0, c);
+  }
 
   /** RegistrationDetails of the meta API. */
   details(): Dict {
@@ -165,17 +180,99 @@ export class Dealer {
     if (peer.registrations.size >= this.realm.limits.maxRegistrationsPerSession) {
       return fail(peer, MessageType.REGISTER, rq, RouterUri.LIMIT_EXCEEDED, 'too many registrations');
     }
-    const created = reg === undefined;
-    if (reg === undefined) {
-      reg = new Registration(this.realm.router.nextRegistrationId(), uri, match, invoke, now);
-      this.index.set(uri, match, reg);
-      this.byId.set(reg.id, reg);
+    const disclose = o['disclose_caller'] === true;
+    const cluster = this.realm.router.cluster;
+    if (cluster === undefined || reg !== undefined) {
+      this.commitRegister(peer, rq, uri, match, invoke, disclose, now, reg?.owner);
+      return;
     }
-    reg.callees.push({ peer, discloseCaller: o['disclose_caller'] === true });
+    // A new (uri, match) in a cluster: the store decides who has it, never a race between nodes.
+    cluster.claim(this.realm.name, uri, match, invoke, (res, later) => {
+      if (peer.left) {
+        if (res.ok) cluster.registrationEmpty(this.realm.name, uri, match, cluster.node);
+        return;
+      }
+      if (res.ok) return this.commitRegister(peer, rq, uri, match, invoke, disclose, later, cluster.node);
+      const ex = res.existing;
+      if (ex !== undefined && ex.invoke === invoke && invoke !== 'single') {
+        return this.commitRegister(peer, rq, uri, match, invoke, disclose, later, ex.node);
+      }
+      if (res.unavailable === true) return fail(peer, MessageType.REGISTER, rq, RouterUri.CLUSTER_UNAVAILABLE, 'the cluster store cannot be reached');
+      fail(peer, MessageType.REGISTER, rq, ErrorUri.PROCEDURE_ALREADY_EXISTS);
+    });
+  }
+
+  private commitRegister(
+    peer: Peer,
+    rq: number,
+    uri: string,
+    match: MatchPolicy,
+    invoke: InvokePolicy,
+    discloseCaller: boolean,
+    now: number,
+    owner: string | undefined,
+  ): void {
+    let reg = this.index.get(uri, match);
+    // Checked again: in a cluster the claim took a round trip, and the realm may have changed meanwhile.
+    if (reg !== undefined && (reg.invoke === 'single' || reg.invoke !== invoke || reg.hasCallee(peer))) {
+      return fail(peer, MessageType.REGISTER, rq, ErrorUri.PROCEDURE_ALREADY_EXISTS);
+    }
+    const created = reg === undefined;
+    if (reg === undefined) reg = this.create(uri, match, invoke, now, owner);
+    const cluster = this.realm.router.cluster;
+    const order = cluster === undefined ? NO_ORDER : cluster.nextOrder(now);
+    reg.insert({ peer, discloseCaller, order });
     peer.registrations.set(reg.id, reg);
-    peer.send(registered(msg.request, reg.id));
+    const id = reg.id;
+    // In a cluster, REGISTERED waits until every node routes calls here.
+    if (cluster === undefined) peer.send(registered(rq, id));
+    else {
+      const r: RegistrationRecord = { session: peer.id, uri, match, invoke, discloseCaller, order, owner: reg.owner ?? cluster.node };
+      cluster.registered(peer, r, () => peer.send(registered(rq, id)));
+    }
     if (created) this.realm.lifecycle('wamp.registration.on_create', peer.id, reg, true);
     this.realm.lifecycle('wamp.registration.on_register', peer.id, reg);
+  }
+
+  private create(uri: string, match: MatchPolicy, invoke: InvokePolicy, now: number, owner: string | undefined): Registration {
+    const reg = new Registration(this.realm.router.nextRegistrationId(uri, match, this.byId), uri, match, invoke, now, owner);
+    this.index.set(uri, match, reg);
+    this.byId.set(reg.id, reg);
+    return reg;
+  }
+
+  // -------------------------------------------------------------------------
+  // Cluster: callees on other nodes
+
+  /** A callee on another node (its replica `peer`) registered. */
+  attachRemote(peer: Peer, r: RegistrationRecord, now: number): void {
+    let reg = this.index.get(r.uri, r.match);
+    if (reg !== undefined && reg.hasCallee(peer)) return;
+    const created = reg === undefined;
+    if (reg === undefined) reg = this.create(r.uri, r.match, r.invoke as InvokePolicy, now, r.owner);
+    else if (reg.invoke !== r.invoke) {
+      this.realm.router.cluster?.warn(`registration ${r.uri} (${r.match}): node ${peer.home} has policy ${r.invoke}, this node ${reg.invoke}`);
+    }
+    reg.insert({ peer, discloseCaller: r.discloseCaller, order: r.order });
+    peer.registrations.set(reg.id, reg);
+    if (created) this.realm.lifecycle('wamp.registration.on_create', peer.id, reg, true);
+    this.realm.lifecycle('wamp.registration.on_register', peer.id, reg);
+  }
+
+  /** A callee on another node unregistered. */
+  detachRemote(peer: Peer, uri: string, match: MatchPolicy): void {
+    const reg = this.index.get(uri, match);
+    if (reg !== undefined && reg.hasCallee(peer)) this.detach(peer, reg);
+  }
+
+  /** Calls waiting on the (unreachable) callee `peer` of another node fail with `wamp.error.canceled`. */
+  failRemoteInvocations(peer: Peer, now: number, why: string): void {
+    for (const inv of [...peer.invocations.values()]) {
+      this.finish(inv, now);
+      const o = inv.origin;
+      if (o.kind === 'call') o.caller.send(error(MessageType.CALL, o.request, ErrorUri.CANCELED, { args: [why] }));
+      else authProcedureFailed(o.session, ErrorUri.AUTHENTICATION_FAILED, [why], now);
+    }
   }
 
   unregister(peer: Peer, msg: Unregister, now: number): void {
@@ -205,10 +302,14 @@ export class Dealer {
     const i = reg.callees.findIndex((c) => c.peer === peer);
     if (i >= 0) reg.callees.splice(i, 1);
     peer.registrations.delete(reg.id);
+    const cluster = this.realm.router.cluster;
+    // A leaving session's node says `leave` instead.
+    if (cluster !== undefined && peer.home === undefined && !peer.left) cluster.unregistered(peer, reg.uri, reg.match);
     this.realm.lifecycle('wamp.registration.on_unregister', peer.id, reg);
     if (reg.callees.length === 0) {
       this.index.delete(reg.uri, reg.match);
       this.byId.delete(reg.id);
+      cluster?.registrationEmpty(this.realm.name, reg.uri, reg.match, reg.owner);
       this.realm.lifecycle('wamp.registration.on_delete', peer.id, reg);
     }
   }
@@ -334,6 +435,7 @@ export class Dealer {
   yield_(peer: Peer, msg: Yield, now: number): void {
     const inv = peer.invocations.get(msg.request);
     if (inv === undefined) {
+      if (this.realm.router.cluster?.answerRelayed(peer, msg) === true) return;
       this.unknownAnswer(peer, msg.request, 'YIELD', now);
       return;
     }
@@ -361,6 +463,7 @@ export class Dealer {
   invocationError(peer: Peer, msg: ErrorMsg, now: number): void {
     const inv = peer.invocations.get(msg.request);
     if (inv === undefined) {
+      if (this.realm.router.cluster?.answerRelayed(peer, msg) === true) return;
       this.unknownAnswer(peer, msg.request, 'ERROR', now);
       return;
     }
@@ -437,7 +540,7 @@ export class Dealer {
     }
     for (let k = 0; k < n; k++) {
       const c = cs[(start + k * step) % n]!;
-      if (c.peer.invocations.size < max) return c;
+      if (c.peer.invocations.size < max && c.peer.reachable) return c;
     }
     return undefined;
   }
@@ -473,7 +576,7 @@ export class Dealer {
     const reg = this.index.best(procedure);
     if (reg === undefined) return undefined;
     const max = this.realm.limits.maxPendingInvocationsPerCallee;
-    const callee = reg.callees.find((c) => c.peer.role.trusted && c.peer.invocations.size < max);
+    const callee = reg.callees.find((c) => c.peer.role.trusted && c.peer.reachable && c.peer.invocations.size < max);
     if (callee === undefined) return undefined;
     const cp = callee.peer;
     const details = reg.match === 'exact' ? EMPTY : { procedure };

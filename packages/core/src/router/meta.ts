@@ -143,12 +143,14 @@ const PROCEDURES: Readonly<Record<string, MetaProcedure>> = {
       options: options as Dict,
       disclose: discloseMe || d.disclose === 'force',
     });
+    realm.router.cluster?.testamentsChanged(caller);
     return ok();
   },
-  'wamp.session.flush_testaments': (_realm, caller, _args, kwargs) => {
+  'wamp.session.flush_testaments': (realm, caller, _args, kwargs) => {
     const scope = scopeOf(kwargs);
     if (scope === undefined) return invalid('scope must be "destroyed" or "detached"');
     caller.testaments[scope].length = 0;
+    realm.router.cluster?.testamentsChanged(caller);
     return ok();
   },
 

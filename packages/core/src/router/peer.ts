@@ -16,7 +16,24 @@ import type { AuthorizationAction } from './config.js';
 import type { Invocation, Registration } from './dealer.js';
 import type { Subscription } from './broker.js';
 import type { Realm } from './realm.js';
-import type { RouterSession, SessionInfo } from './session.js';
+import type { SessionInfo } from './session.js';
+
+/**
+ * What a {@link Peer} needs of the session behind it: the local
+ * `RouterSession` of a client connection, or — in a cluster — a link to a
+ * session whose connection is on another node (messages sent to it are
+ * relayed to that node).
+ */
+export interface PeerSession {
+  send(msg: Message): void;
+  sendFrame(frame: Frame): void;
+  violate(reason: string, now: number): void;
+  kill(reason: string, message: string | undefined, now: number, announce: boolean): void;
+  /** The `transport` dictionary of the meta API. */
+  transportDetails(): Dict;
+  /** The serializer frames for this session are encoded with (unused for remote sessions). */
+  readonly serializer: Serializer;
+}
 
 /** What a client announced in HELLO.Details.roles, reduced to what the router acts on. */
 export interface PeerFeatures {
@@ -90,23 +107,32 @@ export class Peer {
   /** Finished progressive-invocation calls: late continuations are discarded until the expiry. */
   readonly recentProgressive = new Map<number, number>();
   readonly testaments: Record<TestamentScope, Testament[]> = { detached: [], destroyed: [] };
+  /** Cluster: INVOCATION.Request → the other node's invocation, for invocations relayed to this (local) callee. */
+  readonly relayed = new Map<number, { readonly node: string; readonly id: number }>();
   /** The last session-scope request ID received (the spec's watermark). */
   lastRequest = 0;
   /** The last INVOCATION.Request sent (router-to-client session scope). */
   lastInvocation = 0;
   /** Set when the peer leaves the realm: sends are dropped from then on. */
   left = false;
+  /**
+   * Cluster: false while the node this session lives on cannot be reached
+   * (the bus is down); the dealer then picks no remote callee.
+   */
+  reachable = true;
 
   constructor(
     readonly id: number,
-    readonly session: RouterSession,
+    readonly session: PeerSession,
     readonly realm: Realm,
     readonly role: Role,
     readonly identity: PeerIdentity,
     readonly features: PeerFeatures,
     readonly joinedAt: number,
+    /** Cluster: the node the session's connection is on; undefined for a session of this router. */
+    readonly home?: string,
   ) {
-    this.serializer = session.info.serializer;
+    this.serializer = session.serializer;
   }
 
   get authid(): string {
@@ -161,7 +187,7 @@ export class Peer {
       authrole: i.authrole,
       authmethod: i.authmethod,
       authprovider: i.authprovider,
-      transport: transportDetails(this.session.info),
+      transport: this.session.transportDetails(),
     };
   }
 }

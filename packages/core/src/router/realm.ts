@@ -70,12 +70,18 @@ export class Realm {
     this.broker.publishMeta(topic, [session, withDetails ? subject.details() : subject.id]);
   }
 
+  /** The role of a session of another cluster node (the same configuration runs on every node). */
+  replicaRole(authrole: string, trusted: boolean): Role {
+    return this.roleFor(authrole, trusted) ?? this.roleFor(authrole, true)!;
+  }
+
   wantsMeta(topic: string): boolean {
     return this.broker.hasSubscribers(topic);
   }
 
   join(peer: Peer): void {
     this.peers.set(peer.id, peer);
+    if (peer.home === undefined) this.router.cluster?.sessionJoined(peer);
     if (this.wantsMeta('wamp.session.on_join')) this.meta('wamp.session.on_join', [peer.details()]);
   }
 
@@ -85,16 +91,24 @@ export class Realm {
    * `quiet` (`wamp.session.kill_all`) — its testaments are published
    * (detached scope first, as a router without session resumption must) and
    * `wamp.session.on_leave` is fired.
+   *
+   * In a cluster, a session of another node (`peer.home`) leaves here when
+   * its node says so (its testaments were published there) or when its node
+   * is lost (`nodeLost`: they are published here, to local subscribers).
    */
-  leave(peer: Peer, now: number, quiet: boolean): void {
+  leave(peer: Peer, now: number, quiet: boolean, nodeLost = false): void {
     if (peer.left) return;
     peer.left = true;
     this.peers.delete(peer.id);
     this.dealer.removePeer(peer, now);
     this.broker.removePeer(peer);
+    const local = peer.home === undefined;
+    if (local) this.router.cluster?.sessionLeft(peer, !quiet);
     if (!quiet) {
-      for (const scope of ['detached', 'destroyed'] as TestamentScope[]) {
-        for (const t of peer.testaments[scope]) this.broker.publishTestament(peer, t);
+      if (local || nodeLost) {
+        for (const scope of ['detached', 'destroyed'] as TestamentScope[]) {
+          for (const t of peer.testaments[scope]) this.broker.publishTestament(peer, t, local, now);
+        }
       }
       if (this.wantsMeta('wamp.session.on_leave')) this.meta('wamp.session.on_leave', [peer.id, peer.authid, peer.authrole]);
     }

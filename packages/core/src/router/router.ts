@@ -9,7 +9,7 @@ import type { DecodeOptions } from '../codec.js';
 import { ErrorUri, LocalProtocolError } from '../errors.js';
 import { MAX_ID, type RandomId } from '../ids.js';
 import type { SerializerName } from '../serializers/serializer.js';
-import type { UriRule } from '../uri.js';
+import type { MatchPolicy, UriRule } from '../uri.js';
 import {
   DEFAULT_AGENT,
   DEFAULT_ROUTER_LIMITS,
@@ -21,6 +21,8 @@ import {
   type RouterLimits,
   type RouterTimeouts,
 } from './config.js';
+import { Cluster } from './cluster.js';
+import { clusterId, type ClusterEnvelope, type ClusterOptions, type ClusterOutput, type StoreResult } from './cluster-protocol.js';
 import { DeadlineHeap, type HasDeadline } from './deadlines.js';
 import { completeAuthentication, type AuthRequest, type AuthVerdict } from './handshake.js';
 import { Realm } from './realm.js';
@@ -84,7 +86,9 @@ export type RouterWarningCode =
   /** A dynamic authenticator procedure has no trusted callee. */
   | 'authenticator_unavailable'
   /** A dynamic authenticator answered something that is not a principal. */
-  | 'authenticator_result';
+  | 'authenticator_result'
+  /** Cluster: a node was lost, or another node sent something this node cannot apply. */
+  | 'cluster';
 
 /** Something the operator may want to log. */
 export interface RouterWarningEvent {
@@ -106,6 +110,11 @@ export interface RouterOptions {
    * cryptosign or wamp-scram.
    */
   readonly crypto?: CryptoProvider;
+  /**
+   * Run as one node of a cluster: the router then also takes and gives
+   * {@link ClusterEnvelope}s and store requests (see `cluster-protocol.ts`).
+   */
+  readonly cluster?: ClusterOptions;
 }
 
 /** A read-only view of a realm, for operators and tests. */
@@ -176,6 +185,8 @@ export class Router {
   private readonly deadlines = new DeadlineHeap<Timed>();
   private lastSubscription = 0;
   private lastRegistration = 0;
+  /** @internal This node's part in a cluster, when it runs in one. */
+  readonly cluster: Cluster | undefined;
 
   /**
    * Build a router from a plain object (parsed from JSON/YAML, say): the
@@ -198,6 +209,10 @@ export class Router {
     if (typeof options?.randomId !== 'function') throw new RouterConfigError('options.randomId', 'must be a function');
     this.randomId = options.randomId;
     this.crypto = options.crypto;
+    if (options.cluster !== undefined && (typeof options.cluster.node !== 'string' || options.cluster.node === '')) {
+      throw new RouterConfigError('options.cluster.node', 'must be a non-empty string');
+    }
+    this.cluster = options.cluster === undefined ? undefined : new Cluster(this, options.cluster);
     c.realms.forEach((r, i) => {
       if (this.crypto === undefined && (r.auth?.wampcra ?? r.auth?.cryptosign ?? r.auth?.['wamp-scram']) !== undefined) {
         throw new RouterConfigError(`realms[${i}].auth`, 'wampcra, cryptosign and wamp-scram need options.crypto (challenges are random)');
@@ -260,8 +275,41 @@ export class Router {
     }
   }
 
+  /**
+   * Cluster: an envelope from another node (see `cluster-protocol.ts`).
+   * Envelopes from one node must arrive in the order that node sent them.
+   */
+  handleCluster(envelope: ClusterEnvelope, now: number): void {
+    const c = this.requireCluster();
+    try {
+      c.handle(envelope, now);
+    } catch (e) {
+      // The bus is trusted infrastructure, but a bad envelope still must not take the node down.
+      this.clusterWarning(`cannot apply a cluster message from ${String(envelope?.from)}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+
+  /** Cluster: the answer to a store request from {@link pollCluster}. */
+  handleStoreResult(id: number, result: StoreResult, now: number): void {
+    this.requireCluster().handleStoreResult(id, result, now);
+  }
+
+  /**
+   * Cluster: the bus connection is up (first at start, then after each
+   * outage) or down. While it is down, callees on other nodes are not
+   * picked, and calls waiting on them fail with `wamp.error.canceled`.
+   */
+  handleBusState(up: boolean, now: number): void {
+    this.requireCluster().handleBusState(up, now);
+  }
+
   // -------------------------------------------------------------------------
   // Outputs
+
+  /** Cluster: the next envelope to send or store request to run, after every input (drain until undefined). */
+  pollCluster(): ClusterOutput | undefined {
+    return this.cluster?.poll();
+  }
 
   /** The next session with frames to send or a close to report; each is returned once per batch of output. */
   pollReady(): RouterSession | undefined {
@@ -326,6 +374,26 @@ export class Router {
   }
 
   /** @internal */
+  get realmList(): readonly Realm[] {
+    return [...this.realms.values()];
+  }
+
+  /** @internal A session ID in use on another node. */
+  reserveSessionId(id: number): void {
+    this.sessionIds.add(id);
+  }
+
+  /** @internal */
+  clusterWarning(message: string): void {
+    this.emit({ type: 'warning', code: 'cluster', message, session: undefined, sessionId: undefined });
+  }
+
+  private requireCluster(): Cluster {
+    if (this.cluster === undefined) throw new LocalProtocolError(ErrorUri.INVALID_ARGUMENT, 'this router was not created with options.cluster');
+    return this.cluster;
+  }
+
+  /** @internal */
   markReady(session: RouterSession): void {
     session.queued = true;
     this.ready.push(session);
@@ -370,15 +438,29 @@ export class Router {
     return this.randomId();
   }
 
-  /** @internal Router scope: sequential. */
-  nextSubscriptionId(): number {
-    this.lastSubscription = this.lastSubscription >= MAX_ID ? 1 : this.lastSubscription + 1;
+  /**
+   * @internal Router scope: sequential; in a cluster, derived from (uri,
+   * match) so that every node gives the same ID (sequential again in the
+   * unlikely case that the hash is taken in `inUse`).
+   */
+  nextSubscriptionId(uri: string, match: MatchPolicy, inUse: ReadonlyMap<number, unknown>): number {
+    if (this.cluster !== undefined) {
+      const id = clusterId(uri, match);
+      if (!inUse.has(id)) return id;
+    }
+    do this.lastSubscription = this.lastSubscription >= MAX_ID ? 1 : this.lastSubscription + 1;
+    while (inUse.has(this.lastSubscription));
     return this.lastSubscription;
   }
 
-  /** @internal Router scope: sequential. */
-  nextRegistrationId(): number {
-    this.lastRegistration = this.lastRegistration >= MAX_ID ? 1 : this.lastRegistration + 1;
+  /** @internal As {@link nextSubscriptionId}, for registrations. */
+  nextRegistrationId(uri: string, match: MatchPolicy, inUse: ReadonlyMap<number, unknown>): number {
+    if (this.cluster !== undefined) {
+      const id = clusterId(uri, match);
+      if (!inUse.has(id)) return id;
+    }
+    do this.lastRegistration = this.lastRegistration >= MAX_ID ? 1 : this.lastRegistration + 1;
+    while (inUse.has(this.lastRegistration));
     return this.lastRegistration;
   }
 }

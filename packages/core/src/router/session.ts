@@ -11,7 +11,7 @@ import type { Serializer } from '../serializers/serializer.js';
 import type { Dict, Frame } from '../types.js';
 import type { HasDeadline } from './deadlines.js';
 import { onAuthenticate, onHello, type Handshake } from './handshake.js';
-import type { Peer } from './peer.js';
+import { transportDetails, type Peer, type PeerSession } from './peer.js';
 import type { Router } from './router.js';
 import { routerNextState, type RouterInput } from './transitions.js';
 
@@ -96,7 +96,7 @@ function inputOf(m: Message): RouterInput {
  * transport loss; the router's modules (broker, dealer, handshake) act on it
  * through the methods marked internal.
  */
-export class RouterSession implements HasDeadline {
+export class RouterSession implements HasDeadline, PeerSession {
   /** @internal The one pending deadline of this session (HELLO, authentication or GOODBYE). */
   deadline: number | undefined = undefined;
   /** @internal Whether the session sits in the router's ready queue. */
@@ -117,6 +117,16 @@ export class RouterSession implements HasDeadline {
 
   get state(): RouterSessionState {
     return this.st;
+  }
+
+  /** The serializer of this connection. */
+  get serializer(): Serializer {
+    return this.info.serializer;
+  }
+
+  /** The meta API's `transport` dictionary of this connection. */
+  transportDetails(): Dict {
+    return transportDetails(this.info);
   }
 
   /** The WAMP session ID, once HELLO has been accepted for authentication. */

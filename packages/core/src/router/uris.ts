@@ -8,4 +8,6 @@ export const RouterUri = {
   OPTION_DISALLOWED_DISCLOSE_ME: 'wamp.error.option_disallowed.disclose_me',
   /** A configured limit (subscriptions/registrations per session, calls in flight, sessions per realm) was reached. */
   LIMIT_EXCEEDED: 'wamp.error.limit_exceeded',
+  /** Cluster: a new registration could not be claimed because the cluster's store cannot be reached. */
+  CLUSTER_UNAVAILABLE: 'wamp.error.cluster_unavailable',
 } as const;
