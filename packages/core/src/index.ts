@@ -273,3 +273,23 @@ export { INTERNAL_AUTHMETHOD, ROUTER_ROLES, type AuthRequest, type AuthVerdict, 
 export { META_PROCEDURES } from './router/meta.js';
 export { RouterUri } from './router/uris.js';
 export { isoTimestamp } from './router/timestamp.js';
+export {
+  DEFAULT_HEARTBEAT_MS,
+  DEFAULT_NODE_TIMEOUT_MS,
+  claimKey,
+  clusterId,
+  type CalleeOrder,
+  type ClaimValue,
+  type ClusterEnvelope,
+  type ClusterMessage,
+  type ClusterOptions,
+  type ClusterOutput,
+  type RealmState,
+  type RegistrationRecord,
+  type RetainedRecord,
+  type SessionRecord,
+  type StoreRequest,
+  type StoreResult,
+  type SubscriptionRecord,
+  type TestamentRecord,
+} from './router/cluster-protocol.js';

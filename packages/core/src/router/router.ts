@@ -343,7 +343,8 @@ export class Router {
     const r = this.realms.get(realm);
     if (r === undefined) return undefined;
     let invocations = 0;
-    for (const p of r.peers.values()) invocations += p.invocations.size;
+    // Counted at the callees of this node (a replica's calls are counted on its own node).
+    for (const p of r.peers.values()) if (p.home === undefined) invocations += p.invocations.size + p.relayed.size;
     return {
       name: r.name,
       sessions: [...r.peers.keys()],

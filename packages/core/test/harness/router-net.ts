@@ -63,6 +63,13 @@ export interface JoinOptions {
   readonly info?: Partial<SessionInfo>;
 }
 
+/** What a {@link TestClient} needs of the net it is on (a {@link RouterNet} or a cluster of routers). */
+export interface ClientNet {
+  readonly now: number;
+  /** Deliver everything pending (frames; in a cluster also the bus) until quiet. */
+  flush(): void;
+}
+
 export class TestClient {
   readonly inbox: Message[] = [];
   closed: SessionClose | undefined;
@@ -71,7 +78,7 @@ export class TestClient {
   private lastRequest = 0;
 
   constructor(
-    readonly net: RouterNet,
+    readonly net: ClientNet,
     readonly session: RouterSession,
     readonly serializer: Serializer,
   ) {}
