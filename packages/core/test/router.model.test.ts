@@ -10,6 +10,13 @@
 //   model, so nothing is left for departed sessions, and departed sessions
 //   receive nothing;
 // - nothing throws.
+//
+// The same model runs twice: against one router, and against a cluster of
+// three router nodes on the in-memory bus (harness/cluster-net.ts) with
+// delayed bus messages, where slot i's session lives on node i mod 3 and a
+// node may crash (its sessions vanish; it restarts empty). There the realm of
+// *every* node must equal the model after each step: the meta API agrees
+// everywhere after quiescence.
 
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
@@ -31,9 +38,11 @@ import {
   unsubscribe,
   yield_,
   type Message,
+  type RealmSnapshot,
   type Serializer,
 } from '@wamp/core';
-import { BASIC_ROLES, FULL_ROLES, RouterNet, type TestClient } from './harness/router-net.js';
+import { ClusterNet } from './harness/cluster-net.js';
+import { BASIC_ROLES, FULL_ROLES, RouterNet, type JoinOptions, type TestClient } from './harness/router-net.js';
 
 const SLOTS = 6;
 const PROCEDURES = ['p.a', 'p.b', 'p.c'] as const;
@@ -56,8 +65,51 @@ interface Slot {
   expectAbort: boolean;
 }
 
+const CONFIG = { realms: [{ name: 'realm1' }] };
+const NODES = ['a', 'b', 'c'] as const;
+
+/** One router or a cluster, as the model sees it. */
+interface ModelNet {
+  join(slot: number, opts: JoinOptions): TestClient;
+  advance(ms: number): void;
+  /** Each node's realm (one for a single router). */
+  realms(): RealmSnapshot[];
+  /** No deadline left (a cluster always has its heartbeat). */
+  idle(): boolean;
+  /** Cluster: crash the node of `slot`, notice it, restart it; returns the slots that were on it. */
+  crash?(slot: number): number[];
+}
+
+function single(): ModelNet {
+  const net = new RouterNet(CONFIG, { seed: 11 });
+  return {
+    join: (_slot, opts) => net.join(opts),
+    advance: (ms) => net.advance(ms),
+    realms: () => [net.router.inspect('realm1')!],
+    idle: () => net.router.pollTimeout() === undefined,
+  };
+}
+
+function cluster(): ModelNet {
+  const net = new ClusterNet(CONFIG, { seed: 11, maxDelay: 3 });
+  const nodeOf = (slot: number): string => NODES[slot % NODES.length]!;
+  return {
+    join: (slot, opts) => net.join(nodeOf(slot), opts),
+    advance: (ms) => net.advance(ms),
+    realms: () => NODES.map((n) => net.router(n).inspect('realm1')!),
+    idle: () => true,
+    crash: (slot) => {
+      const node = nodeOf(slot);
+      net.crash(node);
+      net.advance(3000);
+      net.start(node);
+      net.flush();
+      return Array.from({ length: SLOTS }, (_, i) => i).filter((i) => nodeOf(i) === node);
+    },
+  };
+}
+
 class World {
-  readonly net = new RouterNet({ realms: [{ name: 'realm1' }] }, { seed: 11 });
   readonly slots: (Slot | undefined)[] = Array.from({ length: SLOTS }, () => undefined);
   readonly departed: TestClient[] = [];
   /** Shared registration policy per procedure while it exists. */
@@ -65,8 +117,8 @@ class World {
   /** EVENTs seen, as `${publication}|${slot}|${subscription}`. */
   readonly events: string[] = [];
 
-  constructor() {
-    SERIALIZERS.forEach((serializer, i) => (this.slots[i] = World.slot(this.net.join({ serializer }), true)));
+  constructor(readonly net: ModelNet) {
+    SERIALIZERS.forEach((serializer, i) => (this.slots[i] = World.slot(this.net.join(i, { serializer }), true)));
   }
 
   slotOf(sessionId: number): number {
@@ -134,17 +186,18 @@ class World {
     }
   }
 
-  /** The router's realm must be exactly the model. */
+  /** The realm of the router — of every node of a cluster — must be exactly the model. */
   checkRealm(): void {
-    const snap = this.net.router.inspect('realm1')!;
     const live = this.slots.filter((s): s is Slot => s !== undefined);
-    expect(new Set(snap.sessions)).toEqual(new Set(live.map((s) => s.client.sessionId)));
     const regs = new Map<string, Set<number>>();
     for (const s of live) for (const [uri] of s.regs) regs.set(uri, (regs.get(uri) ?? new Set()).add(s.client.sessionId));
-    expect(new Map(snap.registrations.map((r) => [r.uri, new Set(r.callees)]))).toEqual(regs);
     const subs = new Map<string, Set<number>>();
     for (const s of live) for (const [key] of s.subs) subs.set(key, (subs.get(key) ?? new Set()).add(s.client.sessionId));
-    expect(new Map(snap.subscriptions.map((x) => [`${x.uri}|${x.match}`, new Set(x.subscribers)]))).toEqual(subs);
+    for (const snap of this.net.realms()) {
+      expect(new Set(snap.sessions)).toEqual(new Set(live.map((s) => s.client.sessionId)));
+      expect(new Map(snap.registrations.map((r) => [r.uri, new Set(r.callees)]))).toEqual(regs);
+      expect(new Map(snap.subscriptions.map((x) => [`${x.uri}|${x.match}`, new Set(x.subscribers)]))).toEqual(subs);
+    }
     for (const [uri] of this.policy) if (!regs.has(uri)) this.policy.delete(uri);
   }
 
@@ -183,7 +236,7 @@ class Join implements Cmd {
   run(_m: object, w: World): void {
     const free = w.slots.indexOf(undefined);
     if (free < 0) return;
-    w.slots[free] = World.slot(w.net.join({ serializer: SERIALIZERS[this.serializer]!, roles: this.full ? FULL_ROLES : BASIC_ROLES }), this.full);
+    w.slots[free] = World.slot(w.net.join(free, { serializer: SERIALIZERS[this.serializer]!, roles: this.full ? FULL_ROLES : BASIC_ROLES }), this.full);
     w.step();
   }
   toString = (): string => `join(${SERIALIZERS[this.serializer]!.name}, ${this.full ? 'full' : 'basic'})`;
@@ -465,6 +518,21 @@ class Advance implements Cmd {
   toString = (): string => `advance(${this.ms})`;
 }
 
+/** Cluster only: a node crashes without a word, is noticed, and restarts empty. */
+class Crash implements Cmd {
+  constructor(readonly i: number) {}
+  check = (): boolean => true;
+  run(_m: object, w: World): void {
+    const crash = w.net.crash;
+    if (crash === undefined) return;
+    // Its sessions vanish with it; the other nodes answer what waited on them.
+    const gone = crash(this.i);
+    for (const k of gone) if (w.slots[k] !== undefined) w.depart(k);
+    w.step();
+  }
+  toString = (): string => `crash(node of slot ${this.i})`;
+}
+
 const slot = fc.nat(SLOTS - 1);
 const join = fc.tuple(fc.nat(2), fc.boolean()).map(([s, f]) => new Join(s, f));
 const leave = fc.tuple(slot, fc.constantFrom('goodbye', 'abort', 'drop', 'violation' as const)).map(([i, h]) => new Leave(i, h));
@@ -481,6 +549,7 @@ const pub = fc.tuple(slot, fc.nat(1), fc.boolean(), fc.option(fc.uniqueArray(slo
 const advance = fc.integer({ min: 20, max: 150 }).map((ms) => new Advance(ms));
 /** Weighted by repetition: the request/answer commands are the interesting ones. */
 const commands = [join, leave, kill, reg, reg, reg, unreg, callCmd, callCmd, callCmd, callCmd, answer, answer, answer, cancelCmd, sub, sub, sub, pub, pub, pub, advance];
+const crashCmd = slot.map((i) => new Crash(i));
 
 
 /** End of a run: every callee answers what it holds, then every live caller must have all its answers. */
@@ -500,20 +569,32 @@ function finish(w: World): void {
     w.depart(i);
   }
   w.step();
-  const snap = w.net.router.inspect('realm1')!;
-  expect(snap).toEqual({ name: 'realm1', sessions: [], registrations: [], subscriptions: [], invocations: 0, retained: 0 });
-  expect(w.net.router.pollTimeout()).toBeUndefined();
+  for (const snap of w.net.realms()) {
+    expect(snap).toEqual({ name: 'realm1', sessions: [], registrations: [], subscriptions: [], invocations: 0, retained: 0 });
+  }
+  expect(w.net.idle()).toBe(true);
 }
 
 describe('router model', () => {
   it('keeps its invariants over random multi-session runs', () => {
     fc.assert(
       fc.property(fc.commands(commands, { maxCommands: 40, size: 'max' }), (cmds) => {
-        const w = new World();
+        const w = new World(single());
         fc.modelRun(() => ({ model: {}, real: w }), cmds);
         finish(w);
       }),
       { numRuns: 1000, seed: 20240611 },
+    );
+  });
+
+  it('keeps the same invariants with its sessions spread over a cluster of three nodes, with bus delays and node crashes', () => {
+    fc.assert(
+      fc.property(fc.commands([...commands, crashCmd], { maxCommands: 40, size: 'max' }), (cmds) => {
+        const w = new World(cluster());
+        fc.modelRun(() => ({ model: {}, real: w }), cmds);
+        finish(w);
+      }),
+      { numRuns: 300, seed: 20261206 },
     );
   });
 });
