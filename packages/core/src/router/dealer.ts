@@ -172,7 +172,7 @@ export class Dealer {
     if (isReservedUri(uri)) return fail(peer, MessageType.REGISTER, rq, ErrorUri.INVALID_URI, 'the wamp. URI space is reserved');
     const d = peer.authorize('register', uri, o);
     if (!d.allow) return fail(peer, MessageType.REGISTER, rq, d.failed === true ? ErrorUri.AUTHORIZATION_FAILED : ErrorUri.NOT_AUTHORIZED);
-    let reg = this.index.get(uri, match);
+    const reg = this.index.get(uri, match);
     // Shared registration: only the first registrant's non-single policy admits more callees, and only with the same policy.
     if (reg !== undefined && (reg.invoke === 'single' || reg.invoke !== invoke || reg.hasCallee(peer))) {
       return fail(peer, MessageType.REGISTER, rq, ErrorUri.PROCEDURE_ALREADY_EXISTS);
