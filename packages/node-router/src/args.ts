@@ -5,6 +5,7 @@
 
 import { parseArgs } from 'node:util';
 import { RouterConfigError } from '@wamp/core';
+import { validateClusterConfig } from './cluster-nats.js';
 import { loadConfigFile, validateNodeRouterConfig, type ListenerConfig, type NodeRouterConfig } from './config.js';
 import { isLogLevel } from './log.js';
 
@@ -23,8 +24,20 @@ Options:
   --realm NAME             serve an open realm NAME (repeatable)
   --log-level LEVEL        debug | info | warn | error | silent (default info)
   --log-format FORMAT      json | pretty (default: pretty on a TTY, else json)
+  --cluster URL            join a cluster through NATS at URL, e.g.
+                           nats://10.0.0.5:4222 (repeatable; needs JetStream)
+  --node NAME              this node's name in the cluster (default: host-pid)
+  --workers N              run N router processes sharing the listeners, each a
+                           cluster node (needs --cluster or a cluster section)
   -h, --help               show this help
 `;
+
+/** What the command line asks for: the configuration, and how many worker processes. */
+export interface CliOptions {
+  readonly config: NodeRouterConfig;
+  /** 1 unless `--workers N`. */
+  readonly workers: number;
+}
 
 /** Parse `HOST:PORT[/PATH]`, `[v6]:PORT`, or `:PORT`. */
 export function parseHostPort(flag: string, v: string): { host: string; port: number; path?: string } {
@@ -38,6 +51,12 @@ export function parseHostPort(flag: string, v: string): { host: string; port: nu
 
 /** Turn argv into a validated configuration, or the help text. */
 export function configFromArgs(argv: readonly string[]): NodeRouterConfig | 'help' {
+  const o = cliFromArgs(argv);
+  return o === 'help' ? o : o.config;
+}
+
+/** Turn argv into a validated configuration and the worker count, or the help text. */
+export function cliFromArgs(argv: readonly string[]): CliOptions | 'help' {
   const { values } = parseArgs({
     args: [...argv],
     options: {
@@ -47,6 +66,9 @@ export function configFromArgs(argv: readonly string[]): NodeRouterConfig | 'hel
       realm: { type: 'string', multiple: true },
       'log-level': { type: 'string' },
       'log-format': { type: 'string' },
+      cluster: { type: 'string', multiple: true },
+      node: { type: 'string' },
+      workers: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -89,11 +111,37 @@ export function configFromArgs(argv: readonly string[]): NodeRouterConfig | 'hel
     if (format !== 'json' && format !== 'pretty') throw new RouterConfigError('--log-format', 'must be json or pretty');
     log = { ...log, format };
   }
+  let cluster = base.cluster;
+  if (values.cluster !== undefined || values.node !== undefined) {
+    const servers = values.cluster ?? cluster?.servers;
+    if (servers === undefined) throw new RouterConfigError('--node', 'needs --cluster (or a cluster section in the config file)');
+    const node = values.node ?? (values.config !== undefined ? cluster?.node : undefined);
+    cluster = validateClusterConfig('--cluster', { ...stripDefaults(cluster), servers, ...(node !== undefined ? { node } : {}) }, process.cwd());
+  }
+  let workers = 1;
+  if (values.workers !== undefined) {
+    workers = Number(values.workers);
+    if (!Number.isInteger(workers) || workers < 1 || workers > 1024) throw new RouterConfigError('--workers', 'must be an integer in [1, 1024]');
+    if (workers > 1 && cluster === undefined) {
+      throw new RouterConfigError('--workers', 'needs --cluster: worker processes meet through NATS to serve as one router');
+    }
+  }
   return {
-    ...base,
-    router,
-    // Listener flags replace the listeners of the config file or the defaults.
-    listeners: listeners.length > 0 ? listeners : base.listeners,
-    log,
+    config: {
+      ...base,
+      router,
+      // Listener flags replace the listeners of the config file or the defaults.
+      listeners: listeners.length > 0 ? listeners : base.listeners,
+      log,
+      ...(cluster !== undefined ? { cluster } : {}),
+    },
+    workers,
   };
+}
+
+/** A validated cluster section as input for validation again (defaults re-derived). */
+function stripDefaults(c: NodeRouterConfig['cluster']): Record<string, unknown> {
+  if (c === undefined) return {};
+  const { servers: _s, node: _n, ...rest } = c;
+  return rest;
 }

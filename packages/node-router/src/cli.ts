@@ -5,27 +5,40 @@
  * ws://127.0.0.1:8080/ws, RawSocket on 127.0.0.1:8081, JSON/MessagePack/CBOR).
  */
 
-import { HELP, configFromArgs } from './args.js';
+import cluster from 'node:cluster';
+import { HELP, cliFromArgs, type CliOptions } from './args.js';
+import { ClusterUnavailableError } from './cluster-nats.js';
 import type { NodeRouterConfig } from './config.js';
 import { WampRouter } from './router.js';
 
 export async function main(argv: readonly string[]): Promise<number> {
-  let config: NodeRouterConfig | 'help';
+  let cli: CliOptions | 'help';
   try {
-    config = configFromArgs(argv);
+    cli = cliFromArgs(argv);
   } catch (e) {
     process.stderr.write(`wamp-router: ${e instanceof Error ? e.message : String(e)}\nRun wamp-router --help for the options.\n`);
     return 2;
   }
-  if (config === 'help') {
+  if (cli === 'help') {
     process.stdout.write(HELP);
     return 0;
   }
+  if (cli.workers > 1 && cluster.isPrimary) return supervise(cli);
+  let config = cli.config;
+  if (cluster.isWorker && config.cluster !== undefined) {
+    // Each worker is a node of its own; they share the listening sockets through the primary.
+    config = { ...config, cluster: { ...config.cluster, node: `${config.cluster.node}-w${process.env['WAMP_WORKER'] ?? cluster.worker?.id}` } };
+  }
+  return serve(config);
+}
+
+async function serve(config: NodeRouterConfig): Promise<number> {
   const router = new WampRouter(config);
   try {
     await router.listen();
   } catch (e) {
-    process.stderr.write(`wamp-router: cannot listen: ${e instanceof Error ? e.message : String(e)}\n`);
+    const what = e instanceof ClusterUnavailableError ? 'cannot join the cluster' : 'cannot listen';
+    process.stderr.write(`wamp-router: ${what}: ${e instanceof Error ? e.message : String(e)}\n`);
     await router.close();
     return 1;
   }
@@ -38,6 +51,39 @@ export async function main(argv: readonly string[]): Promise<number> {
     };
     process.once('SIGINT', () => stop('SIGINT'));
     process.once('SIGTERM', () => stop('SIGTERM'));
+  });
+  return 0;
+}
+
+/**
+ * `--workers N`: the primary process forks N workers (Node's cluster module:
+ * they share the listening ports, connections are spread among them) and
+ * restarts one that dies; the workers meet through NATS as cluster nodes.
+ */
+async function supervise(cli: CliOptions): Promise<number> {
+  let stopping = false;
+  const fork = (i: number): void => {
+    const w = cluster.fork({ WAMP_WORKER: String(i) });
+    w.on('exit', (code, signal) => {
+      if (stopping) return;
+      process.stderr.write(`wamp-router: worker ${i} exited (${signal ?? code}); starting it again\n`);
+      setTimeout(() => fork(i), 500).unref();
+    });
+  };
+  for (let i = 1; i <= cli.workers; i++) fork(i);
+  process.stdout.write(`wamp-router: ${cli.workers} worker processes, cluster ${cli.config.cluster?.name} via ${cli.config.cluster?.servers.join(', ')}\n`);
+  await new Promise<void>((resolve) => {
+    const stop = (): void => {
+      stopping = true;
+      for (const w of Object.values(cluster.workers ?? {})) w?.process.kill('SIGTERM');
+      const left = (): void => {
+        if (Object.keys(cluster.workers ?? {}).length === 0) resolve();
+      };
+      cluster.on('exit', left);
+      left();
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
   });
   return 0;
 }

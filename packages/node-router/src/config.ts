@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { RouterConfigError, validateRouterConfig, type RouterConfig, type SerializerName } from '@wamp/core';
+import { validateClusterConfig, type ClusterConfig } from './cluster-nats.js';
 import { isLogLevel, type LogLevel } from './log.js';
 
 export interface TlsFiles {
@@ -61,6 +62,8 @@ export interface NodeRouterConfig {
    */
   readonly handshakeTimeoutMs: number;
   readonly log: { readonly level: LogLevel; readonly format?: 'json' | 'pretty' };
+  /** Run as a node of a cluster that meets through NATS (see the README, "Scale-out"). */
+  readonly cluster?: ClusterConfig;
 }
 
 const ALL_SERIALIZERS: readonly SerializerName[] = ['json', 'msgpack', 'cbor'];
@@ -175,6 +178,7 @@ export function validateNodeRouterConfig(v: unknown, baseDir = process.cwd()): N
     'heartbeatMs',
     'handshakeTimeoutMs',
     'log',
+    'cluster',
   ]);
   const routerPart: Obj = {};
   for (const k of ['realms', 'agent', 'limits', 'timeouts', 'uriRule', 'requestIds']) {
@@ -208,7 +212,8 @@ export function validateNodeRouterConfig(v: unknown, baseDir = process.cwd()): N
     if (format !== undefined && format !== 'json' && format !== 'pretty') throw new RouterConfigError('log.format', 'must be "json" or "pretty"');
     log = format === undefined ? { level } : { level, format };
   }
-  return { router, listeners, backpressure, heartbeatMs, handshakeTimeoutMs, log };
+  const cluster = o['cluster'] === undefined ? undefined : validateClusterConfig('cluster', o['cluster'], baseDir);
+  return { router, listeners, backpressure, heartbeatMs, handshakeTimeoutMs, log, ...(cluster !== undefined ? { cluster } : {}) };
 }
 
 /** Read and check a JSON config file. Errors name the file and the field. */

@@ -6,7 +6,7 @@
  */
 
 import { randomFillSync } from 'node:crypto';
-import type { CryptoProvider, Frame, RandomId, Router, RouterEvent, RouterSession, SessionInfo } from '@wamp/core';
+import type { ClusterEnvelope, ClusterOutput, CryptoProvider, Frame, RandomId, Router, RouterEvent, RouterSession, SessionInfo, StoreResult } from '@wamp/core';
 import type { Transport } from '@wamp/client';
 import type { Logger } from './log.js';
 
@@ -53,6 +53,8 @@ export class RouterHost {
   private timerAt: number | undefined;
   private draining = false;
   private closed = false;
+  /** Cluster: where the router's envelopes and store requests go (the NATS bus). */
+  clusterSink: ((o: ClusterOutput) => void) | undefined;
 
   constructor(opts: RouterHostOptions) {
     this.router = opts.router;
@@ -100,6 +102,27 @@ export class RouterHost {
     return session;
   }
 
+  /** Cluster: an envelope from another node. */
+  handleCluster(envelope: ClusterEnvelope): void {
+    if (this.closed) return;
+    this.router.handleCluster(envelope, this.now());
+    this.drain();
+  }
+
+  /** Cluster: the answer of the store to a request. */
+  handleStoreResult(id: number, result: StoreResult): void {
+    if (this.closed) return;
+    this.router.handleStoreResult(id, result, this.now());
+    this.drain();
+  }
+
+  /** Cluster: the bus connection went down or came back. */
+  handleBusState(up: boolean): void {
+    if (this.closed) return;
+    this.router.handleBusState(up, this.now());
+    this.drain();
+  }
+
   /** Send GOODBYE `wamp.close.system_shutdown` to everyone, flush, and stop the timer. */
   shutdown(message = 'router shutting down'): void {
     this.router.shutdown(this.now(), undefined, message);
@@ -145,6 +168,11 @@ export class RouterHost {
         while ((e = router.pollEvent()) !== undefined) {
           progressed = true;
           this.onEvent(e);
+        }
+        let o: ClusterOutput | undefined;
+        while ((o = router.pollCluster()) !== undefined) {
+          progressed = true;
+          this.clusterSink?.(o);
         }
         if (!progressed) break;
       }

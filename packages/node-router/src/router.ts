@@ -21,6 +21,7 @@ import {
   type TlsFiles,
   type WebSocketListenerConfig,
 } from './config.js';
+import { NatsBus } from './cluster-nats.js';
 import { RouterHost, cryptoRandomId } from './host.js';
 import { createLogger, type Logger } from './log.js';
 import { RealmApi } from './realm-api.js';
@@ -87,13 +88,40 @@ export class WampRouter {
   private readonly detachers: (() => void)[] = [];
   private readonly wsServers: WampWebSocketServer[] = [];
   private closing: Promise<void> | undefined;
+  private bus: NatsBus | undefined;
 
   constructor(config: NodeRouterConfig, options: CreateRouterOptions = {}) {
     this.config = config;
     this.log = options.logger ?? createLogger(config.log);
     const crypto = nodeCryptoProvider();
-    this.core = new Router(config.router, { randomId: cryptoRandomId(), crypto });
+    const c = config.cluster;
+    this.core = new Router(config.router, {
+      randomId: cryptoRandomId(),
+      crypto,
+      ...(c !== undefined
+        ? {
+            cluster: {
+              node: c.node,
+              ...(c.heartbeatMs !== undefined ? { heartbeatMs: c.heartbeatMs } : {}),
+              ...(c.nodeTimeoutMs !== undefined ? { nodeTimeoutMs: c.nodeTimeoutMs } : {}),
+            },
+          }
+        : {}),
+    });
     this.host = new RouterHost({ router: this.core, crypto, log: this.log });
+  }
+
+  /**
+   * Cluster: whether this node is connected to NATS (and so serves the
+   * cluster's realms as one router). Always true without a cluster.
+   */
+  get clusterReady(): boolean {
+    return this.config.cluster === undefined || (this.core.cluster?.connected ?? false);
+  }
+
+  /** Cluster: the other nodes this node believes alive (empty without a cluster). */
+  get clusterNodes(): readonly string[] {
+    return this.core.cluster?.liveNodes ?? [];
   }
 
   /** Addresses of the open listeners. */
@@ -108,6 +136,15 @@ export class WampRouter {
 
   /** Open every configured listener. Rejects (and closes what opened) when one cannot listen. */
   async listen(): Promise<readonly ListeningAddress[]> {
+    const c = this.config.cluster;
+    if (c !== undefined && this.bus === undefined) {
+      // Join the cluster before taking clients: a node that cannot reach NATS says so and does not serve.
+      const bus = await NatsBus.connect(c, this.log);
+      this.bus = bus;
+      this.host.clusterSink = (o) => bus.send(o);
+      bus.start(this.host);
+      this.log.info('cluster: joined through NATS', { node: c.node, cluster: c.name, servers: c.servers });
+    }
     try {
       for (const l of this.config.listeners) this.listeners.push(await this.openListener(l));
     } catch (e) {
@@ -155,6 +192,7 @@ export class WampRouter {
     // Give the GOODBYEs a moment to reach the peers before the sockets close.
     await new Promise((res) => setTimeout(res, 50));
     this.host.closeAll();
+    if (this.bus !== undefined) await this.bus.close();
     for (const d of this.detachers.splice(0)) d();
     await Promise.allSettled([...this.listeners.splice(0).map((l) => l.close()), ...this.wsServers.splice(0).map((s) => s.close())]);
   }

@@ -1,17 +1,15 @@
 // The `wamp-router` command, run as a real process from the built dist/
 // (CI builds before testing; run `npx tsc -b` first when running this alone).
 
-import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Dict } from '@wamp/core';
 import { Session, type Transport } from '@wamp/client';
 import { rawSocketTransport } from '@wamp/rawsocket';
 import { nodeWebSocketTransport } from '@wamp/ws/node';
-import { CLI, Cleanup, RawTcpPeer, SERIALIZERS, tempDir, waitFor, within, writeJson } from './helpers.js';
+import { CLI, Cleanup, RawTcpPeer, RouterProcess, SERIALIZERS, tempDir, waitFor, within, writeJson } from './helpers.js';
 
 const cleanup = new Cleanup();
 afterEach(() => cleanup.run());
@@ -44,49 +42,8 @@ beforeAll(() => {
   }
 });
 
-/** A `wamp-router` process; killed at clean-up if the test left it running. */
-class RouterProcess {
-  stdout = '';
-  stderr = '';
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-
-  constructor(readonly child: ChildProcess) {
-    child.stdout!.setEncoding('utf8').on('data', (d: string) => (this.stdout += d));
-    child.stderr!.setEncoding('utf8').on('data', (d: string) => (this.stderr += d));
-    this.exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-  }
-
-  static start(args: readonly string[]): RouterProcess {
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const p = new RouterProcess(child);
-    cleanup.add(async () => {
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGKILL');
-        await p.exited;
-      }
-    });
-    return p;
-  }
-
-  /** The URLs of the `listening on` lines, once `count` have been printed. */
-  async listening(count: number): Promise<string[]> {
-    const urls = (): string[] => [...this.stdout.matchAll(/^wamp-router: listening on (\S+) \(realms: ([^)]*)\)$/gm)].map((m) => m[1]!);
-    await waitFor(() => urls().length >= count || this.child.exitCode !== null, `${count} "listening on" lines`, 10_000);
-    if (urls().length < count) throw new Error(`the router exited early:\n${this.stdout}\n${this.stderr}`);
-    return urls();
-  }
-
-  /** Parsed JSON log lines of stderr (stderr is not a TTY, so the format is JSON). */
-  logs(): Dict[] {
-    return this.stderr
-      .split('\n')
-      .filter((l) => l.startsWith('{'))
-      .map((l) => JSON.parse(l) as Dict);
-  }
-}
-
 async function run(args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const p = RouterProcess.start(args);
+  const p = RouterProcess.start(cleanup, args);
   const { code } = await within(p.exited, 10_000, `wamp-router ${args.join(' ')}`);
   return { code, stdout: p.stdout, stderr: p.stderr };
 }
@@ -146,7 +103,7 @@ describe('wamp-router (CLI)', () => {
   });
 
   it('--ws/--rawsocket/--realm: prints the real ports, serves, and on SIGTERM says GOODBYE wamp.close.system_shutdown to every client and exits 0', async () => {
-    const p = RouterProcess.start(['--ws', '127.0.0.1:0/wamp', '--rawsocket', '127.0.0.1:0', '--realm', 'r2']);
+    const p = RouterProcess.start(cleanup, ['--ws', '127.0.0.1:0/wamp', '--rawsocket', '127.0.0.1:0', '--realm', 'r2']);
     const urls = await p.listening(2);
     expect(p.stdout).toContain('(realms: r2)');
     const wsUrl = urls.find((u) => u.startsWith('ws://'))!;
@@ -195,7 +152,7 @@ describe('wamp-router (CLI)', () => {
       });
       if (!free) throw new Error(`port ${port} on 127.0.0.1 is in use: this test needs 8080 and 8081 free (they are in CI); stop what holds it and rerun`);
     }
-    const p = RouterProcess.start([]);
+    const p = RouterProcess.start(cleanup, []);
     const urls = await p.listening(2);
     expect(urls.sort()).toEqual(['rs://127.0.0.1:8081', 'ws://127.0.0.1:8080/ws']);
     expect(p.stdout).toContain('(realms: realm1)');

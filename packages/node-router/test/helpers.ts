@@ -3,12 +3,13 @@
 // sink, temporary config files, and raw WebSocket / RawSocket peers that
 // speak WAMP by hand for the fault tests.
 
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect as netConnect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cborSerializer, jsonSerializer, msgpackSerializer, type Serializer } from '@wamp/core';
+import { cborSerializer, jsonSerializer, msgpackSerializer, type Dict, type Serializer } from '@wamp/core';
 import { Session, type JoinOptions, type Transport, type TransportFactory } from '@wamp/client';
 import { FrameType, encodeFrame, encodeHandshake, rawSocketTransport } from '@wamp/rawsocket';
 import { nodeWebSocketTransport } from '@wamp/ws/node';
@@ -344,3 +345,48 @@ export class RawTcpPeer {
     return w[1] as number;
   }
 }
+
+// ---------------------------------------------------------------------------
+// The `wamp-router` command as a real process
+
+/** A `wamp-router` process; killed at clean-up if the test left it running. */
+export class RouterProcess {
+  stdout = '';
+  stderr = '';
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+
+  constructor(readonly child: ChildProcess) {
+    child.stdout!.setEncoding('utf8').on('data', (d: string) => (this.stdout += d));
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => (this.stderr += d));
+    this.exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  }
+
+  static start(cleanup: Cleanup, args: readonly string[], env?: NodeJS.ProcessEnv): RouterProcess {
+    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], ...(env !== undefined ? { env: { ...process.env, ...env } } : {}) });
+    const p = new RouterProcess(child);
+    cleanup.add(async () => {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGKILL');
+        await p.exited;
+      }
+    });
+    return p;
+  }
+
+  /** The URLs of the `listening on` lines, once `count` have been printed. */
+  async listening(count: number): Promise<string[]> {
+    const urls = (): string[] => [...this.stdout.matchAll(/^wamp-router: listening on (\S+) \(realms: ([^)]*)\)$/gm)].map((m) => m[1]!);
+    await waitFor(() => urls().length >= count || this.child.exitCode !== null, `${count} "listening on" lines`, 10_000);
+    if (urls().length < count) throw new Error(`the router exited early:\n${this.stdout}\n${this.stderr}`);
+    return urls();
+  }
+
+  /** Parsed JSON log lines of stderr (stderr is not a TTY, so the format is JSON). */
+  logs(): Dict[] {
+    return this.stderr
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as Dict);
+  }
+}
+

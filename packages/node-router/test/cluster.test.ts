@@ -1,0 +1,184 @@
+// Scale-out end to end: a real nats-server (JetStream, a temporary folder,
+// a port the OS picks) and three `wamp-router --cluster` processes. Sessions
+// of every scenario sit on different nodes, over every transport ×
+// serializer; then a node is killed with SIGKILL, and NATS itself restarts.
+
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ErrorUri } from '@wamp/core';
+import { WampError, type Session } from '@wamp/client';
+import { connect } from '@wamp/ws/node';
+import { Cleanup, RouterProcess, waitFor, within } from './helpers.js';
+import { NatsServer, natsAvailable } from './nats.js';
+
+const cleanup = new Cleanup();
+const suite = new Cleanup();
+afterEach(() => cleanup.run());
+afterAll(() => suite.run());
+
+let nats: NatsServer;
+/** node name → [ws url, rs url] */
+const nodes = new Map<string, { proc: RouterProcess; ws: string; rs: string }>();
+
+async function startNode(name: string): Promise<{ proc: RouterProcess; ws: string; rs: string }> {
+  const proc = RouterProcess.start(suite, ['--ws', '127.0.0.1:0', '--rawsocket', '127.0.0.1:0', '--cluster', nats.url, '--node', name]);
+  const [ws, rs] = await proc.listening(2);
+  const n = { proc, ws: ws!, rs: rs! };
+  nodes.set(name, n);
+  return n;
+}
+
+function url(node: string, transport: 'ws' | 'rs'): string {
+  const n = nodes.get(node)!;
+  return transport === 'ws' ? n.ws : n.rs;
+}
+
+async function join(node: string, transport: 'ws' | 'rs' = 'ws', serializer: 'json' | 'msgpack' | 'cbor' = 'json'): Promise<Session> {
+  const s = await connect({ url: url(node, transport), realm: 'realm1', serializers: [serializer] });
+  cleanup.add(() => s.leave().catch(() => undefined));
+  return s;
+}
+
+beforeAll(async () => {
+  if (!natsAvailable()) throw new Error('nats-server is not installed (apt-get install nats-server; .ci/run does it)');
+  nats = await NatsServer.start();
+  suite.add(() => nats.dispose());
+  await Promise.all(['n1', 'n2', 'n3'].map((n) => startNode(n)));
+  // All three see each other: the session count is the same from each node.
+  const probes = await Promise.all(['n1', 'n2', 'n3'].map((n) => join(n)));
+  const deadline = Date.now() + 10_000;
+  for (const p of probes) {
+    while ((await p.call<number>('wamp.session.count')).value !== 3) {
+      if (Date.now() > deadline) throw new Error('the three nodes did not find each other');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  await cleanup.run();
+}, 60_000);
+
+const PAIRINGS = [
+  ['ws', 'json'],
+  ['ws', 'msgpack'],
+  ['ws', 'cbor'],
+  ['rs', 'json'],
+  ['rs', 'msgpack'],
+  ['rs', 'cbor'],
+] as const;
+
+describe('a cluster of three wamp-router processes on NATS', () => {
+  it.each(PAIRINGS.map(([t, s], i) => [t, s, i] as const))('RPC and PubSub cross nodes over %s %s', async (transport, serializer, i) => {
+    const names = ['n1', 'n2', 'n3'];
+    const a = names[i % 3]!;
+    const b = names[(i + 1) % 3]!;
+    const c = names[(i + 2) % 3]!;
+    const callee = await join(a, transport, serializer);
+    const caller = await join(b, transport, serializer);
+    const proc = `com.cluster.add.${transport}.${serializer}`;
+    await callee.register<[number, number]>(proc, ([x, y]) => x + y);
+    const r = await caller.call<number>(proc, [2, 3]);
+    expect(r.value).toBe(5);
+    // Binary and big-but-safe integers cross the bus unchanged.
+    await callee.register(`${proc}.echo`, (args) => args[0]);
+    const bytes = new Uint8Array([0, 1, 2, 255]);
+    expect((await caller.call(`${proc}.echo`, [bytes])).value).toEqual(bytes);
+    expect((await caller.call(`${proc}.echo`, [2 ** 53])).value).toBe(2 ** 53);
+
+    const topic = `com.cluster.topic.${transport}.${serializer}`;
+    const got: unknown[][] = [[], []];
+    const subs = [await join(b, transport, serializer), await join(c, transport, serializer)];
+    await Promise.all(subs.map((s, k) => s.subscribe(topic, (args) => void got[k]!.push(args[0]))));
+    const pub = await join(a, transport, serializer);
+    for (let n = 0; n < 50; n++) await pub.publish(topic, [n], {}, { acknowledge: n === 49 });
+    await waitFor(() => got[0]!.length === 50 && got[1]!.length === 50, 'all events on both nodes');
+    expect(got[0]).toEqual([...Array(50).keys()]);
+    expect(got[1]).toEqual([...Array(50).keys()]);
+  });
+
+  it('a single registration is unique cluster-wide; the meta API answers for the whole cluster from every node', async () => {
+    const x = await join('n1');
+    const y = await join('n2');
+    await x.register('com.cluster.only', () => 'x');
+    await expect(y.register('com.cluster.only', () => 'y')).rejects.toMatchObject({ uri: ErrorUri.PROCEDURE_ALREADY_EXISTS });
+    const z = await join('n3');
+    const ids = await Promise.all([x, y, z].map(async (s) => (await s.call<number>('wamp.registration.lookup', ['com.cluster.only'])).value));
+    expect(new Set(ids).size).toBe(1);
+    // Joins spread without a barrier: the counts agree once the cluster is quiet.
+    const counts = async (): Promise<number[]> => Promise.all([x, y, z].map(async (s) => (await s.call<number>('wamp.session.count')).value));
+    const deadline = Date.now() + 5_000;
+    let seen = await counts();
+    while (seen.some((n) => n !== seen[0]) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+      seen = await counts();
+    }
+    expect(seen).toEqual([3, 3, 3]);
+  });
+
+  it('a node killed with SIGKILL is noticed within 3 s: calls to its callees fail, its registrations go, on_leave fires', async () => {
+    const spare = await startNode('n4');
+    const doomed = await join('n4');
+    await doomed.register('com.cluster.doomed', () => new Promise(() => undefined));
+    const watcher = await join('n1');
+    const left: number[] = [];
+    await watcher.subscribe('wamp.session.on_leave', (args) => void left.push(args[0] as number));
+    const caller = await join('n2');
+    const pending = caller.call('com.cluster.doomed').then(
+      () => 'resolved',
+      (e: unknown) => e,
+    );
+    await new Promise((r) => setTimeout(r, 200));
+    const t0 = Date.now();
+    spare.proc.child.kill('SIGKILL');
+    const err = await within(pending, 5_000, 'the call in flight to fail');
+    const noticedMs = Date.now() - t0;
+    expect(err).toBeInstanceOf(WampError);
+    expect((err as WampError).uri).toBe(ErrorUri.CANCELED);
+    expect(noticedMs).toBeLessThan(3_500);
+    await waitFor(() => left.includes(doomed.id), 'on_leave of the dead node session', 3_000);
+    await expect(caller.call('com.cluster.doomed')).rejects.toMatchObject({ uri: ErrorUri.NO_SUCH_PROCEDURE });
+    // Its single registration is free again.
+    const heir = await join('n3');
+    await heir.register('com.cluster.doomed', () => 'alive');
+    expect((await caller.call('com.cluster.doomed')).value).toBe('alive');
+    nodes.delete('n4');
+  }, 20_000);
+
+  it('a NATS restart: nodes reconnect and resynchronise without losing the registrations of live sessions', async () => {
+    const callee = await join('n1', 'rs', 'msgpack');
+    await callee.register('com.cluster.survivor', () => 'still here');
+    const sub = await join('n3');
+    const events: unknown[] = [];
+    await sub.subscribe('com.cluster.after', (args) => void events.push(args[0]));
+    const caller = await join('n2');
+    expect((await caller.call('com.cluster.survivor')).value).toBe('still here');
+    await nats.stop();
+    await new Promise((r) => setTimeout(r, 500));
+    await nats.run();
+    // Clients stayed connected to their nodes throughout; once the bus is back, calls cross again.
+    await expect
+      .poll(
+        async () =>
+          caller.call('com.cluster.survivor').then(
+            (r) => r.value,
+            (e: unknown) => (e as WampError).uri,
+          ),
+        { timeout: 15_000, interval: 250 },
+      )
+      .toBe('still here');
+    const pub = await join('n2');
+    await expect
+      .poll(
+        async () => {
+          await pub.publish('com.cluster.after', ['x']);
+          return events.length > 0;
+        },
+        { timeout: 10_000, interval: 250 },
+      )
+      .toBe(true);
+  }, 40_000);
+
+  it('a node that cannot reach NATS at start says so and exits non-zero', async () => {
+    const p = RouterProcess.start(cleanup, ['--ws', '127.0.0.1:0', '--cluster', 'nats://127.0.0.1:1', '--node', 'lost']);
+    const { code } = await within(p.exited, 15_000, 'the node to give up');
+    expect(code).not.toBe(0);
+    expect(p.stderr).toMatch(/cannot join the cluster: cannot reach NATS at nats:\/\/127\.0\.0\.1:1/);
+  }, 20_000);
+});
