@@ -57,6 +57,8 @@ export interface TestRouter {
 export interface TestRouterOptions {
   /** The router's session-scope request ID rule; default the spec's `strict`. */
   readonly requestIds?: 'strict' | 'lenient';
+  /** Run as a node of a cluster (NATS servers and this node's name). */
+  readonly cluster?: { readonly servers: readonly string[]; readonly node: string };
 }
 
 export async function startRouter(options: TestRouterOptions = {}): Promise<TestRouter> {
@@ -95,6 +97,7 @@ export async function startRouter(options: TestRouterOptions = {}): Promise<Test
         },
       ],
       ...(options.requestIds === undefined ? {} : { requestIds: options.requestIds }),
+      ...(options.cluster === undefined ? {} : { cluster: { servers: [...options.cluster.servers], node: options.cluster.node } }),
       listeners: [
         { type: 'websocket', host: '127.0.0.1', port: 0, path: '/ws' },
         { type: 'rawsocket', host: '127.0.0.1', port: 0 },
