@@ -9,7 +9,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Session, type Transport } from '@wamp/client';
 import { rawSocketTransport } from '@wamp/rawsocket';
 import { nodeWebSocketTransport } from '@wamp/ws/node';
-import { CLI, Cleanup, RawTcpPeer, RouterProcess, SERIALIZERS, tempDir, waitFor, within, writeJson } from './helpers.js';
+import { Cleanup, RawTcpPeer, RouterProcess, SERIALIZERS, tempDir, within, writeJson } from './helpers.js';
 
 const cleanup = new Cleanup();
 afterEach(() => cleanup.run());
