@@ -175,6 +175,26 @@ describe('a cluster of three wamp-router processes on NATS', () => {
       .toBe(true);
   }, 40_000);
 
+  it('--workers 2: two router processes share one port and serve as one router through NATS', async () => {
+    const p = RouterProcess.start(cleanup, ['--workers', '2', '--ws', '127.0.0.1:0', '--cluster', nats.url, '--node', 'multi']);
+    const [ws] = await p.listening(2);
+    const sessions = await Promise.all(
+      Array.from({ length: 6 }, async () => {
+        const s = await connect({ url: ws!, realm: 'realm1' });
+        cleanup.add(() => s.leave().catch(() => undefined));
+        return s;
+      }),
+    );
+    await sessions[0]!.register('com.workers.whoami', (_args, _kw, inv) => inv.caller ?? 'hidden', { discloseCaller: true });
+    // Every session reaches the callee, whichever worker took its connection.
+    for (const s of sessions) expect((await s.call('com.workers.whoami')).value).toBe(s.id);
+    // Two processes, each a node of its own in the cluster.
+    expect(p.stdout).toMatch(/2 worker processes/);
+    const nodes = p.logs().filter((l) => l['msg'] === 'cluster: joined through NATS').map((l) => l['node']);
+    expect(nodes.sort()).toEqual(['multi-w1', 'multi-w2']);
+    expect(p.logs().filter((l) => l['msg'] === 'session joined')).toHaveLength(6);
+  }, 30_000);
+
   it('a node that cannot reach NATS at start says so and exits non-zero', async () => {
     const p = RouterProcess.start(cleanup, ['--ws', '127.0.0.1:0', '--cluster', 'nats://127.0.0.1:1', '--node', 'lost']);
     const { code } = await within(p.exited, 15_000, 'the node to give up');
