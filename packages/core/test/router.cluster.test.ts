@@ -4,6 +4,8 @@
 
 import { describe, expect, it } from 'vitest';
 import {
+  authenticate,
+  hello,
   ErrorUri,
   MessageType,
   call,
@@ -18,7 +20,7 @@ import {
   type Message,
 } from '@wamp/core';
 import { ClusterNet } from './harness/cluster-net.js';
-import type { TestClient } from './harness/router-net.js';
+import { FULL_ROLES, type TestClient } from './harness/router-net.js';
 
 const OPEN = { realms: [{ name: 'realm1' }] };
 
@@ -344,6 +346,27 @@ describe('cluster: meta API and meta events', () => {
     const r = metaCall(admin, 'wamp.session.kill_by_authrole', ['anonymous']);
     expect(r).toMatchObject({ type: MessageType.RESULT, args: [2] });
     for (const o of others) expect(o.take().pop()).toMatchObject({ type: MessageType.GOODBYE });
+  });
+});
+
+describe('cluster: authentication', () => {
+  it('a dynamic authenticator registered as a procedure on one node authenticates sessions on every node', () => {
+    const net = new ClusterNet({ realms: [{ name: 'realm1', auth: { ticket: { type: 'procedure', procedure: 'com.example.authenticate' } } }] }, { maxDelay: 2 });
+    const authenticator = net.connect('a', undefined, { transport: 'internal', authid: 'auth', authrole: 'authenticator', trusted: true });
+    authenticator.send(hello('realm1', { roles: FULL_ROLES }));
+    expect(authenticator.one().type).toBe(MessageType.WELCOME);
+    authenticator.send(register(authenticator.req(), 'com.example.authenticate'));
+    expect(authenticator.one().type).toBe(MessageType.REGISTERED);
+    for (const node of ['b', 'c']) {
+      const c = net.connect(node);
+      c.send(hello('realm1', { roles: FULL_ROLES, authmethods: ['ticket'], authid: 'joe' }));
+      expect(c.one()).toMatchObject({ type: MessageType.CHALLENGE, authMethod: 'ticket' });
+      c.send(authenticate('secret'));
+      const inv = authenticator.one() as { request: number; args: unknown[] };
+      expect(inv.args.slice(0, 2)).toEqual(['realm1', 'joe']);
+      authenticator.send(yield_(inv.request, { args: [{ role: 'user' }] }));
+      expect(c.one()).toMatchObject({ type: MessageType.WELCOME, details: { authid: 'joe', authrole: 'user', authprovider: 'dynamic' } });
+    }
   });
 });
 

@@ -7,7 +7,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorUri } from '@wamp/core';
 import { WampError, type Session } from '@wamp/client';
 import { connect } from '@wamp/ws/node';
-import { Cleanup, RouterProcess, waitFor, within } from './helpers.js';
+import { readFileSync } from 'node:fs';
+import { Cleanup, RawWsPeer, RouterProcess, waitFor, within } from './helpers.js';
 import { NatsServer, natsAvailable } from './nats.js';
 
 const cleanup = new Cleanup();
@@ -92,6 +93,34 @@ describe('a cluster of three wamp-router processes on NATS', () => {
     expect(got[0]).toEqual([...Array(50).keys()]);
     expect(got[1]).toEqual([...Array(50).keys()]);
   });
+
+  it('a subscriber that stops reading on one node grows neither the publishing node nor its own without bound', async () => {
+    const rss = (name: string): number => {
+      const status = readFileSync(`/proc/${nodes.get(name)!.proc.child.pid}/status`, 'utf8');
+      return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) * 1024;
+    };
+    const slow = await RawWsPeer.open(cleanup, url('n2', 'ws'));
+    const slowId = await slow.join('realm1');
+    slow.send([32, 1, {}, 'com.cluster.flood']);
+    await slow.expect(33);
+    // The subscriber's process stops reading its socket; the kernel buffers fill, then the node's queue.
+    (slow.ws as unknown as { _socket: { pause(): void } })._socket.pause();
+    const pub = await join('n1', 'ws', 'msgpack');
+    const before = { n1: rss('n1'), n2: rss('n2') };
+    const chunk = 'x'.repeat(1024);
+    for (let i = 0; i < 30_000; i++) {
+      void pub.publish('com.cluster.flood', [i, chunk]);
+      if (i % 1000 === 999) await new Promise((r) => setTimeout(r, 5));
+    }
+    await pub.publish('com.cluster.flood', ['end'], {}, { acknowledge: true });
+    // n2 drops the peer that stopped reading (backpressure policy "disconnect"); neither node holds the flood.
+    // (Its own socket is paused, so it cannot read the close either: ask n2's log.)
+    const n2 = nodes.get('n2')!.proc;
+    await waitFor(() => n2.logs().some((l) => l['msg'] === 'session left' && l['session'] === slowId), 'the slow subscriber to be disconnected', 15_000);
+    const grown = { n1: rss('n1') - before.n1, n2: rss('n2') - before.n2 };
+    expect(grown.n1).toBeLessThan(64 * 1024 * 1024);
+    expect(grown.n2).toBeLessThan(64 * 1024 * 1024);
+  }, 60_000);
 
   it('a single registration is unique cluster-wide; the meta API answers for the whole cluster from every node', async () => {
     const x = await join('n1');
