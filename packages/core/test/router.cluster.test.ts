@@ -417,6 +417,24 @@ describe('cluster: faults', () => {
     expect(caller.one()).toMatchObject({ type: MessageType.RESULT, args: ['hi'] });
   });
 
+  it('a large state crosses in parts: a node that restarts learns 450 sessions of another', () => {
+    const net = new ClusterNet(OPEN);
+    const many = Array.from({ length: 450 }, () => net.join('a'));
+    registerOk(many[449]!, 'com.last');
+    net.crash('c');
+    net.advance(3000);
+    net.delivered.clear();
+    net.start('c');
+    net.flush();
+    const parts = (net.delivered.get('c') ?? []).filter((e) => e.from === 'a' && e.m.t === 'sync');
+    expect(parts.length).toBe(3);
+    expect(parts.map((e) => (e.m as { more?: boolean }).more === true)).toEqual([true, true, false]);
+    expect(net.router('c').inspect('realm1')!.sessions.length).toBe(450);
+    const caller = net.join('c');
+    caller.send(call(caller.req(), 'com.last'));
+    expect(many[449]!.one()).toMatchObject({ type: MessageType.INVOCATION });
+  });
+
   it('a bus outage: calls to other nodes fail at once, local work goes on, and state is resynchronised after', () => {
     const net = new ClusterNet(OPEN);
     const callee = net.join('a');

@@ -244,13 +244,34 @@ export class NatsBus {
     this.flushQueued = false;
     const runs = this.runs;
     this.runs = [];
-    for (const r of runs) {
-      try {
-        this.nc.publish(r.subject, this.encoder.encode(r.envs));
-      } catch (e) {
-        // Closed or draining: the membership protocol notices the silence.
-        this.log.debug('cluster: publish failed', { error: (e as Error).message });
+    for (const r of runs) this.publish(r.subject, r.envs);
+  }
+
+  /** Publish envelopes as one NATS message, split in halves while it exceeds the server's max_payload. */
+  private publish(subject: string, envs: ClusterEnvelope[]): void {
+    const data = this.encoder.encode(envs);
+    const max = this.nc.info?.max_payload ?? 1024 * 1024;
+    if (data.length > max) {
+      if (envs.length > 1) {
+        const half = envs.length >> 1;
+        this.publish(subject, envs.slice(0, half));
+        this.publish(subject, envs.slice(half));
+        return;
       }
+      const m = envs[0]!.m;
+      this.log.error('cluster: a message is larger than NATS allows (max_payload); it does not reach the other nodes', {
+        kind: m.t,
+        bytes: data.length,
+        maxPayload: max,
+        hint: 'raise max_payload in the nats-server configuration to at least the router\'s maxMessageSize',
+      });
+      return;
+    }
+    try {
+      this.nc.publish(subject, data);
+    } catch (e) {
+      // Closed or draining: the membership protocol notices the silence.
+      this.log.debug('cluster: publish failed', { error: (e as Error).message });
     }
   }
 
