@@ -21,7 +21,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(HELP);
     return 0;
   }
-  const router = new WampRouter(config);
+  // The addresses go to stdout (scripts wait for them), not also to the log.
+  const router = new WampRouter(config, { logListening: false });
   try {
     await router.listen();
   } catch (e) {
@@ -31,6 +32,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
   const realms = config.router.realms.map((r) => r.name).join(', ');
   for (const a of router.addresses) process.stdout.write(`wamp-router: listening on ${a.url} (realms: ${realms})\n`);
+  const admin = router.adminAddress;
+  if (admin !== undefined) process.stdout.write(`wamp-router: operations endpoint on ${admin.url} (/metrics, /health, /ready)\n`);
   await new Promise<void>((resolve) => {
     const stop = (signal: string): void => {
       router.log.info('shutting down', { signal });
