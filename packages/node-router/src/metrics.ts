@@ -127,14 +127,14 @@ export class RouterMetrics implements HostObserver {
         this.inc(sent[MessageType.EVENT]!);
       },
     });
-    const self = this;
+    const eventsDropped = (): number => this.eventsDropped;
     new Counter({
       name: 'wamp_events_dropped_total',
       help: 'EVENT messages dropped because the subscriber stopped reading (backpressure policy "drop")',
       registers,
       collect() {
         this.reset();
-        this.inc(self.eventsDropped);
+        this.inc(eventsDropped());
       },
     });
     this.framesDropped = new Counter({
