@@ -5,6 +5,7 @@
  * ws://127.0.0.1:8080/ws, RawSocket on 127.0.0.1:8081, JSON/MessagePack/CBOR).
  */
 
+import { RouterConfigError } from '@wamp/core';
 import { HELP, configFromArgs } from './args.js';
 import type { NodeRouterConfig } from './config.js';
 import { WampRouter } from './router.js';
@@ -14,7 +15,11 @@ export async function main(argv: readonly string[]): Promise<number> {
   try {
     config = configFromArgs(argv);
   } catch (e) {
-    process.stderr.write(`wamp-router: ${e instanceof Error ? e.message : String(e)}\nRun wamp-router --help for the options.\n`);
+    // Every configuration fault, one line each.
+    const lines = e instanceof RouterConfigError ? e.errors.map((f) => f.message) : [e instanceof Error ? e.message : String(e)];
+    if (lines.length > 1) process.stderr.write(`wamp-router: ${lines.length} faults in the configuration:\n`);
+    for (const l of lines) process.stderr.write(`wamp-router: ${l}\n`);
+    process.stderr.write('Run wamp-router --help for the options.\n');
     return 2;
   }
   if (config === 'help') {

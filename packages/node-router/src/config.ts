@@ -398,7 +398,8 @@ export function loadConfigFile(file: string): NodeRouterConfig {
     parsed = JSON.parse(text);
   } catch (e) {
     const { line, column } = lineColumn(text, jsonErrorOffset(text));
-    const why = (e as Error).message.replace(/ in JSON at position \d+.*$/s, '');
+    // V8's message, without its position and its quote of the text (which may span lines).
+    const why = (e as Error).message.replace(/ in JSON at position \d+.*$/s, '').replace(/, (?:\.\.\.)?".*$/s, '');
     throw new RouterConfigError(path, `not valid JSON at line ${line}, column ${column}: ${why}`);
   }
   try {
