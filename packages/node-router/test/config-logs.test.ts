@@ -82,7 +82,9 @@ describe('configuration: every fault at once', () => {
       expect(err.message, text).toContain(`not valid JSON at line ${line}, column ${column}:`);
       expect(() => JSON.parse(text)).toThrow();
     }
-    expect(jsonErrorOffset('{"ok": [1, 2.5e3, true, null, "\\u00e9"]}')).toBe(39);
+    // Valid JSON: the scanner reaches the end.
+    const valid = '{"ok": [1, -2.5e3, true, null, "\\u00e9\\n", {}, []]}';
+    expect(jsonErrorOffset(valid)).toBe(valid.length);
   });
 });
 
