@@ -3,7 +3,7 @@
 // this process with createRouter on port 0.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,7 +11,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Result, Session, WampError, type Transport } from '@wamp/client';
 import { nodeTransportFor } from '@wamp/ws/node';
 import { createLogger, createRouter, type WampRouter } from '@wamp/node-router';
-import { parsePayload, parseValue } from '@wamp/cli';
+import { COMMAND_HELP, HELP, parsePayload, parseValue } from '@wamp/cli';
 
 const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 const PACKAGES = ['core', 'client', 'ws', 'rawsocket', 'cli'];
@@ -155,6 +155,16 @@ describe('arguments', () => {
       args: [1, 'two', 'a=b'],
       kwargs: { z: 0, n: 3, s: 'x', j: { k: true } },
     });
+  });
+});
+
+describe('README.md', () => {
+  it('documents every option of the usage texts, and no other', () => {
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    const table = readme.slice(readme.indexOf('## Options'), readme.indexOf('**Arguments.**'));
+    const options = (text: string): string[] => [...new Set([...text.matchAll(/(?<![\w-])--[a-z][a-z-]+/g)].map((m) => m[0]))].sort();
+    expect(options(table)).toEqual(options([HELP, ...Object.values(COMMAND_HELP)].join('\n')));
+    for (const cmd of Object.keys(COMMAND_HELP)) expect(readme).toContain(`### \`wamp ${cmd}`);
   });
 });
 

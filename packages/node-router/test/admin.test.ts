@@ -1,6 +1,8 @@
 // The operations endpoint: /metrics scraped over HTTP while real sessions
 // run, /health and /ready. Every router here binds port 0 (never 8090).
 
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Dict } from '@wamp/core';
 import { WampError, ticket } from '@wamp/client';
@@ -197,6 +199,21 @@ describe('operations endpoint: /health and /ready', () => {
     const url = router.adminAddress!.url;
     await router.close();
     await expect(fetch(`${url}/health`)).rejects.toThrow();
+  });
+
+  it('listen() rejects when the operations port is taken, and leaves no WAMP listener open', async () => {
+    const blocker = createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));
+    cleanup.add(() => new Promise<void>((r) => blocker.close(() => r())));
+    const port = (blocker.address() as AddressInfo).port;
+    const router = createRouter(
+      { realms: [{ name: 'realm1' }], listeners: [{ type: 'rawsocket', host: '127.0.0.1', port: 0 }], admin: { host: '127.0.0.1', port } },
+      { logger: quietLogger() },
+    );
+    cleanup.add(() => router.close());
+    await expect(router.listen()).rejects.toMatchObject({ code: 'EADDRINUSE' });
+    expect(router.addresses).toEqual([]);
+    expect(router.adminAddress).toBeUndefined();
   });
 
   it('two routers in one process keep their own registries', async () => {
