@@ -23,6 +23,7 @@ otherwise; KEY=VALUE is a keyword argument (VALUE read the same way).
 --kwargs JSON adds keyword arguments from a JSON object. Put -- before
 arguments that start with a dash: wamp call com.math.add -- -1 -2`;
 
+/** `wamp --help`. */
 export const HELP = `Usage: wamp COMMAND [options] [arguments]
 
 Talk to a WAMP router from the command line.
@@ -42,6 +43,7 @@ ${PAYLOAD}
 Exit codes: 0 done, 1 WAMP error (its URI on stderr), 2 usage, 3 cannot connect.
 `;
 
+/** `wamp COMMAND --help`, by command. */
 export const COMMAND_HELP: Readonly<Record<string, string>> = {
   call: `Usage: wamp call PROC [ARGS...] [KEY=VALUE...] [options]
 

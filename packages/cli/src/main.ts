@@ -22,8 +22,11 @@ export interface CliIo {
   readonly interrupted?: Promise<string>;
 }
 
+/** The router URL when neither `--url` nor `WAMP_URL` gives one: `wamp-router`'s default WebSocket listener. */
 export const DEFAULT_URL = 'ws://127.0.0.1:8080/ws';
+/** The realm when neither `--realm` nor `WAMP_REALM` gives one. */
 export const DEFAULT_REALM = 'realm1';
+/** `--timeout` when not given: connecting, joining and each request. */
 export const DEFAULT_TIMEOUT_MS = 10_000;
 
 /** Exit codes of `wamp`. */

@@ -16,10 +16,13 @@ import type { Registry } from 'prom-client';
 /** A readiness check: true when ready, or a string saying why not. */
 export type ReadinessCheck = () => true | string;
 
+/** What the operations endpoint serves. */
 export interface AdminServerOptions {
+  /** Served on `/metrics`. */
   readonly registry: Registry;
   /** The current checks, by name. */
   readonly checks: () => ReadonlyMap<string, ReadinessCheck>;
+  /** Server errors after `listen` (and failures while answering). */
   readonly onError: (err: Error) => void;
 }
 

@@ -372,7 +372,7 @@ export class Dealer {
       peer.session.violate('ERROR uses payload passthru mode, which this router does not announce', now);
       return;
     }
-    this.finish(inv, now, 'error');
+    this.finish(inv, now, inv.killing ? 'canceled' : 'error');
     const o = inv.origin;
     if (o.kind === 'call') o.caller.send(error(MessageType.CALL, o.request, msg.error, { args: msg.args, kwargs: msg.kwargs }));
     else authProcedureFailed(o.session, msg.error, msg.args, now);

@@ -103,7 +103,7 @@ export type CallOutcome =
   | 'result'
   /** The callee's ERROR. */
   | 'error'
-  /** CANCEL by the caller (`skip`/`killnowait`), or the caller or the callee left. */
+  /** CANCEL by the caller (`skip`, `killnowait`, or `kill` answered by the callee's ERROR), or the caller or the callee left. */
   | 'canceled'
   /** The call's `timeout` passed. */
   | 'timeout';
