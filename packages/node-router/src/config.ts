@@ -280,6 +280,10 @@ function validateFields(v: unknown, baseDir: string): NodeRouterConfig {
     log = { level: isLogLevel(level) ? level : 'info', ...(format === 'json' || format === 'pretty' ? { format } : {}) };
   }
   const admin = o['admin'] === undefined ? undefined : check(() => adminConfig('admin', o['admin']), undefined);
+  if (admin !== undefined && admin.port !== 0) {
+    const i = listeners.findIndex((l) => l.port === admin.port && (l.host === admin.host || l.host === '0.0.0.0' || l.host === '::' || admin.host === '0.0.0.0' || admin.host === '::'));
+    if (i >= 0) fault(new RouterConfigError('admin.port', `is also the port of listeners[${i}]`));
+  }
   return { router, listeners, backpressure, heartbeatMs, handshakeTimeoutMs, log, ...(admin ? { admin } : {}) };
 }
 

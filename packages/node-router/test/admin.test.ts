@@ -241,5 +241,6 @@ describe('operations endpoint: /health and /ready', () => {
     expect(off !== 'help' && off.admin).toBeUndefined();
     expect(() => configFromArgs(['--admin', 'nope'])).toThrow('--admin');
     expect(() => validateNodeRouterConfig({ admin: { port: 70_000, extra: 1 } })).toThrow(/admin\.extra: unknown field[\s\S]*admin\.port: must be an integer/);
+    expect(() => validateNodeRouterConfig({ listeners: [{ type: 'websocket', port: 9000 }], admin: { port: 9000 } })).toThrow('admin.port: is also the port of listeners[0]');
   });
 });
