@@ -584,7 +584,8 @@ describe('dealer: registration revocation and limits', () => {
 describe('dealer: the measurement probe', () => {
   it('reports each routed call once, with its duration on the router clock and how it ended', () => {
     const ended: [number, string][] = [];
-    const net = new RouterNet(OPEN, { probe: { callEnded: (ms, outcome) => ended.push([ms, outcome]) } });
+    let started = 0;
+    const net = new RouterNet(OPEN, { probe: { callStarted: () => void started++, callEnded: (ms, outcome) => ended.push([ms, outcome]) } });
     const callee = net.join();
     const caller = net.join();
     reg(callee, 'com.app.slow');
@@ -610,5 +611,6 @@ describe('dealer: the measurement probe', () => {
       [40, 'error'],
       [1_000, 'timeout'],
     ]);
+    expect(started).toBe(3);
   });
 });

@@ -12,7 +12,6 @@ import {
   messageTypeName,
   type CallOutcome,
   type Frame,
-  type Router,
   type RouterEvent,
   type RouterProbe,
   type RouterSession,
@@ -54,10 +53,11 @@ export class RouterMetrics implements HostObserver {
   private readonly callDuration: Histogram<'outcome'>;
 
   /**
-   * `core` is read at scrape time (calls in flight); `connections` returns the
-   * number of attached transports.
+   * `realms` are the configured realm names (the only values of a `realm`
+   * label); `connections` returns the number of attached transports. Give
+   * `probe` to the core router (`RouterOptions.probe`).
    */
-  constructor(core: Router, connections: () => number) {
+  constructor(realms: readonly string[], connections: () => number) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry });
     const received = this.received;
@@ -101,15 +101,10 @@ export class RouterMetrics implements HostObserver {
         this.set(connections());
       },
     });
-    new Gauge({
+    const inFlight = new Gauge({
       name: 'wamp_calls_in_flight',
       help: 'Calls routed to a callee and not yet answered',
       registers,
-      collect() {
-        let n = 0;
-        for (const r of core.realmNames) n += core.inspect(r)?.invocations ?? 0;
-        this.set(n);
-      },
     });
     this.callDuration = new Histogram({
       name: 'wamp_call_duration_seconds',
@@ -162,12 +157,16 @@ export class RouterMetrics implements HostObserver {
     });
     const duration = this.callDuration;
     this.probe = {
+      callStarted(): void {
+        inFlight.inc();
+      },
       callEnded(durationMs: number, outcome: CallOutcome): void {
+        inFlight.dec();
         duration.observe({ outcome }, durationMs / 1000);
       },
     };
     // Realm labels come from the configuration only: a HELLO cannot add label values.
-    this.realms = new Set(core.realmNames);
+    this.realms = new Set(realms);
   }
 
   private readonly realms: ReadonlySet<string>;

@@ -113,21 +113,14 @@ export class WampRouter {
     this.log = options.logger ?? createLogger(config.log);
     this.logListening = options.logListening ?? true;
     const crypto = nodeCryptoProvider();
-    let metrics: RouterMetrics | undefined;
-    let core: Router;
-    if (config.admin !== undefined || options.metrics === true) {
-      // The metrics need the core (calls in flight) and the core their probe: tie the knot through a holder.
-      const probe: { target?: RouterMetrics } = {};
-      core = new Router(config.router, {
-        randomId: cryptoRandomId(),
-        crypto,
-        probe: { callEnded: (ms, outcome) => probe.target?.probe.callEnded?.(ms, outcome) },
-      });
-      metrics = new RouterMetrics(core, () => this.host.size);
-      probe.target = metrics;
-    } else {
-      core = new Router(config.router, { randomId: cryptoRandomId(), crypto });
-    }
+    const metrics =
+      config.admin !== undefined || options.metrics === true
+        ? new RouterMetrics(
+            config.router.realms.map((r) => r.name),
+            () => this.host.size,
+          )
+        : undefined;
+    const core = new Router(config.router, { randomId: cryptoRandomId(), crypto, ...(metrics ? { probe: metrics.probe } : {}) });
     this.core = core;
     this.metrics = metrics;
     this.host = new RouterHost({ router: this.core, crypto, log: this.log, ...(metrics ? { observer: metrics } : {}) });

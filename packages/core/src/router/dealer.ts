@@ -288,6 +288,7 @@ export class Dealer {
       progress,
     );
     inv.startedAt = now;
+    this.realm.router.probe?.callStarted?.();
     peer.calls.set(request, inv);
     cp.invocations.set(inv.id, inv);
     if (timeout > 0) this.realm.router.schedule(inv, now + timeout);

@@ -114,6 +114,8 @@ export type CallOutcome =
  * router. Durations are differences of the `now` values passed in.
  */
 export interface RouterProbe {
+  /** A routed call reached its callee (INVOCATION sent); `callEnded` follows exactly once. */
+  callStarted?(): void;
   /** A routed call (not a meta procedure, not an authenticator call) ended, `durationMs` after its CALL. */
   callEnded?(durationMs: number, outcome: CallOutcome): void;
 }
