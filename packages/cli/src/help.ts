@@ -12,6 +12,8 @@ const CONNECTION = `Connection (every command):
   --wampcra-secret SECRET   WAMP-CRA authentication
   --cryptosign-key FILE     cryptosign authentication: FILE holds the Ed25519
                             private key seed (64 hex digits, or 32 raw bytes)
+  --ca FILE                 PEM certificate(s) to trust for wss:// and rss://
+                            (a router with a private or self-signed certificate)
   --timeout MS              for connecting, joining and each request
                             (default 10000; 0 waits forever)
   -h, --help                help (wamp COMMAND --help for a command)

@@ -44,6 +44,7 @@ const OPTIONS = {
   ticket: { type: 'string' },
   'wampcra-secret': { type: 'string' },
   'cryptosign-key': { type: 'string' },
+  ca: { type: 'string' },
   timeout: { type: 'string' },
   kwargs: { type: 'string' },
   count: { type: 'string' },
@@ -71,6 +72,8 @@ interface Settings {
   readonly authid: string | undefined;
   readonly auth: AuthMethod[];
   readonly timeoutMs: number;
+  /** PEM CA bundle to trust for wss:// and rss:// (a router with its own certificate authority). */
+  readonly ca: Buffer | undefined;
   readonly kwargsJson: string | undefined;
   readonly count: number | undefined;
   readonly exec: string | undefined;
@@ -160,11 +163,20 @@ export function parseCommandLine(argv: readonly string[], env: CliIo['env']): Se
     authid: values.authid,
     auth: authMethods(values),
     timeoutMs: positiveInt('--timeout', values.timeout, true) ?? DEFAULT_TIMEOUT_MS,
+    ca: values.ca === undefined ? undefined : readCa(values.ca),
     kwargsJson: values.kwargs,
     count: positiveInt('--count', values.count, false),
     exec: values.exec,
     match,
   };
+}
+
+function readCa(file: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (e) {
+    throw new UsageError(`--ca: cannot read ${file}: ${(e as Error).message}`);
+  }
 }
 
 /** A WAMP error as one stderr line: the URI, then its arguments and keyword arguments as JSON. */
@@ -227,6 +239,7 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
       realm: s.realm,
       ...(s.serializer !== undefined ? { serializers: [s.serializer as 'json'] } : {}),
       ...(s.timeoutMs > 0 ? { connectTimeoutMs: s.timeoutMs } : {}),
+      ...(s.ca !== undefined ? { wsOptions: { ca: s.ca }, tlsOptions: { ca: s.ca } } : {}),
     });
   } catch (e) {
     io.stderr.write(`wamp: --url: ${(e as Error).message}\nRun wamp --help for the usage.\n`);
