@@ -71,6 +71,7 @@ export class RouterHost {
   private readonly observer: HostObserver | undefined;
   /** The debug trace of every message is on (log level `debug`). */
   private readonly trace: boolean;
+  private readonly traceIds = new WeakMap<RouterSession, number>();
   private readonly connections = new Map<RouterSession, HostedConnection>();
   private timer: ReturnType<typeof setTimeout> | undefined;
   private timerAt: number | undefined;
@@ -195,8 +196,12 @@ export class RouterHost {
   /** Debug level: one line per message, with its type, session, size and the start of its content. */
   private traceFrame(msg: string, session: RouterSession, frame: Frame): void {
     const t = peekMessageType(frame, session.info.serializer.name);
+    // A closed session has no ID any more; its last frames (GOODBYE, ABORT) still name it.
+    let id = session.id;
+    if (id !== undefined) this.traceIds.set(session, id);
+    else id = this.traceIds.get(session);
     this.log.debug(msg, {
-      session: session.id,
+      session: id,
       peer: session.info.peer,
       type: t === undefined ? 'unknown' : (messageTypeName(t) ?? t),
       bytes: frameSize(frame),

@@ -163,6 +163,8 @@ describe('logs', () => {
       'message in GOODBYE',
       'message out GOODBYE',
     ]);
+    // Every line after the WELCOME names the session, the last GOODBYE too (sent after the session closed).
+    for (const r of trace.slice(1)) expect(r['session']).toBe(joined['session']);
     const call = trace[2]!;
     expect(call).toMatchObject({ level: 'debug', session: joined['session'], peer: joined['peer'] });
     expect(call['bytes']).toBeGreaterThan(1_000);
