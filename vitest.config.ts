@@ -18,6 +18,7 @@ export default defineConfig({
       '@wamp/rawsocket': pkg('rawsocket'),
       '@wamp/node-router': pkg('node-router'),
       '@wamp/fuzz': pkg('fuzz'),
+      '@wamp/cli': pkg('cli'),
     },
   },
   test: {

@@ -213,9 +213,11 @@ export { formatMessage } from './client/format.js';
 export {
   Router,
   type AuthenticateEvent,
+  type CallOutcome,
   type RealmSnapshot,
   type RouterEvent,
   type RouterOptions,
+  type RouterProbe,
   type RouterWarningCode,
   type RouterWarningEvent,
   type SessionJoinedEvent,

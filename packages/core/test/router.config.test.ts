@@ -91,3 +91,49 @@ describe('router configuration', () => {
     expect(() => Router.fromConfig({ realms: [{ name: 'a', roles: 'all' }] }, opts)).toThrow('realms[0].roles: must be a list');
   });
 });
+
+describe('router configuration: every fault at once', () => {
+  it('checks every field and reports all faults, each naming its field, in document order', () => {
+    let err: RouterConfigError | undefined;
+    try {
+      validateRouterConfig({
+        realms: [
+          { name: 'a', roles: [{ name: 'r', permissions: [{ uri: 'x', match: 'fuzzy' }, { uri: 'y', allow: { call: 'yes' } }] }] },
+          { name: 'b', auth: { ticket: { type: 'static', principals: { joe: { ticket: 't' }, ann: { ticket: '', authrole: 'r' } } } } },
+          { name: 'a', extra: 1 },
+        ],
+        limits: { maxDepth: 0 },
+        requestIds: 'random',
+      });
+    } catch (e) {
+      err = e as RouterConfigError;
+    }
+    expect(err).toBeInstanceOf(RouterConfigError);
+    expect(err!.errors.map((e) => e.path)).toEqual([
+      'realms[0].roles[0].permissions[0].match',
+      'realms[0].roles[0].permissions[1].allow.call',
+      'realms[1].auth.ticket.principals.joe.authrole',
+      'realms[1].auth.ticket.principals.ann.ticket',
+      'realms[2].extra',
+      'realms[2].name',
+      'limits.maxDepth',
+      'requestIds',
+    ]);
+    // The error itself is the first fault; its message has one line per fault.
+    expect(err!.path).toBe('realms[0].roles[0].permissions[0].match');
+    expect(err!.message.split('\n')).toHaveLength(8);
+    expect(err!.message.split('\n')[6]).toBe('limits.maxDepth: must be a positive integer');
+  });
+
+  it('a single fault is a plain RouterConfigError whose errors list holds itself', () => {
+    try {
+      validateRouterConfig({ realms: [{ name: 'a' }], uriRule: 'sloppy' });
+      throw new Error('expected a fault');
+    } catch (e) {
+      const err = e as RouterConfigError;
+      expect(err.message).toBe('uriRule: must be one of loose, strict');
+      expect(err.errors).toEqual([err]);
+      expect(err.problem).toBe('must be one of loose, strict');
+    }
+  });
+});

@@ -580,3 +580,37 @@ describe('dealer: registration revocation and limits', () => {
     expect(callee.take()).toEqual([registered(1, 1)]);
   });
 });
+
+describe('dealer: the measurement probe', () => {
+  it('reports each routed call once, with its duration on the router clock and how it ended', () => {
+    const ended: [number, string][] = [];
+    let started = 0;
+    const net = new RouterNet(OPEN, { probe: { callStarted: () => void started++, callEnded: (ms, outcome) => ended.push([ms, outcome]) } });
+    const callee = net.join();
+    const caller = net.join();
+    reg(callee, 'com.app.slow');
+    caller.send(call(1, 'com.app.slow', { args: [1] }));
+    const i1 = inv(callee);
+    net.advance(250);
+    callee.send(yield_(i1.request, { args: [2] }));
+    expect(caller.one().type).toBe(MessageType.RESULT);
+    caller.send(call(2, 'com.app.slow'));
+    const i2 = inv(callee);
+    net.advance(40);
+    callee.send(error(MessageType.INVOCATION, i2.request, 'com.app.oops'));
+    expect(caller.one().type).toBe(MessageType.ERROR);
+    caller.send(call(3, 'com.app.slow', undefined, { timeout: 1_000 }));
+    inv(callee);
+    net.advance(1_000);
+    expect(caller.one()).toMatchObject({ type: MessageType.ERROR, error: ErrorUri.TIMEOUT });
+    // A meta procedure is answered by the router itself: not a routed call.
+    caller.send(call(4, 'wamp.session.count'));
+    expect(caller.one().type).toBe(MessageType.RESULT);
+    expect(ended).toEqual([
+      [250, 'result'],
+      [40, 'error'],
+      [1_000, 'timeout'],
+    ]);
+    expect(started).toBe(3);
+  });
+});

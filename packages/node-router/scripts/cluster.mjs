@@ -3,9 +3,9 @@
 // (JetStream on, a temporary folder, a free port) and three `wamp-router`
 // nodes that meet through it, then waits for Ctrl-C and stops them all.
 //
-//   node 1: ws://127.0.0.1:8080/ws  rs://127.0.0.1:8081
-//   node 2: ws://127.0.0.1:8082/ws  rs://127.0.0.1:8083
-//   node 3: ws://127.0.0.1:8084/ws  rs://127.0.0.1:8085
+//   node 1: ws://127.0.0.1:8080/ws  rs://127.0.0.1:8081  http://127.0.0.1:8090/metrics
+//   node 2: ws://127.0.0.1:8082/ws  rs://127.0.0.1:8083  http://127.0.0.1:8091/metrics
+//   node 3: ws://127.0.0.1:8084/ws  rs://127.0.0.1:8085  http://127.0.0.1:8092/metrics
 //
 // Options: --nodes N (default 3), --base-port P (default 8080), --nats URL
 // (use a running NATS instead of starting one).
@@ -70,7 +70,8 @@ const natsUrl = values.nats ?? (await startNats());
 process.stdout.write(`NATS (JetStream): ${natsUrl}\n`);
 for (let i = 1; i <= count; i++) {
   const ws = base + 2 * (i - 1);
-  const args = [CLI, '--ws', `127.0.0.1:${ws}`, '--rawsocket', `127.0.0.1:${ws + 1}`, '--cluster', natsUrl, '--node', `node${i}`, '--log-level', 'warn'];
+  const admin = base + 10 + (i - 1);
+  const args = [CLI, '--ws', `127.0.0.1:${ws}`, '--rawsocket', `127.0.0.1:${ws + 1}`, '--admin', `127.0.0.1:${admin}`, '--cluster', natsUrl, '--node', `node${i}`, '--log-level', 'warn'];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   children.push(child);
   child.stdout.on('data', (d) => process.stdout.write(`[node${i}] ${d}`));

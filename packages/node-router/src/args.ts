@@ -6,14 +6,15 @@
 import { parseArgs } from 'node:util';
 import { RouterConfigError } from '@wamp/core';
 import { validateClusterConfig } from './cluster-nats.js';
-import { loadConfigFile, validateNodeRouterConfig, type ListenerConfig, type NodeRouterConfig } from './config.js';
+import { DEFAULT_CONFIG, loadConfigFile, validateNodeRouterConfig, type ListenerConfig, type NodeRouterConfig } from './config.js';
 import { isLogLevel } from './log.js';
 
 export const HELP = `Usage: wamp-router [options]
 
 Starts a WAMP router (RPC and PubSub over WebSocket and RawSocket).
 Without options: realm "realm1" open to anonymous clients,
-WebSocket ws://127.0.0.1:8080/ws and RawSocket 127.0.0.1:8081.
+WebSocket ws://127.0.0.1:8080/ws and RawSocket 127.0.0.1:8081, and the
+operations endpoint (/metrics, /health, /ready) on http://127.0.0.1:8090.
 
 Options:
   --config FILE            JSON configuration (realms, roles, authentication,
@@ -22,6 +23,8 @@ Options:
   --rawsocket HOST:PORT    RawSocket TCP listener (repeatable)
   --rawsocket unix:PATH    RawSocket Unix socket listener
   --realm NAME             serve an open realm NAME (repeatable)
+  --admin HOST:PORT        operations endpoint: /metrics /health /ready
+                           (default 127.0.0.1:8090 without --config; "off")
   --log-level LEVEL        debug | info | warn | error | silent (default info)
   --log-format FORMAT      json | pretty (default: pretty on a TTY, else json)
   --cluster URL            join a cluster through NATS at URL, e.g.
@@ -64,6 +67,7 @@ export function cliFromArgs(argv: readonly string[]): CliOptions | 'help' {
       ws: { type: 'string', multiple: true },
       rawsocket: { type: 'string', multiple: true },
       realm: { type: 'string', multiple: true },
+      admin: { type: 'string' },
       'log-level': { type: 'string' },
       'log-format': { type: 'string' },
       cluster: { type: 'string', multiple: true },
@@ -75,7 +79,17 @@ export function cliFromArgs(argv: readonly string[]): CliOptions | 'help' {
     allowPositionals: false,
   });
   if (values.help) return 'help';
-  const base: NodeRouterConfig = values.config !== undefined ? loadConfigFile(values.config) : validateNodeRouterConfig({});
+  // Without a config file: the embedded default, operations endpoint included.
+  const base: NodeRouterConfig = values.config !== undefined ? loadConfigFile(values.config) : validateNodeRouterConfig(DEFAULT_CONFIG);
+  let admin = base.admin;
+  if (values.admin !== undefined) {
+    if (values.admin === 'off') admin = undefined;
+    else {
+      const hp = parseHostPort('--admin', values.admin);
+      if (hp.path !== undefined) throw new RouterConfigError('--admin', `expected HOST:PORT or off, got "${values.admin}"`);
+      admin = { host: hp.host, port: hp.port };
+    }
+  }
   const listeners: ListenerConfig[] = [];
   for (const w of values.ws ?? []) {
     const hp = parseHostPort('--ws', w);
@@ -126,9 +140,11 @@ export function cliFromArgs(argv: readonly string[]): CliOptions | 'help' {
       throw new RouterConfigError('--workers', 'needs --cluster: worker processes meet through NATS to serve as one router');
     }
   }
+  const { admin: _baseAdmin, ...rest } = base;
   return {
     config: {
-      ...base,
+      ...rest,
+      ...(admin !== undefined ? { admin } : {}),
       router,
       // Listener flags replace the listeners of the config file or the defaults.
       listeners: listeners.length > 0 ? listeners : base.listeners,

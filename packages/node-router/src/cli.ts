@@ -6,6 +6,7 @@
  */
 
 import cluster from 'node:cluster';
+import { RouterConfigError } from '@wamp/core';
 import { HELP, cliFromArgs, type CliOptions } from './args.js';
 import { ClusterUnavailableError } from './cluster-nats.js';
 import type { NodeRouterConfig } from './config.js';
@@ -16,7 +17,11 @@ export async function main(argv: readonly string[]): Promise<number> {
   try {
     cli = cliFromArgs(argv);
   } catch (e) {
-    process.stderr.write(`wamp-router: ${e instanceof Error ? e.message : String(e)}\nRun wamp-router --help for the options.\n`);
+    // Every configuration fault, one line each.
+    const lines = e instanceof RouterConfigError ? e.errors.map((f) => f.message) : [e instanceof Error ? e.message : String(e)];
+    if (lines.length > 1) process.stderr.write(`wamp-router: ${lines.length} faults in the configuration:\n`);
+    for (const l of lines) process.stderr.write(`wamp-router: ${l}\n`);
+    process.stderr.write('Run wamp-router --help for the options.\n');
     return 2;
   }
   if (cli === 'help') {
@@ -33,7 +38,8 @@ export async function main(argv: readonly string[]): Promise<number> {
 }
 
 async function serve(config: NodeRouterConfig): Promise<number> {
-  const router = new WampRouter(config);
+  // The addresses go to stdout (scripts wait for them), not also to the log.
+  const router = new WampRouter(config, { logListening: false });
   try {
     await router.listen();
   } catch (e) {
@@ -44,6 +50,8 @@ async function serve(config: NodeRouterConfig): Promise<number> {
   }
   const realms = config.router.realms.map((r) => r.name).join(', ');
   for (const a of router.addresses) process.stdout.write(`wamp-router: listening on ${a.url} (realms: ${realms})\n`);
+  const admin = router.adminAddress;
+  if (admin !== undefined) process.stdout.write(`wamp-router: operations endpoint on ${admin.url} (/metrics, /health, /ready)\n`);
   await new Promise<void>((resolve) => {
     const stop = (signal: string): void => {
       router.log.info('shutting down', { signal });

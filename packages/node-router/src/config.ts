@@ -48,6 +48,13 @@ export interface BackpressureConfig {
   readonly policy: 'disconnect' | 'drop';
 }
 
+/** The operations endpoint: `/metrics`, `/health`, `/ready` over plain HTTP. */
+export interface AdminConfig {
+  readonly host: string;
+  /** 0 picks a free port. */
+  readonly port: number;
+}
+
 export interface NodeRouterConfig {
   /** The core router's configuration (realms, agent, limits, timeouts, uriRule, requestIds). */
   readonly router: RouterConfig;
@@ -64,17 +71,26 @@ export interface NodeRouterConfig {
   readonly log: { readonly level: LogLevel; readonly format?: 'json' | 'pretty' };
   /** Run as a node of a cluster that meets through NATS (see the README, "Scale-out"). */
   readonly cluster?: ClusterConfig;
+  /** The operations endpoint; off when absent. */
+  readonly admin?: AdminConfig;
 }
 
 const ALL_SERIALIZERS: readonly SerializerName[] = ['json', 'msgpack', 'cbor'];
 
-/** The embedded default: realm1 open to anonymous, WebSocket on 8080/ws, RawSocket on 8081. */
+/**
+ * The embedded default, what `wamp-router` runs without `--config`: realm1
+ * open to anonymous, WebSocket on 8080/ws, RawSocket on 8081, the operations
+ * endpoint on 8090. A config file or object starts from its realms and
+ * listeners when it gives none, but not from its `admin`: that stays off
+ * unless configured.
+ */
 export const DEFAULT_CONFIG = {
   realms: [{ name: 'realm1' }],
   listeners: [
     { type: 'websocket', host: '127.0.0.1', port: 8080, path: '/ws' },
     { type: 'rawsocket', host: '127.0.0.1', port: 8081 },
   ],
+  admin: { host: '127.0.0.1', port: 8090 },
 } as const;
 
 const DEFAULT_BACKPRESSURE: BackpressureConfig = {
@@ -89,10 +105,30 @@ function isObj(v: unknown): v is Obj {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/** Faults found by the validation running now (see `check`); it is synchronous, so one list serves. */
+let found: RouterConfigError[] | undefined;
+
+/** Record a fault and go on when collecting; throw it otherwise. */
+function fault(e: RouterConfigError): void {
+  if (found === undefined) throw e;
+  found.push(...e.errors);
+}
+
+/** Run one check; a fault is recorded and `fallback` returned, so that every field gets checked. */
+function check<T>(f: () => T, fallback: T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (!(e instanceof RouterConfigError)) throw e;
+    fault(e);
+    return fallback;
+  }
+}
+
 function obj(path: string, v: unknown, keys: readonly string[]): Obj {
   if (!isObj(v)) throw new RouterConfigError(path, 'must be an object');
   for (const k of Object.keys(v)) {
-    if (!keys.includes(k)) throw new RouterConfigError(`${path}.${k}`, `unknown field (expected one of ${keys.join(', ')})`);
+    if (!keys.includes(k)) fault(new RouterConfigError(`${path}.${k}`, `unknown field (expected one of ${keys.join(', ')})`));
   }
   return v;
 }
@@ -114,7 +150,7 @@ function serializers(path: string, v: unknown): SerializerName[] {
   if (!Array.isArray(v) || v.length === 0) throw new RouterConfigError(path, 'must be a non-empty list');
   return v.map((s, i) => {
     if (!ALL_SERIALIZERS.includes(s as SerializerName)) {
-      throw new RouterConfigError(`${path}[${i}]`, `must be one of ${ALL_SERIALIZERS.join(', ')}`);
+      fault(new RouterConfigError(`${path}[${i}]`, `must be one of ${ALL_SERIALIZERS.join(', ')}`));
     }
     return s as SerializerName;
   });
@@ -123,7 +159,7 @@ function serializers(path: string, v: unknown): SerializerName[] {
 function tls(path: string, v: unknown, base: string): TlsFiles | undefined {
   if (v === undefined) return undefined;
   const o = obj(path, v, ['cert', 'key', 'ca']);
-  const file = (k: string): string => resolve(base, str(`${path}.${k}`, o[k]));
+  const file = (k: string): string => resolve(base, check(() => str(`${path}.${k}`, o[k]), ''));
   return o['ca'] === undefined ? { cert: file('cert'), key: file('key') } : { cert: file('cert'), key: file('key'), ca: file('ca') };
 }
 
@@ -132,30 +168,34 @@ function listener(path: string, v: unknown, base: string): ListenerConfig {
   const type = v['type'];
   if (type === 'websocket') {
     const o = obj(path, v, ['type', 'host', 'port', 'path', 'serializers', 'tls']);
-    const p = o['path'] === undefined ? '/ws' : str(`${path}.path`, o['path']);
-    if (!p.startsWith('/')) throw new RouterConfigError(`${path}.path`, 'must start with /');
-    const t = tls(`${path}.tls`, o['tls'], base);
+    const p = o['path'] === undefined ? '/ws' : check(() => str(`${path}.path`, o['path']), '/ws');
+    if (!p.startsWith('/')) fault(new RouterConfigError(`${path}.path`, 'must start with /'));
+    const t = check(() => tls(`${path}.tls`, o['tls'], base), undefined);
     return {
       type,
-      host: o['host'] === undefined ? '127.0.0.1' : str(`${path}.host`, o['host']),
-      port: int(`${path}.port`, o['port'], 0, 65535),
+      host: o['host'] === undefined ? '127.0.0.1' : check(() => str(`${path}.host`, o['host']), ''),
+      port: check(() => int(`${path}.port`, o['port'], 0, 65535), 0),
       path: p,
-      serializers: serializers(`${path}.serializers`, o['serializers']),
+      serializers: check(() => serializers(`${path}.serializers`, o['serializers']), []),
       ...(t ? { tls: t } : {}),
     };
   }
   if (type === 'rawsocket') {
     const o = obj(path, v, ['type', 'host', 'port', 'path', 'serializers', 'tls']);
-    const t = tls(`${path}.tls`, o['tls'], base);
-    const common = { type, serializers: serializers(`${path}.serializers`, o['serializers']), ...(t ? { tls: t } : {}) } as const;
+    const t = check(() => tls(`${path}.tls`, o['tls'], base), undefined);
+    const common = {
+      type,
+      serializers: check(() => serializers(`${path}.serializers`, o['serializers']), []),
+      ...(t ? { tls: t } : {}),
+    } as const;
     if (o['path'] !== undefined) {
-      if (o['port'] !== undefined) throw new RouterConfigError(path, 'give either path (Unix socket) or port, not both');
-      return { ...common, path: resolve(base, str(`${path}.path`, o['path'])) };
+      if (o['port'] !== undefined) fault(new RouterConfigError(path, 'give either path (Unix socket) or port, not both'));
+      return { ...common, path: resolve(base, check(() => str(`${path}.path`, o['path']), '')) };
     }
     return {
       ...common,
-      host: o['host'] === undefined ? '127.0.0.1' : str(`${path}.host`, o['host']),
-      port: int(`${path}.port`, o['port'], 0, 65535),
+      host: o['host'] === undefined ? '127.0.0.1' : check(() => str(`${path}.host`, o['host']), ''),
+      port: check(() => int(`${path}.port`, o['port'], 0, 65535), 0),
     };
   }
   throw new RouterConfigError(`${path}.type`, 'must be "websocket" or "rawsocket"');
@@ -164,8 +204,28 @@ function listener(path: string, v: unknown, base: string): ListenerConfig {
 /**
  * Check a configuration object (parsed from JSON, or written in code). File
  * paths inside it are resolved against `baseDir` (the config file's folder).
+ * Every field is checked before it throws: the {@link RouterConfigError}
+ * names the first bad field, and its `errors` (and message lines) all of them.
  */
 export function validateNodeRouterConfig(v: unknown, baseDir = process.cwd()): NodeRouterConfig {
+  const outer = found;
+  const mine: RouterConfigError[] = [];
+  found = mine;
+  let out: NodeRouterConfig;
+  try {
+    out = validateFields(v, baseDir);
+  } catch (e) {
+    if (!(e instanceof RouterConfigError)) throw e;
+    mine.push(...e.errors);
+    throw RouterConfigError.of(mine);
+  } finally {
+    found = outer;
+  }
+  if (mine.length > 0) throw RouterConfigError.of(mine);
+  return out;
+}
+
+function validateFields(v: unknown, baseDir: string): NodeRouterConfig {
   const o = obj('config', v, [
     'realms',
     'agent',
@@ -179,41 +239,158 @@ export function validateNodeRouterConfig(v: unknown, baseDir = process.cwd()): N
     'handshakeTimeoutMs',
     'log',
     'cluster',
+    'admin',
+    '$schema',
   ]);
   const routerPart: Obj = {};
   for (const k of ['realms', 'agent', 'limits', 'timeouts', 'uriRule', 'requestIds']) {
     if (o[k] !== undefined) routerPart[k] = o[k];
   }
   routerPart['realms'] ??= DEFAULT_CONFIG.realms;
-  const router = validateRouterConfig(routerPart);
+  // The core's faults come first: they are the fields that come first in a config file.
+  const router = check(() => validateRouterConfig(routerPart), undefined as unknown as RouterConfig);
   const rawListeners = o['listeners'] === undefined ? DEFAULT_CONFIG.listeners : o['listeners'];
-  if (!Array.isArray(rawListeners)) throw new RouterConfigError('listeners', 'must be a list');
-  const listeners = rawListeners.map((l, i) => listener(`listeners[${i}]`, l, baseDir));
+  const listeners: ListenerConfig[] = [];
+  if (!Array.isArray(rawListeners)) fault(new RouterConfigError('listeners', 'must be a list'));
+  else {
+    rawListeners.forEach((l, i) => {
+      const r = check<ListenerConfig | undefined>(() => listener(`listeners[${i}]`, l, baseDir), undefined);
+      if (r !== undefined) listeners.push(r);
+    });
+  }
   let backpressure = DEFAULT_BACKPRESSURE;
   if (o['backpressure'] !== undefined) {
-    const b = obj('backpressure', o['backpressure'], ['maxQueuedBytes', 'maxQueuedFrames', 'policy']);
+    const b = check(() => obj('backpressure', o['backpressure'], ['maxQueuedBytes', 'maxQueuedFrames', 'policy']), {});
     const policy = b['policy'] ?? DEFAULT_BACKPRESSURE.policy;
-    if (policy !== 'disconnect' && policy !== 'drop') throw new RouterConfigError('backpressure.policy', 'must be "disconnect" or "drop"');
+    if (policy !== 'disconnect' && policy !== 'drop') fault(new RouterConfigError('backpressure.policy', 'must be "disconnect" or "drop"'));
+    const opt = (k: string, min: number, max: number, dflt: number): number =>
+      b[k] === undefined ? dflt : check(() => int(`backpressure.${k}`, b[k], min, max), dflt);
     backpressure = {
-      maxQueuedBytes: b['maxQueuedBytes'] === undefined ? DEFAULT_BACKPRESSURE.maxQueuedBytes : int('backpressure.maxQueuedBytes', b['maxQueuedBytes'], 1024, 2 ** 40),
-      maxQueuedFrames: b['maxQueuedFrames'] === undefined ? DEFAULT_BACKPRESSURE.maxQueuedFrames : int('backpressure.maxQueuedFrames', b['maxQueuedFrames'], 1, 2 ** 31),
-      policy,
+      maxQueuedBytes: opt('maxQueuedBytes', 1024, 2 ** 40, DEFAULT_BACKPRESSURE.maxQueuedBytes),
+      maxQueuedFrames: opt('maxQueuedFrames', 1, 2 ** 31, DEFAULT_BACKPRESSURE.maxQueuedFrames),
+      policy: policy as BackpressureConfig['policy'],
     };
   }
-  const heartbeatMs = o['heartbeatMs'] === undefined ? 30_000 : int('heartbeatMs', o['heartbeatMs'], 0, 3_600_000);
+  const heartbeatMs = o['heartbeatMs'] === undefined ? 30_000 : check(() => int('heartbeatMs', o['heartbeatMs'], 0, 3_600_000), 0);
   const handshakeTimeoutMs =
-    o['handshakeTimeoutMs'] === undefined ? 10_000 : int('handshakeTimeoutMs', o['handshakeTimeoutMs'], 1, 3_600_000);
+    o['handshakeTimeoutMs'] === undefined ? 10_000 : check(() => int('handshakeTimeoutMs', o['handshakeTimeoutMs'], 1, 3_600_000), 1);
   let log: NodeRouterConfig['log'] = { level: 'info' };
   if (o['log'] !== undefined) {
-    const l = obj('log', o['log'], ['level', 'format']);
+    const l = check(() => obj('log', o['log'], ['level', 'format']), {});
     const level = l['level'] ?? 'info';
-    if (!isLogLevel(level)) throw new RouterConfigError('log.level', 'must be one of debug, info, warn, error, silent');
+    if (!isLogLevel(level)) fault(new RouterConfigError('log.level', 'must be one of debug, info, warn, error, silent'));
     const format = l['format'];
-    if (format !== undefined && format !== 'json' && format !== 'pretty') throw new RouterConfigError('log.format', 'must be "json" or "pretty"');
-    log = format === undefined ? { level } : { level, format };
+    if (format !== undefined && format !== 'json' && format !== 'pretty') fault(new RouterConfigError('log.format', 'must be "json" or "pretty"'));
+    log = { level: isLogLevel(level) ? level : 'info', ...(format === 'json' || format === 'pretty' ? { format } : {}) };
   }
-  const cluster = o['cluster'] === undefined ? undefined : validateClusterConfig('cluster', o['cluster'], baseDir);
-  return { router, listeners, backpressure, heartbeatMs, handshakeTimeoutMs, log, ...(cluster !== undefined ? { cluster } : {}) };
+  const admin = o['admin'] === undefined ? undefined : check(() => adminConfig('admin', o['admin']), undefined);
+  if (admin !== undefined && admin.port !== 0) {
+    const i = listeners.findIndex((l) => l.port === admin.port && (l.host === admin.host || l.host === '0.0.0.0' || l.host === '::' || admin.host === '0.0.0.0' || admin.host === '::'));
+    if (i >= 0) fault(new RouterConfigError('admin.port', `is also the port of listeners[${i}]`));
+  }
+  const cluster = o['cluster'] === undefined ? undefined : check(() => validateClusterConfig('cluster', o['cluster'], baseDir), undefined);
+  return { router, listeners, backpressure, heartbeatMs, handshakeTimeoutMs, log, ...(admin ? { admin } : {}), ...(cluster !== undefined ? { cluster } : {}) };
+}
+
+function adminConfig(path: string, v: unknown): AdminConfig {
+  const o = obj(path, v, ['host', 'port']);
+  return {
+    host: o['host'] === undefined ? '127.0.0.1' : check(() => str(`${path}.host`, o['host']), ''),
+    port: check(() => int(`${path}.port`, o['port'], 0, 65535), 0),
+  };
+}
+
+/** Thrown by {@link jsonErrorOffset}'s scanner at the first character that breaks the JSON grammar. */
+class JsonStop extends Error {
+  constructor(readonly at: number) {
+    super('JSON syntax');
+  }
+}
+
+/**
+ * Where JSON `text` stops being valid (an offset; `text.length` when it ends
+ * too early). `JSON.parse` of Node 20 names no position for some faults, so
+ * the config loader finds it itself, to report a line and a column.
+ */
+export function jsonErrorOffset(text: string): number {
+  let i = 0;
+  const stop = (): never => {
+    throw new JsonStop(i);
+  };
+  const ws = (): void => {
+    while (i < text.length && (text[i] === ' ' || text[i] === '\t' || text[i] === '\n' || text[i] === '\r')) i++;
+  };
+  const string = (): void => {
+    i++;
+    while (i < text.length) {
+      const c = text.charCodeAt(i);
+      if (c === 0x22) {
+        i++;
+        return;
+      }
+      if (c < 0x20) stop();
+      if (c === 0x5c) {
+        i++;
+        const e = text[i] ?? '';
+        if (e === 'u') {
+          if (!/^[0-9a-fA-F]{4}$/.test(text.slice(i + 1, i + 5))) stop();
+          i += 4;
+        } else if (e === '' || !'"\\/bfnrt'.includes(e)) stop();
+      }
+      i++;
+    }
+    stop();
+  };
+  const value = (): void => {
+    ws();
+    const c = text[i];
+    if (c === '{' || c === '[') {
+      const close = c === '{' ? '}' : ']';
+      i++;
+      ws();
+      if (text[i] === close) {
+        i++;
+        return;
+      }
+      for (;;) {
+        if (c === '{') {
+          ws();
+          if (text[i] !== '"') stop();
+          string();
+          ws();
+          if (text[i] !== ':') stop();
+          i++;
+        }
+        value();
+        ws();
+        if (text[i] === ',') i++;
+        else if (text[i] === close) {
+          i++;
+          return;
+        } else stop();
+      }
+    }
+    if (c === '"') return string();
+    const m = /^(?:-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null)/.exec(text.slice(i, i + 400));
+    if (m === null) stop();
+    else i += m[0].length;
+  };
+  try {
+    value();
+    ws();
+    if (i < text.length) stop();
+  } catch (e) {
+    if (e instanceof JsonStop) return e.at;
+    throw e;
+  }
+  return i;
+}
+
+/** 1-based line and column of `offset` in `text`. */
+function lineColumn(text: string, offset: number): { line: number; column: number } {
+  const before = text.slice(0, offset);
+  const line = before.split('\n').length;
+  return { line, column: offset - before.lastIndexOf('\n') };
 }
 
 /** Read and check a JSON config file. Errors name the file and the field. */
@@ -229,13 +406,16 @@ export function loadConfigFile(file: string): NodeRouterConfig {
   try {
     parsed = JSON.parse(text);
   } catch (e) {
-    throw new RouterConfigError(path, `not valid JSON: ${(e as Error).message}`);
+    const { line, column } = lineColumn(text, jsonErrorOffset(text));
+    // V8's message, without its position and its quote of the text (which may span lines).
+    const why = (e as Error).message.replace(/ in JSON at position \d+.*$/s, '').replace(/, (?:\.\.\.)?".*$/s, '');
+    throw new RouterConfigError(path, `not valid JSON at line ${line}, column ${column}: ${why}`);
   }
   try {
     return validateNodeRouterConfig(parsed, dirname(path));
   } catch (e) {
     if (!(e instanceof RouterConfigError)) throw e;
     // Keep `path` the field; the message says which file it is in.
-    throw new RouterConfigError(e.path, `${e.message.slice(e.path.length + 2)} (in ${path})`);
+    throw RouterConfigError.of(e.errors.map((f) => new RouterConfigError(f.path, `${f.problem} (in ${path})`)));
   }
 }

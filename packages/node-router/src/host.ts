@@ -6,9 +6,22 @@
  */
 
 import { randomFillSync } from 'node:crypto';
-import type { ClusterEnvelope, ClusterOutput, CryptoProvider, Frame, RandomId, Router, RouterEvent, RouterSession, SessionInfo, StoreResult } from '@wamp/core';
-import type { Transport } from '@wamp/client';
+import {
+  messageTypeName,
+  type ClusterEnvelope,
+  type ClusterOutput,
+  type CryptoProvider,
+  type Frame,
+  type RandomId,
+  type Router,
+  type RouterEvent,
+  type RouterSession,
+  type SessionInfo,
+  type StoreResult,
+} from '@wamp/core';
+import type { Transport, TransportCloseInfo } from '@wamp/client';
 import type { Logger } from './log.js';
+import { framePreview, frameSize, peekMessageType } from './trace.js';
 
 /** A server-side connection as both transports hand them over. */
 export interface HostedConnection extends Transport {
@@ -31,10 +44,29 @@ export function cryptoRandomId(): RandomId {
   };
 }
 
+/**
+ * Sees what passes through the host, for metrics. Called synchronously; must
+ * not call back into the host or the router.
+ */
+export interface HostObserver {
+  /** A frame arrived from `session`'s transport (before the router handles it). */
+  frameIn(session: RouterSession, frame: Frame): void;
+  /** A frame is about to be handed to `session`'s transport. */
+  frameOut(session: RouterSession, frame: Frame): void;
+  /** The frame of the last `frameOut` was handed over (sent, or refused by the transport). */
+  frameDone(): void;
+  /** Every router event, before the host acts on it. */
+  event(e: RouterEvent): void;
+  /** `session`'s transport closed, for whatever reason. */
+  transportClosed(session: RouterSession, info: TransportCloseInfo): void;
+}
+
 export interface RouterHostOptions {
   readonly router: Router;
   readonly crypto: CryptoProvider;
   readonly log: Logger;
+  /** Metrics; none by default. */
+  readonly observer?: HostObserver;
   /** Epoch milliseconds; injected for tests. */
   readonly now?: () => number;
 }
@@ -48,6 +80,10 @@ export class RouterHost {
   private readonly crypto: CryptoProvider;
   private readonly log: Logger;
   private readonly now: () => number;
+  private readonly observer: HostObserver | undefined;
+  /** The debug trace of every message is on (log level `debug`). */
+  private readonly trace: boolean;
+  private readonly traceIds = new WeakMap<RouterSession, number>();
   private readonly connections = new Map<RouterSession, HostedConnection>();
   private timer: ReturnType<typeof setTimeout> | undefined;
   private timerAt: number | undefined;
@@ -61,6 +97,8 @@ export class RouterHost {
     this.crypto = opts.crypto;
     this.log = opts.log;
     this.now = opts.now ?? Date.now;
+    this.observer = opts.observer;
+    this.trace = opts.log.level === 'debug';
   }
 
   /** Number of transports currently attached. */
@@ -73,6 +111,8 @@ export class RouterHost {
     const session = this.router.openSession(info, this.now());
     this.connections.set(session, conn);
     conn.onFrame = (frame: Frame) => {
+      this.observer?.frameIn(session, frame);
+      if (this.trace) this.traceFrame('message in', session, frame);
       try {
         session.handleMessage(frame, this.now());
       } catch (e) {
@@ -93,7 +133,8 @@ export class RouterHost {
       }
       this.drain();
     };
-    conn.onClose = () => {
+    conn.onClose = (info: TransportCloseInfo) => {
+      this.observer?.transportClosed(session, info);
       this.connections.delete(session);
       session.handleTransportClosed(this.now());
       this.drain();
@@ -157,7 +198,17 @@ export class RouterHost {
             s.pollClose();
             continue;
           }
-          while ((f = s.pollTransmit()) !== undefined) conn.send(f);
+          const observer = this.observer;
+          if (observer === undefined && !this.trace) {
+            while ((f = s.pollTransmit()) !== undefined) conn.send(f);
+          } else {
+            while ((f = s.pollTransmit()) !== undefined) {
+              if (this.trace) this.traceFrame('message out', s, f);
+              observer?.frameOut(s, f);
+              conn.send(f);
+              observer?.frameDone();
+            }
+          }
           const close = s.pollClose();
           if (close !== undefined) {
             this.connections.delete(s);
@@ -182,11 +233,29 @@ export class RouterHost {
     this.arm();
   }
 
+  /** Debug level: one line per message, with its type, session, size and the start of its content. */
+  private traceFrame(msg: string, session: RouterSession, frame: Frame): void {
+    const t = peekMessageType(frame, session.info.serializer.name);
+    // A closed session has no ID any more; its last frames (GOODBYE, ABORT) still name it.
+    let id = session.id;
+    if (id !== undefined) this.traceIds.set(session, id);
+    else id = this.traceIds.get(session);
+    this.log.debug(msg, {
+      session: id,
+      peer: session.info.peer,
+      type: t === undefined ? 'unknown' : (messageTypeName(t) ?? t),
+      bytes: frameSize(frame),
+      payload: framePreview(frame, session.info.serializer),
+    });
+  }
+
   private onEvent(e: RouterEvent): void {
+    this.observer?.event(e);
     switch (e.type) {
       case 'session_joined':
         this.log.info('session joined', {
           session: e.sessionId,
+          peer: e.session.info.peer,
           realm: e.realm,
           authid: e.authid,
           authrole: e.authrole,
@@ -198,6 +267,7 @@ export class RouterHost {
       case 'session_left':
         this.log.info('session left', {
           session: e.sessionId,
+          peer: e.session.info.peer,
           realm: e.realm,
           authid: e.authid,
           authrole: e.authrole,

@@ -4,8 +4,10 @@ export { WampRouter, createRouter, type AttachOptions, type CreateRouterOptions,
 export { RealmApi, type InternalIdentity } from './realm-api.js';
 export {
   DEFAULT_CONFIG,
+  jsonErrorOffset,
   loadConfigFile,
   validateNodeRouterConfig,
+  type AdminConfig,
   type BackpressureConfig,
   type ListenerConfig,
   type NodeRouterConfig,
@@ -13,5 +15,8 @@ export {
   type TlsFiles,
   type WebSocketListenerConfig,
 } from './config.js';
-export { RouterHost, cryptoRandomId, type HostedConnection, type RouterHostOptions } from './host.js';
+export { RouterHost, cryptoRandomId, type HostObserver, type HostedConnection, type RouterHostOptions } from './host.js';
+export { CALL_DURATION_BUCKETS, RouterMetrics } from './metrics.js';
+export { AdminServer, type AdminServerOptions, type ReadinessCheck } from './admin.js';
+export { framePreview, peekMessageType } from './trace.js';
 export { createLogger, isLogLevel, type LogLevel, type LogSink, type Logger, type LoggerOptions } from './log.js';

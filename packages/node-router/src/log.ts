@@ -45,6 +45,7 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
     }
     const extra = fields
       ? Object.entries(fields)
+          .filter(([, v]) => v !== undefined)
           .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
           .join(' ')
       : '';

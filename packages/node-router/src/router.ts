@@ -21,19 +21,32 @@ import {
   type TlsFiles,
   type WebSocketListenerConfig,
 } from './config.js';
+import { AdminServer, type ReadinessCheck } from './admin.js';
 import { NatsBus } from './cluster-nats.js';
 import { RouterHost, cryptoRandomId } from './host.js';
 import { createLogger, type Logger } from './log.js';
+import { RouterMetrics } from './metrics.js';
 import { RealmApi } from './realm-api.js';
 
 export interface CreateRouterOptions {
   /** Use this logger instead of one built from `config.log`. */
   readonly logger?: Logger;
+  /**
+   * Log one `listening` line per listener (default true). The `wamp-router`
+   * command prints them on stdout instead, so that each appears once.
+   */
+  readonly logListening?: boolean;
+  /**
+   * Count metrics even without the operations endpoint (read them from
+   * `router.metrics.registry`). Default: only when `config.admin` is set.
+   */
+  readonly metrics?: boolean;
 }
 
 /** Where a listener ended up listening (port 0 resolves to the real port). */
 export interface ListeningAddress {
-  readonly type: 'websocket' | 'rawsocket';
+  /** `admin` is the operations endpoint (`adminAddress`). */
+  readonly type: 'websocket' | 'rawsocket' | 'admin';
   /** e.g. `ws://127.0.0.1:8080/ws`, `rs://127.0.0.1:8081`, `unix:/tmp/wamp.sock`. */
   readonly url: string;
   readonly host?: string;
@@ -89,15 +102,31 @@ export class WampRouter {
   private readonly wsServers: WampWebSocketServer[] = [];
   private closing: Promise<void> | undefined;
   private bus: NatsBus | undefined;
+  /** The Prometheus metrics; undefined when neither `config.admin` nor `options.metrics` asked for them. */
+  readonly metrics: RouterMetrics | undefined;
+  private admin: AdminServer | undefined;
+  private adminAddr: ListeningAddress | undefined;
+  private listening = false;
+  private readonly readiness = new Map<string, ReadinessCheck>();
+  private readonly logListening: boolean;
 
   constructor(config: NodeRouterConfig, options: CreateRouterOptions = {}) {
     this.config = config;
     this.log = options.logger ?? createLogger(config.log);
+    this.logListening = options.logListening ?? true;
     const crypto = nodeCryptoProvider();
+    const metrics =
+      config.admin !== undefined || options.metrics === true
+        ? new RouterMetrics(
+            config.router.realms.map((r) => r.name),
+            () => this.host.size,
+          )
+        : undefined;
     const c = config.cluster;
-    this.core = new Router(config.router, {
+    const core = new Router(config.router, {
       randomId: cryptoRandomId(),
       crypto,
+      ...(metrics ? { probe: metrics.probe } : {}),
       ...(c !== undefined
         ? {
             cluster: {
@@ -108,7 +137,29 @@ export class WampRouter {
           }
         : {}),
     });
-    this.host = new RouterHost({ router: this.core, crypto, log: this.log });
+    this.core = core;
+    this.metrics = metrics;
+    this.host = new RouterHost({ router: this.core, crypto, log: this.log, ...(metrics ? { observer: metrics } : {}) });
+    this.readiness.set('listeners', () =>
+      this.closing !== undefined ? 'shutting down' : this.listening ? true : 'the WAMP listeners are not open',
+    );
+    if (c !== undefined) this.readiness.set('cluster', () => (this.clusterReady ? true : 'not connected to NATS'));
+  }
+
+  /** Where the operations endpoint listens (`http://127.0.0.1:8090`), once `listen()` opened it. */
+  get adminAddress(): ListeningAddress | undefined {
+    return this.adminAddr;
+  }
+
+  /**
+   * Add (or with `undefined`, remove) a readiness check of `/ready`, e.g.
+   * `router.setReadinessCheck('cluster', () => joined || 'not joined yet')`.
+   * `/ready` answers 200 only when every check returns true. The router's own
+   * check, `listeners`, passes once `listen()` opened every WAMP listener.
+   */
+  setReadinessCheck(name: string, check: ReadinessCheck | undefined): void {
+    if (check === undefined) this.readiness.delete(name);
+    else this.readiness.set(name, check);
   }
 
   /**
@@ -146,12 +197,31 @@ export class WampRouter {
       this.log.info('cluster: joined through NATS', { node: c.node, cluster: c.name, servers: c.servers });
     }
     try {
+      const a = this.config.admin;
+      if (a !== undefined && this.metrics !== undefined) {
+        // First, so that an orchestrator sees "alive, not ready" while the WAMP listeners open.
+        const admin = new AdminServer({
+          registry: this.metrics.registry,
+          checks: () => this.readiness,
+          onError: (err) => this.log.error('operations endpoint error', { error: err.message }),
+        });
+        this.admin = admin;
+        const addr = await admin.listen(a.host, a.port);
+        this.adminAddr = { type: 'admin', url: `http://${fmtHost(addr.address)}:${addr.port}`, host: addr.address, port: addr.port };
+      }
       for (const l of this.config.listeners) this.listeners.push(await this.openListener(l));
     } catch (e) {
-      await Promise.allSettled(this.listeners.splice(0).map((l) => l.close()));
+      await Promise.allSettled([...this.listeners.splice(0).map((l) => l.close()), this.admin?.close()]);
+      this.admin = undefined;
+      this.adminAddr = undefined;
       throw e;
     }
-    for (const l of this.listeners) this.log.info('listening', { type: l.address.type, url: l.address.url });
+    this.listening = true;
+    if (this.logListening) {
+      const realms = this.core.realmNames.join(', ');
+      for (const l of this.listeners) this.log.info('listening', { type: l.address.type, url: l.address.url, realms });
+      if (this.adminAddr !== undefined) this.log.info('operations endpoint listening', { url: this.adminAddr.url, paths: '/metrics /health /ready' });
+    }
     return this.addresses;
   }
 
@@ -195,6 +265,8 @@ export class WampRouter {
     if (this.bus !== undefined) await this.bus.close();
     for (const d of this.detachers.splice(0)) d();
     await Promise.allSettled([...this.listeners.splice(0).map((l) => l.close()), ...this.wsServers.splice(0).map((s) => s.close())]);
+    this.listening = false;
+    await this.admin?.close();
   }
 
   /**
@@ -203,6 +275,7 @@ export class WampRouter {
    * flood rather than with the flood.
    */
   private logDrop(transport: 'websocket' | 'rawsocket', info: WsDropInfo | RsDropInfo): void {
+    this.metrics?.dropped(transport, info.reason);
     const n = info.droppedFrames;
     if ((n & (n - 1)) === 0) this.log.warn('outbound queue full, frames dropped', { transport, ...info });
   }

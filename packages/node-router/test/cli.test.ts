@@ -9,6 +9,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Session, type Transport } from '@wamp/client';
 import { rawSocketTransport } from '@wamp/rawsocket';
 import { nodeWebSocketTransport } from '@wamp/ws/node';
+import { configFromArgs } from '../src/args.js';
 import { Cleanup, RawTcpPeer, RouterProcess, SERIALIZERS, tempDir, within, writeJson } from './helpers.js';
 
 const cleanup = new Cleanup();
@@ -97,15 +98,21 @@ describe('wamp-router (CLI)', () => {
     await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));
     cleanup.add(() => new Promise<void>((r) => blocker.close(() => r())));
     const port = (blocker.address() as { port: number }).port;
-    const r = await run(['--rawsocket', `127.0.0.1:${port}`]);
+    const r = await run(['--rawsocket', `127.0.0.1:${port}`, '--admin', 'off']);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('cannot listen');
   });
 
   it('--ws/--rawsocket/--realm: prints the real ports, serves, and on SIGTERM says GOODBYE wamp.close.system_shutdown to every client and exits 0', async () => {
-    const p = RouterProcess.start(cleanup, ['--ws', '127.0.0.1:0/wamp', '--rawsocket', '127.0.0.1:0', '--realm', 'r2']);
+    // Without --config the operations endpoint is on by default (8090): tests take a free port.
+    const p = RouterProcess.start(cleanup, ['--ws', '127.0.0.1:0/wamp', '--rawsocket', '127.0.0.1:0', '--realm', 'r2', '--admin', '127.0.0.1:0']);
     const urls = await p.listening(2);
     expect(p.stdout).toContain('(realms: r2)');
+    await waitFor(() => p.stdout.includes('operations endpoint on'), 'the operations endpoint line');
+    const admin = /^wamp-router: operations endpoint on (http:\/\/127\.0\.0\.1:(\d+)) \(\/metrics, \/health, \/ready\)$/m.exec(p.stdout);
+    expect(admin).not.toBeNull();
+    expect(admin![2]).not.toBe('8090');
+    expect((await fetch(`${admin![1]}/ready`)).status).toBe(200);
     const wsUrl = urls.find((u) => u.startsWith('ws://'))!;
     const rsUrl = urls.find((u) => u.startsWith('rs://'))!;
     expect(wsUrl).toMatch(/^ws:\/\/127\.0\.0\.1:(\d+)\/wamp$/);
@@ -141,27 +148,26 @@ describe('wamp-router (CLI)', () => {
     for (const j of joins) expect(j).toMatchObject({ level: 'info', authid: expect.any(String), authrole: 'anonymous' });
     expect(logs.filter((l) => l['msg'] === 'session left' && l['realm'] === 'r2')).toHaveLength(3);
     expect(logs.some((l) => l['msg'] === 'shutting down' && l['signal'] === 'SIGTERM')).toBe(true);
+    // Each event once: the addresses are on stdout, not also in the log.
+    expect(logs.filter((l) => l['msg'] === 'listening')).toEqual([]);
+    expect(p.stdout.match(/listening on/g)).toHaveLength(2);
+    for (const j of joins) expect(j['peer']).toMatch(/^tcp4:127\.0\.0\.1:\d+$/);
   });
 
-  it('with no arguments runs the embedded default: realm1 on ws://127.0.0.1:8080/ws and rs://127.0.0.1:8081', async () => {
-    for (const port of [8080, 8081]) {
-      const probe = createServer();
-      const free = await new Promise<boolean>((resolve) => {
-        probe.once('error', () => resolve(false));
-        probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
-      });
-      if (!free) throw new Error(`port ${port} on 127.0.0.1 is in use: this test needs 8080 and 8081 free (they are in CI); stop what holds it and rerun`);
-    }
-    const p = RouterProcess.start(cleanup, []);
-    const urls = await p.listening(2);
-    expect(urls.sort()).toEqual(['rs://127.0.0.1:8081', 'ws://127.0.0.1:8080/ws']);
-    expect(p.stdout).toContain('(realms: realm1)');
-    const a = await joinRealm(await nodeWebSocketTransport({ url: 'ws://127.0.0.1:8080/ws' })(), 'realm1');
-    const b = await joinRealm(await rawSocketTransport({ url: 'rs://127.0.0.1:8081', serializer: SERIALIZERS.msgpack })(), 'realm1');
-    expect((await a.call('wamp.session.count')).value).toBe(2);
-    expect((await b.call('wamp.session.count')).value).toBe(2);
-    p.child.kill('SIGINT');
-    expect((await within(a.closed, 5_000, 'a.closed')).reason).toBe('wamp.close.system_shutdown');
-    expect(await within(p.exited, 10_000, 'the router to exit')).toEqual({ code: 0, signal: null });
+  it('with no arguments runs the embedded default: realm1 on ws://127.0.0.1:8080/ws and rs://127.0.0.1:8081, operations on 8090 (checked without binding them)', () => {
+    // Tests never bind 8080/8081/8090: someone may be running `pnpm router` meanwhile.
+    const config = configFromArgs([]);
+    if (config === 'help') throw new Error('expected a configuration');
+    expect(config.router.realms.map((r) => r.name)).toEqual(['realm1']);
+    expect(config.listeners).toEqual([
+      { type: 'websocket', host: '127.0.0.1', port: 8080, path: '/ws', serializers: ['json', 'msgpack', 'cbor'] },
+      { type: 'rawsocket', host: '127.0.0.1', port: 8081, serializers: ['json', 'msgpack', 'cbor'] },
+    ]);
+    expect(config.admin).toEqual({ host: '127.0.0.1', port: 8090 });
+    // A config file without `admin` leaves it off.
+    const dir = tempDir(cleanup);
+    const file = writeJson(join(dir, 'plain.json'), { realms: [{ name: 'realm1' }] });
+    const fromFile = configFromArgs(['--config', file]);
+    expect(fromFile !== 'help' && fromFile.admin).toBeUndefined();
   });
 });

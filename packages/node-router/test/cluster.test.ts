@@ -22,7 +22,7 @@ let nats: NatsServer;
 const nodes = new Map<string, { proc: RouterProcess; ws: string; rs: string }>();
 
 async function startNode(name: string): Promise<{ proc: RouterProcess; ws: string; rs: string }> {
-  const proc = RouterProcess.start(suite, ['--ws', '127.0.0.1:0', '--rawsocket', '127.0.0.1:0', '--cluster', nats.url, '--node', name]);
+  const proc = RouterProcess.start(suite, ['--ws', '127.0.0.1:0', '--rawsocket', '127.0.0.1:0', '--admin', '127.0.0.1:0', '--cluster', nats.url, '--node', name]);
   const [ws, rs] = await proc.listening(2);
   const n = { proc, ws: ws!, rs: rs! };
   nodes.set(name, n);
@@ -206,7 +206,7 @@ describe('a cluster of three wamp-router processes on NATS', () => {
   }, 40_000);
 
   it('--workers 2: two router processes share one port and serve as one router through NATS', async () => {
-    const p = RouterProcess.start(cleanup, ['--workers', '2', '--ws', '127.0.0.1:0', '--cluster', nats.url, '--node', 'multi']);
+    const p = RouterProcess.start(cleanup, ['--workers', '2', '--ws', '127.0.0.1:0', '--admin', 'off', '--cluster', nats.url, '--node', 'multi']);
     const [ws] = await p.listening(2);
     const sessions = await Promise.all(
       Array.from({ length: 6 }, async () => {
@@ -226,7 +226,7 @@ describe('a cluster of three wamp-router processes on NATS', () => {
   }, 30_000);
 
   it('a node that cannot reach NATS at start says so and exits non-zero', async () => {
-    const p = RouterProcess.start(cleanup, ['--ws', '127.0.0.1:0', '--cluster', 'nats://127.0.0.1:1', '--node', 'lost']);
+    const p = RouterProcess.start(cleanup, ['--ws', '127.0.0.1:0', '--admin', 'off', '--cluster', 'nats://127.0.0.1:1', '--node', 'lost']);
     const { code } = await within(p.exited, 15_000, 'the node to give up');
     expect(code).not.toBe(0);
     expect(p.stderr).toMatch(/cannot join the cluster: cannot reach NATS at nats:\/\/127\.0\.0\.1:1/);

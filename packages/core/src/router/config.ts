@@ -255,14 +255,76 @@ export const DEFAULT_AGENT = 'wamp-ts-router/0.1';
 // ---------------------------------------------------------------------------
 // Validation
 
-/** A configuration fault; `path` names the field (`realms[0].auth.ticket.principals.joe.authrole`). */
+/**
+ * A configuration fault; `path` names the field
+ * (`realms[0].auth.ticket.principals.joe.authrole`). Validation checks every
+ * field before it throws: when it found several faults, the error thrown is
+ * the first, and `errors` lists all of them (the message has one line each).
+ */
 export class RouterConfigError extends Error {
   readonly path: string;
-  constructor(path: string, problem: string) {
-    super(`${path}: ${problem}`);
+  /** What is wrong with the field, without the path. */
+  readonly problem: string;
+  /** Every fault found (this one alone for a single fault), in document order. */
+  readonly errors: readonly RouterConfigError[];
+  constructor(path: string, problem: string, others: readonly RouterConfigError[] = []) {
+    super(others.length === 0 ? `${path}: ${problem}` : [`${path}: ${problem}`, ...others.map((e) => e.message)].join('\n'));
     this.name = 'RouterConfigError';
     this.path = path;
+    this.problem = problem;
+    this.errors = others.length === 0 ? [this] : [new RouterConfigError(path, problem), ...others];
   }
+
+  /** One error standing for `faults` (at least one): the first, carrying all of them. */
+  static of(faults: readonly RouterConfigError[]): RouterConfigError {
+    const flat = faults.flatMap((e) => e.errors);
+    const first = flat[0];
+    if (first === undefined) throw new RangeError('RouterConfigError.of: no faults');
+    return flat.length === 1 ? first : new RouterConfigError(first.path, first.problem, flat.slice(1));
+  }
+}
+
+/**
+ * The faults found so far by the validation running now. Validation is
+ * synchronous, so one module-level list serves; `collectFaults` saves and
+ * restores it.
+ */
+let found: RouterConfigError[] | undefined;
+
+/** Record a fault and go on when collecting; throw it otherwise. */
+function fault(e: RouterConfigError): void {
+  if (found === undefined) throw e;
+  found.push(...e.errors);
+}
+
+/** Run one check; a fault is recorded and `fallback` returned, so that the other fields are checked too. */
+function check<T>(f: () => T, fallback: T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (!(e instanceof RouterConfigError)) throw e;
+    fault(e);
+    return fallback;
+  }
+}
+
+/** Run a whole validation, collecting its faults; throws them together at the end. */
+function collectFaults<T>(run: () => T): T {
+  const outer = found;
+  const mine: RouterConfigError[] = [];
+  found = mine;
+  let out: T;
+  try {
+    out = run();
+  } catch (e) {
+    if (!(e instanceof RouterConfigError)) throw e;
+    mine.push(...e.errors);
+    throw RouterConfigError.of(mine);
+  } finally {
+    found = outer;
+  }
+  if (mine.length > 0) throw RouterConfigError.of(mine);
+  return out;
 }
 
 type Obj = Readonly<Record<string, unknown>>;
@@ -276,7 +338,7 @@ function isPlainObject(v: unknown): v is Obj {
 function object(path: string, v: unknown, allowed: readonly string[]): Obj {
   if (!isPlainObject(v)) throw new RouterConfigError(path, 'must be an object');
   for (const k of Object.keys(v)) {
-    if (!allowed.includes(k)) throw new RouterConfigError(`${path}.${k}`, `unknown field (expected one of ${allowed.join(', ')})`);
+    if (!allowed.includes(k)) fault(new RouterConfigError(`${path}.${k}`, `unknown field (expected one of ${allowed.join(', ')})`));
   }
   return v;
 }
@@ -328,6 +390,16 @@ function list(path: string, v: unknown): readonly unknown[] {
   return v;
 }
 
+/** Each item checked on its own; the items that passed, in order. */
+function checkedList<T>(path: string, v: unknown, item: (v: unknown, i: number) => T): T[] {
+  const out: T[] = [];
+  check(() => list(path, v), []).forEach((x, i) => {
+    const r = check<T | undefined>(() => item(x, i), undefined);
+    if (r !== undefined) out.push(r);
+  });
+  return out;
+}
+
 const HEX_KEY = /^[0-9a-fA-F]{64}$/;
 
 function uri(path: string, v: unknown, rule: UriRule): string {
@@ -341,39 +413,42 @@ const ACTIONS: readonly AuthorizationAction[] = ['call', 'register', 'publish', 
 
 function permission(path: string, v: unknown, rule: UriRule): PermissionConfig {
   const o = object(path, v, ['uri', 'match', 'allow', 'disclose']);
-  const match = o['match'] === undefined ? 'exact' : oneOf(`${path}.match`, o['match'], MATCHES);
+  const match = o['match'] === undefined ? 'exact' : check(() => oneOf(`${path}.match`, o['match'], MATCHES), 'exact');
   const u = o['uri'];
   // The empty prefix is the catch-all permission.
   if (!(match === 'prefix' && u === '') && !isValidPattern(u, match, rule)) {
-    throw new RouterConfigError(`${path}.uri`, `must be a valid ${match} URI pattern`);
+    fault(new RouterConfigError(`${path}.uri`, `must be a valid ${match} URI pattern`));
   }
   const allow: Partial<Record<AuthorizationAction, boolean>> = {};
   if (o['allow'] !== undefined) {
-    const a = object(`${path}.allow`, o['allow'], ACTIONS);
+    const a = check(() => object(`${path}.allow`, o['allow'], ACTIONS), {});
     for (const k of ACTIONS) {
-      const b = optBool(`${path}.allow.${k}`, a[k]);
+      const b = check(() => optBool(`${path}.allow.${k}`, a[k]), undefined);
       if (b !== undefined) allow[k] = b;
     }
   }
   let disclose: { caller?: DisclosePolicy; publisher?: DisclosePolicy } | undefined;
   if (o['disclose'] !== undefined) {
-    const d = object(`${path}.disclose`, o['disclose'], ['caller', 'publisher']);
+    const d = check(() => object(`${path}.disclose`, o['disclose'], ['caller', 'publisher']), {});
     disclose = {};
-    if (d['caller'] !== undefined) disclose.caller = oneOf(`${path}.disclose.caller`, d['caller'], DISCLOSE);
-    if (d['publisher'] !== undefined) disclose.publisher = oneOf(`${path}.disclose.publisher`, d['publisher'], DISCLOSE);
+    if (d['caller'] !== undefined) disclose.caller = check(() => oneOf(`${path}.disclose.caller`, d['caller'], DISCLOSE), 'allow');
+    if (d['publisher'] !== undefined) disclose.publisher = check(() => oneOf(`${path}.disclose.publisher`, d['publisher'], DISCLOSE), 'allow');
   }
   return Object.freeze({ uri: u as string, match, allow: Object.freeze(allow), ...(disclose ? { disclose: Object.freeze(disclose) } : {}) });
 }
 
 function role(path: string, v: unknown, rule: UriRule): RoleConfig {
   const o = object(path, v, ['name', 'permissions', 'authorizer', 'trusted']);
-  const name = nonEmptyString(`${path}.name`, o['name']);
+  const name = check(() => nonEmptyString(`${path}.name`, o['name']), '');
   const permissions =
     o['permissions'] === undefined
       ? undefined
-      : Object.freeze(list(`${path}.permissions`, o['permissions']).map((p, i) => permission(`${path}.permissions[${i}]`, p, rule)));
-  const authorizer = o['authorizer'] === undefined ? undefined : fn<DynamicAuthorizer>(`${path}.authorizer`, o['authorizer']);
-  const trusted = optBool(`${path}.trusted`, o['trusted']);
+      : Object.freeze(
+          checkedList(`${path}.permissions`, o['permissions'], (p, i) => permission(`${path}.permissions[${i}]`, p, rule)),
+        );
+  const authorizer =
+    o['authorizer'] === undefined ? undefined : check(() => fn<DynamicAuthorizer>(`${path}.authorizer`, o['authorizer']), undefined);
+  const trusted = check(() => optBool(`${path}.trusted`, o['trusted']), undefined);
   return Object.freeze({
     name,
     ...(permissions ? { permissions } : {}),
@@ -395,7 +470,10 @@ function source<P>(
       const o = object(path, v, ['type', 'principals']);
       if (!isPlainObject(o['principals'])) throw new RouterConfigError(`${path}.principals`, 'must be an object keyed by authid');
       const out: Record<string, P> = Object.create(null) as Record<string, P>;
-      for (const [authid, p] of Object.entries(o['principals'])) out[authid] = principal(`${path}.principals.${authid}`, p);
+      for (const [authid, p] of Object.entries(o['principals'])) {
+        const r = check<P | undefined>(() => principal(`${path}.principals.${authid}`, p), undefined);
+        if (r !== undefined) out[authid] = r;
+      }
       return Object.freeze({ type, principals: Object.freeze(out) });
     }
     case 'dynamic': {
@@ -404,8 +482,8 @@ function source<P>(
     }
     case 'procedure': {
       const o = object(path, v, ['type', 'procedure', 'realm']);
-      const procedure = uri(`${path}.procedure`, o['procedure'], rule);
-      const realm = optString(`${path}.realm`, o['realm']);
+      const procedure = check(() => uri(`${path}.procedure`, o['procedure'], rule), '');
+      const realm = check(() => optString(`${path}.realm`, o['realm']), undefined);
       return Object.freeze(realm === undefined ? { type, procedure } : { type, procedure, realm });
     }
   }
@@ -413,26 +491,26 @@ function source<P>(
 
 function ticketPrincipal(path: string, v: unknown): TicketPrincipal {
   const o = object(path, v, ['ticket', 'authrole', 'authextra']);
-  const authextra = optDict(`${path}.authextra`, o['authextra']);
+  const authextra = check(() => optDict(`${path}.authextra`, o['authextra']), undefined);
   return Object.freeze({
-    ticket: nonEmptyString(`${path}.ticket`, o['ticket']),
-    authrole: nonEmptyString(`${path}.authrole`, o['authrole']),
+    ticket: check(() => nonEmptyString(`${path}.ticket`, o['ticket']), ''),
+    authrole: check(() => nonEmptyString(`${path}.authrole`, o['authrole']), ''),
     ...(authextra ? { authextra } : {}),
   });
 }
 
 function wampcraPrincipal(path: string, v: unknown): WampcraPrincipal {
   const o = object(path, v, ['secret', 'authrole', 'salt', 'iterations', 'keylen', 'authextra']);
-  const salt = optString(`${path}.salt`, o['salt']);
-  const iterations = optPositiveInt(`${path}.iterations`, o['iterations']);
-  const keylen = optPositiveInt(`${path}.keylen`, o['keylen']);
-  if (salt === undefined && (iterations !== undefined || keylen !== undefined)) {
-    throw new RouterConfigError(`${path}.salt`, 'is required when iterations or keylen is given');
+  const salt = check(() => optString(`${path}.salt`, o['salt']), undefined);
+  const iterations = check(() => optPositiveInt(`${path}.iterations`, o['iterations']), undefined);
+  const keylen = check(() => optPositiveInt(`${path}.keylen`, o['keylen']), undefined);
+  if (o['salt'] === undefined && (o['iterations'] !== undefined || o['keylen'] !== undefined)) {
+    fault(new RouterConfigError(`${path}.salt`, 'is required when iterations or keylen is given'));
   }
-  const authextra = optDict(`${path}.authextra`, o['authextra']);
+  const authextra = check(() => optDict(`${path}.authextra`, o['authextra']), undefined);
   return Object.freeze({
-    secret: nonEmptyString(`${path}.secret`, o['secret']),
-    authrole: nonEmptyString(`${path}.authrole`, o['authrole']),
+    secret: check(() => nonEmptyString(`${path}.secret`, o['secret']), ''),
+    authrole: check(() => nonEmptyString(`${path}.authrole`, o['authrole']), ''),
     ...(salt !== undefined ? { salt, iterations: iterations ?? 1000, keylen: keylen ?? 32 } : {}),
     ...(authextra ? { authextra } : {}),
   });
@@ -440,17 +518,19 @@ function wampcraPrincipal(path: string, v: unknown): WampcraPrincipal {
 
 function cryptosignPrincipal(path: string, v: unknown): CryptosignPrincipal {
   const o = object(path, v, ['authorizedKeys', 'authrole', 'authextra']);
-  const keys = list(`${path}.authorizedKeys`, o['authorizedKeys']).map((k, i) => {
+  const keys = checkedList(`${path}.authorizedKeys`, o['authorizedKeys'], (k, i) => {
     if (typeof k !== 'string' || !HEX_KEY.test(k)) {
       throw new RouterConfigError(`${path}.authorizedKeys[${i}]`, 'must be an Ed25519 public key as 64 hex characters');
     }
     return k.toLowerCase();
   });
-  if (keys.length === 0) throw new RouterConfigError(`${path}.authorizedKeys`, 'must list at least one key');
-  const authextra = optDict(`${path}.authextra`, o['authextra']);
+  if (Array.isArray(o['authorizedKeys']) && o['authorizedKeys'].length === 0) {
+    fault(new RouterConfigError(`${path}.authorizedKeys`, 'must list at least one key'));
+  }
+  const authextra = check(() => optDict(`${path}.authextra`, o['authextra']), undefined);
   return Object.freeze({
     authorizedKeys: Object.freeze(keys),
-    authrole: nonEmptyString(`${path}.authrole`, o['authrole']),
+    authrole: check(() => nonEmptyString(`${path}.authrole`, o['authrole']), ''),
     ...(authextra ? { authextra } : {}),
   });
 }
@@ -463,10 +543,10 @@ function scramPrincipal(path: string, v: unknown): ScramPrincipal {
   } catch (e) {
     throw new RouterConfigError(path, e instanceof WampError ? e.message.replace(/^[^:]*: /, '') : String(e));
   }
-  const authextra = optDict(`${path}.authextra`, o['authextra']);
+  const authextra = check(() => optDict(`${path}.authextra`, o['authextra']), undefined);
   return Object.freeze({
     ...credential,
-    authrole: nonEmptyString(`${path}.authrole`, o['authrole']),
+    authrole: check(() => nonEmptyString(`${path}.authrole`, o['authrole']), ''),
     ...(authextra ? { authextra } : {}),
   });
 }
@@ -474,10 +554,10 @@ function scramPrincipal(path: string, v: unknown): ScramPrincipal {
 function anonymous(path: string, v: unknown, rule: UriRule): AnonymousAuthConfig {
   if (isPlainObject(v) && v['type'] === 'static') {
     const o = object(path, v, ['type', 'authrole', 'authid']);
-    const authid = optString(`${path}.authid`, o['authid']);
+    const authid = check(() => optString(`${path}.authid`, o['authid']), undefined);
     return Object.freeze({
       type: 'static' as const,
-      authrole: nonEmptyString(`${path}.authrole`, o['authrole']),
+      authrole: check(() => nonEmptyString(`${path}.authrole`, o['authrole']), ''),
       ...(authid !== undefined ? { authid } : {}),
     });
   }
@@ -489,12 +569,17 @@ function anonymous(path: string, v: unknown, rule: UriRule): AnonymousAuthConfig
 function auth(path: string, v: unknown, rule: UriRule): AuthMethodsConfig {
   const o = object(path, v, AUTH_METHODS);
   const out: { -readonly [K in AuthMethod]?: AuthMethodsConfig[K] } = {};
-  if (o['anonymous'] !== undefined) out.anonymous = anonymous(`${path}.anonymous`, o['anonymous'], rule);
-  if (o['ticket'] !== undefined) out.ticket = source(`${path}.ticket`, o['ticket'], rule, ticketPrincipal);
-  if (o['wampcra'] !== undefined) out.wampcra = source(`${path}.wampcra`, o['wampcra'], rule, wampcraPrincipal);
-  if (o['cryptosign'] !== undefined) out.cryptosign = source(`${path}.cryptosign`, o['cryptosign'], rule, cryptosignPrincipal);
-  if (o['wamp-scram'] !== undefined) out['wamp-scram'] = source(`${path}.wamp-scram`, o['wamp-scram'], rule, scramPrincipal);
-  if (Object.keys(out).length === 0) throw new RouterConfigError(path, 'must enable at least one authentication method');
+  const method = <K extends AuthMethod>(k: K, f: (p: string, v: unknown) => AuthMethodsConfig[K]): void => {
+    if (o[k] === undefined) return;
+    const r = check<AuthMethodsConfig[K] | undefined>(() => f(`${path}.${k}`, o[k]), undefined);
+    if (r !== undefined) out[k] = r;
+  };
+  method('anonymous', (p, x) => anonymous(p, x, rule));
+  method('ticket', (p, x) => source(p, x, rule, ticketPrincipal));
+  method('wampcra', (p, x) => source(p, x, rule, wampcraPrincipal));
+  method('cryptosign', (p, x) => source(p, x, rule, cryptosignPrincipal));
+  method('wamp-scram', (p, x) => source(p, x, rule, scramPrincipal));
+  if (AUTH_METHODS.every((k) => o[k] === undefined)) throw new RouterConfigError(path, 'must enable at least one authentication method');
   return Object.freeze(out);
 }
 
@@ -518,7 +603,7 @@ function limits<K extends string>(path: string, v: unknown, keys: readonly K[]):
   const o = object(path, v, keys);
   const out: Partial<Record<K, number>> = {};
   for (const k of keys) {
-    const n = optPositiveInt(`${path}.${k}`, o[k]);
+    const n = check(() => optPositiveInt(`${path}.${k}`, o[k]), undefined);
     if (n !== undefined) out[k] = n;
   }
   return Object.freeze(out);
@@ -526,18 +611,19 @@ function limits<K extends string>(path: string, v: unknown, keys: readonly K[]):
 
 function realm(path: string, v: unknown, rule: UriRule): RealmConfig {
   const o = object(path, v, ['name', 'roles', 'auth', 'limits']);
-  const name = uri(`${path}.name`, o['name'], rule);
+  const name = check(() => uri(`${path}.name`, o['name'], rule), '');
   let roles: RoleConfig[] | undefined;
   if (o['roles'] !== undefined) {
-    roles = list(`${path}.roles`, o['roles']).map((r, i) => role(`${path}.roles[${i}]`, r, rule));
+    roles = checkedList(`${path}.roles`, o['roles'], (r, i) => role(`${path}.roles[${i}]`, r, rule));
     const seen = new Set<string>();
     roles.forEach((r, i) => {
-      if (seen.has(r.name)) throw new RouterConfigError(`${path}.roles[${i}].name`, `duplicate role "${r.name}"`);
+      if (seen.has(r.name)) fault(new RouterConfigError(`${path}.roles[${i}].name`, `duplicate role "${r.name}"`));
       seen.add(r.name);
     });
   }
-  const a = o['auth'] === undefined ? undefined : auth(`${path}.auth`, o['auth'], rule);
-  const l = o['limits'] === undefined ? undefined : limits(`${path}.limits`, o['limits'], SESSION_LIMIT_KEYS);
+  const a = o['auth'] === undefined ? undefined : check(() => auth(`${path}.auth`, o['auth'], rule), undefined);
+  const l =
+    o['limits'] === undefined ? undefined : check(() => limits(`${path}.limits`, o['limits'], SESSION_LIMIT_KEYS), undefined);
   return Object.freeze({
     name,
     ...(roles ? { roles: Object.freeze(roles) } : {}),
@@ -550,15 +636,20 @@ function realm(path: string, v: unknown, rule: UriRule): RealmConfig {
  * Check a router configuration (a plain object, e.g. parsed from JSON, or
  * typed code that may add functions for dynamic authenticators and
  * authorizers) and return it frozen with defaults filled in where a field is
- * structural. Throws {@link RouterConfigError} naming the first bad field.
+ * structural. Every field is checked: throws {@link RouterConfigError}
+ * naming the first bad field, with `errors` listing every one.
  */
 export function validateRouterConfig(v: unknown): RouterConfig {
+  return collectFaults(() => validateRouterConfigFields(v));
+}
+
+function validateRouterConfigFields(v: unknown): RouterConfig {
   const o = object('config', v, ['realms', 'agent', 'limits', 'timeouts', 'uriRule', 'requestIds']);
-  const uriRule = o['uriRule'] === undefined ? 'strict' : oneOf('uriRule', o['uriRule'], ['loose', 'strict'] as const);
-  const realms = list('realms', o['realms']).map((r, i) => realm(`realms[${i}]`, r, uriRule));
+  const uriRule = o['uriRule'] === undefined ? 'strict' : check(() => oneOf('uriRule', o['uriRule'], ['loose', 'strict'] as const), 'strict');
+  const realms = checkedList('realms', o['realms'], (r, i) => realm(`realms[${i}]`, r, uriRule));
   const names = new Set<string>();
   realms.forEach((r, i) => {
-    if (names.has(r.name)) throw new RouterConfigError(`realms[${i}].name`, `duplicate realm "${r.name}"`);
+    if (names.has(r.name) && r.name !== '') fault(new RouterConfigError(`realms[${i}].name`, `duplicate realm "${r.name}"`));
     names.add(r.name);
   });
   // A procedure authenticator must live in a configured realm.
@@ -566,15 +657,18 @@ export function validateRouterConfig(v: unknown): RouterConfig {
     for (const m of AUTH_METHODS) {
       const s = r.auth?.[m];
       if (s !== undefined && s.type === 'procedure' && s.realm !== undefined && !names.has(s.realm)) {
-        throw new RouterConfigError(`realms[${i}].auth.${m}.realm`, `no realm "${s.realm}" is configured`);
+        fault(new RouterConfigError(`realms[${i}].auth.${m}.realm`, `no realm "${s.realm}" is configured`));
       }
     }
   });
-  const agent = optString('agent', o['agent']);
-  const l = o['limits'] === undefined ? undefined : limits('limits', o['limits'], ROUTER_LIMIT_KEYS);
+  const agent = check(() => optString('agent', o['agent']), undefined);
+  const l = o['limits'] === undefined ? undefined : check(() => limits('limits', o['limits'], ROUTER_LIMIT_KEYS), undefined);
   const t =
-    o['timeouts'] === undefined ? undefined : limits('timeouts', o['timeouts'], ['hello', 'auth', 'goodbye', 'progressiveGrace'] as const);
-  const requestIds = o['requestIds'] === undefined ? undefined : oneOf('requestIds', o['requestIds'], ['strict', 'lenient'] as const);
+    o['timeouts'] === undefined
+      ? undefined
+      : check(() => limits('timeouts', o['timeouts'], ['hello', 'auth', 'goodbye', 'progressiveGrace'] as const), undefined);
+  const requestIds =
+    o['requestIds'] === undefined ? undefined : check(() => oneOf('requestIds', o['requestIds'], ['strict', 'lenient'] as const), undefined);
   return Object.freeze({
     realms: Object.freeze(realms),
     uriRule,

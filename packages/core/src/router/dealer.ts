@@ -38,6 +38,7 @@ import { PatternIndex } from './matching.js';
 import { handleMetaCall } from './meta.js';
 import type { Peer } from './peer.js';
 import type { Realm } from './realm.js';
+import type { CallOutcome } from './router.js';
 import type { RouterSession } from './session.js';
 import { isoTimestamp } from './timestamp.js';
 import { RouterUri } from './uris.js';
@@ -116,6 +117,8 @@ export class Invocation implements HasDeadline {
   callerStreaming: boolean;
   /** Whether this call ever streamed (its request ID then enters the caller's grace table). */
   readonly streamed: boolean;
+  /** When the CALL arrived, for {@link RouterProbe.callEnded}. */
+  startedAt = 0;
 
   constructor(
     readonly id: number,
@@ -385,6 +388,8 @@ export class Dealer {
       timeout,
       progress,
     );
+    inv.startedAt = now;
+    this.realm.router.probe?.callStarted?.();
     peer.calls.set(request, inv);
     cp.invocations.set(inv.id, inv);
     if (timeout > 0) this.realm.router.schedule(inv, now + timeout);
@@ -427,7 +432,7 @@ export class Dealer {
       }
       return;
     }
-    this.finish(inv, now);
+    this.finish(inv, now, 'canceled');
     peer.send(error(MessageType.CALL, msg.request, ErrorUri.CANCELED));
     if (mode === 'killnowait') inv.callee.send(interrupt(inv.id, { mode: 'killnowait', reason: ErrorUri.CANCELED }));
   }
@@ -454,7 +459,7 @@ export class Dealer {
       o.caller.send(result(o.request, p, { progress: true }));
       return;
     }
-    this.finish(inv, now);
+    this.finish(inv, now, 'result');
     if (o.kind === 'call') o.caller.send(result(o.request, p));
     else authProcedureResult(o.session, msg.args, msg.kwargs, now);
   }
@@ -471,7 +476,7 @@ export class Dealer {
       peer.session.violate('ERROR uses payload passthru mode, which this router does not announce', now);
       return;
     }
-    this.finish(inv, now);
+    this.finish(inv, now, inv.killing ? 'canceled' : 'error');
     const o = inv.origin;
     if (o.kind === 'call') o.caller.send(error(MessageType.CALL, o.request, msg.error, { args: msg.args, kwargs: msg.kwargs }));
     else authProcedureFailed(o.session, msg.error, msg.args, now);
@@ -489,19 +494,20 @@ export class Dealer {
   /** Call timeout (advanced profile, dealer-initiated): ERROR to the caller, INTERRUPT to the callee. */
   expire(inv: Invocation, now: number): void {
     if (inv.done) return;
-    this.finish(inv, now);
+    this.finish(inv, now, 'timeout');
     if (inv.callee.features.calleeCanceling) inv.callee.send(interrupt(inv.id, { mode: 'killnowait', reason: ErrorUri.TIMEOUT }));
     const o = inv.origin;
     if (o.kind === 'call') o.caller.send(error(MessageType.CALL, o.request, ErrorUri.TIMEOUT));
   }
 
   /** Remove an invocation from both indexes; nothing is routed through it afterwards. */
-  private finish(inv: Invocation, now: number): void {
+  private finish(inv: Invocation, now: number, outcome: CallOutcome = 'canceled'): void {
     inv.done = true;
     inv.deadline = undefined;
     inv.callee.invocations.delete(inv.id);
     const o = inv.origin;
     if (o.kind !== 'call') return;
+    this.realm.router.probe?.callEnded?.(now - inv.startedAt, outcome);
     o.caller.calls.delete(o.request);
     if (inv.streamed && !o.caller.left) {
       const recent = o.caller.recentProgressive;

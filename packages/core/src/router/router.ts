@@ -101,6 +101,29 @@ export interface RouterWarningEvent {
 
 export type RouterEvent = SessionJoinedEvent | SessionLeftEvent | SessionRefusedEvent | AuthenticateEvent | RouterWarningEvent;
 
+/** How a call ended, as {@link RouterProbe.callEnded} reports it. */
+export type CallOutcome =
+  /** The callee's final YIELD. */
+  | 'result'
+  /** The callee's ERROR. */
+  | 'error'
+  /** CANCEL by the caller (`skip`, `killnowait`, or `kill` answered by the callee's ERROR), or the caller or the callee left. */
+  | 'canceled'
+  /** The call's `timeout` passed. */
+  | 'timeout';
+
+/**
+ * Measurement hooks for metrics. The router calls them synchronously while
+ * it handles an input; they must be cheap and must not call back into the
+ * router. Durations are differences of the `now` values passed in.
+ */
+export interface RouterProbe {
+  /** A routed call reached its callee (INVOCATION sent); `callEnded` follows exactly once. */
+  callStarted?(): void;
+  /** A routed call (not a meta procedure, not an authenticator call) ended, `durationMs` after its CALL. */
+  callEnded?(durationMs: number, outcome: CallOutcome): void;
+}
+
 export interface RouterOptions {
   /** Session and publication IDs: uniform in [1, 2^53] (a CSPRNG in production, {@link seededRandomId} in tests). */
   readonly randomId: RandomId;
@@ -115,6 +138,8 @@ export interface RouterOptions {
    * {@link ClusterEnvelope}s and store requests (see `cluster-protocol.ts`).
    */
   readonly cluster?: ClusterOptions;
+  /** Measurement hooks (metrics); none by default. */
+  readonly probe?: RouterProbe;
 }
 
 /** A read-only view of a realm, for operators and tests. */
@@ -172,6 +197,8 @@ export class Router {
   readonly uriRule: UriRule;
   readonly requestIds: RequestIdPolicy;
   readonly crypto: CryptoProvider | undefined;
+  /** The measurement hooks given in the options. */
+  readonly probe: RouterProbe | undefined;
   /** @internal */
   readonly decodeOptions: DecodeOptions;
   private readonly realms = new Map<string, Realm>();
@@ -213,6 +240,7 @@ export class Router {
       throw new RouterConfigError('options.cluster.node', 'must be a non-empty string');
     }
     this.cluster = options.cluster === undefined ? undefined : new Cluster(this, options.cluster);
+    this.probe = options.probe;
     c.realms.forEach((r, i) => {
       if (this.crypto === undefined && (r.auth?.wampcra ?? r.auth?.cryptosign ?? r.auth?.['wamp-scram']) !== undefined) {
         throw new RouterConfigError(`realms[${i}].auth`, 'wampcra, cryptosign and wamp-scram need options.crypto (challenges are random)');

@@ -18,6 +18,7 @@ import {
   type Frame,
   type Message,
   type RouterEvent,
+  type RouterProbe,
   type RouterSession,
   type Serializer,
   type SessionClose,
@@ -132,6 +133,7 @@ function show(m: Message): unknown {
 export interface NetOptions {
   readonly seed?: number;
   readonly crypto?: CryptoProvider;
+  readonly probe?: RouterProbe;
 }
 
 export class RouterNet {
@@ -144,6 +146,7 @@ export class RouterNet {
     this.router = Router.fromConfig(config, {
       randomId: seededRandomId(opts.seed ?? 1),
       ...(opts.crypto !== undefined ? { crypto: opts.crypto } : {}),
+      ...(opts.probe !== undefined ? { probe: opts.probe } : {}),
     });
   }
 
