@@ -10,7 +10,7 @@ import { Session, type Transport } from '@wamp/client';
 import { rawSocketTransport } from '@wamp/rawsocket';
 import { nodeWebSocketTransport } from '@wamp/ws/node';
 import { configFromArgs } from '../src/args.js';
-import { Cleanup, RawTcpPeer, RouterProcess, SERIALIZERS, tempDir, within, writeJson } from './helpers.js';
+import { Cleanup, RawTcpPeer, RouterProcess, SERIALIZERS, tempDir, waitFor, within, writeJson } from './helpers.js';
 
 const cleanup = new Cleanup();
 afterEach(() => cleanup.run());
