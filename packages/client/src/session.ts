@@ -96,8 +96,18 @@ export interface InvocationDetails {
   /** The caller accepts progressive results (yield them from an async generator, or call `progress`). */
   readonly receiveProgress: boolean;
   /**
-   * Fires when the dealer interrupts the call (or the session ends). Made on
-   * first read; read after an interrupt, it is already aborted.
+   * The call's timeout in milliseconds, when the dealer handed it to this
+   * callee (advanced profile "Call Timeouts"): `signal` fires that long after
+   * the invocation arrived, and a handler that then gives up (throws or
+   * rejects with anything but a WampError) answers `wamp.error.canceled`.
+   */
+  readonly timeout: number | undefined;
+  /** The trust level the dealer assigned to the call (advanced profile "Call Trust Levels"), when it gives one. */
+  readonly trustlevel: number | undefined;
+  /**
+   * Fires when the dealer interrupts the call, its timeout passes, or the
+   * session ends. Made on first read; read after an interrupt, it is already
+   * aborted.
    */
   readonly signal: AbortSignal;
   /** Send a progressive result now; throws if the caller did not ask for them. */
@@ -132,6 +142,8 @@ export interface EventDetails {
   readonly publisherAuthrole: string | undefined;
   /** The event was retained by the broker and delivered on subscribe. */
   readonly retained: boolean;
+  /** The trust level the broker assigned to the publication (advanced profile "Publication Trust Levels"), when it gives one. */
+  readonly trustlevel: number | undefined;
   /** EVENT.Details as received. */
   readonly details: Dict;
 }
@@ -265,6 +277,14 @@ class RunningInvocation implements InvocationDetails {
     readonly input: AsyncQueue<Result> | undefined,
     readonly details: Dict,
   ) {}
+
+  get timeout(): number | undefined {
+    return positiveIntOf(this.details['timeout']);
+  }
+
+  get trustlevel(): number | undefined {
+    return levelOf(this.details['trustlevel']);
+  }
 
   get signal(): AbortSignal {
     let c = this.controller;
@@ -814,7 +834,10 @@ export class Session {
       case 'interrupt': {
         const running = this.invocations.get(ev.request);
         if (running === undefined) return;
-        const reason = new CanceledError(`invocation ${ev.request} interrupted (${ev.mode}${ev.reason === undefined ? '' : `, ${ev.reason}`})`);
+        const reason =
+          ev.reason === ErrorUri.TIMEOUT && ev.mode === 'kill'
+            ? new CanceledError(`invocation ${ev.request} timed out after ${running.timeout ?? '?'} ms`)
+            : new CanceledError(`invocation ${ev.request} interrupted (${ev.mode}${ev.reason === undefined ? '' : `, ${ev.reason}`})`);
         running.interrupt(reason);
         return;
       }
@@ -899,6 +922,7 @@ export class Session {
       publisherAuthid: stringOf(d['publisher_authid']),
       publisherAuthrole: stringOf(d['publisher_authrole']),
       retained: d['retained'] === true,
+      trustlevel: levelOf(d['trustlevel']),
       details: d,
     };
     if (handlers.size === 1) {
@@ -1093,6 +1117,15 @@ function isAsyncIterable(v: unknown): v is AsyncIterable<unknown> {
 
 function isPromiseLike(v: unknown): v is PromiseLike<unknown> {
   return typeof v === 'object' && v !== null && typeof (v as { then?: unknown }).then === 'function';
+}
+
+/** A trust level: a non-negative integer (advanced profile, "Trust Levels"). */
+function levelOf(v: unknown): number | undefined {
+  return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 ? v : undefined;
+}
+
+function positiveIntOf(v: unknown): number | undefined {
+  return typeof v === 'number' && Number.isSafeInteger(v) && v > 0 ? v : undefined;
 }
 
 function stringOf(v: unknown): string | undefined {

@@ -39,6 +39,7 @@ describe('router session: opening', () => {
     expect(Object.keys((ROUTER_ROLES['broker'] as { features: object }).features).sort()).toEqual([
       'event_retention',
       'pattern_based_subscription',
+      'publication_trustlevels',
       'publisher_exclusion',
       'publisher_identification',
       'session_meta_api',
@@ -49,6 +50,7 @@ describe('router session: opening', () => {
     expect(Object.keys((ROUTER_ROLES['dealer'] as { features: object }).features).sort()).toEqual([
       'call_canceling',
       'call_timeout',
+      'call_trustlevels',
       'caller_identification',
       'pattern_based_registration',
       'progressive_call_invocations',

@@ -26,6 +26,8 @@ export interface WebSocketListenerConfig {
   readonly path: string;
   readonly serializers: readonly SerializerName[];
   readonly tls?: TlsFiles;
+  /** Trust level of sessions on this listener (advanced profile "Trust Levels"; the lower of it and the role's counts). */
+  readonly trustlevel?: number;
 }
 
 export interface RawSocketListenerConfig {
@@ -36,6 +38,8 @@ export interface RawSocketListenerConfig {
   readonly path?: string;
   readonly serializers: readonly SerializerName[];
   readonly tls?: TlsFiles;
+  /** Trust level of sessions on this listener (advanced profile "Trust Levels"; the lower of it and the role's counts). */
+  readonly trustlevel?: number;
 }
 
 export type ListenerConfig = WebSocketListenerConfig | RawSocketListenerConfig;
@@ -124,11 +128,15 @@ function tls(path: string, v: unknown, base: string): TlsFiles | undefined {
   return o['ca'] === undefined ? { cert: file('cert'), key: file('key') } : { cert: file('cert'), key: file('key'), ca: file('ca') };
 }
 
+function trustlevelOf(path: string, o: Obj): { trustlevel?: number } {
+  return o['trustlevel'] === undefined ? {} : { trustlevel: int(`${path}.trustlevel`, o['trustlevel'], 0, Number.MAX_SAFE_INTEGER) };
+}
+
 function listener(path: string, v: unknown, base: string): ListenerConfig {
   if (!isObj(v)) throw new RouterConfigError(path, 'must be an object');
   const type = v['type'];
   if (type === 'websocket') {
-    const o = obj(path, v, ['type', 'host', 'port', 'path', 'serializers', 'tls']);
+    const o = obj(path, v, ['type', 'host', 'port', 'path', 'serializers', 'tls', 'trustlevel']);
     const p = o['path'] === undefined ? '/ws' : str(`${path}.path`, o['path']);
     if (!p.startsWith('/')) throw new RouterConfigError(`${path}.path`, 'must start with /');
     const t = tls(`${path}.tls`, o['tls'], base);
@@ -139,12 +147,18 @@ function listener(path: string, v: unknown, base: string): ListenerConfig {
       path: p,
       serializers: serializers(`${path}.serializers`, o['serializers']),
       ...(t ? { tls: t } : {}),
+      ...trustlevelOf(path, o),
     };
   }
   if (type === 'rawsocket') {
-    const o = obj(path, v, ['type', 'host', 'port', 'path', 'serializers', 'tls']);
+    const o = obj(path, v, ['type', 'host', 'port', 'path', 'serializers', 'tls', 'trustlevel']);
     const t = tls(`${path}.tls`, o['tls'], base);
-    const common = { type, serializers: serializers(`${path}.serializers`, o['serializers']), ...(t ? { tls: t } : {}) } as const;
+    const common = {
+      type,
+      serializers: serializers(`${path}.serializers`, o['serializers']),
+      ...(t ? { tls: t } : {}),
+      ...trustlevelOf(path, o),
+    } as const;
     if (o['path'] !== undefined) {
       if (o['port'] !== undefined) throw new RouterConfigError(path, 'give either path (Unix socket) or port, not both');
       return { ...common, path: resolve(base, str(`${path}.path`, o['path'])) };

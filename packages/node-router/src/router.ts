@@ -169,7 +169,7 @@ export class WampRouter {
     if ((n & (n - 1)) === 0) this.log.warn('outbound queue full, frames dropped', { transport, ...info });
   }
 
-  private makeWebSocketServer(path: string, serializers: readonly Serializer[], tls: boolean): WampWebSocketServer {
+  private makeWebSocketServer(path: string, serializers: readonly Serializer[], tls: boolean, trustlevel?: number): WampWebSocketServer {
     const cfg = this.config;
     const server = createWebSocketServer({
       path,
@@ -181,7 +181,7 @@ export class WampRouter {
         ...cfg.backpressure,
         onDrop: (info) => this.logDrop('websocket', info),
       },
-      onConnection: (conn: WebSocketConnection) => this.accept(conn, 'websocket', conn.peer.remoteAddress, conn.peer.remotePort, tls, conn.serializer),
+      onConnection: (conn: WebSocketConnection) => this.accept(conn, 'websocket', conn.peer.remoteAddress, conn.peer.remotePort, tls, conn.serializer, trustlevel),
       onUpgradeError: (err) => this.log.debug('websocket upgrade refused', { error: err.message }),
       onServerError: (err) => this.log.error('websocket server error', { error: err.message }),
     });
@@ -196,6 +196,7 @@ export class WampRouter {
     port: number | undefined,
     tls: boolean,
     serializer: Serializer,
+    trustlevel?: number,
   ): void {
     if (this.closing !== undefined) {
       // Shutting down: a client reconnecting during the GOODBYE grace period
@@ -204,7 +205,12 @@ export class WampRouter {
       return;
     }
     const peer = peerString(addr, port, tls);
-    const info: SessionInfo = peer === undefined ? { transport, serializer } : { transport, serializer, peer };
+    const info: SessionInfo = {
+      transport,
+      serializer,
+      ...(peer === undefined ? {} : { peer }),
+      ...(trustlevel === undefined ? {} : { trustlevel }),
+    };
     this.host.attach(conn, info);
   }
 
@@ -213,7 +219,7 @@ export class WampRouter {
   }
 
   private async openWebSocket(l: WebSocketListenerConfig): Promise<ActiveListener> {
-    const ws = this.makeWebSocketServer(l.path, serializersOf(l.serializers), l.tls !== undefined);
+    const ws = this.makeWebSocketServer(l.path, serializersOf(l.serializers), l.tls !== undefined, l.trustlevel);
     // Our own HTTP(S) server rather than ws.listen(): a connection that never
     // finishes its TLS handshake or its upgrade request must be reaped within
     // handshakeTimeoutMs, and Node checks headersTimeout only every
@@ -269,7 +275,7 @@ export class WampRouter {
       },
       handshakeTimeoutMs: cfg.handshakeTimeoutMs,
       ...(tls ? { tls } : {}),
-      onConnection: (conn) => this.accept(conn, 'rawsocket', conn.peer.remoteAddress, conn.peer.remotePort, tls !== undefined, conn.serializer),
+      onConnection: (conn) => this.accept(conn, 'rawsocket', conn.peer.remoteAddress, conn.peer.remotePort, tls !== undefined, conn.serializer, l.trustlevel),
       onHandshakeError: (err, peer) => this.log.debug('rawsocket handshake failed', { error: err.message, peer: peer.remoteAddress }),
       onServerError: (err) => this.log.error('rawsocket server error', { error: err.message }),
     });

@@ -83,6 +83,7 @@ export const CLIENT_ROLES: Dict = deepFreeze({
     features: {
       caller_identification: true,
       call_canceling: true,
+      call_timeout: true,
       // "Progressive Call Invocations" spells it with two l's; announce both spellings.
       call_cancelling: true,
       progressive_call_results: true,
@@ -90,6 +91,7 @@ export const CLIENT_ROLES: Dict = deepFreeze({
       pattern_based_registration: true,
       shared_registration: true,
       registration_revocation: true,
+      call_trustlevels: true,
     },
   },
   publisher: {
@@ -104,6 +106,7 @@ export const CLIENT_ROLES: Dict = deepFreeze({
       pattern_based_subscription: true,
       publisher_identification: true,
       subscription_revocation: true,
+      publication_trustlevels: true,
     },
   },
 });
@@ -183,7 +186,7 @@ interface InvocationEntry {
   readonly receiveProgress: boolean;
   /** More INVOCATION chunks are expected for this request. */
   receiving: boolean;
-  /** INTERRUPT with mode `kill` received; the application still answers. */
+  /** INTERRUPT with mode `kill` received, or its timeout passed; the application still answers. */
   interrupted: boolean;
 }
 
@@ -213,6 +216,11 @@ export type ClientState =
   | { readonly tag: 'established'; readonly joined: Joined }
   | { readonly tag: 'shuttingDown'; readonly joined: Joined; readonly reason: string; readonly message: string | undefined };
 
+/**
+ * A call's deadline is keyed by its request ID; an invocation's (callee-side
+ * call timeout) by the negated INVOCATION request ID, the two being
+ * separate ID spaces.
+ */
 type DeadlineKey = 'join' | 'goodbye' | number;
 
 const KIND_BY_REQUEST_TYPE: Readonly<Partial<Record<number, RequestKind>>> = {
@@ -367,6 +375,7 @@ export class ClientSession {
     for (let key = this.deadlines.popExpired(now); key !== undefined; key = this.deadlines.popExpired(now)) {
       if (key === 'join') this.onJoinTimeout();
       else if (key === 'goodbye') this.onGoodbyeTimeout();
+      else if (key < 0) this.onInvocationTimeout(-key);
       else this.onCallTimeout(key);
     }
   }
@@ -630,7 +639,7 @@ export class ClientSession {
     }
     const msg = yield_(request, checkArguments(payload), wire.dict);
     const frame = this.encode(msg);
-    if (!progress) j.invocations.delete(request);
+    if (!progress) this.endInvocation(j, request);
     this.warnUnknown('YieldOptions', wire.unknown);
     this.transmit(frame, msg);
     return true;
@@ -645,7 +654,7 @@ export class ClientSession {
     checkUri(error, this.uriRule, 'error');
     const msg = errorMsg(MessageType.INVOCATION, request, error, checkArguments(payload), checkDict(details, 'details'));
     const frame = this.encode(msg);
-    j.invocations.delete(request);
+    this.endInvocation(j, request);
     this.transmit(frame, msg);
     return true;
   }
@@ -778,7 +787,7 @@ export class ClientSession {
       case MessageType.EVENT:
         return this.onEvent(j, msg);
       case MessageType.INVOCATION:
-        return this.onInvocation(j, msg);
+        return this.onInvocation(j, msg, now);
       case MessageType.INTERRUPT:
         return this.onInterrupt(j, msg);
       default:
@@ -957,7 +966,7 @@ export class ClientSession {
    * "Continuations on Completed Calls": a chunk for an invocation this
    * callee already answered is dropped).
    */
-  private onInvocation(j: Joined, msg: Invocation): void {
+  private onInvocation(j: Joined, msg: Invocation, now: number): void {
     const reg = j.registrations.get(msg.registration);
     if (reg === undefined) {
       return this.violate(`INVOCATION for registration ${msg.registration}, which this session does not hold`);
@@ -1002,6 +1011,9 @@ export class ClientSession {
       receiving: progress,
       interrupted: false,
     });
+    // Advanced profile "Call Timeouts": the dealer hands the timeout to a callee announcing call_timeout.
+    const timeout = msg.details['timeout'];
+    if (typeof timeout === 'number' && timeout > 0 && Number.isFinite(timeout)) this.deadlines.set(-msg.request, now + timeout);
     this.emit(
       withDelivered(
         {
@@ -1036,7 +1048,7 @@ export class ClientSession {
     const mode = msg.options['mode'] === 'killnowait' ? 'killnowait' : 'kill';
     if (mode === 'killnowait') {
       // "any responses from the Callee are ignored": forget it, so a late answer is dropped here.
-      j.invocations.delete(msg.request);
+      this.endInvocation(j, msg.request);
     } else {
       inv.interrupted = true;
     }
@@ -1061,6 +1073,21 @@ export class ClientSession {
     this.enterClosed({ reason: st.reason, message: st.message, details: EMPTY, initiator: 'client', wasJoined: true });
   }
 
+  /**
+   * The timeout of an invocation passed (callee-side call timeout): the
+   * application is told as by an INTERRUPT `kill` with reason
+   * `wamp.error.timeout`, and still answers (a handler that gives up answers
+   * `wamp.error.canceled`).
+   */
+  private onInvocationTimeout(request: number): void {
+    const st = this.st;
+    if (st.tag !== 'established') return;
+    const inv = st.joined.invocations.get(request);
+    if (inv === undefined || inv.interrupted) return;
+    inv.interrupted = true;
+    this.emit({ type: 'interrupt', request, mode: 'kill', reason: ErrorUri.TIMEOUT });
+  }
+
   private onCallTimeout(request: number): void {
     const st = this.st;
     if (clientNextState(st.tag, 'CALL_TIMEOUT') === undefined || st.tag !== 'established') return;
@@ -1078,6 +1105,12 @@ export class ClientSession {
 
   // -------------------------------------------------------------------------
   // Helpers
+
+  /** An invocation is over (answered, or interrupted with `killnowait`): forget it and its deadline. */
+  private endInvocation(j: Joined, request: number): void {
+    j.invocations.delete(request);
+    this.deadlines.delete(-request);
+  }
 
   /** A call fails locally; its entry stays until the router's final answer, which is then dropped. */
   private abandon(j: Joined, request: number, p: PendingRequest & { kind: 'call' }, error: WampError): void {

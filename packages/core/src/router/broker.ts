@@ -251,10 +251,12 @@ export class Broker {
       if (ack) peer.send(error(MessageType.PUBLISH, msg.request, RouterUri.OPTION_DISALLOWED_DISCLOSE_ME));
       return;
     }
-    const details =
+    const details = this.realm.trust.disclose(
       wantsDisclosure || d.disclose === 'force'
         ? { publisher: peer.id, publisher_authid: peer.authid, publisher_authrole: peer.authrole }
-        : EMPTY;
+        : EMPTY,
+      peer,
+    );
     const publication = this.realm.router.newPublicationId();
     const payload: PayloadInit = msg;
     const excludeMe = o['exclude_me'] !== false;
@@ -275,7 +277,10 @@ export class Broker {
 
   /** Publish a testament of a peer that is leaving (it is no subscriber any more). */
   publishTestament(peer: Peer, t: Testament): void {
-    const details = t.disclose ? { publisher: peer.id, publisher_authid: peer.authid, publisher_authrole: peer.authrole } : EMPTY;
+    const details = this.realm.trust.disclose(
+      t.disclose ? { publisher: peer.id, publisher_authid: peer.authid, publisher_authrole: peer.authrole } : EMPTY,
+      peer,
+    );
     const publication = this.realm.router.newPublicationId();
     const payload: PayloadInit = { args: t.args, kwargs: t.kwargs };
     const eligibility = Eligibility.of(t.options);

@@ -77,6 +77,12 @@ export interface RoleConfig {
    * serve a realm's dynamic authenticator procedure.
    */
   readonly trusted?: boolean;
+  /**
+   * Trust level of the role's sessions (a non-negative integer), disclosed as
+   * `trustlevel` in EVENT.Details of their publications and
+   * INVOCATION.Details of their calls (advanced profile, "Trust Levels").
+   */
+  readonly trustlevel?: number;
 }
 
 /**
@@ -210,6 +216,13 @@ export interface RouterTimeouts {
   readonly goodbye: number;
   /** How long late CALL continuations of a finished progressive call are silently discarded. */
   readonly progressiveGrace: number;
+  /**
+   * When the callee runs a call's timeout itself (it announced `call_timeout`
+   * and got `INVOCATION.Details.timeout`), the dealer's own timer fires this
+   * much later, so the callee's answer (ERROR `wamp.error.canceled`) comes
+   * first; the dealer's timer then only catches a callee that never answers.
+   */
+  readonly calleeTimeoutGrace: number;
 }
 
 export const DEFAULT_ROUTER_TIMEOUTS: RouterTimeouts = Object.freeze({
@@ -217,6 +230,7 @@ export const DEFAULT_ROUTER_TIMEOUTS: RouterTimeouts = Object.freeze({
   auth: 30_000,
   goodbye: 5_000,
   progressiveGrace: 60_000,
+  calleeTimeoutGrace: 2_000,
 });
 
 export interface RealmConfig {
@@ -366,7 +380,7 @@ function permission(path: string, v: unknown, rule: UriRule): PermissionConfig {
 }
 
 function role(path: string, v: unknown, rule: UriRule): RoleConfig {
-  const o = object(path, v, ['name', 'permissions', 'authorizer', 'trusted']);
+  const o = object(path, v, ['name', 'permissions', 'authorizer', 'trusted', 'trustlevel']);
   const name = nonEmptyString(`${path}.name`, o['name']);
   const permissions =
     o['permissions'] === undefined
@@ -374,11 +388,16 @@ function role(path: string, v: unknown, rule: UriRule): RoleConfig {
       : Object.freeze(list(`${path}.permissions`, o['permissions']).map((p, i) => permission(`${path}.permissions[${i}]`, p, rule)));
   const authorizer = o['authorizer'] === undefined ? undefined : fn<DynamicAuthorizer>(`${path}.authorizer`, o['authorizer']);
   const trusted = optBool(`${path}.trusted`, o['trusted']);
+  const trustlevel = o['trustlevel'];
+  if (trustlevel !== undefined && !(typeof trustlevel === 'number' && Number.isSafeInteger(trustlevel) && trustlevel >= 0)) {
+    throw new RouterConfigError(`${path}.trustlevel`, 'must be a non-negative integer');
+  }
   return Object.freeze({
     name,
     ...(permissions ? { permissions } : {}),
     ...(authorizer ? { authorizer } : {}),
     ...(trusted !== undefined ? { trusted } : {}),
+    ...(trustlevel !== undefined ? { trustlevel } : {}),
   });
 }
 
@@ -573,7 +592,7 @@ export function validateRouterConfig(v: unknown): RouterConfig {
   const agent = optString('agent', o['agent']);
   const l = o['limits'] === undefined ? undefined : limits('limits', o['limits'], ROUTER_LIMIT_KEYS);
   const t =
-    o['timeouts'] === undefined ? undefined : limits('timeouts', o['timeouts'], ['hello', 'auth', 'goodbye', 'progressiveGrace'] as const);
+    o['timeouts'] === undefined ? undefined : limits('timeouts', o['timeouts'], ['hello', 'auth', 'goodbye', 'progressiveGrace', 'calleeTimeoutGrace'] as const);
   const requestIds = o['requestIds'] === undefined ? undefined : oneOf('requestIds', o['requestIds'], ['strict', 'lenient'] as const);
   return Object.freeze({
     realms: Object.freeze(realms),

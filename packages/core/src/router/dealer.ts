@@ -262,7 +262,8 @@ export class Dealer {
     const disclose = d.disclose === 'force' || (d.disclose === 'allow' && (o['disclose_me'] === true || callee.discloseCaller));
     const receiveProgress = o['receive_progress'] === true && cp.features.calleeProgressiveResults;
     let details: Dict = EMPTY;
-    if (disclose || reg.match !== 'exact' || receiveProgress) {
+    const trustlevel = this.realm.trust.of(peer);
+    if (disclose || reg.match !== 'exact' || receiveProgress || trustlevel !== undefined) {
       const dd: Record<string, unknown> = {};
       if (disclose) {
         dd['caller'] = peer.id;
@@ -272,9 +273,13 @@ export class Dealer {
       // Pattern-based registration: INVOCATION.Details.procedure is the concrete URI called.
       if (reg.match !== 'exact') dd['procedure'] = uri;
       if (receiveProgress) dd['receive_progress'] = true;
+      if (trustlevel !== undefined) dd['trustlevel'] = trustlevel;
       details = dd;
     }
     const timeout = typeof o['timeout'] === 'number' ? o['timeout'] : 0;
+    // Advanced profile "Call Timeouts": a callee that announces call_timeout runs the timer itself.
+    const calleeRunsTimeout = timeout > 0 && cp.features.calleeTimeout;
+    if (calleeRunsTimeout) details = { ...details, timeout };
     const inv = new Invocation(
       cp.nextInvocationId(),
       cp,
@@ -286,7 +291,7 @@ export class Dealer {
     );
     peer.calls.set(request, inv);
     cp.invocations.set(inv.id, inv);
-    if (timeout > 0) this.realm.router.schedule(inv, now + timeout);
+    if (timeout > 0) this.realm.router.schedule(inv, now + timeout + (calleeRunsTimeout ? this.realm.router.timeouts.calleeTimeoutGrace : 0));
     // The CALL is its own payload (its passthru payload, the only other field, was refused above).
     cp.send(invocation(inv.id, reg.id, msg, progress ? { ...details, progress: true } : details));
   }

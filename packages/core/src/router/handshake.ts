@@ -58,6 +58,7 @@ export const ROUTER_ROLES: Dict = Object.freeze({
       subscription_revocation: true,
       subscription_meta_api: true,
       session_meta_api: true,
+      publication_trustlevels: true,
     }),
   }),
   dealer: Object.freeze({
@@ -73,6 +74,7 @@ export const ROUTER_ROLES: Dict = Object.freeze({
       registration_meta_api: true,
       session_meta_api: true,
       testament_meta_api: true,
+      call_trustlevels: true,
     }),
   }),
 });

@@ -11,6 +11,7 @@ import type { AuthMethodsConfig, RealmConfig, SessionLimits } from './config.js'
 import { Dealer } from './dealer.js';
 import type { Peer, TestamentScope } from './peer.js';
 import type { Router } from './router.js';
+import { TrustLevels } from './trust.js';
 import type { Dict } from '../types.js';
 
 const DEFAULT_AUTH: AuthMethodsConfig = Object.freeze({ anonymous: Object.freeze({ type: 'static', authrole: 'anonymous' }) });
@@ -22,6 +23,8 @@ export class Realm {
   readonly dealer: Dealer;
   readonly limits: SessionLimits;
   readonly auth: AuthMethodsConfig;
+  /** Trust levels by role (advanced profile, "Trust Levels"). */
+  readonly trust: TrustLevels;
   /** Configured roles; undefined for an open realm. */
   private readonly roles: Map<string, Role> | undefined;
   /** Roles made on demand (open realms, trusted internal sessions), one object per name. */
@@ -36,6 +39,7 @@ export class Realm {
     this.limits = config.limits === undefined ? limits : Object.freeze({ ...limits, ...config.limits });
     this.auth = config.auth ?? DEFAULT_AUTH;
     this.roles = config.roles === undefined ? undefined : new Map(config.roles.map((r) => [r.name, new Role(r)]));
+    this.trust = new TrustLevels(config.roles);
     this.broker = new Broker(this);
     this.dealer = new Dealer(this);
   }

@@ -40,6 +40,11 @@ export interface SessionInfo {
    * it serve dynamic authenticator procedures. Default false.
    */
   readonly trusted?: boolean;
+  /**
+   * The trust level of sessions on this transport (advanced profile, "Trust
+   * Levels"; e.g. per listener). Combined with the role's: the lower counts.
+   */
+  readonly trustlevel?: number;
 }
 
 /** Who ended a session. */

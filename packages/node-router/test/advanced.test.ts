@@ -1,0 +1,147 @@
+// The advanced-profile features of issue 16, end to end over real sockets
+// (every transport × serializer): callee-side call timeouts, trust levels,
+// the extra meta procedures, payload passthru mode, sharding and event
+// history.
+
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { Result, ticket, type EventDetails, type InvocationDetails } from '@wamp/client';
+import { createRouter, type WampRouter } from '@wamp/node-router';
+import {
+  COMBOS,
+  Cleanup,
+  RawWsPeer,
+  TLS_CERT_FILE,
+  TLS_KEY_FILE,
+  deferred,
+  joinSession,
+  quietLogger,
+  transportFor,
+  waitFor,
+  within,
+} from './helpers.js';
+import { nodeWebSocketTransport } from '@wamp/ws/node';
+
+const ALL = { call: true, register: true, publish: true, subscribe: true };
+const tlsFiles = { cert: TLS_CERT_FILE, key: TLS_KEY_FILE };
+
+const outer = new Cleanup();
+let router: WampRouter;
+
+beforeAll(async () => {
+  router = createRouter(
+    {
+      realms: [
+        {
+          name: 'realm1',
+          roles: [
+            { name: 'anonymous', permissions: [{ uri: '', match: 'prefix', allow: ALL }] },
+            { name: 'partner', trustlevel: 3, permissions: [{ uri: '', match: 'prefix', allow: ALL }] },
+          ],
+          auth: {
+            anonymous: { type: 'static', authrole: 'anonymous' },
+            ticket: { type: 'static', principals: { acme: { ticket: 'acme-secret', authrole: 'partner' } } },
+          },
+        },
+      ],
+      listeners: [
+        { type: 'websocket', host: '127.0.0.1', port: 0, path: '/ws' },
+        { type: 'websocket', host: '127.0.0.1', port: 0, path: '/wss', tls: tlsFiles },
+        { type: 'rawsocket', host: '127.0.0.1', port: 0 },
+        { type: 'rawsocket', host: '127.0.0.1', port: 0, tls: tlsFiles },
+        // A listener whose sessions are trusted less, whatever their role.
+        { type: 'websocket', host: '127.0.0.1', port: 0, path: '/low', trustlevel: 1 },
+      ],
+      timeouts: { calleeTimeoutGrace: 3_000 },
+      heartbeatMs: 0,
+    },
+    { logger: quietLogger() },
+  );
+  outer.add(() => router.close());
+  await router.listen();
+});
+
+afterAll(() => outer.run());
+
+/** The plain ws listener's URL (the first one, `/ws`). */
+const plainWsUrl = (): string => router.addresses.find((a) => a.url.startsWith('ws:') && a.url.endsWith('/ws'))!.url;
+
+describe.each(COMBOS)('$name', (combo) => {
+  const cleanup = new Cleanup();
+  afterEach(() => cleanup.run());
+  const transport = () => transportFor(router, combo);
+  const anon = () => joinSession(cleanup, transport(), { realm: 'realm1' });
+  const partner = () => joinSession(cleanup, transport(), { realm: 'realm1', authid: 'acme', auth: ticket('acme-secret') });
+
+  it('callee-side call timeout: the handler signal fires at the deadline and the callee answers wamp.error.canceled', async () => {
+    const { session: callee } = await anon();
+    expect((callee.routerRoles.dealer?.['features'] as Record<string, unknown>)['call_timeout']).toBe(true);
+    const seen = deferred<{ timeout: number | undefined; reason: unknown; elapsed: number }>();
+    await callee.register('com.app.slow', (_a, _k, details: InvocationDetails) => {
+      const t0 = Date.now();
+      return new Promise((_, reject) => {
+        details.signal.addEventListener('abort', () => {
+          seen.resolve({ timeout: details.timeout, reason: details.signal.reason, elapsed: Date.now() - t0 });
+          // The handler gives up with a plain error: the client answers wamp.error.canceled.
+          reject(new Error('gave up'));
+        });
+      });
+    });
+    // A hand-written caller sees exactly what the dealer answers (our client would time out locally).
+    const caller = await RawWsPeer.open(cleanup, plainWsUrl());
+    await caller.join('realm1');
+    caller.send([48, 1, { timeout: 300 }, 'com.app.slow', []]);
+    const s = await within(seen.promise, 5_000, 'the handler signal');
+    expect(s.timeout).toBe(300);
+    expect(s.elapsed).toBeGreaterThanOrEqual(250);
+    expect(String(s.reason)).toMatch(/timed out/);
+    const err = await caller.expect(8, 2_500);
+    expect(err).toEqual([8, 48, 1, {}, 'wamp.error.canceled', ['gave up']]);
+  });
+
+  it('trust levels: the role level reaches subscribers and callees; anonymous sessions have none', async () => {
+    const { session: sub } = await anon();
+    const { session: pub } = await partner();
+    const { session: other } = await anon();
+    const events: EventDetails[] = [];
+    const eventArgs: unknown[] = [];
+    await sub.subscribe('com.app.tl', (a, _k, d) => {
+      eventArgs.push(a[0]);
+      events.push(d);
+    });
+    await pub.publish('com.app.tl', ['from partner'], {}, { acknowledge: true });
+    await other.publish('com.app.tl', ['from anonymous'], {}, { acknowledge: true });
+    await waitFor(() => events.length === 2, 'two events');
+    const levelOf = (arg: string) => events.find((_, i) => eventArgs[i] === arg)?.trustlevel;
+    expect(levelOf('from partner')).toBe(3);
+    expect(levelOf('from anonymous')).toBeUndefined();
+
+    const levels: (number | undefined)[] = [];
+    await sub.register('com.app.tl.proc', (_a, _k, d) => {
+      levels.push(d.trustlevel);
+      return new Result([d.trustlevel ?? null]);
+    });
+    expect((await pub.call('com.app.tl.proc')).value).toBe(3);
+    expect((await other.call('com.app.tl.proc')).value).toBe(null);
+    expect(levels).toEqual([3, undefined]);
+  });
+});
+
+describe('trust levels per listener', () => {
+  const cleanup = new Cleanup();
+  afterEach(() => cleanup.run());
+
+  it('a listener level caps the role level (the lower counts)', async () => {
+    const low = router.addresses.find((a) => a.url.endsWith('/low'))!.url;
+    const { session: sub } = await joinSession(cleanup, transportFor(router, COMBOS[0]!), { realm: 'realm1' });
+    const events: EventDetails[] = [];
+    await sub.subscribe('com.app.tl2', (_a, _k, d) => void events.push(d));
+    const lowFactory = nodeWebSocketTransport({ url: low, subprotocols: ['wamp.2.cbor'] });
+    const { session: partnerLow } = await joinSession(cleanup, lowFactory, { realm: 'realm1', authid: 'acme', auth: ticket('acme-secret') });
+    const { session: anonLow } = await joinSession(cleanup, lowFactory, { realm: 'realm1' });
+    await partnerLow.publish('com.app.tl2', ['p'], {}, { acknowledge: true });
+    await waitFor(() => events.length === 1, 'the partner event');
+    await anonLow.publish('com.app.tl2', ['a'], {}, { acknowledge: true });
+    await waitFor(() => events.length === 2, 'the anonymous event');
+    expect(events.map((e) => e.trustlevel)).toEqual([1, 1]);
+  });
+});
