@@ -15,6 +15,7 @@ import {
   deferred,
   joinSession,
   quietLogger,
+  type Combo,
   transportFor,
   waitFor,
   within,
@@ -42,6 +43,8 @@ beforeAll(async () => {
             ticket: { type: 'static', principals: { acme: { ticket: 'acme-secret', authrole: 'partner' } } },
           },
         },
+        // An open realm for wamp.session.kill_all, which would take other tests' sessions with it.
+        { name: 'realm2' },
       ],
       listeners: [
         { type: 'websocket', host: '127.0.0.1', port: 0, path: '/ws' },
@@ -123,6 +126,67 @@ describe.each(COMBOS)('$name', (combo) => {
     expect((await pub.call('com.app.tl.proc')).value).toBe(3);
     expect((await other.call('com.app.tl.proc')).value).toBe(null);
     expect(levels).toEqual([3, undefined]);
+  });
+});
+
+describe('meta procedures: kill_all, remove_callee, remove_subscriber (Crossbar.io arguments and checks)', () => {
+  const cleanup = new Cleanup();
+  afterEach(() => cleanup.run());
+  const join = (c: Combo, realm = 'realm1') => joinSession(cleanup, transportFor(router, c), { realm });
+
+  it.each(COMBOS)('remove_callee and remove_subscriber revoke with a reason ($name)', async (c) => {
+    const { session: admin } = await join(c);
+    const { session: app } = await join(c);
+    const reg = await app.register('com.app.meta.proc', () => 1);
+    const sub = await app.subscribe('com.app.meta.topic', () => undefined);
+    const revoked = deferred<string | undefined>();
+    const unsubscribed = deferred<string | undefined>();
+    reg.onRevoked = (reason) => revoked.resolve(reason);
+    sub.onRevoked = (reason) => unsubscribed.resolve(reason);
+
+    // Crossbar.io's checks, in its order: the session, the registration, then membership.
+    await expect(admin.call('wamp.registration.remove_callee', [reg.id, 1])).rejects.toMatchObject({ uri: 'wamp.error.no_such_session' });
+    await expect(admin.call('wamp.registration.remove_callee', [424242, app.id])).rejects.toMatchObject({
+      uri: 'wamp.error.no_such_registration',
+    });
+    await expect(admin.call('wamp.registration.remove_callee', [reg.id, admin.id])).rejects.toMatchObject({
+      uri: 'wamp.error.no_such_registration',
+    });
+    await expect(admin.call('wamp.subscription.remove_subscriber', [sub.id, admin.id])).rejects.toMatchObject({
+      uri: 'wamp.error.no_such_subscription',
+    });
+    // The reason as the third positional argument (as Autobahn passes it) or as a keyword.
+    await admin.call('wamp.registration.remove_callee', [reg.id, app.id, 'com.app.reason.maintenance']);
+    expect(await within(revoked.promise, 5_000, 'the revocation')).toBe('com.app.reason.maintenance');
+    expect(reg.active).toBe(false);
+    await admin.call('wamp.subscription.remove_subscriber', [sub.id, app.id], { reason: 'com.app.reason.quota' });
+    expect(await within(unsubscribed.promise, 5_000, 'the unsubscription')).toBe('com.app.reason.quota');
+    await expect(admin.call('com.app.meta.proc')).rejects.toMatchObject({ uri: 'wamp.error.no_such_procedure' });
+  });
+
+  it('protects subscriptions on wamp. topics from remove_subscriber', async () => {
+    const { session: admin } = await join(COMBOS[0]!);
+    const { session: watcher } = await join(COMBOS[0]!);
+    const sub = await watcher.subscribe('wamp.session.on_join', () => undefined);
+    await expect(admin.call('wamp.subscription.remove_subscriber', [sub.id, watcher.id])).rejects.toMatchObject({
+      uri: 'wamp.error.not_authorized',
+    });
+    expect(sub.active).toBe(true);
+  });
+
+  it.each(COMBOS)('kill_all closes every other session of the realm with the reason and message given ($name)', async (c) => {
+    const { session: admin } = await join(c, 'realm2');
+    const victims = await Promise.all([join(c, 'realm2'), join(COMBOS[0]!, 'realm2')]);
+    const { session: elsewhere } = await join(c, 'realm1');
+    const n = await admin.call('wamp.session.kill_all', ['com.app.close.maintenance', 'back soon']);
+    expect(n.value).toBe(2);
+    for (const { session } of victims) {
+      const info = await within(session.closed, 5_000, 'the kill');
+      expect(info.reason).toBe('com.app.close.maintenance');
+      expect(info.message).toBe('back soon');
+    }
+    expect(admin.isOpen).toBe(true);
+    expect(elsewhere.isOpen).toBe(true);
   });
 });
 
