@@ -22,6 +22,8 @@ import {
   type InvocationEvent,
   type KwArgs,
   type Limits,
+  type Arguments,
+  type Payload,
   type PublicationEvent,
   type PublishOptions,
   type RegisterOptions,
@@ -31,6 +33,7 @@ import {
   type UriRule,
 } from '@wamp/core';
 import type { AuthAttempt, AuthMethod } from './auth.js';
+import { passthruAttributes, type DecodedArguments, type PassthruCodec } from './passthru.js';
 import { AsyncQueue } from './queue.js';
 import { Result } from './result.js';
 import { systemClock, systemTimers, type Clock, type Timers } from './timers.js';
@@ -69,6 +72,13 @@ export interface JoinOptions extends SessionHooks {
   readonly uriRule?: UriRule;
   readonly timers?: Timers;
   readonly clock?: Clock;
+  /**
+   * Payload Passthru Mode codecs (e.g. end-to-end encryption, see
+   * `@wamp/client/cryptobox`): outgoing arguments go through the first codec
+   * whose `encode` returns a payload; received payloads go to the codec of
+   * their `ppt_scheme`.
+   */
+  readonly passthru?: PassthruCodec | readonly PassthruCodec[];
 }
 
 export interface CallOptions {
@@ -227,6 +237,8 @@ export interface ProgressiveCall<R = unknown> {
 type Waiter =
   | {
       readonly kind: 'call';
+      /** For decoding a passthru RESULT. */
+      readonly procedure: string;
       readonly resolve: (r: Result) => void;
       readonly reject: (e: unknown) => void;
       readonly onProgress: ((r: Result) => void) | undefined;
@@ -329,6 +341,7 @@ export class Session {
   private readonly invocations = new Map<number, RunningInvocation>();
   private readonly topicLocks = new Map<string, Promise<unknown>>();
   private attempts = new Map<string, AuthAttempt>();
+  private readonly codecs: readonly PassthruCodec[];
   private transportOpen = true;
   private dispatching = false;
   private timer: unknown;
@@ -359,6 +372,7 @@ export class Session {
     this.timers = options.timers ?? systemTimers;
     this.clock = options.clock ?? systemClock;
     this.hooks = { onTrace: options.onTrace, onWarning: options.onWarning };
+    this.codecs = options.passthru === undefined ? [] : Array.isArray(options.passthru) ? [...(options.passthru as readonly PassthruCodec[])] : [options.passthru as PassthruCodec];
     this.core = new ClientSession({
       serializer: transport.serializer,
       agent: options.agent ?? AGENT,
@@ -481,9 +495,9 @@ export class Session {
     return {
       request,
       result,
-      send: (a, k) => this.continueCall(request, a, k, true),
+      send: (a, k) => this.continueCall(request, procedure, a, k, true),
       end: (a, k) => {
-        this.continueCall(request, a, k, false);
+        this.continueCall(request, procedure, a, k, false);
         return result;
       },
     };
@@ -516,10 +530,10 @@ export class Session {
             receiveProgress: onProgress === undefined ? undefined : true,
             progress: progressiveInput ? true : undefined,
           };
-    const request = this.core.call(procedure, { args, kwargs }, coreOptions, this.clock());
+    const request = this.core.call(procedure, this.outgoing(procedure, args, kwargs), coreOptions, this.clock());
     const result = new Promise<Result<R>>((resolve, reject) => {
       if (signal === undefined) {
-        this.waiters.set(request, { kind: 'call', resolve: resolve as (r: Result) => void, reject, onProgress });
+        this.waiters.set(request, { kind: 'call', procedure, resolve: resolve as (r: Result) => void, reject, onProgress });
         return;
       }
       const onAbort = (): void => this.cancel(request, options.cancelMode ?? 'killnowait');
@@ -527,6 +541,7 @@ export class Session {
       const done = (): void => signal.removeEventListener('abort', onAbort);
       this.waiters.set(request, {
         kind: 'call',
+        procedure,
         resolve: (r) => {
           done();
           resolve(r as Result<R>);
@@ -542,9 +557,9 @@ export class Session {
     return { request, result };
   }
 
-  private continueCall(request: number, args: Args | undefined, kwargs: KwArgs | undefined, more: boolean): boolean {
+  private continueCall(request: number, procedure: string, args: Args | undefined, kwargs: KwArgs | undefined, more: boolean): boolean {
     if (!this.isOpen) return false;
-    const sent = this.core.continueCall(request, { args, kwargs }, { progress: more });
+    const sent = this.core.continueCall(request, this.outgoing(procedure, args, kwargs), { progress: more });
     this.flush();
     return sent;
   }
@@ -633,7 +648,7 @@ export class Session {
    */
   publish(topic: string, args?: Args, kwargs?: KwArgs, options: PublishOptions = {}): Promise<number | undefined> {
     return new Promise<number | undefined>((resolve, reject) => {
-      const request = this.core.publish(topic, { args, kwargs }, options);
+      const request = this.core.publish(topic, this.outgoing(topic, args, kwargs), options);
       if (options.acknowledge === true) this.waiters.set(request, { kind: 'publish', resolve, reject });
       else resolve(undefined);
       this.flush();
@@ -762,7 +777,16 @@ export class Session {
       case 'progress': {
         const w = this.waiters.get(ev.request);
         if (w?.kind !== 'call') return;
-        const result = new Result(ev.args, ev.kwargs, ev.details, ev.type === 'progress');
+        let delivered: DecodedArguments = ev;
+        if (ev.payload !== undefined) {
+          try {
+            delivered = this.incoming(w.procedure, ev.payload, ev.details);
+          } catch (e) {
+            this.waiters.delete(ev.request);
+            return w.reject(new WampError(ErrorUri.INVALID_ARGUMENT, [`the result of ${w.procedure} cannot be decoded: ${messageOf(e)}`]));
+          }
+        }
+        const result = new Result(delivered.args, delivered.kwargs, ev.details, ev.type === 'progress');
         if (ev.type === 'progress') {
           if (w.onProgress !== undefined) this.callback(`onProgress of call ${ev.request}`, () => w.onProgress?.(result));
           return;
@@ -913,6 +937,16 @@ export class Session {
   private onEvent(ev: PublicationEvent): void {
     const handlers = this.subscriptions.get(ev.subscription);
     if (handlers === undefined) return;
+    if (ev.payload !== undefined) {
+      let decoded: DecodedArguments;
+      try {
+        decoded = this.incoming(ev.topic, ev.payload, ev.details);
+      } catch (e) {
+        this.warn(`event ${ev.publication} on ${ev.topic} dropped: ${messageOf(e)}`);
+        return;
+      }
+      ev = { ...ev, args: decoded.args, kwargs: decoded.kwargs };
+    }
     const d = ev.details;
     const details: EventDetails = {
       subscription: ev.subscription,
@@ -948,6 +982,14 @@ export class Session {
   }
 
   private onInvocation(ev: InvocationEvent): void {
+    if (ev.continuation && ev.payload !== undefined) {
+      try {
+        ev = { ...ev, ...this.incoming(ev.procedure, ev.payload, ev.details) };
+      } catch (e) {
+        this.warn(`a chunk of invocation ${ev.request} dropped: ${messageOf(e)}`);
+        return;
+      }
+    }
     if (ev.continuation) {
       const running = this.invocations.get(ev.request);
       if (running?.input === undefined) return;
@@ -959,6 +1001,17 @@ export class Session {
     if (registration === undefined) {
       this.core.yieldError(ev.request, ErrorUri.NO_SUCH_REGISTRATION);
       return;
+    }
+    if (ev.payload !== undefined) {
+      let decoded: DecodedArguments;
+      try {
+        decoded = this.incoming(ev.procedure, ev.payload, ev.details);
+      } catch (e) {
+        this.core.yieldError(ev.request, ErrorUri.INVALID_ARGUMENT, { args: [`the payload cannot be decoded: ${messageOf(e)}`] });
+        this.flush();
+        return;
+      }
+      ev = { ...ev, args: decoded.args, kwargs: decoded.kwargs };
     }
     const input = ev.progress ? new AsyncQueue<Result>() : undefined;
     const d = ev.details;
@@ -972,7 +1025,7 @@ export class Session {
       stringOf(d['caller_authrole']),
       ev.receiveProgress,
       (args, kwargs) => {
-        this.core.yield(request, { args, kwargs }, { progress: true });
+        this.core.yield(request, this.outgoing(ev.procedure, args, kwargs), { progress: true });
         this.flush();
       },
       input,
@@ -1028,7 +1081,8 @@ export class Session {
   /** Send a YIELD; false when it could not be serialized (an ERROR went instead). */
   private answer(request: number, procedure: string, value: unknown, progress: boolean): boolean {
     try {
-      this.core.yield(request, payloadOf(value), progress ? PROGRESS : undefined);
+      const p = payloadOf(value);
+      this.core.yield(request, this.outgoing(procedure, p.args, p.kwargs), progress ? PROGRESS : undefined);
     } catch (e) {
       // The application's result cannot be sent (it does not serialize): the caller gets a runtime error.
       this.warn(`${procedure}: the result of invocation ${request} cannot be sent: ${messageOf(e)}`);
@@ -1058,6 +1112,24 @@ export class Session {
       this.core.yieldError(request, ErrorUri.RUNTIME_ERROR, { args: [messageOf(e)] });
     }
     this.flush();
+  }
+
+  /** Arguments for `uri` as they go out: through the first passthru codec that takes them, else in the clear. */
+  private outgoing(uri: string, args: Args | undefined, kwargs: KwArgs | undefined): Arguments {
+    for (const c of this.codecs) {
+      const p = c.encode(uri, args, kwargs);
+      if (p !== undefined) return { passthru: p };
+    }
+    return { args, kwargs };
+  }
+
+  /** The arguments in a passthru payload received for `uri`; throws when no codec reads it. */
+  private incoming(uri: string, payload: Payload, details: Dict): DecodedArguments {
+    const attrs = passthruAttributes(details);
+    if (attrs === undefined) throw new Error('a passthru payload without ppt_scheme');
+    const codec = this.codecs.find((c) => c.scheme === attrs.scheme);
+    if (codec === undefined) throw new Error(`no passthru codec for scheme ${attrs.scheme}`);
+    return codec.decode(uri, { ...attrs, payload });
   }
 
   /** Run an application callback; a throw or rejection becomes a warning. */

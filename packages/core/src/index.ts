@@ -152,6 +152,7 @@ export {
   CLIENT_ROLES,
   ClientSession,
   type Arguments,
+  type Passthru,
   type ClientSessionOptions,
   type ClientState,
   type JoinParams,

@@ -39,6 +39,7 @@ describe('router session: opening', () => {
     expect(Object.keys((ROUTER_ROLES['broker'] as { features: object }).features).sort()).toEqual([
       'event_retention',
       'pattern_based_subscription',
+      'payload_passthru_mode',
       'publication_trustlevels',
       'publisher_exclusion',
       'publisher_identification',
@@ -53,6 +54,7 @@ describe('router session: opening', () => {
       'call_trustlevels',
       'caller_identification',
       'pattern_based_registration',
+      'payload_passthru_mode',
       'progressive_call_invocations',
       'progressive_call_results',
       'registration_meta_api',

@@ -21,12 +21,29 @@ import {
   within,
 } from './helpers.js';
 import { nodeWebSocketTransport } from '@wamp/ws/node';
+import { cryptobox, cryptoboxKeyPair } from '@wamp/client/cryptobox';
+import type { Frame } from '@wamp/core';
 
 const ALL = { call: true, register: true, publish: true, subscribe: true };
 const tlsFiles = { cert: TLS_CERT_FILE, key: TLS_KEY_FILE };
 
 const outer = new Cleanup();
 let router: WampRouter;
+/** Every frame the router received, as text (JSON) or bytes: what the router saw. */
+const received: Frame[] = [];
+
+/** Whether `needle` occurs in any frame the router received since the last `received.length = 0`. */
+function routerSaw(needle: string): boolean {
+  const bytes = new TextEncoder().encode(needle);
+  return received.some((f) => {
+    if (typeof f === 'string') return f.includes(needle);
+    outer: for (let i = 0; i + bytes.length <= f.length; i++) {
+      for (let j = 0; j < bytes.length; j++) if (f[i + j] !== bytes[j]) continue outer;
+      return true;
+    }
+    return false;
+  });
+}
 
 beforeAll(async () => {
   router = createRouter(
@@ -60,6 +77,18 @@ beforeAll(async () => {
     { logger: quietLogger() },
   );
   outer.add(() => router.close());
+  // Record what reaches the router core, as a wiretap on the router would.
+  const core = router.core;
+  const open = core.openSession.bind(core);
+  core.openSession = (info, now) => {
+    const session = open(info, now);
+    const handle = session.handleMessage.bind(session);
+    session.handleMessage = (frame, at) => {
+      received.push(frame);
+      handle(frame, at);
+    };
+    return session;
+  };
   await router.listen();
 });
 
@@ -126,6 +155,103 @@ describe.each(COMBOS)('$name', (combo) => {
     expect((await pub.call('com.app.tl.proc')).value).toBe(3);
     expect((await other.call('com.app.tl.proc')).value).toBe(null);
     expect(levels).toEqual([3, undefined]);
+  });
+});
+
+describe.each(COMBOS)('payload passthru mode, end-to-end encrypted ($name)', (combo) => {
+  const cleanup = new Cleanup();
+  afterEach(() => cleanup.run());
+  const alice = cryptoboxKeyPair();
+  const bob = cryptoboxKeyPair();
+  const mallory = cryptoboxKeyPair();
+  // Alice seals for Bob and Bob for Alice (X25519: both get one shared key).
+  const aliceBox = cryptobox([{ keyid: 'k1', uri: 'com.secret', secretKey: alice.secretKey, peerPublicKey: bob.publicKey }]);
+  const bobBox = cryptobox([{ keyid: 'k1', uri: 'com.secret', secretKey: bob.secretKey, peerPublicKey: alice.publicKey }]);
+  const malloryBox = cryptobox([{ keyid: 'k1', uri: 'com.secret', secretKey: mallory.secretKey, peerPublicKey: alice.publicKey }]);
+  const join = (passthru?: ReturnType<typeof cryptobox>, onWarning?: (m: string) => void) =>
+    joinSession(cleanup, transportFor(router, combo), { realm: 'realm1', ...(passthru ? { passthru } : {}), ...(onWarning ? { onWarning } : {}) });
+
+  it('a subscriber with the key reads the event; the router and a subscriber without it cannot', async () => {
+    const { session: pub } = await join(aliceBox);
+    const { session: sub } = await join(bobBox);
+    const warnings: string[] = [];
+    const { session: spy } = await join(malloryBox, (m) => warnings.push(m));
+    expect((pub.routerRoles.broker?.['features'] as Record<string, unknown>)['payload_passthru_mode']).toBe(true);
+    const got: { args: readonly unknown[]; kwargs: Record<string, unknown>; details: EventDetails }[] = [];
+    await sub.subscribe('com.secret.news', (args, kwargs, details) => void got.push({ args, kwargs, details }));
+    await spy.subscribe('com.secret.news', () => void got.push({ args: ['mallory read it'], kwargs: {}, details: undefined as never }));
+
+    // The wiretap works: a clear publication is visible to it.
+    received.length = 0;
+    await pub.publish('com.public.news', ['clear-marker-7f3a'], {}, { acknowledge: true });
+    expect(routerSaw('clear-marker-7f3a')).toBe(true);
+
+    received.length = 0;
+    await pub.publish('com.secret.news', ['launch code 0xC0FFEE'], { target: 'moon-base-alpha' }, { acknowledge: true });
+    await waitFor(() => got.length >= 1 && warnings.length >= 1, 'the event and the spy warning');
+    expect(got).toHaveLength(1);
+    expect(got[0]!.args).toEqual(['launch code 0xC0FFEE']);
+    expect(got[0]!.kwargs).toEqual({ target: 'moon-base-alpha' });
+    expect(got[0]!.details.details).toMatchObject({ ppt_scheme: 'wamp', ppt_serializer: 'cbor', ppt_cipher: 'xsalsa20poly1305', ppt_keyid: 'k1' });
+    expect(warnings[0]).toMatch(/does not open with key k1/);
+    expect(received.length).toBeGreaterThan(0);
+    expect(routerSaw('launch code')).toBe(false);
+    expect(routerSaw('moon-base-alpha')).toBe(false);
+  });
+
+  it('encrypts a call and its result end to end', async () => {
+    const { session: caller } = await join(aliceBox);
+    const { session: callee } = await join(bobBox);
+    let seen: unknown;
+    await callee.register('com.secret.add', (args, _k, d) => {
+      seen = d.details['ppt_cipher'];
+      return new Result([`sum-is-${(args[1] as number) + (args[2] as number)}`]);
+    });
+    received.length = 0;
+    const r = await caller.call('com.secret.add', ['operand-marker-91c2', 40, 2]);
+    expect(r.value).toBe('sum-is-42');
+    expect(r.details['ppt_keyid']).toBe('k1');
+    expect(seen).toBe('xsalsa20poly1305');
+    expect(routerSaw('operand-marker-91c2')).toBe(false);
+    expect(routerSaw('sum-is-42')).toBe(false);
+  });
+});
+
+describe('payload passthru mode: the checks the spec asks for', () => {
+  const cleanup = new Cleanup();
+  afterEach(() => cleanup.run());
+  const box = cryptobox([{ keyid: 'k', uri: 'com.secret', ...(() => { const k = cryptoboxKeyPair(); return { secretKey: k.secretKey, peerPublicKey: k.publicKey }; })() }]);
+
+  it('aborts a publisher that uses the mode without announcing it', async () => {
+    const raw = await RawWsPeer.open(cleanup, plainWsUrl());
+    await raw.join('realm1');
+    raw.send([16, 1, { ppt_scheme: 'x_test' }, 'com.secret.t', '\u0000AAEC']);
+    const abort = await raw.expect(3);
+    expect(abort[2]).toBe('wamp.error.protocol_violation');
+    expect(String((abort[1] as Record<string, unknown>)['message'])).toMatch(/payload passthru mode/);
+  });
+
+  it('sends a passthru event only to subscribers that announced the mode', async () => {
+    const raw = await RawWsPeer.open(cleanup, plainWsUrl());
+    await raw.join('realm1');
+    raw.send([32, 1, {}, 'com.secret.only']);
+    await raw.expect(33);
+    const { session: reader } = await joinSession(cleanup, transportFor(router, COMBOS[0]!), { realm: 'realm1', passthru: box });
+    const got: unknown[] = [];
+    await reader.subscribe('com.secret.only', (a) => void got.push(a[0]));
+    const { session: pub } = await joinSession(cleanup, transportFor(router, COMBOS[0]!), { realm: 'realm1', passthru: box });
+    await pub.publish('com.secret.only', ['x'], {}, { acknowledge: true });
+    await waitFor(() => got.length === 1, 'the event');
+    expect(raw.received.filter((m) => m[0] === 36)).toEqual([]);
+  });
+
+  it('answers feature_not_supported for a passthru call to a callee that did not announce the mode', async () => {
+    const raw = await RawWsPeer.open(cleanup, plainWsUrl());
+    await raw.join('realm1');
+    raw.send([64, 1, {}, 'com.secret.plain']);
+    await raw.expect(65);
+    const { session: caller } = await joinSession(cleanup, transportFor(router, COMBOS[0]!), { realm: 'realm1', passthru: box });
+    await expect(caller.call('com.secret.plain', [1])).rejects.toMatchObject({ uri: 'wamp.error.feature_not_supported' });
   });
 });
 

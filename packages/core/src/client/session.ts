@@ -77,6 +77,7 @@ export const CLIENT_ROLES: Dict = deepFreeze({
       call_timeout: true,
       progressive_call_results: true,
       progressive_call_invocations: true,
+      payload_passthru_mode: true,
     },
   },
   callee: {
@@ -92,6 +93,7 @@ export const CLIENT_ROLES: Dict = deepFreeze({
       shared_registration: true,
       registration_revocation: true,
       call_trustlevels: true,
+      payload_passthru_mode: true,
     },
   },
   publisher: {
@@ -99,6 +101,7 @@ export const CLIENT_ROLES: Dict = deepFreeze({
       publisher_identification: true,
       publisher_exclusion: true,
       subscriber_blackwhite_listing: true,
+      payload_passthru_mode: true,
     },
   },
   subscriber: {
@@ -107,6 +110,7 @@ export const CLIENT_ROLES: Dict = deepFreeze({
       publisher_identification: true,
       subscription_revocation: true,
       publication_trustlevels: true,
+      payload_passthru_mode: true,
     },
   },
 });
@@ -137,10 +141,31 @@ export interface JoinParams {
   readonly authextra?: Dict;
 }
 
-/** Positional and keyword arguments of a request or answer. */
+/** Positional and keyword arguments of a request or answer, or one opaque payload in Payload Passthru Mode. */
 export interface Arguments {
   readonly args?: Args;
   readonly kwargs?: KwArgs;
+  /**
+   * Payload Passthru Mode (advanced profile): sent instead of args/kwargs
+   * (which must then be absent), with its `ppt_*` attributes in the
+   * message's Options/Details. The router must announce
+   * `payload_passthru_mode`.
+   */
+  readonly passthru?: Passthru;
+}
+
+/** An opaque payload and its Payload Passthru Mode attributes. */
+export interface Passthru {
+  /** The bytes (or string) the router forwards untouched. */
+  readonly payload: Payload;
+  /** `ppt_scheme`: the key management scheme (e.g. `wamp`, `mqtt`, `x_my_scheme`). */
+  readonly scheme: string;
+  /** `ppt_serializer`: how the payload was serialized (`cbor`, `json`, `mqtt`, ...). */
+  readonly serializer?: string;
+  /** `ppt_cipher`: the cipher, when the payload is encrypted (e.g. `xsalsa20poly1305`). */
+  readonly cipher?: string;
+  /** `ppt_keyid`: which key the payload was encrypted with. */
+  readonly keyid?: string;
 }
 
 export interface LeaveOptions {
@@ -502,8 +527,10 @@ export class ClientSession {
       delete copy['timeout'];
       dict = copy;
     }
+    const args = checkArguments(payload);
+    if (payload?.passthru !== undefined) dict = withPassthru(dict, payload.passthru, dealer, 'dealer');
     const id = nextRequestId(j);
-    const msg = callMsg(id, procedure, checkArguments(payload), dict);
+    const msg = callMsg(id, procedure, args, dict);
     const frame = this.encode(msg);
     j.lastRequest = id;
     j.requests.set(id, {
@@ -538,7 +565,10 @@ export class ClientSession {
     }
     if (p.phase === 'abandoned') return false;
     const more = options.progress === true;
-    const msg = callMsg(request, p.procedure, checkArguments(payload), more ? { progress: true } : EMPTY);
+    const args = checkArguments(payload);
+    let dict: Dict = more ? { progress: true } : EMPTY;
+    if (payload?.passthru !== undefined) dict = withPassthru(dict, payload.passthru, j.roles.dealer, 'dealer');
+    const msg = callMsg(request, p.procedure, args, dict);
     const frame = this.encode(msg);
     if (!more) p.sending = false;
     this.transmit(frame, msg);
@@ -637,7 +667,9 @@ export class ClientSession {
         `invocation ${request}: the caller did not ask for progressive results`,
       );
     }
-    const msg = yield_(request, checkArguments(payload), wire.dict);
+    const args = checkArguments(payload);
+    const dict = payload?.passthru !== undefined ? withPassthru(wire.dict, payload.passthru, j.roles.dealer, 'dealer') : wire.dict;
+    const msg = yield_(request, args, dict);
     const frame = this.encode(msg);
     if (!progress) this.endInvocation(j, request);
     this.warnUnknown('YieldOptions', wire.unknown);
@@ -652,7 +684,10 @@ export class ClientSession {
     const inv = this.invocationFor(j, request);
     if (inv === undefined) return false;
     checkUri(error, this.uriRule, 'error');
-    const msg = errorMsg(MessageType.INVOCATION, request, error, checkArguments(payload), checkDict(details, 'details'));
+    const args = checkArguments(payload);
+    let dict = checkDict(details, 'details');
+    if (payload?.passthru !== undefined) dict = withPassthru(dict, payload.passthru, j.roles.dealer, 'dealer');
+    const msg = errorMsg(MessageType.INVOCATION, request, error, args, dict);
     const frame = this.encode(msg);
     this.endInvocation(j, request);
     this.transmit(frame, msg);
@@ -708,7 +743,9 @@ export class ClientSession {
     checkUri(topic, this.uriRule, 'topic');
     const wire = publishOptionsToWire(options);
     const id = nextRequestId(j);
-    const msg = publishMsg(id, topic, checkArguments(payload), wire.dict);
+    const args = checkArguments(payload);
+    const dict = payload?.passthru !== undefined ? withPassthru(wire.dict, payload.passthru, j.roles.broker, 'broker') : wire.dict;
+    const msg = publishMsg(id, topic, args, dict);
     const frame = this.encode(msg);
     j.lastRequest = id;
     if (wire.dict['acknowledge'] === true) j.requests.set(id, { kind: 'publish', topic });
@@ -1313,14 +1350,47 @@ function checkDict(v: unknown, what: string): Dict {
   return v;
 }
 
-function checkArguments(p: Arguments | undefined): Arguments | undefined {
+function checkArguments(p: Arguments | undefined): Arguments | { readonly payload: Payload } | undefined {
   if (p === undefined) return undefined;
   if (typeof p !== 'object' || p === null) throw new LocalProtocolError(ErrorUri.INVALID_ARGUMENT, 'the payload must be an object');
+  const ppt = p.passthru;
+  if (ppt !== undefined) {
+    if (p.args !== undefined || p.kwargs !== undefined) {
+      throw new LocalProtocolError(ErrorUri.INVALID_ARGUMENT, 'a passthru payload replaces args and kwargs, which must be absent');
+    }
+    if (typeof ppt !== 'object' || ppt === null) throw new LocalProtocolError(ErrorUri.INVALID_ARGUMENT, 'passthru must be an object');
+    if (typeof ppt.payload !== 'string' && !(ppt.payload instanceof Uint8Array)) {
+      throw new LocalProtocolError(ErrorUri.INVALID_ARGUMENT, 'passthru.payload must be a Uint8Array or a string');
+    }
+    if (typeof ppt.scheme !== 'string' || ppt.scheme.length === 0) {
+      throw new LocalProtocolError(ErrorUri.INVALID_ARGUMENT, 'passthru.scheme must be a non-empty string');
+    }
+    for (const k of ['serializer', 'cipher', 'keyid'] as const) {
+      if (ppt[k] !== undefined && typeof ppt[k] !== 'string') throw new LocalProtocolError(ErrorUri.INVALID_ARGUMENT, `passthru.${k} must be a string`);
+    }
+    return { payload: ppt.payload };
+  }
   if (p.args !== undefined && !Array.isArray(p.args)) {
     throw new LocalProtocolError(ErrorUri.INVALID_ARGUMENT, 'args must be a list');
   }
   if (p.kwargs !== undefined) checkDict(p.kwargs, 'kwargs');
   return { args: p.args, kwargs: p.kwargs };
+}
+
+/**
+ * Options/Details with the `ppt_*` attributes of `p` added. Throws when the
+ * router role does not announce `payload_passthru_mode` (the spec makes
+ * sending it then a protocol violation).
+ */
+function withPassthru(dict: Dict, p: Passthru, role: Dict | undefined, name: string): Dict {
+  if (!hasFeature(role, 'payload_passthru_mode')) {
+    throw new LocalProtocolError(ErrorUri.FEATURE_NOT_SUPPORTED, `the ${name} does not announce payload_passthru_mode`);
+  }
+  const out: Record<string, unknown> = { ...dict, ppt_scheme: p.scheme };
+  if (p.serializer !== undefined) out['ppt_serializer'] = p.serializer;
+  if (p.cipher !== undefined) out['ppt_cipher'] = p.cipher;
+  if (p.keyid !== undefined) out['ppt_keyid'] = p.keyid;
+  return out;
 }
 
 function deepFreeze<T>(v: T): T {

@@ -30,6 +30,7 @@ import type { Dict, Frame } from '../types.js';
 import { isReservedUri, isValidUri, type MatchPolicy } from '../uri.js';
 import { RouterUri } from './uris.js';
 import { PatternIndex, uriMatches } from './matching.js';
+import { passthruOf, withPassthru } from './passthru.js';
 import type { Peer, Testament } from './peer.js';
 import type { Realm } from './realm.js';
 import { isoTimestamp } from './timestamp.js';
@@ -227,11 +228,12 @@ export class Broker {
 
   publish(peer: Peer, msg: Publish, now: number): void {
     if (!peer.acceptRequest(msg.request, 'PUBLISH', now)) return;
-    if (msg.payload !== undefined) {
-      peer.session.violate('PUBLISH uses payload passthru mode, which this router does not announce', now);
+    const o = msg.options;
+    const ppt = passthruOf(o);
+    if (ppt !== undefined && !peer.features.passthru.publisher) {
+      peer.session.violate('PUBLISH uses payload passthru mode, which the publisher did not announce', now);
       return;
     }
-    const o = msg.options;
     const ack = o['acknowledge'] === true;
     const topic = msg.topic;
     // Basic profile, "Publish ERROR": failures are answered only when the publication is acknowledged.
@@ -251,17 +253,20 @@ export class Broker {
       if (ack) peer.send(error(MessageType.PUBLISH, msg.request, RouterUri.OPTION_DISALLOWED_DISCLOSE_ME));
       return;
     }
-    const details = this.realm.trust.disclose(
-      wantsDisclosure || d.disclose === 'force'
-        ? { publisher: peer.id, publisher_authid: peer.authid, publisher_authrole: peer.authrole }
-        : EMPTY,
-      peer,
+    const details = withPassthru(
+      this.realm.trust.disclose(
+        wantsDisclosure || d.disclose === 'force'
+          ? { publisher: peer.id, publisher_authid: peer.authid, publisher_authrole: peer.authrole }
+          : EMPTY,
+        peer,
+      ),
+      ppt,
     );
     const publication = this.realm.router.newPublicationId();
     const payload: PayloadInit = msg;
     const excludeMe = o['exclude_me'] !== false;
     const eligibility = Eligibility.of(o);
-    this.dispatch(topic, publication, payload, details, peer, excludeMe, eligibility);
+    this.dispatch(topic, publication, payload, details, peer, excludeMe, eligibility, ppt !== undefined);
     if (o['retain'] === true) this.retain(topic, publication, payload, details, peer, excludeMe, eligibility);
     if (ack) peer.send(published(msg.request, publication));
   }
@@ -330,6 +335,7 @@ export class Broker {
     publisher: Peer | undefined,
     excludeMe: boolean,
     eligibility: Eligibility | undefined,
+    passthru = false,
   ): void {
     const subs = this.matched;
     this.index.matchAll(topic, subs);
@@ -343,6 +349,8 @@ export class Broker {
       for (const p of sub.subscribers) {
         if (excludeMe && p === publisher) continue;
         if (eligibility !== undefined && !eligibility.admits(p)) continue;
+        // Payload Passthru Mode: only to subscribers that can read it.
+        if (passthru && !p.features.passthru.subscriber) continue;
         p.sendFrame(frames.frame(p.serializer));
       }
     }
@@ -359,7 +367,7 @@ export class Broker {
     eligibility: Eligibility | undefined,
   ): void {
     // Keep only the payload: a PUBLISH message would pin its options and topic too.
-    const p: PayloadInit = { args: payload.args, kwargs: payload.kwargs };
+    const p: PayloadInit = payload.payload !== undefined ? { payload: payload.payload } : { args: payload.args, kwargs: payload.kwargs };
     const r: Retained = { topic, publication, payload: p, details, publisherId: publisher.id, excludeMe, eligibility };
     // Re-inserting moves the topic to the end, so the oldest retained topic is first.
     this.retained.delete(r.topic);
@@ -377,6 +385,7 @@ export class Broker {
   private sendRetained(peer: Peer, sub: Subscription): void {
     const send = (r: Retained): void => {
       if (r.excludeMe && r.publisherId === peer.id) return;
+      if (r.payload.payload !== undefined && !peer.features.passthru.subscriber) return;
       if (r.eligibility !== undefined && !r.eligibility.admits(peer)) return;
       const details = sub.match === 'exact' ? { ...r.details, retained: true } : { ...r.details, topic: r.topic, retained: true };
       peer.send(event(sub.id, r.publication, r.payload, details));

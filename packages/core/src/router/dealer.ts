@@ -34,6 +34,7 @@ import { isReservedUri, type MatchPolicy } from '../uri.js';
 import type { HasDeadline } from './deadlines.js';
 import { authProcedureFailed, authProcedureResult } from './handshake.js';
 import { PatternIndex } from './matching.js';
+import { passthruOf, withPassthru } from './passthru.js';
 import { handleMetaCall } from './meta.js';
 import type { Peer } from './peer.js';
 import type { Realm } from './realm.js';
@@ -231,11 +232,12 @@ export class Dealer {
       peer.recentProgressive.delete(request);
     }
     if (!peer.acceptRequest(request, 'CALL', now)) return;
-    if (msg.payload !== undefined) {
-      peer.session.violate('CALL uses payload passthru mode, which this router does not announce', now);
+    const o = msg.options;
+    const ppt = passthruOf(o);
+    if (ppt !== undefined && !peer.features.passthru.caller) {
+      peer.session.violate('CALL uses payload passthru mode, which the caller did not announce', now);
       return;
     }
-    const o = msg.options;
     const progress = o['progress'] === true;
     if (progress && !peer.features.callerProgressiveInvocations) {
       peer.session.violate('CALL with Options.progress, but progressive_call_invocations was not announced', now);
@@ -248,7 +250,7 @@ export class Dealer {
     if (!d.allow) return fail(peer, C, request, d.failed === true ? ErrorUri.AUTHORIZATION_FAILED : ErrorUri.NOT_AUTHORIZED);
     if (o['disclose_me'] === true && d.disclose === 'deny') return fail(peer, C, request, RouterUri.OPTION_DISALLOWED_DISCLOSE_ME);
     if (isReservedUri(uri)) {
-      if (progress) return fail(peer, C, request, ErrorUri.FEATURE_NOT_SUPPORTED);
+      if (progress || ppt !== undefined) return fail(peer, C, request, ErrorUri.FEATURE_NOT_SUPPORTED);
       if (!handleMetaCall(this.realm, peer, msg, now)) fail(peer, C, request, ErrorUri.NO_SUCH_PROCEDURE);
       return;
     }
@@ -259,6 +261,9 @@ export class Dealer {
     if (callee === undefined) return fail(peer, C, request, ErrorUri.NO_AVAILABLE_CALLEE);
     const cp = callee.peer;
     if (progress && !cp.features.calleeProgressiveInvocations) return fail(peer, C, request, ErrorUri.FEATURE_NOT_SUPPORTED);
+    if (ppt !== undefined && !cp.features.passthru.callee) {
+      return fail(peer, C, request, ErrorUri.FEATURE_NOT_SUPPORTED, 'the callee does not support payload passthru mode');
+    }
     const disclose = d.disclose === 'force' || (d.disclose === 'allow' && (o['disclose_me'] === true || callee.discloseCaller));
     const receiveProgress = o['receive_progress'] === true && cp.features.calleeProgressiveResults;
     let details: Dict = EMPTY;
@@ -292,8 +297,9 @@ export class Dealer {
     peer.calls.set(request, inv);
     cp.invocations.set(inv.id, inv);
     if (timeout > 0) this.realm.router.schedule(inv, now + timeout + (calleeRunsTimeout ? this.realm.router.timeouts.calleeTimeoutGrace : 0));
-    // The CALL is its own payload (its passthru payload, the only other field, was refused above).
-    cp.send(invocation(inv.id, reg.id, msg, progress ? { ...details, progress: true } : details));
+    // The CALL is its own payload (args/kwargs, or the passthru payload forwarded untouched).
+    const first = withPassthru(details, ppt);
+    cp.send(invocation(inv.id, reg.id, msg, progress ? { ...first, progress: true } : first));
   }
 
   /** A CALL whose request ID is in flight: a continuation of a progressive call, or a fault. */
@@ -302,16 +308,19 @@ export class Dealer {
       peer.session.violate(`CALL request ID ${msg.request} is already in flight`, now);
       return;
     }
-    if (msg.payload !== undefined) {
-      peer.session.violate('CALL uses payload passthru mode, which this router does not announce', now);
+    const ppt = passthruOf(msg.options);
+    if (ppt !== undefined && !peer.features.passthru.caller) {
+      peer.session.violate('CALL uses payload passthru mode, which the caller did not announce', now);
       return;
     }
-    // Only `progress` counts in a continuation; every other option stays as the first CALL set it.
+    // Only `progress` (and a chunk's own passthru attributes) count in a continuation; every other option stays as the first CALL set it.
     const progress = msg.options['progress'] === true;
     if (!progress) inv.callerStreaming = false;
     if (inv.killing) return;
-    const p = { args: msg.args, kwargs: msg.kwargs };
-    inv.callee.send(invocation(inv.id, inv.registration, p, progress ? { ...inv.details, progress: true } : inv.details));
+    if (ppt !== undefined && !inv.callee.features.passthru.callee) return;
+    const p: PayloadInit = ppt !== undefined ? { payload: msg.payload } : { args: msg.args, kwargs: msg.kwargs };
+    const d = withPassthru(inv.details, ppt);
+    inv.callee.send(invocation(inv.id, inv.registration, p, progress ? { ...d, progress: true } : d));
   }
 
   cancel(peer: Peer, msg: Cancel, now: number): void {
@@ -342,23 +351,32 @@ export class Dealer {
       this.unknownAnswer(peer, msg.request, 'YIELD', now);
       return;
     }
-    if (msg.payload !== undefined) {
-      peer.session.violate('YIELD uses payload passthru mode, which this router does not announce', now);
+    const ppt = passthruOf(msg.options);
+    if (ppt !== undefined && !peer.features.passthru.callee) {
+      peer.session.violate('YIELD uses payload passthru mode, which the callee did not announce', now);
       return;
     }
     const o = inv.origin;
-    // The YIELD is its own payload (a passthru payload was refused above).
+    if (ppt !== undefined && (o.kind !== 'call' || !o.caller.features.passthru.caller)) {
+      // The caller could not read it: the call fails with feature_not_supported, the YIELD goes nowhere.
+      this.finish(inv, now);
+      if (o.kind === 'call') fail(o.caller, MessageType.CALL, o.request, ErrorUri.FEATURE_NOT_SUPPORTED, 'the callee answered in payload passthru mode');
+      else authProcedureFailed(o.session, ErrorUri.FEATURE_NOT_SUPPORTED, ['the authenticator answered in payload passthru mode'], now);
+      return;
+    }
+    // The YIELD is its own payload (args/kwargs, or the passthru payload forwarded untouched).
     const p: PayloadInit = msg;
+    const rd = withPassthru(EMPTY, ppt);
     if (msg.options['progress'] === true) {
       // Progressive results go only to callers that asked for them, and not after a kill.
       if (o.kind !== 'call' || !o.receiveProgress || inv.killing) return;
       // Advanced profile: with progressive results the timeout runs between results.
       if (inv.timeout > 0) this.realm.router.schedule(inv, now + inv.timeout);
-      o.caller.send(result(o.request, p, { progress: true }));
+      o.caller.send(result(o.request, p, { ...rd, progress: true }));
       return;
     }
     this.finish(inv, now);
-    if (o.kind === 'call') o.caller.send(result(o.request, p));
+    if (o.kind === 'call') o.caller.send(result(o.request, p, rd));
     else authProcedureResult(o.session, msg.args, msg.kwargs, now);
   }
 
@@ -369,14 +387,23 @@ export class Dealer {
       this.unknownAnswer(peer, msg.request, 'ERROR', now);
       return;
     }
-    if (msg.payload !== undefined) {
-      peer.session.violate('ERROR uses payload passthru mode, which this router does not announce', now);
+    const ppt = passthruOf(msg.details);
+    if (ppt !== undefined && !peer.features.passthru.callee) {
+      peer.session.violate('ERROR uses payload passthru mode, which the callee did not announce', now);
       return;
     }
     this.finish(inv, now);
     const o = inv.origin;
-    if (o.kind === 'call') o.caller.send(error(MessageType.CALL, o.request, msg.error, { args: msg.args, kwargs: msg.kwargs }));
-    else authProcedureFailed(o.session, msg.error, msg.args, now);
+    if (o.kind === 'call') {
+      if (ppt !== undefined && !o.caller.features.passthru.caller) {
+        fail(o.caller, MessageType.CALL, o.request, ErrorUri.FEATURE_NOT_SUPPORTED, 'the callee answered in payload passthru mode');
+      } else {
+        const p: PayloadInit = ppt !== undefined ? { payload: msg.payload } : { args: msg.args, kwargs: msg.kwargs };
+        o.caller.send(error(MessageType.CALL, o.request, msg.error, p, withPassthru(EMPTY, ppt)));
+      }
+    } else {
+      authProcedureFailed(o.session, msg.error, msg.args, now);
+    }
   }
 
   /**

@@ -59,6 +59,7 @@ export const ROUTER_ROLES: Dict = Object.freeze({
       subscription_meta_api: true,
       session_meta_api: true,
       publication_trustlevels: true,
+      payload_passthru_mode: true,
     }),
   }),
   dealer: Object.freeze({
@@ -75,6 +76,7 @@ export const ROUTER_ROLES: Dict = Object.freeze({
       session_meta_api: true,
       testament_meta_api: true,
       call_trustlevels: true,
+      payload_passthru_mode: true,
     }),
   }),
 });
