@@ -92,6 +92,8 @@ export interface CallOptions {
   readonly cancelMode?: CancelMode;
   /** Receives progressive results; the call asks for them when this is set. */
   readonly onProgress?: (result: Result) => void;
+  /** CALL.Options.rkey ("Sharded Registration"): the call goes to the callee shard owning this resource key. */
+  readonly rkey?: string;
 }
 
 export interface InvocationDetails {
@@ -320,7 +322,7 @@ class RunningInvocation implements InvocationDetails {
 const EMPTY: Dict = Object.freeze({});
 const PROGRESS = Object.freeze({ progress: true });
 const NO_CALL_OPTIONS: CallOptions = Object.freeze({});
-const CALL_OPTION_KEYS: ReadonlySet<string> = new Set(['timeout', 'discloseMe', 'signal', 'cancelMode', 'onProgress']);
+const CALL_OPTION_KEYS: ReadonlySet<string> = new Set(['timeout', 'discloseMe', 'signal', 'cancelMode', 'onProgress', 'rkey']);
 
 /**
  * One WAMP session. Obtain it with {@link Session.join}; it ends with
@@ -520,13 +522,15 @@ export class Session {
     const onProgress = options.onProgress;
     const timeout = options.timeout;
     const discloseMe = options.discloseMe;
+    const rkey = options.rkey;
     // The common call has no options: the core gets none to look through.
     const coreOptions =
-      timeout === undefined && discloseMe === undefined && onProgress === undefined && !progressiveInput
+      timeout === undefined && discloseMe === undefined && onProgress === undefined && rkey === undefined && !progressiveInput
         ? undefined
         : {
             timeout,
             discloseMe,
+            rkey,
             receiveProgress: onProgress === undefined ? undefined : true,
             progress: progressiveInput ? true : undefined,
           };

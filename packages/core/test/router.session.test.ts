@@ -44,6 +44,8 @@ describe('router session: opening', () => {
       'publisher_exclusion',
       'publisher_identification',
       'session_meta_api',
+      'sharded_subscription',
+      'shareded_subscriptions',
       'subscriber_blackwhite_listing',
       'subscription_meta_api',
       'subscription_revocation',
@@ -60,6 +62,7 @@ describe('router session: opening', () => {
       'registration_meta_api',
       'registration_revocation',
       'session_meta_api',
+      'sharded_registration',
       'shared_registration',
       'testament_meta_api',
     ]);

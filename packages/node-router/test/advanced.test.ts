@@ -255,6 +255,41 @@ describe('payload passthru mode: the checks the spec asks for', () => {
   });
 });
 
+describe.each(COMBOS)('sharded registrations and subscriptions ($name)', (combo) => {
+  const cleanup = new Cleanup();
+  afterEach(() => cleanup.run());
+  const join = () => joinSession(cleanup, transportFor(router, combo), { realm: 'realm1' });
+
+  it('a call with rkey reaches the callee shard that owns the key, a publication the subscriber shard', async () => {
+    const shards = ['shard-a', 'shard-b', 'shard-c'];
+    const served: { shard: string; key: string }[] = [];
+    const heard: { shard: string; key: string }[] = [];
+    for (const shard of shards) {
+      const { session } = await join();
+      await session.register('com.app.shard.get', (args) => {
+        served.push({ shard, key: args[0] as string });
+        return shard;
+      }, { invoke: 'roundrobin', nkey: shard });
+      await session.subscribe('com.app.shard.update', (args) => void heard.push({ shard, key: args[0] as string }), { nkey: shard });
+    }
+    const { session: client } = await join();
+    const keys = ['user-1', 'user-2', 'user-3', 'user-4', 'user-5', 'user-6'];
+    const owners = new Map<string, string>();
+    for (const key of keys) {
+      const r = await client.call('com.app.shard.get', [key], {}, { rkey: key });
+      owners.set(key, r.value as string);
+      // The same key always lands on the same shard.
+      expect((await client.call('com.app.shard.get', [key], {}, { rkey: key })).value).toBe(r.value);
+    }
+    expect(new Set(owners.values()).size).toBeGreaterThan(1);
+    for (const key of keys) await client.publish('com.app.shard.update', [key], {}, { acknowledge: true, rkey: key });
+    await waitFor(() => heard.length >= keys.length, 'one event per key');
+    // Each publication reached exactly the shard that serves the key's calls.
+    expect(heard.map((h) => `${h.key}@${h.shard}`).sort()).toEqual(keys.map((k) => `${k}@${owners.get(k)}`).sort());
+    expect(served.length).toBe(keys.length * 2);
+  });
+});
+
 describe('meta procedures: kill_all, remove_callee, remove_subscriber (Crossbar.io arguments and checks)', () => {
   const cleanup = new Cleanup();
   afterEach(() => cleanup.run());

@@ -78,6 +78,7 @@ export const CLIENT_ROLES: Dict = deepFreeze({
       progressive_call_results: true,
       progressive_call_invocations: true,
       payload_passthru_mode: true,
+      sharded_registration: true,
     },
   },
   callee: {
@@ -94,6 +95,7 @@ export const CLIENT_ROLES: Dict = deepFreeze({
       registration_revocation: true,
       call_trustlevels: true,
       payload_passthru_mode: true,
+      sharded_registration: true,
     },
   },
   publisher: {
@@ -102,6 +104,9 @@ export const CLIENT_ROLES: Dict = deepFreeze({
       publisher_exclusion: true,
       subscriber_blackwhite_listing: true,
       payload_passthru_mode: true,
+      // The spec's spelling ("shareded"), and the one it surely means.
+      shareded_subscriptions: true,
+      sharded_subscription: true,
     },
   },
   subscriber: {
@@ -111,6 +116,8 @@ export const CLIENT_ROLES: Dict = deepFreeze({
       subscription_revocation: true,
       publication_trustlevels: true,
       payload_passthru_mode: true,
+      shareded_subscriptions: true,
+      sharded_subscription: true,
     },
   },
 });

@@ -31,6 +31,7 @@ import { isReservedUri, isValidUri, type MatchPolicy } from '../uri.js';
 import { RouterUri } from './uris.js';
 import { PatternIndex, uriMatches } from './matching.js';
 import { passthruOf, withPassthru } from './passthru.js';
+import { shardKey, shardOwner } from './shards.js';
 import type { Peer, Testament } from './peer.js';
 import type { Realm } from './realm.js';
 import { isoTimestamp } from './timestamp.js';
@@ -42,6 +43,8 @@ const MAX_RETAINED_TOPICS = 10_000;
 
 export class Subscription {
   readonly subscribers = new Set<Peer>();
+  /** SUBSCRIBE.Options.nkey of the sharded subscribers (see shards.ts); the others see every event. */
+  readonly nkeys = new Map<Peer, string>();
   constructor(
     readonly id: number,
     readonly uri: string,
@@ -208,6 +211,8 @@ export class Broker {
       this.byId.set(sub.id, sub);
     }
     sub.subscribers.add(peer);
+    const nkey = shardKey(o, 'nkey');
+    if (nkey !== undefined) sub.nkeys.set(peer, nkey);
     peer.subscriptions.set(sub.id, sub);
     peer.send(subscribed(msg.request, sub.id));
     if (o['get_retained'] === true) this.sendRetained(peer, sub);
@@ -266,7 +271,7 @@ export class Broker {
     const payload: PayloadInit = msg;
     const excludeMe = o['exclude_me'] !== false;
     const eligibility = Eligibility.of(o);
-    this.dispatch(topic, publication, payload, details, peer, excludeMe, eligibility, ppt !== undefined);
+    this.dispatch(topic, publication, payload, details, peer, excludeMe, eligibility, ppt !== undefined, shardKey(o, 'rkey'));
     if (o['retain'] === true) this.retain(topic, publication, payload, details, peer, excludeMe, eligibility);
     if (ack) peer.send(published(msg.request, publication));
   }
@@ -312,6 +317,7 @@ export class Broker {
 
   private detach(peer: Peer, sub: Subscription): void {
     sub.subscribers.delete(peer);
+    sub.nkeys.delete(peer);
     peer.subscriptions.delete(sub.id);
     this.realm.lifecycle('wamp.subscription.on_unsubscribe', peer.id, sub);
     if (sub.subscribers.size === 0) {
@@ -336,6 +342,7 @@ export class Broker {
     excludeMe: boolean,
     eligibility: Eligibility | undefined,
     passthru = false,
+    rkey: string | undefined = undefined,
   ): void {
     const subs = this.matched;
     this.index.matchAll(topic, subs);
@@ -346,7 +353,13 @@ export class Broker {
       // Pattern-based subscription: EVENT.Details.topic carries the concrete topic.
       const d = sub.match === 'exact' ? details : (patternDetails ??= { ...details, topic });
       frames.reset(event(sub.id, publication, payload, d));
+      // Sharded subscription: of the sharded subscribers, only the owning shard's get the event.
+      const owner = rkey !== undefined && sub.nkeys.size > 0 ? shardOwner(sub.nkeys.values(), rkey) : undefined;
       for (const p of sub.subscribers) {
+        if (owner !== undefined) {
+          const n = sub.nkeys.get(p);
+          if (n !== undefined && n !== owner) continue;
+        }
         if (excludeMe && p === publisher) continue;
         if (eligibility !== undefined && !eligibility.admits(p)) continue;
         // Payload Passthru Mode: only to subscribers that can read it.

@@ -35,6 +35,7 @@ import type { HasDeadline } from './deadlines.js';
 import { authProcedureFailed, authProcedureResult } from './handshake.js';
 import { PatternIndex } from './matching.js';
 import { passthruOf, withPassthru } from './passthru.js';
+import { shardKey, shardOwner } from './shards.js';
 import { handleMetaCall } from './meta.js';
 import type { Peer } from './peer.js';
 import type { Realm } from './realm.js';
@@ -58,6 +59,8 @@ interface Callee {
   readonly peer: Peer;
   /** REGISTER.Options.disclose_caller */
   readonly discloseCaller: boolean;
+  /** REGISTER.Options.nkey: the shard this callee serves (see shards.ts). */
+  readonly nkey: string | undefined;
 }
 
 export class Registration {
@@ -83,6 +86,10 @@ export class Registration {
     for (const c of this.callees) if (c.peer === peer) return true;
     return false;
   }
+}
+
+function* shardNodes(cs: readonly Callee[]): Iterable<string> {
+  for (const c of cs) if (c.nkey !== undefined) yield c.nkey;
 }
 
 /** Who waits for the outcome of an invocation. */
@@ -172,7 +179,7 @@ export class Dealer {
       this.index.set(uri, match, reg);
       this.byId.set(reg.id, reg);
     }
-    reg.callees.push({ peer, discloseCaller: o['disclose_caller'] === true });
+    reg.callees.push({ peer, discloseCaller: o['disclose_caller'] === true, nkey: shardKey(o, 'nkey') });
     peer.registrations.set(reg.id, reg);
     peer.send(registered(msg.request, reg.id));
     if (created) this.realm.lifecycle('wamp.registration.on_create', peer.id, reg, true);
@@ -257,7 +264,7 @@ export class Dealer {
     if (peer.calls.size >= this.realm.limits.maxPendingCallsPerCaller) return fail(peer, C, request, RouterUri.LIMIT_EXCEEDED, 'too many calls in flight');
     const reg = this.index.best(uri);
     if (reg === undefined) return fail(peer, C, request, ErrorUri.NO_SUCH_PROCEDURE);
-    const callee = this.pick(reg);
+    const callee = this.pick(reg, shardKey(o, 'rkey'));
     if (callee === undefined) return fail(peer, C, request, ErrorUri.NO_AVAILABLE_CALLEE);
     const cp = callee.peer;
     if (progress && !cp.features.calleeProgressiveInvocations) return fail(peer, C, request, ErrorUri.FEATURE_NOT_SUPPORTED);
@@ -443,9 +450,17 @@ export class Dealer {
     }
   }
 
-  /** Pick a callee by the registration's policy, skipping callees at their invocation limit. */
-  private pick(reg: Registration): Callee | undefined {
-    const cs = reg.callees;
+  /**
+   * Pick a callee by the registration's policy, skipping callees at their
+   * invocation limit. With a resource key, only the callees of the shard
+   * owning it are candidates (when any callee has a node key).
+   */
+  private pick(reg: Registration, rkey: string | undefined): Callee | undefined {
+    let cs = reg.callees;
+    if (rkey !== undefined && cs.some((c) => c.nkey !== undefined)) {
+      const owner = shardOwner(shardNodes(cs), rkey);
+      cs = cs.filter((c) => c.nkey === owner);
+    }
     const n = cs.length;
     if (n === 0) return undefined;
     const max = this.realm.limits.maxPendingInvocationsPerCallee;

@@ -60,6 +60,9 @@ export const ROUTER_ROLES: Dict = Object.freeze({
       session_meta_api: true,
       publication_trustlevels: true,
       payload_passthru_mode: true,
+      // The spec's spelling ("shareded"), and the one it surely means.
+      shareded_subscriptions: true,
+      sharded_subscription: true,
     }),
   }),
   dealer: Object.freeze({
@@ -77,6 +80,7 @@ export const ROUTER_ROLES: Dict = Object.freeze({
       testament_meta_api: true,
       call_trustlevels: true,
       payload_passthru_mode: true,
+      sharded_registration: true,
     }),
   }),
 });
