@@ -154,6 +154,8 @@ export interface EventDetails {
   readonly publisherAuthrole: string | undefined;
   /** The event was retained by the broker and delivered on subscribe. */
   readonly retained: boolean;
+  /** The event comes from the broker's event history (`subscribeWithHistory`), not live. */
+  readonly history: boolean;
   /** The trust level the broker assigned to the publication (advanced profile "Publication Trust Levels"), when it gives one. */
   readonly trustlevel: number | undefined;
   /** EVENT.Details as received. */
@@ -628,6 +630,95 @@ export class Session {
     );
   }
 
+  /**
+   * Subscribe, then replay the broker's event history of the subscription
+   * (`wamp.subscription.get_events`, advanced profile "Event History"), then
+   * follow live events — without a gap or a duplicate: live events that
+   * arrive while the history is fetched are held back, delivered after it,
+   * and those the history already held (same publication ID) are dropped.
+   * History events have `details.history` set. Rejects (and unsubscribes)
+   * when the router keeps no history for the topic
+   * (`wamp.error.history_unavailable`).
+   */
+  async subscribeWithHistory<A extends Args = Args, K extends KwArgs = KwArgs>(
+    topic: string,
+    handler: EventHandler<A, K>,
+    options: SubscribeOptions & { readonly limit?: number } = {},
+  ): Promise<Subscription> {
+    const { limit, ...subscribeOptions } = options;
+    const h = handler as EventHandler;
+    let held: [Args, KwArgs, EventDetails][] | undefined = [];
+    const sub = await this.subscribe(
+      topic,
+      (args, kwargs, details) => {
+        if (held !== undefined) {
+          held.push([args, kwargs, details]);
+          return;
+        }
+        return h(args, kwargs, details);
+      },
+      subscribeOptions,
+    );
+    let records: unknown[];
+    try {
+      const r = await this.call('wamp.subscription.get_events', [sub.id, limit ?? 10]);
+      records = Array.isArray(r.args[0]) ? (r.args[0] as unknown[]) : [];
+    } catch (e) {
+      await sub.unsubscribe().catch(() => undefined);
+      throw e;
+    }
+    const seen = new Set<number>();
+    for (const rec of records) {
+      const ev = this.historyEvent(sub, rec);
+      if (ev === undefined) continue;
+      seen.add(ev[2].publication);
+      this.runHistoryHandler(topic, () => h(ev[0], ev[1], ev[2]));
+    }
+    const pending = held;
+    held = undefined;
+    for (const [a, k, d] of pending) if (!seen.has(d.publication)) this.runHistoryHandler(topic, () => h(a, k, d));
+    return sub;
+  }
+
+  /** One record of `wamp.subscription.get_events` as handler arguments, or undefined (with a warning) when it is malformed. */
+  private historyEvent(sub: Subscription, rec: unknown): [Args, KwArgs, EventDetails] | undefined {
+    if (typeof rec !== 'object' || rec === null || Array.isArray(rec)) return undefined;
+    const r = rec as Dict;
+    const publication = r['publication'];
+    if (typeof publication !== 'number') return undefined;
+    const d: Dict = typeof r['details'] === 'object' && r['details'] !== null && !Array.isArray(r['details']) ? (r['details'] as Dict) : EMPTY;
+    const topic = stringOf(r['topic']) ?? sub.topic;
+    let args: Args = Array.isArray(r['args']) ? (r['args'] as Args) : [];
+    let kwargs: KwArgs = typeof r['kwargs'] === 'object' && r['kwargs'] !== null && !Array.isArray(r['kwargs']) ? (r['kwargs'] as KwArgs) : {};
+    const payload = r['payload'];
+    if (typeof payload === 'string' || payload instanceof Uint8Array) {
+      try {
+        ({ args, kwargs } = this.incoming(topic, payload, d));
+      } catch (e) {
+        this.warn(`history event ${publication} on ${topic} dropped: ${messageOf(e)}`);
+        return undefined;
+      }
+    }
+    const details: EventDetails = {
+      subscription: sub.id,
+      publication,
+      topic,
+      publisher: typeof d['publisher'] === 'number' ? d['publisher'] : undefined,
+      publisherAuthid: stringOf(d['publisher_authid']),
+      publisherAuthrole: stringOf(d['publisher_authrole']),
+      retained: false,
+      history: true,
+      trustlevel: levelOf(d['trustlevel']),
+      details: d,
+    };
+    return [args, kwargs, details];
+  }
+
+  /** Run an event handler; a throw or rejection becomes a warning. */
+  private runHistoryHandler(topic: string, f: () => unknown): void {
+    this.callback(`event handler for ${topic}`, f);
+  }
+
   /** Remove one handler; resolves when done (after the router confirms, if it was the last). */
   unsubscribe(subscription: Subscription): Promise<void> {
     return this.serialized(subscription.topic, async () => {
@@ -960,6 +1051,7 @@ export class Session {
       publisherAuthid: stringOf(d['publisher_authid']),
       publisherAuthrole: stringOf(d['publisher_authrole']),
       retained: d['retained'] === true,
+      history: false,
       trustlevel: levelOf(d['trustlevel']),
       details: d,
     };

@@ -37,6 +37,7 @@ describe('router session: opening', () => {
       agent: 'wamp-ts-router/0.1',
     });
     expect(Object.keys((ROUTER_ROLES['broker'] as { features: object }).features).sort()).toEqual([
+      'event_history',
       'event_retention',
       'pattern_based_subscription',
       'payload_passthru_mode',

@@ -51,6 +51,7 @@ beforeAll(async () => {
       realms: [
         {
           name: 'realm1',
+          history: [{ uri: 'com.app.hist', match: 'prefix', limit: 500 }],
           roles: [
             { name: 'anonymous', permissions: [{ uri: '', match: 'prefix', allow: ALL }] },
             { name: 'partner', trustlevel: 3, permissions: [{ uri: '', match: 'prefix', allow: ALL }] },
@@ -287,6 +288,40 @@ describe.each(COMBOS)('sharded registrations and subscriptions ($name)', (combo)
     // Each publication reached exactly the shard that serves the key's calls.
     expect(heard.map((h) => `${h.key}@${h.shard}`).sort()).toEqual(keys.map((k) => `${k}@${owners.get(k)}`).sort());
     expect(served.length).toBe(keys.length * 2);
+  });
+});
+
+describe.each(COMBOS)('event history ($name)', (combo) => {
+  const cleanup = new Cleanup();
+  afterEach(() => cleanup.run());
+  const join = () => joinSession(cleanup, transportFor(router, combo), { realm: 'realm1' });
+
+  it('subscribeWithHistory replays history then follows live events, without a gap or a duplicate', async () => {
+    const topic = `com.app.hist.${combo.serializer}.${combo.transport}.${combo.batched ? 'b' : 'u'}${combo.tls ? 't' : 'p'}`;
+    const { session: pub } = await join();
+    const { session: reader } = await join();
+    const published: number[] = [];
+    for (let i = 0; i < 10; i++) published.push((await pub.publish(topic, [i], {}, { acknowledge: true }))!);
+    const got: { i: number; publication: number; history: boolean }[] = [];
+    // Live publications race the history fetch.
+    const racing = (async () => {
+      for (let i = 10; i < 30; i++) published.push((await pub.publish(topic, [i], {}, { acknowledge: true }))!);
+    })();
+    const sub = await reader.subscribeWithHistory(topic, (args, _k, d) => void got.push({ i: args[0] as number, publication: d.publication, history: d.history }), {
+      limit: 100,
+    });
+    await racing;
+    await waitFor(() => got.length >= 30, 'thirty events');
+    expect(got.map((g) => g.i)).toEqual([...Array(30).keys()]);
+    expect(got.map((g) => g.publication)).toEqual(published);
+    expect(got.slice(0, 10).every((g) => g.history)).toBe(true);
+    expect(sub.active).toBe(true);
+  });
+
+  it('a topic without history: wamp.error.history_unavailable, and no subscription is left', async () => {
+    const { session } = await join();
+    await expect(session.subscribeWithHistory('com.app.nohist', () => undefined)).rejects.toMatchObject({ uri: 'wamp.error.history_unavailable' });
+    expect(router.core.inspect('realm1')!.subscriptions.filter((x) => x.uri === 'com.app.nohist')).toEqual([]);
   });
 });
 

@@ -118,6 +118,7 @@ export const CLIENT_ROLES: Dict = deepFreeze({
       payload_passthru_mode: true,
       shareded_subscriptions: true,
       sharded_subscription: true,
+      event_history: true,
     },
   },
 });

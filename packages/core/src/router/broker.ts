@@ -273,6 +273,7 @@ export class Broker {
     const eligibility = Eligibility.of(o);
     this.dispatch(topic, publication, payload, details, peer, excludeMe, eligibility, ppt !== undefined, shardKey(o, 'rkey'));
     if (o['retain'] === true) this.retain(topic, publication, payload, details, peer, excludeMe, eligibility);
+    if (this.realm.history !== undefined) this.record(topic, publication, payload, details, peer, excludeMe, eligibility, now);
     if (ack) peer.send(published(msg.request, publication));
   }
 
@@ -368,6 +369,33 @@ export class Broker {
       }
     }
     subs.length = 0;
+  }
+
+  /** Event history: keep the publication if its topic has history. */
+  private record(
+    topic: string,
+    publication: number,
+    payload: PayloadInit,
+    details: Dict,
+    publisher: Peer,
+    excludeMe: boolean,
+    eligibility: Eligibility | undefined,
+    now: number,
+  ): void {
+    const p: PayloadInit = payload.payload !== undefined ? { payload: payload.payload } : { args: payload.args, kwargs: payload.kwargs };
+    const forgotten = this.realm.history!.record(
+      { topic, publication, at: now, payload: p, details, publisherId: publisher.id, excludeMe, eligibility },
+      now,
+    );
+    for (const t of forgotten) {
+      this.realm.router.emit({
+        type: 'warning',
+        code: 'history_topics_exceeded',
+        message: `realm ${this.realm.name}: event history is at its topic cap; the history of ${t} was dropped`,
+        session: undefined,
+        sessionId: undefined,
+      });
+    }
   }
 
   private retain(

@@ -233,8 +233,25 @@ export const DEFAULT_ROUTER_TIMEOUTS: RouterTimeouts = Object.freeze({
   calleeTimeoutGrace: 2_000,
 });
 
+/** One entry of a realm's event history: the topics it covers and how much of each is kept. */
+export interface HistoryTopicConfig {
+  /** Topic URI or pattern. The most specific entry matching a topic applies (exact > longest prefix > wildcard). */
+  readonly uri: string;
+  /** Default `exact`. */
+  readonly match?: MatchPolicy;
+  /** Events kept per topic; default 100. */
+  readonly limit?: number;
+  /** Events older than this (milliseconds) are dropped; default: no age limit. */
+  readonly maxAgeMs?: number;
+}
+
 export interface RealmConfig {
   readonly name: string;
+  /**
+   * Event history (advanced profile): the topics whose publications the
+   * broker keeps in memory for `wamp.subscription.get_events`.
+   */
+  readonly history?: readonly HistoryTopicConfig[];
   /**
    * Roles and their permissions. Omitted: an open realm where every role may
    * do everything (development setups). Given: a session whose authrole is
@@ -543,8 +560,25 @@ function limits<K extends string>(path: string, v: unknown, keys: readonly K[]):
   return Object.freeze(out);
 }
 
+function historyTopic(path: string, v: unknown, rule: UriRule): HistoryTopicConfig {
+  const o = object(path, v, ['uri', 'match', 'limit', 'maxAgeMs']);
+  const match = o['match'] === undefined ? 'exact' : oneOf(`${path}.match`, o['match'], MATCHES);
+  if (!(match === 'prefix' && o['uri'] === '') && !isValidPattern(o['uri'], match, rule)) {
+    throw new RouterConfigError(`${path}.uri`, `must be a valid ${match} URI pattern`);
+  }
+  const limit = optPositiveInt(`${path}.limit`, o['limit']);
+  if (limit !== undefined && limit > 1_000_000) throw new RouterConfigError(`${path}.limit`, 'must be at most 1000000');
+  const maxAgeMs = optPositiveInt(`${path}.maxAgeMs`, o['maxAgeMs']);
+  return Object.freeze({
+    uri: o['uri'] as string,
+    match,
+    ...(limit !== undefined ? { limit } : {}),
+    ...(maxAgeMs !== undefined ? { maxAgeMs } : {}),
+  });
+}
+
 function realm(path: string, v: unknown, rule: UriRule): RealmConfig {
-  const o = object(path, v, ['name', 'roles', 'auth', 'limits']);
+  const o = object(path, v, ['name', 'roles', 'auth', 'limits', 'history']);
   const name = uri(`${path}.name`, o['name'], rule);
   let roles: RoleConfig[] | undefined;
   if (o['roles'] !== undefined) {
@@ -557,8 +591,13 @@ function realm(path: string, v: unknown, rule: UriRule): RealmConfig {
   }
   const a = o['auth'] === undefined ? undefined : auth(`${path}.auth`, o['auth'], rule);
   const l = o['limits'] === undefined ? undefined : limits(`${path}.limits`, o['limits'], SESSION_LIMIT_KEYS);
+  const history =
+    o['history'] === undefined
+      ? undefined
+      : Object.freeze(list(`${path}.history`, o['history']).map((h, i) => historyTopic(`${path}.history[${i}]`, h, rule)));
   return Object.freeze({
     name,
+    ...(history ? { history } : {}),
     ...(roles ? { roles: Object.freeze(roles) } : {}),
     ...(a ? { auth: a } : {}),
     ...(l ? { limits: l } : {}),

@@ -63,6 +63,7 @@ export const ROUTER_ROLES: Dict = Object.freeze({
       // The spec's spelling ("shareded"), and the one it surely means.
       shareded_subscriptions: true,
       sharded_subscription: true,
+      event_history: true,
     }),
   }),
   dealer: Object.freeze({

@@ -18,6 +18,10 @@ import { isPublishableTopic } from './broker.js';
 import type { Peer, TestamentScope } from './peer.js';
 import type { Realm } from './realm.js';
 import { RouterUri } from './uris.js';
+import { DEFAULT_GET_EVENTS_LIMIT, eventRecord } from './history.js';
+
+/** Most events one `wamp.subscription.get_events` returns, whatever `limit` asks. */
+const MAX_GET_EVENTS = 1_000;
 
 const MATCHES: readonly MatchPolicy[] = ['exact', 'prefix', 'wildcard'];
 
@@ -257,6 +261,21 @@ const PROCEDURES: Readonly<Record<string, MetaProcedure>> = {
     }
     realm.broker.revoke(session, s, reason);
     return ok();
+  },
+  'wamp.subscription.get_events': (realm, caller, args, kwargs, now) => {
+    const history = realm.history;
+    if (history === undefined) return fail(RouterUri.HISTORY_UNAVAILABLE, 'event history is not enabled in this realm');
+    const s = isId(args[0]) ? realm.broker.byId.get(args[0]) : undefined;
+    if (s === undefined) return fail(ErrorUri.NO_SUCH_SUBSCRIPTION, `no subscription ${String(args[0])}`);
+    if (isProtected(s.uri, caller)) return fail(ErrorUri.NOT_AUTHORIZED, `subscription ${s.id} is on a protected URI`);
+    const limit = kwargs['limit'] ?? args[1] ?? DEFAULT_GET_EVENTS_LIMIT;
+    if (typeof limit !== 'number' || !Number.isSafeInteger(limit) || limit < 1) return invalid('limit must be a positive integer');
+    // History reveals what the topic carried: only to a caller that may subscribe to it.
+    const d = caller.authorize('subscribe', s.uri, { match: s.match });
+    if (!d.allow) return fail(d.failed === true ? ErrorUri.AUTHORIZATION_FAILED : ErrorUri.NOT_AUTHORIZED);
+    const events = history.query(s.uri, s.match, caller, Math.min(limit, MAX_GET_EVENTS), now);
+    if (events === undefined) return fail(RouterUri.HISTORY_UNAVAILABLE, `no event history is kept for ${s.uri}`);
+    return ok(events.map((e) => eventRecord(e, s.id)));
   },
 };
 

@@ -12,6 +12,7 @@ import { Dealer } from './dealer.js';
 import type { Peer, TestamentScope } from './peer.js';
 import type { Router } from './router.js';
 import { TrustLevels } from './trust.js';
+import { EventHistory } from './history.js';
 import type { Dict } from '../types.js';
 
 const DEFAULT_AUTH: AuthMethodsConfig = Object.freeze({ anonymous: Object.freeze({ type: 'static', authrole: 'anonymous' }) });
@@ -25,6 +26,8 @@ export class Realm {
   readonly auth: AuthMethodsConfig;
   /** Trust levels by role (advanced profile, "Trust Levels"). */
   readonly trust: TrustLevels;
+  /** Event history, when the realm configures topics for it. */
+  readonly history: EventHistory | undefined;
   /** Configured roles; undefined for an open realm. */
   private readonly roles: Map<string, Role> | undefined;
   /** Roles made on demand (open realms, trusted internal sessions), one object per name. */
@@ -40,6 +43,7 @@ export class Realm {
     this.auth = config.auth ?? DEFAULT_AUTH;
     this.roles = config.roles === undefined ? undefined : new Map(config.roles.map((r) => [r.name, new Role(r)]));
     this.trust = new TrustLevels(config.roles);
+    this.history = config.history === undefined || config.history.length === 0 ? undefined : new EventHistory(config.history);
     this.broker = new Broker(this);
     this.dealer = new Dealer(this);
   }

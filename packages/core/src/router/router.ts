@@ -84,7 +84,9 @@ export type RouterWarningCode =
   /** A dynamic authenticator procedure has no trusted callee. */
   | 'authenticator_unavailable'
   /** A dynamic authenticator answered something that is not a principal. */
-  | 'authenticator_result';
+  | 'authenticator_result'
+  /** A realm's event history reached its topic cap and forgot the least recently published topic. */
+  | 'history_topics_exceeded';
 
 /** Something the operator may want to log. */
 export interface RouterWarningEvent {

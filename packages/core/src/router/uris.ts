@@ -8,4 +8,6 @@ export const RouterUri = {
   OPTION_DISALLOWED_DISCLOSE_ME: 'wamp.error.option_disallowed.disclose_me',
   /** A configured limit (subscriptions/registrations per session, calls in flight, sessions per realm) was reached. */
   LIMIT_EXCEEDED: 'wamp.error.limit_exceeded',
+  /** Event history is not kept for the subscription asked about (Crossbar.io's URI). */
+  HISTORY_UNAVAILABLE: 'wamp.error.history_unavailable',
 } as const;
