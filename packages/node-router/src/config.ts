@@ -65,6 +65,12 @@ export interface NodeRouterConfig {
    */
   readonly handshakeTimeoutMs: number;
   readonly log: { readonly level: LogLevel; readonly format?: 'json' | 'pretty' };
+  /**
+   * The router's Ed25519 seed (32 bytes) for cryptosign router
+   * authentication; from `routerKey.seed` (64 hex digits) or
+   * `routerKey.seedFile` (a file holding them, relative to the config file).
+   */
+  readonly routerKey?: Uint8Array;
 }
 
 const ALL_SERIALIZERS: readonly SerializerName[] = ['json', 'msgpack', 'cbor'];
@@ -172,6 +178,24 @@ function listener(path: string, v: unknown, base: string): ListenerConfig {
   throw new RouterConfigError(`${path}.type`, 'must be "websocket" or "rawsocket"');
 }
 
+function routerKeySeed(v: unknown, base: string): Uint8Array {
+  const o = obj('routerKey', v, ['seed', 'seedFile']);
+  if ((o['seed'] === undefined) === (o['seedFile'] === undefined)) throw new RouterConfigError('routerKey', 'give either seed or seedFile');
+  let hex: string;
+  if (o['seed'] !== undefined) {
+    hex = str('routerKey.seed', o['seed']);
+  } else {
+    const file = resolve(base, str('routerKey.seedFile', o['seedFile']));
+    try {
+      hex = readFileSync(file, 'utf8').trim();
+    } catch (e) {
+      throw new RouterConfigError('routerKey.seedFile', `cannot read ${file}: ${(e as Error).message}`);
+    }
+  }
+  if (!/^[0-9a-fA-F]{64}$/.test(hex)) throw new RouterConfigError('routerKey', 'the seed must be 64 hex digits (32 bytes)');
+  return new Uint8Array(Buffer.from(hex, 'hex'));
+}
+
 /**
  * Check a configuration object (parsed from JSON, or written in code). File
  * paths inside it are resolved against `baseDir` (the config file's folder).
@@ -189,6 +213,7 @@ export function validateNodeRouterConfig(v: unknown, baseDir = process.cwd()): N
     'heartbeatMs',
     'handshakeTimeoutMs',
     'log',
+    'routerKey',
   ]);
   const routerPart: Obj = {};
   for (const k of ['realms', 'agent', 'limits', 'timeouts', 'uriRule', 'requestIds']) {
@@ -222,7 +247,8 @@ export function validateNodeRouterConfig(v: unknown, baseDir = process.cwd()): N
     if (format !== undefined && format !== 'json' && format !== 'pretty') throw new RouterConfigError('log.format', 'must be "json" or "pretty"');
     log = format === undefined ? { level } : { level, format };
   }
-  return { router, listeners, backpressure, heartbeatMs, handshakeTimeoutMs, log };
+  const routerKey = o['routerKey'] === undefined ? undefined : routerKeySeed(o['routerKey'], baseDir);
+  return { router, listeners, backpressure, heartbeatMs, handshakeTimeoutMs, log, ...(routerKey ? { routerKey } : {}) };
 }
 
 /** Read and check a JSON config file. Errors name the file and the field. */

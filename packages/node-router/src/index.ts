@@ -14,4 +14,5 @@ export {
   type WebSocketListenerConfig,
 } from './config.js';
 export { RouterHost, cryptoRandomId, type HostedConnection, type RouterHostOptions } from './host.js';
+export { nodeRouterKey } from './router-key.js';
 export { createLogger, isLogLevel, type LogLevel, type LogSink, type Logger, type LoggerOptions } from './log.js';

@@ -22,6 +22,7 @@ import {
   type WebSocketListenerConfig,
 } from './config.js';
 import { RouterHost, cryptoRandomId } from './host.js';
+import { nodeRouterKey } from './router-key.js';
 import { createLogger, type Logger } from './log.js';
 import { RealmApi } from './realm-api.js';
 
@@ -81,6 +82,8 @@ export class WampRouter {
   /** The sans-IO core router (inspect realms with `core.inspect(name)`). */
   readonly core: Router;
   readonly log: Logger;
+  /** The router's Ed25519 public key (hex) for cryptosign router authentication, when `routerKey` is configured: what clients pin. */
+  readonly routerPublicKey: string | undefined;
   private readonly host: RouterHost;
   private readonly listeners: ActiveListener[] = [];
   private readonly realms = new Map<string, RealmApi>();
@@ -92,7 +95,9 @@ export class WampRouter {
     this.config = config;
     this.log = options.logger ?? createLogger(config.log);
     const crypto = nodeCryptoProvider();
-    this.core = new Router(config.router, { randomId: cryptoRandomId(), crypto });
+    const routerKey = config.routerKey === undefined ? undefined : nodeRouterKey(config.routerKey);
+    this.routerPublicKey = routerKey === undefined ? undefined : Buffer.from(routerKey.publicKey).toString('hex');
+    this.core = new Router(config.router, { randomId: cryptoRandomId(), crypto, ...(routerKey ? { routerKey } : {}) });
     this.host = new RouterHost({ router: this.core, crypto, log: this.log });
   }
 

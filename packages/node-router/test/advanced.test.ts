@@ -4,7 +4,7 @@
 // history.
 
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { Result, ticket, type EventDetails, type InvocationDetails } from '@wamp/client';
+import { Result, cryptosign, ticket, type EventDetails, type InvocationDetails } from '@wamp/client';
 import { createRouter, type WampRouter } from '@wamp/node-router';
 import {
   COMBOS,
@@ -383,6 +383,68 @@ describe('meta procedures: kill_all, remove_callee, remove_subscriber (Crossbar.
     }
     expect(admin.isOpen).toBe(true);
     expect(elsewhere.isOpen).toBe(true);
+  });
+});
+
+describe('cryptosign router authentication', () => {
+  const cleanup = new Cleanup();
+  afterEach(() => cleanup.run());
+  const ROUTER_SEED = '6e1fde9cf9e2359a87420b65a87dc0c66136e66945196ba2475990d8a0c3a25b';
+  const CLIENT_SEED = '4d57d97a68f555696620a6d849c0ce582568518d729eb753dc7c732de2804510';
+
+  async function routerWith(routerKey: boolean): Promise<WampRouter> {
+    const { nodeCryptoProvider } = await import('@wamp/client/node-crypto');
+    const { cryptosignPublicKey, hexDecode, hexEncode } = await import('@wamp/core');
+    const pub = hexEncode(await cryptosignPublicKey(nodeCryptoProvider(), hexDecode(CLIENT_SEED)!));
+    const r = createRouter(
+      {
+        realms: [{ name: 'realm1', auth: { cryptosign: { type: 'static', principals: { carol: { authorizedKeys: [pub], authrole: 'user' } } } } }],
+        listeners: [
+          { type: 'websocket', host: '127.0.0.1', port: 0, path: '/ws' },
+          { type: 'rawsocket', host: '127.0.0.1', port: 0, tls: tlsFiles },
+        ],
+        heartbeatMs: 0,
+        ...(routerKey ? { routerKey: { seed: ROUTER_SEED } } : {}),
+      },
+      { logger: quietLogger() },
+    );
+    cleanup.add(() => r.close());
+    await r.listen();
+    return r;
+  }
+
+  it.each([COMBOS[0]!, COMBOS.find((c) => c.transport === 'rawsocket' && c.tls)!])(
+    'the client verifies the router against its pinned key ($name)',
+    async (c) => {
+      const r = await routerWith(true);
+      expect(r.routerPublicKey).toMatch(/^[0-9a-f]{64}$/);
+      const { session } = await joinSession(cleanup, transportFor(r, c), {
+        realm: 'realm1',
+        authid: 'carol',
+        auth: cryptosign(CLIENT_SEED, { routerKey: r.routerPublicKey! }),
+      });
+      expect(session.authid).toBe('carol');
+      expect(session.details['authmethod']).toBe('cryptosign');
+    },
+  );
+
+  it('aborts when the router proves another key, or does not sign at all', async () => {
+    const r = await routerWith(true);
+    const other = 'a'.repeat(64);
+    await expect(
+      joinSession(cleanup, transportFor(r, COMBOS[0]!), { realm: 'realm1', authid: 'carol', auth: cryptosign(CLIENT_SEED, { routerKey: other }) }),
+    ).rejects.toMatchObject({ uri: 'wamp.error.authentication_failed' });
+    const unsigned = await routerWith(false);
+    const err = await joinSession(cleanup, transportFor(unsigned, COMBOS[0]!), {
+      realm: 'realm1',
+      authid: 'carol',
+      auth: cryptosign(CLIENT_SEED, { routerKey: r.routerPublicKey! }),
+    }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toMatchObject({ uri: 'wamp.error.authentication_failed' });
+    expect(String((err as Error).message)).toMatch(/did not sign/);
   });
 });
 

@@ -43,7 +43,8 @@ export class Realm {
     this.auth = config.auth ?? DEFAULT_AUTH;
     this.roles = config.roles === undefined ? undefined : new Map(config.roles.map((r) => [r.name, new Role(r)]));
     this.trust = new TrustLevels(config.roles);
-    this.history = config.history === undefined || config.history.length === 0 ? undefined : new EventHistory(config.history);
+    this.history =
+      config.history === undefined || config.history.length === 0 ? undefined : new EventHistory(config.history, router.historyStore?.(config.name));
     this.broker = new Broker(this);
     this.dealer = new Dealer(this);
   }

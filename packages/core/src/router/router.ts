@@ -24,6 +24,8 @@ import {
 import { DeadlineHeap, type HasDeadline } from './deadlines.js';
 import { completeAuthentication, type AuthRequest, type AuthVerdict } from './handshake.js';
 import { Realm } from './realm.js';
+import type { RouterKey } from './router-auth.js';
+import type { HistoryStore } from './history.js';
 import { RouterSession, type SessionInfo, type TransportKind } from './session.js';
 import { runAuth } from './verify.js';
 
@@ -108,6 +110,17 @@ export interface RouterOptions {
    * cryptosign or wamp-scram.
    */
   readonly crypto?: CryptoProvider;
+  /**
+   * The router's Ed25519 key for cryptosign router authentication: a client
+   * that sends `authextra.challenge` gets it signed in CHALLENGE.Extra.
+   */
+  readonly routerKey?: RouterKey;
+  /**
+   * Where a realm's event history is kept (called once per realm that
+   * configures `history`); default an in-memory store. A cluster passes a
+   * store shared between its routers.
+   */
+  readonly historyStore?: (realm: string) => HistoryStore;
 }
 
 /** A read-only view of a realm, for operators and tests. */
@@ -165,6 +178,10 @@ export class Router {
   readonly uriRule: UriRule;
   readonly requestIds: RequestIdPolicy;
   readonly crypto: CryptoProvider | undefined;
+  /** The key for cryptosign router authentication, if configured. */
+  readonly routerKey: RouterKey | undefined;
+  /** @internal */
+  readonly historyStore: ((realm: string) => HistoryStore) | undefined;
   /** @internal */
   readonly decodeOptions: DecodeOptions;
   private readonly realms = new Map<string, Realm>();
@@ -200,6 +217,8 @@ export class Router {
     if (typeof options?.randomId !== 'function') throw new RouterConfigError('options.randomId', 'must be a function');
     this.randomId = options.randomId;
     this.crypto = options.crypto;
+    this.routerKey = options.routerKey;
+    this.historyStore = options.historyStore;
     c.realms.forEach((r, i) => {
       if (this.crypto === undefined && (r.auth?.wampcra ?? r.auth?.cryptosign ?? r.auth?.['wamp-scram']) !== undefined) {
         throw new RouterConfigError(`realms[${i}].auth`, 'wampcra, cryptosign and wamp-scram need options.crypto (challenges are random)');

@@ -14,6 +14,7 @@ import {
   jsonSerializer,
   seededRandomId,
   type CryptoProvider,
+  type RouterKey,
   type Dict,
   type Frame,
   type Message,
@@ -125,6 +126,7 @@ function show(m: Message): unknown {
 export interface NetOptions {
   readonly seed?: number;
   readonly crypto?: CryptoProvider;
+  readonly routerKey?: RouterKey;
 }
 
 export class RouterNet {
@@ -137,6 +139,7 @@ export class RouterNet {
     this.router = Router.fromConfig(config, {
       randomId: seededRandomId(opts.seed ?? 1),
       ...(opts.crypto !== undefined ? { crypto: opts.crypto } : {}),
+      ...(opts.routerKey !== undefined ? { routerKey: opts.routerKey } : {}),
     });
   }
 
