@@ -15,6 +15,7 @@ import {
   deferred,
   joinSession,
   quietLogger,
+  tempDir,
   type Combo,
   transportFor,
   waitFor,
@@ -445,6 +446,26 @@ describe('cryptosign router authentication', () => {
     );
     expect(err).toMatchObject({ uri: 'wamp.error.authentication_failed' });
     expect(String((err as Error).message)).toMatch(/did not sign/);
+  });
+});
+
+describe('README', () => {
+  it("the advanced features' configuration example validates", async () => {
+    const { readFileSync } = await import('node:fs');
+    const { validateNodeRouterConfig } = await import('@wamp/node-router');
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    const block = /```json\n(\{\n {2}"routerKey"[\s\S]*?)\n```/.exec(readme);
+    expect(block).not.toBeNull();
+    const example = JSON.parse(block![1]!) as Record<string, unknown>;
+    const dir = tempDir(outer);
+    const { mkdirSync, writeFileSync } = await import('node:fs');
+    mkdirSync(`${dir}/keys`);
+    writeFileSync(`${dir}/keys/router.seed`, `${'ab'.repeat(32)}\n`);
+    const config = validateNodeRouterConfig(example, dir);
+    expect(config.routerKey).toHaveLength(32);
+    expect(config.router.realms[0]!.history).toHaveLength(2);
+    expect(config.router.realms[0]!.roles!.map((r) => r.trustlevel)).toEqual([3, 0]);
+    expect(config.listeners.map((l) => l.trustlevel)).toEqual([1, 5]);
   });
 });
 
