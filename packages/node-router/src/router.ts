@@ -210,11 +210,14 @@ export class WampRouter {
       return;
     }
     const peer = peerString(addr, port, tls);
+    // TLS channel binding (cryptosign, WAMP-SCRAM): the `tls-exporter` data of this connection.
+    const channelId = tls ? conn.channelBinding('tls-exporter') : undefined;
     const info: SessionInfo = {
       transport,
       serializer,
       ...(peer === undefined ? {} : { peer }),
       ...(trustlevel === undefined ? {} : { trustlevel }),
+      ...(channelId === undefined ? {} : { channelId, channelBinding: 'tls-exporter' as const }),
     };
     this.host.attach(conn, info);
   }

@@ -403,6 +403,7 @@ describe('cryptosign router authentication', () => {
         listeners: [
           { type: 'websocket', host: '127.0.0.1', port: 0, path: '/ws' },
           { type: 'rawsocket', host: '127.0.0.1', port: 0, tls: tlsFiles },
+          { type: 'websocket', host: '127.0.0.1', port: 0, path: '/wss', tls: tlsFiles },
         ],
         heartbeatMs: 0,
         ...(routerKey ? { routerKey: { seed: ROUTER_SEED } } : {}),
@@ -428,6 +429,17 @@ describe('cryptosign router authentication', () => {
       expect(session.details['authmethod']).toBe('cryptosign');
     },
   );
+
+  it.each(COMBOS.filter((c) => c.tls))('with TLS channel binding (tls-exporter): both signatures are bound to the connection ($name)', async (c) => {
+    const r = await routerWith(true);
+    const { session } = await joinSession(cleanup, transportFor(r, c), {
+      realm: 'realm1',
+      authid: 'carol',
+      auth: cryptosign(CLIENT_SEED, { routerKey: r.routerPublicKey!, channelBinding: 'tls-exporter' }),
+    });
+    const me = (await session.call('wamp.session.get', [session.id])).value as Record<string, Record<string, unknown>>;
+    expect(me['transport']!['channel_binding']).toBe('tls-exporter');
+  });
 
   it('aborts when the router proves another key, or does not sign at all', async () => {
     const r = await routerWith(true);
