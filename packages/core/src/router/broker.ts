@@ -286,8 +286,8 @@ export class Broker {
     this.dispatch(topic, this.realm.router.newPublicationId(), { args }, EMPTY, undefined, false, undefined);
   }
 
-  /** Publish a testament of a peer that is leaving (it is no subscriber any more). */
-  publishTestament(peer: Peer, t: Testament): void {
+  /** Publish a testament of a peer that is leaving (it is no subscriber any more); it enters the event history like any publication. */
+  publishTestament(peer: Peer, t: Testament, now: number): void {
     const details = this.realm.trust.disclose(
       t.disclose ? { publisher: peer.id, publisher_authid: peer.authid, publisher_authrole: peer.authrole } : EMPTY,
       peer,
@@ -297,6 +297,7 @@ export class Broker {
     const eligibility = Eligibility.of(t.options);
     this.dispatch(t.topic, publication, payload, details, peer, true, eligibility);
     if (t.options['retain'] === true) this.retain(t.topic, publication, payload, details, peer, true, eligibility);
+    if (this.realm.history !== undefined) this.record(t.topic, publication, payload, details, peer, true, eligibility, now);
   }
 
   /** Remove `peer` from every subscription (it is leaving). */

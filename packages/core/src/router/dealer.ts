@@ -117,7 +117,10 @@ export class Invocation implements HasDeadline {
     readonly origin: CallOrigin,
     /** INVOCATION.Details of the initiating call, reused for continuations (spec: options are frozen). */
     readonly details: Dict,
-    /** CALL.Options.timeout in ms; 0 for none. */
+    /**
+     * The dealer's timer for the call in ms: CALL.Options.timeout, plus
+     * `calleeTimeoutGrace` when the callee runs the timeout itself; 0 for none.
+     */
     readonly timeout: number,
     streaming: boolean,
   ) {
@@ -292,18 +295,19 @@ export class Dealer {
     // Advanced profile "Call Timeouts": a callee that announces call_timeout runs the timer itself.
     const calleeRunsTimeout = timeout > 0 && cp.features.calleeTimeout;
     if (calleeRunsTimeout) details = { ...details, timeout };
+    const backstop = timeout > 0 ? timeout + (calleeRunsTimeout ? this.realm.router.timeouts.calleeTimeoutGrace : 0) : 0;
     const inv = new Invocation(
       cp.nextInvocationId(),
       cp,
       reg.id,
       { kind: 'call', caller: peer, request, receiveProgress },
       details,
-      timeout,
+      backstop,
       progress,
     );
     peer.calls.set(request, inv);
     cp.invocations.set(inv.id, inv);
-    if (timeout > 0) this.realm.router.schedule(inv, now + timeout + (calleeRunsTimeout ? this.realm.router.timeouts.calleeTimeoutGrace : 0));
+    if (backstop > 0) this.realm.router.schedule(inv, now + backstop);
     // The CALL is its own payload (args/kwargs, or the passthru payload forwarded untouched).
     const first = withPassthru(details, ppt);
     cp.send(invocation(inv.id, reg.id, msg, progress ? { ...first, progress: true } : first));

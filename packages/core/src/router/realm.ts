@@ -103,7 +103,7 @@ export class Realm {
     this.broker.removePeer(peer);
     if (!quiet) {
       for (const scope of ['detached', 'destroyed'] as TestamentScope[]) {
-        for (const t of peer.testaments[scope]) this.broker.publishTestament(peer, t);
+        for (const t of peer.testaments[scope]) this.broker.publishTestament(peer, t, now);
       }
       if (this.wantsMeta('wamp.session.on_leave')) this.meta('wamp.session.on_leave', [peer.id, peer.authid, peer.authrole]);
     }
