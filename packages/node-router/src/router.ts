@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { Router, serializerByName, type Serializer, type SessionInfo } from '@wamp/core';
+import { Router, serializerByName, type HistoryStore, type Serializer, type SessionInfo } from '@wamp/core';
 import { nodeCryptoProvider } from '@wamp/client/node-crypto';
 import { createRawSocketServer, type DropInfo as RsDropInfo, type RawSocketConnection, type RawSocketServer } from '@wamp/rawsocket';
 import { createWebSocketServer, type DropInfo as WsDropInfo, type WampWebSocketServer, type WebSocketConnection } from '@wamp/ws/node';
@@ -29,6 +29,8 @@ import { RealmApi } from './realm-api.js';
 export interface CreateRouterOptions {
   /** Use this logger instead of one built from `config.log`. */
   readonly logger?: Logger;
+  /** Where each realm's event history is kept (default in memory); see `HistoryStore` of @wamp/core. */
+  readonly historyStore?: (realm: string) => HistoryStore;
 }
 
 /** Where a listener ended up listening (port 0 resolves to the real port). */
@@ -97,7 +99,12 @@ export class WampRouter {
     const crypto = nodeCryptoProvider();
     const routerKey = config.routerKey === undefined ? undefined : nodeRouterKey(config.routerKey);
     this.routerPublicKey = routerKey === undefined ? undefined : Buffer.from(routerKey.publicKey).toString('hex');
-    this.core = new Router(config.router, { randomId: cryptoRandomId(), crypto, ...(routerKey ? { routerKey } : {}) });
+    this.core = new Router(config.router, {
+      randomId: cryptoRandomId(),
+      crypto,
+      ...(routerKey ? { routerKey } : {}),
+      ...(options.historyStore ? { historyStore: options.historyStore } : {}),
+    });
     this.host = new RouterHost({ router: this.core, crypto, log: this.log });
   }
 

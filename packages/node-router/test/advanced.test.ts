@@ -481,6 +481,43 @@ describe('README', () => {
   });
 });
 
+describe('event history in a store of the application', () => {
+  const cleanup = new Cleanup();
+  afterEach(() => cleanup.run());
+
+  it('createRouter({ historyStore }) keeps the history where the application says', async () => {
+    const { MemoryHistoryStore } = await import('@wamp/core');
+    const appended: string[] = [];
+    class CountingStore extends MemoryHistoryStore {
+      override append(...a: Parameters<MemoryHistoryStore['append']>): readonly string[] {
+        appended.push(a[0].topic);
+        return super.append(...a);
+      }
+    }
+    const realms: string[] = [];
+    const r = createRouter(
+      { realms: [{ name: 'realm1', history: [{ uri: 'com.app', match: 'prefix' }] }], listeners: [{ type: 'websocket', host: '127.0.0.1', port: 0 }], heartbeatMs: 0 },
+      {
+        logger: quietLogger(),
+        historyStore: (realm) => {
+          realms.push(realm);
+          return new CountingStore();
+        },
+      },
+    );
+    cleanup.add(() => r.close());
+    await r.listen();
+    const { session } = await joinSession(cleanup, transportFor(r, COMBOS[0]!), { realm: 'realm1' });
+    // excludeMe: false, or the history would hide the publisher's own event from it, as delivery would.
+    await session.publish('com.app.x', ['one'], {}, { acknowledge: true, excludeMe: false });
+    const got: unknown[] = [];
+    await session.subscribeWithHistory('com.app.x', (a) => void got.push(a[0]));
+    expect(realms).toEqual(['realm1']);
+    expect(appended).toEqual(['com.app.x']);
+    expect(got).toEqual(['one']);
+  });
+});
+
 describe('trust levels per listener', () => {
   const cleanup = new Cleanup();
   afterEach(() => cleanup.run());
