@@ -893,6 +893,15 @@ export class Session {
         const w = this.waiters.get(ev.request);
         if (w === undefined) return;
         this.waiters.delete(ev.request);
+        if (ev.payload !== undefined && w.kind === 'call') {
+          // An application error in Payload Passthru Mode: its arguments are in the payload.
+          try {
+            const d = this.incoming(w.procedure, ev.payload, ev.details);
+            return w.reject(new WampError(ev.error.uri, d.args, d.kwargs));
+          } catch (e) {
+            this.warn(`the arguments of error ${ev.error.uri} from ${w.procedure} cannot be decoded: ${messageOf(e)}`);
+          }
+        }
         return w.reject(ev.error);
       }
       case 'registered': {
@@ -1167,7 +1176,7 @@ export class Session {
       }
       this.answer(request, ev.procedure, final, false);
     } catch (e) {
-      this.answerError(request, e, running.interrupted);
+      this.answerError(request, e, running.interrupted, ev.procedure);
     } finally {
       this.invocations.delete(request);
       running.input?.end();
@@ -1182,14 +1191,15 @@ export class Session {
     } catch (e) {
       // The application's result cannot be sent (it does not serialize): the caller gets a runtime error.
       this.warn(`${procedure}: the result of invocation ${request} cannot be sent: ${messageOf(e)}`);
-      this.answerError(request, e, false);
+      this.answerError(request, e, false, procedure);
       return false;
     }
     this.flush();
     return true;
   }
 
-  private answerError(request: number, e: unknown, interrupted: boolean): void {
+  /** Answer an invocation of `procedure` with ERROR (its arguments through the passthru codecs, like results). */
+  private answerError(request: number, e: unknown, interrupted: boolean, procedure: string): void {
     let uri: string = ErrorUri.RUNTIME_ERROR;
     let args: Args = [messageOf(e)];
     let kwargs: KwArgs | undefined;
@@ -1201,7 +1211,7 @@ export class Session {
       uri = ErrorUri.CANCELED;
     }
     try {
-      this.core.yieldError(request, uri, { args, kwargs });
+      this.core.yieldError(request, uri, this.outgoing(procedure, args, kwargs));
     } catch (inner) {
       // Not a valid URI, or args that do not serialize: fall back to the generic error.
       this.warn(`invocation ${request}: cannot send error ${uri}: ${messageOf(inner)}`);

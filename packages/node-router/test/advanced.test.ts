@@ -4,7 +4,7 @@
 // history.
 
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { Result, cryptosign, ticket, type EventDetails, type InvocationDetails } from '@wamp/client';
+import { Result, WampError, cryptosign, ticket, type EventDetails, type InvocationDetails } from '@wamp/client';
 import { createRouter, type WampRouter } from '@wamp/node-router';
 import {
   COMBOS,
@@ -216,6 +216,20 @@ describe.each(COMBOS)('payload passthru mode, end-to-end encrypted ($name)', (co
     expect(seen).toBe('xsalsa20poly1305');
     expect(routerSaw('operand-marker-91c2')).toBe(false);
     expect(routerSaw('sum-is-42')).toBe(false);
+
+    // An application error: its URI in the clear (the router routes by it), its arguments sealed.
+    await callee.register('com.secret.fail', () => {
+      throw new WampError('com.secret.error.denied', ['reason-marker-3b7e'], { code: 'kw-marker-55aa' });
+    });
+    received.length = 0;
+    const err = await caller.call('com.secret.fail').then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(WampError);
+    expect(err).toMatchObject({ uri: 'com.secret.error.denied', args: ['reason-marker-3b7e'], kwargs: { code: 'kw-marker-55aa' } });
+    expect(routerSaw('reason-marker-3b7e')).toBe(false);
+    expect(routerSaw('kw-marker-55aa')).toBe(false);
   });
 });
 

@@ -922,7 +922,7 @@ export class ClientSession {
       if (sub !== undefined) sub.phase = 'active';
     }
     const error = new WampError(msg.error, msg.args ?? NO_ARGS, msg.kwargs ?? EMPTY);
-    this.emit({ type: 'error', request: msg.request, kind, error, details: msg.details });
+    this.emit({ type: 'error', request: msg.request, kind, error, details: msg.details, ...(msg.payload === undefined ? {} : { payload: msg.payload }) });
   }
 
   private onRegistered(j: Joined, msg: Registered): void {
