@@ -4,9 +4,11 @@
  * answered by the router itself in every realm. Calls have been authorized
  * (action `call` on the procedure URI) before they get here.
  *
- * Besides the spec's procedures, `wamp.registration.remove_callee` and
- * `wamp.subscription.remove_subscriber` (as in Crossbar.io) revoke a
- * registration/subscription of another session.
+ * Besides the spec's procedures, as in Crossbar.io (its arguments, its
+ * checks): `wamp.registration.remove_callee` and
+ * `wamp.subscription.remove_subscriber` revoke a registration/subscription
+ * of another session, and `wamp.subscription.get_events` reads the event
+ * history (see history.ts).
  */
 
 import { ErrorUri } from '../errors.js';
