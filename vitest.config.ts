@@ -11,6 +11,7 @@ export default defineConfig({
     alias: {
       '@wamp/core': pkg('core'),
       '@wamp/client/node-crypto': fileURLToPath(new URL('./packages/client/src/crypto/node.ts', import.meta.url)),
+      '@wamp/client/cryptobox': fileURLToPath(new URL('./packages/client/src/cryptobox.ts', import.meta.url)),
       '@wamp/client': pkg('client'),
       // Before '@wamp/ws': an alias also matches as a prefix.
       '@wamp/ws/node': fileURLToPath(new URL('./packages/ws/src/node.ts', import.meta.url)),

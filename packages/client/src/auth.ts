@@ -11,7 +11,10 @@ import {
   WampError,
   cryptosignClientSignature,
   cryptosignHelloAuthextra,
+  cryptosignVerify,
   hexDecode,
+  hexEncode,
+  newChallengeHex,
   scramClientFinal,
   scramClientFirst,
   scramVerifyServerSignature,
@@ -114,6 +117,15 @@ export interface CryptosignOptions {
   readonly channelBinding?: CryptosignChannelBinding;
   /** More HELLO.Details.authextra keys (e.g. `trustroot`). */
   readonly authextra?: Dict;
+  /**
+   * Router authentication: the router's Ed25519 public key (64 hex digits
+   * or 32 bytes), pinned. A random challenge goes in
+   * HELLO.Details.authextra; the CHALLENGE must carry this `pubkey` and a
+   * `signature` over that challenge (XOR the TLS channel ID when the session
+   * is channel-bound) that verifies, or the client aborts with
+   * `wamp.error.authentication_failed` and `join()` rejects.
+   */
+  readonly routerKey?: string | Uint8Array;
 }
 
 /**
@@ -127,27 +139,53 @@ export function cryptosign(seed: string | Uint8Array, options: CryptosignOptions
     throw new LocalProtocolError(ErrorUri.INVALID_ARGUMENT, 'cryptosign: the private key must be a 32-byte seed (64 hex digits)');
   }
   const channelBinding = options.channelBinding;
+  const pinned = options.routerKey === undefined ? undefined : typeof options.routerKey === 'string' ? hexDecode(options.routerKey) : options.routerKey;
+  if (options.routerKey !== undefined && (pinned === undefined || pinned.length !== 32)) {
+    throw new LocalProtocolError(ErrorUri.INVALID_ARGUMENT, 'cryptosign: routerKey must be a 32-byte Ed25519 public key (64 hex digits)');
+  }
   return {
     name: 'cryptosign',
     needsAuthid: false,
     defaultCrypto: () => webCryptoProvider(),
     start: async (ctx) => {
       const channelId = channelBinding === undefined ? undefined : requireBinding(ctx.transport, channelBinding);
+      const challenge = pinned === undefined ? undefined : newChallengeHex(ctx.crypto());
       const authextra = {
         ...options.authextra,
-        ...(await cryptosignHelloAuthextra(ctx.crypto(), key, { channelBinding: channelBinding ?? null })),
+        ...(await cryptosignHelloAuthextra(ctx.crypto(), key, {
+          channelBinding: channelBinding ?? null,
+          ...(challenge === undefined ? {} : { challenge }),
+        })),
       };
       return {
         authextra,
-        respond: async (extra) => ({
-          signature: await cryptosignClientSignature(ctx.crypto(), key, extra, {
-            channelBinding: channelBinding ?? null,
-            ...(channelId === undefined ? {} : { channelId }),
-          }),
-        }),
+        respond: async (extra) => {
+          if (pinned !== undefined && challenge !== undefined) {
+            const bound = channelBinding !== undefined && extra['channel_binding'] === channelBinding ? channelId : undefined;
+            await verifyRouter(ctx.crypto(), pinned, challenge, extra, bound);
+          }
+          return {
+            signature: await cryptosignClientSignature(ctx.crypto(), key, extra, {
+              channelBinding: channelBinding ?? null,
+              ...(channelId === undefined ? {} : { channelId }),
+            }),
+          };
+        },
       };
     },
   };
+}
+
+/** Router authentication: the CHALLENGE must carry the pinned key and its signature of our challenge. */
+async function verifyRouter(crypto: CryptoProvider, pinned: Uint8Array, challenge: string, extra: Dict, channelId: Uint8Array | undefined): Promise<void> {
+  const fail = (why: string): never => {
+    throw new WampError(ErrorUri.AUTHENTICATION_FAILED, [`cryptosign: router authentication failed: ${why}`]);
+  };
+  const pubkey = extra['pubkey'];
+  const signature = extra['signature'];
+  if (typeof pubkey !== 'string' || typeof signature !== 'string') fail('the router did not sign our challenge');
+  if ((pubkey as string).toLowerCase() !== hexEncode(pinned)) fail(`the router's key ${String(pubkey)} is not the pinned one`);
+  if (!(await cryptosignVerify(crypto, pinned, challenge, signature as string, channelId))) fail("the router's signature does not verify");
 }
 
 export interface ScramOptions {

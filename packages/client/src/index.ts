@@ -15,6 +15,7 @@ export { webCryptoProvider, type WebCryptoProviderOptions } from './crypto/web.j
 export { nobleCryptoProvider, type NobleCryptoProviderOptions } from './crypto/noble.js';
 export { MemoryTransport, memoryTransportPair, type MemoryTransportOptions } from './memory.js';
 export { Result } from './result.js';
+export { passthruAttributes, type DecodedArguments, type PassthruCodec } from './passthru.js';
 export { systemClock, systemTimers, type Clock, type Timers } from './timers.js';
 export {
   anonymous,

@@ -22,6 +22,8 @@ import {
   type InvocationEvent,
   type KwArgs,
   type Limits,
+  type Arguments,
+  type Payload,
   type PublicationEvent,
   type PublishOptions,
   type RegisterOptions,
@@ -31,6 +33,7 @@ import {
   type UriRule,
 } from '@wamp/core';
 import type { AuthAttempt, AuthMethod } from './auth.js';
+import { passthruAttributes, type DecodedArguments, type PassthruCodec } from './passthru.js';
 import { AsyncQueue } from './queue.js';
 import { Result } from './result.js';
 import { systemClock, systemTimers, type Clock, type Timers } from './timers.js';
@@ -69,6 +72,13 @@ export interface JoinOptions extends SessionHooks {
   readonly uriRule?: UriRule;
   readonly timers?: Timers;
   readonly clock?: Clock;
+  /**
+   * Payload Passthru Mode codecs (e.g. end-to-end encryption, see
+   * `@wamp/client/cryptobox`): outgoing arguments go through the first codec
+   * whose `encode` returns a payload; received payloads go to the codec of
+   * their `ppt_scheme`.
+   */
+  readonly passthru?: PassthruCodec | readonly PassthruCodec[];
 }
 
 export interface CallOptions {
@@ -82,6 +92,8 @@ export interface CallOptions {
   readonly cancelMode?: CancelMode;
   /** Receives progressive results; the call asks for them when this is set. */
   readonly onProgress?: (result: Result) => void;
+  /** CALL.Options.rkey ("Sharded Registration"): the call goes to the callee shard owning this resource key. */
+  readonly rkey?: string;
 }
 
 export interface InvocationDetails {
@@ -96,8 +108,18 @@ export interface InvocationDetails {
   /** The caller accepts progressive results (yield them from an async generator, or call `progress`). */
   readonly receiveProgress: boolean;
   /**
-   * Fires when the dealer interrupts the call (or the session ends). Made on
-   * first read; read after an interrupt, it is already aborted.
+   * The call's timeout in milliseconds, when the dealer handed it to this
+   * callee (advanced profile "Call Timeouts"): `signal` fires that long after
+   * the invocation arrived, and a handler that then gives up (throws or
+   * rejects with anything but a WampError) answers `wamp.error.canceled`.
+   */
+  readonly timeout: number | undefined;
+  /** The trust level the dealer assigned to the call (advanced profile "Call Trust Levels"), when it gives one. */
+  readonly trustlevel: number | undefined;
+  /**
+   * Fires when the dealer interrupts the call, its timeout passes, or the
+   * session ends. Made on first read; read after an interrupt, it is already
+   * aborted.
    */
   readonly signal: AbortSignal;
   /** Send a progressive result now; throws if the caller did not ask for them. */
@@ -132,6 +154,10 @@ export interface EventDetails {
   readonly publisherAuthrole: string | undefined;
   /** The event was retained by the broker and delivered on subscribe. */
   readonly retained: boolean;
+  /** The event comes from the broker's event history (`subscribeWithHistory`), not live. */
+  readonly history: boolean;
+  /** The trust level the broker assigned to the publication (advanced profile "Publication Trust Levels"), when it gives one. */
+  readonly trustlevel: number | undefined;
   /** EVENT.Details as received. */
   readonly details: Dict;
 }
@@ -215,6 +241,8 @@ export interface ProgressiveCall<R = unknown> {
 type Waiter =
   | {
       readonly kind: 'call';
+      /** For decoding a passthru RESULT. */
+      readonly procedure: string;
       readonly resolve: (r: Result) => void;
       readonly reject: (e: unknown) => void;
       readonly onProgress: ((r: Result) => void) | undefined;
@@ -266,6 +294,14 @@ class RunningInvocation implements InvocationDetails {
     readonly details: Dict,
   ) {}
 
+  get timeout(): number | undefined {
+    return positiveIntOf(this.details['timeout']);
+  }
+
+  get trustlevel(): number | undefined {
+    return levelOf(this.details['trustlevel']);
+  }
+
   get signal(): AbortSignal {
     let c = this.controller;
     if (c === undefined) {
@@ -288,7 +324,7 @@ class RunningInvocation implements InvocationDetails {
 const EMPTY: Dict = Object.freeze({});
 const PROGRESS = Object.freeze({ progress: true });
 const NO_CALL_OPTIONS: CallOptions = Object.freeze({});
-const CALL_OPTION_KEYS: ReadonlySet<string> = new Set(['timeout', 'discloseMe', 'signal', 'cancelMode', 'onProgress']);
+const CALL_OPTION_KEYS: ReadonlySet<string> = new Set(['timeout', 'discloseMe', 'signal', 'cancelMode', 'onProgress', 'rkey']);
 
 /**
  * One WAMP session. Obtain it with {@link Session.join}; it ends with
@@ -309,6 +345,7 @@ export class Session {
   private readonly invocations = new Map<number, RunningInvocation>();
   private readonly topicLocks = new Map<string, Promise<unknown>>();
   private attempts = new Map<string, AuthAttempt>();
+  private readonly codecs: readonly PassthruCodec[];
   private transportOpen = true;
   private dispatching = false;
   private timer: unknown;
@@ -339,6 +376,7 @@ export class Session {
     this.timers = options.timers ?? systemTimers;
     this.clock = options.clock ?? systemClock;
     this.hooks = { onTrace: options.onTrace, onWarning: options.onWarning };
+    this.codecs = options.passthru === undefined ? [] : Array.isArray(options.passthru) ? [...(options.passthru as readonly PassthruCodec[])] : [options.passthru as PassthruCodec];
     this.core = new ClientSession({
       serializer: transport.serializer,
       agent: options.agent ?? AGENT,
@@ -461,9 +499,9 @@ export class Session {
     return {
       request,
       result,
-      send: (a, k) => this.continueCall(request, a, k, true),
+      send: (a, k) => this.continueCall(request, procedure, a, k, true),
       end: (a, k) => {
-        this.continueCall(request, a, k, false);
+        this.continueCall(request, procedure, a, k, false);
         return result;
       },
     };
@@ -486,20 +524,22 @@ export class Session {
     const onProgress = options.onProgress;
     const timeout = options.timeout;
     const discloseMe = options.discloseMe;
+    const rkey = options.rkey;
     // The common call has no options: the core gets none to look through.
     const coreOptions =
-      timeout === undefined && discloseMe === undefined && onProgress === undefined && !progressiveInput
+      timeout === undefined && discloseMe === undefined && onProgress === undefined && rkey === undefined && !progressiveInput
         ? undefined
         : {
             timeout,
             discloseMe,
+            rkey,
             receiveProgress: onProgress === undefined ? undefined : true,
             progress: progressiveInput ? true : undefined,
           };
-    const request = this.core.call(procedure, { args, kwargs }, coreOptions, this.clock());
+    const request = this.core.call(procedure, this.outgoing(procedure, args, kwargs), coreOptions, this.clock());
     const result = new Promise<Result<R>>((resolve, reject) => {
       if (signal === undefined) {
-        this.waiters.set(request, { kind: 'call', resolve: resolve as (r: Result) => void, reject, onProgress });
+        this.waiters.set(request, { kind: 'call', procedure, resolve: resolve as (r: Result) => void, reject, onProgress });
         return;
       }
       const onAbort = (): void => this.cancel(request, options.cancelMode ?? 'killnowait');
@@ -507,6 +547,7 @@ export class Session {
       const done = (): void => signal.removeEventListener('abort', onAbort);
       this.waiters.set(request, {
         kind: 'call',
+        procedure,
         resolve: (r) => {
           done();
           resolve(r as Result<R>);
@@ -522,9 +563,9 @@ export class Session {
     return { request, result };
   }
 
-  private continueCall(request: number, args: Args | undefined, kwargs: KwArgs | undefined, more: boolean): boolean {
+  private continueCall(request: number, procedure: string, args: Args | undefined, kwargs: KwArgs | undefined, more: boolean): boolean {
     if (!this.isOpen) return false;
-    const sent = this.core.continueCall(request, { args, kwargs }, { progress: more });
+    const sent = this.core.continueCall(request, this.outgoing(procedure, args, kwargs), { progress: more });
     this.flush();
     return sent;
   }
@@ -589,6 +630,95 @@ export class Session {
     );
   }
 
+  /**
+   * Subscribe, then replay the broker's event history of the subscription
+   * (`wamp.subscription.get_events`, advanced profile "Event History"), then
+   * follow live events — without a gap or a duplicate: live events that
+   * arrive while the history is fetched are held back, delivered after it,
+   * and those the history already held (same publication ID) are dropped.
+   * History events have `details.history` set. Rejects (and unsubscribes)
+   * when the router keeps no history for the topic
+   * (`wamp.error.history_unavailable`).
+   */
+  async subscribeWithHistory<A extends Args = Args, K extends KwArgs = KwArgs>(
+    topic: string,
+    handler: EventHandler<A, K>,
+    options: SubscribeOptions & { readonly limit?: number } = {},
+  ): Promise<Subscription> {
+    const { limit, ...subscribeOptions } = options;
+    const h = handler as EventHandler;
+    let held: [Args, KwArgs, EventDetails][] | undefined = [];
+    const sub = await this.subscribe(
+      topic,
+      (args, kwargs, details) => {
+        if (held !== undefined) {
+          held.push([args, kwargs, details]);
+          return;
+        }
+        return h(args, kwargs, details);
+      },
+      subscribeOptions,
+    );
+    let records: unknown[];
+    try {
+      const r = await this.call('wamp.subscription.get_events', [sub.id, limit ?? 10]);
+      records = Array.isArray(r.args[0]) ? (r.args[0] as unknown[]) : [];
+    } catch (e) {
+      await sub.unsubscribe().catch(() => undefined);
+      throw e;
+    }
+    const seen = new Set<number>();
+    for (const rec of records) {
+      const ev = this.historyEvent(sub, rec);
+      if (ev === undefined) continue;
+      seen.add(ev[2].publication);
+      this.runHistoryHandler(topic, () => h(ev[0], ev[1], ev[2]));
+    }
+    const pending = held;
+    held = undefined;
+    for (const [a, k, d] of pending) if (!seen.has(d.publication)) this.runHistoryHandler(topic, () => h(a, k, d));
+    return sub;
+  }
+
+  /** One record of `wamp.subscription.get_events` as handler arguments, or undefined (with a warning) when it is malformed. */
+  private historyEvent(sub: Subscription, rec: unknown): [Args, KwArgs, EventDetails] | undefined {
+    if (typeof rec !== 'object' || rec === null || Array.isArray(rec)) return undefined;
+    const r = rec as Dict;
+    const publication = r['publication'];
+    if (typeof publication !== 'number') return undefined;
+    const d: Dict = typeof r['details'] === 'object' && r['details'] !== null && !Array.isArray(r['details']) ? (r['details'] as Dict) : EMPTY;
+    const topic = stringOf(r['topic']) ?? sub.topic;
+    let args: Args = Array.isArray(r['args']) ? (r['args'] as Args) : [];
+    let kwargs: KwArgs = typeof r['kwargs'] === 'object' && r['kwargs'] !== null && !Array.isArray(r['kwargs']) ? (r['kwargs'] as KwArgs) : {};
+    const payload = r['payload'];
+    if (typeof payload === 'string' || payload instanceof Uint8Array) {
+      try {
+        ({ args, kwargs } = this.incoming(topic, payload, d));
+      } catch (e) {
+        this.warn(`history event ${publication} on ${topic} dropped: ${messageOf(e)}`);
+        return undefined;
+      }
+    }
+    const details: EventDetails = {
+      subscription: sub.id,
+      publication,
+      topic,
+      publisher: typeof d['publisher'] === 'number' ? d['publisher'] : undefined,
+      publisherAuthid: stringOf(d['publisher_authid']),
+      publisherAuthrole: stringOf(d['publisher_authrole']),
+      retained: false,
+      history: true,
+      trustlevel: levelOf(d['trustlevel']),
+      details: d,
+    };
+    return [args, kwargs, details];
+  }
+
+  /** Run an event handler; a throw or rejection becomes a warning. */
+  private runHistoryHandler(topic: string, f: () => unknown): void {
+    this.callback(`event handler for ${topic}`, f);
+  }
+
   /** Remove one handler; resolves when done (after the router confirms, if it was the last). */
   unsubscribe(subscription: Subscription): Promise<void> {
     return this.serialized(subscription.topic, async () => {
@@ -613,7 +743,7 @@ export class Session {
    */
   publish(topic: string, args?: Args, kwargs?: KwArgs, options: PublishOptions = {}): Promise<number | undefined> {
     return new Promise<number | undefined>((resolve, reject) => {
-      const request = this.core.publish(topic, { args, kwargs }, options);
+      const request = this.core.publish(topic, this.outgoing(topic, args, kwargs), options);
       if (options.acknowledge === true) this.waiters.set(request, { kind: 'publish', resolve, reject });
       else resolve(undefined);
       this.flush();
@@ -742,7 +872,16 @@ export class Session {
       case 'progress': {
         const w = this.waiters.get(ev.request);
         if (w?.kind !== 'call') return;
-        const result = new Result(ev.args, ev.kwargs, ev.details, ev.type === 'progress');
+        let delivered: DecodedArguments = ev;
+        if (ev.payload !== undefined) {
+          try {
+            delivered = this.incoming(w.procedure, ev.payload, ev.details);
+          } catch (e) {
+            this.waiters.delete(ev.request);
+            return w.reject(new WampError(ErrorUri.INVALID_ARGUMENT, [`the result of ${w.procedure} cannot be decoded: ${messageOf(e)}`]));
+          }
+        }
+        const result = new Result(delivered.args, delivered.kwargs, ev.details, ev.type === 'progress');
         if (ev.type === 'progress') {
           if (w.onProgress !== undefined) this.callback(`onProgress of call ${ev.request}`, () => w.onProgress?.(result));
           return;
@@ -754,6 +893,15 @@ export class Session {
         const w = this.waiters.get(ev.request);
         if (w === undefined) return;
         this.waiters.delete(ev.request);
+        if (ev.payload !== undefined && w.kind === 'call') {
+          // An application error in Payload Passthru Mode: its arguments are in the payload.
+          try {
+            const d = this.incoming(w.procedure, ev.payload, ev.details);
+            return w.reject(new WampError(ev.error.uri, d.args, d.kwargs));
+          } catch (e) {
+            this.warn(`the arguments of error ${ev.error.uri} from ${w.procedure} cannot be decoded: ${messageOf(e)}`);
+          }
+        }
         return w.reject(ev.error);
       }
       case 'registered': {
@@ -814,7 +962,10 @@ export class Session {
       case 'interrupt': {
         const running = this.invocations.get(ev.request);
         if (running === undefined) return;
-        const reason = new CanceledError(`invocation ${ev.request} interrupted (${ev.mode}${ev.reason === undefined ? '' : `, ${ev.reason}`})`);
+        const reason =
+          ev.reason === ErrorUri.TIMEOUT && ev.mode === 'kill'
+            ? new CanceledError(`invocation ${ev.request} timed out after ${running.timeout ?? '?'} ms`)
+            : new CanceledError(`invocation ${ev.request} interrupted (${ev.mode}${ev.reason === undefined ? '' : `, ${ev.reason}`})`);
         running.interrupt(reason);
         return;
       }
@@ -890,6 +1041,16 @@ export class Session {
   private onEvent(ev: PublicationEvent): void {
     const handlers = this.subscriptions.get(ev.subscription);
     if (handlers === undefined) return;
+    if (ev.payload !== undefined) {
+      let decoded: DecodedArguments;
+      try {
+        decoded = this.incoming(ev.topic, ev.payload, ev.details);
+      } catch (e) {
+        this.warn(`event ${ev.publication} on ${ev.topic} dropped: ${messageOf(e)}`);
+        return;
+      }
+      ev = { ...ev, args: decoded.args, kwargs: decoded.kwargs };
+    }
     const d = ev.details;
     const details: EventDetails = {
       subscription: ev.subscription,
@@ -899,6 +1060,8 @@ export class Session {
       publisherAuthid: stringOf(d['publisher_authid']),
       publisherAuthrole: stringOf(d['publisher_authrole']),
       retained: d['retained'] === true,
+      history: false,
+      trustlevel: levelOf(d['trustlevel']),
       details: d,
     };
     if (handlers.size === 1) {
@@ -924,6 +1087,14 @@ export class Session {
   }
 
   private onInvocation(ev: InvocationEvent): void {
+    if (ev.continuation && ev.payload !== undefined) {
+      try {
+        ev = { ...ev, ...this.incoming(ev.procedure, ev.payload, ev.details) };
+      } catch (e) {
+        this.warn(`a chunk of invocation ${ev.request} dropped: ${messageOf(e)}`);
+        return;
+      }
+    }
     if (ev.continuation) {
       const running = this.invocations.get(ev.request);
       if (running?.input === undefined) return;
@@ -935,6 +1106,17 @@ export class Session {
     if (registration === undefined) {
       this.core.yieldError(ev.request, ErrorUri.NO_SUCH_REGISTRATION);
       return;
+    }
+    if (ev.payload !== undefined) {
+      let decoded: DecodedArguments;
+      try {
+        decoded = this.incoming(ev.procedure, ev.payload, ev.details);
+      } catch (e) {
+        this.core.yieldError(ev.request, ErrorUri.INVALID_ARGUMENT, { args: [`the payload cannot be decoded: ${messageOf(e)}`] });
+        this.flush();
+        return;
+      }
+      ev = { ...ev, args: decoded.args, kwargs: decoded.kwargs };
     }
     const input = ev.progress ? new AsyncQueue<Result>() : undefined;
     const d = ev.details;
@@ -948,7 +1130,7 @@ export class Session {
       stringOf(d['caller_authrole']),
       ev.receiveProgress,
       (args, kwargs) => {
-        this.core.yield(request, { args, kwargs }, { progress: true });
+        this.core.yield(request, this.outgoing(ev.procedure, args, kwargs), { progress: true });
         this.flush();
       },
       input,
@@ -994,7 +1176,7 @@ export class Session {
       }
       this.answer(request, ev.procedure, final, false);
     } catch (e) {
-      this.answerError(request, e, running.interrupted);
+      this.answerError(request, e, running.interrupted, ev.procedure);
     } finally {
       this.invocations.delete(request);
       running.input?.end();
@@ -1004,18 +1186,20 @@ export class Session {
   /** Send a YIELD; false when it could not be serialized (an ERROR went instead). */
   private answer(request: number, procedure: string, value: unknown, progress: boolean): boolean {
     try {
-      this.core.yield(request, payloadOf(value), progress ? PROGRESS : undefined);
+      const p = payloadOf(value);
+      this.core.yield(request, this.outgoing(procedure, p.args, p.kwargs), progress ? PROGRESS : undefined);
     } catch (e) {
       // The application's result cannot be sent (it does not serialize): the caller gets a runtime error.
       this.warn(`${procedure}: the result of invocation ${request} cannot be sent: ${messageOf(e)}`);
-      this.answerError(request, e, false);
+      this.answerError(request, e, false, procedure);
       return false;
     }
     this.flush();
     return true;
   }
 
-  private answerError(request: number, e: unknown, interrupted: boolean): void {
+  /** Answer an invocation of `procedure` with ERROR (its arguments through the passthru codecs, like results). */
+  private answerError(request: number, e: unknown, interrupted: boolean, procedure: string): void {
     let uri: string = ErrorUri.RUNTIME_ERROR;
     let args: Args = [messageOf(e)];
     let kwargs: KwArgs | undefined;
@@ -1027,13 +1211,31 @@ export class Session {
       uri = ErrorUri.CANCELED;
     }
     try {
-      this.core.yieldError(request, uri, { args, kwargs });
+      this.core.yieldError(request, uri, this.outgoing(procedure, args, kwargs));
     } catch (inner) {
       // Not a valid URI, or args that do not serialize: fall back to the generic error.
       this.warn(`invocation ${request}: cannot send error ${uri}: ${messageOf(inner)}`);
       this.core.yieldError(request, ErrorUri.RUNTIME_ERROR, { args: [messageOf(e)] });
     }
     this.flush();
+  }
+
+  /** Arguments for `uri` as they go out: through the first passthru codec that takes them, else in the clear. */
+  private outgoing(uri: string, args: Args | undefined, kwargs: KwArgs | undefined): Arguments {
+    for (const c of this.codecs) {
+      const p = c.encode(uri, args, kwargs);
+      if (p !== undefined) return { passthru: p };
+    }
+    return { args, kwargs };
+  }
+
+  /** The arguments in a passthru payload received for `uri`; throws when no codec reads it. */
+  private incoming(uri: string, payload: Payload, details: Dict): DecodedArguments {
+    const attrs = passthruAttributes(details);
+    if (attrs === undefined) throw new Error('a passthru payload without ppt_scheme');
+    const codec = this.codecs.find((c) => c.scheme === attrs.scheme);
+    if (codec === undefined) throw new Error(`no passthru codec for scheme ${attrs.scheme}`);
+    return codec.decode(uri, { ...attrs, payload });
   }
 
   /** Run an application callback; a throw or rejection becomes a warning. */
@@ -1093,6 +1295,15 @@ function isAsyncIterable(v: unknown): v is AsyncIterable<unknown> {
 
 function isPromiseLike(v: unknown): v is PromiseLike<unknown> {
   return typeof v === 'object' && v !== null && typeof (v as { then?: unknown }).then === 'function';
+}
+
+/** A trust level: a non-negative integer (advanced profile, "Trust Levels"). */
+function levelOf(v: unknown): number | undefined {
+  return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 ? v : undefined;
+}
+
+function positiveIntOf(v: unknown): number | undefined {
+  return typeof v === 'number' && Number.isSafeInteger(v) && v > 0 ? v : undefined;
 }
 
 function stringOf(v: unknown): string | undefined {

@@ -152,6 +152,7 @@ export {
   CLIENT_ROLES,
   ClientSession,
   type Arguments,
+  type Passthru,
   type ClientSessionOptions,
   type ClientState,
   type JoinParams,
@@ -258,6 +259,7 @@ export {
   type DynamicAuthResult,
   type DynamicAuthenticator,
   type DynamicAuthorizer,
+  type HistoryTopicConfig,
   type PermissionConfig,
   type PrincipalSource,
   type RealmConfig,
@@ -274,6 +276,19 @@ export {
 export { INTERNAL_AUTHMETHOD, ROUTER_ROLES, type AuthRequest, type AuthVerdict, type Handshake, type PendingAuth } from './router/handshake.js';
 export { META_PROCEDURES } from './router/meta.js';
 export { RouterUri } from './router/uris.js';
+export { routerAuthExtra, type RouterKey } from './router/router-auth.js';
+export {
+  DEFAULT_GET_EVENTS_LIMIT,
+  DEFAULT_HISTORY_LIMIT,
+  EventHistory,
+  MAX_HISTORY_TOPICS,
+  MemoryHistoryStore,
+  type HistoryPolicy,
+  type HistoryStore,
+  type StoredEvent,
+} from './router/history.js';
+export { shardOwner, shardScore } from './router/shards.js';
+export { isTrustLevel } from './router/trust.js';
 export { isoTimestamp } from './router/timestamp.js';
 export {
   DEFAULT_HEARTBEAT_MS,

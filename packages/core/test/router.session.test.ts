@@ -37,11 +37,16 @@ describe('router session: opening', () => {
       agent: 'wamp-ts-router/0.1',
     });
     expect(Object.keys((ROUTER_ROLES['broker'] as { features: object }).features).sort()).toEqual([
+      'event_history',
       'event_retention',
       'pattern_based_subscription',
+      'payload_passthru_mode',
+      'publication_trustlevels',
       'publisher_exclusion',
       'publisher_identification',
       'session_meta_api',
+      'sharded_subscription',
+      'shareded_subscriptions',
       'subscriber_blackwhite_listing',
       'subscription_meta_api',
       'subscription_revocation',
@@ -49,13 +54,16 @@ describe('router session: opening', () => {
     expect(Object.keys((ROUTER_ROLES['dealer'] as { features: object }).features).sort()).toEqual([
       'call_canceling',
       'call_timeout',
+      'call_trustlevels',
       'caller_identification',
       'pattern_based_registration',
+      'payload_passthru_mode',
       'progressive_call_invocations',
       'progressive_call_results',
       'registration_meta_api',
       'registration_revocation',
       'session_meta_api',
+      'sharded_registration',
       'shared_registration',
       'testament_meta_api',
     ]);

@@ -27,6 +27,8 @@ export interface WebSocketListenerConfig {
   readonly path: string;
   readonly serializers: readonly SerializerName[];
   readonly tls?: TlsFiles;
+  /** Trust level of sessions on this listener (advanced profile "Trust Levels"; the lower of it and the role's counts). */
+  readonly trustlevel?: number;
 }
 
 export interface RawSocketListenerConfig {
@@ -37,6 +39,8 @@ export interface RawSocketListenerConfig {
   readonly path?: string;
   readonly serializers: readonly SerializerName[];
   readonly tls?: TlsFiles;
+  /** Trust level of sessions on this listener (advanced profile "Trust Levels"; the lower of it and the role's counts). */
+  readonly trustlevel?: number;
 }
 
 export type ListenerConfig = WebSocketListenerConfig | RawSocketListenerConfig;
@@ -73,6 +77,12 @@ export interface NodeRouterConfig {
   readonly cluster?: ClusterConfig;
   /** The operations endpoint; off when absent. */
   readonly admin?: AdminConfig;
+  /**
+   * The router's Ed25519 seed (32 bytes) for cryptosign router
+   * authentication; from `routerKey.seed` (64 hex digits) or
+   * `routerKey.seedFile` (a file holding them, relative to the config file).
+   */
+  readonly routerKey?: Uint8Array;
 }
 
 const ALL_SERIALIZERS: readonly SerializerName[] = ['json', 'msgpack', 'cbor'];
@@ -163,11 +173,15 @@ function tls(path: string, v: unknown, base: string): TlsFiles | undefined {
   return o['ca'] === undefined ? { cert: file('cert'), key: file('key') } : { cert: file('cert'), key: file('key'), ca: file('ca') };
 }
 
+function trustlevelOf(path: string, o: Obj): { trustlevel?: number } {
+  return o['trustlevel'] === undefined ? {} : { trustlevel: int(`${path}.trustlevel`, o['trustlevel'], 0, Number.MAX_SAFE_INTEGER) };
+}
+
 function listener(path: string, v: unknown, base: string): ListenerConfig {
   if (!isObj(v)) throw new RouterConfigError(path, 'must be an object');
   const type = v['type'];
   if (type === 'websocket') {
-    const o = obj(path, v, ['type', 'host', 'port', 'path', 'serializers', 'tls']);
+    const o = obj(path, v, ['type', 'host', 'port', 'path', 'serializers', 'tls', 'trustlevel']);
     const p = o['path'] === undefined ? '/ws' : check(() => str(`${path}.path`, o['path']), '/ws');
     if (!p.startsWith('/')) fault(new RouterConfigError(`${path}.path`, 'must start with /'));
     const t = check(() => tls(`${path}.tls`, o['tls'], base), undefined);
@@ -178,15 +192,17 @@ function listener(path: string, v: unknown, base: string): ListenerConfig {
       path: p,
       serializers: check(() => serializers(`${path}.serializers`, o['serializers']), []),
       ...(t ? { tls: t } : {}),
+      ...check(() => trustlevelOf(path, o), {}),
     };
   }
   if (type === 'rawsocket') {
-    const o = obj(path, v, ['type', 'host', 'port', 'path', 'serializers', 'tls']);
+    const o = obj(path, v, ['type', 'host', 'port', 'path', 'serializers', 'tls', 'trustlevel']);
     const t = check(() => tls(`${path}.tls`, o['tls'], base), undefined);
     const common = {
       type,
       serializers: check(() => serializers(`${path}.serializers`, o['serializers']), []),
       ...(t ? { tls: t } : {}),
+      ...check(() => trustlevelOf(path, o), {}),
     } as const;
     if (o['path'] !== undefined) {
       if (o['port'] !== undefined) fault(new RouterConfigError(path, 'give either path (Unix socket) or port, not both'));
@@ -199,6 +215,24 @@ function listener(path: string, v: unknown, base: string): ListenerConfig {
     };
   }
   throw new RouterConfigError(`${path}.type`, 'must be "websocket" or "rawsocket"');
+}
+
+function routerKeySeed(v: unknown, base: string): Uint8Array {
+  const o = obj('routerKey', v, ['seed', 'seedFile']);
+  if ((o['seed'] === undefined) === (o['seedFile'] === undefined)) throw new RouterConfigError('routerKey', 'give either seed or seedFile');
+  let hex: string;
+  if (o['seed'] !== undefined) {
+    hex = str('routerKey.seed', o['seed']);
+  } else {
+    const file = resolve(base, str('routerKey.seedFile', o['seedFile']));
+    try {
+      hex = readFileSync(file, 'utf8').trim();
+    } catch (e) {
+      throw new RouterConfigError('routerKey.seedFile', `cannot read ${file}: ${(e as Error).message}`);
+    }
+  }
+  if (!/^[0-9a-fA-F]{64}$/.test(hex)) throw new RouterConfigError('routerKey', 'the seed must be 64 hex digits (32 bytes)');
+  return new Uint8Array(Buffer.from(hex, 'hex'));
 }
 
 /**
@@ -241,6 +275,7 @@ function validateFields(v: unknown, baseDir: string): NodeRouterConfig {
     'cluster',
     'admin',
     '$schema',
+    'routerKey',
   ]);
   const routerPart: Obj = {};
   for (const k of ['realms', 'agent', 'limits', 'timeouts', 'uriRule', 'requestIds']) {
@@ -289,7 +324,18 @@ function validateFields(v: unknown, baseDir: string): NodeRouterConfig {
     if (i >= 0) fault(new RouterConfigError('admin.port', `is also the port of listeners[${i}]`));
   }
   const cluster = o['cluster'] === undefined ? undefined : check(() => validateClusterConfig('cluster', o['cluster'], baseDir), undefined);
-  return { router, listeners, backpressure, heartbeatMs, handshakeTimeoutMs, log, ...(admin ? { admin } : {}), ...(cluster !== undefined ? { cluster } : {}) };
+  const routerKey = o['routerKey'] === undefined ? undefined : check(() => routerKeySeed(o['routerKey'], baseDir), undefined);
+  return {
+    router,
+    listeners,
+    backpressure,
+    heartbeatMs,
+    handshakeTimeoutMs,
+    log,
+    ...(admin ? { admin } : {}),
+    ...(cluster !== undefined ? { cluster } : {}),
+    ...(routerKey ? { routerKey } : {}),
+  };
 }
 
 function adminConfig(path: string, v: unknown): AdminConfig {

@@ -19,4 +19,5 @@ export { RouterHost, cryptoRandomId, type HostObserver, type HostedConnection, t
 export { CALL_DURATION_BUCKETS, RouterMetrics } from './metrics.js';
 export { AdminServer, type AdminServerOptions, type ReadinessCheck } from './admin.js';
 export { framePreview, peekMessageType } from './trace.js';
+export { nodeRouterKey } from './router-key.js';
 export { createLogger, isLogLevel, type LogLevel, type LogSink, type Logger, type LoggerOptions } from './log.js';

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { Router, serializerByName, type Serializer, type SessionInfo } from '@wamp/core';
+import { Router, serializerByName, type HistoryStore, type Serializer, type SessionInfo } from '@wamp/core';
 import { nodeCryptoProvider } from '@wamp/client/node-crypto';
 import { createRawSocketServer, type DropInfo as RsDropInfo, type RawSocketConnection, type RawSocketServer } from '@wamp/rawsocket';
 import { createWebSocketServer, type DropInfo as WsDropInfo, type WampWebSocketServer, type WebSocketConnection } from '@wamp/ws/node';
@@ -24,6 +24,7 @@ import {
 import { AdminServer, type ReadinessCheck } from './admin.js';
 import { NatsBus } from './cluster-nats.js';
 import { RouterHost, cryptoRandomId } from './host.js';
+import { nodeRouterKey } from './router-key.js';
 import { createLogger, type Logger } from './log.js';
 import { RouterMetrics } from './metrics.js';
 import { RealmApi } from './realm-api.js';
@@ -41,6 +42,8 @@ export interface CreateRouterOptions {
    * `router.metrics.registry`). Default: only when `config.admin` is set.
    */
   readonly metrics?: boolean;
+  /** Where each realm's event history is kept (default in memory); see `HistoryStore` of @wamp/core. */
+  readonly historyStore?: (realm: string) => HistoryStore;
 }
 
 /** Where a listener ended up listening (port 0 resolves to the real port). */
@@ -95,6 +98,8 @@ export class WampRouter {
   /** The sans-IO core router (inspect realms with `core.inspect(name)`). */
   readonly core: Router;
   readonly log: Logger;
+  /** The router's Ed25519 public key (hex) for cryptosign router authentication, when `routerKey` is configured: what clients pin. */
+  readonly routerPublicKey: string | undefined;
   private readonly host: RouterHost;
   private readonly listeners: ActiveListener[] = [];
   private readonly realms = new Map<string, RealmApi>();
@@ -122,10 +127,14 @@ export class WampRouter {
             () => this.host.size,
           )
         : undefined;
+    const routerKey = config.routerKey === undefined ? undefined : nodeRouterKey(config.routerKey);
+    this.routerPublicKey = routerKey === undefined ? undefined : Buffer.from(routerKey.publicKey).toString('hex');
     const c = config.cluster;
     const core = new Router(config.router, {
       randomId: cryptoRandomId(),
       crypto,
+      ...(routerKey ? { routerKey } : {}),
+      ...(options.historyStore ? { historyStore: options.historyStore } : {}),
       ...(metrics ? { probe: metrics.probe } : {}),
       ...(c !== undefined
         ? {
@@ -280,7 +289,7 @@ export class WampRouter {
     if ((n & (n - 1)) === 0) this.log.warn('outbound queue full, frames dropped', { transport, ...info });
   }
 
-  private makeWebSocketServer(path: string, serializers: readonly Serializer[], tls: boolean): WampWebSocketServer {
+  private makeWebSocketServer(path: string, serializers: readonly Serializer[], tls: boolean, trustlevel?: number): WampWebSocketServer {
     const cfg = this.config;
     const server = createWebSocketServer({
       path,
@@ -292,7 +301,7 @@ export class WampRouter {
         ...cfg.backpressure,
         onDrop: (info) => this.logDrop('websocket', info),
       },
-      onConnection: (conn: WebSocketConnection) => this.accept(conn, 'websocket', conn.peer.remoteAddress, conn.peer.remotePort, tls, conn.serializer),
+      onConnection: (conn: WebSocketConnection) => this.accept(conn, 'websocket', conn.peer.remoteAddress, conn.peer.remotePort, tls, conn.serializer, trustlevel),
       onUpgradeError: (err) => this.log.debug('websocket upgrade refused', { error: err.message }),
       onServerError: (err) => this.log.error('websocket server error', { error: err.message }),
     });
@@ -307,6 +316,7 @@ export class WampRouter {
     port: number | undefined,
     tls: boolean,
     serializer: Serializer,
+    trustlevel?: number,
   ): void {
     if (this.closing !== undefined) {
       // Shutting down: a client reconnecting during the GOODBYE grace period
@@ -315,7 +325,15 @@ export class WampRouter {
       return;
     }
     const peer = peerString(addr, port, tls);
-    const info: SessionInfo = peer === undefined ? { transport, serializer } : { transport, serializer, peer };
+    // TLS channel binding (cryptosign, WAMP-SCRAM): the `tls-exporter` data of this connection.
+    const channelId = tls ? conn.channelBinding('tls-exporter') : undefined;
+    const info: SessionInfo = {
+      transport,
+      serializer,
+      ...(peer === undefined ? {} : { peer }),
+      ...(trustlevel === undefined ? {} : { trustlevel }),
+      ...(channelId === undefined ? {} : { channelId, channelBinding: 'tls-exporter' as const }),
+    };
     this.host.attach(conn, info);
   }
 
@@ -324,7 +342,7 @@ export class WampRouter {
   }
 
   private async openWebSocket(l: WebSocketListenerConfig): Promise<ActiveListener> {
-    const ws = this.makeWebSocketServer(l.path, serializersOf(l.serializers), l.tls !== undefined);
+    const ws = this.makeWebSocketServer(l.path, serializersOf(l.serializers), l.tls !== undefined, l.trustlevel);
     // Our own HTTP(S) server rather than ws.listen(): a connection that never
     // finishes its TLS handshake or its upgrade request must be reaped within
     // handshakeTimeoutMs, and Node checks headersTimeout only every
@@ -380,7 +398,7 @@ export class WampRouter {
       },
       handshakeTimeoutMs: cfg.handshakeTimeoutMs,
       ...(tls ? { tls } : {}),
-      onConnection: (conn) => this.accept(conn, 'rawsocket', conn.peer.remoteAddress, conn.peer.remotePort, tls !== undefined, conn.serializer),
+      onConnection: (conn) => this.accept(conn, 'rawsocket', conn.peer.remoteAddress, conn.peer.remotePort, tls !== undefined, conn.serializer, l.trustlevel),
       onHandshakeError: (err, peer) => this.log.debug('rawsocket handshake failed', { error: err.message, peer: peer.remoteAddress }),
       onServerError: (err) => this.log.error('rawsocket server error', { error: err.message }),
     });

@@ -11,6 +11,7 @@ import {
   type TransportCloseInfo,
 } from '@wamp/client';
 import { RawSocketError, type RawSocketEvent, type RawSocketProtocol } from './framing.js';
+import { tlsChannelBinding } from './tls-binding.js';
 
 /** Options of periodic RawSocket PINGs that detect a dead peer. */
 export interface KeepaliveOptions {
@@ -142,6 +143,11 @@ export class RawSocketConnection implements Transport {
   }
 
   /** Largest message the peer accepts (its handshake's maximum length). */
+  /** TLS channel binding data of this connection (`tls-exporter`), or undefined when it is not on TLS. */
+  channelBinding(type: string): Uint8Array | undefined {
+    return tlsChannelBinding(this.socket, type);
+  }
+
   get maxOutgoingMessageSize(): number {
     return this.protocol.sendLimit ?? 0;
   }

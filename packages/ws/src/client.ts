@@ -27,6 +27,8 @@ export interface WebSocketLike {
    * socket is closing or closed.
    */
   keepalive?(): Promise<void>;
+  /** TLS channel binding data of the connection (`@wamp/ws/node`: `tls-exporter`); browsers have none. */
+  channelBinding?(type: string): Uint8Array | undefined;
 }
 
 /** `new WebSocket(url, protocols)`, as in browsers. */
@@ -132,7 +134,11 @@ export class WebSocketTransport implements Transport {
     };
     ws.onclose = (ev) => this.finish(ev);
     if (typeof ws.keepalive === 'function') this.keepalive = () => ws.keepalive!();
+    if (typeof ws.channelBinding === 'function') this.channelBinding = (type) => ws.channelBinding!(type);
   }
+
+  /** TLS channel binding data, where the WebSocket implementation can give it (`@wamp/ws/node`: `tls-exporter`). */
+  readonly channelBinding?: (type: string) => Uint8Array | undefined;
 
   get bufferedAmount(): number {
     return this.ws.bufferedAmount + this.batchBytes;

@@ -14,6 +14,7 @@ import {
 import type { WebSocket } from 'ws';
 import { closeReason } from './client.js';
 import type { Subprotocol } from './subprotocols.js';
+import { tlsChannelBinding } from './tls-binding.js';
 
 
 /**
@@ -155,6 +156,11 @@ export class WebSocketConnection implements Transport {
   }
 
   /** Octets queued (batch being gathered, ws and socket buffers) but not yet taken by the kernel. */
+  /** TLS channel binding data of this connection (`tls-exporter`), or undefined when it is not on TLS. */
+  channelBinding(type: string): Uint8Array | undefined {
+    return tlsChannelBinding((this.ws as unknown as { _socket?: unknown })._socket, type);
+  }
+
   get bufferedAmount(): number {
     return this.ws.bufferedAmount + this.batchBytes;
   }

@@ -7,6 +7,7 @@ import {
   type WebSocketConstructor,
   type WebSocketTransport,
 } from './client.js';
+import { tlsChannelBinding } from './tls-binding.js';
 
 /**
  * As {@link WebSocketClientOptions}, except that `serializers` defaults to all
@@ -44,6 +45,11 @@ function wsConstructor(options: NodeWebSocketClientOptions): WebSocketConstructo
       this.on('close', () => {
         for (const w of this.pongWaiters.splice(0)) w.reject(new Error('WebSocket closed'));
       });
+    }
+
+    /** `tls-exporter` channel binding (RFC 9266) of a `wss:` connection. */
+    channelBinding(type: string): Uint8Array | undefined {
+      return tlsChannelBinding((this as unknown as { _socket?: unknown })._socket, type);
     }
 
     /** The transport's `keepalive` (see `WebSocketLike.keepalive`). */

@@ -71,6 +71,8 @@ export interface RequestErrorEvent {
   readonly error: WampError;
   /** ERROR.Details, or `{}` for a locally raised error. */
   readonly details: Dict;
+  /** The opaque payload of an ERROR in Payload Passthru Mode (`error` then has no args). */
+  readonly payload?: Payload | undefined;
 }
 export interface InvocationEvent extends Delivered {
   readonly type: 'invocation';

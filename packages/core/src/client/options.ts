@@ -36,6 +36,8 @@ export interface CallOptions {
   readonly progress?: boolean;
   /** CALL.Options.disclose_me ("Caller Identification"). */
   readonly discloseMe?: boolean;
+  /** CALL.Options.rkey ("Sharded Registration"): the call goes to the callee shard owning this resource key. */
+  readonly rkey?: string;
 }
 
 export interface RegisterOptions {
@@ -47,6 +49,8 @@ export interface RegisterOptions {
   readonly discloseCaller?: boolean;
   /** REGISTER.Options.force_reregister: take the procedure over from another session. */
   readonly forceReregister?: boolean;
+  /** REGISTER.Options.nkey ("Sharded Registration"): the shard this callee serves. */
+  readonly nkey?: string;
 }
 
 export interface SubscribeOptions {
@@ -54,6 +58,8 @@ export interface SubscribeOptions {
   readonly match?: MatchPolicy;
   /** SUBSCRIBE.Options.get_retained ("Event Retention"). */
   readonly getRetained?: boolean;
+  /** SUBSCRIBE.Options.nkey ("Sharded Subscriptions"): the shard this subscriber serves. */
+  readonly nkey?: string;
 }
 
 export interface PublishOptions {
@@ -73,6 +79,8 @@ export interface PublishOptions {
   readonly discloseMe?: boolean;
   /** PUBLISH.Options.retain ("Event Retention"). */
   readonly retain?: boolean;
+  /** PUBLISH.Options.rkey ("Sharded Subscriptions"): sharded subscribers see the event only in the shard owning this resource key. */
+  readonly rkey?: string;
 }
 
 export interface YieldOptions {
@@ -98,6 +106,7 @@ const oneOf =
     typeof v === 'string' && values.includes(v);
 
 const BOOL = (key: string): Field => [key, isBool, 'a boolean'];
+const KEY = (key: string): Field => [key, (v) => typeof v === 'string' && v.length > 0, 'a non-empty string'];
 const MATCH: Field = ['match', oneOf('exact', 'prefix', 'wildcard'), 'one of exact, prefix, wildcard'];
 
 const CALL_FIELDS: Readonly<Record<keyof CallOptions, Field>> = {
@@ -105,16 +114,19 @@ const CALL_FIELDS: Readonly<Record<keyof CallOptions, Field>> = {
   receiveProgress: BOOL('receive_progress'),
   progress: BOOL('progress'),
   discloseMe: BOOL('disclose_me'),
+  rkey: KEY('rkey'),
 };
 const REGISTER_FIELDS: Readonly<Record<keyof RegisterOptions, Field>> = {
   match: MATCH,
   invoke: ['invoke', oneOf('single', 'roundrobin', 'random', 'first', 'last'), 'one of single, roundrobin, random, first, last'],
   discloseCaller: BOOL('disclose_caller'),
   forceReregister: BOOL('force_reregister'),
+  nkey: KEY('nkey'),
 };
 const SUBSCRIBE_FIELDS: Readonly<Record<keyof SubscribeOptions, Field>> = {
   match: MATCH,
   getRetained: BOOL('get_retained'),
+  nkey: KEY('nkey'),
 };
 const PUBLISH_FIELDS: Readonly<Record<keyof PublishOptions, Field>> = {
   acknowledge: BOOL('acknowledge'),
@@ -127,6 +139,7 @@ const PUBLISH_FIELDS: Readonly<Record<keyof PublishOptions, Field>> = {
   eligibleAuthrole: ['eligible_authrole', strings, 'a list of strings'],
   discloseMe: BOOL('disclose_me'),
   retain: BOOL('retain'),
+  rkey: KEY('rkey'),
 };
 const YIELD_FIELDS: Readonly<Record<keyof YieldOptions, Field>> = { progress: BOOL('progress') };
 

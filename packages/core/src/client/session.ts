@@ -77,12 +77,15 @@ export const CLIENT_ROLES: Dict = deepFreeze({
       call_timeout: true,
       progressive_call_results: true,
       progressive_call_invocations: true,
+      payload_passthru_mode: true,
+      sharded_registration: true,
     },
   },
   callee: {
     features: {
       caller_identification: true,
       call_canceling: true,
+      call_timeout: true,
       // "Progressive Call Invocations" spells it with two l's; announce both spellings.
       call_cancelling: true,
       progressive_call_results: true,
@@ -90,6 +93,9 @@ export const CLIENT_ROLES: Dict = deepFreeze({
       pattern_based_registration: true,
       shared_registration: true,
       registration_revocation: true,
+      call_trustlevels: true,
+      payload_passthru_mode: true,
+      sharded_registration: true,
     },
   },
   publisher: {
@@ -97,6 +103,10 @@ export const CLIENT_ROLES: Dict = deepFreeze({
       publisher_identification: true,
       publisher_exclusion: true,
       subscriber_blackwhite_listing: true,
+      payload_passthru_mode: true,
+      // The spec's spelling ("shareded"), and the one it surely means.
+      shareded_subscriptions: true,
+      sharded_subscription: true,
     },
   },
   subscriber: {
@@ -104,6 +114,11 @@ export const CLIENT_ROLES: Dict = deepFreeze({
       pattern_based_subscription: true,
       publisher_identification: true,
       subscription_revocation: true,
+      publication_trustlevels: true,
+      payload_passthru_mode: true,
+      shareded_subscriptions: true,
+      sharded_subscription: true,
+      event_history: true,
     },
   },
 });
@@ -134,10 +149,31 @@ export interface JoinParams {
   readonly authextra?: Dict;
 }
 
-/** Positional and keyword arguments of a request or answer. */
+/** Positional and keyword arguments of a request or answer, or one opaque payload in Payload Passthru Mode. */
 export interface Arguments {
   readonly args?: Args;
   readonly kwargs?: KwArgs;
+  /**
+   * Payload Passthru Mode (advanced profile): sent instead of args/kwargs
+   * (which must then be absent), with its `ppt_*` attributes in the
+   * message's Options/Details. The router must announce
+   * `payload_passthru_mode`.
+   */
+  readonly passthru?: Passthru;
+}
+
+/** An opaque payload and its Payload Passthru Mode attributes. */
+export interface Passthru {
+  /** The bytes (or string) the router forwards untouched. */
+  readonly payload: Payload;
+  /** `ppt_scheme`: the key management scheme (e.g. `wamp`, `mqtt`, `x_my_scheme`). */
+  readonly scheme: string;
+  /** `ppt_serializer`: how the payload was serialized (`cbor`, `json`, `mqtt`, ...). */
+  readonly serializer?: string;
+  /** `ppt_cipher`: the cipher, when the payload is encrypted (e.g. `xsalsa20poly1305`). */
+  readonly cipher?: string;
+  /** `ppt_keyid`: which key the payload was encrypted with. */
+  readonly keyid?: string;
 }
 
 export interface LeaveOptions {
@@ -183,7 +219,7 @@ interface InvocationEntry {
   readonly receiveProgress: boolean;
   /** More INVOCATION chunks are expected for this request. */
   receiving: boolean;
-  /** INTERRUPT with mode `kill` received; the application still answers. */
+  /** INTERRUPT with mode `kill` received, or its timeout passed; the application still answers. */
   interrupted: boolean;
 }
 
@@ -213,6 +249,11 @@ export type ClientState =
   | { readonly tag: 'established'; readonly joined: Joined }
   | { readonly tag: 'shuttingDown'; readonly joined: Joined; readonly reason: string; readonly message: string | undefined };
 
+/**
+ * A call's deadline is keyed by its request ID; an invocation's (callee-side
+ * call timeout) by the negated INVOCATION request ID, the two being
+ * separate ID spaces.
+ */
 type DeadlineKey = 'join' | 'goodbye' | number;
 
 const KIND_BY_REQUEST_TYPE: Readonly<Partial<Record<number, RequestKind>>> = {
@@ -367,6 +408,7 @@ export class ClientSession {
     for (let key = this.deadlines.popExpired(now); key !== undefined; key = this.deadlines.popExpired(now)) {
       if (key === 'join') this.onJoinTimeout();
       else if (key === 'goodbye') this.onGoodbyeTimeout();
+      else if (key < 0) this.onInvocationTimeout(-key);
       else this.onCallTimeout(key);
     }
   }
@@ -493,8 +535,10 @@ export class ClientSession {
       delete copy['timeout'];
       dict = copy;
     }
+    const args = checkArguments(payload);
+    if (payload?.passthru !== undefined) dict = withPassthru(dict, payload.passthru, dealer, 'dealer');
     const id = nextRequestId(j);
-    const msg = callMsg(id, procedure, checkArguments(payload), dict);
+    const msg = callMsg(id, procedure, args, dict);
     const frame = this.encode(msg);
     j.lastRequest = id;
     j.requests.set(id, {
@@ -529,7 +573,10 @@ export class ClientSession {
     }
     if (p.phase === 'abandoned') return false;
     const more = options.progress === true;
-    const msg = callMsg(request, p.procedure, checkArguments(payload), more ? { progress: true } : EMPTY);
+    const args = checkArguments(payload);
+    let dict: Dict = more ? { progress: true } : EMPTY;
+    if (payload?.passthru !== undefined) dict = withPassthru(dict, payload.passthru, j.roles.dealer, 'dealer');
+    const msg = callMsg(request, p.procedure, args, dict);
     const frame = this.encode(msg);
     if (!more) p.sending = false;
     this.transmit(frame, msg);
@@ -628,9 +675,11 @@ export class ClientSession {
         `invocation ${request}: the caller did not ask for progressive results`,
       );
     }
-    const msg = yield_(request, checkArguments(payload), wire.dict);
+    const args = checkArguments(payload);
+    const dict = payload?.passthru !== undefined ? withPassthru(wire.dict, payload.passthru, j.roles.dealer, 'dealer') : wire.dict;
+    const msg = yield_(request, args, dict);
     const frame = this.encode(msg);
-    if (!progress) j.invocations.delete(request);
+    if (!progress) this.endInvocation(j, request);
     this.warnUnknown('YieldOptions', wire.unknown);
     this.transmit(frame, msg);
     return true;
@@ -643,9 +692,12 @@ export class ClientSession {
     const inv = this.invocationFor(j, request);
     if (inv === undefined) return false;
     checkUri(error, this.uriRule, 'error');
-    const msg = errorMsg(MessageType.INVOCATION, request, error, checkArguments(payload), checkDict(details, 'details'));
+    const args = checkArguments(payload);
+    let dict = checkDict(details, 'details');
+    if (payload?.passthru !== undefined) dict = withPassthru(dict, payload.passthru, j.roles.dealer, 'dealer');
+    const msg = errorMsg(MessageType.INVOCATION, request, error, args, dict);
     const frame = this.encode(msg);
-    j.invocations.delete(request);
+    this.endInvocation(j, request);
     this.transmit(frame, msg);
     return true;
   }
@@ -699,7 +751,9 @@ export class ClientSession {
     checkUri(topic, this.uriRule, 'topic');
     const wire = publishOptionsToWire(options);
     const id = nextRequestId(j);
-    const msg = publishMsg(id, topic, checkArguments(payload), wire.dict);
+    const args = checkArguments(payload);
+    const dict = payload?.passthru !== undefined ? withPassthru(wire.dict, payload.passthru, j.roles.broker, 'broker') : wire.dict;
+    const msg = publishMsg(id, topic, args, dict);
     const frame = this.encode(msg);
     j.lastRequest = id;
     if (wire.dict['acknowledge'] === true) j.requests.set(id, { kind: 'publish', topic });
@@ -778,7 +832,7 @@ export class ClientSession {
       case MessageType.EVENT:
         return this.onEvent(j, msg);
       case MessageType.INVOCATION:
-        return this.onInvocation(j, msg);
+        return this.onInvocation(j, msg, now);
       case MessageType.INTERRUPT:
         return this.onInterrupt(j, msg);
       default:
@@ -868,7 +922,7 @@ export class ClientSession {
       if (sub !== undefined) sub.phase = 'active';
     }
     const error = new WampError(msg.error, msg.args ?? NO_ARGS, msg.kwargs ?? EMPTY);
-    this.emit({ type: 'error', request: msg.request, kind, error, details: msg.details });
+    this.emit({ type: 'error', request: msg.request, kind, error, details: msg.details, ...(msg.payload === undefined ? {} : { payload: msg.payload }) });
   }
 
   private onRegistered(j: Joined, msg: Registered): void {
@@ -957,7 +1011,7 @@ export class ClientSession {
    * "Continuations on Completed Calls": a chunk for an invocation this
    * callee already answered is dropped).
    */
-  private onInvocation(j: Joined, msg: Invocation): void {
+  private onInvocation(j: Joined, msg: Invocation, now: number): void {
     const reg = j.registrations.get(msg.registration);
     if (reg === undefined) {
       return this.violate(`INVOCATION for registration ${msg.registration}, which this session does not hold`);
@@ -1002,6 +1056,9 @@ export class ClientSession {
       receiving: progress,
       interrupted: false,
     });
+    // Advanced profile "Call Timeouts": the dealer hands the timeout to a callee announcing call_timeout.
+    const timeout = msg.details['timeout'];
+    if (typeof timeout === 'number' && timeout > 0 && Number.isFinite(timeout)) this.deadlines.set(-msg.request, now + timeout);
     this.emit(
       withDelivered(
         {
@@ -1036,7 +1093,7 @@ export class ClientSession {
     const mode = msg.options['mode'] === 'killnowait' ? 'killnowait' : 'kill';
     if (mode === 'killnowait') {
       // "any responses from the Callee are ignored": forget it, so a late answer is dropped here.
-      j.invocations.delete(msg.request);
+      this.endInvocation(j, msg.request);
     } else {
       inv.interrupted = true;
     }
@@ -1061,6 +1118,21 @@ export class ClientSession {
     this.enterClosed({ reason: st.reason, message: st.message, details: EMPTY, initiator: 'client', wasJoined: true });
   }
 
+  /**
+   * The timeout of an invocation passed (callee-side call timeout): the
+   * application is told as by an INTERRUPT `kill` with reason
+   * `wamp.error.timeout`, and still answers (a handler that gives up answers
+   * `wamp.error.canceled`).
+   */
+  private onInvocationTimeout(request: number): void {
+    const st = this.st;
+    if (st.tag !== 'established') return;
+    const inv = st.joined.invocations.get(request);
+    if (inv === undefined || inv.interrupted) return;
+    inv.interrupted = true;
+    this.emit({ type: 'interrupt', request, mode: 'kill', reason: ErrorUri.TIMEOUT });
+  }
+
   private onCallTimeout(request: number): void {
     const st = this.st;
     if (clientNextState(st.tag, 'CALL_TIMEOUT') === undefined || st.tag !== 'established') return;
@@ -1078,6 +1150,12 @@ export class ClientSession {
 
   // -------------------------------------------------------------------------
   // Helpers
+
+  /** An invocation is over (answered, or interrupted with `killnowait`): forget it and its deadline. */
+  private endInvocation(j: Joined, request: number): void {
+    j.invocations.delete(request);
+    this.deadlines.delete(-request);
+  }
 
   /** A call fails locally; its entry stays until the router's final answer, which is then dropped. */
   private abandon(j: Joined, request: number, p: PendingRequest & { kind: 'call' }, error: WampError): void {
@@ -1280,14 +1358,47 @@ function checkDict(v: unknown, what: string): Dict {
   return v;
 }
 
-function checkArguments(p: Arguments | undefined): Arguments | undefined {
+function checkArguments(p: Arguments | undefined): Arguments | { readonly payload: Payload } | undefined {
   if (p === undefined) return undefined;
   if (typeof p !== 'object' || p === null) throw new LocalProtocolError(ErrorUri.INVALID_ARGUMENT, 'the payload must be an object');
+  const ppt = p.passthru;
+  if (ppt !== undefined) {
+    if (p.args !== undefined || p.kwargs !== undefined) {
+      throw new LocalProtocolError(ErrorUri.INVALID_ARGUMENT, 'a passthru payload replaces args and kwargs, which must be absent');
+    }
+    if (typeof ppt !== 'object' || ppt === null) throw new LocalProtocolError(ErrorUri.INVALID_ARGUMENT, 'passthru must be an object');
+    if (typeof ppt.payload !== 'string' && !(ppt.payload instanceof Uint8Array)) {
+      throw new LocalProtocolError(ErrorUri.INVALID_ARGUMENT, 'passthru.payload must be a Uint8Array or a string');
+    }
+    if (typeof ppt.scheme !== 'string' || ppt.scheme.length === 0) {
+      throw new LocalProtocolError(ErrorUri.INVALID_ARGUMENT, 'passthru.scheme must be a non-empty string');
+    }
+    for (const k of ['serializer', 'cipher', 'keyid'] as const) {
+      if (ppt[k] !== undefined && typeof ppt[k] !== 'string') throw new LocalProtocolError(ErrorUri.INVALID_ARGUMENT, `passthru.${k} must be a string`);
+    }
+    return { payload: ppt.payload };
+  }
   if (p.args !== undefined && !Array.isArray(p.args)) {
     throw new LocalProtocolError(ErrorUri.INVALID_ARGUMENT, 'args must be a list');
   }
   if (p.kwargs !== undefined) checkDict(p.kwargs, 'kwargs');
   return { args: p.args, kwargs: p.kwargs };
+}
+
+/**
+ * Options/Details with the `ppt_*` attributes of `p` added. Throws when the
+ * router role does not announce `payload_passthru_mode` (the spec makes
+ * sending it then a protocol violation).
+ */
+function withPassthru(dict: Dict, p: Passthru, role: Dict | undefined, name: string): Dict {
+  if (!hasFeature(role, 'payload_passthru_mode')) {
+    throw new LocalProtocolError(ErrorUri.FEATURE_NOT_SUPPORTED, `the ${name} does not announce payload_passthru_mode`);
+  }
+  const out: Record<string, unknown> = { ...dict, ppt_scheme: p.scheme };
+  if (p.serializer !== undefined) out['ppt_serializer'] = p.serializer;
+  if (p.cipher !== undefined) out['ppt_cipher'] = p.cipher;
+  if (p.keyid !== undefined) out['ppt_keyid'] = p.keyid;
+  return out;
 }
 
 function deepFreeze<T>(v: T): T {

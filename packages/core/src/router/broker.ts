@@ -31,6 +31,8 @@ import { isReservedUri, isValidUri, type MatchPolicy } from '../uri.js';
 import { RouterUri } from './uris.js';
 import { PatternIndex, uriMatches } from './matching.js';
 import type { ClusterMessage, RetainedRecord, SubscriptionRecord } from './cluster-protocol.js';
+import { passthruOf, withPassthru } from './passthru.js';
+import { shardKey, shardOwner } from './shards.js';
 import type { Peer, Testament } from './peer.js';
 import type { Realm } from './realm.js';
 import { isoTimestamp } from './timestamp.js';
@@ -45,6 +47,8 @@ export class Subscription {
   readonly subscribers = new Set<Peer>();
   /** Cluster: how many subscribers each other node has here (publications are forwarded to these nodes). */
   readonly remoteNodes = new Map<string, number>();
+  /** SUBSCRIBE.Options.nkey of the sharded subscribers (see shards.ts); the others see every event. */
+  readonly nkeys = new Map<Peer, string>();
   constructor(
     readonly id: number,
     readonly uri: string,
@@ -211,6 +215,8 @@ export class Broker {
     const created = sub === undefined;
     if (sub === undefined) sub = this.create(topic, match, now);
     sub.subscribers.add(peer);
+    const nkey = shardKey(o, 'nkey');
+    if (nkey !== undefined) sub.nkeys.set(peer, nkey);
     peer.subscriptions.set(sub.id, sub);
     const s = sub;
     const answer = (): void => {
@@ -220,7 +226,7 @@ export class Broker {
     const cluster = this.realm.router.cluster;
     // In a cluster, SUBSCRIBED waits until every node routes this topic here.
     if (cluster === undefined) answer();
-    else cluster.subscribed(peer, { session: peer.id, uri: topic, match }, answer);
+    else cluster.subscribed(peer, { session: peer.id, uri: topic, match, ...(nkey !== undefined ? { nkey } : {}) }, answer);
     if (created) this.realm.lifecycle('wamp.subscription.on_create', peer.id, sub, true);
     this.realm.lifecycle('wamp.subscription.on_subscribe', peer.id, sub);
   }
@@ -242,6 +248,7 @@ export class Broker {
     const created = sub === undefined;
     if (sub === undefined) sub = this.create(r.uri, r.match, now);
     sub.subscribers.add(peer);
+    if (r.nkey !== undefined) sub.nkeys.set(peer, r.nkey);
     peer.subscriptions.set(sub.id, sub);
     const node = peer.home!;
     sub.remoteNodes.set(node, (sub.remoteNodes.get(node) ?? 0) + 1);
@@ -257,9 +264,10 @@ export class Broker {
 
   /** A publication forwarded by another node: deliver it to the local subscribers (and keep it if retained). */
   deliverRemote(m: Extract<ClusterMessage, { t: 'event' }>, now: number): void {
-    const payload: PayloadInit = { args: m.args as unknown[] | undefined, kwargs: m.kwargs };
+    const payload: PayloadInit = m.payload !== undefined ? { payload: m.payload as PayloadInit['payload'] } : { args: m.args as unknown[] | undefined, kwargs: m.kwargs };
     const eligibility = Eligibility.of(m.options);
-    this.dispatch(m.topic, m.publication, payload, m.details, m.publisher, m.excludeMe, eligibility, undefined);
+    this.dispatch(m.topic, m.publication, payload, m.details, m.publisher, m.excludeMe, eligibility, undefined, m.payload !== undefined, shardKey(m.options, 'rkey'));
+    if (this.realm.history !== undefined) this.record(m.topic, m.publication, payload, m.details, m.publisher, m.excludeMe, eligibility, now);
     if (m.retain) {
       this.keep({
         topic: m.topic,
@@ -283,6 +291,7 @@ export class Broker {
       publication: r.publication,
       args: r.payload.args,
       kwargs: r.payload.kwargs,
+      payload: r.payload.payload,
       details: r.details,
       publisher: r.publisherId,
       excludeMe: r.excludeMe,
@@ -299,7 +308,7 @@ export class Broker {
       at: r.at,
       options: r.options,
       publication: r.publication,
-      payload: { args: r.args as unknown[] | undefined, kwargs: r.kwargs },
+      payload: r.payload !== undefined ? { payload: r.payload as PayloadInit['payload'] } : { args: r.args as unknown[] | undefined, kwargs: r.kwargs },
       details: r.details,
       publisherId: r.publisher,
       excludeMe: r.excludeMe,
@@ -320,11 +329,12 @@ export class Broker {
 
   publish(peer: Peer, msg: Publish, now: number): void {
     if (!peer.acceptRequest(msg.request, 'PUBLISH', now)) return;
-    if (msg.payload !== undefined) {
-      peer.session.violate('PUBLISH uses payload passthru mode, which this router does not announce', now);
+    const o = msg.options;
+    const ppt = passthruOf(o);
+    if (ppt !== undefined && !peer.features.passthru.publisher) {
+      peer.session.violate('PUBLISH uses payload passthru mode, which the publisher did not announce', now);
       return;
     }
-    const o = msg.options;
     const ack = o['acknowledge'] === true;
     const topic = msg.topic;
     // Basic profile, "Publish ERROR": failures are answered only when the publication is acknowledged.
@@ -344,17 +354,26 @@ export class Broker {
       if (ack) peer.send(error(MessageType.PUBLISH, msg.request, RouterUri.OPTION_DISALLOWED_DISCLOSE_ME));
       return;
     }
-    const details =
-      wantsDisclosure || d.disclose === 'force'
-        ? { publisher: peer.id, publisher_authid: peer.authid, publisher_authrole: peer.authrole }
-        : EMPTY;
+    const details = withPassthru(
+      this.realm.trust.disclose(
+        wantsDisclosure || d.disclose === 'force'
+          ? { publisher: peer.id, publisher_authid: peer.authid, publisher_authrole: peer.authrole }
+          : EMPTY,
+        peer,
+      ),
+      ppt,
+    );
     const publication = this.realm.router.newPublicationId();
     const payload: PayloadInit = msg;
     const excludeMe = o['exclude_me'] !== false;
     const eligibility = Eligibility.of(o);
     const retain = o['retain'] === true;
-    this.dispatch(topic, publication, payload, details, peer.id, excludeMe, eligibility, { options: o, retain, now });
-    if (retain) this.retain(topic, publication, payload, details, peer, excludeMe, eligibility, o, now);
+    const rkey = shardKey(o, 'rkey');
+    // Retained and recorded publications go to every node, so that any node can answer for them later.
+    const everywhere = retain || this.realm.history?.policyFor(topic) !== undefined;
+    this.dispatch(topic, publication, payload, details, peer.id, excludeMe, eligibility, { options: o, everywhere, retain }, ppt !== undefined, rkey);
+    if (retain) this.retain(topic, publication, payload, details, peer.id, excludeMe, eligibility, o, now);
+    if (this.realm.history !== undefined) this.record(topic, publication, payload, details, peer.id, excludeMe, eligibility, now);
     if (ack) peer.send(published(msg.request, publication));
   }
 
@@ -373,17 +392,23 @@ export class Broker {
 
   /**
    * Publish a testament of a peer that is leaving (it is no subscriber any
-   * more). `forward`: also to subscribers on other nodes (false when every
-   * node publishes the testaments of a lost node itself).
+   * more); it enters the event history like any publication. `forward`: also
+   * to subscribers on other nodes (false when every node publishes the
+   * testaments of a lost node itself).
    */
-  publishTestament(peer: Peer, t: Testament, forward = true, now = 0): void {
-    const details = t.disclose ? { publisher: peer.id, publisher_authid: peer.authid, publisher_authrole: peer.authrole } : EMPTY;
+  publishTestament(peer: Peer, t: Testament, now: number, forward = true): void {
+    const details = this.realm.trust.disclose(
+      t.disclose ? { publisher: peer.id, publisher_authid: peer.authid, publisher_authrole: peer.authrole } : EMPTY,
+      peer,
+    );
     const publication = this.realm.router.newPublicationId();
     const payload: PayloadInit = { args: t.args, kwargs: t.kwargs };
     const eligibility = Eligibility.of(t.options);
     const retain = t.options['retain'] === true;
-    this.dispatch(t.topic, publication, payload, details, peer.id, true, eligibility, forward ? { options: t.options, retain, now } : undefined);
-    if (retain) this.retain(t.topic, publication, payload, details, peer, true, eligibility, t.options, now);
+    const everywhere = retain || this.realm.history?.policyFor(t.topic) !== undefined;
+    this.dispatch(t.topic, publication, payload, details, peer.id, true, eligibility, forward ? { options: t.options, everywhere, retain } : undefined);
+    if (retain) this.retain(t.topic, publication, payload, details, peer.id, true, eligibility, t.options, now);
+    if (this.realm.history !== undefined) this.record(t.topic, publication, payload, details, peer.id, true, eligibility, now);
   }
 
   /** Remove `peer` from every subscription (it is leaving). */
@@ -405,6 +430,7 @@ export class Broker {
 
   private detach(peer: Peer, sub: Subscription): void {
     sub.subscribers.delete(peer);
+    sub.nkeys.delete(peer);
     peer.subscriptions.delete(sub.id);
     const node = peer.home;
     if (node !== undefined) {
@@ -439,7 +465,9 @@ export class Broker {
     publisher: number | undefined,
     excludeMe: boolean,
     eligibility: Eligibility | undefined,
-    forward: { readonly options: Dict; readonly retain: boolean; readonly now: number } | undefined,
+    forward: { readonly options: Dict; readonly everywhere: boolean; readonly retain: boolean } | undefined,
+    passthru = false,
+    rkey: string | undefined = undefined,
   ): void {
     const subs = this.matched;
     this.index.matchAll(topic, subs);
@@ -458,16 +486,24 @@ export class Broker {
       // Pattern-based subscription: EVENT.Details.topic carries the concrete topic.
       const d = sub.match === 'exact' ? details : (patternDetails ??= { ...details, topic });
       frames.reset(event(sub.id, publication, payload, d));
+      // Sharded subscription: of the sharded subscribers, only the owning shard's get the event.
+      const owner = rkey !== undefined && sub.nkeys.size > 0 ? shardOwner(sub.nkeys.values(), rkey) : undefined;
       for (const p of sub.subscribers) {
         if (p.home !== undefined) continue;
+        if (owner !== undefined) {
+          const n = sub.nkeys.get(p);
+          if (n !== undefined && n !== owner) continue;
+        }
         if (excludeMe && p.id === publisher) continue;
         if (eligibility !== undefined && !eligibility.admits(p)) continue;
+        // Payload Passthru Mode: only to subscribers that can read it.
+        if (passthru && !p.features.passthru.subscriber) continue;
         p.sendFrame(frames.frame(p.serializer));
       }
     }
     subs.length = 0;
     if (cluster !== undefined && forward !== undefined) {
-      if (forward.retain) nodes = new Set(cluster.everyNode());
+      if (forward.everywhere) nodes = new Set(cluster.everyNode());
       if (nodes === undefined) return;
       for (const n of nodes) {
         cluster.send(n, {
@@ -477,6 +513,7 @@ export class Broker {
           publication,
           args: payload.args,
           kwargs: payload.kwargs,
+          payload: payload.payload,
           details,
           publisher,
           excludeMe,
@@ -487,20 +524,47 @@ export class Broker {
     }
   }
 
+  /** Event history: keep the publication if its topic has history. */
+  private record(
+    topic: string,
+    publication: number,
+    payload: PayloadInit,
+    details: Dict,
+    publisherId: number | undefined,
+    excludeMe: boolean,
+    eligibility: Eligibility | undefined,
+    now: number,
+  ): void {
+    const p: PayloadInit = payload.payload !== undefined ? { payload: payload.payload } : { args: payload.args, kwargs: payload.kwargs };
+    const forgotten = this.realm.history!.record(
+      { topic, publication, at: now, payload: p, details, publisherId, excludeMe, eligibility },
+      now,
+    );
+    for (const t of forgotten) {
+      this.realm.router.emit({
+        type: 'warning',
+        code: 'history_topics_exceeded',
+        message: `realm ${this.realm.name}: event history is at its topic cap; the history of ${t} was dropped`,
+        session: undefined,
+        sessionId: undefined,
+      });
+    }
+  }
+
   private retain(
     topic: string,
     publication: number,
     payload: PayloadInit,
     details: Dict,
-    publisher: Peer,
+    publisher: number | undefined,
     excludeMe: boolean,
     eligibility: Eligibility | undefined,
     options: Dict,
     now: number,
   ): void {
     // Keep only the payload: a PUBLISH message would pin its options and topic too.
-    const p: PayloadInit = { args: payload.args, kwargs: payload.kwargs };
-    this.keep({ topic, at: now, options, publication, payload: p, details, publisherId: publisher.id, excludeMe, eligibility });
+    const p: PayloadInit = payload.payload !== undefined ? { payload: payload.payload } : { args: payload.args, kwargs: payload.kwargs };
+    this.keep({ topic, at: now, options, publication, payload: p, details, publisherId: publisher, excludeMe, eligibility });
   }
 
   private keep(r: Retained): void {
@@ -520,6 +584,7 @@ export class Broker {
   private sendRetained(peer: Peer, sub: Subscription): void {
     const send = (r: Retained): void => {
       if (r.excludeMe && r.publisherId === peer.id) return;
+      if (r.payload.payload !== undefined && !peer.features.passthru.subscriber) return;
       if (r.eligibility !== undefined && !r.eligibility.admits(peer)) return;
       const details = sub.match === 'exact' ? { ...r.details, retained: true } : { ...r.details, topic: r.topic, retained: true };
       peer.send(event(sub.id, r.publication, r.payload, details));

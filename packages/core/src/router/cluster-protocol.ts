@@ -55,6 +55,8 @@ export interface SessionRecord {
   readonly transport: Dict;
   readonly features: PeerFeatures;
   readonly joinedAt: number;
+  /** The trust level of the transport it came in on (trust levels), if any. */
+  readonly trustlevel?: number | undefined;
 }
 
 /** One callee's place in a registration. `order` sorts callees the same way on every node. */
@@ -67,6 +69,8 @@ export interface RegistrationRecord {
   readonly order: CalleeOrder;
   /** The node holding the registration's claim in the store. */
   readonly owner: string;
+  /** REGISTER.Options.nkey: the shard the callee serves (sharded registrations). */
+  readonly nkey?: string | undefined;
 }
 
 /** (time registered, node, session): one total order of callees across the cluster. */
@@ -76,6 +80,8 @@ export interface SubscriptionRecord {
   readonly session: number;
   readonly uri: string;
   readonly match: MatchPolicy;
+  /** SUBSCRIBE.Options.nkey: the shard the subscriber serves (sharded subscriptions). */
+  readonly nkey?: string | undefined;
 }
 
 export interface TestamentRecord {
@@ -92,6 +98,8 @@ export interface RetainedRecord {
   readonly publication: number;
   readonly args?: readonly unknown[] | undefined;
   readonly kwargs?: Dict | undefined;
+  /** A Payload Passthru Mode payload, carried untouched (instead of args/kwargs). */
+  readonly payload?: unknown;
   readonly details: Dict;
   readonly publisher: number | undefined;
   readonly excludeMe: boolean;
@@ -134,10 +142,12 @@ export type ClusterMessage =
       readonly publication: number;
       readonly args?: readonly unknown[] | undefined;
       readonly kwargs?: Dict | undefined;
+      /** A Payload Passthru Mode payload, carried untouched (instead of args/kwargs). */
+      readonly payload?: unknown;
       readonly details: Dict;
       readonly publisher: number | undefined;
       readonly excludeMe: boolean;
-      /** The PUBLISH options that filter subscribers (exclude/eligible lists). */
+      /** The PUBLISH options that filter subscribers (exclude/eligible lists, `rkey`). */
       readonly options: Dict;
       readonly retain: boolean;
     }

@@ -87,6 +87,8 @@ export class RemoteLink implements PeerSession {
     readonly realm: Realm,
     readonly sessionId: number,
     private readonly transport: Dict,
+    /** The trust level of the session's transport on its own node. */
+    readonly trustlevel: number | undefined,
   ) {}
 
   send(msg: Message): void {
@@ -455,9 +457,13 @@ export class Cluster implements HasDeadline {
             discloseCaller: c.discloseCaller,
             order: c.order,
             owner: reg.owner ?? this.node,
+            ...(c.nkey !== undefined ? { nkey: c.nkey } : {}),
           });
         }
-        for (const sub of p.subscriptions.values()) subscriptions.push({ session: p.id, uri: sub.uri, match: sub.match });
+        for (const sub of p.subscriptions.values()) {
+          const nkey = sub.nkeys.get(p);
+          subscriptions.push({ session: p.id, uri: sub.uri, match: sub.match, ...(nkey !== undefined ? { nkey } : {}) });
+        }
         if (p.testaments.detached.length + p.testaments.destroyed.length > 0) {
           testaments.push({ session: p.id, detached: [...p.testaments.detached], destroyed: [...p.testaments.destroyed] });
         }
@@ -624,7 +630,7 @@ export class Cluster implements HasDeadline {
       this.warn(`node ${from} announced session ${s.id}, which is already in use here; ignored`);
       return existing;
     }
-    const link = new RemoteLink(this, from, realm, s.id, s.transport);
+    const link = new RemoteLink(this, from, realm, s.id, s.transport, s.trustlevel);
     const role = realm.replicaRole(s.authrole, s.trusted);
     const peer = new Peer(
       s.id,
@@ -717,6 +723,7 @@ function sessionRecord(p: Peer): SessionRecord {
     transport: p.session.transportDetails(),
     features: p.features,
     joinedAt: p.joinedAt,
+    ...(p.session.trustlevel !== undefined ? { trustlevel: p.session.trustlevel } : {}),
   };
 }
 

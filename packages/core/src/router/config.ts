@@ -77,6 +77,12 @@ export interface RoleConfig {
    * serve a realm's dynamic authenticator procedure.
    */
   readonly trusted?: boolean;
+  /**
+   * Trust level of the role's sessions (a non-negative integer), disclosed as
+   * `trustlevel` in EVENT.Details of their publications and
+   * INVOCATION.Details of their calls (advanced profile, "Trust Levels").
+   */
+  readonly trustlevel?: number;
 }
 
 /**
@@ -210,6 +216,13 @@ export interface RouterTimeouts {
   readonly goodbye: number;
   /** How long late CALL continuations of a finished progressive call are silently discarded. */
   readonly progressiveGrace: number;
+  /**
+   * When the callee runs a call's timeout itself (it announced `call_timeout`
+   * and got `INVOCATION.Details.timeout`), the dealer's own timer fires this
+   * much later, so the callee's answer (ERROR `wamp.error.canceled`) comes
+   * first; the dealer's timer then only catches a callee that never answers.
+   */
+  readonly calleeTimeoutGrace: number;
 }
 
 export const DEFAULT_ROUTER_TIMEOUTS: RouterTimeouts = Object.freeze({
@@ -217,10 +230,28 @@ export const DEFAULT_ROUTER_TIMEOUTS: RouterTimeouts = Object.freeze({
   auth: 30_000,
   goodbye: 5_000,
   progressiveGrace: 60_000,
+  calleeTimeoutGrace: 2_000,
 });
+
+/** One entry of a realm's event history: the topics it covers and how much of each is kept. */
+export interface HistoryTopicConfig {
+  /** Topic URI or pattern. The most specific entry matching a topic applies (exact > longest prefix > wildcard). */
+  readonly uri: string;
+  /** Default `exact`. */
+  readonly match?: MatchPolicy;
+  /** Events kept per topic; default 100. */
+  readonly limit?: number;
+  /** Events older than this (milliseconds) are dropped; default: no age limit. */
+  readonly maxAgeMs?: number;
+}
 
 export interface RealmConfig {
   readonly name: string;
+  /**
+   * Event history (advanced profile): the topics whose publications the
+   * broker keeps in memory for `wamp.subscription.get_events`.
+   */
+  readonly history?: readonly HistoryTopicConfig[];
   /**
    * Roles and their permissions. Omitted: an open realm where every role may
    * do everything (development setups). Given: a session whose authrole is
@@ -438,7 +469,7 @@ function permission(path: string, v: unknown, rule: UriRule): PermissionConfig {
 }
 
 function role(path: string, v: unknown, rule: UriRule): RoleConfig {
-  const o = object(path, v, ['name', 'permissions', 'authorizer', 'trusted']);
+  const o = object(path, v, ['name', 'permissions', 'authorizer', 'trusted', 'trustlevel']);
   const name = check(() => nonEmptyString(`${path}.name`, o['name']), '');
   const permissions =
     o['permissions'] === undefined
@@ -449,11 +480,19 @@ function role(path: string, v: unknown, rule: UriRule): RoleConfig {
   const authorizer =
     o['authorizer'] === undefined ? undefined : check(() => fn<DynamicAuthorizer>(`${path}.authorizer`, o['authorizer']), undefined);
   const trusted = check(() => optBool(`${path}.trusted`, o['trusted']), undefined);
+  const trustlevel = check(() => {
+    const x = o['trustlevel'];
+    if (x !== undefined && !(typeof x === 'number' && Number.isSafeInteger(x) && x >= 0)) {
+      throw new RouterConfigError(`${path}.trustlevel`, 'must be a non-negative integer');
+    }
+    return x as number | undefined;
+  }, undefined);
   return Object.freeze({
     name,
     ...(permissions ? { permissions } : {}),
     ...(authorizer ? { authorizer } : {}),
     ...(trusted !== undefined ? { trusted } : {}),
+    ...(trustlevel !== undefined ? { trustlevel } : {}),
   });
 }
 
@@ -609,8 +648,25 @@ function limits<K extends string>(path: string, v: unknown, keys: readonly K[]):
   return Object.freeze(out);
 }
 
+function historyTopic(path: string, v: unknown, rule: UriRule): HistoryTopicConfig {
+  const o = object(path, v, ['uri', 'match', 'limit', 'maxAgeMs']);
+  const match = o['match'] === undefined ? 'exact' : oneOf(`${path}.match`, o['match'], MATCHES);
+  if (!(match === 'prefix' && o['uri'] === '') && !isValidPattern(o['uri'], match, rule)) {
+    throw new RouterConfigError(`${path}.uri`, `must be a valid ${match} URI pattern`);
+  }
+  const limit = optPositiveInt(`${path}.limit`, o['limit']);
+  if (limit !== undefined && limit > 1_000_000) throw new RouterConfigError(`${path}.limit`, 'must be at most 1000000');
+  const maxAgeMs = optPositiveInt(`${path}.maxAgeMs`, o['maxAgeMs']);
+  return Object.freeze({
+    uri: o['uri'] as string,
+    match,
+    ...(limit !== undefined ? { limit } : {}),
+    ...(maxAgeMs !== undefined ? { maxAgeMs } : {}),
+  });
+}
+
 function realm(path: string, v: unknown, rule: UriRule): RealmConfig {
-  const o = object(path, v, ['name', 'roles', 'auth', 'limits']);
+  const o = object(path, v, ['name', 'roles', 'auth', 'limits', 'history']);
   const name = check(() => uri(`${path}.name`, o['name'], rule), '');
   let roles: RoleConfig[] | undefined;
   if (o['roles'] !== undefined) {
@@ -624,8 +680,13 @@ function realm(path: string, v: unknown, rule: UriRule): RealmConfig {
   const a = o['auth'] === undefined ? undefined : check(() => auth(`${path}.auth`, o['auth'], rule), undefined);
   const l =
     o['limits'] === undefined ? undefined : check(() => limits(`${path}.limits`, o['limits'], SESSION_LIMIT_KEYS), undefined);
+  const history =
+    o['history'] === undefined
+      ? undefined
+      : Object.freeze(checkedList(`${path}.history`, o['history'], (h, i) => historyTopic(`${path}.history[${i}]`, h, rule)));
   return Object.freeze({
     name,
+    ...(history ? { history } : {}),
     ...(roles ? { roles: Object.freeze(roles) } : {}),
     ...(a ? { auth: a } : {}),
     ...(l ? { limits: l } : {}),
@@ -666,7 +727,7 @@ function validateRouterConfigFields(v: unknown): RouterConfig {
   const t =
     o['timeouts'] === undefined
       ? undefined
-      : check(() => limits('timeouts', o['timeouts'], ['hello', 'auth', 'goodbye', 'progressiveGrace'] as const), undefined);
+      : check(() => limits('timeouts', o['timeouts'], ['hello', 'auth', 'goodbye', 'progressiveGrace', 'calleeTimeoutGrace'] as const), undefined);
   const requestIds =
     o['requestIds'] === undefined ? undefined : check(() => oneOf('requestIds', o['requestIds'], ['strict', 'lenient'] as const), undefined);
   return Object.freeze({

@@ -35,6 +35,8 @@ import { compareOrder, type CalleeOrder, type RegistrationRecord } from './clust
 import type { HasDeadline } from './deadlines.js';
 import { authProcedureFailed, authProcedureResult } from './handshake.js';
 import { PatternIndex } from './matching.js';
+import { passthruOf, withPassthru } from './passthru.js';
+import { shardKey, shardOwner } from './shards.js';
 import { handleMetaCall } from './meta.js';
 import type { Peer } from './peer.js';
 import type { Realm } from './realm.js';
@@ -61,6 +63,8 @@ interface Callee {
   readonly discloseCaller: boolean;
   /** Cluster: the callee's place in the one cluster-wide order (`first`, `last`, `roundrobin`). */
   readonly order: CalleeOrder;
+  /** REGISTER.Options.nkey: the shard this callee serves (see shards.ts). */
+  readonly nkey: string | undefined;
 }
 
 const NO_ORDER: CalleeOrder = Object.freeze([0, '', 0]) as CalleeOrder;
@@ -100,6 +104,10 @@ export class Registration {
   }
 }
 
+function* shardNodes(cs: readonly Callee[]): Iterable<string> {
+  for (const c of cs) if (c.nkey !== undefined) yield c.nkey;
+}
+
 /** Who waits for the outcome of an invocation. */
 export type CallOrigin =
   /** A client's CALL. `receiveProgress`: the caller asked for progressive results and the callee can give them. */
@@ -127,7 +135,10 @@ export class Invocation implements HasDeadline {
     readonly origin: CallOrigin,
     /** INVOCATION.Details of the initiating call, reused for continuations (spec: options are frozen). */
     readonly details: Dict,
-    /** CALL.Options.timeout in ms; 0 for none. */
+    /**
+     * The dealer's timer for the call in ms: CALL.Options.timeout, plus
+     * `calleeTimeoutGrace` when the callee runs the timeout itself; 0 for none.
+     */
     readonly timeout: number,
     streaming: boolean,
   ) {
@@ -184,9 +195,10 @@ export class Dealer {
       return fail(peer, MessageType.REGISTER, rq, RouterUri.LIMIT_EXCEEDED, 'too many registrations');
     }
     const disclose = o['disclose_caller'] === true;
+    const nkey = shardKey(o, 'nkey');
     const cluster = this.realm.router.cluster;
     if (cluster === undefined || reg !== undefined) {
-      this.commitRegister(peer, rq, uri, match, invoke, disclose, now, reg?.owner);
+      this.commitRegister(peer, rq, uri, match, invoke, disclose, nkey, now, reg?.owner);
       return;
     }
     // A new (uri, match) in a cluster: the store decides who has it, never a race between nodes.
@@ -195,10 +207,10 @@ export class Dealer {
         if (res.ok) cluster.registrationEmpty(this.realm.name, uri, match, cluster.node);
         return;
       }
-      if (res.ok) return this.commitRegister(peer, rq, uri, match, invoke, disclose, later, cluster.node);
+      if (res.ok) return this.commitRegister(peer, rq, uri, match, invoke, disclose, nkey, later, cluster.node);
       const ex = res.existing;
       if (ex !== undefined && ex.invoke === invoke && invoke !== 'single') {
-        return this.commitRegister(peer, rq, uri, match, invoke, disclose, later, ex.node);
+        return this.commitRegister(peer, rq, uri, match, invoke, disclose, nkey, later, ex.node);
       }
       if (res.unavailable === true) return fail(peer, MessageType.REGISTER, rq, RouterUri.CLUSTER_UNAVAILABLE, 'the cluster store cannot be reached');
       fail(peer, MessageType.REGISTER, rq, ErrorUri.PROCEDURE_ALREADY_EXISTS);
@@ -212,6 +224,7 @@ export class Dealer {
     match: MatchPolicy,
     invoke: InvokePolicy,
     discloseCaller: boolean,
+    nkey: string | undefined,
     now: number,
     owner: string | undefined,
   ): void {
@@ -224,13 +237,13 @@ export class Dealer {
     if (reg === undefined) reg = this.create(uri, match, invoke, now, owner);
     const cluster = this.realm.router.cluster;
     const order = cluster === undefined ? NO_ORDER : cluster.nextOrder(now);
-    reg.insert({ peer, discloseCaller, order });
+    reg.insert({ peer, discloseCaller, order, nkey });
     peer.registrations.set(reg.id, reg);
     const id = reg.id;
     // In a cluster, REGISTERED waits until every node routes calls here.
     if (cluster === undefined) peer.send(registered(rq, id));
     else {
-      const r: RegistrationRecord = { session: peer.id, uri, match, invoke, discloseCaller, order, owner: reg.owner ?? cluster.node };
+      const r: RegistrationRecord = { session: peer.id, uri, match, invoke, discloseCaller, order, owner: reg.owner ?? cluster.node, ...(nkey !== undefined ? { nkey } : {}) };
       cluster.registered(peer, r, () => peer.send(registered(rq, id)));
     }
     if (created) this.realm.lifecycle('wamp.registration.on_create', peer.id, reg, true);
@@ -256,7 +269,7 @@ export class Dealer {
     else if (reg.invoke !== r.invoke) {
       this.realm.router.cluster?.warn(`registration ${r.uri} (${r.match}): node ${peer.home} has policy ${r.invoke}, this node ${reg.invoke}`);
     }
-    reg.insert({ peer, discloseCaller: r.discloseCaller, order: r.order });
+    reg.insert({ peer, discloseCaller: r.discloseCaller, order: r.order, nkey: r.nkey });
     peer.registrations.set(reg.id, reg);
     if (created) this.realm.lifecycle('wamp.registration.on_create', peer.id, reg, true);
     this.realm.lifecycle('wamp.registration.on_register', peer.id, reg);
@@ -335,11 +348,12 @@ export class Dealer {
       peer.recentProgressive.delete(request);
     }
     if (!peer.acceptRequest(request, 'CALL', now)) return;
-    if (msg.payload !== undefined) {
-      peer.session.violate('CALL uses payload passthru mode, which this router does not announce', now);
+    const o = msg.options;
+    const ppt = passthruOf(o);
+    if (ppt !== undefined && !peer.features.passthru.caller) {
+      peer.session.violate('CALL uses payload passthru mode, which the caller did not announce', now);
       return;
     }
-    const o = msg.options;
     const progress = o['progress'] === true;
     if (progress && !peer.features.callerProgressiveInvocations) {
       peer.session.violate('CALL with Options.progress, but progressive_call_invocations was not announced', now);
@@ -352,21 +366,25 @@ export class Dealer {
     if (!d.allow) return fail(peer, C, request, d.failed === true ? ErrorUri.AUTHORIZATION_FAILED : ErrorUri.NOT_AUTHORIZED);
     if (o['disclose_me'] === true && d.disclose === 'deny') return fail(peer, C, request, RouterUri.OPTION_DISALLOWED_DISCLOSE_ME);
     if (isReservedUri(uri)) {
-      if (progress) return fail(peer, C, request, ErrorUri.FEATURE_NOT_SUPPORTED);
+      if (progress || ppt !== undefined) return fail(peer, C, request, ErrorUri.FEATURE_NOT_SUPPORTED);
       if (!handleMetaCall(this.realm, peer, msg, now)) fail(peer, C, request, ErrorUri.NO_SUCH_PROCEDURE);
       return;
     }
     if (peer.calls.size >= this.realm.limits.maxPendingCallsPerCaller) return fail(peer, C, request, RouterUri.LIMIT_EXCEEDED, 'too many calls in flight');
     const reg = this.index.best(uri);
     if (reg === undefined) return fail(peer, C, request, ErrorUri.NO_SUCH_PROCEDURE);
-    const callee = this.pick(reg);
+    const callee = this.pick(reg, shardKey(o, 'rkey'));
     if (callee === undefined) return fail(peer, C, request, ErrorUri.NO_AVAILABLE_CALLEE);
     const cp = callee.peer;
     if (progress && !cp.features.calleeProgressiveInvocations) return fail(peer, C, request, ErrorUri.FEATURE_NOT_SUPPORTED);
+    if (ppt !== undefined && !cp.features.passthru.callee) {
+      return fail(peer, C, request, ErrorUri.FEATURE_NOT_SUPPORTED, 'the callee does not support payload passthru mode');
+    }
     const disclose = d.disclose === 'force' || (d.disclose === 'allow' && (o['disclose_me'] === true || callee.discloseCaller));
     const receiveProgress = o['receive_progress'] === true && cp.features.calleeProgressiveResults;
     let details: Dict = EMPTY;
-    if (disclose || reg.match !== 'exact' || receiveProgress) {
+    const trustlevel = this.realm.trust.of(peer);
+    if (disclose || reg.match !== 'exact' || receiveProgress || trustlevel !== undefined) {
       const dd: Record<string, unknown> = {};
       if (disclose) {
         dd['caller'] = peer.id;
@@ -376,25 +394,31 @@ export class Dealer {
       // Pattern-based registration: INVOCATION.Details.procedure is the concrete URI called.
       if (reg.match !== 'exact') dd['procedure'] = uri;
       if (receiveProgress) dd['receive_progress'] = true;
+      if (trustlevel !== undefined) dd['trustlevel'] = trustlevel;
       details = dd;
     }
     const timeout = typeof o['timeout'] === 'number' ? o['timeout'] : 0;
+    // Advanced profile "Call Timeouts": a callee that announces call_timeout runs the timer itself.
+    const calleeRunsTimeout = timeout > 0 && cp.features.calleeTimeout;
+    if (calleeRunsTimeout) details = { ...details, timeout };
+    const backstop = timeout > 0 ? timeout + (calleeRunsTimeout ? this.realm.router.timeouts.calleeTimeoutGrace : 0) : 0;
     const inv = new Invocation(
       cp.nextInvocationId(),
       cp,
       reg.id,
       { kind: 'call', caller: peer, request, receiveProgress },
       details,
-      timeout,
+      backstop,
       progress,
     );
     inv.startedAt = now;
     this.realm.router.probe?.callStarted?.();
     peer.calls.set(request, inv);
     cp.invocations.set(inv.id, inv);
-    if (timeout > 0) this.realm.router.schedule(inv, now + timeout);
-    // The CALL is its own payload (its passthru payload, the only other field, was refused above).
-    cp.send(invocation(inv.id, reg.id, msg, progress ? { ...details, progress: true } : details));
+    if (backstop > 0) this.realm.router.schedule(inv, now + backstop);
+    // The CALL is its own payload (args/kwargs, or the passthru payload forwarded untouched).
+    const first = withPassthru(details, ppt);
+    cp.send(invocation(inv.id, reg.id, msg, progress ? { ...first, progress: true } : first));
   }
 
   /** A CALL whose request ID is in flight: a continuation of a progressive call, or a fault. */
@@ -403,16 +427,19 @@ export class Dealer {
       peer.session.violate(`CALL request ID ${msg.request} is already in flight`, now);
       return;
     }
-    if (msg.payload !== undefined) {
-      peer.session.violate('CALL uses payload passthru mode, which this router does not announce', now);
+    const ppt = passthruOf(msg.options);
+    if (ppt !== undefined && !peer.features.passthru.caller) {
+      peer.session.violate('CALL uses payload passthru mode, which the caller did not announce', now);
       return;
     }
-    // Only `progress` counts in a continuation; every other option stays as the first CALL set it.
+    // Only `progress` (and a chunk's own passthru attributes) count in a continuation; every other option stays as the first CALL set it.
     const progress = msg.options['progress'] === true;
     if (!progress) inv.callerStreaming = false;
     if (inv.killing) return;
-    const p = { args: msg.args, kwargs: msg.kwargs };
-    inv.callee.send(invocation(inv.id, inv.registration, p, progress ? { ...inv.details, progress: true } : inv.details));
+    if (ppt !== undefined && !inv.callee.features.passthru.callee) return;
+    const p: PayloadInit = ppt !== undefined ? { payload: msg.payload } : { args: msg.args, kwargs: msg.kwargs };
+    const d = withPassthru(inv.details, ppt);
+    inv.callee.send(invocation(inv.id, inv.registration, p, progress ? { ...d, progress: true } : d));
   }
 
   cancel(peer: Peer, msg: Cancel, now: number): void {
@@ -444,23 +471,32 @@ export class Dealer {
       this.unknownAnswer(peer, msg.request, 'YIELD', now);
       return;
     }
-    if (msg.payload !== undefined) {
-      peer.session.violate('YIELD uses payload passthru mode, which this router does not announce', now);
+    const ppt = passthruOf(msg.options);
+    if (ppt !== undefined && !peer.features.passthru.callee) {
+      peer.session.violate('YIELD uses payload passthru mode, which the callee did not announce', now);
       return;
     }
     const o = inv.origin;
-    // The YIELD is its own payload (a passthru payload was refused above).
+    if (ppt !== undefined && (o.kind !== 'call' || !o.caller.features.passthru.caller)) {
+      // The caller could not read it: the call fails with feature_not_supported, the YIELD goes nowhere.
+      this.finish(inv, now);
+      if (o.kind === 'call') fail(o.caller, MessageType.CALL, o.request, ErrorUri.FEATURE_NOT_SUPPORTED, 'the callee answered in payload passthru mode');
+      else authProcedureFailed(o.session, ErrorUri.FEATURE_NOT_SUPPORTED, ['the authenticator answered in payload passthru mode'], now);
+      return;
+    }
+    // The YIELD is its own payload (args/kwargs, or the passthru payload forwarded untouched).
     const p: PayloadInit = msg;
+    const rd = withPassthru(EMPTY, ppt);
     if (msg.options['progress'] === true) {
       // Progressive results go only to callers that asked for them, and not after a kill.
       if (o.kind !== 'call' || !o.receiveProgress || inv.killing) return;
       // Advanced profile: with progressive results the timeout runs between results.
       if (inv.timeout > 0) this.realm.router.schedule(inv, now + inv.timeout);
-      o.caller.send(result(o.request, p, { progress: true }));
+      o.caller.send(result(o.request, p, { ...rd, progress: true }));
       return;
     }
     this.finish(inv, now, 'result');
-    if (o.kind === 'call') o.caller.send(result(o.request, p));
+    if (o.kind === 'call') o.caller.send(result(o.request, p, rd));
     else authProcedureResult(o.session, msg.args, msg.kwargs, now);
   }
 
@@ -472,14 +508,23 @@ export class Dealer {
       this.unknownAnswer(peer, msg.request, 'ERROR', now);
       return;
     }
-    if (msg.payload !== undefined) {
-      peer.session.violate('ERROR uses payload passthru mode, which this router does not announce', now);
+    const ppt = passthruOf(msg.details);
+    if (ppt !== undefined && !peer.features.passthru.callee) {
+      peer.session.violate('ERROR uses payload passthru mode, which the callee did not announce', now);
       return;
     }
     this.finish(inv, now, inv.killing ? 'canceled' : 'error');
     const o = inv.origin;
-    if (o.kind === 'call') o.caller.send(error(MessageType.CALL, o.request, msg.error, { args: msg.args, kwargs: msg.kwargs }));
-    else authProcedureFailed(o.session, msg.error, msg.args, now);
+    if (o.kind === 'call') {
+      if (ppt !== undefined && !o.caller.features.passthru.caller) {
+        fail(o.caller, MessageType.CALL, o.request, ErrorUri.FEATURE_NOT_SUPPORTED, 'the callee answered in payload passthru mode');
+      } else {
+        const p: PayloadInit = ppt !== undefined ? { payload: msg.payload } : { args: msg.args, kwargs: msg.kwargs };
+        o.caller.send(error(MessageType.CALL, o.request, msg.error, p, withPassthru(EMPTY, ppt)));
+      }
+    } else {
+      authProcedureFailed(o.session, msg.error, msg.args, now);
+    }
   }
 
   /**
@@ -520,9 +565,17 @@ export class Dealer {
     }
   }
 
-  /** Pick a callee by the registration's policy, skipping callees at their invocation limit. */
-  private pick(reg: Registration): Callee | undefined {
-    const cs = reg.callees;
+  /**
+   * Pick a callee by the registration's policy, skipping callees at their
+   * invocation limit. With a resource key, only the callees of the shard
+   * owning it are candidates (when any callee has a node key).
+   */
+  private pick(reg: Registration, rkey: string | undefined): Callee | undefined {
+    let cs = reg.callees;
+    if (rkey !== undefined && cs.some((c) => c.nkey !== undefined)) {
+      const owner = shardOwner(shardNodes(cs), rkey);
+      cs = cs.filter((c) => c.nkey === owner);
+    }
     const n = cs.length;
     if (n === 0) return undefined;
     const max = this.realm.limits.maxPendingInvocationsPerCallee;

@@ -41,6 +41,7 @@ import type { Realm } from './realm.js';
 import type { Router } from './router.js';
 import type { RouterSession } from './session.js';
 import { isoTimestamp } from './timestamp.js';
+import { routerAuthExtra } from './router-auth.js';
 import { RouterUri } from './uris.js';
 
 /**
@@ -58,6 +59,12 @@ export const ROUTER_ROLES: Dict = Object.freeze({
       subscription_revocation: true,
       subscription_meta_api: true,
       session_meta_api: true,
+      publication_trustlevels: true,
+      payload_passthru_mode: true,
+      // The spec's spelling ("shareded"), and the one it surely means.
+      shareded_subscriptions: true,
+      sharded_subscription: true,
+      event_history: true,
     }),
   }),
   dealer: Object.freeze({
@@ -73,6 +80,9 @@ export const ROUTER_ROLES: Dict = Object.freeze({
       registration_meta_api: true,
       session_meta_api: true,
       testament_meta_api: true,
+      call_trustlevels: true,
+      payload_passthru_mode: true,
+      sharded_registration: true,
     }),
   }),
 });
@@ -401,7 +411,9 @@ function proceed(router: Router, session: RouterSession, hs: Handshake, principa
       const bound = h.channelBinding !== null && info.channelId !== undefined && info.channelBinding === h.channelBinding;
       const text = newChallengeHex(crypto!);
       hs.challenge = { kind: 'cryptosign', challenge: text, publicKey: h.pubkey, channelId: bound ? info.channelId : undefined };
-      session.challenge(hs, challenge('cryptosign', { challenge: text, channel_binding: bound ? h.channelBinding : null }));
+      // Router authentication: sign the client's challenge, when it sent one and a key is configured.
+      const signed = h.challenge !== undefined && router.routerKey !== undefined ? routerAuthExtra(router.routerKey, h.challenge, bound ? info.channelId : undefined) : undefined;
+      session.challenge(hs, challenge('cryptosign', { challenge: text, channel_binding: bound ? h.channelBinding : null, ...signed }));
       return;
     }
     case 'wamp-scram': {

@@ -4,9 +4,11 @@
  * answered by the router itself in every realm. Calls have been authorized
  * (action `call` on the procedure URI) before they get here.
  *
- * Besides the spec's procedures, `wamp.registration.remove_callee` and
- * `wamp.subscription.remove_subscriber` (as in Crossbar.io) revoke a
- * registration/subscription of another session.
+ * Besides the spec's procedures, as in Crossbar.io (its arguments, its
+ * checks): `wamp.registration.remove_callee` and
+ * `wamp.subscription.remove_subscriber` revoke a registration/subscription
+ * of another session, and `wamp.subscription.get_events` reads the event
+ * history (see history.ts).
  */
 
 import { ErrorUri } from '../errors.js';
@@ -18,6 +20,10 @@ import { isPublishableTopic } from './broker.js';
 import type { Peer, TestamentScope } from './peer.js';
 import type { Realm } from './realm.js';
 import { RouterUri } from './uris.js';
+import { DEFAULT_GET_EVENTS_LIMIT, eventRecord } from './history.js';
+
+/** Most events one `wamp.subscription.get_events` returns, whatever `limit` asks. */
+const MAX_GET_EVENTS = 1_000;
 
 const MATCHES: readonly MatchPolicy[] = ['exact', 'prefix', 'wildcard'];
 
@@ -37,13 +43,34 @@ function roleFilter(args: Args): ReadonlySet<string> | undefined | false {
   return new Set(f as string[]);
 }
 
-/** The optional `reason`/`message` keyword arguments of the kill procedures. */
-function closeReason(realm: Realm, kwargs: Dict): { reason: string; message: string | undefined } | Outcome {
-  const reason = kwargs['reason'] ?? ErrorUri.CLOSE_KILLED;
+/**
+ * The optional `reason` and `message` of the kill procedures: keyword
+ * arguments, or positional ones after the procedure's own (as Crossbar.io
+ * takes them: `kill(session, reason, message)`, `kill_all(reason, message)`).
+ */
+function closeReason(realm: Realm, kwargs: Dict, args: Args = [], at = 0): { reason: string; message: string | undefined } | Outcome {
+  const reason = kwargs['reason'] ?? args[at] ?? ErrorUri.CLOSE_KILLED;
   if (!isValidUri(reason, realm.router.uriRule)) return fail(ErrorUri.INVALID_URI, 'reason must be a valid URI');
-  const message = kwargs['message'];
-  if (message !== undefined && typeof message !== 'string') return invalid('message must be a string');
+  const message = kwargs['message'] ?? args[at + 1] ?? undefined;
+  if (message !== undefined && message !== null && typeof message !== 'string') return invalid('message must be a string');
+  if (message === null) return { reason, message: undefined };
   return { reason, message };
+}
+
+/** The optional reason of remove_callee/remove_subscriber: `reason` keyword or third positional argument; false when not a string. */
+function revocationReason(args: Args, kwargs: Dict): string | undefined | false {
+  const reason = kwargs['reason'] ?? args[2] ?? undefined;
+  if (reason === undefined || reason === null) return undefined;
+  return typeof reason === 'string' ? reason : false;
+}
+
+/**
+ * Crossbar.io protects the router's own URIs (`wamp.`, `crossbar.`) from
+ * the meta API: only a trusted session may remove their callees/subscribers.
+ * (Meta events are subscriptions on `wamp.` topics.)
+ */
+function isProtected(uri: string, caller: Peer): boolean {
+  return !caller.role.trusted && (uri.startsWith('wamp.') || uri.startsWith('crossbar.'));
 }
 
 function isOutcome(v: object): v is Outcome {
@@ -85,7 +112,7 @@ const PROCEDURES: Readonly<Record<string, MetaProcedure>> = {
     return p === undefined ? fail(ErrorUri.NO_SUCH_SESSION) : ok(p.details());
   },
   'wamp.session.kill': (realm, caller, args, kwargs, now) => {
-    const r = closeReason(realm, kwargs);
+    const r = closeReason(realm, kwargs, args, 1);
     if (isOutcome(r)) return r;
     // The caller's own session counts as "no such (other) session".
     const p = isId(args[0]) && args[0] !== caller.id ? realm.peers.get(args[0]) : undefined;
@@ -95,7 +122,7 @@ const PROCEDURES: Readonly<Record<string, MetaProcedure>> = {
   },
   'wamp.session.kill_by_authid': (realm, caller, args, kwargs, now) => {
     if (typeof args[0] !== 'string') return invalid('authid must be a string');
-    const r = closeReason(realm, kwargs);
+    const r = closeReason(realm, kwargs, args, 1);
     if (isOutcome(r)) return r;
     const victims = [...realm.peers.values()].filter((p) => p !== caller && p.authid === args[0]);
     for (const p of victims) p.session.kill(r.reason, r.message, now, true);
@@ -103,14 +130,14 @@ const PROCEDURES: Readonly<Record<string, MetaProcedure>> = {
   },
   'wamp.session.kill_by_authrole': (realm, caller, args, kwargs, now) => {
     if (typeof args[0] !== 'string') return invalid('authrole must be a string');
-    const r = closeReason(realm, kwargs);
+    const r = closeReason(realm, kwargs, args, 1);
     if (isOutcome(r)) return r;
     const victims = [...realm.peers.values()].filter((p) => p !== caller && p.authrole === args[0]);
     for (const p of victims) p.session.kill(r.reason, r.message, now, true);
     return ok(victims.length);
   },
-  'wamp.session.kill_all': (realm, caller, _args, kwargs, now) => {
-    const r = closeReason(realm, kwargs);
+  'wamp.session.kill_all': (realm, caller, args, kwargs, now) => {
+    const r = closeReason(realm, kwargs, args, 0);
     if (isOutcome(r)) return r;
     const victims = [...realm.peers.values()].filter((p) => p !== caller);
     // Spec: killing all sessions generates no session meta events and no testaments.
@@ -182,14 +209,17 @@ const PROCEDURES: Readonly<Record<string, MetaProcedure>> = {
     const r = isId(args[0]) ? realm.dealer.byId.get(args[0]) : undefined;
     return r === undefined ? fail(ErrorUri.NO_SUCH_REGISTRATION) : ok(r.callees.length);
   },
-  'wamp.registration.remove_callee': (realm, _c, args, kwargs) => {
+  'wamp.registration.remove_callee': (realm, caller, args, kwargs) => {
+    const reason = revocationReason(args, kwargs);
+    if (reason === false) return invalid('reason must be a string');
+    // Crossbar.io's order of checks: the session, the registration, protection, membership.
+    const session = isId(args[1]) ? realm.peers.get(args[1]) : undefined;
+    if (session === undefined) return fail(ErrorUri.NO_SUCH_SESSION, `no session ${String(args[1])} in this realm`);
     const r = isId(args[0]) ? realm.dealer.byId.get(args[0]) : undefined;
-    if (r === undefined) return fail(ErrorUri.NO_SUCH_REGISTRATION);
-    const callee = isId(args[1]) ? r.callees.find((c) => c.peer.id === args[1])?.peer : undefined;
-    if (callee === undefined) return fail(ErrorUri.NO_SUCH_SESSION);
-    const reason = kwargs['reason'];
-    if (reason !== undefined && typeof reason !== 'string') return invalid('reason must be a string');
-    realm.dealer.revoke(callee, r, reason);
+    if (r === undefined) return fail(ErrorUri.NO_SUCH_REGISTRATION, `no registration ${String(args[0])}`);
+    if (isProtected(r.uri, caller)) return fail(ErrorUri.NOT_AUTHORIZED, `registration ${r.id} is on a protected URI`);
+    if (!r.hasCallee(session)) return fail(ErrorUri.NO_SUCH_REGISTRATION, `session ${session.id} is not a callee of registration ${r.id}`);
+    realm.dealer.revoke(session, r, reason);
     return ok();
   },
 
@@ -222,16 +252,34 @@ const PROCEDURES: Readonly<Record<string, MetaProcedure>> = {
     const s = isId(args[0]) ? realm.broker.byId.get(args[0]) : undefined;
     return s === undefined ? fail(ErrorUri.NO_SUCH_SUBSCRIPTION) : ok(s.subscribers.size);
   },
-  'wamp.subscription.remove_subscriber': (realm, _c, args, kwargs) => {
+  'wamp.subscription.remove_subscriber': (realm, caller, args, kwargs) => {
+    const reason = revocationReason(args, kwargs);
+    if (reason === false) return invalid('reason must be a string');
+    const session = isId(args[1]) ? realm.peers.get(args[1]) : undefined;
+    if (session === undefined) return fail(ErrorUri.NO_SUCH_SESSION, `no session ${String(args[1])} in this realm`);
     const s = isId(args[0]) ? realm.broker.byId.get(args[0]) : undefined;
-    if (s === undefined) return fail(ErrorUri.NO_SUCH_SUBSCRIPTION);
-    let target: Peer | undefined;
-    for (const p of s.subscribers) if (p.id === args[1]) target = p;
-    if (target === undefined) return fail(ErrorUri.NO_SUCH_SESSION);
-    const reason = kwargs['reason'];
-    if (reason !== undefined && typeof reason !== 'string') return invalid('reason must be a string');
-    realm.broker.revoke(target, s, reason);
+    if (s === undefined) return fail(ErrorUri.NO_SUCH_SUBSCRIPTION, `no subscription ${String(args[0])}`);
+    if (isProtected(s.uri, caller)) return fail(ErrorUri.NOT_AUTHORIZED, `subscription ${s.id} is on a protected URI`);
+    if (!s.subscribers.has(session)) {
+      return fail(ErrorUri.NO_SUCH_SUBSCRIPTION, `session ${session.id} is not a subscriber of subscription ${s.id}`);
+    }
+    realm.broker.revoke(session, s, reason);
     return ok();
+  },
+  'wamp.subscription.get_events': (realm, caller, args, kwargs, now) => {
+    const history = realm.history;
+    if (history === undefined) return fail(RouterUri.HISTORY_UNAVAILABLE, 'event history is not enabled in this realm');
+    const s = isId(args[0]) ? realm.broker.byId.get(args[0]) : undefined;
+    if (s === undefined) return fail(ErrorUri.NO_SUCH_SUBSCRIPTION, `no subscription ${String(args[0])}`);
+    if (isProtected(s.uri, caller)) return fail(ErrorUri.NOT_AUTHORIZED, `subscription ${s.id} is on a protected URI`);
+    const limit = kwargs['limit'] ?? args[1] ?? DEFAULT_GET_EVENTS_LIMIT;
+    if (typeof limit !== 'number' || !Number.isSafeInteger(limit) || limit < 1) return invalid('limit must be a positive integer');
+    // History reveals what the topic carried: only to a caller that may subscribe to it.
+    const d = caller.authorize('subscribe', s.uri, { match: s.match });
+    if (!d.allow) return fail(d.failed === true ? ErrorUri.AUTHORIZATION_FAILED : ErrorUri.NOT_AUTHORIZED);
+    const events = history.query(s.uri, s.match, caller, Math.min(limit, MAX_GET_EVENTS), now);
+    if (events === undefined) return fail(RouterUri.HISTORY_UNAVAILABLE, `no event history is kept for ${s.uri}`);
+    return ok(events.map((e) => eventRecord(e, s.id)));
   },
 };
 

@@ -33,6 +33,8 @@ export interface PeerSession {
   transportDetails(): Dict;
   /** The serializer frames for this session are encoded with (unused for remote sessions). */
   readonly serializer: Serializer;
+  /** The trust level of the transport the session came in on, where its listener has one. */
+  readonly trustlevel?: number | undefined;
 }
 
 /** What a client announced in HELLO.Details.roles, reduced to what the router acts on. */
@@ -46,6 +48,18 @@ export interface PeerFeatures {
   readonly calleeProgressiveInvocations: boolean;
   readonly calleeRevocation: boolean;
   readonly subscriberRevocation: boolean;
+  /** call_timeout of the callee role: it runs CALL.Options.timeout itself (INVOCATION.Details.timeout). */
+  readonly calleeTimeout: boolean;
+  /** payload_passthru_mode, per role: the peer may receive a passthru payload in that role. */
+  readonly passthru: PassthruRoles;
+}
+
+/** Which roles a peer announced `payload_passthru_mode` for. */
+export interface PassthruRoles {
+  readonly caller: boolean;
+  readonly callee: boolean;
+  readonly publisher: boolean;
+  readonly subscriber: boolean;
 }
 
 function feature(roles: Dict, role: string, name: string): boolean {
@@ -64,6 +78,13 @@ export function peerFeatures(roles: Dict): PeerFeatures {
     calleeProgressiveInvocations: canceling && feature(roles, 'callee', 'progressive_call_invocations'),
     calleeRevocation: feature(roles, 'callee', 'registration_revocation'),
     subscriberRevocation: feature(roles, 'subscriber', 'subscription_revocation'),
+    calleeTimeout: feature(roles, 'callee', 'call_timeout'),
+    passthru: Object.freeze({
+      caller: feature(roles, 'caller', 'payload_passthru_mode'),
+      callee: feature(roles, 'callee', 'payload_passthru_mode'),
+      publisher: feature(roles, 'publisher', 'payload_passthru_mode'),
+      subscriber: feature(roles, 'subscriber', 'payload_passthru_mode'),
+    }),
   });
 }
 

@@ -11,6 +11,8 @@ import type { AuthMethodsConfig, RealmConfig, SessionLimits } from './config.js'
 import { Dealer } from './dealer.js';
 import type { Peer, TestamentScope } from './peer.js';
 import type { Router } from './router.js';
+import { TrustLevels } from './trust.js';
+import { EventHistory } from './history.js';
 import type { Dict } from '../types.js';
 
 const DEFAULT_AUTH: AuthMethodsConfig = Object.freeze({ anonymous: Object.freeze({ type: 'static', authrole: 'anonymous' }) });
@@ -22,6 +24,10 @@ export class Realm {
   readonly dealer: Dealer;
   readonly limits: SessionLimits;
   readonly auth: AuthMethodsConfig;
+  /** Trust levels by role (advanced profile, "Trust Levels"). */
+  readonly trust: TrustLevels;
+  /** Event history, when the realm configures topics for it. */
+  readonly history: EventHistory | undefined;
   /** Configured roles; undefined for an open realm. */
   private readonly roles: Map<string, Role> | undefined;
   /** Roles made on demand (open realms, trusted internal sessions), one object per name. */
@@ -36,6 +42,9 @@ export class Realm {
     this.limits = config.limits === undefined ? limits : Object.freeze({ ...limits, ...config.limits });
     this.auth = config.auth ?? DEFAULT_AUTH;
     this.roles = config.roles === undefined ? undefined : new Map(config.roles.map((r) => [r.name, new Role(r)]));
+    this.trust = new TrustLevels(config.roles);
+    this.history =
+      config.history === undefined || config.history.length === 0 ? undefined : new EventHistory(config.history, router.historyStore?.(config.name));
     this.broker = new Broker(this);
     this.dealer = new Dealer(this);
   }
@@ -107,7 +116,7 @@ export class Realm {
     if (!quiet) {
       if (local || nodeLost) {
         for (const scope of ['detached', 'destroyed'] as TestamentScope[]) {
-          for (const t of peer.testaments[scope]) this.broker.publishTestament(peer, t, local, now);
+          for (const t of peer.testaments[scope]) this.broker.publishTestament(peer, t, now, local);
         }
       }
       if (this.wantsMeta('wamp.session.on_leave')) this.meta('wamp.session.on_leave', [peer.id, peer.authid, peer.authrole]);

@@ -26,6 +26,8 @@ import { clusterId, type ClusterEnvelope, type ClusterOptions, type ClusterOutpu
 import { DeadlineHeap, type HasDeadline } from './deadlines.js';
 import { completeAuthentication, type AuthRequest, type AuthVerdict } from './handshake.js';
 import { Realm } from './realm.js';
+import type { RouterKey } from './router-auth.js';
+import type { HistoryStore } from './history.js';
 import { RouterSession, type SessionInfo, type TransportKind } from './session.js';
 import { runAuth } from './verify.js';
 
@@ -88,7 +90,9 @@ export type RouterWarningCode =
   /** A dynamic authenticator answered something that is not a principal. */
   | 'authenticator_result'
   /** Cluster: a node was lost, or another node sent something this node cannot apply. */
-  | 'cluster';
+  | 'cluster'
+  /** A realm's event history reached its topic cap and forgot the least recently published topic. */
+  | 'history_topics_exceeded';
 
 /** Something the operator may want to log. */
 export interface RouterWarningEvent {
@@ -140,6 +144,17 @@ export interface RouterOptions {
   readonly cluster?: ClusterOptions;
   /** Measurement hooks (metrics); none by default. */
   readonly probe?: RouterProbe;
+  /**
+   * The router's Ed25519 key for cryptosign router authentication: a client
+   * that sends `authextra.challenge` gets it signed in CHALLENGE.Extra.
+   */
+  readonly routerKey?: RouterKey;
+  /**
+   * Where a realm's event history is kept (called once per realm that
+   * configures `history`); default an in-memory store. A cluster passes a
+   * store shared between its routers.
+   */
+  readonly historyStore?: (realm: string) => HistoryStore;
 }
 
 /** A read-only view of a realm, for operators and tests. */
@@ -199,6 +214,10 @@ export class Router {
   readonly crypto: CryptoProvider | undefined;
   /** The measurement hooks given in the options. */
   readonly probe: RouterProbe | undefined;
+  /** The key for cryptosign router authentication, if configured. */
+  readonly routerKey: RouterKey | undefined;
+  /** @internal */
+  readonly historyStore: ((realm: string) => HistoryStore) | undefined;
   /** @internal */
   readonly decodeOptions: DecodeOptions;
   private readonly realms = new Map<string, Realm>();
@@ -241,6 +260,8 @@ export class Router {
     }
     this.cluster = options.cluster === undefined ? undefined : new Cluster(this, options.cluster);
     this.probe = options.probe;
+    this.routerKey = options.routerKey;
+    this.historyStore = options.historyStore;
     c.realms.forEach((r, i) => {
       if (this.crypto === undefined && (r.auth?.wampcra ?? r.auth?.cryptosign ?? r.auth?.['wamp-scram']) !== undefined) {
         throw new RouterConfigError(`realms[${i}].auth`, 'wampcra, cryptosign and wamp-scram need options.crypto (challenges are random)');

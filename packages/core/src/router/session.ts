@@ -40,6 +40,11 @@ export interface SessionInfo {
    * it serve dynamic authenticator procedures. Default false.
    */
   readonly trusted?: boolean;
+  /**
+   * The trust level of sessions on this transport (advanced profile, "Trust
+   * Levels"; e.g. per listener). Combined with the role's: the lower counts.
+   */
+  readonly trustlevel?: number;
 }
 
 /** Who ended a session. */
@@ -122,6 +127,11 @@ export class RouterSession implements HasDeadline, PeerSession {
   /** The serializer of this connection. */
   get serializer(): Serializer {
     return this.info.serializer;
+  }
+
+  /** The trust level of this connection's listener, if it has one. */
+  get trustlevel(): number | undefined {
+    return this.info.trustlevel;
   }
 
   /** The meta API's `transport` dictionary of this connection. */

@@ -10,4 +10,6 @@ export const RouterUri = {
   LIMIT_EXCEEDED: 'wamp.error.limit_exceeded',
   /** Cluster: a new registration could not be claimed because the cluster's store cannot be reached. */
   CLUSTER_UNAVAILABLE: 'wamp.error.cluster_unavailable',
+  /** Event history is not kept for the subscription asked about (Crossbar.io's URI). */
+  HISTORY_UNAVAILABLE: 'wamp.error.history_unavailable',
 } as const;

@@ -14,6 +14,7 @@ import {
   jsonSerializer,
   seededRandomId,
   type CryptoProvider,
+  type RouterKey,
   type Dict,
   type Frame,
   type Message,
@@ -134,6 +135,7 @@ export interface NetOptions {
   readonly seed?: number;
   readonly crypto?: CryptoProvider;
   readonly probe?: RouterProbe;
+  readonly routerKey?: RouterKey;
 }
 
 export class RouterNet {
@@ -147,6 +149,7 @@ export class RouterNet {
       randomId: seededRandomId(opts.seed ?? 1),
       ...(opts.crypto !== undefined ? { crypto: opts.crypto } : {}),
       ...(opts.probe !== undefined ? { probe: opts.probe } : {}),
+      ...(opts.routerKey !== undefined ? { routerKey: opts.routerKey } : {}),
     });
   }
 
