@@ -3,7 +3,8 @@
 // with ajv against the embedded default and the examples), and logs: the
 // peer address on join/leave, each event once, the debug message trace.
 
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -103,12 +104,17 @@ describe('config.schema.json', () => {
       { $schema: './node_modules/@wamp/node-router/config.schema.json', realms: [{ name: 'app' }], listeners: [{ type: 'rawsocket', path: 'wamp.sock' }] },
     ];
     expect(readmeConfigs().length).toBeGreaterThanOrEqual(2);
+    // The README's router authentication example reads its key from keys/router.seed beside the config.
+    const base = mkdtempSync(join(tmpdir(), 'wamp-schema-'));
+    mkdirSync(join(base, 'keys'));
+    writeFileSync(join(base, 'keys', 'router.seed'), '11'.repeat(32));
     for (const c of examples) {
       const ok = schemaValid(c);
       expect(ok ? [] : schemaValid.errors, JSON.stringify(c).slice(0, 80)).toEqual([]);
       // And the router itself agrees.
-      expect(() => validateNodeRouterConfig(c, '/etc/wamp')).not.toThrow();
+      expect(() => validateNodeRouterConfig(c, base)).not.toThrow();
     }
+    rmSync(base, { recursive: true, force: true });
   });
 
   it('refuses what the router refuses (so editors flag it early)', () => {
