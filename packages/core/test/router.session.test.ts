@@ -84,7 +84,16 @@ describe('router session: opening', () => {
     expect(c.closed).toMatchObject({ reason: ErrorUri.NO_SUCH_REALM, initiator: 'router', wasJoined: false });
     expect(c.session.state.tag).toBe('closed');
     expect(net.takeEvents('session_refused')).toEqual([
-      { type: 'session_refused', session: c.session, realm: 'nowhere', authid: undefined, reason: ErrorUri.NO_SUCH_REALM, message: 'no realm "nowhere"' },
+      {
+        type: 'session_refused',
+        session: c.session,
+        realm: 'nowhere',
+        authid: undefined,
+        authmethod: undefined,
+        peer: 'test',
+        reason: ErrorUri.NO_SUCH_REALM,
+        message: 'no realm "nowhere"',
+      },
     ]);
   });
 

@@ -51,6 +51,9 @@ function fail(peer: Peer, type: typeof MessageType.CALL | typeof MessageType.REG
   peer.send(error(type, request, uri, reason === undefined ? undefined : { args: [reason] }));
 }
 
+/** {@link Dealer.pick}: a callee had room, but not for this caller. */
+const SHARE_EXHAUSTED = Symbol('share exhausted');
+
 export type InvokePolicy = 'single' | 'roundrobin' | 'random' | 'first' | 'last';
 
 interface Callee {
@@ -125,6 +128,8 @@ export class Invocation implements HasDeadline {
 export class Dealer {
   private readonly index = new PatternIndex<Registration>();
   readonly byId = new Map<number, Registration>();
+  /** Invocations in flight per callee and caller: a caller's share of a callee's capacity. */
+  private readonly shares = new Map<Peer, Map<Peer, number>>();
 
   constructor(private readonly realm: Realm) {}
 
@@ -255,8 +260,12 @@ export class Dealer {
     if (peer.calls.size >= this.realm.limits.maxPendingCallsPerCaller) return fail(peer, C, request, RouterUri.LIMIT_EXCEEDED, 'too many calls in flight');
     const reg = this.index.best(uri);
     if (reg === undefined) return fail(peer, C, request, ErrorUri.NO_SUCH_PROCEDURE);
-    const callee = this.pick(reg);
+    const callee = this.pick(reg, peer);
     if (callee === undefined) return fail(peer, C, request, ErrorUri.NO_AVAILABLE_CALLEE);
+    if (callee === SHARE_EXHAUSTED) {
+      const share = this.realm.limits.maxPendingInvocationsPerCallerAtCallee;
+      return fail(peer, C, request, RouterUri.LIMIT_EXCEEDED, `this caller already has ${share} calls in flight at every callee of ${uri}`);
+    }
     const cp = callee.peer;
     if (progress && !cp.features.calleeProgressiveInvocations) return fail(peer, C, request, ErrorUri.FEATURE_NOT_SUPPORTED);
     const disclose = d.disclose === 'force' || (d.disclose === 'allow' && (o['disclose_me'] === true || callee.discloseCaller));
@@ -274,7 +283,9 @@ export class Dealer {
       if (receiveProgress) dd['receive_progress'] = true;
       details = dd;
     }
-    const timeout = typeof o['timeout'] === 'number' ? o['timeout'] : 0;
+    // CALL.Options.timeout, else the router's default (Bondy-like; 0 turns it off).
+    const asked = typeof o['timeout'] === 'number' ? o['timeout'] : 0;
+    const timeout = asked > 0 ? asked : this.realm.router.timeouts.call;
     const inv = new Invocation(
       cp.nextInvocationId(),
       cp,
@@ -286,6 +297,7 @@ export class Dealer {
     );
     peer.calls.set(request, inv);
     cp.invocations.set(inv.id, inv);
+    this.share(cp, peer, 1);
     if (timeout > 0) this.realm.router.schedule(inv, now + timeout);
     // The CALL is its own payload (its passthru payload, the only other field, was refused above).
     cp.send(invocation(inv.id, reg.id, msg, progress ? { ...details, progress: true } : details));
@@ -400,6 +412,7 @@ export class Dealer {
     const o = inv.origin;
     if (o.kind !== 'call') return;
     o.caller.calls.delete(o.request);
+    this.share(inv.callee, o.caller, -1);
     if (inv.streamed && !o.caller.left) {
       const recent = o.caller.recentProgressive;
       recent.set(o.request, now + this.realm.router.timeouts.progressiveGrace);
@@ -411,12 +424,34 @@ export class Dealer {
     }
   }
 
-  /** Pick a callee by the registration's policy, skipping callees at their invocation limit. */
-  private pick(reg: Registration): Callee | undefined {
+  /** Count an invocation of `caller` at `callee` in (+1) or out (-1). */
+  private share(callee: Peer, caller: Peer, delta: 1 | -1): void {
+    let m = this.shares.get(callee);
+    if (m === undefined) {
+      if (delta < 0) return;
+      m = new Map();
+      this.shares.set(callee, m);
+    }
+    const n = (m.get(caller) ?? 0) + delta;
+    if (n > 0) m.set(caller, n);
+    else {
+      m.delete(caller);
+      if (m.size === 0) this.shares.delete(callee);
+    }
+  }
+
+  /**
+   * Pick a callee by the registration's policy, skipping callees at their
+   * invocation limit and those where `caller` has used up its share.
+   * {@link SHARE_EXHAUSTED} when only the share kept a callee from being chosen.
+   */
+  private pick(reg: Registration, caller: Peer): Callee | typeof SHARE_EXHAUSTED | undefined {
     const cs = reg.callees;
     const n = cs.length;
     if (n === 0) return undefined;
     const max = this.realm.limits.maxPendingInvocationsPerCallee;
+    const share = this.realm.limits.maxPendingInvocationsPerCallerAtCallee;
+    let exhausted = false;
     let start = 0;
     let step = 1;
     switch (reg.invoke) {
@@ -437,9 +472,14 @@ export class Dealer {
     }
     for (let k = 0; k < n; k++) {
       const c = cs[(start + k * step) % n]!;
-      if (c.peer.invocations.size < max) return c;
+      if (c.peer.invocations.size >= max) continue;
+      if ((this.shares.get(c.peer)?.get(caller) ?? 0) >= share) {
+        exhausted = true;
+        continue;
+      }
+      return c;
     }
-    return undefined;
+    return exhausted ? SHARE_EXHAUSTED : undefined;
   }
 
   // -------------------------------------------------------------------------

@@ -25,6 +25,7 @@ import { DeadlineHeap, type HasDeadline } from './deadlines.js';
 import { completeAuthentication, type AuthRequest, type AuthVerdict } from './handshake.js';
 import { Realm } from './realm.js';
 import { RouterSession, type SessionInfo, type TransportKind } from './session.js';
+import { AuthThrottle, DEFAULT_AUTH_THROTTLE } from './throttle.js';
 import { runAuth } from './verify.js';
 
 /** A session was welcomed into a realm. */
@@ -63,6 +64,10 @@ export interface SessionRefusedEvent {
   readonly realm: string | undefined;
   /** HELLO.Details.authid, when the client gave one. */
   readonly authid: string | undefined;
+  /** The authentication method chosen, when the refusal came after the choice. */
+  readonly authmethod: string | undefined;
+  /** The peer address of the transport (`SessionInfo.peer`), when known. */
+  readonly peer: string | undefined;
   readonly reason: string;
   readonly message: string | undefined;
 }
@@ -84,7 +89,9 @@ export type RouterWarningCode =
   /** A dynamic authenticator procedure has no trusted callee. */
   | 'authenticator_unavailable'
   /** A dynamic authenticator answered something that is not a principal. */
-  | 'authenticator_result';
+  | 'authenticator_result'
+  /** Brute-force throttling locked an authid or a peer address out for a while. */
+  | 'auth_lockout';
 
 /** Something the operator may want to log. */
 export interface RouterWarningEvent {
@@ -106,6 +113,12 @@ export interface RouterOptions {
    * cryptosign or wamp-scram.
    */
   readonly crypto?: CryptoProvider;
+  /**
+   * The secret from which mock challenges for unknown authids are derived
+   * (so that they are stable per authid and cannot be told from real ones).
+   * Default: 32 random bytes of `crypto` (stable for the router's lifetime).
+   */
+  readonly mockSecret?: Uint8Array;
 }
 
 /** A read-only view of a realm, for operators and tests. */
@@ -165,6 +178,10 @@ export class Router {
   readonly crypto: CryptoProvider | undefined;
   /** @internal */
   readonly decodeOptions: DecodeOptions;
+  /** @internal Login brute-force throttling. */
+  readonly authThrottle: AuthThrottle;
+  /** @internal See {@link RouterOptions.mockSecret}. */
+  readonly mockSecret: Uint8Array;
   private readonly realms = new Map<string, Realm>();
   private readonly randomId: RandomId;
   private readonly sessionIds = new Set<number>();
@@ -198,6 +215,8 @@ export class Router {
     if (typeof options?.randomId !== 'function') throw new RouterConfigError('options.randomId', 'must be a function');
     this.randomId = options.randomId;
     this.crypto = options.crypto;
+    this.authThrottle = new AuthThrottle(Object.freeze({ ...DEFAULT_AUTH_THROTTLE, ...c.authThrottle }));
+    this.mockSecret = options.mockSecret ?? options.crypto?.randomBytes(32) ?? new Uint8Array(32);
     c.realms.forEach((r, i) => {
       if (this.crypto === undefined && (r.auth?.wampcra ?? r.auth?.cryptosign ?? r.auth?.['wamp-scram']) !== undefined) {
         throw new RouterConfigError(`realms[${i}].auth`, 'wampcra, cryptosign and wamp-scram need options.crypto (challenges are random)');
