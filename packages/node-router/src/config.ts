@@ -52,7 +52,7 @@ export interface NodeRouterConfig {
   readonly router: RouterConfig;
   readonly listeners: readonly ListenerConfig[];
   readonly backpressure: BackpressureConfig;
-  /** Ping WebSocket peers every `heartbeatMs` and drop dead ones; 0 disables. */
+  /** Ping WebSocket and RawSocket peers every `heartbeatMs` and drop those that do not answer within it; 0 disables. */
   readonly heartbeatMs: number;
   /**
    * A new connection must finish its transport handshake (TLS, the HTTP
@@ -60,6 +60,18 @@ export interface NodeRouterConfig {
    * closed. The WAMP opening handshake has its own limits in `timeouts`.
    */
   readonly handshakeTimeoutMs: number;
+  /**
+   * RawSocket: a message that has begun arriving must be complete within this
+   * time (ms), or the connection is closed. 0 disables. (WebSocket: `ws`
+   * buffers a message itself, bounded by maxMessageSize.)
+   */
+  readonly readTimeoutMs: number;
+  /** Connections open at once, all listeners together; beyond, new ones are closed at once. */
+  readonly maxConnections: number;
+  /** Connections open at once from one peer IP address. */
+  readonly maxConnectionsPerAddress: number;
+  /** RawSocket: octets held for incomplete messages across all connections; the connection that passes it is closed. */
+  readonly maxIncompleteBytes: number;
   readonly log: { readonly level: LogLevel; readonly format?: 'json' | 'pretty' };
 }
 
@@ -75,10 +87,18 @@ export const DEFAULT_CONFIG = {
 } as const;
 
 const DEFAULT_BACKPRESSURE: BackpressureConfig = {
-  maxQueuedBytes: 8 * 1024 * 1024,
+  maxQueuedBytes: 64 * 1024 * 1024,
   maxQueuedFrames: 10_000,
   policy: 'disconnect',
 };
+
+/** Default connection caps and RawSocket read bounds (see the README's "Limits and defaults"). */
+export const DEFAULT_CONNECTION_LIMITS = {
+  readTimeoutMs: 30_000,
+  maxConnections: 10_000,
+  maxConnectionsPerAddress: 256,
+  maxIncompleteBytes: 256 * 1024 * 1024,
+} as const;
 
 type Obj = Record<string, unknown>;
 
@@ -170,14 +190,19 @@ export function validateNodeRouterConfig(v: unknown, baseDir = process.cwd()): N
     'timeouts',
     'uriRule',
     'requestIds',
+    'authThrottle',
     'listeners',
     'backpressure',
     'heartbeatMs',
     'handshakeTimeoutMs',
+    'readTimeoutMs',
+    'maxConnections',
+    'maxConnectionsPerAddress',
+    'maxIncompleteBytes',
     'log',
   ]);
   const routerPart: Obj = {};
-  for (const k of ['realms', 'agent', 'limits', 'timeouts', 'uriRule', 'requestIds']) {
+  for (const k of ['realms', 'agent', 'limits', 'timeouts', 'uriRule', 'requestIds', 'authThrottle']) {
     if (o[k] !== undefined) routerPart[k] = o[k];
   }
   routerPart['realms'] ??= DEFAULT_CONFIG.realms;
@@ -185,13 +210,17 @@ export function validateNodeRouterConfig(v: unknown, baseDir = process.cwd()): N
   const rawListeners = o['listeners'] === undefined ? DEFAULT_CONFIG.listeners : o['listeners'];
   if (!Array.isArray(rawListeners)) throw new RouterConfigError('listeners', 'must be a list');
   const listeners = rawListeners.map((l, i) => listener(`listeners[${i}]`, l, baseDir));
-  let backpressure = DEFAULT_BACKPRESSURE;
+  // The outbound queue holds at least four messages of the largest size (a
+  // subscriber that keeps reading is never cut off by a few big EVENTs).
+  const maxMessageSize = router.limits?.maxMessageSize ?? 16 * 1024 * 1024;
+  const defaultQueuedBytes = Math.max(DEFAULT_BACKPRESSURE.maxQueuedBytes, 4 * maxMessageSize);
+  let backpressure: BackpressureConfig = { ...DEFAULT_BACKPRESSURE, maxQueuedBytes: defaultQueuedBytes };
   if (o['backpressure'] !== undefined) {
     const b = obj('backpressure', o['backpressure'], ['maxQueuedBytes', 'maxQueuedFrames', 'policy']);
     const policy = b['policy'] ?? DEFAULT_BACKPRESSURE.policy;
     if (policy !== 'disconnect' && policy !== 'drop') throw new RouterConfigError('backpressure.policy', 'must be "disconnect" or "drop"');
     backpressure = {
-      maxQueuedBytes: b['maxQueuedBytes'] === undefined ? DEFAULT_BACKPRESSURE.maxQueuedBytes : int('backpressure.maxQueuedBytes', b['maxQueuedBytes'], 1024, 2 ** 40),
+      maxQueuedBytes: b['maxQueuedBytes'] === undefined ? defaultQueuedBytes : int('backpressure.maxQueuedBytes', b['maxQueuedBytes'], 1024, 2 ** 40),
       maxQueuedFrames: b['maxQueuedFrames'] === undefined ? DEFAULT_BACKPRESSURE.maxQueuedFrames : int('backpressure.maxQueuedFrames', b['maxQueuedFrames'], 1, 2 ** 31),
       policy,
     };
@@ -199,6 +228,13 @@ export function validateNodeRouterConfig(v: unknown, baseDir = process.cwd()): N
   const heartbeatMs = o['heartbeatMs'] === undefined ? 30_000 : int('heartbeatMs', o['heartbeatMs'], 0, 3_600_000);
   const handshakeTimeoutMs =
     o['handshakeTimeoutMs'] === undefined ? 10_000 : int('handshakeTimeoutMs', o['handshakeTimeoutMs'], 1, 3_600_000);
+  const d = DEFAULT_CONNECTION_LIMITS;
+  const readTimeoutMs = o['readTimeoutMs'] === undefined ? d.readTimeoutMs : int('readTimeoutMs', o['readTimeoutMs'], 0, 3_600_000);
+  const maxConnections = o['maxConnections'] === undefined ? d.maxConnections : int('maxConnections', o['maxConnections'], 1, 10_000_000);
+  const maxConnectionsPerAddress =
+    o['maxConnectionsPerAddress'] === undefined ? d.maxConnectionsPerAddress : int('maxConnectionsPerAddress', o['maxConnectionsPerAddress'], 1, 10_000_000);
+  const maxIncompleteBytes =
+    o['maxIncompleteBytes'] === undefined ? d.maxIncompleteBytes : int('maxIncompleteBytes', o['maxIncompleteBytes'], 1024, 2 ** 40);
   let log: NodeRouterConfig['log'] = { level: 'info' };
   if (o['log'] !== undefined) {
     const l = obj('log', o['log'], ['level', 'format']);
@@ -208,7 +244,18 @@ export function validateNodeRouterConfig(v: unknown, baseDir = process.cwd()): N
     if (format !== undefined && format !== 'json' && format !== 'pretty') throw new RouterConfigError('log.format', 'must be "json" or "pretty"');
     log = format === undefined ? { level } : { level, format };
   }
-  return { router, listeners, backpressure, heartbeatMs, handshakeTimeoutMs, log };
+  return {
+    router,
+    listeners,
+    backpressure,
+    heartbeatMs,
+    handshakeTimeoutMs,
+    readTimeoutMs,
+    maxConnections,
+    maxConnectionsPerAddress,
+    maxIncompleteBytes,
+    log,
+  };
 }
 
 /** Read and check a JSON config file. Errors name the file and the field. */

@@ -22,6 +22,7 @@ import {
   type WebSocketListenerConfig,
 } from './config.js';
 import { RouterHost, cryptoRandomId } from './host.js';
+import { ConnectionLimiter } from './limiter.js';
 import { createLogger, type Logger } from './log.js';
 import { RealmApi } from './realm-api.js';
 
@@ -87,6 +88,9 @@ export class WampRouter {
   private readonly detachers: (() => void)[] = [];
   private readonly wsServers: WampWebSocketServer[] = [];
   private closing: Promise<void> | undefined;
+  private readonly limiter: ConnectionLimiter;
+  /** RawSocket: incomplete messages across every RawSocket listener. */
+  private readonly inboundBudget: { readonly maxBytes: number; usedBytes: number };
 
   constructor(config: NodeRouterConfig, options: CreateRouterOptions = {}) {
     this.config = config;
@@ -94,6 +98,8 @@ export class WampRouter {
     const crypto = nodeCryptoProvider();
     this.core = new Router(config.router, { randomId: cryptoRandomId(), crypto });
     this.host = new RouterHost({ router: this.core, crypto, log: this.log });
+    this.limiter = new ConnectionLimiter(config.maxConnections, config.maxConnectionsPerAddress, this.log);
+    this.inboundBudget = { maxBytes: config.maxIncompleteBytes, usedBytes: 0 };
   }
 
   /** Addresses of the open listeners. */
@@ -233,6 +239,10 @@ export class WampRouter {
         ? createHttpServer(httpOptions, upgradeRequired)
         : createHttpsServer({ ...httpOptions, ...readTls(l.tls), handshakeTimeout: timeout }, upgradeRequired);
     const detach = ws.attach(server);
+    // Connection caps, before TLS and the HTTP upgrade.
+    server.on('connection', (socket: import('node:net').Socket) => {
+      if (!this.limiter.admit(socket, 'websocket')) socket.destroy();
+    });
     await new Promise<void>((res, rej) => {
       server.once('error', rej);
       server.listen(l.port, l.host, () => {
@@ -268,6 +278,11 @@ export class WampRouter {
         onDrop: (info) => this.logDrop('rawsocket', info),
       },
       handshakeTimeoutMs: cfg.handshakeTimeoutMs,
+      // RawSocket PING/PONG, as `heartbeat` does for WebSocket: a peer that stops answering is closed.
+      ...(cfg.heartbeatMs > 0 ? { keepalive: { intervalMs: cfg.heartbeatMs } } : {}),
+      readTimeoutMs: cfg.readTimeoutMs,
+      maxIncompleteBytes: this.inboundBudget,
+      admitSocket: (socket) => this.limiter.admit(socket, 'rawsocket'),
       ...(tls ? { tls } : {}),
       onConnection: (conn) => this.accept(conn, 'rawsocket', conn.peer.remoteAddress, conn.peer.remotePort, tls !== undefined, conn.serializer),
       onHandshakeError: (err, peer) => this.log.debug('rawsocket handshake failed', { error: err.message, peer: peer.remoteAddress }),
