@@ -87,10 +87,15 @@ export const DEFAULT_CONFIG = {
 } as const;
 
 const DEFAULT_BACKPRESSURE: BackpressureConfig = {
-  maxQueuedBytes: 64 * 1024 * 1024,
+  maxQueuedBytes: 8 * 1024 * 1024,
   maxQueuedFrames: 10_000,
   policy: 'disconnect',
 };
+
+/** The default outbound queue bound for a largest message of `maxMessageSize`: 8 of them, at least 8 MiB. */
+export function queueBytesFor(maxMessageSize: number): number {
+  return Math.max(DEFAULT_BACKPRESSURE.maxQueuedBytes, 8 * maxMessageSize);
+}
 
 /** Default connection caps and RawSocket read bounds (see the README's "Limits and defaults"). */
 export const DEFAULT_CONNECTION_LIMITS = {
@@ -210,10 +215,10 @@ export function validateNodeRouterConfig(v: unknown, baseDir = process.cwd()): N
   const rawListeners = o['listeners'] === undefined ? DEFAULT_CONFIG.listeners : o['listeners'];
   if (!Array.isArray(rawListeners)) throw new RouterConfigError('listeners', 'must be a list');
   const listeners = rawListeners.map((l, i) => listener(`listeners[${i}]`, l, baseDir));
-  // The outbound queue holds at least four messages of the largest size (a
-  // subscriber that keeps reading is never cut off by a few big EVENTs).
+  // The outbound queue holds eight messages of the largest size (a subscriber
+  // that keeps reading is not cut off when a few big EVENTs leave in one burst).
   const maxMessageSize = router.limits?.maxMessageSize ?? 16 * 1024 * 1024;
-  const defaultQueuedBytes = Math.max(DEFAULT_BACKPRESSURE.maxQueuedBytes, 4 * maxMessageSize);
+  const defaultQueuedBytes = queueBytesFor(maxMessageSize);
   let backpressure: BackpressureConfig = { ...DEFAULT_BACKPRESSURE, maxQueuedBytes: defaultQueuedBytes };
   if (o['backpressure'] !== undefined) {
     const b = obj('backpressure', o['backpressure'], ['maxQueuedBytes', 'maxQueuedFrames', 'policy']);

@@ -48,7 +48,7 @@ export interface RawSocketServerOptions {
   readonly admitSocket?: (socket: Socket) => boolean;
   /**
    * Bound of each connection's outbound queue. Default: 10 000 frames and
-   * 4 × the largest message (at least 8 MiB), policy `'disconnect'`: a
+   * 8 × the largest message (at least 8 MiB), policy `'disconnect'`: a
    * reading peer gets several maximum-size messages queued without being cut off.
    */
   readonly backpressure?: BackpressureOptions;
@@ -219,7 +219,7 @@ export class RawSocketServer {
         peer: describePeer(socket, serializer, this.unixPath),
         oversize: 'drop',
         backpressure: {
-          maxQueuedBytes: Math.max(DEFAULT_MAX_QUEUED_BYTES, 4 * (opts.maxMessageSize ?? MAX_MAX_LENGTH)),
+          maxQueuedBytes: Math.max(DEFAULT_MAX_QUEUED_BYTES, 8 * (opts.maxMessageSize ?? MAX_MAX_LENGTH)),
           ...opts.backpressure,
         },
         keepalive: opts.keepalive,

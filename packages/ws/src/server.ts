@@ -44,7 +44,7 @@ export interface WampWebSocketServerOptions {
   readonly heartbeat?: HeartbeatOptions | false;
   /**
    * Bound of each connection's outbound queue. Default: 10 000 frames and
-   * 4 × `maxMessageSize` (at least 8 MiB), policy `'disconnect'`: a reading
+   * 8 × `maxMessageSize` (at least 8 MiB), policy `'disconnect'`: a reading
    * peer gets several maximum-size messages queued without being cut off.
    */
   readonly backpressure?: BackpressureOptions;
@@ -306,7 +306,7 @@ export class WampWebSocketServer {
     const heartbeat = this.options.heartbeat === false ? undefined : (this.options.heartbeat ?? { intervalMs: 30_000 });
     preciseCloseReasons(ws, this.options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE);
     const backpressure: BackpressureOptions = {
-      maxQueuedBytes: Math.max(DEFAULT_MAX_QUEUED_BYTES, 4 * (this.options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE)),
+      maxQueuedBytes: Math.max(DEFAULT_MAX_QUEUED_BYTES, 8 * (this.options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE)),
       ...this.options.backpressure,
     };
     const conn = new WebSocketConnection({ ws, proto, peer, backpressure, heartbeat });
