@@ -4,7 +4,7 @@
 import { connect as netConnect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Dict } from '@wamp/core';
-import { WampError, type Session } from '@wamp/client';
+import { Result, WampError, type Session } from '@wamp/client';
 import { encodeFrame, encodeHandshake, FrameType } from '@wamp/rawsocket';
 import { createRouter, type WampRouter } from '@wamp/node-router';
 import {
@@ -271,5 +271,34 @@ describe('WebSocket close reasons', () => {
     const closed = await within(peer.closed, 5_000, 'the close');
     expect(closed.code).toBe(1002);
     expect(closed.reason).toMatch(/RSV1 must be clear/);
+  });
+});
+
+describe('ordinary data with prototype-like keys', () => {
+  const combos = [WS_JSON, COMBOS.find((c) => c.transport === 'websocket' && c.serializer === 'cbor' && !c.batched && !c.tls)!, RS_MSGPACK];
+  it.each(combos)('$name: kwargs {"constructor": "Foo"}, __proto__ and prototype keys are delivered as data and pollute nothing', async (combo) => {
+    const router = await start();
+    const { session: sub } = await joinSession(cleanup, transportFor(router, combo), { realm: 'realm1' });
+    const { session: pub } = await joinSession(cleanup, transportFor(router, combo), { realm: 'realm1' });
+    const got: { args: unknown[]; kwargs: Record<string, unknown> }[] = [];
+    await sub.subscribe('com.data', (args, kwargs) => {
+      got.push({ args, kwargs: kwargs as Record<string, unknown> });
+    });
+    await sub.register('com.echo', (args, kwargs) => new Result(args, kwargs));
+    // JSON.parse makes "__proto__" an own key, as a peer in another language would send it.
+    const kwargs = JSON.parse('{"constructor": "Foo", "prototype": {"polluted": true}, "__proto__": {"polluted": true}, "n": [{"__proto__": {"polluted": 1}}]}') as Record<string, unknown>;
+    await pub.publish('com.data', [JSON.parse('{"__proto__": {"polluted": true}}')], kwargs, { acknowledge: true });
+    await waitFor(() => got.length === 1, 'the EVENT');
+    const k = got[0]!.kwargs;
+    expect(Object.keys(k).sort()).toEqual(['__proto__', 'constructor', 'n', 'prototype']);
+    expect(k['constructor']).toBe('Foo');
+    expect(Object.getOwnPropertyDescriptor(k, '__proto__')?.value).toEqual({ polluted: true });
+    expect(Object.keys(got[0]!.args[0] as object)).toEqual(['__proto__']);
+    const r = await pub.call('com.echo', [1], kwargs);
+    expect(Object.keys(r.kwargs).sort()).toEqual(['__proto__', 'constructor', 'n', 'prototype']);
+    // Router and clients run in this process: nothing reached Object.prototype.
+    expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
+    expect(Object.prototype.hasOwnProperty.call(Object.prototype, 'polluted')).toBe(false);
+    expect(sub.isOpen && pub.isOpen).toBe(true);
   });
 });
