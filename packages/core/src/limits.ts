@@ -60,6 +60,22 @@ function binaryString(v: string): Uint8Array {
   return bytes;
 }
 
+const TWO_53 = 2 ** 53;
+
+/** Set by the walk when a number of magnitude ≥ 2^53 was seen; see {@link takeLargeNumberSeen}. */
+let largeNumber = false;
+
+/**
+ * Whether the last {@link sanitize} walks met a number of magnitude ≥ 2^53
+ * (where doubles stop being exact integers), clearing the flag. A text codec
+ * (JSON) then checks that the digits it parsed were carried exactly.
+ */
+export function takeLargeNumberSeen(): boolean {
+  const seen = largeNumber;
+  largeNumber = false;
+  return seen;
+}
+
 const MAX_BIG = 2n ** 53n;
 const MIN_BIG = -(2n ** 53n);
 
@@ -118,6 +134,7 @@ function checkContainer(
           break;
         case 'number':
           if (v - v !== 0) throw new ProtocolViolation('non-finite number');
+          if (v >= TWO_53 || v <= -TWO_53) largeNumber = true;
           break;
         case 'boolean':
           break;
@@ -159,6 +176,7 @@ function checkContainer(
         break;
       case 'number':
         if (v - v !== 0) throw new ProtocolViolation('non-finite number');
+        if (v >= TWO_53 || v <= -TWO_53) largeNumber = true;
         break;
       case 'boolean':
         break;

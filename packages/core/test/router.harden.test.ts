@@ -245,3 +245,24 @@ describe('dealer: default call timeout and per-caller share of a callee', () => 
     expect(callee.take().map((m) => m.type)).toEqual([MessageType.INVOCATION]);
   });
 });
+
+describe('JSON integers beyond 2^53', () => {
+  it('a request ID or payload integer JSON cannot carry exactly is a protocol violation; exact ones, floats and strings pass', () => {
+    const n = new RouterNet({ realms: [{ name: 'realm1' }] });
+    const callee = n.join();
+    callee.send(register(callee.req(), 'com.echo'));
+    callee.take();
+    const ok = n.join();
+    // 2^53 itself is exact (and a valid ID); big floats and digit strings are not integers JSON rounds.
+    ok.sendRaw('[48, 1, {}, "com.echo", [9007199254740992, 1e300, "9007199254740993", 1.5e17]]');
+    expect(callee.take().map((m) => m.type)).toEqual([MessageType.INVOCATION]);
+    expect(ok.closed).toBeUndefined();
+    for (const bad of ['[48, 9007199254740993, {}, "com.echo"]', '[48, 1, {}, "com.echo", [], {"n": -12345678901234567891}]']) {
+      const c = n.join();
+      c.sendRaw(bad);
+      const m = c.one();
+      expect(m.type === MessageType.ABORT && m.reason).toBe(ErrorUri.PROTOCOL_VIOLATION);
+      expect(m.type === MessageType.ABORT && m.details['message']).toMatch(/cannot be carried exactly by JSON/);
+    }
+  });
+});

@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { Router, serializerByName, type Serializer, type SessionInfo } from '@wamp/core';
 import { nodeCryptoProvider } from '@wamp/client/node-crypto';
 import { createRawSocketServer, type DropInfo as RsDropInfo, type RawSocketConnection, type RawSocketServer } from '@wamp/rawsocket';
@@ -240,7 +240,7 @@ export class WampRouter {
         : createHttpsServer({ ...httpOptions, ...readTls(l.tls), handshakeTimeout: timeout }, upgradeRequired);
     const detach = ws.attach(server);
     // Connection caps, before TLS and the HTTP upgrade.
-    server.on('connection', (socket: import('node:net').Socket) => {
+    server.on('connection', (socket: Socket) => {
       if (!this.limiter.admit(socket, 'websocket')) socket.destroy();
     });
     await new Promise<void>((res, rej) => {

@@ -139,6 +139,19 @@ describe.each(['websocket', 'rawsocket'] as const)('%s', (transport) => {
     }
   });
 
+  it('a JSON request ID beyond 2^53 (rounded by JSON.parse) is refused with protocol_violation', async () => {
+    const router = await start();
+    const peer = await rawPeer(router, transport);
+    peer.send([1, 'realm1', { roles: ROLES }]);
+    await peer.expect(2);
+    const text = '[48, 9007199254740993, {}, "wamp.session.count"]';
+    if (peer instanceof RawWsPeer) peer.ws.send(text);
+    else peer.socket.write(encodeFrame(FrameType.MESSAGE, new TextEncoder().encode(text)));
+    const abort = await peer.expect(3);
+    expect(abort[2]).toBe('wamp.error.protocol_violation');
+    expect((abort[1] as Dict)['message']).toMatch(/9007199254740993 cannot be carried exactly by JSON/);
+  });
+
   it('a caller with many unanswered calls does not starve other callers', async () => {
     const router = await start({ realms: [{ name: 'realm1', limits: { maxPendingInvocationsPerCallerAtCallee: 50 } }] });
     const combo = transport === 'websocket' ? WS_JSON : RS_MSGPACK;
