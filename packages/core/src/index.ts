@@ -272,4 +272,5 @@ export {
 export { INTERNAL_AUTHMETHOD, ROUTER_ROLES, type AuthRequest, type AuthVerdict, type Handshake, type PendingAuth } from './router/handshake.js';
 export { META_PROCEDURES } from './router/meta.js';
 export { RouterUri } from './router/uris.js';
+export { DEFAULT_AUTH_THROTTLE, type AuthThrottleConfig } from './router/throttle.js';
 export { isoTimestamp } from './router/timestamp.js';

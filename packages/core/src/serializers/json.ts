@@ -42,7 +42,8 @@ const TWO_53 = 2n ** 53n;
 /**
  * Find an integer literal in JSON text that a double cannot hold exactly
  * (beyond ±2^53, e.g. 9007199254740993, which JSON.parse rounds to
- * 9007199254740992). Returns its digits, or undefined. Only run when a parsed
+ * 9007199254740992) and that is not the shortest text of a double either (as
+ * JSON.stringify writes a large float). Returns its digits, or undefined. Only run when a parsed
  * number was that large: one pass over the text, skipping strings.
  */
 export function inexactJsonInteger(text: string): string | undefined {
@@ -72,7 +73,10 @@ export function inexactJsonInteger(text: string): string | undefined {
       // 2^53 has 16 digits: shorter integers are exact; fractions and exponents are floats by intent.
       if (lit.length >= 16 && /^-?\d+$/.test(lit)) {
         const exact = BigInt(lit);
-        if ((exact > TWO_53 || exact < -TWO_53) && BigInt(Number(lit)) !== exact) return lit;
+        const parsed = Number(lit);
+        // Refused: neither exact, nor the way JSON.stringify writes a double
+        // that large (a float by origin, which loses nothing on the way back).
+        if ((exact > TWO_53 || exact < -TWO_53) && BigInt(parsed) !== exact && String(parsed) !== lit) return lit;
       }
       continue;
     }
