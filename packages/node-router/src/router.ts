@@ -121,6 +121,7 @@ export class WampRouter {
       throw e;
     }
     for (const l of this.listeners) this.log.info('listening', { type: l.address.type, url: l.address.url });
+    this.checkFileLimit();
     return this.addresses;
   }
 
@@ -163,6 +164,32 @@ export class WampRouter {
     this.host.closeAll();
     for (const d of this.detachers.splice(0)) d();
     await Promise.allSettled([...this.listeners.splice(0).map((l) => l.close()), ...this.wsServers.splice(0).map((s) => s.close())]);
+  }
+
+  /**
+   * Accept failing with EMFILE never reaches Node: libuv closes the pending
+   * connection itself (its reserve-descriptor trick) and reports nothing. So
+   * say at start when `maxConnections` cannot be reached under the process's
+   * open-file limit (Linux: /proc/self/limits), which is when that would happen.
+   */
+  private checkFileLimit(): void {
+    let text: string;
+    try {
+      text = readFileSync('/proc/self/limits', 'utf8');
+    } catch {
+      return;
+    }
+    const m = /^Max open files\s+(\d+|unlimited)/m.exec(text);
+    if (m === null || m[1] === 'unlimited') return;
+    const limit = Number(m[1]);
+    // Descriptors the process needs besides client sockets: listeners, stdio, files, DNS...
+    const reserve = 64;
+    if (this.config.maxConnections + reserve > limit) {
+      this.log.warn('open-file limit below maxConnections: connections beyond it are dropped at accept (EMFILE), unlogged', {
+        openFileLimit: limit,
+        maxConnections: this.config.maxConnections,
+      });
+    }
   }
 
   /**

@@ -1,6 +1,7 @@
 // Hardening on real sockets (tracker issues 13 and 18): what the router
 // refuses, bounds and logs, over WebSocket and RawSocket.
 
+import { spawn } from 'node:child_process';
 import { connect as netConnect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Dict } from '@wamp/core';
@@ -8,6 +9,7 @@ import { Result, WampError, type Session } from '@wamp/client';
 import { encodeFrame, encodeHandshake, FrameType } from '@wamp/rawsocket';
 import { createRouter, type WampRouter } from '@wamp/node-router';
 import {
+  CLI,
   COMBOS,
   Cleanup,
   RawTcpPeer,
@@ -313,5 +315,19 @@ describe('ordinary data with prototype-like keys', () => {
     expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
     expect(Object.prototype.hasOwnProperty.call(Object.prototype, 'polluted')).toBe(false);
     expect(sub.isOpen && pub.isOpen).toBe(true);
+  });
+});
+
+describe('operator visibility: the open-file limit', () => {
+  it('a router whose maxConnections cannot fit under `ulimit -n` says so at start (EMFILE on accept is silent in libuv)', async () => {
+    const child = spawn('sh', ['-c', `ulimit -n 256 && exec "${process.execPath}" "${CLI}" --rawsocket 127.0.0.1:0 --realm realm1 --log-format json`], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    cleanup.add(() => child.kill('SIGKILL'));
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    await waitFor(() => stderr.includes('open-file limit below maxConnections'), 'the warning', 10_000);
+    const line = stderr.split('\n').find((l) => l.includes('open-file limit'))!;
+    expect(JSON.parse(line)).toMatchObject({ level: 'warn', openFileLimit: 256, maxConnections: 10_000 });
   });
 });
