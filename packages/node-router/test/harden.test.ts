@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Dict } from '@wamp/core';
 import { Result, WampError, type Session } from '@wamp/client';
 import { encodeFrame, encodeHandshake, FrameType } from '@wamp/rawsocket';
-import { createRouter, type WampRouter } from '@wamp/node-router';
+import { createRouter, validateNodeRouterConfig, type WampRouter } from '@wamp/node-router';
 import {
   CLI,
   COMBOS,
@@ -329,5 +329,29 @@ describe('operator visibility: the open-file limit', () => {
     await waitFor(() => stderr.includes('open-file limit below maxConnections'), 'the warning', 10_000);
     const line = stderr.split('\n').find((l) => l.includes('open-file limit'))!;
     expect(JSON.parse(line)).toMatchObject({ level: 'warn', openFileLimit: 256, maxConnections: 10_000 });
+  });
+});
+
+describe('configuration of the bounds', () => {
+  it('is checked, naming the field, and the queue default follows maxMessageSize', () => {
+    const bad: [Dict, RegExp][] = [
+      [{ authThrottle: { maxFailuresPerAuthid: 0 } }, /authThrottle\.maxFailuresPerAuthid/],
+      [{ authThrottle: { enabled: 'yes' } }, /authThrottle\.enabled/],
+      [{ readTimeoutMs: -1 }, /readTimeoutMs/],
+      [{ maxConnections: 0 }, /maxConnections/],
+      [{ maxConnectionsPerAddress: 'x' }, /maxConnectionsPerAddress/],
+      [{ maxIncompleteBytes: 10 }, /maxIncompleteBytes/],
+      [{ timeouts: { call: -5 } }, /timeouts\.call/],
+      [{ realms: [{ name: 'realm1', limits: { maxPendingInvocationsPerCallerAtCallee: 0 } }] }, /maxPendingInvocationsPerCallerAtCallee/],
+    ];
+    for (const [config, path] of bad) expect(() => validateNodeRouterConfig(config)).toThrow(path);
+    const MiB = 1024 * 1024;
+    expect(validateNodeRouterConfig({}).backpressure.maxQueuedBytes).toBe(128 * MiB);
+    expect(validateNodeRouterConfig({ limits: { maxMessageSize: MiB } }).backpressure.maxQueuedBytes).toBe(8 * MiB);
+    expect(validateNodeRouterConfig({ limits: { maxMessageSize: 4 * MiB } }).backpressure.maxQueuedBytes).toBe(32 * MiB);
+    const c = validateNodeRouterConfig({ timeouts: { call: 0 }, authThrottle: { enabled: false }, readTimeoutMs: 0 });
+    expect(c.router.timeouts?.call).toBe(0);
+    expect(c.router.authThrottle?.enabled).toBe(false);
+    expect(c.readTimeoutMs).toBe(0);
   });
 });
