@@ -30,6 +30,7 @@ export interface AuthThrottleConfig {
   readonly maxTracked: number;
 }
 
+/** The defaults of {@link AuthThrottleConfig}: on, 5 per authid and address / 20 per address in 60 s, 1 s doubling to 5 min. */
 export const DEFAULT_AUTH_THROTTLE: AuthThrottleConfig = Object.freeze({
   enabled: true,
   maxFailuresPerAuthid: 5,
