@@ -9,6 +9,7 @@ import {
   error,
   hello,
   register,
+  yield_,
   scramClientFirst,
   scramDeriveCredential,
   wampcraClientSignature,
@@ -222,6 +223,32 @@ describe('dealer: default call timeout and per-caller share of a callee', () => 
     off.advance(3_600_000);
     expect(cr.take()).toEqual([]);
     expect(() => new RouterNet({ realms: [{ name: 'realm1' }], timeouts: { call: -1 } })).toThrow(/timeouts.call/);
+  });
+
+  it('answered calls leave nothing behind in the deadline heap, even behind a long-running call', () => {
+    const n = new RouterNet({ realms: [{ name: 'realm1' }] });
+    const callee = n.join();
+    callee.send(register(callee.req(), 'com.fast'));
+    callee.send(register(callee.req(), 'com.slow'));
+    callee.take();
+    const caller = n.join();
+    // One call that stays in flight: with a heap entry per call, every later (answered) one would stay queued behind it.
+    caller.send(call(caller.req(), 'com.slow'));
+    callee.take();
+    for (let i = 0; i < 10_000; i++) {
+      caller.send(call(caller.req(), 'com.fast'));
+      const inv = callee.one();
+      if (inv.type !== MessageType.INVOCATION) throw new Error('expected INVOCATION');
+      callee.send(yield_(inv.request));
+      caller.take();
+      // The Router's call order: pollTimeout() after every input.
+      n.router.pollTimeout();
+    }
+    const heap = (n.router as unknown as { deadlines: { size: number } }).deadlines;
+    expect(heap.size).toBeLessThanOrEqual(2);
+    n.advance(30_000);
+    expect(caller.one()).toEqual(error(MessageType.CALL, 1, ErrorUri.TIMEOUT));
+    expect(n.router.pollTimeout()).toBeUndefined();
   });
 
   it('one caller with 10,000 unanswered calls cannot starve the others', () => {

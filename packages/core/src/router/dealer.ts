@@ -102,6 +102,8 @@ export class Invocation implements HasDeadline {
   killing = false;
   /** Progressive call invocations: the caller may still send continuation CALLs. */
   callerStreaming: boolean;
+  /** Under the router's default call timeout (see {@link Dealer}): when it expires. */
+  expiresAt = 0;
   /** Whether this call ever streamed (its request ID then enters the caller's grace table). */
   readonly streamed: boolean;
 
@@ -130,6 +132,19 @@ export class Dealer {
   readonly byId = new Map<number, Registration>();
   /** Invocations in flight per callee and caller: a caller's share of a callee's capacity. */
   private readonly shares = new Map<Peer, Map<Peer, number>>();
+  /**
+   * Calls under the router's default timeout (`timeouts.call`), in expiry
+   * order: one timeout for all, so insertion order is expiry order. They are
+   * not put in the router's deadline heap one by one, whose entries are only
+   * dropped when due: at a high call rate that would hold every call of the
+   * last 30 s. One sweep deadline serves them all, and a finished call leaves
+   * the set at once.
+   */
+  private readonly timed = new Set<Invocation>();
+  private readonly sweeper = {
+    deadline: undefined as number | undefined,
+    onDeadline: (now: number): void => this.sweep(now),
+  };
 
   constructor(private readonly realm: Realm) {}
 
@@ -283,9 +298,8 @@ export class Dealer {
       if (receiveProgress) dd['receive_progress'] = true;
       details = dd;
     }
-    // CALL.Options.timeout, else the router's default (Bondy-like; 0 turns it off).
-    const asked = typeof o['timeout'] === 'number' ? o['timeout'] : 0;
-    const timeout = asked > 0 ? asked : this.realm.router.timeouts.call;
+    // CALL.Options.timeout; without one, the router's default applies (Bondy-like; 0 turns it off).
+    const timeout = typeof o['timeout'] === 'number' ? o['timeout'] : 0;
     const inv = new Invocation(
       cp.nextInvocationId(),
       cp,
@@ -299,6 +313,7 @@ export class Dealer {
     cp.invocations.set(inv.id, inv);
     this.share(cp, peer, 1);
     if (timeout > 0) this.realm.router.schedule(inv, now + timeout);
+    else this.startDefaultTimeout(inv, now);
     // The CALL is its own payload (its passthru payload, the only other field, was refused above).
     cp.send(invocation(inv.id, reg.id, msg, progress ? { ...details, progress: true } : details));
   }
@@ -361,6 +376,7 @@ export class Dealer {
       if (o.kind !== 'call' || !o.receiveProgress || inv.killing) return;
       // Advanced profile: with progressive results the timeout runs between results.
       if (inv.timeout > 0) this.realm.router.schedule(inv, now + inv.timeout);
+      else if (this.timed.delete(inv)) this.startDefaultTimeout(inv, now);
       o.caller.send(result(o.request, p, { progress: true }));
       return;
     }
@@ -404,10 +420,32 @@ export class Dealer {
     if (o.kind === 'call') o.caller.send(error(MessageType.CALL, o.request, ErrorUri.TIMEOUT));
   }
 
+  /** Put a call under the router's default timeout (none when `timeouts.call` is 0). */
+  private startDefaultTimeout(inv: Invocation, now: number): void {
+    const t = this.realm.router.timeouts.call;
+    if (t <= 0) return;
+    inv.expiresAt = now + t;
+    this.timed.add(inv);
+    if (this.sweeper.deadline === undefined) this.realm.router.schedule(this.sweeper, inv.expiresAt);
+  }
+
+  /** The sweep deadline: expire the default-timed calls that are due, then wait for the next. */
+  private sweep(now: number): void {
+    for (const inv of this.timed) {
+      if (inv.expiresAt > now) {
+        this.realm.router.schedule(this.sweeper, inv.expiresAt);
+        return;
+      }
+      this.expire(inv, now);
+    }
+  }
+
   /** Remove an invocation from both indexes; nothing is routed through it afterwards. */
   private finish(inv: Invocation, now: number): void {
     inv.done = true;
     inv.deadline = undefined;
+    // No call left under the default timeout: the pending sweep is not needed (the heap drops it).
+    if (this.timed.delete(inv) && this.timed.size === 0) this.sweeper.deadline = undefined;
     inv.callee.invocations.delete(inv.id);
     const o = inv.origin;
     if (o.kind !== 'call') return;
