@@ -36,6 +36,12 @@ export interface RawSocketListenerConfig {
   readonly path?: string;
   readonly serializers: readonly SerializerName[];
   readonly tls?: TlsFiles;
+  /**
+   * RawSocket PINGs every `heartbeatMs` on this listener (default true).
+   * false for clients that do not understand RawSocket PING frames, such as
+   * Autobahn|C++ 17.x, which reads a PING's prefix as a message length.
+   */
+  readonly heartbeat?: boolean;
 }
 
 export type ListenerConfig = WebSocketListenerConfig | RawSocketListenerConfig;
@@ -167,9 +173,16 @@ function listener(path: string, v: unknown, base: string): ListenerConfig {
     };
   }
   if (type === 'rawsocket') {
-    const o = obj(path, v, ['type', 'host', 'port', 'path', 'serializers', 'tls']);
+    const o = obj(path, v, ['type', 'host', 'port', 'path', 'serializers', 'tls', 'heartbeat']);
     const t = tls(`${path}.tls`, o['tls'], base);
-    const common = { type, serializers: serializers(`${path}.serializers`, o['serializers']), ...(t ? { tls: t } : {}) } as const;
+    const hb = o['heartbeat'];
+    if (hb !== undefined && typeof hb !== 'boolean') throw new RouterConfigError(`${path}.heartbeat`, 'must be true or false');
+    const common = {
+      type,
+      serializers: serializers(`${path}.serializers`, o['serializers']),
+      ...(t ? { tls: t } : {}),
+      ...(hb === false ? { heartbeat: false } : {}),
+    } as const;
     if (o['path'] !== undefined) {
       if (o['port'] !== undefined) throw new RouterConfigError(path, 'give either path (Unix socket) or port, not both');
       return { ...common, path: resolve(base, str(`${path}.path`, o['path'])) };

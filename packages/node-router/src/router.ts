@@ -306,7 +306,7 @@ export class WampRouter {
       },
       handshakeTimeoutMs: cfg.handshakeTimeoutMs,
       // RawSocket PING/PONG, as `heartbeat` does for WebSocket: a peer that stops answering is closed.
-      ...(cfg.heartbeatMs > 0 ? { keepalive: { intervalMs: cfg.heartbeatMs } } : {}),
+      ...(cfg.heartbeatMs > 0 && l.heartbeat !== false ? { keepalive: { intervalMs: cfg.heartbeatMs } } : {}),
       readTimeoutMs: cfg.readTimeoutMs,
       maxIncompleteBytes: this.inboundBudget,
       admitSocket: (socket) => this.limiter.admit(socket, 'rawsocket'),
