@@ -342,6 +342,7 @@ describe('configuration of the bounds', () => {
       [{ maxConnectionsPerAddress: 'x' }, /maxConnectionsPerAddress/],
       [{ maxIncompleteBytes: 10 }, /maxIncompleteBytes/],
       [{ timeouts: { call: -5 } }, /timeouts\.call/],
+      [{ listeners: [{ type: 'rawsocket', port: 0, heartbeat: 'no' }] }, /listeners\[0\]\.heartbeat/],
       [{ realms: [{ name: 'realm1', limits: { maxPendingInvocationsPerCallerAtCallee: 0 } }] }, /maxPendingInvocationsPerCallerAtCallee/],
     ];
     for (const [config, path] of bad) expect(() => validateNodeRouterConfig(config)).toThrow(path);
