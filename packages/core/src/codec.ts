@@ -1,5 +1,6 @@
 import { ProtocolViolation } from './errors.js';
-import { DEFAULT_LIMITS, sanitize, type Limits } from './limits.js';
+import { DEFAULT_LIMITS, sanitize, takeLargeNumberSeen, type Limits } from './limits.js';
+import { inexactJsonInteger } from './serializers/json.js';
 import type { Message } from './messages.js';
 import type { Serializer } from './serializers/serializer.js';
 import type { Frame } from './types.js';
@@ -12,6 +13,7 @@ export interface DecodeOptions {
 }
 
 const NO_OPTIONS: DecodeOptions = Object.freeze({});
+const textDecoder = new TextDecoder();
 
 /**
  * Bytes (or JSON text) to a checked message. The only exception it throws is
@@ -46,6 +48,12 @@ function decodeWire(serializer: Serializer, frame: Frame, opts: DecodeOptions): 
   }
   if (!Array.isArray(value)) throw new ProtocolViolation('a message must be a list');
   sanitize(value, limits, serializer.binaryStrings);
+  // JSON.parse rounds integers beyond ±2^53 silently (a request ID 2^53 + 1
+  // would become 2^53): when the walk met a number that large, check the text.
+  if (takeLargeNumberSeen() && !serializer.binary) {
+    const lit = inexactJsonInteger(typeof frame === 'string' ? frame : textDecoder.decode(frame));
+    if (lit !== undefined) throw new ProtocolViolation(`integer ${lit} cannot be carried exactly by JSON (beyond ±2^53)`);
+  }
   return value;
 }
 

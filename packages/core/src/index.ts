@@ -289,6 +289,7 @@ export {
 } from './router/history.js';
 export { shardOwner, shardScore } from './router/shards.js';
 export { isTrustLevel } from './router/trust.js';
+export { DEFAULT_AUTH_THROTTLE, type AuthThrottleConfig } from './router/throttle.js';
 export { isoTimestamp } from './router/timestamp.js';
 export {
   DEFAULT_HEARTBEAT_MS,

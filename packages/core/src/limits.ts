@@ -1,7 +1,10 @@
 /**
  * Caps on what a peer may send. Everything from the wire is hostile
- * (STYLE.md §7): sizes are checked before and after parsing, dictionaries are
- * plain objects, and prototype-polluting keys are refused.
+ * (STYLE.md §7): sizes are checked before and after parsing, and
+ * dictionaries are plain objects whose keys are data: `constructor`,
+ * `prototype` and `__proto__` are ordinary keys of an application payload,
+ * and a dictionary that has an own `__proto__` key gets a null prototype, so
+ * that no key reaches a prototype.
  */
 
 import { ProtocolViolation } from './errors.js';
@@ -31,8 +34,8 @@ export function resolveLimits(partial?: Partial<Limits>): Limits {
 }
 
 /**
- * Walk a freshly deserialized value, enforce `limits`, refuse dangerous keys
- * (`__proto__`, `constructor`, `prototype`) and non-plain containers, turn
+ * Walk a freshly deserialized value, enforce `limits`, refuse non-plain
+ * containers (any prototype but Object.prototype or null), turn
  * bigints from 64-bit integers into numbers when within ±2^53 (refusing the
  * others), and (for JSON) turn `"\u0000" + base64` strings into bytes.
  * Mutates containers in place (they are fresh from the parser) and returns the
@@ -55,6 +58,22 @@ function binaryString(v: string): Uint8Array {
   const bytes = base64Decode(v, 1);
   if (bytes === undefined) throw new ProtocolViolation('malformed base64 in a binary string');
   return bytes;
+}
+
+const TWO_53 = 2 ** 53;
+
+/** Set by the walk when a number of magnitude ≥ 2^53 was seen; see {@link takeLargeNumberSeen}. */
+let largeNumber = false;
+
+/**
+ * Whether the last {@link sanitize} walks met a number of magnitude ≥ 2^53
+ * (where doubles stop being exact integers), clearing the flag. A text codec
+ * (JSON) then checks that the digits it parsed were carried exactly.
+ */
+export function takeLargeNumberSeen(): boolean {
+  const seen = largeNumber;
+  largeNumber = false;
+  return seen;
 }
 
 const MAX_BIG = 2n ** 53n;
@@ -115,6 +134,7 @@ function checkContainer(
           break;
         case 'number':
           if (v - v !== 0) throw new ProtocolViolation('non-finite number');
+          if (v >= TWO_53 || v <= -TWO_53) largeNumber = true;
           break;
         case 'boolean':
           break;
@@ -137,17 +157,17 @@ function checkContainer(
   }
   if (depth > maxDepth) throw new ProtocolViolation('nesting exceeds the depth limit');
   const obj = value as Record<string, unknown>;
-  // Own enumerable keys only. JSON.parse makes "__proto__" an own property,
-  // which Object.keys does list; a decoder that assigned it would have changed
-  // the prototype, refused above.
+  // Own enumerable keys only. JSON.parse (and the binary decoders' slow path)
+  // make "__proto__" an own data property, which Object.keys lists; a decoder
+  // that assigned it would have changed the prototype, refused above. Such a
+  // dictionary loses its prototype: reads and writes of "__proto__" then only
+  // ever touch the data, whatever the code that handles it does.
   const keys = Object.keys(obj);
   const n = keys.length;
   if (n > maxLength) throw new ProtocolViolation('dictionary exceeds the length limit');
   for (let i = 0; i < n; i++) {
     const key = keys[i]!;
-    if (key === '__proto__' || key === 'constructor' || key === 'prototype') {
-      throw new ProtocolViolation(`forbidden dictionary key "${key}"`);
-    }
+    if (key === '__proto__' && proto !== null) Object.setPrototypeOf(obj, null);
     if (key.length > maxString) throw new ProtocolViolation('dictionary key exceeds the length limit');
     const v = obj[key];
     switch (typeof v) {
@@ -156,6 +176,7 @@ function checkContainer(
         break;
       case 'number':
         if (v - v !== 0) throw new ProtocolViolation('non-finite number');
+        if (v >= TWO_53 || v <= -TWO_53) largeNumber = true;
         break;
       case 'boolean':
         break;

@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import {
   ALL_SERIALIZERS,
   DEFAULT_LIMITS,
+  MessageType,
   ProtocolViolation,
   decodeMessage,
   resolveLimits,
@@ -88,7 +89,7 @@ describe('limits, at the boundary, in every serializer', () => {
         expect(verdict(ser, frameOf(ser, [48, 1, {}, 'a.b', [], { a: 1 }]), limits)).toContain('list exceeds');
       });
 
-      it('__proto__, constructor and prototype keys, wherever they are', () => {
+      it('__proto__, constructor and prototype keys are data, wherever they are, and reach no prototype', () => {
         for (const key of ['__proto__', 'constructor', 'prototype']) {
           // JSON.parse makes each an own property, which every encoder writes.
           const own = (v: unknown): unknown => JSON.parse(`{"${key}": ${JSON.stringify(v)}}`);
@@ -96,10 +97,10 @@ describe('limits, at the boundary, in every serializer', () => {
             [48, 1, own({ polluted: true }), 'a.b'],
             [48, 1, {}, 'a.b', [own(1)]],
             [48, 1, {}, 'a.b', [], { deep: [{ x: own('y') }] }],
-            [1, 'realm', { roles: own({}) }],
+            [1, 'realm', { roles: { caller: {} }, ...(own({ polluted: true }) as object) }],
           ];
           for (const wire of places) {
-            expect(verdict(ser, frameOf(ser, wire), {})).toContain(key);
+            expect(verdict(ser, frameOf(ser, wire), {})).toBe('ok');
           }
         }
         expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
@@ -107,14 +108,19 @@ describe('limits, at the boundary, in every serializer', () => {
     });
   }
 
-  it('the plain codecs write such keys too, and they are refused', () => {
+  it('the plain codecs write such keys too, and they decode to own keys of null-prototype dictionaries', () => {
     const m = new RawMsgpackEncoder();
     const c = new RawCborEncoder({ useRecords: false, mapsAsObjects: true });
     const wire = [48, 1, JSON.parse('{"__proto__": {"x": 1}}'), 'a.b'];
     const [json, msgpack, cbor] = ALL_SERIALIZERS;
-    expect(verdict(json!, JSON.stringify(wire), {})).toContain('__proto__');
-    expect(verdict(msgpack!, m.encode(wire), {})).toContain('__proto__');
-    expect(verdict(cbor!, c.encode(wire), {})).toContain('__proto__');
+    for (const [ser, frame] of [[json!, JSON.stringify(wire)], [msgpack!, m.encode(wire)], [cbor!, c.encode(wire)]] as const) {
+      const msg = decodeMessage(ser, frame);
+      if (msg.type !== MessageType.CALL) throw new Error('expected CALL');
+      expect(Object.getPrototypeOf(msg.options)).toBeNull();
+      expect(Object.keys(msg.options)).toEqual(['__proto__']);
+      expect(msg.options['__proto__']).toEqual({ x: 1 });
+    }
+    expect(({} as Record<string, unknown>)['x']).toBeUndefined();
   });
 });
 

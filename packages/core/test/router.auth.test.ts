@@ -203,9 +203,14 @@ describe('authentication: wampcra', () => {
     c.send(authenticate(await wampcraClientSignature(crypto, 'wrong', ch.extra)));
     await n.settleAuth();
     expect(c.one()).toEqual(abort(ErrorUri.AUTHENTICATION_FAILED, { message: 'invalid signature' }));
+    // An unknown authid gets a mock challenge like a real one, then fails like a wrong secret (no enumeration).
     const d = n.connect();
     helloWith(d, { authmethods: ['wampcra'], authid: 'nobody' });
-    expect(d.one()).toEqual(abort(ErrorUri.AUTHENTICATION_FAILED, { message: 'no such principal' }));
+    const mock = challenged(d);
+    expect(Object.keys(mock.extra).sort()).toEqual(Object.keys(ch.extra).sort());
+    d.send(authenticate(await wampcraClientSignature(crypto, 'secret1', mock.extra)));
+    await n.settleAuth();
+    expect(d.one()).toEqual(abort(ErrorUri.AUTHENTICATION_FAILED, { message: 'invalid signature' }));
   });
 
   it('times out a client that never answers the challenge', () => {

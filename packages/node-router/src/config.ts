@@ -41,6 +41,12 @@ export interface RawSocketListenerConfig {
   readonly tls?: TlsFiles;
   /** Trust level of sessions on this listener (advanced profile "Trust Levels"; the lower of it and the role's counts). */
   readonly trustlevel?: number;
+  /**
+   * RawSocket PINGs every `heartbeatMs` on this listener (default true).
+   * false for clients that do not understand RawSocket PING frames, such as
+   * Autobahn|C++ 17.x, which reads a PING's prefix as a message length.
+   */
+  readonly heartbeat?: boolean;
 }
 
 export type ListenerConfig = WebSocketListenerConfig | RawSocketListenerConfig;
@@ -64,7 +70,7 @@ export interface NodeRouterConfig {
   readonly router: RouterConfig;
   readonly listeners: readonly ListenerConfig[];
   readonly backpressure: BackpressureConfig;
-  /** Ping WebSocket peers every `heartbeatMs` and drop dead ones; 0 disables. */
+  /** Ping WebSocket and RawSocket peers every `heartbeatMs` and drop those that do not answer within it; 0 disables. */
   readonly heartbeatMs: number;
   /**
    * A new connection must finish its transport handshake (TLS, the HTTP
@@ -72,6 +78,18 @@ export interface NodeRouterConfig {
    * closed. The WAMP opening handshake has its own limits in `timeouts`.
    */
   readonly handshakeTimeoutMs: number;
+  /**
+   * RawSocket: a message that has begun arriving must be complete within this
+   * time (ms), or the connection is closed. 0 disables. (WebSocket: `ws`
+   * buffers a message itself, bounded by maxMessageSize.)
+   */
+  readonly readTimeoutMs: number;
+  /** Connections open at once, all listeners together; beyond, new ones are closed at once. */
+  readonly maxConnections: number;
+  /** Connections open at once from one peer IP address. */
+  readonly maxConnectionsPerAddress: number;
+  /** RawSocket: octets held for incomplete messages across all connections; the connection that passes it is closed. */
+  readonly maxIncompleteBytes: number;
   readonly log: { readonly level: LogLevel; readonly format?: 'json' | 'pretty' };
   /** Run as a node of a cluster that meets through NATS (see the README, "Scale-out"). */
   readonly cluster?: ClusterConfig;
@@ -108,6 +126,19 @@ const DEFAULT_BACKPRESSURE: BackpressureConfig = {
   maxQueuedFrames: 10_000,
   policy: 'disconnect',
 };
+
+/** The default outbound queue bound for a largest message of `maxMessageSize`: 8 of them, at least 8 MiB. */
+export function queueBytesFor(maxMessageSize: number): number {
+  return Math.max(DEFAULT_BACKPRESSURE.maxQueuedBytes, 8 * maxMessageSize);
+}
+
+/** Default connection caps and RawSocket read bounds (see the README's "Limits and defaults"). */
+export const DEFAULT_CONNECTION_LIMITS = {
+  readTimeoutMs: 30_000,
+  maxConnections: 10_000,
+  maxConnectionsPerAddress: 256,
+  maxIncompleteBytes: 256 * 1024 * 1024,
+} as const;
 
 type Obj = Record<string, unknown>;
 
@@ -196,13 +227,16 @@ function listener(path: string, v: unknown, base: string): ListenerConfig {
     };
   }
   if (type === 'rawsocket') {
-    const o = obj(path, v, ['type', 'host', 'port', 'path', 'serializers', 'tls', 'trustlevel']);
+    const o = obj(path, v, ['type', 'host', 'port', 'path', 'serializers', 'tls', 'trustlevel', 'heartbeat']);
     const t = check(() => tls(`${path}.tls`, o['tls'], base), undefined);
+    const hb = o['heartbeat'];
+    if (hb !== undefined && typeof hb !== 'boolean') fault(new RouterConfigError(`${path}.heartbeat`, 'must be true or false'));
     const common = {
       type,
       serializers: check(() => serializers(`${path}.serializers`, o['serializers']), []),
       ...(t ? { tls: t } : {}),
       ...check(() => trustlevelOf(path, o), {}),
+      ...(hb === false ? { heartbeat: false } : {}),
     } as const;
     if (o['path'] !== undefined) {
       if (o['port'] !== undefined) fault(new RouterConfigError(path, 'give either path (Unix socket) or port, not both'));
@@ -267,10 +301,15 @@ function validateFields(v: unknown, baseDir: string): NodeRouterConfig {
     'timeouts',
     'uriRule',
     'requestIds',
+    'authThrottle',
     'listeners',
     'backpressure',
     'heartbeatMs',
     'handshakeTimeoutMs',
+    'readTimeoutMs',
+    'maxConnections',
+    'maxConnectionsPerAddress',
+    'maxIncompleteBytes',
     'log',
     'cluster',
     'admin',
@@ -278,7 +317,7 @@ function validateFields(v: unknown, baseDir: string): NodeRouterConfig {
     'routerKey',
   ]);
   const routerPart: Obj = {};
-  for (const k of ['realms', 'agent', 'limits', 'timeouts', 'uriRule', 'requestIds']) {
+  for (const k of ['realms', 'agent', 'limits', 'timeouts', 'uriRule', 'requestIds', 'authThrottle']) {
     if (o[k] !== undefined) routerPart[k] = o[k];
   }
   routerPart['realms'] ??= DEFAULT_CONFIG.realms;
@@ -293,7 +332,11 @@ function validateFields(v: unknown, baseDir: string): NodeRouterConfig {
       if (r !== undefined) listeners.push(r);
     });
   }
-  let backpressure = DEFAULT_BACKPRESSURE;
+  // The outbound queue holds eight messages of the largest size (a subscriber
+  // that keeps reading is not cut off when a few big EVENTs leave in one burst).
+  const maxMessageSize = router.limits?.maxMessageSize ?? 16 * 1024 * 1024;
+  const defaultQueuedBytes = queueBytesFor(maxMessageSize);
+  let backpressure: BackpressureConfig = { ...DEFAULT_BACKPRESSURE, maxQueuedBytes: defaultQueuedBytes };
   if (o['backpressure'] !== undefined) {
     const b = check(() => obj('backpressure', o['backpressure'], ['maxQueuedBytes', 'maxQueuedFrames', 'policy']), {});
     const policy = b['policy'] ?? DEFAULT_BACKPRESSURE.policy;
@@ -301,7 +344,7 @@ function validateFields(v: unknown, baseDir: string): NodeRouterConfig {
     const opt = (k: string, min: number, max: number, dflt: number): number =>
       b[k] === undefined ? dflt : check(() => int(`backpressure.${k}`, b[k], min, max), dflt);
     backpressure = {
-      maxQueuedBytes: opt('maxQueuedBytes', 1024, 2 ** 40, DEFAULT_BACKPRESSURE.maxQueuedBytes),
+      maxQueuedBytes: opt('maxQueuedBytes', 1024, 2 ** 40, defaultQueuedBytes),
       maxQueuedFrames: opt('maxQueuedFrames', 1, 2 ** 31, DEFAULT_BACKPRESSURE.maxQueuedFrames),
       policy: policy as BackpressureConfig['policy'],
     };
@@ -309,6 +352,16 @@ function validateFields(v: unknown, baseDir: string): NodeRouterConfig {
   const heartbeatMs = o['heartbeatMs'] === undefined ? 30_000 : check(() => int('heartbeatMs', o['heartbeatMs'], 0, 3_600_000), 0);
   const handshakeTimeoutMs =
     o['handshakeTimeoutMs'] === undefined ? 10_000 : check(() => int('handshakeTimeoutMs', o['handshakeTimeoutMs'], 1, 3_600_000), 1);
+  const d = DEFAULT_CONNECTION_LIMITS;
+  const readTimeoutMs = o['readTimeoutMs'] === undefined ? d.readTimeoutMs : check(() => int('readTimeoutMs', o['readTimeoutMs'], 0, 3_600_000), d.readTimeoutMs);
+  const maxConnections =
+    o['maxConnections'] === undefined ? d.maxConnections : check(() => int('maxConnections', o['maxConnections'], 1, 10_000_000), d.maxConnections);
+  const maxConnectionsPerAddress =
+    o['maxConnectionsPerAddress'] === undefined
+      ? d.maxConnectionsPerAddress
+      : check(() => int('maxConnectionsPerAddress', o['maxConnectionsPerAddress'], 1, 10_000_000), d.maxConnectionsPerAddress);
+  const maxIncompleteBytes =
+    o['maxIncompleteBytes'] === undefined ? d.maxIncompleteBytes : check(() => int('maxIncompleteBytes', o['maxIncompleteBytes'], 1024, 2 ** 40), d.maxIncompleteBytes);
   let log: NodeRouterConfig['log'] = { level: 'info' };
   if (o['log'] !== undefined) {
     const l = check(() => obj('log', o['log'], ['level', 'format']), {});
@@ -331,6 +384,10 @@ function validateFields(v: unknown, baseDir: string): NodeRouterConfig {
     backpressure,
     heartbeatMs,
     handshakeTimeoutMs,
+    readTimeoutMs,
+    maxConnections,
+    maxConnectionsPerAddress,
+    maxIncompleteBytes,
     log,
     ...(admin ? { admin } : {}),
     ...(cluster !== undefined ? { cluster } : {}),

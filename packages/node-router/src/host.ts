@@ -23,6 +23,9 @@ import type { Transport, TransportCloseInfo } from '@wamp/client';
 import type { Logger } from './log.js';
 import { framePreview, frameSize, peekMessageType } from './trace.js';
 
+/** Close reasons of the transports' liveness and memory bounds (heartbeat, read timeout, incomplete-message budget). */
+const LIMIT_CLOSE = /^(no PONG within|no pong within|a message was not completed|incomplete messages across)/;
+
 /** A server-side connection as both transports hand them over. */
 export interface HostedConnection extends Transport {
   /** Closes at once without a closing handshake. */
@@ -133,8 +136,15 @@ export class RouterHost {
       }
       this.drain();
     };
-    conn.onClose = (info: TransportCloseInfo) => {
-      this.observer?.transportClosed(session, info);
+    conn.onClose = (closeInfo: TransportCloseInfo) => {
+      this.observer?.transportClosed(session, closeInfo);
+      // The transports close a peer that stopped reading (policy `disconnect`); the reason carries the queue.
+      const why = closeInfo?.wasClean === false ? closeInfo.reason : undefined;
+      if (why?.startsWith('outbound queue bound exceeded') === true) {
+        this.log.warn('backpressure: connection closed', { policy: 'disconnect', session: session.id, peer: info.peer, transport: info.transport, reason: why });
+      } else if (why !== undefined && LIMIT_CLOSE.test(why)) {
+        this.log.warn('connection closed by a limit', { session: session.id, peer: info.peer, transport: info.transport, reason: why });
+      }
       this.connections.delete(session);
       session.handleTransportClosed(this.now());
       this.drain();
@@ -212,7 +222,8 @@ export class RouterHost {
           const close = s.pollClose();
           if (close !== undefined) {
             this.connections.delete(s);
-            conn.close(1000, close.reason);
+            // The WebSocket close reason says why (a HELLO timeout is not a normal close); RawSocket has none.
+            conn.close(1000, close.message === undefined ? close.reason : `${close.reason}: ${close.message}`);
           }
         }
         let e: RouterEvent | undefined;
@@ -274,6 +285,16 @@ export class RouterHost {
           transport: e.transport,
           serializer: e.serializer,
           reason: e.reason,
+        });
+        return;
+      case 'session_refused':
+        this.log.warn('session refused', {
+          realm: e.realm,
+          authid: e.authid,
+          authmethod: e.authmethod,
+          peer: e.peer,
+          reason: e.reason,
+          message: e.message,
         });
         return;
       case 'authenticate':

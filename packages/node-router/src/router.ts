@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { Router, serializerByName, type HistoryStore, type Serializer, type SessionInfo } from '@wamp/core';
 import { nodeCryptoProvider } from '@wamp/client/node-crypto';
 import { createRawSocketServer, type DropInfo as RsDropInfo, type RawSocketConnection, type RawSocketServer } from '@wamp/rawsocket';
@@ -25,6 +25,7 @@ import { AdminServer, type ReadinessCheck } from './admin.js';
 import { NatsBus } from './cluster-nats.js';
 import { RouterHost, cryptoRandomId } from './host.js';
 import { nodeRouterKey } from './router-key.js';
+import { ConnectionLimiter } from './limiter.js';
 import { createLogger, type Logger } from './log.js';
 import { RouterMetrics } from './metrics.js';
 import { RealmApi } from './realm-api.js';
@@ -114,6 +115,9 @@ export class WampRouter {
   private listening = false;
   private readonly readiness = new Map<string, ReadinessCheck>();
   private readonly logListening: boolean;
+  private readonly limiter: ConnectionLimiter;
+  /** RawSocket: incomplete messages across every RawSocket listener. */
+  private readonly inboundBudget: { readonly maxBytes: number; usedBytes: number };
 
   constructor(config: NodeRouterConfig, options: CreateRouterOptions = {}) {
     this.config = config;
@@ -153,6 +157,8 @@ export class WampRouter {
       this.closing !== undefined ? 'shutting down' : this.listening ? true : 'the WAMP listeners are not open',
     );
     if (c !== undefined) this.readiness.set('cluster', () => (this.clusterReady ? true : 'not connected to NATS'));
+    this.limiter = new ConnectionLimiter(config.maxConnections, config.maxConnectionsPerAddress, this.log);
+    this.inboundBudget = { maxBytes: config.maxIncompleteBytes, usedBytes: 0 };
   }
 
   /** Where the operations endpoint listens (`http://127.0.0.1:8090`), once `listen()` opened it. */
@@ -231,6 +237,7 @@ export class WampRouter {
       for (const l of this.listeners) this.log.info('listening', { type: l.address.type, url: l.address.url, realms });
       if (this.adminAddr !== undefined) this.log.info('operations endpoint listening', { url: this.adminAddr.url, paths: '/metrics /health /ready' });
     }
+    this.checkFileLimit();
     return this.addresses;
   }
 
@@ -276,6 +283,32 @@ export class WampRouter {
     await Promise.allSettled([...this.listeners.splice(0).map((l) => l.close()), ...this.wsServers.splice(0).map((s) => s.close())]);
     this.listening = false;
     await this.admin?.close();
+  }
+
+  /**
+   * Accept failing with EMFILE never reaches Node: libuv closes the pending
+   * connection itself (its reserve-descriptor trick) and reports nothing. So
+   * say at start when `maxConnections` cannot be reached under the process's
+   * open-file limit (Linux: /proc/self/limits), which is when that would happen.
+   */
+  private checkFileLimit(): void {
+    let text: string;
+    try {
+      text = readFileSync('/proc/self/limits', 'utf8');
+    } catch {
+      return;
+    }
+    const m = /^Max open files\s+(\d+|unlimited)/m.exec(text);
+    if (m === null || m[1] === 'unlimited') return;
+    const limit = Number(m[1]);
+    // Descriptors the process needs besides client sockets: listeners, stdio, files, DNS...
+    const reserve = 64;
+    if (this.config.maxConnections + reserve > limit) {
+      this.log.warn('open-file limit below maxConnections: connections beyond it are dropped at accept (EMFILE), unlogged', {
+        openFileLimit: limit,
+        maxConnections: this.config.maxConnections,
+      });
+    }
   }
 
   /**
@@ -362,6 +395,10 @@ export class WampRouter {
         ? createHttpServer(httpOptions, upgradeRequired)
         : createHttpsServer({ ...httpOptions, ...readTls(l.tls), handshakeTimeout: timeout }, upgradeRequired);
     const detach = ws.attach(server);
+    // Connection caps, before TLS and the HTTP upgrade.
+    server.on('connection', (socket: Socket) => {
+      if (!this.limiter.admit(socket, 'websocket')) socket.destroy();
+    });
     await new Promise<void>((res, rej) => {
       server.once('error', rej);
       server.listen(l.port, l.host, () => {
@@ -397,6 +434,11 @@ export class WampRouter {
         onDrop: (info) => this.logDrop('rawsocket', info),
       },
       handshakeTimeoutMs: cfg.handshakeTimeoutMs,
+      // RawSocket PING/PONG, as `heartbeat` does for WebSocket: a peer that stops answering is closed.
+      ...(cfg.heartbeatMs > 0 && l.heartbeat !== false ? { keepalive: { intervalMs: cfg.heartbeatMs } } : {}),
+      readTimeoutMs: cfg.readTimeoutMs,
+      maxIncompleteBytes: this.inboundBudget,
+      admitSocket: (socket) => this.limiter.admit(socket, 'rawsocket'),
       ...(tls ? { tls } : {}),
       onConnection: (conn) => this.accept(conn, 'rawsocket', conn.peer.remoteAddress, conn.peer.remotePort, tls !== undefined, conn.serializer, l.trustlevel),
       onHandshakeError: (err, peer) => this.log.debug('rawsocket handshake failed', { error: err.message, peer: peer.remoteAddress }),

@@ -292,6 +292,14 @@ describe('backpressure: a subscriber that stops reading while 100k events are pu
     expect(sentWhenCut).toBeDefined();
     expect(sentWhenCut!).toBeLessThan(EVENTS / 2);
     expect(logs.records.find((r) => r['msg'] === 'session left' && r['session'] === id)).toMatchObject({ transport: 'rawsocket' });
+    // The operator sees why: the policy, the session and the queue.
+    expect(logs.records.find((r) => r['msg'] === 'backpressure: connection closed')).toMatchObject({
+      level: 'warn',
+      policy: 'disconnect',
+      session: id,
+      transport: 'rawsocket',
+      reason: expect.stringMatching(/outbound queue bound exceeded \(\d+ octets, \d+ frames queued\)/) as unknown,
+    });
     await expectServing(router);
   }, 60_000);
 

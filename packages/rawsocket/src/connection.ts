@@ -37,6 +37,17 @@ export interface RawSocketPeer {
   readonly serializer: Serializer['name'];
 }
 
+/**
+ * A bound on the octets held for incomplete messages, shared by every
+ * connection of a server: a connection whose partial frame would push the
+ * total past `maxBytes` is failed.
+ */
+export interface InboundBudget {
+  readonly maxBytes: number;
+  /** Octets held now, across the connections sharing the budget. */
+  usedBytes: number;
+}
+
 export interface ConnectionConfig {
   readonly socket: Socket;
   readonly protocol: RawSocketProtocol;
@@ -52,6 +63,10 @@ export interface ConnectionConfig {
   readonly keepalive?: KeepaliveOptions | undefined;
   /** How long a graceful close() waits for the peer before destroying the socket (ms). */
   readonly closeTimeoutMs: number;
+  /** A frame that has begun arriving must be complete within this time (ms), or the connection fails. Default: none. */
+  readonly readTimeoutMs?: number | undefined;
+  /** Shared bound on incomplete messages (see {@link InboundBudget}). */
+  readonly inboundBudget?: InboundBudget | undefined;
 }
 
 /**
@@ -102,6 +117,11 @@ export class RawSocketConnection implements Transport {
   private closeTimer: ReturnType<typeof setTimeout> | undefined;
   private pingSeq = 0;
   private awaitedPong: Uint8Array | undefined;
+  private readonly readTimeoutMs: number | undefined;
+  private readonly budget: InboundBudget | undefined;
+  /** Octets of `budget` this connection holds. */
+  private budgeted = 0;
+  private readTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly counters = {
     framesSent: 0,
     bytesSent: 0,
@@ -119,6 +139,8 @@ export class RawSocketConnection implements Transport {
     this.peer = config.peer;
     this.oversize = config.oversize;
     this.closeTimeoutMs = config.closeTimeoutMs;
+    this.readTimeoutMs = config.readTimeoutMs;
+    this.budget = config.inboundBudget;
     const b = config.backpressure;
     this.bp =
       b === undefined
@@ -131,7 +153,10 @@ export class RawSocketConnection implements Transport {
           };
 
     const s = this.socket;
-    s.on('data', (chunk: Buffer) => this.handleEvents(this.protocol.receiveData(plainBytes(chunk))));
+    s.on('data', (chunk: Buffer) => {
+      this.handleEvents(this.protocol.receiveData(plainBytes(chunk)));
+      this.watchIncomplete();
+    });
     s.on('end', () => {
       this.peerEnded = true;
     });
@@ -292,6 +317,39 @@ export class RawSocketConnection implements Transport {
     }
   }
 
+  /**
+   * After each read: keep the shared budget of incomplete messages up to
+   * date, and run the read timeout while a frame is incomplete.
+   */
+  private watchIncomplete(): void {
+    if (this.state.tag !== 'open') return;
+    const p = this.protocol;
+    const budget = this.budget;
+    if (budget !== undefined) {
+      const held = p.bufferedBytes;
+      if (held !== this.budgeted) {
+        budget.usedBytes += held - this.budgeted;
+        const grew = held > this.budgeted;
+        this.budgeted = held;
+        if (grew && budget.usedBytes > budget.maxBytes) {
+          this.fail(`incomplete messages across all connections exceed ${budget.maxBytes} octets`);
+          return;
+        }
+      }
+    }
+    const timeout = this.readTimeoutMs;
+    if (timeout === undefined) return;
+    if (p.inFrame) {
+      if (this.readTimer === undefined) {
+        this.readTimer = setTimeout(() => this.fail(`a message was not completed within the read timeout of ${timeout} ms`), timeout);
+        this.readTimer.unref();
+      }
+    } else if (this.readTimer !== undefined) {
+      clearTimeout(this.readTimer);
+      this.readTimer = undefined;
+    }
+  }
+
   /** Whether the socket is corked until the end of this turn (see {@link flush}). */
   private corked = false;
   /** Chunks written since the socket was last corked. */
@@ -385,6 +443,10 @@ export class RawSocketConnection implements Transport {
   }
 
   private stopKeepalive(): void {
+    if (this.readTimer !== undefined) clearTimeout(this.readTimer);
+    this.readTimer = undefined;
+    if (this.budget !== undefined) this.budget.usedBytes -= this.budgeted;
+    this.budgeted = 0;
     if (this.keepaliveTimer !== undefined) clearInterval(this.keepaliveTimer);
     if (this.pongTimer !== undefined) clearTimeout(this.pongTimer);
     this.keepaliveTimer = undefined;

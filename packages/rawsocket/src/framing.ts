@@ -212,7 +212,15 @@ type State =
  */
 type Reading =
   | { readonly tag: 'prefix'; readonly octets: Uint8Array; filled: number }
-  | { readonly tag: 'payload'; readonly frameType: FrameType; readonly buf: Uint8Array; filled: number };
+  /**
+   * `buf` grows (doubling) towards `length` as octets arrive, rather than
+   * being allocated whole when the prefix is read: a peer announcing 16 MiB
+   * and sending a few octets holds a few octets' worth of memory.
+   */
+  | { readonly tag: 'payload'; readonly frameType: FrameType; readonly length: number; buf: Uint8Array; filled: number };
+
+/** First allocation for a payload that arrives in parts. */
+const INITIAL_PAYLOAD_BUFFER = 64 * 1024;
 
 /**
  * One end of a RawSocket connection, client or server, without I/O.
@@ -269,6 +277,21 @@ export class RawSocketProtocol {
     return this.state.tag === 'open' ? this.state.receiveLimit : undefined;
   }
 
+  /**
+   * Whether a frame has begun arriving and is not complete (part of its
+   * prefix or payload has been read): what a read timeout watches.
+   */
+  get inFrame(): boolean {
+    const r = this.reading;
+    return r.tag === 'payload' || (r.filled > 0 && this.state.tag === 'open');
+  }
+
+  /** Octets of memory held for the frame being received (the incomplete message). */
+  get bufferedBytes(): number {
+    const r = this.reading;
+    return r.tag === 'payload' ? r.buf.length : 0;
+  }
+
   /** The negotiated serializer id, once open. */
   get serializerId(): number | undefined {
     return this.state.tag === 'open' ? this.state.serializerId : undefined;
@@ -322,7 +345,7 @@ export class RawSocketProtocol {
           else this.onPrefix(r.octets, events);
         }
       } else {
-        const want = r.buf.length - r.filled;
+        const want = r.length - r.filled;
         const avail = data.length - pos;
         if (r.filled === 0 && avail >= want) {
           // The whole payload is in this chunk: hand out a view, no copy.
@@ -330,10 +353,15 @@ export class RawSocketProtocol {
           pos += want;
         } else {
           const take = Math.min(want, avail);
+          if (r.filled + take > r.buf.length) {
+            const grown = new Uint8Array(Math.min(r.length, Math.max(r.buf.length * 2, r.filled + take, INITIAL_PAYLOAD_BUFFER)));
+            grown.set(r.buf.subarray(0, r.filled));
+            r.buf = grown;
+          }
           r.buf.set(data.subarray(pos, pos + take), r.filled);
           r.filled += take;
           pos += take;
-          if (r.filled === r.buf.length) this.onPayload(r.frameType, r.buf, events);
+          if (r.filled === r.length) this.onPayload(r.frameType, r.buf, events);
         }
       }
     }
@@ -462,7 +490,7 @@ export class RawSocketProtocol {
       this.onPayload(frameType, new Uint8Array(0), events);
       return;
     }
-    this.reading = { tag: 'payload', frameType, buf: new Uint8Array(length), filled: 0 };
+    this.reading = { tag: 'payload', frameType, length, buf: EMPTY, filled: 0 };
   }
 
   private onPayload(frameType: FrameType, payload: Uint8Array, events: RawSocketEvent[]): void {
@@ -485,6 +513,8 @@ export class RawSocketProtocol {
     }
   }
 }
+
+const EMPTY = new Uint8Array(0);
 
 function newPrefix(): Reading {
   return { tag: 'prefix', octets: new Uint8Array(4), filled: 0 };

@@ -25,7 +25,7 @@ export {
 } from './framing.js';
 
 // Node adapters (node:net, node:tls).
-export { RawSocketConnection, type KeepaliveOptions, type RawSocketPeer } from './connection.js';
+export { RawSocketConnection, type InboundBudget, type KeepaliveOptions, type RawSocketPeer } from './connection.js';
 // The backpressure options and counters, shared by every server connection.
 export {
   DEFAULT_MAX_QUEUED_BYTES,
@@ -44,6 +44,7 @@ export {
   type RawSocketEndpoint,
 } from './client.js';
 export {
+  DEFAULT_MAX_INCOMPLETE_BYTES,
   RawSocketServer,
   createRawSocketServer,
   type ListenAddress,

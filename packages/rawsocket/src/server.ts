@@ -1,8 +1,8 @@
 import { createServer as createNetServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer, type TlsOptions } from 'node:tls';
 import type { Serializer } from '@wamp/core';
-import type { BackpressureOptions } from '@wamp/client';
-import { RawSocketConnection, describePeer, plainBytes, type KeepaliveOptions } from './connection.js';
+import { DEFAULT_MAX_QUEUED_BYTES, type BackpressureOptions } from '@wamp/client';
+import { RawSocketConnection, describePeer, plainBytes, type InboundBudget, type KeepaliveOptions } from './connection.js';
 import { HandshakeErrorCode, MAX_MAX_LENGTH, RawSocketError, RawSocketProtocol } from './framing.js';
 import { defaultSerializers } from './serializers.js';
 
@@ -33,7 +33,24 @@ export interface RawSocketServerOptions {
   readonly closeTimeoutMs?: number;
   /** PING each client periodically and drop those that do not answer. Default: off. */
   readonly keepalive?: KeepaliveOptions;
-  /** Bound of each connection's outbound queue. Default: 8 MiB / 10 000 frames, policy `'disconnect'`. */
+  /** A message that has begun arriving must be complete within this time (ms), or the connection is failed. Default 30 000; 0: none. */
+  readonly readTimeoutMs?: number;
+  /**
+   * Bound on the octets held for incomplete messages across all connections
+   * of this server (or of every server given the same budget object). A
+   * connection whose partial message would pass it is failed. Default 256 MiB.
+   */
+  readonly maxIncompleteBytes?: number | InboundBudget;
+  /**
+   * Last word on an accepted socket, before the handshake (connection caps
+   * per address, say): return false to destroy it at once.
+   */
+  readonly admitSocket?: (socket: Socket) => boolean;
+  /**
+   * Bound of each connection's outbound queue. Default: 10 000 frames and
+   * 8 × the largest message (at least 8 MiB), policy `'disconnect'`: a
+   * reading peer gets several maximum-size messages queued without being cut off.
+   */
   readonly backpressure?: BackpressureOptions;
   /** Serve TLS: key, cert, ca, requestCert... */
   readonly tls?: TlsOptions;
@@ -42,6 +59,9 @@ export interface RawSocketServerOptions {
   /** The listening socket reported an error after listen() (e.g. EMFILE on accept). */
   readonly onServerError?: (error: Error) => void;
 }
+
+/** Default of {@link RawSocketServerOptions.maxIncompleteBytes}. */
+export const DEFAULT_MAX_INCOMPLETE_BYTES = 256 * 1024 * 1024;
 
 /** Where {@link RawSocketServer.listen} listens: TCP (port 0 picks a free one) or a Unix socket path. */
 export type ListenAddress = { readonly port: number; readonly host?: string } | { readonly path: string };
@@ -60,9 +80,12 @@ export class RawSocketServer {
   private server: Server | undefined;
   private unixPath: string | undefined;
   private closing = false;
+  private readonly budget: InboundBudget;
 
   constructor(options: RawSocketServerOptions) {
     this.options = options;
+    const b = options.maxIncompleteBytes;
+    this.budget = typeof b === 'object' ? b : { maxBytes: b ?? DEFAULT_MAX_INCOMPLETE_BYTES, usedBytes: 0 };
     this.serializers = options.serializers ?? defaultSerializers();
     if (this.serializers.length === 0) throw new TypeError('a RawSocket server needs at least one serializer');
   }
@@ -119,7 +142,7 @@ export class RawSocketServer {
    * must have been pushed back (`socket.unshift`).
    */
   handleSocket(socket: Socket): void {
-    if (this.closing) {
+    if (this.closing || this.options.admitSocket?.(socket) === false) {
       socket.destroy();
       return;
     }
@@ -195,9 +218,14 @@ export class RawSocketServer {
         serializer,
         peer: describePeer(socket, serializer, this.unixPath),
         oversize: 'drop',
-        backpressure: opts.backpressure ?? {},
+        backpressure: {
+          maxQueuedBytes: Math.max(DEFAULT_MAX_QUEUED_BYTES, 8 * (opts.maxMessageSize ?? MAX_MAX_LENGTH)),
+          ...opts.backpressure,
+        },
         keepalive: opts.keepalive,
         closeTimeoutMs: opts.closeTimeoutMs ?? 5_000,
+        readTimeoutMs: opts.readTimeoutMs === 0 ? undefined : (opts.readTimeoutMs ?? 30_000),
+        inboundBudget: this.budget,
       });
       this.open.add(conn);
       socket.on('close', () => this.open.delete(conn));

@@ -5,7 +5,8 @@ import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import { ALL_SERIALIZERS, type Serializer } from '@wamp/core';
 import { WebSocketServer, type ServerOptions, type WebSocket } from 'ws';
-import type { BackpressureOptions } from '@wamp/client';
+import { DEFAULT_MAX_QUEUED_BYTES, type BackpressureOptions } from '@wamp/client';
+import { closeReason } from './client.js';
 import { WebSocketConnection, type HeartbeatOptions, type WebSocketPeer } from './connection.js';
 import { resolveSubprotocol, wampSubprotocols, type Subprotocol } from './subprotocols.js';
 
@@ -41,7 +42,11 @@ export interface WampWebSocketServerOptions {
   readonly maxMessageSize?: number;
   /** Ping every client and terminate those that do not answer. Default 30 s; `false` for none. */
   readonly heartbeat?: HeartbeatOptions | false;
-  /** Bound of each connection's outbound queue. Default: 8 MiB / 10 000 frames, policy `'disconnect'`. */
+  /**
+   * Bound of each connection's outbound queue. Default: 10 000 frames and
+   * 8 × `maxMessageSize` (at least 8 MiB), policy `'disconnect'`: a reading
+   * peer gets several maximum-size messages queued without being cut off.
+   */
   readonly backpressure?: BackpressureOptions;
   /**
    * Last word on an upgrade request (origin, cookies...), before the WebSocket
@@ -299,7 +304,12 @@ export class WampWebSocketServer {
       batched: proto.batched,
     };
     const heartbeat = this.options.heartbeat === false ? undefined : (this.options.heartbeat ?? { intervalMs: 30_000 });
-    const conn = new WebSocketConnection({ ws, proto, peer, backpressure: this.options.backpressure ?? {}, heartbeat });
+    preciseCloseReasons(ws, this.options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE);
+    const backpressure: BackpressureOptions = {
+      maxQueuedBytes: Math.max(DEFAULT_MAX_QUEUED_BYTES, 8 * (this.options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE)),
+      ...this.options.backpressure,
+    };
+    const conn = new WebSocketConnection({ ws, proto, peer, backpressure, heartbeat });
     this.open.add(conn);
     ws.once('close', () => this.open.delete(conn));
     this.options.onConnection(conn);
@@ -333,6 +343,35 @@ export class WampWebSocketServer {
     await Promise.all([stopped, ...gone]);
     this.wss.close();
   }
+}
+
+/**
+ * ws fails a connection on a frame it cannot accept (over `maxPayload`: 1009;
+ * a broken frame: 1002) by sending a close frame without a reason, and only
+ * then emits the error that says what was wrong. The close of this instance
+ * is deferred to the end of the turn so that the error's message (or, for
+ * 1009, the limit) becomes the close reason the peer sees.
+ */
+function preciseCloseReasons(ws: WebSocket, maxPayload: number): void {
+  const close = ws.close.bind(ws);
+  let lastError: Error | undefined;
+  ws.on('error', (err: Error) => {
+    lastError = err;
+  });
+  ws.close = (code?: number, reason?: string | Buffer): void => {
+    if ((code !== 1009 && code !== 1002) || (reason !== undefined && reason.length > 0)) {
+      close(code, reason);
+      return;
+    }
+    queueMicrotask(() => {
+      const what = code === 1009 ? `message exceeds the maximum of ${maxPayload} octets` : (lastError?.message ?? 'WebSocket protocol error');
+      try {
+        close(code, closeReason(what));
+      } catch {
+        close(code);
+      }
+    });
+  };
 }
 
 /** Create a {@link WampWebSocketServer}; then `attach()` it, `listen()`, or feed `handleUpgrade()`. */

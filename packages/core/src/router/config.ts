@@ -11,6 +11,7 @@ import { WampError } from '../errors.js';
 import { DEFAULT_LIMITS, type Limits } from '../limits.js';
 import type { Dict } from '../types.js';
 import { isValidPattern, isValidUri, type MatchPolicy, type UriRule } from '../uri.js';
+import type { AuthThrottleConfig } from './throttle.js';
 
 // ---------------------------------------------------------------------------
 // Types
@@ -191,6 +192,13 @@ export interface SessionLimits {
   readonly maxPendingInvocationsPerCallee: number;
   /** Calls a caller may have in flight; beyond, calls fail with `wamp.error.limit_exceeded`. */
   readonly maxPendingCallsPerCaller: number;
+  /**
+   * A caller's share of one callee's capacity: the invocations one caller may
+   * have in flight at one callee. Beyond, that callee is skipped for this
+   * caller (another callee of a shared registration is tried), else the call
+   * fails with `wamp.error.limit_exceeded`; other callers still get through.
+   */
+  readonly maxPendingInvocationsPerCallerAtCallee: number;
   readonly maxTestamentsPerSession: number;
 }
 
@@ -204,6 +212,7 @@ export const DEFAULT_ROUTER_LIMITS: RouterLimits = Object.freeze({
   maxSubscriptionsPerSession: 10_000,
   maxPendingInvocationsPerCallee: 10_000,
   maxPendingCallsPerCaller: 10_000,
+  maxPendingInvocationsPerCallerAtCallee: 1_000,
   maxTestamentsPerSession: 64,
 });
 
@@ -223,6 +232,12 @@ export interface RouterTimeouts {
    * first; the dealer's timer then only catches a callee that never answers.
    */
   readonly calleeTimeoutGrace: number;
+  /**
+   * Dealer-initiated call timeout for calls that set no `timeout` of their
+   * own (as Bondy does): the caller gets ERROR `wamp.error.timeout`, the
+   * callee INTERRUPT. 0 turns it off.
+   */
+  readonly call: number;
 }
 
 export const DEFAULT_ROUTER_TIMEOUTS: RouterTimeouts = Object.freeze({
@@ -231,6 +246,7 @@ export const DEFAULT_ROUTER_TIMEOUTS: RouterTimeouts = Object.freeze({
   goodbye: 5_000,
   progressiveGrace: 60_000,
   calleeTimeoutGrace: 2_000,
+  call: 30_000,
 });
 
 /** One entry of a realm's event history: the topics it covers and how much of each is kept. */
@@ -279,6 +295,8 @@ export interface RouterConfig {
   readonly uriRule?: UriRule;
   /** Default `strict`. */
   readonly requestIds?: RequestIdPolicy;
+  /** Login brute-force throttling; on by default (see {@link AuthThrottleConfig}). */
+  readonly authThrottle?: Partial<AuthThrottleConfig>;
 }
 
 export const DEFAULT_AGENT = 'wamp-ts-router/0.1';
@@ -446,8 +464,10 @@ function permission(path: string, v: unknown, rule: UriRule): PermissionConfig {
   const o = object(path, v, ['uri', 'match', 'allow', 'disclose']);
   const match = o['match'] === undefined ? 'exact' : check(() => oneOf(`${path}.match`, o['match'], MATCHES), 'exact');
   const u = o['uri'];
-  // The empty prefix is the catch-all permission.
-  if (!(match === 'prefix' && u === '') && !isValidPattern(u, match, rule)) {
+  // The empty prefix is the catch-all permission; a prefix may end in a dot
+  // (`com.a.`: the subtree below com.a, as Crossbar writes it).
+  const pattern = match === 'prefix' && typeof u === 'string' && u.length > 1 && u.endsWith('.') ? u.slice(0, -1) : u;
+  if (!(match === 'prefix' && u === '') && !isValidPattern(pattern, match, rule)) {
     fault(new RouterConfigError(`${path}.uri`, `must be a valid ${match} URI pattern`));
   }
   const allow: Partial<Record<AuthorizationAction, boolean>> = {};
@@ -628,6 +648,7 @@ const SESSION_LIMIT_KEYS: readonly (keyof SessionLimits)[] = [
   'maxSubscriptionsPerSession',
   'maxPendingInvocationsPerCallee',
   'maxPendingCallsPerCaller',
+  'maxPendingInvocationsPerCallerAtCallee',
   'maxTestamentsPerSession',
 ];
 const ROUTER_LIMIT_KEYS: readonly (keyof RouterLimits)[] = [
@@ -705,7 +726,7 @@ export function validateRouterConfig(v: unknown): RouterConfig {
 }
 
 function validateRouterConfigFields(v: unknown): RouterConfig {
-  const o = object('config', v, ['realms', 'agent', 'limits', 'timeouts', 'uriRule', 'requestIds']);
+  const o = object('config', v, ['realms', 'agent', 'limits', 'timeouts', 'uriRule', 'requestIds', 'authThrottle']);
   const uriRule = o['uriRule'] === undefined ? 'strict' : check(() => oneOf('uriRule', o['uriRule'], ['loose', 'strict'] as const), 'strict');
   const realms = checkedList('realms', o['realms'], (r, i) => realm(`realms[${i}]`, r, uriRule));
   const names = new Set<string>();
@@ -727,7 +748,22 @@ function validateRouterConfigFields(v: unknown): RouterConfig {
   const t =
     o['timeouts'] === undefined
       ? undefined
-      : check(() => limits('timeouts', o['timeouts'], ['hello', 'auth', 'goodbye', 'progressiveGrace', 'calleeTimeoutGrace'] as const), undefined);
+      : check((): Partial<RouterTimeouts> => {
+          // `call` may be 0 (no dealer-initiated timeout); the others must be positive.
+          const raw = object('timeouts', o['timeouts'], ['hello', 'auth', 'goodbye', 'progressiveGrace', 'calleeTimeoutGrace', 'call']);
+          const { call, ...rest } = raw;
+          const out: { -readonly [K in keyof RouterTimeouts]?: number } = {
+            ...limits('timeouts', rest, ['hello', 'auth', 'goodbye', 'progressiveGrace', 'calleeTimeoutGrace'] as const),
+          };
+          if (call !== undefined) {
+            if (typeof call !== 'number' || !Number.isSafeInteger(call) || call < 0) {
+              throw new RouterConfigError('timeouts.call', 'must be a non-negative integer (0: off)');
+            }
+            out.call = call;
+          }
+          return Object.freeze(out);
+        }, undefined);
+  const authThrottle = o['authThrottle'] === undefined ? undefined : check(() => throttle('authThrottle', o['authThrottle']), undefined);
   const requestIds =
     o['requestIds'] === undefined ? undefined : check(() => oneOf('requestIds', o['requestIds'], ['strict', 'lenient'] as const), undefined);
   return Object.freeze({
@@ -737,5 +773,23 @@ function validateRouterConfigFields(v: unknown): RouterConfig {
     ...(l ? { limits: l } : {}),
     ...(t ? { timeouts: t } : {}),
     ...(requestIds ? { requestIds } : {}),
+    ...(authThrottle ? { authThrottle } : {}),
   });
+}
+
+const THROTTLE_INT_KEYS = ['maxFailuresPerAuthid', 'maxFailuresPerAddress', 'windowMs', 'lockoutMs', 'maxLockoutMs', 'maxTracked'] as const;
+
+function throttle(path: string, v: unknown): Partial<AuthThrottleConfig> {
+  const o = object(path, v, ['enabled', ...THROTTLE_INT_KEYS]);
+  const out: { -readonly [K in keyof AuthThrottleConfig]?: AuthThrottleConfig[K] } = {};
+  const enabled = optBool(`${path}.enabled`, o['enabled']);
+  if (enabled !== undefined) out.enabled = enabled;
+  for (const k of THROTTLE_INT_KEYS) {
+    const n = optPositiveInt(`${path}.${k}`, o[k]);
+    if (n !== undefined) out[k] = n;
+  }
+  if (out.lockoutMs !== undefined && out.maxLockoutMs !== undefined && out.maxLockoutMs < out.lockoutMs) {
+    throw new RouterConfigError(`${path}.maxLockoutMs`, 'must not be less than lockoutMs');
+  }
+  return Object.freeze(out);
 }

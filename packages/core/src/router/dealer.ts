@@ -55,6 +55,9 @@ function fail(peer: Peer, type: typeof MessageType.CALL | typeof MessageType.REG
   peer.send(error(type, request, uri, reason === undefined ? undefined : { args: [reason] }));
 }
 
+/** {@link Dealer.pick}: a callee had room, but not for this caller. */
+const SHARE_EXHAUSTED = Symbol('share exhausted');
+
 export type InvokePolicy = 'single' | 'roundrobin' | 'random' | 'first' | 'last';
 
 interface Callee {
@@ -123,6 +126,8 @@ export class Invocation implements HasDeadline {
   killing = false;
   /** Progressive call invocations: the caller may still send continuation CALLs. */
   callerStreaming: boolean;
+  /** Under the router's default call timeout (see {@link Dealer}): when it expires. */
+  expiresAt = 0;
   /** Whether this call ever streamed (its request ID then enters the caller's grace table). */
   readonly streamed: boolean;
   /** When the CALL arrived, for {@link RouterProbe.callEnded}. */
@@ -154,6 +159,21 @@ export class Invocation implements HasDeadline {
 export class Dealer {
   private readonly index = new PatternIndex<Registration>();
   readonly byId = new Map<number, Registration>();
+  /** Invocations in flight per callee and caller: a caller's share of a callee's capacity. */
+  private readonly shares = new Map<Peer, Map<Peer, number>>();
+  /**
+   * Calls under the router's default timeout (`timeouts.call`), in expiry
+   * order: one timeout for all, so insertion order is expiry order. They are
+   * not put in the router's deadline heap one by one, whose entries are only
+   * dropped when due: at a high call rate that would hold every call of the
+   * last 30 s. One sweep deadline serves them all, and a finished call leaves
+   * the set at once.
+   */
+  private readonly timed = new Set<Invocation>();
+  private readonly sweeper = {
+    deadline: undefined as number | undefined,
+    onDeadline: (now: number): void => this.sweep(now),
+  };
 
   constructor(private readonly realm: Realm) {}
 
@@ -373,8 +393,12 @@ export class Dealer {
     if (peer.calls.size >= this.realm.limits.maxPendingCallsPerCaller) return fail(peer, C, request, RouterUri.LIMIT_EXCEEDED, 'too many calls in flight');
     const reg = this.index.best(uri);
     if (reg === undefined) return fail(peer, C, request, ErrorUri.NO_SUCH_PROCEDURE);
-    const callee = this.pick(reg, shardKey(o, 'rkey'));
+    const callee = this.pick(reg, peer, shardKey(o, 'rkey'));
     if (callee === undefined) return fail(peer, C, request, ErrorUri.NO_AVAILABLE_CALLEE);
+    if (callee === SHARE_EXHAUSTED) {
+      const share = this.realm.limits.maxPendingInvocationsPerCallerAtCallee;
+      return fail(peer, C, request, RouterUri.LIMIT_EXCEEDED, `this caller already has ${share} calls in flight at every callee of ${uri}`);
+    }
     const cp = callee.peer;
     if (progress && !cp.features.calleeProgressiveInvocations) return fail(peer, C, request, ErrorUri.FEATURE_NOT_SUPPORTED);
     if (ppt !== undefined && !cp.features.passthru.callee) {
@@ -397,6 +421,7 @@ export class Dealer {
       if (trustlevel !== undefined) dd['trustlevel'] = trustlevel;
       details = dd;
     }
+    // CALL.Options.timeout; without one, the router's default applies (Bondy-like; 0 turns it off).
     const timeout = typeof o['timeout'] === 'number' ? o['timeout'] : 0;
     // Advanced profile "Call Timeouts": a callee that announces call_timeout runs the timer itself.
     const calleeRunsTimeout = timeout > 0 && cp.features.calleeTimeout;
@@ -415,7 +440,9 @@ export class Dealer {
     this.realm.router.probe?.callStarted?.();
     peer.calls.set(request, inv);
     cp.invocations.set(inv.id, inv);
+    this.share(cp, peer, 1);
     if (backstop > 0) this.realm.router.schedule(inv, now + backstop);
+    else this.startDefaultTimeout(inv, now);
     // The CALL is its own payload (args/kwargs, or the passthru payload forwarded untouched).
     const first = withPassthru(details, ppt);
     cp.send(invocation(inv.id, reg.id, msg, progress ? { ...first, progress: true } : first));
@@ -492,6 +519,7 @@ export class Dealer {
       if (o.kind !== 'call' || !o.receiveProgress || inv.killing) return;
       // Advanced profile: with progressive results the timeout runs between results.
       if (inv.timeout > 0) this.realm.router.schedule(inv, now + inv.timeout);
+      else if (this.timed.delete(inv)) this.startDefaultTimeout(inv, now);
       o.caller.send(result(o.request, p, { ...rd, progress: true }));
       return;
     }
@@ -545,15 +573,38 @@ export class Dealer {
     if (o.kind === 'call') o.caller.send(error(MessageType.CALL, o.request, ErrorUri.TIMEOUT));
   }
 
+  /** Put a call under the router's default timeout (none when `timeouts.call` is 0). */
+  private startDefaultTimeout(inv: Invocation, now: number): void {
+    const t = this.realm.router.timeouts.call;
+    if (t <= 0) return;
+    inv.expiresAt = now + t;
+    this.timed.add(inv);
+    if (this.sweeper.deadline === undefined) this.realm.router.schedule(this.sweeper, inv.expiresAt);
+  }
+
+  /** The sweep deadline: expire the default-timed calls that are due, then wait for the next. */
+  private sweep(now: number): void {
+    for (const inv of this.timed) {
+      if (inv.expiresAt > now) {
+        this.realm.router.schedule(this.sweeper, inv.expiresAt);
+        return;
+      }
+      this.expire(inv, now);
+    }
+  }
+
   /** Remove an invocation from both indexes; nothing is routed through it afterwards. */
   private finish(inv: Invocation, now: number, outcome: CallOutcome = 'canceled'): void {
     inv.done = true;
     inv.deadline = undefined;
+    // No call left under the default timeout: the pending sweep is not needed (the heap drops it).
+    if (this.timed.delete(inv) && this.timed.size === 0) this.sweeper.deadline = undefined;
     inv.callee.invocations.delete(inv.id);
     const o = inv.origin;
     if (o.kind !== 'call') return;
     this.realm.router.probe?.callEnded?.(now - inv.startedAt, outcome);
     o.caller.calls.delete(o.request);
+    this.share(inv.callee, o.caller, -1);
     if (inv.streamed && !o.caller.left) {
       const recent = o.caller.recentProgressive;
       recent.set(o.request, now + this.realm.router.timeouts.progressiveGrace);
@@ -565,12 +616,31 @@ export class Dealer {
     }
   }
 
+  /** Count an invocation of `caller` at `callee` in (+1) or out (-1). */
+  private share(callee: Peer, caller: Peer, delta: 1 | -1): void {
+    let m = this.shares.get(callee);
+    if (m === undefined) {
+      if (delta < 0) return;
+      m = new Map();
+      this.shares.set(callee, m);
+    }
+    const n = (m.get(caller) ?? 0) + delta;
+    if (n > 0) m.set(caller, n);
+    else {
+      m.delete(caller);
+      if (m.size === 0) this.shares.delete(callee);
+    }
+  }
+
   /**
    * Pick a callee by the registration's policy, skipping callees at their
-   * invocation limit. With a resource key, only the callees of the shard
-   * owning it are candidates (when any callee has a node key).
+   * invocation limit, unreachable ones (a cluster node cut off) and those
+   * where `caller` has used up its share. {@link SHARE_EXHAUSTED} when only
+   * the share kept a callee from being chosen. With a resource key, only the
+   * callees of the shard owning it are candidates (when any callee has a
+   * node key).
    */
-  private pick(reg: Registration, rkey: string | undefined): Callee | undefined {
+  private pick(reg: Registration, caller: Peer, rkey: string | undefined): Callee | typeof SHARE_EXHAUSTED | undefined {
     let cs = reg.callees;
     if (rkey !== undefined && cs.some((c) => c.nkey !== undefined)) {
       const owner = shardOwner(shardNodes(cs), rkey);
@@ -579,6 +649,8 @@ export class Dealer {
     const n = cs.length;
     if (n === 0) return undefined;
     const max = this.realm.limits.maxPendingInvocationsPerCallee;
+    const share = this.realm.limits.maxPendingInvocationsPerCallerAtCallee;
+    let exhausted = false;
     let start = 0;
     let step = 1;
     switch (reg.invoke) {
@@ -599,9 +671,14 @@ export class Dealer {
     }
     for (let k = 0; k < n; k++) {
       const c = cs[(start + k * step) % n]!;
-      if (c.peer.invocations.size < max && c.peer.reachable) return c;
+      if (c.peer.invocations.size >= max || !c.peer.reachable) continue;
+      if ((this.shares.get(c.peer)?.get(caller) ?? 0) >= share) {
+        exhausted = true;
+        continue;
+      }
+      return c;
     }
-    return undefined;
+    return exhausted ? SHARE_EXHAUSTED : undefined;
   }
 
   // -------------------------------------------------------------------------

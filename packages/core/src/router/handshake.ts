@@ -40,6 +40,8 @@ import { Peer, peerFeatures, transportDetails } from './peer.js';
 import type { Realm } from './realm.js';
 import type { Router } from './router.js';
 import type { RouterSession } from './session.js';
+import { mockScramCredential, mockSecret, mockWampcraSalt } from './mock.js';
+import { peerAddress } from './throttle.js';
 import { isoTimestamp } from './timestamp.js';
 import { routerAuthExtra } from './router-auth.js';
 import { RouterUri } from './uris.js';
@@ -230,7 +232,9 @@ export function onHello(router: Router, session: RouterSession, hello: Hello, no
   }
 
   // The first method the client offers that the realm accepts (HELLO.Details.authmethods, default anonymous).
-  const offered = Array.isArray(d['authmethods']) ? (d['authmethods'] as string[]) : ['anonymous'];
+  // An empty list (Autobahn|C++ sends one) means the same as none, as in Crossbar.
+  const listed = d['authmethods'];
+  const offered = Array.isArray(listed) && listed.length > 0 ? (listed as string[]) : ['anonymous'];
   const method = offered.find((m): m is AuthMethod => Object.prototype.hasOwnProperty.call(realm.auth, m));
   if (method === undefined) {
     session.abortHandshake(ErrorUri.NO_MATCHING_AUTH_METHOD, `realm "${realm.name}" accepts none of ${offered.join(', ')}`, now, hello);
@@ -251,6 +255,15 @@ export function onHello(router: Router, session: RouterSession, hello: Hello, no
     session.abortHandshake(ErrorUri.AUTHENTICATION_FAILED, `${method} needs HELLO.Details.authid`, now, hello);
     return;
   }
+  if (method !== 'anonymous') {
+    // Brute-force throttling: a locked authid or address is refused before any credential is looked at.
+    const wait = router.authThrottle.retryAfter(realm.name, requestedAuthid, peerAddress(info.peer), now);
+    if (wait > 0) {
+      session.throttled = true;
+      session.abortHandshake(ErrorUri.AUTHENTICATION_FAILED, `too many failed authentication attempts; retry in ${Math.ceil(wait / 1000)} s`, now, hello);
+      return;
+    }
+  }
   const hs = handshake(router, realm, hello, method, requestedAuthid, methodHello);
   session.beginHandshake(hs, now);
 
@@ -265,7 +278,8 @@ export function onHello(router: Router, session: RouterSession, hello: Hello, no
     lookup(router, session, hs, source, baseDetails(session, hs), now);
     return;
   }
-  const principal = staticPrincipal(router, hs);
+  // An unknown authid gets a mock CHALLENGE (wampcra, wamp-scram) that fails at AUTHENTICATE like a wrong password.
+  const principal = staticPrincipal(router, hs) ?? mockPrincipal(router, hs);
   if (principal === undefined) {
     session.abortHandshake(ErrorUri.AUTHENTICATION_FAILED, 'no such principal', now);
     return;
@@ -334,6 +348,46 @@ function staticPrincipal(router: Router, hs: Handshake): Principal | undefined {
     default:
       return undefined;
   }
+}
+
+/**
+ * A principal for an authid the static source does not know, so that the
+ * CHALLENGE looks like a real one (advanced profile, WAMP-SCRAM: "the server
+ * SHOULD send a mock challenge"). Its salt is derived from the authid and the
+ * router's secret (stable across attempts), its cost and shape copied from a
+ * configured principal, and its secret is one nobody knows: AUTHENTICATE
+ * fails as for a wrong password.
+ */
+function mockPrincipal(router: Router, hs: Handshake): Principal | undefined {
+  const authid = hs.requestedAuthid;
+  if (authid === undefined) return undefined;
+  const secret = router.mockSecret;
+  if (hs.method === 'wampcra') {
+    const s = hs.realm.auth.wampcra;
+    if (s?.type !== 'static') return undefined;
+    const template = Object.values(s.principals)[0];
+    const shape = template?.salt === undefined ? undefined : { salt: template.salt, iterations: template.iterations, keylen: template.keylen };
+    return {
+      authid,
+      authrole: template?.authrole ?? 'user',
+      authprovider: 'static',
+      authextra: undefined,
+      credential: { kind: 'wampcra', secret: mockSecret(secret, authid), salt: mockWampcraSalt(secret, authid, shape) },
+    };
+  }
+  if (hs.method === 'wamp-scram') {
+    const s = hs.realm.auth['wamp-scram'];
+    if (s?.type !== 'static') return undefined;
+    const template = Object.values(s.principals)[0];
+    return {
+      authid,
+      authrole: template?.authrole ?? 'user',
+      authprovider: 'static',
+      authextra: undefined,
+      credential: { kind: 'wamp-scram', credential: mockScramCredential(secret, authid, template) },
+    };
+  }
+  return undefined;
 }
 
 function generatedAuthid(router: Router): string {
@@ -643,6 +697,7 @@ function grant(router: Router, session: RouterSession, hs: Handshake, principal:
   };
   if (extra !== undefined) details['authextra'] = extra;
   session.establish(peer, welcome(hs.sessionId, details));
+  if (hs.method !== 'anonymous' && hs.method !== INTERNAL_AUTHMETHOD) router.authThrottle.succeeded(realm.name, identity.authid, peerAddress(session.info.peer));
   realm.join(peer);
   router.emit({
     type: 'session_joined',

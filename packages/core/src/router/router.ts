@@ -29,6 +29,7 @@ import { Realm } from './realm.js';
 import type { RouterKey } from './router-auth.js';
 import type { HistoryStore } from './history.js';
 import { RouterSession, type SessionInfo, type TransportKind } from './session.js';
+import { AuthThrottle, DEFAULT_AUTH_THROTTLE } from './throttle.js';
 import { runAuth } from './verify.js';
 
 /** A session was welcomed into a realm. */
@@ -67,6 +68,10 @@ export interface SessionRefusedEvent {
   readonly realm: string | undefined;
   /** HELLO.Details.authid, when the client gave one. */
   readonly authid: string | undefined;
+  /** The authentication method chosen, when the refusal came after the choice. */
+  readonly authmethod: string | undefined;
+  /** The peer address of the transport (`SessionInfo.peer`), when known. */
+  readonly peer: string | undefined;
   readonly reason: string;
   readonly message: string | undefined;
 }
@@ -92,7 +97,9 @@ export type RouterWarningCode =
   /** Cluster: a node was lost, or another node sent something this node cannot apply. */
   | 'cluster'
   /** A realm's event history reached its topic cap and forgot the least recently published topic. */
-  | 'history_topics_exceeded';
+  | 'history_topics_exceeded'
+  /** Brute-force throttling locked an authid or a peer address out for a while. */
+  | 'auth_lockout';
 
 /** Something the operator may want to log. */
 export interface RouterWarningEvent {
@@ -155,6 +162,12 @@ export interface RouterOptions {
    * store shared between its routers.
    */
   readonly historyStore?: (realm: string) => HistoryStore;
+  /**
+   * The secret from which mock challenges for unknown authids are derived
+   * (so that they are stable per authid and cannot be told from real ones).
+   * Default: 32 random bytes of `crypto` (stable for the router's lifetime).
+   */
+  readonly mockSecret?: Uint8Array;
 }
 
 /** A read-only view of a realm, for operators and tests. */
@@ -220,6 +233,10 @@ export class Router {
   readonly historyStore: ((realm: string) => HistoryStore) | undefined;
   /** @internal */
   readonly decodeOptions: DecodeOptions;
+  /** @internal Login brute-force throttling. */
+  readonly authThrottle: AuthThrottle;
+  /** @internal See {@link RouterOptions.mockSecret}. */
+  readonly mockSecret: Uint8Array;
   private readonly realms = new Map<string, Realm>();
   private readonly randomId: RandomId;
   private readonly sessionIds = new Set<number>();
@@ -262,6 +279,8 @@ export class Router {
     this.probe = options.probe;
     this.routerKey = options.routerKey;
     this.historyStore = options.historyStore;
+    this.authThrottle = new AuthThrottle(Object.freeze({ ...DEFAULT_AUTH_THROTTLE, ...c.authThrottle }));
+    this.mockSecret = options.mockSecret ?? options.crypto?.randomBytes(32) ?? new Uint8Array(32);
     c.realms.forEach((r, i) => {
       if (this.crypto === undefined && (r.auth?.wampcra ?? r.auth?.cryptosign ?? r.auth?.['wamp-scram']) !== undefined) {
         throw new RouterConfigError(`realms[${i}].auth`, 'wampcra, cryptosign and wamp-scram need options.crypto (challenges are random)');

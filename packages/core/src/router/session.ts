@@ -13,6 +13,7 @@ import type { HasDeadline } from './deadlines.js';
 import { onAuthenticate, onHello, type Handshake } from './handshake.js';
 import { transportDetails, type Peer, type PeerSession } from './peer.js';
 import type { Router } from './router.js';
+import { peerAddress } from './throttle.js';
 import { routerNextState, type RouterInput } from './transitions.js';
 
 /** How the connection reached the router; `internal` is an in-process session of the embedding application. */
@@ -110,6 +111,8 @@ export class RouterSession implements HasDeadline, PeerSession {
   private readonly out: Frame[] = [];
   private outHead = 0;
   private closeReported = false;
+  /** @internal The refusal under way is a throttling lockout (not counted as a failure). */
+  throttled = false;
 
   /** @internal Use `Router.openSession()`. */
   constructor(
@@ -263,13 +266,16 @@ export class RouterSession implements HasDeadline, PeerSession {
   onDeadline(now: number): void {
     const st = this.st;
     switch (st.tag) {
-      case 'awaitingHello':
-        this.finish('HELLO_TIMEOUT', { reason: ErrorUri.CLOSE_NORMAL, message: 'no HELLO in time', initiator: 'router', wasJoined: false }, now);
+      case 'awaitingHello': {
+        // No session to ABORT yet; the transport closes with this reason (`wamp.error.timeout`, not a normal close).
+        const message = `no HELLO within ${this.router.timeouts.hello} ms`;
+        this.finish('HELLO_TIMEOUT', { reason: ErrorUri.TIMEOUT, message, initiator: 'router', wasJoined: false }, now);
         return;
+      }
       case 'authenticating':
       case 'challenging':
         this.sendAbortFrame(ErrorUri.AUTHENTICATION_FAILED, 'authentication timed out');
-        this.refused(ErrorUri.AUTHENTICATION_FAILED, 'authentication timed out', st.handshake.hello);
+        this.refused(ErrorUri.AUTHENTICATION_FAILED, 'authentication timed out', st.handshake.hello, st.handshake.method, now);
         this.finish('AUTH_TIMEOUT', { reason: ErrorUri.AUTHENTICATION_FAILED, message: 'authentication timed out', initiator: 'router', wasJoined: false }, now);
         return;
       case 'shuttingDown':
@@ -345,20 +351,38 @@ export class RouterSession implements HasDeadline, PeerSession {
     const st = this.st;
     if (st.tag !== 'awaitingHello' && st.tag !== 'authenticating' && st.tag !== 'challenging') return;
     this.sendAbortFrame(reason, message);
-    this.refused(reason, message, st.tag === 'awaitingHello' ? hello : st.handshake.hello);
+    if (st.tag === 'awaitingHello') this.refused(reason, message, hello, undefined, now);
+    else this.refused(reason, message, st.handshake.hello, st.handshake.method, now);
     this.finish('SEND_ABORT', { reason, message, initiator: 'router', wasJoined: false }, now);
   }
 
-  private refused(reason: string, message: string | undefined, hello: Hello | undefined): void {
-    const authid = hello?.details['authid'];
-    this.router.emit({
+  private refused(reason: string, message: string | undefined, hello: Hello | undefined, method: string | undefined, now: number): void {
+    const a = hello?.details['authid'];
+    const authid = typeof a === 'string' ? a : undefined;
+    const router = this.router;
+    router.emit({
       type: 'session_refused',
       session: this,
       realm: hello?.realm,
-      authid: typeof authid === 'string' ? authid : undefined,
+      authid,
+      authmethod: method,
+      peer: this.info.peer,
       reason,
       message,
     });
+    // A failed credential (wrong ticket or signature, unknown authid, timeout) counts towards the lockout.
+    if (reason !== ErrorUri.AUTHENTICATION_FAILED || this.throttled || hello === undefined || method === undefined) return;
+    if (method === 'anonymous' || this.info.transport === 'internal') return;
+    const address = peerAddress(this.info.peer);
+    if (router.authThrottle.failed(hello.realm, authid, address, now)) {
+      router.emit({
+        type: 'warning',
+        code: 'auth_lockout',
+        message: `too many failed authentications: authid ${JSON.stringify(authid ?? null)} in realm "${hello.realm}" / address ${address ?? 'unknown'} locked out`,
+        session: this,
+        sessionId: undefined,
+      });
+    }
   }
 
   /**

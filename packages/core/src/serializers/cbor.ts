@@ -60,6 +60,23 @@ const viewDecoder = new Decoder({ useRecords: false, mapsAsObjects: true, int64A
 // For the scratch copy below: byte strings get memory of their own.
 const copyDecoder = new Decoder({ useRecords: false, mapsAsObjects: true, int64AsNumber: true, copyBuffers: true } as DecoderOptions);
 
+// For frames with a "__proto__" key (rare): maps as Map objects, whose keys
+// cbor-x leaves alone, turned into null-prototype objects afterwards.
+const mapDecoder = new Decoder({ useRecords: false, mapsAsObjects: false, int64AsNumber: true, copyBuffers: true } as DecoderOptions);
+
+/** Maps (from `mapDecoder`) to objects with a null prototype, so that "__proto__" is an own data property. */
+function withNullPrototypes(v: unknown): unknown {
+  if (v instanceof Map) {
+    const out = Object.create(null) as Record<string, unknown>;
+    for (const [k, e] of v) out[k as string] = withNullPrototypes(e);
+    return out;
+  }
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) v[i] = withNullPrototypes(v[i]);
+  }
+  return v;
+}
+
 // cbor-x caches a DataView on its source as an expando property. Rather than
 // let it write on the caller's frame, frames are decoded from a view of our
 // own; and since building a view and a DataView per message costs more than
@@ -403,7 +420,10 @@ function scanValue(b: Uint8Array, p: number, depth: number, maxDepth: number): n
   return scanItem(b, p, depth, maxDepth);
 }
 
-/** A map key: a definite-length text string, not `__proto__`. */
+/** Set by the scan when a map has a `__proto__` key; read by `decode`. */
+let sawProto = false;
+
+/** A map key: a definite-length text string (`__proto__` noted in `sawProto`). */
 function scanKey(b: Uint8Array, p: number): number {
   const n = b.length;
   if (p >= n) truncated();
@@ -438,7 +458,8 @@ function scanKey(b: Uint8Array, p: number): number {
         break;
       }
     }
-    if (same) fail('forbidden dictionary key "__proto__"');
+    // cbor-x would rename it (to "__proto_"): decode this frame by the slow path.
+    if (same) sawProto = true;
   }
   return p + len;
 }
@@ -462,9 +483,10 @@ export const cborSerializer: Serializer = Object.freeze({
   decode(frame: Frame, limits?: Limits): unknown {
     const bytes = plainBytes(frame, 'CBOR');
     const maxDepth = limits?.maxDepth ?? DEFAULT_LIMITS.maxDepth;
-    if (!scanPlainCbor(bytes, maxDepth)) return decodeBytes(bytes);
-    const value = decodeBytes(bytes);
-    dropUndefined(value, maxDepth);
+    sawProto = false;
+    const undef = scanPlainCbor(bytes, maxDepth);
+    const value = sawProto ? withNullPrototypes(mapDecoder.decode(bytes)) : decodeBytes(bytes);
+    if (undef) dropUndefined(value, maxDepth);
     return value;
   },
 });

@@ -161,8 +161,174 @@ export const msgpackSerializer: Serializer = Object.freeze({
   },
   decode(frame: Frame, limits?: Limits): unknown {
     sawUndefined = false;
-    const value = decoder.decode(plainBytes(frame, 'MessagePack'));
-    if (sawUndefined) dropUndefined(value, limits?.maxDepth ?? DEFAULT_LIMITS.maxDepth);
+    const bytes = plainBytes(frame, 'MessagePack');
+    const maxDepth = limits?.maxDepth ?? DEFAULT_LIMITS.maxDepth;
+    let value: unknown;
+    try {
+      value = decoder.decode(bytes);
+    } catch (e) {
+      // The library refuses a "__proto__" key; it is data (an application
+      // payload may carry any key), read by the slow path below.
+      if (!(e instanceof Error && e.message.includes('__proto__'))) throw e;
+      value = decodeSlow(bytes, maxDepth);
+    }
+    if (sawUndefined) dropUndefined(value, maxDepth);
     return value;
   },
 });
+
+// ---------------------------------------------------------------------------
+// Slow path: frames with a "__proto__" key
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * A plain MessagePack reader for the rare frame the library refuses because
+ * a map has a "__proto__" key. Maps become objects with a null prototype, so
+ * that such a key is an own data property and reaches no prototype. The same
+ * data model as the fast path: no extension but msgpackr's undefined, 64-bit
+ * integers beyond ±2^53 as bigints (refused by `sanitize`).
+ */
+function decodeSlow(b: Uint8Array, maxDepth: number): unknown {
+  const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  let p = 0;
+  const need = (n: number): void => {
+    if (p + n > b.length) throw new Error('truncated MessagePack');
+  };
+  const str = (n: number): string => {
+    need(n);
+    const s = utf8.decode(b.subarray(p, p + n));
+    p += n;
+    return s;
+  };
+  const bin = (n: number): Uint8Array => {
+    need(n);
+    const out = b.slice(p, p + n);
+    p += n;
+    return out;
+  };
+  const u64 = (signed: boolean): number | bigint => {
+    need(8);
+    const hi = signed ? view.getInt32(p) : view.getUint32(p);
+    const lo = view.getUint32(p + 4);
+    p += 8;
+    if ((hi >= -HI_2_53 && hi < HI_2_53) || (hi === HI_2_53 && lo === 0)) return hi * 0x100000000 + lo;
+    return BigInt(hi) * 0x100000000n + BigInt(lo);
+  };
+  const read = (depth: number): unknown => {
+    if (depth > maxDepth + 1) throw new Error('nesting exceeds the depth limit');
+    need(1);
+    const t = b[p++]!;
+    if (t <= 0x7f) return t;
+    if (t >= 0xe0) return t - 0x100;
+    if (t >= 0xa0 && t <= 0xbf) return str(t & 0x1f);
+    if (t >= 0x90 && t <= 0x9f) return list(t & 0x0f, depth);
+    if (t >= 0x80 && t <= 0x8f) return map(t & 0x0f, depth);
+    const n = (k: number): number => {
+      need(k);
+      const v = k === 1 ? view.getUint8(p) : k === 2 ? view.getUint16(p) : view.getUint32(p);
+      p += k;
+      return v;
+    };
+    switch (t) {
+      case 0xc0:
+        return null;
+      case 0xc2:
+        return false;
+      case 0xc3:
+        return true;
+      case 0xc4:
+        return bin(n(1));
+      case 0xc5:
+        return bin(n(2));
+      case 0xc6:
+        return bin(n(4));
+      case 0xca: {
+        need(4);
+        const v = view.getFloat32(p);
+        p += 4;
+        return v;
+      }
+      case 0xcb: {
+        need(8);
+        const v = view.getFloat64(p);
+        p += 8;
+        return v;
+      }
+      case 0xcc:
+        return n(1);
+      case 0xcd:
+        return n(2);
+      case 0xce:
+        return n(4);
+      case 0xcf:
+        return u64(false);
+      case 0xd0: {
+        need(1);
+        return view.getInt8(p++);
+      }
+      case 0xd1: {
+        need(2);
+        const v = view.getInt16(p);
+        p += 2;
+        return v;
+      }
+      case 0xd2: {
+        need(4);
+        const v = view.getInt32(p);
+        p += 4;
+        return v;
+      }
+      case 0xd3:
+        return u64(true);
+      case 0xd4: {
+        // fixext 1: only msgpackr's undefined (type 0, a zero byte).
+        need(2);
+        const type = b[p]!;
+        const data = b[p + 1]!;
+        p += 2;
+        if (type === 0 && data === 0) {
+          sawUndefined = true;
+          return undefined;
+        }
+        throw new Error(`extension type ${type} is not allowed`);
+      }
+      case 0xd9:
+        return str(n(1));
+      case 0xda:
+        return str(n(2));
+      case 0xdb:
+        return str(n(4));
+      case 0xdc:
+        return list(n(2), depth);
+      case 0xdd:
+        return list(n(4), depth);
+      case 0xde:
+        return map(n(2), depth);
+      case 0xdf:
+        return map(n(4), depth);
+      default:
+        throw new Error(`MessagePack type 0x${t.toString(16)} is not allowed`);
+    }
+  };
+  const list = (len: number, depth: number): unknown[] => {
+    // Each element takes at least one octet: a length beyond the rest is a lie.
+    if (len > b.length - p) throw new Error('truncated MessagePack');
+    const out = new Array<unknown>(len);
+    for (let i = 0; i < len; i++) out[i] = read(depth + 1);
+    return out;
+  };
+  const map = (len: number, depth: number): Record<string, unknown> => {
+    if (len * 2 > b.length - p) throw new Error('truncated MessagePack');
+    const out = Object.create(null) as Record<string, unknown>;
+    for (let i = 0; i < len; i++) {
+      const k = read(depth + 1);
+      if (typeof k !== 'string') throw new Error(`dictionary keys must be strings, got a ${typeof k}`);
+      out[k] = read(depth + 1);
+    }
+    return out;
+  };
+  const value = read(1);
+  if (p !== b.length) throw new Error('extra bytes after the MessagePack value');
+  return value;
+}
