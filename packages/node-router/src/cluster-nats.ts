@@ -4,8 +4,9 @@
  * it onto NATS, so it stays thin:
  *
  * - envelopes → core NATS subjects: `<prefix>.all` for what every node hears,
- *   `<prefix>.node.<name>` for one node; MessagePack bodies (binary payloads
- *   and 64-bit integers cross unchanged). One connection per node, so NATS
+ *   `<prefix>.node.<name>` for one node; MessagePack bodies written by the
+ *   core's own codec (binary payloads, ±2^53 and any dictionary key cross
+ *   unchanged). One connection per node, so NATS
  *   keeps each node's messages in order. The envelopes of one event-loop turn
  *   travel together: consecutive envelopes for the same subject become one
  *   NATS message (a MessagePack array), so a node under load publishes once
@@ -23,10 +24,19 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
-import { Decoder, Encoder } from '@msgpack/msgpack';
 import { connect, credsAuthenticator, type ConnectionOptions, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import { Kvm, type KV } from '@nats-io/kv';
-import { RouterConfigError, type ClaimValue, type ClusterEnvelope, type ClusterOutput, type StoreRequest, type StoreResult } from '@wamp/core';
+import {
+  DEFAULT_LIMITS,
+  RouterConfigError,
+  msgpackSerializer,
+  type ClaimValue,
+  type ClusterEnvelope,
+  type ClusterOutput,
+  type Limits,
+  type StoreRequest,
+  type StoreResult,
+} from '@wamp/core';
 import type { Logger } from './log.js';
 
 /** The `cluster` section of the router configuration. */
@@ -121,6 +131,22 @@ export function validateClusterConfig(path: string, v: unknown, baseDir: string)
   };
 }
 
+/**
+ * A copy of an envelope without its `undefined` fields (MessagePack has no
+ * undefined: it would arrive as null). Payloads — `args`, `kwargs`, a
+ * passthru `payload` — came off the wire and hold no undefined, so they are
+ * not walked.
+ */
+function compact(v: unknown, key = ''): unknown {
+  if (typeof v !== 'object' || v === null || ArrayBuffer.isView(v)) return v;
+  if (key === 'args' || key === 'kwargs' || key === 'payload') return v;
+  if (Array.isArray(v)) return v.map((x) => compact(x));
+  // A null prototype: a "__proto__" key (data, in a details dictionary) stays an own property.
+  const out = Object.create(null) as Record<string, unknown>;
+  for (const [k, x] of Object.entries(v)) if (x !== undefined) out[k] = compact(x, k);
+  return out;
+}
+
 /** What the bus needs of the router host (implemented by `RouterHost`). */
 export interface ClusterInput {
   handleCluster(envelope: ClusterEnvelope): void;
@@ -140,8 +166,8 @@ export class NatsBus {
   /** Envelopes of this turn, as runs of consecutive envelopes for one subject (flushed in order). */
   private runs: { subject: string; envs: ClusterEnvelope[] }[] = [];
   private flushQueued = false;
-  private readonly encoder = new Encoder({ ignoreUndefined: true });
-  private readonly decoder = new Decoder();
+  /** WAMP payloads nest inside envelopes: the depth limit of a message, plus the envelope's own levels. */
+  private readonly limits: Limits = { ...DEFAULT_LIMITS, maxDepth: DEFAULT_LIMITS.maxDepth + 16 };
   private input: ClusterInput | undefined;
   private up = true;
   private closed = false;
@@ -203,7 +229,8 @@ export class NatsBus {
       if (err !== null || this.closed) return;
       let envs: ClusterEnvelope[];
       try {
-        envs = this.decoder.decode(msg.data) as ClusterEnvelope[];
+        // The core's MessagePack codec: exact ±2^53, and any key (even "__proto__") read as data.
+        envs = msgpackSerializer.decode(msg.data, this.limits) as ClusterEnvelope[];
         if (!Array.isArray(envs)) throw new Error('not a list of envelopes');
       } catch (e) {
         this.log.warn('cluster: undecodable message on the bus', { error: (e as Error).message });
@@ -249,7 +276,7 @@ export class NatsBus {
 
   /** Publish envelopes as one NATS message, split in halves while it exceeds the server's max_payload. */
   private publish(subject: string, envs: ClusterEnvelope[]): void {
-    const data = this.encoder.encode(envs);
+    const data = msgpackSerializer.encode(envs.map((e) => compact(e))) as Uint8Array;
     const max = this.nc.info?.max_payload ?? 1024 * 1024;
     if (data.length > max) {
       if (envs.length > 1) {

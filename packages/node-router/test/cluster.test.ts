@@ -83,6 +83,11 @@ describe('a cluster of three wamp-router processes on NATS', () => {
     const bytes = new Uint8Array([0, 1, 2, 255]);
     expect((await caller.call(`${proc}.echo`, [bytes])).value).toEqual(bytes);
     expect((await caller.call(`${proc}.echo`, [2 ** 53])).value).toBe(2 ** 53);
+    // Keys that name prototypes are data, across the bus too.
+    const odd = JSON.parse('{"constructor":"Foo","prototype":1,"__proto__":{"x":2}}') as Record<string, unknown>;
+    const back = (await caller.call(`${proc}.echo`, [odd])).value as Record<string, unknown>;
+    expect(Object.keys(back).sort()).toEqual(['__proto__', 'constructor', 'prototype']);
+    expect(({} as Record<string, unknown>)['x']).toBeUndefined();
 
     const topic = `com.cluster.topic.${transport}.${serializer}`;
     const got: unknown[][] = [[], []];
