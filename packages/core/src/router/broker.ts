@@ -31,8 +31,7 @@ import { isReservedUri, isValidUri, type MatchPolicy } from '../uri.js';
 import { RouterUri } from './uris.js';
 import { PatternIndex, uriMatches } from './matching.js';
 import type { ClusterMessage, RetainedRecord, SubscriptionRecord } from './cluster-protocol.js';
-import type { Peer, Testament } from './peer.js';
-import type { Realm } from './realm.js';
+import type { Peer, RealmState, SubscriptionEntry, Testament } from './peer.js';
 import { isoTimestamp } from './timestamp.js';
 
 const EMPTY: Dict = Object.freeze({});
@@ -40,7 +39,7 @@ const EMPTY: Dict = Object.freeze({});
 /** Retained events kept per realm; the oldest topic is dropped beyond this. */
 const MAX_RETAINED_TOPICS = 10_000;
 
-export class Subscription {
+export class Subscription implements SubscriptionEntry {
   /** Local subscribers and, in a cluster, the replicas of subscribers on other nodes. */
   readonly subscribers = new Set<Peer>();
   /** Cluster: how many subscribers each other node has here (publications are forwarded to these nodes). */
@@ -155,7 +154,7 @@ export class Broker {
   private readonly matched: Subscription[] = [];
   private readonly frames = new FrameCache();
 
-  constructor(private readonly realm: Realm) {}
+  constructor(private readonly realm: RealmState) {}
 
   get subscriptionCount(): number {
     return this.byId.size;

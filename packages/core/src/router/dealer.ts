@@ -32,13 +32,8 @@ import {
 import type { Dict } from '../types.js';
 import { isReservedUri, type MatchPolicy } from '../uri.js';
 import { compareOrder, type CalleeOrder, type RegistrationRecord } from './cluster-protocol.js';
-import type { HasDeadline } from './deadlines.js';
-import { authProcedureFailed, authProcedureResult } from './handshake.js';
 import { PatternIndex } from './matching.js';
-import { handleMetaCall } from './meta.js';
-import type { Peer } from './peer.js';
-import type { Realm } from './realm.js';
-import type { RouterSession } from './session.js';
+import type { AuthOutcome, Callee, CallOrigin, InvocationEntry, InvokePolicy, Peer, RealmState, RegistrationEntry } from './peer.js';
 import { isoTimestamp } from './timestamp.js';
 import { RouterUri } from './uris.js';
 
@@ -52,19 +47,11 @@ function fail(peer: Peer, type: typeof MessageType.CALL | typeof MessageType.REG
   peer.send(error(type, request, uri, reason === undefined ? undefined : { args: [reason] }));
 }
 
-export type InvokePolicy = 'single' | 'roundrobin' | 'random' | 'first' | 'last';
-
-interface Callee {
-  readonly peer: Peer;
-  /** REGISTER.Options.disclose_caller */
-  readonly discloseCaller: boolean;
-  /** Cluster: the callee's place in the one cluster-wide order (`first`, `last`, `roundrobin`). */
-  readonly order: CalleeOrder;
-}
+export type { CallOrigin, InvokePolicy } from './peer.js';
 
 const NO_ORDER: CalleeOrder = Object.freeze([0, '', 0]) as CalleeOrder;
 
-export class Registration {
+export class Registration implements RegistrationEntry {
   /** In registration order (the order `first`, `last` and `roundrobin` refer to). */
   readonly callees: Callee[] = [];
   /** Round-robin cursor. */
@@ -99,14 +86,7 @@ export class Registration {
   }
 }
 
-/** Who waits for the outcome of an invocation. */
-export type CallOrigin =
-  /** A client's CALL. `receiveProgress`: the caller asked for progressive results and the callee can give them. */
-  | { readonly kind: 'call'; readonly caller: Peer; readonly request: number; readonly receiveProgress: boolean }
-  /** The router itself, asking a dynamic authenticator procedure about a session that is authenticating. */
-  | { readonly kind: 'auth'; readonly session: RouterSession };
-
-export class Invocation implements HasDeadline {
+export class Invocation implements InvocationEntry {
   deadline: number | undefined = undefined;
   /** Finished: answered, canceled, timed out, or one side left. */
   done = false;
@@ -141,7 +121,7 @@ export class Dealer {
   private readonly index = new PatternIndex<Registration>();
   readonly byId = new Map<number, Registration>();
 
-  constructor(private readonly realm: Realm) {}
+  constructor(private readonly realm: RealmState) {}
 
   get registrationCount(): number {
     return this.byId.size;
@@ -271,7 +251,7 @@ export class Dealer {
       this.finish(inv, now);
       const o = inv.origin;
       if (o.kind === 'call') o.caller.send(error(MessageType.CALL, o.request, ErrorUri.CANCELED, { args: [why] }));
-      else authProcedureFailed(o.session, ErrorUri.AUTHENTICATION_FAILED, [why], now);
+      else o.outcome.failed(ErrorUri.AUTHENTICATION_FAILED, [why], now);
     }
   }
 
@@ -350,7 +330,7 @@ export class Dealer {
     if (o['disclose_me'] === true && d.disclose === 'deny') return fail(peer, C, request, RouterUri.OPTION_DISALLOWED_DISCLOSE_ME);
     if (isReservedUri(uri)) {
       if (progress) return fail(peer, C, request, ErrorUri.FEATURE_NOT_SUPPORTED);
-      if (!handleMetaCall(this.realm, peer, msg, now)) fail(peer, C, request, ErrorUri.NO_SUCH_PROCEDURE);
+      if (!this.realm.metaCall(peer, msg, now)) fail(peer, C, request, ErrorUri.NO_SUCH_PROCEDURE);
       return;
     }
     if (peer.calls.size >= this.realm.limits.maxPendingCallsPerCaller) return fail(peer, C, request, RouterUri.LIMIT_EXCEEDED, 'too many calls in flight');
@@ -456,7 +436,7 @@ export class Dealer {
     }
     this.finish(inv, now);
     if (o.kind === 'call') o.caller.send(result(o.request, p));
-    else authProcedureResult(o.session, msg.args, msg.kwargs, now);
+    else o.outcome.result(msg.args, msg.kwargs, now);
   }
 
   /** ERROR answering an INVOCATION. */
@@ -474,7 +454,7 @@ export class Dealer {
     this.finish(inv, now);
     const o = inv.origin;
     if (o.kind === 'call') o.caller.send(error(MessageType.CALL, o.request, msg.error, { args: msg.args, kwargs: msg.kwargs }));
-    else authProcedureFailed(o.session, msg.error, msg.args, now);
+    else o.outcome.failed(msg.error, msg.args, now);
   }
 
   /**
@@ -558,7 +538,7 @@ export class Dealer {
       this.finish(inv, now);
       const o = inv.origin;
       if (o.kind === 'call') o.caller.send(error(MessageType.CALL, o.request, ErrorUri.CANCELED));
-      else authProcedureFailed(o.session, ErrorUri.AUTHENTICATION_FAILED, ['the authenticator left'], now);
+      else o.outcome.failed(ErrorUri.AUTHENTICATION_FAILED, ['the authenticator left'], now);
     }
     for (const inv of peer.calls.values()) {
       this.finish(inv, now);
@@ -572,7 +552,7 @@ export class Dealer {
    * authenticating. Only callees of a trusted role are used. Returns the
    * invocation, or undefined when no such callee is available.
    */
-  invokeForAuth(procedure: string, args: readonly unknown[], session: RouterSession): Invocation | undefined {
+  invokeForAuth(procedure: string, args: readonly unknown[], outcome: AuthOutcome): Invocation | undefined {
     const reg = this.index.best(procedure);
     if (reg === undefined) return undefined;
     const max = this.realm.limits.maxPendingInvocationsPerCallee;
@@ -580,7 +560,7 @@ export class Dealer {
     if (callee === undefined) return undefined;
     const cp = callee.peer;
     const details = reg.match === 'exact' ? EMPTY : { procedure };
-    const inv = new Invocation(cp.nextInvocationId(), cp, reg.id, { kind: 'auth', session }, details, 0, false);
+    const inv = new Invocation(cp.nextInvocationId(), cp, reg.id, { kind: 'auth', outcome }, details, 0, false);
     cp.invocations.set(inv.id, inv);
     cp.send(invocation(inv.id, reg.id, { args }, details));
     return inv;

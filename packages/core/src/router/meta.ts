@@ -14,10 +14,20 @@ import { isId } from '../ids.js';
 import { MessageType, error, result, type Call } from '../messages.js';
 import type { Args, Dict } from '../types.js';
 import { isValidUri, type MatchPolicy } from '../uri.js';
-import { isPublishableTopic } from './broker.js';
-import type { Peer, TestamentScope } from './peer.js';
-import type { Realm } from './realm.js';
+import { isPublishableTopic, type Broker } from './broker.js';
+import type { Dealer } from './dealer.js';
+import type { Peer, RealmState, TestamentScope } from './peer.js';
 import { RouterUri } from './uris.js';
+
+/**
+ * A realm as the meta API sees it: its state with its broker and dealer.
+ * `Realm` (realm.ts, a layer above) is the one implementation; it installs
+ * {@link handleMetaCall} as its `metaCall`.
+ */
+export interface MetaRealm extends RealmState {
+  readonly broker: Broker;
+  readonly dealer: Dealer;
+}
 
 const MATCHES: readonly MatchPolicy[] = ['exact', 'prefix', 'wildcard'];
 
@@ -28,7 +38,7 @@ const ok = (...args: unknown[]): Outcome => ({ ok: args });
 const fail = (uri: string, message?: string): Outcome => (message === undefined ? { error: uri } : { error: uri, message });
 const invalid = (message: string): Outcome => fail(ErrorUri.INVALID_ARGUMENT, message);
 
-type MetaProcedure = (realm: Realm, caller: Peer, args: Args, kwargs: Dict, now: number) => Outcome;
+type MetaProcedure = (realm: MetaRealm, caller: Peer, args: Args, kwargs: Dict, now: number) => Outcome;
 
 function roleFilter(args: Args): ReadonlySet<string> | undefined | false {
   const f = args[0];
@@ -38,7 +48,7 @@ function roleFilter(args: Args): ReadonlySet<string> | undefined | false {
 }
 
 /** The optional `reason`/`message` keyword arguments of the kill procedures. */
-function closeReason(realm: Realm, kwargs: Dict): { reason: string; message: string | undefined } | Outcome {
+function closeReason(realm: MetaRealm, kwargs: Dict): { reason: string; message: string | undefined } | Outcome {
   const reason = kwargs['reason'] ?? ErrorUri.CLOSE_KILLED;
   if (!isValidUri(reason, realm.router.uriRule)) return fail(ErrorUri.INVALID_URI, 'reason must be a valid URI');
   const message = kwargs['message'];
@@ -242,7 +252,7 @@ export const META_PROCEDURES: readonly string[] = Object.freeze(Object.keys(PROC
  * Answer a CALL to a `wamp.` procedure. Returns false when no such meta
  * procedure exists (the dealer then answers `wamp.error.no_such_procedure`).
  */
-export function handleMetaCall(realm: Realm, caller: Peer, msg: Call, now: number): boolean {
+export function handleMetaCall(realm: MetaRealm, caller: Peer, msg: Call, now: number): boolean {
   const proc = Object.prototype.hasOwnProperty.call(PROCEDURES, msg.procedure) ? PROCEDURES[msg.procedure] : undefined;
   if (proc === undefined) return false;
   const out = proc(realm, caller, msg.args ?? [], msg.kwargs ?? {}, now);

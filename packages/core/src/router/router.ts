@@ -9,6 +9,7 @@ import type { DecodeOptions } from '../codec.js';
 import { ErrorUri, LocalProtocolError } from '../errors.js';
 import { MAX_ID, type RandomId } from '../ids.js';
 import type { SerializerName } from '../serializers/serializer.js';
+import type { Authenticate, Hello } from '../messages.js';
 import type { MatchPolicy, UriRule } from '../uri.js';
 import {
   DEFAULT_AGENT,
@@ -24,82 +25,21 @@ import {
 import { Cluster } from './cluster.js';
 import { clusterId, type ClusterEnvelope, type ClusterOptions, type ClusterOutput, type StoreResult } from './cluster-protocol.js';
 import { DeadlineHeap, type HasDeadline } from './deadlines.js';
-import { completeAuthentication, type AuthRequest, type AuthVerdict } from './handshake.js';
+import { completeAuthentication, onAuthenticate, onHello, type AuthVerdict, type HandshakeHost } from './handshake.js';
+import type { Handshake } from './handshake-state.js';
 import { Realm } from './realm.js';
-import { RouterSession, type SessionInfo, type TransportKind } from './session.js';
+import { RouterSession, type AuthenticateEvent, type RouterEvent, type SessionInfo } from './session.js';
 import { runAuth } from './verify.js';
 
-/** A session was welcomed into a realm. */
-export interface SessionJoinedEvent {
-  readonly type: 'session_joined';
-  readonly session: RouterSession;
-  readonly sessionId: number;
-  readonly realm: string;
-  readonly authid: string;
-  readonly authrole: string;
-  readonly authmethod: string;
-  readonly authprovider: string;
-  readonly transport: TransportKind;
-  readonly serializer: SerializerName;
-}
-
-/** A joined session left its realm (GOODBYE, ABORT, transport loss, violation, kill). */
-export interface SessionLeftEvent {
-  readonly type: 'session_left';
-  readonly session: RouterSession;
-  readonly sessionId: number;
-  readonly realm: string;
-  readonly authid: string;
-  readonly authrole: string;
-  readonly transport: TransportKind;
-  readonly serializer: SerializerName;
-  /** The close reason URI. */
-  readonly reason: string;
-}
-
-/** A session was refused before WELCOME (ABORT): unknown realm, failed authentication, no such role, ... */
-export interface SessionRefusedEvent {
-  readonly type: 'session_refused';
-  readonly session: RouterSession;
-  /** HELLO.Realm, when a HELLO was received. */
-  readonly realm: string | undefined;
-  /** HELLO.Details.authid, when the client gave one. */
-  readonly authid: string | undefined;
-  readonly reason: string;
-  readonly message: string | undefined;
-}
-
-/**
- * Authentication needs asynchronous work: run `request` (see
- * {@link Router.runAuth}) and apply the verdict with
- * {@link Router.completeAuthentication}.
- */
-export interface AuthenticateEvent {
-  readonly type: 'authenticate';
-  readonly session: RouterSession;
-  readonly request: AuthRequest;
-}
-
-export type RouterWarningCode =
-  /** A client broke the protocol; its session was aborted. */
-  | 'protocol_violation'
-  /** A dynamic authenticator procedure has no trusted callee. */
-  | 'authenticator_unavailable'
-  /** A dynamic authenticator answered something that is not a principal. */
-  | 'authenticator_result'
-  /** Cluster: a node was lost, or another node sent something this node cannot apply. */
-  | 'cluster';
-
-/** Something the operator may want to log. */
-export interface RouterWarningEvent {
-  readonly type: 'warning';
-  readonly code: RouterWarningCode;
-  readonly message: string;
-  readonly session: RouterSession | undefined;
-  readonly sessionId: number | undefined;
-}
-
-export type RouterEvent = SessionJoinedEvent | SessionLeftEvent | SessionRefusedEvent | AuthenticateEvent | RouterWarningEvent;
+export type {
+  AuthenticateEvent,
+  RouterEvent,
+  RouterWarningCode,
+  RouterWarningEvent,
+  SessionJoinedEvent,
+  SessionLeftEvent,
+  SessionRefusedEvent,
+} from './session.js';
 
 export interface RouterOptions {
   /** Session and publication IDs: uniform in [1, 2^53] (a CSPRNG in production, {@link seededRandomId} in tests). */
@@ -165,7 +105,7 @@ interface Timed extends HasDeadline {
  * cleanup its leaving implies. A bad configuration throws
  * {@link RouterConfigError} from the constructor.
  */
-export class Router {
+export class Router implements HandshakeHost {
   readonly agent: string;
   readonly timeouts: RouterTimeouts;
   readonly limits: RouterLimits;
@@ -392,6 +332,16 @@ export class Router {
   private requireCluster(): Cluster {
     if (this.cluster === undefined) throw new LocalProtocolError(ErrorUri.INVALID_ARGUMENT, 'this router was not created with options.cluster');
     return this.cluster;
+  }
+
+  /** @internal A session received HELLO: the handshake starts. */
+  hello(session: RouterSession, msg: Hello, now: number): void {
+    onHello(this, session, msg, now);
+  }
+
+  /** @internal A session received AUTHENTICATE while challenging. */
+  authenticate(session: RouterSession, hs: Handshake, msg: Authenticate, now: number): void {
+    onAuthenticate(this, session, hs, msg, now);
   }
 
   /** @internal */
