@@ -20,28 +20,25 @@
  *   router sends the CHALLENGE and has the AUTHENTICATE signature verified.
  */
 
-import { cryptosignParseHello, newChallengeHex, type CryptosignHello } from '../auth/cryptosign.js';
+import type { CryptoProvider } from '../auth/crypto.js';
+import { cryptosignParseHello, newChallengeHex } from '../auth/cryptosign.js';
 import {
   parseScramCredential,
   scramParseHello,
   scramServerChallenge,
   type ScramCredential,
-  type ScramHello,
   type ScramServerState,
 } from '../auth/scram.js';
 import { ticketVerify } from '../auth/ticket.js';
-import { wampcraChallengeExtra, wampcraChallengeString, type WampcraSalt } from '../auth/wampcra.js';
+import { wampcraChallengeExtra, wampcraChallengeString } from '../auth/wampcra.js';
 import { ErrorUri, ProtocolViolation } from '../errors.js';
 import { challenge, welcome, type Authenticate, type Hello } from '../messages.js';
 import type { Dict } from '../types.js';
-import type { CryptoProvider } from '../auth/crypto.js';
-import type { AuthMethod, DynamicAuthenticator, DynamicAuthResult, PrincipalSource } from './config.js';
+import type { AuthMethod, DynamicAuthResult, PrincipalSource } from './config.js';
 import {
   INTERNAL_AUTHMETHOD,
   type AuthRequest,
   type AuthVerdict,
-  type ChallengeState,
-  type Credential,
   type Handshake,
   type MethodHello,
   type Principal,

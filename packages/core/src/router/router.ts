@@ -8,7 +8,6 @@ import type { CryptoProvider } from '../auth/crypto.js';
 import type { DecodeOptions } from '../codec.js';
 import { ErrorUri, LocalProtocolError } from '../errors.js';
 import { MAX_ID, type RandomId } from '../ids.js';
-import type { SerializerName } from '../serializers/serializer.js';
 import type { Authenticate, Hello } from '../messages.js';
 import type { MatchPolicy, UriRule } from '../uri.js';
 import {
