@@ -3,8 +3,9 @@
  * `challenging` states of a {@link RouterSession} — and the authentication
  * requests and verdicts exchanged with the embedding application. Declared
  * below both the session (`session.ts`, which holds it) and the handshake
- * logic (`handshake.ts`, which fills it in), so neither imports the other's
- * types through a loop (layer 4 of the router, see `router.ts`).
+ * logic (`handshake.ts`, which fills it in and imports the session), so that
+ * the session never imports the handshake (layer 4 of the router, see
+ * `router.ts`).
  */
 
 import type { CryptosignHello } from '../auth/cryptosign.js';

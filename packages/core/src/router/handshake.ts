@@ -9,7 +9,8 @@
  * {@link AuthRequest}; the adapter (or `Router.runAuth`) computes an
  * {@link AuthVerdict} and hands it back with `Router.completeAuthentication`.
  * A dynamic authenticator that is a WAMP procedure is called by the router
- * itself, through the dealer.
+ * itself, through the dealer: `Dealer.invokeForAuth` gets `AuthOutcome`
+ * closures (`peer.ts`) for its answer, so the dealer never imports this module.
  *
  * Each method:
  * - anonymous: WELCOME at once (static), or after the dynamic authenticator.

@@ -2,6 +2,33 @@
  * The router core: realms (each with a broker, a dealer, the meta API,
  * authentication and authorization) and one {@link RouterSession} per client
  * connection. Sans-IO: no sockets, clocks, timers or randomness of its own.
+ *
+ * The modules of `router/` stand in layers; a module imports only from its
+ * own layer's lower modules and from the layers below, never upward, and no
+ * two modules import each other, not even for a type (`pnpm check:cycles`,
+ * run by `pnpm lint`, fails on any import cycle):
+ *
+ * 1. Realm state, data and small types. `peer-info.ts` (session info,
+ *    identity, features, testaments), `peer.ts` (`Peer`, the entries it owns,
+ *    `RealmState`, and the interfaces through which lower code reaches
+ *    services implemented above: `RouterServices`, `ClusterHooks`,
+ *    `DealerHooks`, `AuthOutcome`), and the leaves `matching.ts`,
+ *    `authorization.ts`, `uris.ts`, `timestamp.ts`, `deadlines.ts`,
+ *    `config.ts`, `transitions.ts`, `cluster-protocol.ts`.
+ * 2. `broker.ts` and `dealer.ts`: they see the realm as a `RealmState` and
+ *    depend on layer 1 only (not on each other).
+ * 3. `meta.ts` (the meta API), then `realm.ts`: the `Realm` container that
+ *    composes the state with a broker and a dealer, and implements
+ *    `RealmState` for them (meta events go out through its broker, meta
+ *    procedures are answered through `meta.ts`).
+ * 4. `cluster.ts` (the `Cluster` implements `ClusterHooks`);
+ *    `handshake-state.ts`, then `session.ts` (it reaches the handshake through
+ *    its `SessionHost`), then `handshake.ts` (which hands the dealer
+ *    `AuthOutcome` closures for a dynamic authenticator procedure), then
+ *    `verify.ts`.
+ * 5. This file: `Router` implements `RouterServices`, `SessionHost` and
+ *    `HandshakeHost`, and owns the realms, sessions, deadlines and cluster.
+ *    `../index.ts` exports the public names above it.
  */
 
 import type { CryptoProvider } from '../auth/crypto.js';
