@@ -22,6 +22,9 @@
 //                        (summarise one with `node src/profile-summary.mjs FILE`)
 //   --md / --no-md       replace the generated table in BENCHMARKS.md (default: only
 //                        for a full run of every row)
+//   --cluster-nodes N    router nodes of the cluster rows (default 2; sessions are
+//                        spread over them, nats-server runs beside them)
+//   --no-cluster         skip the cluster rows
 
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -52,6 +55,8 @@ function parseArgs(argv) {
     out: undefined,
     md: undefined,
     profile: false,
+    clusterNodes: 2,
+    cluster: true,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -71,6 +76,8 @@ function parseArgs(argv) {
     else if (a === '--profile') opts.profile = true;
     else if (a === '--md') opts.md = true;
     else if (a === '--no-md') opts.md = false;
+    else if (a === '--cluster-nodes') opts.clusterNodes = Math.max(2, Number(value()));
+    else if (a === '--no-cluster') opts.cluster = false;
     else throw new Error(`unknown option ${a} (see the head of src/bench.mjs)`);
   }
   return opts;
@@ -94,6 +101,7 @@ const SERVERS = {
   raw: { file: 'servers/raw-ws.mjs', label: 'plain ws server' },
   ours: { file: 'servers/router.mjs', label: 'project router' },
   fox: { file: 'servers/fox.mjs', label: 'fox-wamp' },
+  cluster: { file: 'servers/cluster.mjs', label: 'project router, a cluster of nodes on nats-server' },
 };
 const LOADS = {
   raw: 'load/raw-ws.mjs',
@@ -118,11 +126,13 @@ const pubsubRows = (prefix, base) =>
 
 const withLabel = (prefix, rows) => rows.map((r) => ({ ...r, label: `${prefix}${r.label}` }));
 
-function sections() {
+function sections(opts) {
   const raw = { server: 'raw', load: 'raw', endpoint: 'ws' };
   const ourWs = (serializer) => ({ server: 'ours', load: 'wamp', endpoint: 'ws', spec: { serializer, transport: 'ws' } });
   const ourRs = (endpoint) => ({ server: 'ours', load: 'wamp', endpoint, spec: { serializer: 'msgpack', transport: 'rawsocket' } });
   const ab = (server) => ({ server, load: 'autobahn', endpoint: 'ws', spec: { serializer: 'json' } });
+  // Cross-node: the caller (and the publisher) on node 1, the callee on node 2, subscribers spread over every node.
+  const cross = { server: 'cluster', load: 'wamp', endpoint: 'ws', spec: { serializer: 'json', transport: 'ws', cross: true } };
   return [
     {
       id: 'raw',
@@ -170,6 +180,20 @@ function sections() {
         ...withLabel('PubSub, ', pubsubRows('ab.fox.pubsub', ab('fox'))),
       ],
     },
+    ...(opts?.cluster === false
+      ? []
+      : [
+          {
+            id: 'cluster',
+            title: `7. Cluster: ${opts?.clusterNodes ?? 2} router nodes on one nats-server, @wamp/client, WebSocket JSON (compare with 2. and 3.)`,
+            unit: 'calls/s · events delivered/s',
+            note: 'RPC: caller on node 1, callee on node 2. PubSub: publisher on node 1, subscribers spread over the nodes. Server CPU: the router nodes together (nats-server apart, in the JSON).',
+            rows: [
+              ...withLabel('cross-node RPC, ', rpcRows('cluster.rpc', cross)),
+              ...withLabel('PubSub across nodes, ', pubsubRows('cluster.pubsub', cross).filter((r) => r.spec.subscribers === 10)),
+            ],
+          },
+        ]),
   ];
 }
 
@@ -191,6 +215,10 @@ const GOALS = [
   { label: '@wamp/client ÷ Autobahn|JS, our router, RPC 100 in flight', num: 'ours.rpc.ws-json.100', den: 'ab.ours.rpc.100', min: 1.5 },
   { label: '@wamp/client ÷ Autobahn|JS, our router, RPC sequential', num: 'ours.rpc.ws-json.seq', den: 'ab.ours.rpc.seq', min: 1.5 },
   { label: '@wamp/client ÷ Autobahn|JS, our router, PubSub to 10, ~50 B', num: 'ours.pubsub.10.small', den: 'ab.ours.pubsub.10.small', min: 1.5 },
+  { label: 'cluster: cross-node ÷ single-node, RPC 100 in flight', num: 'cluster.rpc.100', den: 'ours.rpc.ws-json.100', min: 0.6 },
+  { label: 'cluster: cross-node ÷ single-node, RPC sequential', num: 'cluster.rpc.seq', den: 'ours.rpc.ws-json.seq', min: 0.6 },
+  { label: 'cluster: across nodes ÷ single node, PubSub to 10, ~50 B', num: 'cluster.pubsub.10.small', den: 'ours.pubsub.10.small', min: 0.6 },
+  { label: 'cluster: latency crossing adds, sequential RPC p50', num: 'cluster.rpc.seq', den: 'ours.rpc.ws-json.seq', metric: 'p50', delta: true, max: 150 },
 ];
 
 /**
@@ -212,6 +240,8 @@ const CONTEXT = [
   { label: 'WS MessagePack ÷ WS JSON, RPC 100 in flight', num: 'ours.rpc.ws-msgpack.100', den: 'ours.rpc.ws-json.100' },
   { label: 'RawSocket TCP ÷ WS MessagePack, RPC 100 in flight', num: 'ours.rpc.rs-tcp.100', den: 'ours.rpc.ws-msgpack.100' },
   { label: 'RawSocket Unix ÷ RawSocket TCP, RPC 100 in flight', num: 'ours.rpc.rs-unix.100', den: 'ours.rpc.rs-tcp.100' },
+  { label: 'cluster: node CPU per call, cross-node ÷ single node (100 in flight)', num: 'cluster.rpc.100', den: 'ours.rpc.ws-json.100', metric: 'serverUsPerOp' },
+  { label: 'cluster: node CPU per delivery, across nodes ÷ single node (PubSub to 10)', num: 'cluster.pubsub.10.small', den: 'ours.pubsub.10.small', metric: 'serverUsPerOp' },
 ];
 
 // --- availability of the project's packages --------------------------------------
@@ -219,6 +249,8 @@ const CONTEXT = [
 /** Why a load or server cannot run yet (the packages are written in parallel), or undefined. */
 async function missingPieces() {
   const missing = {};
+  const { spawnSync } = await import('node:child_process');
+  if (spawnSync('nats-server', ['--version']).status !== 0) missing.cluster = 'nats-server is not installed (apt-get install nats-server)';
   try {
     const router = await import('@wamp/node-router');
     if (typeof router.createRouter !== 'function') missing.ours = '@wamp/node-router does not export createRouter yet';
@@ -242,22 +274,30 @@ const log = (...a) => process.stderr.write(`${a.join(' ')}\n`);
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function measureRow(row, server, opts) {
+  const e = server.endpoints;
   const spec = {
     ...row.spec,
-    url: server.endpoints[row.endpoint],
+    url: e[row.endpoint],
+    ...(row.spec?.cross ? { calleeUrl: e.ws2, subscriberUrls: e.nodes } : {}),
     realm: REALM,
     durationMs: opts.durationMs,
     warmupMs: opts.warmupMs,
   };
   let cpu0;
   let t0;
-  const sample = async () => ({ cpu: (await server.request('cpu')).cpu, t: performance.now() });
+  let nats0;
+  let natsUs;
+  const sample = async () => {
+    const r = await server.request('cpu');
+    return { cpu: r.cpu, nats: r.natsCpu, t: performance.now() };
+  };
   const result = await runLoad(file(LOADS[row.load]), spec, {
     onStart: async () => {
-      ({ cpu: cpu0, t: t0 } = await sample());
+      ({ cpu: cpu0, nats: nats0, t: t0 } = await sample());
     },
     onEnd: async () => {
-      const { cpu, t } = await sample();
+      const { cpu, nats, t } = await sample();
+      if (nats !== undefined) natsUs = nats - nats0;
       return (cpu - cpu0) / 1000 / (t - t0);
     },
   }, { execArgv: opts.profile ? profileArgs(`load-${row.key}`) : [] });
@@ -272,6 +312,7 @@ async function measureRow(row, server, opts) {
     // CPU time per operation (µs): what each side costs even when the other side is the bottleneck.
     serverUsPerOp: (result.end * 1e6) / result.rate,
     loadUsPerOp: (result.loadCpu * 1e6) / result.rate,
+    ...(natsUs !== undefined ? { natsUsPerOp: natsUs / result.ops } : {}),
     elapsedMs: result.elapsedMs,
     ...(result.eventRate !== undefined ? { eventRate: result.eventRate } : {}),
   };
@@ -309,14 +350,14 @@ class Servers {
 }
 
 async function runThroughput(opts, missing, results, unixPath) {
-  const all = sections().flatMap((s) => s.rows).filter((r) => opts.only === undefined || opts.only.test(r.key));
+  const all = sections(opts).flatMap((s) => s.rows).filter((r) => opts.only === undefined || opts.only.test(r.key));
   const runnable = [];
   for (const row of all) {
     const why = missing[row.server] ?? missing[row.load];
     results.set(row.key, { key: row.key, label: row.label, runs: [], errors: [], ...(why ? { skipped: `not run: ${why}` } : {}) });
     if (why === undefined) runnable.push(row);
   }
-  const servers = new Servers({ WAMP_BENCH_UNIX: unixPath, WAMP_BENCH_REALM: REALM }, opts);
+  const servers = new Servers({ WAMP_BENCH_UNIX: unixPath, WAMP_BENCH_REALM: REALM, WAMP_BENCH_NODES: String(opts.clusterNodes) }, opts);
   try {
     for (let run = 1; run <= opts.runs; run++) {
       for (const row of runnable) {
@@ -406,10 +447,11 @@ function ratios(results, scale) {
   const value = (key, metric) => results.get(key)?.median?.[metric] ?? Number.NaN;
   const make = (g) => {
     const metric = g.metric ?? 'rate';
-    const v = value(g.num, metric) / value(g.den, metric);
+    // `delta`: a difference of latencies (ms) shown in µs, not a ratio.
+    const v = g.delta ? (value(g.num, metric) - value(g.den, metric)) * 1000 : value(g.num, metric) / value(g.den, metric);
     const goal = g.min !== undefined ? `≥ ${g.min}` : g.max !== undefined ? `≤ ${g.max}` : undefined;
     const pass = g.min !== undefined ? v >= g.min : g.max !== undefined ? v <= g.max : undefined;
-    return { label: g.label, num: g.num, den: g.den, metric, value: v, goal, pass };
+    return { label: g.label, num: g.num, den: g.den, metric, value: v, goal: g.delta && goal ? `${goal} µs` : goal, pass, ...(g.delta ? { format: 'us' } : {}) };
   };
   const goals = GOALS.map(make);
   const big = scale.find((s) => s.key === 'scale.ours.10000') ?? scale.filter((s) => s.key.startsWith('scale.ours.')).at(-1);
@@ -452,7 +494,7 @@ async function main() {
   const finishedAt = new Date();
   machine.loadAverageAtEnd = (await import('node:os')).loadavg().map((x) => Math.round(x * 100) / 100);
 
-  const secs = sections();
+  const secs = sections(opts);
   const text = [
     `## WAMP benchmark — ${startedAt.toISOString()}`,
     '',

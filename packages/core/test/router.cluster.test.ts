@@ -350,6 +350,55 @@ describe('cluster: meta API and meta events', () => {
 });
 
 describe('cluster: authentication', () => {
+  it('authentication and authorization decide the same on every node (the same configuration runs on each)', () => {
+    const config = {
+      realms: [
+        {
+          name: 'realm1',
+          auth: {
+            ticket: {
+              type: 'static',
+              principals: { joe: { ticket: 'j', authrole: 'backend' }, ann: { ticket: 'a', authrole: 'frontend' } },
+            },
+          },
+          roles: [
+            { name: 'backend', permissions: [{ uri: 'com', match: 'prefix', allow: { call: true, register: true, publish: true, subscribe: true } }] },
+            { name: 'frontend', permissions: [{ uri: 'com.public', match: 'prefix', allow: { call: true }, disclose: { caller: 'force' } }] },
+          ],
+        },
+      ],
+    };
+    const net = new ClusterNet(config);
+    const login = (node: string, authid: string, ticket: string): TestClient => {
+      const c = net.connect(node);
+      c.send(hello('realm1', { roles: FULL_ROLES, authmethods: ['ticket'], authid }));
+      expect(c.one()).toMatchObject({ type: MessageType.CHALLENGE });
+      c.send(authenticate(ticket));
+      const w = c.one();
+      if (w.type === MessageType.WELCOME) c.sessionId = w.session;
+      return c;
+    };
+    const backend = login('a', 'joe', 'j');
+    registerOk(backend, 'com.public.hello', { disclose_caller: true });
+    registerOk(backend, 'com.private.reset');
+    for (const node of ['b', 'c']) {
+      const ann = login(node, 'ann', 'a');
+      ann.send(call(ann.req(), 'com.public.hello'));
+      const inv = backend.one() as { request: number; details: Record<string, unknown> };
+      expect(inv.details).toMatchObject({ caller: ann.sessionId, caller_authid: 'ann', caller_authrole: 'frontend' });
+      backend.send(yield_(inv.request));
+      expect(ann.one()).toMatchObject({ type: MessageType.RESULT });
+      ann.send(call(ann.req(), 'com.private.reset'));
+      expect(ann.one()).toMatchObject({ type: MessageType.ERROR, error: ErrorUri.NOT_AUTHORIZED });
+      expect(backend.take()).toEqual([]);
+      const wrong = net.connect(node);
+      wrong.send(hello('realm1', { roles: FULL_ROLES, authmethods: ['ticket'], authid: 'ann' }));
+      wrong.one();
+      wrong.send(authenticate('not the ticket'));
+      expect(wrong.one()).toMatchObject({ type: MessageType.ABORT, reason: ErrorUri.AUTHENTICATION_FAILED });
+    }
+  });
+
   it('a dynamic authenticator registered as a procedure on one node authenticates sessions on every node', () => {
     const net = new ClusterNet({ realms: [{ name: 'realm1', auth: { ticket: { type: 'procedure', procedure: 'com.example.authenticate' } } }] }, { maxDelay: 2 });
     const authenticator = net.connect('a', undefined, { transport: 'internal', authid: 'auth', authrole: 'authenticator', trusted: true });
@@ -415,6 +464,24 @@ describe('cluster: faults', () => {
     const inv = callee.one() as { request: number };
     callee.send(yield_(inv.request, { args: ['hi'] }));
     expect(caller.one()).toMatchObject({ type: MessageType.RESULT, args: ['hi'] });
+  });
+
+  it('a large state crosses in parts: a node that restarts learns 450 sessions of another', () => {
+    const net = new ClusterNet(OPEN);
+    const many = Array.from({ length: 450 }, () => net.join('a'));
+    registerOk(many[449]!, 'com.last');
+    net.crash('c');
+    net.advance(3000);
+    net.delivered.clear();
+    net.start('c');
+    net.flush();
+    const parts = (net.delivered.get('c') ?? []).filter((e) => e.from === 'a' && e.m.t === 'sync');
+    expect(parts.length).toBe(3);
+    expect(parts.map((e) => (e.m as { more?: boolean }).more === true)).toEqual([true, true, false]);
+    expect(net.router('c').inspect('realm1')!.sessions.length).toBe(450);
+    const caller = net.join('c');
+    caller.send(call(caller.req(), 'com.last'));
+    expect(many[449]!.one()).toMatchObject({ type: MessageType.INVOCATION });
   });
 
   it('a bus outage: calls to other nodes fail at once, local work goes on, and state is resynchronised after', () => {

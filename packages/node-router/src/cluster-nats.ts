@@ -6,7 +6,11 @@
  * - envelopes → core NATS subjects: `<prefix>.all` for what every node hears,
  *   `<prefix>.node.<name>` for one node; MessagePack bodies (binary payloads
  *   and 64-bit integers cross unchanged). One connection per node, so NATS
- *   keeps each node's messages in order;
+ *   keeps each node's messages in order. The envelopes of one event-loop turn
+ *   travel together: consecutive envelopes for the same subject become one
+ *   NATS message (a MessagePack array), so a node under load publishes once
+ *   per turn and destination rather than once per WAMP message, and the
+ *   order between subjects is kept;
  * - registration claims → a JetStream KV bucket (`create` fails when the key
  *   exists: the compare-and-set that makes a `single` registration unique),
  *   compare-and-delete by revision;
@@ -19,7 +23,7 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
-import { decode, encode } from '@msgpack/msgpack';
+import { Decoder, Encoder } from '@msgpack/msgpack';
 import { connect, credsAuthenticator, type ConnectionOptions, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import { Kvm, type KV } from '@nats-io/kv';
 import { RouterConfigError, type ClaimValue, type ClusterEnvelope, type ClusterOutput, type StoreRequest, type StoreResult } from '@wamp/core';
@@ -133,6 +137,11 @@ export class ClusterUnavailableError extends Error {}
  */
 export class NatsBus {
   private subs: Subscription[] = [];
+  /** Envelopes of this turn, as runs of consecutive envelopes for one subject (flushed in order). */
+  private runs: { subject: string; envs: ClusterEnvelope[] }[] = [];
+  private flushQueued = false;
+  private readonly encoder = new Encoder({ ignoreUndefined: true });
+  private readonly decoder = new Decoder();
   private input: ClusterInput | undefined;
   private up = true;
   private closed = false;
@@ -192,14 +201,15 @@ export class NatsBus {
     this.input = input;
     const onMsg = (err: Error | null, msg: { data: Uint8Array }): void => {
       if (err !== null || this.closed) return;
-      let env: ClusterEnvelope;
+      let envs: ClusterEnvelope[];
       try {
-        env = decode(msg.data) as ClusterEnvelope;
+        envs = this.decoder.decode(msg.data) as ClusterEnvelope[];
+        if (!Array.isArray(envs)) throw new Error('not a list of envelopes');
       } catch (e) {
         this.log.warn('cluster: undecodable message on the bus', { error: (e as Error).message });
         return;
       }
-      input.handleCluster(env);
+      for (const env of envs) input.handleCluster(env);
     };
     this.subs.push(this.nc.subscribe(`${this.prefix}.all`, { callback: onMsg }));
     this.subs.push(this.nc.subscribe(`${this.prefix}.node.${this.config.node}`, { callback: onMsg }));
@@ -216,11 +226,12 @@ export class NatsBus {
     if (o.kind === 'send') {
       const env = o.envelope;
       const subject = env.to === undefined ? `${this.prefix}.all` : `${this.prefix}.node.${env.to}`;
-      try {
-        this.nc.publish(subject, encode(env, { ignoreUndefined: true }));
-      } catch (e) {
-        // Closed or draining: the membership protocol notices the silence.
-        this.log.debug('cluster: publish failed', { error: (e as Error).message });
+      const last = this.runs[this.runs.length - 1];
+      if (last !== undefined && last.subject === subject) last.envs.push(env);
+      else this.runs.push({ subject, envs: [env] });
+      if (!this.flushQueued) {
+        this.flushQueued = true;
+        queueMicrotask(() => this.flush());
       }
       return;
     }
@@ -229,9 +240,45 @@ export class NatsBus {
     });
   }
 
+  private flush(): void {
+    this.flushQueued = false;
+    const runs = this.runs;
+    this.runs = [];
+    for (const r of runs) this.publish(r.subject, r.envs);
+  }
+
+  /** Publish envelopes as one NATS message, split in halves while it exceeds the server's max_payload. */
+  private publish(subject: string, envs: ClusterEnvelope[]): void {
+    const data = this.encoder.encode(envs);
+    const max = this.nc.info?.max_payload ?? 1024 * 1024;
+    if (data.length > max) {
+      if (envs.length > 1) {
+        const half = envs.length >> 1;
+        this.publish(subject, envs.slice(0, half));
+        this.publish(subject, envs.slice(half));
+        return;
+      }
+      const m = envs[0]!.m;
+      this.log.error('cluster: a message is larger than NATS allows (max_payload); it does not reach the other nodes', {
+        kind: m.t,
+        bytes: data.length,
+        maxPayload: max,
+        hint: 'raise max_payload in the nats-server configuration to at least the router\'s maxMessageSize',
+      });
+      return;
+    }
+    try {
+      this.nc.publish(subject, data);
+    } catch (e) {
+      // Closed or draining: the membership protocol notices the silence.
+      this.log.debug('cluster: publish failed', { error: (e as Error).message });
+    }
+  }
+
   /** Leave the bus: unsubscribe and close the connection (others notice within their node timeout). */
   async close(): Promise<void> {
     if (this.closed) return;
+    this.flush();
     this.closed = true;
     for (const s of this.subs) s.unsubscribe();
     await this.nc.drain().catch(() => this.nc.close());

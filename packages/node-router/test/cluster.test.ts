@@ -8,7 +8,8 @@ import { ErrorUri } from '@wamp/core';
 import { WampError, type Session } from '@wamp/client';
 import { connect } from '@wamp/ws/node';
 import { readFileSync } from 'node:fs';
-import { Cleanup, RawWsPeer, RouterProcess, waitFor, within } from './helpers.js';
+import { createRouter } from '@wamp/node-router';
+import { Cleanup, RawWsPeer, RouterProcess, captureLogs, waitFor, within } from './helpers.js';
 import { NatsServer, natsAvailable } from './nats.js';
 
 const cleanup = new Cleanup();
@@ -229,5 +230,36 @@ describe('a cluster of three wamp-router processes on NATS', () => {
     const { code } = await within(p.exited, 15_000, 'the node to give up');
     expect(code).not.toBe(0);
     expect(p.stderr).toMatch(/cannot join the cluster: cannot reach NATS at nats:\/\/127\.0\.0\.1:1/);
+  }, 20_000);
+});
+
+describe('cluster nodes embedded with createRouter', () => {
+  it('a message larger than NATS max_payload is logged and kept from the bus; smaller ones cross', async () => {
+    const small = await NatsServer.start('max_payload: 8192\n');
+    cleanup.add(() => small.dispose());
+    const logs = captureLogs('warn');
+    const nodesUp = await Promise.all(
+      ['e1', 'e2'].map(async (node) => {
+        const r = createRouter(
+          { realms: [{ name: 'realm1' }], listeners: [{ type: 'websocket', host: '127.0.0.1', port: 0 }], cluster: { servers: [small.url], node } },
+          { logger: logs.logger },
+        );
+        cleanup.add(() => r.close());
+        await r.listen();
+        return r;
+      }),
+    );
+    await waitFor(() => nodesUp.every((r) => r.clusterNodes.length === 1), 'the two nodes to meet');
+    const sub = await connect({ url: nodesUp[1]!.addresses[0]!.url, realm: 'realm1' });
+    const pub = await connect({ url: nodesUp[0]!.addresses[0]!.url, realm: 'realm1' });
+    cleanup.add(() => sub.leave().catch(() => undefined));
+    cleanup.add(() => pub.leave().catch(() => undefined));
+    const got: number[] = [];
+    await sub.subscribe('com.big', (args) => void got.push((args[0] as string).length));
+    await pub.publish('com.big', ['x'.repeat(20_000)], {}, { acknowledge: true });
+    await pub.publish('com.big', ['y'.repeat(100)], {}, { acknowledge: true });
+    await waitFor(() => got.length === 1, 'the small event');
+    expect(got).toEqual([100]);
+    expect(logs.records.some((r) => String(r['msg']).includes('larger than NATS allows') && r['kind'] === 'event')).toBe(true);
   }, 20_000);
 });

@@ -3,7 +3,7 @@
 // (`-p -1`), stopped by the test that started it.
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -21,6 +21,8 @@ export class NatsServer {
   private constructor(
     readonly dir: string,
     public port: number,
+    /** Extra nats-server configuration (its config file syntax), e.g. `max_payload: 4096`. */
+    private readonly config?: string,
   ) {}
 
   get url(): string {
@@ -28,8 +30,8 @@ export class NatsServer {
   }
 
   /** Start a server with JetStream in a new temporary folder. */
-  static async start(): Promise<NatsServer> {
-    const s = new NatsServer(mkdtempSync(join(tmpdir(), 'wamp-nats-')), -1);
+  static async start(config?: string): Promise<NatsServer> {
+    const s = new NatsServer(mkdtempSync(join(tmpdir(), 'wamp-nats-')), -1, config);
     await s.run();
     return s;
   }
@@ -37,7 +39,13 @@ export class NatsServer {
   /** (Re)start on the same port and store folder (JetStream data survives). */
   async run(): Promise<void> {
     this.log = '';
-    const child = spawn(NATS_SERVER, ['-js', '-sd', this.dir, '-a', '127.0.0.1', '-p', String(this.port)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const args = ['-js', '-sd', this.dir, '-a', '127.0.0.1', '-p', String(this.port)];
+    if (this.config !== undefined) {
+      const file = join(this.dir, 'nats.conf');
+      writeFileSync(file, this.config);
+      args.push('-c', file);
+    }
+    const child = spawn(NATS_SERVER, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     const onData = (d: Buffer): void => {
       this.log += d.toString('utf8');

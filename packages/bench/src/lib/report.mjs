@@ -94,7 +94,7 @@ export function ratioTable(ratios) {
   const lines = ['| ratio | measured | goal | |', '| --- | ---: | ---: | --- |'];
   for (const r of ratios) {
     const verdict = !Number.isFinite(r.value) || r.goal === undefined ? '' : r.pass ? 'met' : '**not met**';
-    const value = r.format === 'bytes' ? fmtBytes(r.value) : fmtRatio(r.value);
+    const value = r.format === 'bytes' ? fmtBytes(r.value) : r.format === 'us' ? (Number.isFinite(r.value) ? `${Math.round(r.value)} µs` : '—') : fmtRatio(r.value);
     lines.push(`| ${cell(r.label)} | ${value} | ${r.goal ?? ''} | ${verdict} |`);
   }
   return lines.join('\n');

@@ -10,12 +10,12 @@ import { connectNodeWebSocket } from '@wamp/ws/node';
 import { readSpec } from '../lib/args.mjs';
 import { main, payloadOf } from './drive.mjs';
 
-async function join(spec, fail) {
+async function join(spec, fail, url = spec.url) {
   const msgpack = spec.serializer === 'msgpack';
   const transport =
     spec.transport === 'rawsocket'
-      ? await connectRawSocket({ url: spec.url, serializer: msgpack ? msgpackSerializer : jsonSerializer })
-      : await connectNodeWebSocket({ url: spec.url, subprotocols: [msgpack ? 'wamp.2.msgpack' : 'wamp.2.json'] });
+      ? await connectRawSocket({ url, serializer: msgpack ? msgpackSerializer : jsonSerializer })
+      : await connectNodeWebSocket({ url, subprotocols: [msgpack ? 'wamp.2.msgpack' : 'wamp.2.json'] });
   const session = await Session.join(transport, { realm: spec.realm });
   session.closed.then((info) => fail(new Error(`session closed: ${JSON.stringify(info)}`)));
   return session;
@@ -29,7 +29,8 @@ const leave = (sessions) =>
 const adapter = {
   async openRpc(spec, fail) {
     const payload = payloadOf(spec);
-    const callee = await join(spec, fail);
+    // In a cluster row the callee sits on another node than the caller.
+    const callee = await join(spec, fail, spec.calleeUrl ?? spec.url);
     await callee.register('com.bench.echo', (args) => args[0]);
     const caller = await join(spec, fail);
     const args = [payload];
@@ -47,8 +48,9 @@ const adapter = {
   async openPubSub(spec, onEvent, fail) {
     const payload = payloadOf(spec);
     const sessions = await Promise.all(
-      Array.from({ length: spec.subscribers }, async () => {
-        const sub = await join(spec, fail);
+      Array.from({ length: spec.subscribers }, async (_, i) => {
+        const urls = spec.subscriberUrls;
+        const sub = await join(spec, fail, urls ? urls[i % urls.length] : spec.url);
         await sub.subscribe('com.bench.topic', (args) => onEvent(args[0]));
         return sub;
       }),

@@ -36,6 +36,9 @@ export interface ClusterOptions {
   readonly nodeTimeoutMs?: number;
 }
 
+/** Sessions (with their registrations, subscriptions, testaments) per part of a state exchange. */
+export const SYNC_PART_SESSIONS = 200;
+
 export const DEFAULT_HEARTBEAT_MS = 500;
 export const DEFAULT_NODE_TIMEOUT_MS = 2500;
 
@@ -108,8 +111,11 @@ export interface RealmState {
 export type ClusterMessage =
   /** I am alive. */
   | { readonly t: 'hb' }
-  /** My whole state; `reply`: send me yours. */
-  | { readonly t: 'sync'; readonly reply: boolean; readonly realms: readonly RealmState[] }
+  /**
+   * My whole state; `reply`: send me yours. A large state comes in parts
+   * (`more` on all but the last), applied together when the last arrives.
+   */
+  | { readonly t: 'sync'; readonly reply: boolean; readonly realms: readonly RealmState[]; readonly more?: boolean }
   | { readonly t: 'join'; readonly realm: string; readonly session: SessionRecord }
   /** `announce` false: `wamp.session.kill_all` (no meta events). */
   | { readonly t: 'leave'; readonly realm: string; readonly session: number; readonly announce: boolean }

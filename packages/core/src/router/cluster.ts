@@ -29,6 +29,7 @@ import type { MatchPolicy } from '../uri.js';
 import {
   DEFAULT_HEARTBEAT_MS,
   DEFAULT_NODE_TIMEOUT_MS,
+  SYNC_PART_SESSIONS,
   claimKey,
   type CalleeOrder,
   type ClaimValue,
@@ -166,6 +167,8 @@ export class Cluster implements HasDeadline, ClusterHooks {
   private readonly relayIndex = new Map<string, { readonly peer: Peer; readonly local: number }>();
   private up = false;
   private started = false;
+  /** Parts of a state exchange received so far, per node. */
+  private readonly syncParts = new Map<string, RealmState[]>();
 
   constructor(
     private readonly host: ClusterHost,
@@ -233,7 +236,7 @@ export class Cluster implements HasDeadline, ClusterHooks {
     }
     for (const m of this.members.values()) m.lastHeard = now;
     // Others may have given us up meanwhile: tell everyone our state, and ask for theirs.
-    this.send(undefined, this.syncMessage(true));
+    this.sendSync(undefined, true);
   }
 
   onDeadline(now: number): void {
@@ -256,7 +259,7 @@ export class Cluster implements HasDeadline, ClusterHooks {
     if (member === undefined) {
       member = { inc: env.inc, lastHeard: now };
       this.members.set(env.from, member);
-      if (!(m.t === 'sync' && m.reply)) this.send(env.from, this.syncMessage(m.t !== 'sync'));
+      if (!(m.t === 'sync' && m.reply)) this.sendSync(env.from, m.t !== 'sync');
     }
     member.lastHeard = now;
     this.apply(env.from, m, now);
@@ -405,15 +408,41 @@ export class Cluster implements HasDeadline, ClusterHooks {
     for (const w of all) w.done();
   }
 
-  private syncMessage(reply: boolean): ClusterMessage {
-    const realms: RealmState[] = [];
+  /** Send this node's whole state, in parts of at most {@link SYNC_PART_SESSIONS} sessions (NATS caps a message's size). */
+  private sendSync(to: string | undefined, reply: boolean): void {
+    const parts = this.stateParts();
+    parts.forEach((realms, i) => {
+      const last = i === parts.length - 1;
+      this.send(to, last ? { t: 'sync', reply, realms } : { t: 'sync', reply: false, realms, more: true });
+    });
+  }
+
+  private stateParts(): RealmState[][] {
+    const parts: RealmState[][] = [];
     for (const realm of this.host.realmList) {
+      const local = [...realm.peers.values()].filter((p) => p.home === undefined);
+      const retained = realm.broker.retainedRecords();
+      const n = Math.max(1, Math.ceil(local.length / SYNC_PART_SESSIONS), Math.ceil(retained.length / SYNC_PART_SESSIONS));
+      for (let k = 0; k < n; k++) {
+        parts.push([
+          this.realmState(
+            realm,
+            local.slice(k * SYNC_PART_SESSIONS, (k + 1) * SYNC_PART_SESSIONS),
+            retained.slice(k * SYNC_PART_SESSIONS, (k + 1) * SYNC_PART_SESSIONS),
+          ),
+        ]);
+      }
+    }
+    return parts.length === 0 ? [[]] : parts;
+  }
+
+  private realmState(realm: Realm, peers: readonly Peer[], retained: readonly RetainedRecord[]): RealmState {
+    {
       const sessions: SessionRecord[] = [];
       const registrations: RegistrationRecord[] = [];
       const subscriptions: SubscriptionRecord[] = [];
       const testaments = [];
-      for (const p of realm.peers.values()) {
-        if (p.home !== undefined) continue;
+      for (const p of peers) {
         sessions.push(sessionRecord(p));
         for (const reg of p.registrations.values()) {
           const c = reg.callees.find((x) => x.peer === p);
@@ -433,20 +462,44 @@ export class Cluster implements HasDeadline, ClusterHooks {
           testaments.push({ session: p.id, detached: [...p.testaments.detached], destroyed: [...p.testaments.destroyed] });
         }
       }
-      realms.push({ realm: realm.name, sessions, registrations, subscriptions, testaments, retained: realm.broker.retainedRecords() });
+      return { realm: realm.name, sessions, registrations, subscriptions, testaments, retained: [...retained] };
     }
-    return { t: 'sync', reply, realms };
   }
 
   private apply(from: string, m: ClusterMessage, now: number): void {
     if (m.t === 'hb') return;
     if (m.t === 'ack') return this.ack(from, m.b);
     if (m.t === 'sync') {
-      for (const rs of m.realms) {
+      const got = this.syncParts.get(from) ?? [];
+      got.push(...m.realms);
+      if (m.more === true) {
+        this.syncParts.set(from, got);
+        return;
+      }
+      this.syncParts.delete(from);
+      // Parts of one realm are applied together: what a node no longer has is known only from the whole.
+      const byRealm = new Map<string, RealmState>();
+      for (const rs of got) {
+        const prev = byRealm.get(rs.realm);
+        byRealm.set(
+          rs.realm,
+          prev === undefined
+            ? rs
+            : {
+                realm: rs.realm,
+                sessions: [...prev.sessions, ...rs.sessions],
+                registrations: [...prev.registrations, ...rs.registrations],
+                subscriptions: [...prev.subscriptions, ...rs.subscriptions],
+                testaments: [...prev.testaments, ...rs.testaments],
+                retained: [...prev.retained, ...rs.retained],
+              },
+        );
+      }
+      for (const rs of byRealm.values()) {
         const realm = this.host.realmByName(rs.realm);
         if (realm !== undefined) this.applyRealmState(from, realm, rs, now);
       }
-      if (m.reply) this.send(from, this.syncMessage(false));
+      if (m.reply) this.sendSync(from, false);
       return;
     }
     const realm = this.host.realmByName(m.realm);
@@ -626,6 +679,7 @@ export class Cluster implements HasDeadline, ClusterHooks {
   /** Node `node` is gone: its sessions leave, their testaments are published here, relayed work is dropped. */
   private nodeLost(node: string, now: number, why: string): void {
     this.members.delete(node);
+    this.syncParts.delete(node);
     this.warn(`node ${node} is gone (${why}): its sessions leave`);
     for (const [b, w] of [...this.barriers]) {
       w.waiting.delete(node);
