@@ -2,23 +2,23 @@
  * One client connection as the router sees it: a sans-IO state machine
  * driven by {@link ROUTER_TRANSITIONS}. Created by `Router.openSession()`;
  * see the {@link Router} class doc for the call order.
+ *
+ * Layer 4 of the router (see `router.ts`): the session reaches the router
+ * and the handshake only through its {@link SessionHost}, and declares the
+ * router events (they carry the session); `router.ts` re-exports them.
  */
 
-import { decodeMessage, encodeMessage } from '../codec.js';
+import { decodeMessage, encodeMessage, type DecodeOptions } from '../codec.js';
 import { ErrorUri, InvalidUriViolation, ProtocolViolation } from '../errors.js';
-import { MessageType, abort, error, goodbye, messageTypeName, type Hello, type Message } from '../messages.js';
-import type { Serializer } from '../serializers/serializer.js';
+import { MessageType, abort, error, goodbye, messageTypeName, type Authenticate, type Hello, type Message } from '../messages.js';
+import type { Serializer, SerializerName } from '../serializers/serializer.js';
 import type { Dict, Frame } from '../types.js';
 import type { HasDeadline } from './deadlines.js';
 import type { AuthRequest, Handshake } from './handshake-state.js';
-import { transportDetails, type Peer, type PeerSession } from './peer.js';
+import type { SessionInfo, TransportKind } from './peer-info.js';
+import { transportDetails, type Peer, type PeerSession, type RouterServices } from './peer.js';
 import type { Realm } from './realm.js';
 import { routerNextState, type RouterInput } from './transitions.js';
-import type { SessionInfo, TransportKind } from './peer-info.js';
-import type { RouterServices } from './peer.js';
-import type { DecodeOptions } from '../codec.js';
-import type { SerializerName } from '../serializers/serializer.js';
-import type { Authenticate } from '../messages.js';
 
 export type { SessionInfo, TransportKind } from './peer-info.js';
 
