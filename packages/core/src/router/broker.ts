@@ -33,8 +33,7 @@ import { PatternIndex, uriMatches } from './matching.js';
 import type { ClusterMessage, RetainedRecord, SubscriptionRecord } from './cluster-protocol.js';
 import { passthruOf, withPassthru } from './passthru.js';
 import { shardKey, shardOwner } from './shards.js';
-import type { Peer, Testament } from './peer.js';
-import type { Realm } from './realm.js';
+import type { Peer, RealmState, SubscriptionEntry, Testament } from './peer.js';
 import { isoTimestamp } from './timestamp.js';
 
 const EMPTY: Dict = Object.freeze({});
@@ -42,7 +41,7 @@ const EMPTY: Dict = Object.freeze({});
 /** Retained events kept per realm; the oldest topic is dropped beyond this. */
 const MAX_RETAINED_TOPICS = 10_000;
 
-export class Subscription {
+export class Subscription implements SubscriptionEntry {
   /** Local subscribers and, in a cluster, the replicas of subscribers on other nodes. */
   readonly subscribers = new Set<Peer>();
   /** Cluster: how many subscribers each other node has here (publications are forwarded to these nodes). */
@@ -159,7 +158,7 @@ export class Broker {
   private readonly matched: Subscription[] = [];
   private readonly frames = new FrameCache();
 
-  constructor(private readonly realm: Realm) {}
+  constructor(private readonly realm: RealmState) {}
 
   get subscriptionCount(): number {
     return this.byId.size;
@@ -541,13 +540,7 @@ export class Broker {
       now,
     );
     for (const t of forgotten) {
-      this.realm.router.emit({
-        type: 'warning',
-        code: 'history_topics_exceeded',
-        message: `realm ${this.realm.name}: event history is at its topic cap; the history of ${t} was dropped`,
-        session: undefined,
-        sessionId: undefined,
-      });
+      this.realm.router.emitWarning('history_topics_exceeded', `realm ${this.realm.name}: event history is at its topic cap; the history of ${t} was dropped`);
     }
   }
 

@@ -24,7 +24,7 @@
 
 import type { Dict } from '../types.js';
 import type { MatchPolicy } from '../uri.js';
-import type { PeerFeatures, Testament } from './peer.js';
+import type { PeerFeatures, Testament } from './peer-info.js';
 
 /** Cluster settings of a router node. */
 export interface ClusterOptions {

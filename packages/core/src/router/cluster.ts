@@ -45,7 +45,7 @@ import {
   type SubscriptionRecord,
 } from './cluster-protocol.js';
 import type { HasDeadline } from './deadlines.js';
-import { Peer, type PeerSession, type Testament } from './peer.js';
+import { Peer, type ClusterHooks, type PeerSession, type Testament } from './peer.js';
 import type { Realm } from './realm.js';
 
 /** The router as the cluster sees it (implemented by `Router`). */
@@ -151,7 +151,7 @@ export class RemoteLink implements PeerSession {
   }
 }
 
-export class Cluster implements HasDeadline {
+export class Cluster implements HasDeadline, ClusterHooks {
   deadline: number | undefined = undefined;
   readonly node: string;
   readonly inc: number;

@@ -32,16 +32,10 @@ import {
 import type { Dict } from '../types.js';
 import { isReservedUri, type MatchPolicy } from '../uri.js';
 import { compareOrder, type CalleeOrder, type RegistrationRecord } from './cluster-protocol.js';
-import type { HasDeadline } from './deadlines.js';
-import { authProcedureFailed, authProcedureResult } from './handshake.js';
 import { PatternIndex } from './matching.js';
 import { passthruOf, withPassthru } from './passthru.js';
 import { shardKey, shardOwner } from './shards.js';
-import { handleMetaCall } from './meta.js';
-import type { Peer } from './peer.js';
-import type { Realm } from './realm.js';
-import type { CallOutcome } from './router.js';
-import type { RouterSession } from './session.js';
+import type { AuthOutcome, CallOutcome, Callee, CallOrigin, InvocationEntry, InvokePolicy, Peer, RealmState, RegistrationEntry } from './peer.js';
 import { isoTimestamp } from './timestamp.js';
 import { RouterUri } from './uris.js';
 
@@ -58,21 +52,11 @@ function fail(peer: Peer, type: typeof MessageType.CALL | typeof MessageType.REG
 /** {@link Dealer.pick}: a callee had room, but not for this caller. */
 const SHARE_EXHAUSTED = Symbol('share exhausted');
 
-export type InvokePolicy = 'single' | 'roundrobin' | 'random' | 'first' | 'last';
-
-interface Callee {
-  readonly peer: Peer;
-  /** REGISTER.Options.disclose_caller */
-  readonly discloseCaller: boolean;
-  /** Cluster: the callee's place in the one cluster-wide order (`first`, `last`, `roundrobin`). */
-  readonly order: CalleeOrder;
-  /** REGISTER.Options.nkey: the shard this callee serves (see shards.ts). */
-  readonly nkey: string | undefined;
-}
+export type { CallOrigin, InvokePolicy } from './peer.js';
 
 const NO_ORDER: CalleeOrder = Object.freeze([0, '', 0]) as CalleeOrder;
 
-export class Registration {
+export class Registration implements RegistrationEntry {
   /** In registration order (the order `first`, `last` and `roundrobin` refer to). */
   readonly callees: Callee[] = [];
   /** Round-robin cursor. */
@@ -111,14 +95,7 @@ function* shardNodes(cs: readonly Callee[]): Iterable<string> {
   for (const c of cs) if (c.nkey !== undefined) yield c.nkey;
 }
 
-/** Who waits for the outcome of an invocation. */
-export type CallOrigin =
-  /** A client's CALL. `receiveProgress`: the caller asked for progressive results and the callee can give them. */
-  | { readonly kind: 'call'; readonly caller: Peer; readonly request: number; readonly receiveProgress: boolean }
-  /** The router itself, asking a dynamic authenticator procedure about a session that is authenticating. */
-  | { readonly kind: 'auth'; readonly session: RouterSession };
-
-export class Invocation implements HasDeadline {
+export class Invocation implements InvocationEntry {
   deadline: number | undefined = undefined;
   /** Finished: answered, canceled, timed out, or one side left. */
   done = false;
@@ -175,7 +152,7 @@ export class Dealer {
     onDeadline: (now: number): void => this.sweep(now),
   };
 
-  constructor(private readonly realm: Realm) {}
+  constructor(private readonly realm: RealmState) {}
 
   get registrationCount(): number {
     return this.byId.size;
@@ -307,7 +284,7 @@ export class Dealer {
       this.finish(inv, now);
       const o = inv.origin;
       if (o.kind === 'call') o.caller.send(error(MessageType.CALL, o.request, ErrorUri.CANCELED, { args: [why] }));
-      else authProcedureFailed(o.session, ErrorUri.AUTHENTICATION_FAILED, [why], now);
+      else o.outcome.failed(ErrorUri.AUTHENTICATION_FAILED, [why], now);
     }
   }
 
@@ -387,7 +364,7 @@ export class Dealer {
     if (o['disclose_me'] === true && d.disclose === 'deny') return fail(peer, C, request, RouterUri.OPTION_DISALLOWED_DISCLOSE_ME);
     if (isReservedUri(uri)) {
       if (progress || ppt !== undefined) return fail(peer, C, request, ErrorUri.FEATURE_NOT_SUPPORTED);
-      if (!handleMetaCall(this.realm, peer, msg, now)) fail(peer, C, request, ErrorUri.NO_SUCH_PROCEDURE);
+      if (!this.realm.metaCall(peer, msg, now)) fail(peer, C, request, ErrorUri.NO_SUCH_PROCEDURE);
       return;
     }
     if (peer.calls.size >= this.realm.limits.maxPendingCallsPerCaller) return fail(peer, C, request, RouterUri.LIMIT_EXCEEDED, 'too many calls in flight');
@@ -508,7 +485,7 @@ export class Dealer {
       // The caller could not read it: the call fails with feature_not_supported, the YIELD goes nowhere.
       this.finish(inv, now);
       if (o.kind === 'call') fail(o.caller, MessageType.CALL, o.request, ErrorUri.FEATURE_NOT_SUPPORTED, 'the callee answered in payload passthru mode');
-      else authProcedureFailed(o.session, ErrorUri.FEATURE_NOT_SUPPORTED, ['the authenticator answered in payload passthru mode'], now);
+      else o.outcome.failed(ErrorUri.FEATURE_NOT_SUPPORTED, ['the authenticator answered in payload passthru mode'], now);
       return;
     }
     // The YIELD is its own payload (args/kwargs, or the passthru payload forwarded untouched).
@@ -525,7 +502,7 @@ export class Dealer {
     }
     this.finish(inv, now, 'result');
     if (o.kind === 'call') o.caller.send(result(o.request, p, rd));
-    else authProcedureResult(o.session, msg.args, msg.kwargs, now);
+    else o.outcome.result(msg.args, msg.kwargs, now);
   }
 
   /** ERROR answering an INVOCATION. */
@@ -551,7 +528,7 @@ export class Dealer {
         o.caller.send(error(MessageType.CALL, o.request, msg.error, p, withPassthru(EMPTY, ppt)));
       }
     } else {
-      authProcedureFailed(o.session, msg.error, msg.args, now);
+      o.outcome.failed(msg.error, msg.args, now);
     }
   }
 
@@ -694,7 +671,7 @@ export class Dealer {
       this.finish(inv, now);
       const o = inv.origin;
       if (o.kind === 'call') o.caller.send(error(MessageType.CALL, o.request, ErrorUri.CANCELED));
-      else authProcedureFailed(o.session, ErrorUri.AUTHENTICATION_FAILED, ['the authenticator left'], now);
+      else o.outcome.failed(ErrorUri.AUTHENTICATION_FAILED, ['the authenticator left'], now);
     }
     for (const inv of peer.calls.values()) {
       this.finish(inv, now);
@@ -708,7 +685,7 @@ export class Dealer {
    * authenticating. Only callees of a trusted role are used. Returns the
    * invocation, or undefined when no such callee is available.
    */
-  invokeForAuth(procedure: string, args: readonly unknown[], session: RouterSession): Invocation | undefined {
+  invokeForAuth(procedure: string, args: readonly unknown[], outcome: AuthOutcome): Invocation | undefined {
     const reg = this.index.best(procedure);
     if (reg === undefined) return undefined;
     const max = this.realm.limits.maxPendingInvocationsPerCallee;
@@ -716,7 +693,7 @@ export class Dealer {
     if (callee === undefined) return undefined;
     const cp = callee.peer;
     const details = reg.match === 'exact' ? EMPTY : { procedure };
-    const inv = new Invocation(cp.nextInvocationId(), cp, reg.id, { kind: 'auth', session }, details, 0, false);
+    const inv = new Invocation(cp.nextInvocationId(), cp, reg.id, { kind: 'auth', outcome }, details, 0, false);
     cp.invocations.set(inv.id, inv);
     cp.send(invocation(inv.id, reg.id, { args }, details));
     return inv;

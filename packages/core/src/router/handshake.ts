@@ -9,7 +9,8 @@
  * {@link AuthRequest}; the adapter (or `Router.runAuth`) computes an
  * {@link AuthVerdict} and hands it back with `Router.completeAuthentication`.
  * A dynamic authenticator that is a WAMP procedure is called by the router
- * itself, through the dealer.
+ * itself, through the dealer: `Dealer.invokeForAuth` gets `AuthOutcome`
+ * closures (`peer.ts`) for its answer, so the dealer never imports this module.
  *
  * Each method:
  * - anonymous: WELCOME at once (static), or after the dynamic authenticator.
@@ -20,30 +21,36 @@
  *   router sends the CHALLENGE and has the AUTHENTICATE signature verified.
  */
 
-import { cryptosignParseHello, newChallengeHex, type CryptosignHello } from '../auth/cryptosign.js';
+import type { CryptoProvider } from '../auth/crypto.js';
+import { cryptosignParseHello, newChallengeHex } from '../auth/cryptosign.js';
 import {
   parseScramCredential,
   scramParseHello,
   scramServerChallenge,
   type ScramCredential,
-  type ScramHello,
   type ScramServerState,
 } from '../auth/scram.js';
 import { ticketVerify } from '../auth/ticket.js';
-import { wampcraChallengeExtra, wampcraChallengeString, type WampcraSalt } from '../auth/wampcra.js';
+import { wampcraChallengeExtra, wampcraChallengeString } from '../auth/wampcra.js';
 import { ErrorUri, ProtocolViolation } from '../errors.js';
 import { challenge, welcome, type Authenticate, type Hello } from '../messages.js';
 import type { Dict } from '../types.js';
-import type { AuthMethod, DynamicAuthenticator, DynamicAuthResult, PrincipalSource } from './config.js';
-import type { Invocation } from './dealer.js';
+import type { AuthMethod, DynamicAuthResult, PrincipalSource } from './config.js';
+import {
+  INTERNAL_AUTHMETHOD,
+  type AuthRequest,
+  type AuthVerdict,
+  type Handshake,
+  type MethodHello,
+  type Principal,
+} from './handshake-state.js';
 import { Peer, peerFeatures, transportDetails } from './peer.js';
 import type { Realm } from './realm.js';
-import type { Router } from './router.js';
-import type { RouterSession } from './session.js';
+import type { RouterSession, SessionHost } from './session.js';
 import { mockScramCredential, mockSecret, mockWampcraSalt } from './mock.js';
-import { peerAddress } from './throttle.js';
+import { peerAddress, type AuthThrottle } from './throttle.js';
 import { isoTimestamp } from './timestamp.js';
-import { routerAuthExtra } from './router-auth.js';
+import { routerAuthExtra, type RouterKey } from './router-auth.js';
 import { RouterUri } from './uris.js';
 
 /**
@@ -89,104 +96,21 @@ export const ROUTER_ROLES: Dict = Object.freeze({
   }),
 });
 
-/** The `authmethod` of internal sessions (no authentication, the embedding application vouches). */
-export const INTERNAL_AUTHMETHOD = 'trusted';
+export { INTERNAL_AUTHMETHOD, type AuthRequest, type AuthVerdict, type Handshake, type PendingAuth } from './handshake-state.js';
 
-// ---------------------------------------------------------------------------
-// Types
-
-/**
- * What must be checked outside the router core (async work). `dynamic`: run
- * the authenticator; the others: verify the AUTHENTICATE signature.
- */
-export type AuthRequest =
-  | {
-      readonly kind: 'dynamic';
-      readonly realm: string;
-      readonly authid: string | undefined;
-      readonly authmethod: AuthMethod;
-      /** HELLO.Details plus `session`, `authmethod`, `transport`, and `ticket` for ticket auth. */
-      readonly details: Dict;
-      readonly authenticator: DynamicAuthenticator;
-    }
-  | {
-      readonly kind: 'wampcra';
-      /** The shared secret, or the password when `salt` is set (the key is then derived with PBKDF2). */
-      readonly secret: string;
-      readonly salt: WampcraSalt | undefined;
-      readonly challenge: string;
-      readonly signature: string;
-    }
-  | {
-      readonly kind: 'cryptosign';
-      readonly publicKey: Uint8Array;
-      /** hex */
-      readonly challenge: string;
-      readonly signature: string;
-      readonly channelId: Uint8Array | undefined;
-    }
-  | {
-      readonly kind: 'wamp-scram';
-      readonly state: ScramServerState;
-      readonly signature: string;
-      /** AUTHENTICATE.Extra (nonce and channel binding must match). */
-      readonly extra: Dict;
-    };
-
-/** The answer to an {@link AuthRequest}. */
-export type AuthVerdict =
-  /** A dynamic authenticator's answer (for `dynamic` requests). */
-  | { readonly kind: 'principal'; readonly result: DynamicAuthResult }
-  /** The signature is right (for the other requests); `authextra` is added to WELCOME.Details.authextra. */
-  | { readonly kind: 'verified'; readonly authextra?: Dict }
-  /** Refuse: ABORT with `reason` (default `wamp.error.authentication_failed`). */
-  | { readonly kind: 'reject'; readonly reason?: string; readonly message?: string };
-
-type Credential =
-  | { readonly kind: 'none' }
-  | { readonly kind: 'ticket'; readonly ticket: string }
-  | { readonly kind: 'wampcra'; readonly secret: string; readonly salt: WampcraSalt | undefined }
-  | { readonly kind: 'cryptosign'; readonly keys: readonly string[] }
-  | { readonly kind: 'wamp-scram'; readonly credential: ScramCredential };
-
-interface Principal {
-  readonly authid: string;
-  readonly authrole: string;
-  readonly authprovider: string;
-  readonly authextra: Dict | undefined;
-  readonly credential: Credential;
-}
-
-/** HELLO.Details.authextra as the chosen method reads it. */
-type MethodHello =
-  | { readonly kind: 'plain' }
-  | { readonly kind: 'cryptosign'; readonly hello: CryptosignHello }
-  | { readonly kind: 'wamp-scram'; readonly hello: ScramHello };
-
-type ChallengeState =
-  | { readonly kind: 'ticket' }
-  | { readonly kind: 'wampcra'; readonly challenge: string }
-  | { readonly kind: 'cryptosign'; readonly challenge: string; readonly publicKey: Uint8Array; readonly channelId: Uint8Array | undefined }
-  | { readonly kind: 'wamp-scram'; readonly state: ScramServerState };
-
-/** What the handshake is waiting for while the session is `authenticating`. */
-export type PendingAuth =
-  | { readonly kind: 'lookup' }
-  | { readonly kind: 'procedure'; readonly invocation: Invocation }
-  | { readonly kind: 'verify' };
-
-/** The data of the `authenticating` and `challenging` states. */
-export interface Handshake {
-  readonly realm: Realm;
-  readonly hello: Hello;
-  readonly sessionId: number;
-  readonly method: AuthMethod | typeof INTERNAL_AUTHMETHOD;
-  /** HELLO.Details.authid, if the client sent one. */
-  readonly requestedAuthid: string | undefined;
-  readonly methodHello: MethodHello;
-  principal: Principal | undefined;
-  challenge: ChallengeState | undefined;
-  pending: PendingAuth | undefined;
+/** What the handshake needs of the router (`Router` implements it): besides a session's needs, realms, session IDs and the crypto provider. */
+export interface HandshakeHost extends SessionHost {
+  /** WELCOME.Details.agent */
+  readonly agent: string;
+  readonly crypto: CryptoProvider | undefined;
+  /** Brute-force throttling of failed logins. */
+  readonly authThrottle: AuthThrottle;
+  /** The secret mock challenges for unknown authids derive from. */
+  readonly mockSecret: Uint8Array;
+  /** The key for cryptosign router authentication, if configured. */
+  readonly routerKey: RouterKey | undefined;
+  realmByName(name: string): Realm | undefined;
+  allocateSessionId(): number;
 }
 
 const CLIENT_ROLES = ['caller', 'callee', 'publisher', 'subscriber'];
@@ -202,7 +126,7 @@ function ownEntry<P>(principals: Readonly<Record<string, P>>, key: string | unde
 // ---------------------------------------------------------------------------
 // HELLO
 
-export function onHello(router: Router, session: RouterSession, hello: Hello, now: number): void {
+export function onHello(router: HandshakeHost, session: RouterSession, hello: Hello, now: number): void {
   const d = hello.details;
   const roles = d['roles'] as Dict;
   if (!CLIENT_ROLES.some((r) => isDict(roles[r]))) {
@@ -288,7 +212,7 @@ export function onHello(router: Router, session: RouterSession, hello: Hello, no
 }
 
 function handshake(
-  router: Router,
+  router: HandshakeHost,
   realm: Realm,
   hello: Hello,
   method: Handshake['method'],
@@ -309,7 +233,7 @@ function handshake(
 }
 
 /** The principal of a static source for the HELLO, or undefined when unknown. */
-function staticPrincipal(router: Router, hs: Handshake): Principal | undefined {
+function staticPrincipal(router: HandshakeHost, hs: Handshake): Principal | undefined {
   const auth = hs.realm.auth;
   const authid = hs.requestedAuthid;
   switch (hs.method) {
@@ -358,7 +282,7 @@ function staticPrincipal(router: Router, hs: Handshake): Principal | undefined {
  * configured principal, and its secret is one nobody knows: AUTHENTICATE
  * fails as for a wrong password.
  */
-function mockPrincipal(router: Router, hs: Handshake): Principal | undefined {
+function mockPrincipal(router: HandshakeHost, hs: Handshake): Principal | undefined {
   const authid = hs.requestedAuthid;
   if (authid === undefined) return undefined;
   const secret = router.mockSecret;
@@ -390,7 +314,7 @@ function mockPrincipal(router: Router, hs: Handshake): Principal | undefined {
   return undefined;
 }
 
-function generatedAuthid(router: Router): string {
+function generatedAuthid(router: HandshakeHost): string {
   return router.random().toString(36).toUpperCase().padStart(11, '0');
 }
 
@@ -401,7 +325,7 @@ function baseDetails(session: RouterSession, hs: Handshake): Dict {
 
 /** Ask the realm's dynamic authenticator (function: an event for the adapter; procedure: an INVOCATION). */
 function lookup(
-  router: Router,
+  router: HandshakeHost,
   session: RouterSession,
   hs: Handshake,
   source: Exclude<PrincipalSource<unknown>, { type: 'static' }>,
@@ -419,7 +343,10 @@ function lookup(
     return;
   }
   const target = router.realmByName(source.realm ?? hs.realm.name);
-  const inv = target?.dealer.invokeForAuth(source.procedure, [hs.realm.name, hs.requestedAuthid ?? null, details], session);
+  const inv = target?.dealer.invokeForAuth(source.procedure, [hs.realm.name, hs.requestedAuthid ?? null, details], {
+    result: (args, kwargs, at) => authProcedureResult(router, session, args, kwargs, at),
+    failed: (uri, args, at) => authProcedureFailed(session, uri, args, at),
+  });
   if (inv === undefined) {
     router.emit({ type: 'warning', code: 'authenticator_unavailable', message: `no trusted callee for ${source.procedure}`, session, sessionId: hs.sessionId });
     session.abortHandshake(ErrorUri.AUTHENTICATION_FAILED, 'the authenticator is not available', now);
@@ -429,7 +356,7 @@ function lookup(
 }
 
 /** With the principal known: WELCOME (anonymous, ticket) or CHALLENGE (the signature methods). */
-function proceed(router: Router, session: RouterSession, hs: Handshake, principal: Principal, now: number): void {
+function proceed(router: HandshakeHost, session: RouterSession, hs: Handshake, principal: Principal, now: number): void {
   hs.principal = principal;
   const crypto = router.crypto;
   const c = principal.credential;
@@ -506,7 +433,7 @@ function proceed(router: Router, session: RouterSession, hs: Handshake, principa
 // ---------------------------------------------------------------------------
 // AUTHENTICATE
 
-export function onAuthenticate(router: Router, session: RouterSession, hs: Handshake, msg: Authenticate, now: number): void {
+export function onAuthenticate(router: HandshakeHost, session: RouterSession, hs: Handshake, msg: Authenticate, now: number): void {
   const c = hs.challenge;
   const p = hs.principal;
   switch (c?.kind) {
@@ -541,7 +468,7 @@ export function onAuthenticate(router: Router, session: RouterSession, hs: Hands
   }
 }
 
-function verify(router: Router, session: RouterSession, hs: Handshake, request: AuthRequest): void {
+function verify(router: HandshakeHost, session: RouterSession, hs: Handshake, request: AuthRequest): void {
   hs.pending = { kind: 'verify' };
   router.emit({ type: 'authenticate', session, request });
 }
@@ -555,7 +482,7 @@ function verify(router: Router, session: RouterSession, hs: Handshake, request: 
  * then dropped. A verdict of the wrong kind for the request (`verified` for a
  * dynamic lookup, ...) is refused the same way and never admits anyone.
  */
-export function completeAuthentication(router: Router, session: RouterSession, verdict: AuthVerdict, now: number): boolean {
+export function completeAuthentication(router: HandshakeHost, session: RouterSession, verdict: AuthVerdict, now: number): boolean {
   const st = session.state;
   if (st.tag !== 'authenticating') return false;
   const hs = st.handshake;
@@ -579,13 +506,13 @@ export function completeAuthentication(router: Router, session: RouterSession, v
 }
 
 /** The authenticator procedure returned (YIELD): its first positional result (or ArgumentsKw) is the principal. */
-export function authProcedureResult(session: RouterSession, args: readonly unknown[] | undefined, kwargs: Dict | undefined, now: number): void {
+export function authProcedureResult(router: HandshakeHost, session: RouterSession, args: readonly unknown[] | undefined, kwargs: Dict | undefined, now: number): void {
   const st = session.state;
   if (st.tag !== 'authenticating' || st.handshake.pending?.kind !== 'procedure') return;
   const hs = st.handshake;
   hs.pending = undefined;
   const result = args !== undefined && args.length > 0 ? args[0] : kwargs;
-  dynamicResult(hs.realm.router, session, hs, result as DynamicAuthResult, now);
+  dynamicResult(router, session, hs, result as DynamicAuthResult, now);
 }
 
 /** The authenticator procedure failed (ERROR, or its callee left): ABORT with its error URI. */
@@ -600,7 +527,7 @@ export function authProcedureFailed(session: RouterSession, uri: string, args: r
 const HEX_KEY = /^[0-9a-fA-F]{64}$/;
 
 /** Check a dynamic authenticator's answer for the method, then continue as with a static principal. */
-function dynamicResult(router: Router, session: RouterSession, hs: Handshake, result: unknown, now: number): void {
+function dynamicResult(router: HandshakeHost, session: RouterSession, hs: Handshake, result: unknown, now: number): void {
   const fail = (why: string): void => {
     router.emit({ type: 'warning', code: 'authenticator_result', message: why, session, sessionId: hs.sessionId });
     session.abortHandshake(ErrorUri.AUTHENTICATION_FAILED, 'the authenticator gave an invalid answer', now);
@@ -665,7 +592,7 @@ function dynamicResult(router: Router, session: RouterSession, hs: Handshake, re
 // WELCOME
 
 /** Admit the session: role, realm capacity, then WELCOME and the join. */
-function grant(router: Router, session: RouterSession, hs: Handshake, principal: Principal, authextra: Dict | undefined, now: number): void {
+function grant(router: HandshakeHost, session: RouterSession, hs: Handshake, principal: Principal, authextra: Dict | undefined, now: number): void {
   const realm = hs.realm;
   const trusted = hs.method === INTERNAL_AUTHMETHOD && session.info.trusted === true;
   const role = realm.roleFor(principal.authrole, trusted);
@@ -696,7 +623,7 @@ function grant(router: Router, session: RouterSession, hs: Handshake, principal:
     agent: router.agent,
   };
   if (extra !== undefined) details['authextra'] = extra;
-  session.establish(peer, welcome(hs.sessionId, details));
+  session.establish(peer, realm, welcome(hs.sessionId, details));
   if (hs.method !== 'anonymous' && hs.method !== INTERNAL_AUTHMETHOD) router.authThrottle.succeeded(realm.name, identity.authid, peerAddress(session.info.peer));
   realm.join(peer);
   router.emit({

@@ -16,14 +16,25 @@ import { isId } from '../ids.js';
 import { MessageType, error, result, type Call } from '../messages.js';
 import type { Args, Dict } from '../types.js';
 import { isValidUri, type MatchPolicy } from '../uri.js';
-import { isPublishableTopic } from './broker.js';
-import type { Peer, TestamentScope } from './peer.js';
-import type { Realm } from './realm.js';
+import { isPublishableTopic, type Broker } from './broker.js';
+import type { Dealer } from './dealer.js';
+import type { Peer, RealmState, TestamentScope } from './peer.js';
 import { RouterUri } from './uris.js';
-import { DEFAULT_GET_EVENTS_LIMIT, eventRecord } from './history.js';
+import { DEFAULT_GET_EVENTS_LIMIT, eventRecord, type EventHistory } from './history.js';
 
 /** Most events one `wamp.subscription.get_events` returns, whatever `limit` asks. */
 const MAX_GET_EVENTS = 1_000;
+
+/**
+ * A realm as the meta API sees it: its state with its broker and dealer.
+ * `Realm` (realm.ts, a layer above) is the one implementation; it installs
+ * {@link handleMetaCall} as its `metaCall`.
+ */
+export interface MetaRealm extends RealmState {
+  readonly broker: Broker;
+  readonly dealer: Dealer;
+  readonly history: EventHistory | undefined;
+}
 
 const MATCHES: readonly MatchPolicy[] = ['exact', 'prefix', 'wildcard'];
 
@@ -34,7 +45,7 @@ const ok = (...args: unknown[]): Outcome => ({ ok: args });
 const fail = (uri: string, message?: string): Outcome => (message === undefined ? { error: uri } : { error: uri, message });
 const invalid = (message: string): Outcome => fail(ErrorUri.INVALID_ARGUMENT, message);
 
-type MetaProcedure = (realm: Realm, caller: Peer, args: Args, kwargs: Dict, now: number) => Outcome;
+type MetaProcedure = (realm: MetaRealm, caller: Peer, args: Args, kwargs: Dict, now: number) => Outcome;
 
 function roleFilter(args: Args): ReadonlySet<string> | undefined | false {
   const f = args[0];
@@ -48,7 +59,7 @@ function roleFilter(args: Args): ReadonlySet<string> | undefined | false {
  * arguments, or positional ones after the procedure's own (as Crossbar.io
  * takes them: `kill(session, reason, message)`, `kill_all(reason, message)`).
  */
-function closeReason(realm: Realm, kwargs: Dict, args: Args = [], at = 0): { reason: string; message: string | undefined } | Outcome {
+function closeReason(realm: MetaRealm, kwargs: Dict, args: Args = [], at = 0): { reason: string; message: string | undefined } | Outcome {
   const reason = kwargs['reason'] ?? args[at] ?? ErrorUri.CLOSE_KILLED;
   if (!isValidUri(reason, realm.router.uriRule)) return fail(ErrorUri.INVALID_URI, 'reason must be a valid URI');
   const message = kwargs['message'] ?? args[at + 1] ?? undefined;
@@ -290,7 +301,7 @@ export const META_PROCEDURES: readonly string[] = Object.freeze(Object.keys(PROC
  * Answer a CALL to a `wamp.` procedure. Returns false when no such meta
  * procedure exists (the dealer then answers `wamp.error.no_such_procedure`).
  */
-export function handleMetaCall(realm: Realm, caller: Peer, msg: Call, now: number): boolean {
+export function handleMetaCall(realm: MetaRealm, caller: Peer, msg: Call, now: number): boolean {
   const proc = Object.prototype.hasOwnProperty.call(PROCEDURES, msg.procedure) ? PROCEDURES[msg.procedure] : undefined;
   if (proc === undefined) return false;
   const out = proc(realm, caller, msg.args ?? [], msg.kwargs ?? {}, now);

@@ -5,18 +5,36 @@
  * testaments). The owning {@link RouterSession} is in state `established`
  * (carrying this peer) until the peer leaves; after that `left` is set and
  * every send is dropped, so cleanup code never writes to a departed session.
+ *
+ * Layer 1 of the router (see `router.ts`): besides the peer, this module
+ * declares the realm's state as the broker and dealer see it
+ * ({@link RealmState}), the entries a peer owns, and the interfaces through
+ * which layer 1 and 2 code reaches services implemented higher up
+ * ({@link RouterServices} by the `Router`, {@link ClusterHooks} by the
+ * `Cluster`, {@link AuthOutcome} by the handshake). It imports no module above
+ * it, so the broker and the dealer depend on this file and leaves only.
  */
 
 import { MAX_ID } from '../ids.js';
-import type { Message } from '../messages.js';
+import type { Call, ErrorMsg, Message, PayloadInit, Yield } from '../messages.js';
 import type { Serializer } from '../serializers/serializer.js';
 import type { Dict, Frame } from '../types.js';
+import type { MatchPolicy, UriRule } from '../uri.js';
 import type { Decision, Role } from './authorization.js';
-import type { AuthorizationAction } from './config.js';
-import type { Invocation, Registration } from './dealer.js';
-import type { Subscription } from './broker.js';
-import type { Realm } from './realm.js';
-import type { SessionInfo } from './session.js';
+import type { CalleeOrder, ClusterMessage, RegistrationRecord, StoreResult, SubscriptionRecord } from './cluster-protocol.js';
+import type { AuthorizationAction, RequestIdPolicy, RouterTimeouts, SessionLimits } from './config.js';
+import type { HasDeadline } from './deadlines.js';
+import type { PeerFeatures, PeerIdentity, Testament, TestamentScope } from './peer-info.js';
+
+export {
+  peerFeatures,
+  transportDetails,
+  type PassthruRoles,
+  type PeerFeatures,
+  type PeerIdentity,
+  type Testament,
+  type TestamentScope,
+} from './peer-info.js';
 
 /**
  * What a {@link Peer} needs of the session behind it: the local
@@ -37,94 +55,230 @@ export interface PeerSession {
   readonly trustlevel?: number | undefined;
 }
 
-/** What a client announced in HELLO.Details.roles, reduced to what the router acts on. */
-export interface PeerFeatures {
-  readonly callerProgressiveInvocations: boolean;
-  /** call_canceling (either spelling): INTERRUPT may be sent. */
-  readonly calleeCanceling: boolean;
-  /** progressive_call_results, and call_canceling as the spec requires for it. */
-  readonly calleeProgressiveResults: boolean;
-  /** progressive_call_invocations, and call_canceling as the spec requires for it. */
-  readonly calleeProgressiveInvocations: boolean;
-  readonly calleeRevocation: boolean;
-  readonly subscriberRevocation: boolean;
-  /** call_timeout of the callee role: it runs CALL.Options.timeout itself (INVOCATION.Details.timeout). */
-  readonly calleeTimeout: boolean;
-  /** payload_passthru_mode, per role: the peer may receive a passthru payload in that role. */
-  readonly passthru: PassthruRoles;
+// ---------------------------------------------------------------------------
+// What lower layers may ask of higher ones
+
+/**
+ * The router-wide services the realm state, the broker and the dealer use:
+ * implemented by `Router`, reached as `realm.router`.
+ */
+export interface RouterServices {
+  /** This node's part in a cluster; undefined for a single router. */
+  readonly cluster: ClusterHooks | undefined;
+  readonly timeouts: RouterTimeouts;
+  readonly uriRule: UriRule;
+  readonly requestIds: RequestIdPolicy;
+  /** Call `item.onDeadline(now)` once `now >= at` (its `deadline` field must already say `at`). */
+  schedule(item: HasDeadline & { onDeadline(now: number): void }, at: number): void;
+  /** A uniform random ID in [1, 2^53] (the injected generator). */
+  random(): number;
+  newPublicationId(): number;
+  nextSubscriptionId(uri: string, match: MatchPolicy, inUse: ReadonlyMap<number, unknown>): number;
+  nextRegistrationId(uri: string, match: MatchPolicy, inUse: ReadonlyMap<number, unknown>): number;
+  /** Measurement hooks (metrics), if the embedder gave any. */
+  readonly probe: RouterProbe | undefined;
+  /** Tell the operator something (a `warning` event of the router). */
+  emitWarning(code: 'history_topics_exceeded', message: string): void;
 }
 
-/** Which roles a peer announced `payload_passthru_mode` for. */
-export interface PassthruRoles {
-  readonly caller: boolean;
-  readonly callee: boolean;
-  readonly publisher: boolean;
-  readonly subscriber: boolean;
+/** How a call ended, as {@link RouterProbe.callEnded} reports it. */
+export type CallOutcome =
+  /** The callee's final YIELD. */
+  | 'result'
+  /** The callee's ERROR. */
+  | 'error'
+  /** CANCEL by the caller (`skip`, `killnowait`, or `kill` answered by the callee's ERROR), or the caller or the callee left. */
+  | 'canceled'
+  /** The call's `timeout` passed. */
+  | 'timeout';
+
+/**
+ * Measurement hooks for metrics. The router calls them synchronously while
+ * it handles an input; they must be cheap and must not call back into the
+ * router. Durations are differences of the `now` values passed in.
+ */
+export interface RouterProbe {
+  /** A routed call reached its callee (INVOCATION sent); `callEnded` follows exactly once. */
+  callStarted?(): void;
+  /** A routed call (not a meta procedure, not an authenticator call) ended, `durationMs` after its CALL. */
+  callEnded?(durationMs: number, outcome: CallOutcome): void;
 }
 
-function feature(roles: Dict, role: string, name: string): boolean {
-  const r = roles[role];
-  if (typeof r !== 'object' || r === null) return false;
-  const f = (r as Dict)['features'];
-  return typeof f === 'object' && f !== null && (f as Dict)[name] === true;
-}
-
-export function peerFeatures(roles: Dict): PeerFeatures {
-  const canceling = feature(roles, 'callee', 'call_canceling') || feature(roles, 'callee', 'call_cancelling');
-  return Object.freeze({
-    callerProgressiveInvocations: feature(roles, 'caller', 'progressive_call_invocations'),
-    calleeCanceling: canceling,
-    calleeProgressiveResults: canceling && feature(roles, 'callee', 'progressive_call_results'),
-    calleeProgressiveInvocations: canceling && feature(roles, 'callee', 'progressive_call_invocations'),
-    calleeRevocation: feature(roles, 'callee', 'registration_revocation'),
-    subscriberRevocation: feature(roles, 'subscriber', 'subscription_revocation'),
-    calleeTimeout: feature(roles, 'callee', 'call_timeout'),
-    passthru: Object.freeze({
-      caller: feature(roles, 'caller', 'payload_passthru_mode'),
-      callee: feature(roles, 'callee', 'payload_passthru_mode'),
-      publisher: feature(roles, 'publisher', 'payload_passthru_mode'),
-      subscriber: feature(roles, 'subscriber', 'payload_passthru_mode'),
-    }),
-  });
-}
-
-/** The `transport` dictionary of the meta API and of dynamic authenticators' details. */
-export function transportDetails(info: SessionInfo): Dict {
-  const t: Record<string, unknown> = { type: info.transport, serializer: info.serializer.name };
-  if (info.peer !== undefined) t['peer'] = info.peer;
-  if (info.channelBinding !== undefined && info.channelId !== undefined) t['channel_binding'] = info.channelBinding;
-  if (info.details !== undefined) Object.assign(t, info.details);
-  return t;
-}
-
-export type TestamentScope = 'detached' | 'destroyed';
-
-export interface Testament {
+/** A publication as the event history keeps it (`EventHistory` in `history.ts` implements the store). */
+export interface RecordedEvent {
   readonly topic: string;
-  readonly args: readonly unknown[];
-  readonly kwargs: Dict;
-  /** The publish options (black/white lists, `retain`). */
-  readonly options: Dict;
-  /** Publisher identification, decided when the testament was added (role policy applied). */
-  readonly disclose: boolean;
+  readonly publication: number;
+  readonly at: number;
+  readonly payload: PayloadInit;
+  readonly details: Dict;
+  readonly publisherId: number | undefined;
+  readonly excludeMe: boolean;
+  readonly eligibility: { admits(p: Peer): boolean } | undefined;
 }
 
-export interface PeerIdentity {
-  readonly authid: string;
-  readonly authrole: string;
-  readonly authmethod: string;
-  readonly authprovider: string;
-  readonly authextra: Dict | undefined;
+/** What the broker asks of a realm's event history (implemented by `EventHistory`). */
+export interface HistoryHooks {
+  /** Whether (and how) `topic` is recorded. */
+  policyFor(topic: string): unknown;
+  /** Keep a publication; returns the topics forgotten to stay within the cap. */
+  record(event: RecordedEvent, now: number): readonly string[];
 }
 
+/** What the broker and dealer ask of a realm's trust levels (implemented by `TrustLevels`). */
+export interface TrustHooks {
+  of(peer: Peer): number | undefined;
+  disclose(details: Dict, peer: Peer): Dict;
+}
+
+/**
+ * What the broker, the dealer and the realm tell this node's cluster part
+ * (`Cluster` implements it): local sessions, registrations, subscriptions and
+ * testaments to replicate, store claims, and relayed answers.
+ */
+export interface ClusterHooks {
+  /** This node's name. */
+  readonly node: string;
+  nextOrder(now: number): CalleeOrder;
+  sessionJoined(peer: Peer): void;
+  sessionLeft(peer: Peer, announce: boolean): void;
+  registered(peer: Peer, r: RegistrationRecord, done: () => void): void;
+  unregistered(peer: Peer, uri: string, match: MatchPolicy): void;
+  subscribed(peer: Peer, s: SubscriptionRecord, done: () => void): void;
+  unsubscribed(peer: Peer, uri: string, match: MatchPolicy): void;
+  testamentsChanged(peer: Peer): void;
+  everyNode(): Iterable<string>;
+  send(to: string | undefined, m: ClusterMessage): void;
+  warn(message: string): void;
+  claim(realm: string, uri: string, match: MatchPolicy, invoke: string, k: (r: StoreResult, now: number) => void): void;
+  registrationEmpty(realm: string, uri: string, match: MatchPolicy, owner: string | undefined): void;
+  /** A YIELD or ERROR for an invocation relayed from another node: true when it was forwarded there. */
+  answerRelayed(peer: Peer, msg: Yield | ErrorMsg): boolean;
+}
+
+/**
+ * Where the answer of a dynamic authenticator procedure goes: closures the
+ * handshake hands to `Dealer.invokeForAuth`, so the dealer never names the
+ * handshake or the session.
+ */
+export interface AuthOutcome {
+  result(args: readonly unknown[] | undefined, kwargs: Dict | undefined, now: number): void;
+  failed(uri: string, args: readonly unknown[] | undefined, now: number): void;
+}
+
+/** What code that holds only a peer (an invocation's deadline, a session's handshake) may ask of its realm's dealer. */
+export interface DealerHooks {
+  /** A call timed out. */
+  expire(inv: InvocationEntry, now: number): void;
+  /** The session waiting on an authenticator invocation went away. */
+  abandon(inv: InvocationEntry, now: number): void;
+}
+
+/**
+ * A realm as the peer, the broker, the dealer and the meta API see it: its
+ * name, limits and sessions, the router's services, and the callbacks that
+ * the realm container (`Realm`, which implements this) installs: meta events
+ * published through its broker, meta procedures answered by `meta.ts`.
+ */
+export interface RealmState {
+  readonly name: string;
+  readonly peers: Map<number, Peer>;
+  readonly limits: SessionLimits;
+  readonly router: RouterServices;
+  readonly dealer: DealerHooks;
+  /** Publish a meta event if anyone listens (arguments are built by the caller only then). */
+  meta(topic: string, args: readonly unknown[]): void;
+  wantsMeta(topic: string): boolean;
+  /** A registration or subscription meta event (`[session, id]`, or `[session, details]` with `withDetails`). */
+  lifecycle(topic: string, session: number, subject: { readonly id: number; details(): Dict }, withDetails?: boolean): void;
+  /** Answer a CALL to a `wamp.*` meta procedure; false when there is no such procedure. */
+  metaCall(caller: Peer, msg: Call, now: number): boolean;
+  /** Trust levels (advanced profile) of the realm's sessions. */
+  readonly trust: TrustHooks;
+  /** Event history, when the realm configures topics for it. */
+  readonly history: HistoryHooks | undefined;
+}
+
+// ---------------------------------------------------------------------------
+// What a peer owns (the broker's and the dealer's classes implement these)
+
+export type InvokePolicy = 'single' | 'roundrobin' | 'random' | 'first' | 'last';
+
+/** One callee of a registration. */
+export interface Callee {
+  readonly peer: Peer;
+  /** REGISTER.Options.disclose_caller */
+  readonly discloseCaller: boolean;
+  /** Cluster: the callee's place in the one cluster-wide order (`first`, `last`, `roundrobin`). */
+  readonly order: CalleeOrder;
+  /** REGISTER.Options.nkey: the shard this callee serves (see shards.ts). */
+  readonly nkey: string | undefined;
+}
+
+/** Who waits for the outcome of an invocation. */
+export type CallOrigin =
+  /** A client's CALL. `receiveProgress`: the caller asked for progressive results and the callee can give them. */
+  | { readonly kind: 'call'; readonly caller: Peer; readonly request: number; readonly receiveProgress: boolean }
+  /** The router itself, asking a dynamic authenticator procedure about a session that is authenticating. */
+  | { readonly kind: 'auth'; readonly outcome: AuthOutcome };
+
+/** A subscription as peers hold it; `Subscription` in `broker.ts` is the implementation. */
+export interface SubscriptionEntry {
+  readonly subscribers: Set<Peer>;
+  readonly remoteNodes: Map<string, number>;
+  /** SUBSCRIBE.Options.nkey of the sharded subscribers. */
+  readonly nkeys: Map<Peer, string>;
+  readonly id: number;
+  readonly uri: string;
+  readonly match: MatchPolicy;
+  readonly created: number;
+  details(): Dict;
+}
+
+/** A registration as peers hold it; `Registration` in `dealer.ts` is the implementation. */
+export interface RegistrationEntry {
+  readonly callees: Callee[];
+  next: number;
+  readonly id: number;
+  readonly uri: string;
+  readonly match: MatchPolicy;
+  readonly invoke: InvokePolicy;
+  readonly created: number;
+  readonly owner?: string;
+  insert(c: Callee): void;
+  details(): Dict;
+  hasCallee(peer: Peer): boolean;
+}
+
+/** A call in flight as peers hold it; `Invocation` in `dealer.ts` is the implementation. */
+export interface InvocationEntry extends HasDeadline {
+  done: boolean;
+  killing: boolean;
+  callerStreaming: boolean;
+  readonly streamed: boolean;
+  readonly id: number;
+  readonly callee: Peer;
+  readonly registration: number;
+  readonly origin: CallOrigin;
+  readonly details: Dict;
+  readonly timeout: number;
+  /** When the router's default call timeout ends it (0: not timed by it). */
+  expiresAt: number;
+  /** When the CALL arrived (for the call duration metric). */
+  startedAt: number;
+  onDeadline(now: number): void;
+}
+
+// ---------------------------------------------------------------------------
+
+/** A session joined to a realm (see the file doc). */
 export class Peer {
   readonly serializer: Serializer;
   /** CALL.Request → invocation, for calls this peer made that are in flight. */
-  readonly calls = new Map<number, Invocation>();
+  readonly calls = new Map<number, InvocationEntry>();
   /** INVOCATION.Request → invocation, for invocations this peer must answer. */
-  readonly invocations = new Map<number, Invocation>();
-  readonly subscriptions = new Map<number, Subscription>();
-  readonly registrations = new Map<number, Registration>();
+  readonly invocations = new Map<number, InvocationEntry>();
+  readonly subscriptions = new Map<number, SubscriptionEntry>();
+  readonly registrations = new Map<number, RegistrationEntry>();
   /** Finished progressive-invocation calls: late continuations are discarded until the expiry. */
   readonly recentProgressive = new Map<number, number>();
   readonly testaments: Record<TestamentScope, Testament[]> = { detached: [], destroyed: [] };
@@ -145,7 +299,7 @@ export class Peer {
   constructor(
     readonly id: number,
     readonly session: PeerSession,
-    readonly realm: Realm,
+    readonly realm: RealmState,
     readonly role: Role,
     readonly identity: PeerIdentity,
     readonly features: PeerFeatures,

@@ -3,21 +3,28 @@
  * limits. Joining and leaving go through here, so that leaving always cleans
  * up the same way whatever the cause (GOODBYE, ABORT, transport loss, a
  * protocol violation, a kill).
+ *
+ * Layer 3 of the router (see `router.ts`): the container that composes the
+ * realm's state with its broker and dealer, and implements
+ * {@link RealmState} for them — the meta events it publishes go through the
+ * broker, the meta procedures it answers through `meta.ts` — so that neither
+ * the broker nor the dealer imports the other, this file or the meta API.
  */
 
 import { Role, openRole } from './authorization.js';
 import { Broker } from './broker.js';
 import type { AuthMethodsConfig, RealmConfig, SessionLimits } from './config.js';
 import { Dealer } from './dealer.js';
-import type { Peer, TestamentScope } from './peer.js';
-import type { Router } from './router.js';
+import { handleMetaCall } from './meta.js';
+import type { Peer, RealmState, RouterServices, TestamentScope } from './peer.js';
+import type { Call } from '../messages.js';
 import { TrustLevels } from './trust.js';
-import { EventHistory } from './history.js';
+import { EventHistory, type HistoryStore } from './history.js';
 import type { Dict } from '../types.js';
 
 const DEFAULT_AUTH: AuthMethodsConfig = Object.freeze({ anonymous: Object.freeze({ type: 'static', authrole: 'anonymous' }) });
 
-export class Realm {
+export class Realm implements RealmState {
   readonly name: string;
   readonly peers = new Map<number, Peer>();
   readonly broker: Broker;
@@ -34,7 +41,7 @@ export class Realm {
   private readonly adhocRoles = new Map<string, Role>();
 
   constructor(
-    readonly router: Router,
+    readonly router: RouterServices & { readonly historyStore?: ((realm: string) => HistoryStore) | undefined },
     config: RealmConfig,
     limits: SessionLimits,
   ) {
@@ -82,6 +89,11 @@ export class Realm {
   /** The role of a session of another cluster node (the same configuration runs on every node). */
   replicaRole(authrole: string, trusted: boolean): Role {
     return this.roleFor(authrole, trusted) ?? this.roleFor(authrole, true)!;
+  }
+
+  /** Answer a CALL to a `wamp.*` meta procedure (the dealer's callback into `meta.ts`); false when there is none. */
+  metaCall(caller: Peer, msg: Call, now: number): boolean {
+    return handleMetaCall(this, caller, msg, now);
   }
 
   wantsMeta(topic: string): boolean {

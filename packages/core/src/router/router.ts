@@ -2,13 +2,40 @@
  * The router core: realms (each with a broker, a dealer, the meta API,
  * authentication and authorization) and one {@link RouterSession} per client
  * connection. Sans-IO: no sockets, clocks, timers or randomness of its own.
+ *
+ * The modules of `router/` stand in layers; a module imports only from its
+ * own layer's lower modules and from the layers below, never upward, and no
+ * two modules import each other, not even for a type (`pnpm check:cycles`,
+ * run by `pnpm lint`, fails on any import cycle):
+ *
+ * 1. Realm state, data and small types. `peer-info.ts` (session info,
+ *    identity, features, testaments), `peer.ts` (`Peer`, the entries it owns,
+ *    `RealmState`, and the interfaces through which lower code reaches
+ *    services implemented above: `RouterServices`, `ClusterHooks`,
+ *    `DealerHooks`, `AuthOutcome`), and the leaves `matching.ts`,
+ *    `authorization.ts`, `uris.ts`, `timestamp.ts`, `deadlines.ts`,
+ *    `config.ts`, `transitions.ts`, `cluster-protocol.ts`.
+ * 2. `broker.ts` and `dealer.ts`: they see the realm as a `RealmState` and
+ *    depend on layer 1 only (not on each other).
+ * 3. `meta.ts` (the meta API), then `realm.ts`: the `Realm` container that
+ *    composes the state with a broker and a dealer, and implements
+ *    `RealmState` for them (meta events go out through its broker, meta
+ *    procedures are answered through `meta.ts`).
+ * 4. `cluster.ts` (the `Cluster` implements `ClusterHooks`);
+ *    `handshake-state.ts`, then `session.ts` (it reaches the handshake through
+ *    its `SessionHost`), then `handshake.ts` (which hands the dealer
+ *    `AuthOutcome` closures for a dynamic authenticator procedure), then
+ *    `verify.ts`.
+ * 5. This file: `Router` implements `RouterServices`, `SessionHost` and
+ *    `HandshakeHost`, and owns the realms, sessions, deadlines and cluster.
+ *    `../index.ts` exports the public names above it.
  */
 
 import type { CryptoProvider } from '../auth/crypto.js';
 import type { DecodeOptions } from '../codec.js';
 import { ErrorUri, LocalProtocolError } from '../errors.js';
 import { MAX_ID, type RandomId } from '../ids.js';
-import type { SerializerName } from '../serializers/serializer.js';
+import type { Authenticate, Hello } from '../messages.js';
 import type { MatchPolicy, UriRule } from '../uri.js';
 import {
   DEFAULT_AGENT,
@@ -24,116 +51,28 @@ import {
 import { Cluster } from './cluster.js';
 import { clusterId, type ClusterEnvelope, type ClusterOptions, type ClusterOutput, type StoreResult } from './cluster-protocol.js';
 import { DeadlineHeap, type HasDeadline } from './deadlines.js';
-import { completeAuthentication, type AuthRequest, type AuthVerdict } from './handshake.js';
+import { completeAuthentication, onAuthenticate, onHello, type AuthVerdict, type HandshakeHost } from './handshake.js';
+import type { Handshake } from './handshake-state.js';
 import { Realm } from './realm.js';
 import type { RouterKey } from './router-auth.js';
 import type { HistoryStore } from './history.js';
-import { RouterSession, type SessionInfo, type TransportKind } from './session.js';
 import { AuthThrottle, DEFAULT_AUTH_THROTTLE } from './throttle.js';
+import { RouterSession, type AuthenticateEvent, type RouterEvent, type SessionInfo } from './session.js';
 import { runAuth } from './verify.js';
 
-/** A session was welcomed into a realm. */
-export interface SessionJoinedEvent {
-  readonly type: 'session_joined';
-  readonly session: RouterSession;
-  readonly sessionId: number;
-  readonly realm: string;
-  readonly authid: string;
-  readonly authrole: string;
-  readonly authmethod: string;
-  readonly authprovider: string;
-  readonly transport: TransportKind;
-  readonly serializer: SerializerName;
-}
+export type {
+  AuthenticateEvent,
+  RouterEvent,
+  RouterWarningCode,
+  RouterWarningEvent,
+  SessionJoinedEvent,
+  SessionLeftEvent,
+  SessionRefusedEvent,
+} from './session.js';
 
-/** A joined session left its realm (GOODBYE, ABORT, transport loss, violation, kill). */
-export interface SessionLeftEvent {
-  readonly type: 'session_left';
-  readonly session: RouterSession;
-  readonly sessionId: number;
-  readonly realm: string;
-  readonly authid: string;
-  readonly authrole: string;
-  readonly transport: TransportKind;
-  readonly serializer: SerializerName;
-  /** The close reason URI. */
-  readonly reason: string;
-}
+import type { RouterProbe } from './peer.js';
 
-/** A session was refused before WELCOME (ABORT): unknown realm, failed authentication, no such role, ... */
-export interface SessionRefusedEvent {
-  readonly type: 'session_refused';
-  readonly session: RouterSession;
-  /** HELLO.Realm, when a HELLO was received. */
-  readonly realm: string | undefined;
-  /** HELLO.Details.authid, when the client gave one. */
-  readonly authid: string | undefined;
-  /** The authentication method chosen, when the refusal came after the choice. */
-  readonly authmethod: string | undefined;
-  /** The peer address of the transport (`SessionInfo.peer`), when known. */
-  readonly peer: string | undefined;
-  readonly reason: string;
-  readonly message: string | undefined;
-}
-
-/**
- * Authentication needs asynchronous work: run `request` (see
- * {@link Router.runAuth}) and apply the verdict with
- * {@link Router.completeAuthentication}.
- */
-export interface AuthenticateEvent {
-  readonly type: 'authenticate';
-  readonly session: RouterSession;
-  readonly request: AuthRequest;
-}
-
-export type RouterWarningCode =
-  /** A client broke the protocol; its session was aborted. */
-  | 'protocol_violation'
-  /** A dynamic authenticator procedure has no trusted callee. */
-  | 'authenticator_unavailable'
-  /** A dynamic authenticator answered something that is not a principal. */
-  | 'authenticator_result'
-  /** Cluster: a node was lost, or another node sent something this node cannot apply. */
-  | 'cluster'
-  /** A realm's event history reached its topic cap and forgot the least recently published topic. */
-  | 'history_topics_exceeded'
-  /** Brute-force throttling locked an authid or a peer address out for a while. */
-  | 'auth_lockout';
-
-/** Something the operator may want to log. */
-export interface RouterWarningEvent {
-  readonly type: 'warning';
-  readonly code: RouterWarningCode;
-  readonly message: string;
-  readonly session: RouterSession | undefined;
-  readonly sessionId: number | undefined;
-}
-
-export type RouterEvent = SessionJoinedEvent | SessionLeftEvent | SessionRefusedEvent | AuthenticateEvent | RouterWarningEvent;
-
-/** How a call ended, as {@link RouterProbe.callEnded} reports it. */
-export type CallOutcome =
-  /** The callee's final YIELD. */
-  | 'result'
-  /** The callee's ERROR. */
-  | 'error'
-  /** CANCEL by the caller (`skip`, `killnowait`, or `kill` answered by the callee's ERROR), or the caller or the callee left. */
-  | 'canceled'
-  /** The call's `timeout` passed. */
-  | 'timeout';
-
-/**
- * Measurement hooks for metrics. The router calls them synchronously while
- * it handles an input; they must be cheap and must not call back into the
- * router. Durations are differences of the `now` values passed in.
- */
-export interface RouterProbe {
-  /** A routed call reached its callee (INVOCATION sent); `callEnded` follows exactly once. */
-  callStarted?(): void;
-  /** A routed call (not a meta procedure, not an authenticator call) ended, `durationMs` after its CALL. */
-  callEnded?(durationMs: number, outcome: CallOutcome): void;
-}
+export type { CallOutcome, RouterProbe } from './peer.js';
 
 export interface RouterOptions {
   /** Session and publication IDs: uniform in [1, 2^53] (a CSPRNG in production, {@link seededRandomId} in tests). */
@@ -218,7 +157,7 @@ interface Timed extends HasDeadline {
  * cleanup its leaving implies. A bad configuration throws
  * {@link RouterConfigError} from the constructor.
  */
-export class Router {
+export class Router implements HandshakeHost {
   readonly agent: string;
   readonly timeouts: RouterTimeouts;
   readonly limits: RouterLimits;
@@ -453,6 +392,11 @@ export class Router {
   }
 
   /** @internal */
+  emitWarning(code: 'history_topics_exceeded', message: string): void {
+    this.emit({ type: 'warning', code, message, session: undefined, sessionId: undefined });
+  }
+
+  /** @internal */
   clusterWarning(message: string): void {
     this.emit({ type: 'warning', code: 'cluster', message, session: undefined, sessionId: undefined });
   }
@@ -460,6 +404,16 @@ export class Router {
   private requireCluster(): Cluster {
     if (this.cluster === undefined) throw new LocalProtocolError(ErrorUri.INVALID_ARGUMENT, 'this router was not created with options.cluster');
     return this.cluster;
+  }
+
+  /** @internal A session received HELLO: the handshake starts. */
+  hello(session: RouterSession, msg: Hello, now: number): void {
+    onHello(this, session, msg, now);
+  }
+
+  /** @internal A session received AUTHENTICATE while challenging. */
+  authenticate(session: RouterSession, hs: Handshake, msg: Authenticate, now: number): void {
+    onAuthenticate(this, session, hs, msg, now);
   }
 
   /** @internal */

@@ -2,50 +2,125 @@
  * One client connection as the router sees it: a sans-IO state machine
  * driven by {@link ROUTER_TRANSITIONS}. Created by `Router.openSession()`;
  * see the {@link Router} class doc for the call order.
+ *
+ * Layer 4 of the router (see `router.ts`): the session reaches the router
+ * and the handshake only through its {@link SessionHost}, and declares the
+ * router events (they carry the session); `router.ts` re-exports them.
  */
 
-import { decodeMessage, encodeMessage } from '../codec.js';
+import { decodeMessage, encodeMessage, type DecodeOptions } from '../codec.js';
 import { ErrorUri, InvalidUriViolation, ProtocolViolation } from '../errors.js';
-import { MessageType, abort, error, goodbye, messageTypeName, type Hello, type Message } from '../messages.js';
-import type { Serializer } from '../serializers/serializer.js';
+import { MessageType, abort, error, goodbye, messageTypeName, type Authenticate, type Hello, type Message } from '../messages.js';
+import type { Serializer, SerializerName } from '../serializers/serializer.js';
 import type { Dict, Frame } from '../types.js';
 import type { HasDeadline } from './deadlines.js';
-import { onAuthenticate, onHello, type Handshake } from './handshake.js';
-import { transportDetails, type Peer, type PeerSession } from './peer.js';
-import type { Router } from './router.js';
-import { peerAddress } from './throttle.js';
+import type { AuthRequest, Handshake } from './handshake-state.js';
+import type { SessionInfo, TransportKind } from './peer-info.js';
+import { transportDetails, type Peer, type PeerSession, type RouterServices } from './peer.js';
+import type { Realm } from './realm.js';
+import { peerAddress, type AuthThrottle } from './throttle.js';
 import { routerNextState, type RouterInput } from './transitions.js';
 
-/** How the connection reached the router; `internal` is an in-process session of the embedding application. */
-export type TransportKind = 'websocket' | 'rawsocket' | 'longpoll' | 'internal' | (string & {});
+export type { SessionInfo, TransportKind } from './peer-info.js';
 
-/** What the adapter knows about a connection when it opens a session. */
-export interface SessionInfo {
+/** A session was welcomed into a realm. */
+export interface SessionJoinedEvent {
+  readonly type: 'session_joined';
+  readonly session: RouterSession;
+  readonly sessionId: number;
+  readonly realm: string;
+  readonly authid: string;
+  readonly authrole: string;
+  readonly authmethod: string;
+  readonly authprovider: string;
   readonly transport: TransportKind;
-  readonly serializer: Serializer;
-  /** Remote address, e.g. `tcp4:127.0.0.1:49032` (for logs and the meta API). */
-  readonly peer?: string;
-  /**
-   * TLS channel binding: the channel ID (32 bytes) of this connection for
-   * `channelBinding`. Cryptosign and WAMP-SCRAM bind to it when the client asks.
-   */
-  readonly channelId?: Uint8Array;
-  readonly channelBinding?: 'tls-unique' | 'tls-exporter' | 'tls-server-end-point';
-  /** Implementation-defined transport details shown by `wamp.session.get` (`transport`). */
-  readonly details?: Dict;
-  /** `internal` transports only: the identity the session gets, without authentication. Default `internal`/`trusted`. */
-  readonly authid?: string;
-  readonly authrole?: string;
-  /**
-   * `internal` transports only: skip authorization for this session, and let
-   * it serve dynamic authenticator procedures. Default false.
-   */
-  readonly trusted?: boolean;
-  /**
-   * The trust level of sessions on this transport (advanced profile, "Trust
-   * Levels"; e.g. per listener). Combined with the role's: the lower counts.
-   */
-  readonly trustlevel?: number;
+  readonly serializer: SerializerName;
+}
+
+/** A joined session left its realm (GOODBYE, ABORT, transport loss, violation, kill). */
+export interface SessionLeftEvent {
+  readonly type: 'session_left';
+  readonly session: RouterSession;
+  readonly sessionId: number;
+  readonly realm: string;
+  readonly authid: string;
+  readonly authrole: string;
+  readonly transport: TransportKind;
+  readonly serializer: SerializerName;
+  /** The close reason URI. */
+  readonly reason: string;
+}
+
+/** A session was refused before WELCOME (ABORT): unknown realm, failed authentication, no such role, ... */
+export interface SessionRefusedEvent {
+  readonly type: 'session_refused';
+  readonly session: RouterSession;
+  /** HELLO.Realm, when a HELLO was received. */
+  readonly realm: string | undefined;
+  /** HELLO.Details.authid, when the client gave one. */
+  readonly authid: string | undefined;
+  /** The authentication method chosen, when the refusal came after the choice. */
+  readonly authmethod: string | undefined;
+  /** The peer address of the transport (`SessionInfo.peer`), when known. */
+  readonly peer: string | undefined;
+  readonly reason: string;
+  readonly message: string | undefined;
+}
+
+/**
+ * Authentication needs asynchronous work: run `request` (see
+ * {@link Router.runAuth}) and apply the verdict with
+ * {@link Router.completeAuthentication}.
+ */
+export interface AuthenticateEvent {
+  readonly type: 'authenticate';
+  readonly session: RouterSession;
+  readonly request: AuthRequest;
+}
+
+export type RouterWarningCode =
+  /** A client broke the protocol; its session was aborted. */
+  | 'protocol_violation'
+  /** A dynamic authenticator procedure has no trusted callee. */
+  | 'authenticator_unavailable'
+  /** A dynamic authenticator answered something that is not a principal. */
+  | 'authenticator_result'
+  /** Cluster: a node was lost, or another node sent something this node cannot apply. */
+  | 'cluster'
+  /** A realm's event history reached its topic cap and forgot the least recently published topic. */
+  | 'history_topics_exceeded'
+  /** Brute-force throttling locked an authid or a peer address out for a while. */
+  | 'auth_lockout';
+
+/** Something the operator may want to log. */
+export interface RouterWarningEvent {
+  readonly type: 'warning';
+  readonly code: RouterWarningCode;
+  readonly message: string;
+  readonly session: RouterSession | undefined;
+  readonly sessionId: number | undefined;
+}
+
+export type RouterEvent = SessionJoinedEvent | SessionLeftEvent | SessionRefusedEvent | AuthenticateEvent | RouterWarningEvent;
+
+/**
+ * What a session needs of the router (`Router` implements it): its deadlines
+ * and timeouts, the ready queue, events, session IDs, and the handshake entry
+ * points, reached through here so that the session never imports the
+ * handshake module (which imports the session).
+ */
+export interface SessionHost extends RouterServices {
+  readonly decodeOptions: DecodeOptions;
+  /** Brute-force throttling of failed logins (a failure is counted when a handshake fails). */
+  readonly authThrottle: AuthThrottle;
+  markReady(session: RouterSession): void;
+  emit(event: RouterEvent): void;
+  releaseSessionId(id: number): void;
+  sessionClosed(session: RouterSession): void;
+  /** A HELLO in state `awaitingHello`. */
+  hello(session: RouterSession, msg: Hello, now: number): void;
+  /** An AUTHENTICATE in state `challenging`. */
+  authenticate(session: RouterSession, hs: Handshake, msg: Authenticate, now: number): void;
 }
 
 /** Who ended a session. */
@@ -65,7 +140,7 @@ export type RouterSessionState =
   | { readonly tag: 'awaitingHello' }
   | { readonly tag: 'authenticating'; readonly handshake: Handshake }
   | { readonly tag: 'challenging'; readonly handshake: Handshake }
-  | { readonly tag: 'established'; readonly peer: Peer }
+  | { readonly tag: 'established'; readonly peer: Peer; readonly realm: Realm }
   | { readonly tag: 'shuttingDown'; readonly sessionId: number; readonly reason: string }
   | { readonly tag: 'closed'; readonly close: SessionClose };
 
@@ -116,7 +191,7 @@ export class RouterSession implements HasDeadline, PeerSession {
 
   /** @internal Use `Router.openSession()`. */
   constructor(
-    private readonly router: Router,
+    private readonly router: SessionHost,
     readonly info: SessionInfo,
     now: number,
   ) {
@@ -185,13 +260,13 @@ export class RouterSession implements HasDeadline, PeerSession {
     const st = this.st;
     switch (st.tag) {
       case 'awaitingHello':
-        if (msg.type === MessageType.HELLO) onHello(this.router, this, msg, now);
+        if (msg.type === MessageType.HELLO) this.router.hello(this, msg, now);
         else this.finish('RECV_ABORT', { reason: abortReason(msg), message: undefined, initiator: 'client', wasJoined: false }, now);
         return;
       case 'challenging':
         if (msg.type === MessageType.AUTHENTICATE) {
           this.move('RECV_AUTHENTICATE', { tag: 'authenticating', handshake: st.handshake });
-          onAuthenticate(this.router, this, st.handshake, msg, now);
+          this.router.authenticate(this, st.handshake, msg, now);
         } else {
           this.finish('RECV_ABORT', { reason: abortReason(msg), message: undefined, initiator: 'client', wasJoined: false }, now);
         }
@@ -201,7 +276,7 @@ export class RouterSession implements HasDeadline, PeerSession {
         this.finish('RECV_ABORT', { reason: abortReason(msg), message: undefined, initiator: 'client', wasJoined: false }, now);
         return;
       case 'established':
-        this.dispatch(st.peer, msg, now);
+        this.dispatch(st.realm, st.peer, msg, now);
         return;
       case 'shuttingDown':
         // Transition 14: anything but the GOODBYE reply (or ABORT) is ignored.
@@ -337,9 +412,9 @@ export class RouterSession implements HasDeadline, PeerSession {
   }
 
   /** @internal */
-  establish(peer: Peer, welcome: Message): void {
+  establish(peer: Peer, realm: Realm, welcome: Message): void {
     this.send(welcome);
-    this.move('SEND_WELCOME', { tag: 'established', peer });
+    this.move('SEND_WELCOME', { tag: 'established', peer, realm });
     this.deadline = undefined;
   }
 
@@ -397,19 +472,18 @@ export class RouterSession implements HasDeadline, PeerSession {
     const st = this.st;
     if (st.tag !== 'established') return;
     const peer = st.peer;
-    const realm = peer.realm;
+    const realm = st.realm;
     for (const reg of peer.registrations.values()) realm.dealer.revoke(peer, reg, reason);
     for (const sub of peer.subscriptions.values()) realm.broker.revoke(peer, sub, reason);
     this.send(goodbye(reason, message === undefined ? {} : { message }));
     this.move('SEND_GOODBYE', { tag: 'shuttingDown', sessionId: peer.id, reason });
-    this.leave(peer, reason, now, !announce);
+    this.leave(realm, peer, reason, now, !announce);
     this.router.schedule(this, now + this.router.timeouts.goodbye);
   }
 
   // -------------------------------------------------------------------------
 
-  private dispatch(peer: Peer, msg: Message, now: number): void {
-    const realm = peer.realm;
+  private dispatch(realm: Realm, peer: Peer, msg: Message, now: number): void {
     switch (msg.type) {
       case MessageType.PUBLISH:
         return realm.broker.publish(peer, msg, now);
@@ -454,8 +528,8 @@ export class RouterSession implements HasDeadline, PeerSession {
     this.st = next;
   }
 
-  private leave(peer: Peer, reason: string, now: number, quiet: boolean): void {
-    peer.realm.leave(peer, now, quiet);
+  private leave(realm: Realm, peer: Peer, reason: string, now: number, quiet: boolean): void {
+    realm.leave(peer, now, quiet);
     this.router.emit({
       type: 'session_left',
       session: this,
@@ -478,7 +552,7 @@ export class RouterSession implements HasDeadline, PeerSession {
     this.router.sessionClosed(this);
     switch (st.tag) {
       case 'established':
-        this.leave(st.peer, close.reason, now, false);
+        this.leave(st.realm, st.peer, close.reason, now, false);
         this.router.releaseSessionId(st.peer.id);
         break;
       case 'authenticating':
