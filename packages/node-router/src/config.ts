@@ -334,7 +334,7 @@ function validateFields(v: unknown, baseDir: string): NodeRouterConfig {
   }
   // The outbound queue holds eight messages of the largest size (a subscriber
   // that keeps reading is not cut off when a few big EVENTs leave in one burst).
-  const maxMessageSize = router.limits?.maxMessageSize ?? 16 * 1024 * 1024;
+  const maxMessageSize = router?.limits?.maxMessageSize ?? 16 * 1024 * 1024;
   const defaultQueuedBytes = queueBytesFor(maxMessageSize);
   let backpressure: BackpressureConfig = { ...DEFAULT_BACKPRESSURE, maxQueuedBytes: defaultQueuedBytes };
   if (o['backpressure'] !== undefined) {
