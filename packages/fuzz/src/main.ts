@@ -7,6 +7,7 @@
  * 1 on a violation, 2 on a usage error.
  */
 
+import { readFileSync } from 'node:fs';
 import { ALL_COMMAND_KINDS, type CommandKind } from './commands.js';
 import { driverForUrl, formatReport, fuzz, serializerNamed, type FuzzOptions } from './report.js';
 import { ALL_CASE_KINDS, type CaseKind } from './suite.js';
@@ -33,6 +34,7 @@ options:
   --oversize BYTES       size of the oversized payload (default 1048576; 0: none)
   --verbose              print every frame sent and received
   --json                 print the report as JSON
+  --version              print the version
   --help                 this text
 
 exit status: 0 no violation, 1 violation (or the router went down), 2 usage error`;
@@ -143,6 +145,11 @@ export function parseArgs(argv: readonly string[]): Parsed | 'help' {
 export async function main(argv: readonly string[], io: CliIo = { out: (s) => console.log(s), err: (s) => console.error(s) }): Promise<number> {
   let p: Parsed | 'help';
   let opts: FuzzOptions;
+  if (argv.includes('--version')) {
+    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+    io.out(`wamp-fuzz ${pkg.version}`);
+    return 0;
+  }
   try {
     p = parseArgs(argv);
     if (p === 'help') {

@@ -23,6 +23,7 @@ Options:
   --realm NAME             serve an open realm NAME (repeatable)
   --log-level LEVEL        debug | info | warn | error | silent (default info)
   --log-format FORMAT      json | pretty (default: pretty on a TTY, else json)
+  --version                print the version
   -h, --help               show this help
 `;
 

@@ -1,8 +1,8 @@
-// The `wamp-router` command, run as a real process from the built dist/
-// (CI builds before testing; run `npx tsc -b` first when running this alone).
+// The `wamp-router` command, run as a real process through its bin launcher
+// (bin/wamp-router.js, which runs the built dist/: the test setup builds it).
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +11,7 @@ import type { Dict } from '@wamp/core';
 import { Session, type Transport } from '@wamp/client';
 import { rawSocketTransport } from '@wamp/rawsocket';
 import { nodeWebSocketTransport } from '@wamp/ws/node';
+import { configFromArgs } from '../src/args.js';
 import { CLI, Cleanup, RawTcpPeer, SERIALIZERS, tempDir, waitFor, within, writeJson } from './helpers.js';
 
 const cleanup = new Cleanup();
@@ -186,25 +187,49 @@ describe('wamp-router (CLI)', () => {
     expect(logs.some((l) => l['msg'] === 'shutting down' && l['signal'] === 'SIGTERM')).toBe(true);
   });
 
-  it('with no arguments runs the embedded default: realm1 on ws://127.0.0.1:8080/ws and rs://127.0.0.1:8081', async () => {
-    for (const port of [8080, 8081]) {
-      const probe = createServer();
-      const free = await new Promise<boolean>((resolve) => {
-        probe.once('error', () => resolve(false));
-        probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
-      });
-      if (!free) throw new Error(`port ${port} on 127.0.0.1 is in use: this test needs 8080 and 8081 free (they are in CI); stop what holds it and rerun`);
-    }
-    const p = RouterProcess.start([]);
+  it('with no arguments serves the embedded default: realm1 on ws://127.0.0.1:8080/ws and rs://127.0.0.1:8081 (checked without binding them)', async () => {
+    // The default ports are read from the parsed configuration, so that this
+    // test passes while a router (`pnpm router`) holds 8080 and 8081.
+    const config = configFromArgs([]);
+    if (config === 'help') throw new Error('no arguments parsed as --help');
+    expect(config.router.realms.map((r) => r.name)).toEqual(['realm1']);
+    expect(config.listeners.map((l) => `${l.type} ${l.host ?? ''}:${l.port ?? ''}${l.type === 'websocket' ? l.path : ''}`)).toEqual([
+      'websocket 127.0.0.1:8080/ws',
+      'rawsocket 127.0.0.1:8081',
+    ]);
+    // The same default realm on OS-chosen ports: served, open, and announced as open.
+    const p = RouterProcess.start(['--ws', '127.0.0.1:0', '--rawsocket', '127.0.0.1:0']);
     const urls = await p.listening(2);
-    expect(urls.sort()).toEqual(['rs://127.0.0.1:8081', 'ws://127.0.0.1:8080/ws']);
     expect(p.stdout).toContain('(realms: realm1)');
-    const a = await joinRealm(await nodeWebSocketTransport({ url: 'ws://127.0.0.1:8080/ws' })(), 'realm1');
-    const b = await joinRealm(await rawSocketTransport({ url: 'rs://127.0.0.1:8081', serializer: SERIALIZERS.msgpack })(), 'realm1');
+    const a = await joinRealm(await nodeWebSocketTransport({ url: urls.find((u) => u.startsWith('ws://'))! })(), 'realm1');
+    const b = await joinRealm(await rawSocketTransport({ url: urls.find((u) => u.startsWith('rs://'))!, serializer: SERIALIZERS.msgpack })(), 'realm1');
     expect((await a.call('wamp.session.count')).value).toBe(2);
     expect((await b.call('wamp.session.count')).value).toBe(2);
+    const warnings = p.logs().filter((l) => l['level'] === 'warn' && l['realm'] === 'realm1');
+    expect(warnings).toHaveLength(1);
+    expect(String(warnings[0]!['msg'])).toContain('lets anonymous sessions call, register, publish and subscribe on every URI');
     p.child.kill('SIGINT');
     expect((await within(a.closed, 5_000, 'a.closed')).reason).toBe('wamp.close.system_shutdown');
     expect(await within(p.exited, 10_000, 'the router to exit')).toEqual({ code: 0, signal: null });
+  });
+
+  it('does not warn about a realm whose anonymous role is restricted', async () => {
+    const dir = tempDir(cleanup);
+    const file = writeJson(join(dir, 'closed.json'), {
+      realms: [{ name: 'shop', roles: [{ name: 'anonymous', permissions: [{ uri: 'com.shop', match: 'prefix', allow: { call: true } }] }] }],
+      listeners: [{ type: 'websocket', port: 0 }],
+    });
+    const p = RouterProcess.start(['--config', file]);
+    await p.listening(1);
+    p.child.kill('SIGTERM');
+    expect((await within(p.exited, 10_000, 'the router to exit')).code).toBe(0);
+    expect(p.logs().filter((l) => l['level'] === 'warn')).toEqual([]);
+  });
+
+  it('--version prints the package version and exits 0', async () => {
+    const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+    const r = await run(['--version']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(`wamp-router ${version}\n`);
   });
 });
