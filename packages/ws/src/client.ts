@@ -53,7 +53,10 @@ export interface WebSocketClientOptions {
    * subprotocol of each serializer, in the order of `serializers`.
    */
   readonly subprotocols?: readonly string[];
-  /** The WebSocket implementation. Default `globalThis.WebSocket` (browsers, Node ≥ 22, Deno, Bun). */
+  /**
+   * The WebSocket implementation. Default: in Node, the `ws` client (the
+   * `node` condition of the package's exports); elsewhere `globalThis.WebSocket`.
+   */
   readonly WebSocket?: WebSocketConstructor;
   /** Opening (TCP, TLS, HTTP upgrade) must finish within this time (ms). Default 10 000. */
   readonly connectTimeoutMs?: number;
@@ -258,7 +261,9 @@ export function connectWebSocket(options: WebSocketClientOptions): Promise<WebSo
     options.WebSocket ?? (globalThis as { WebSocket?: unknown }).WebSocket as WebSocketConstructor | undefined;
   if (Ctor === undefined) {
     return Promise.reject(
-      new WebSocketTransportError('no WebSocket implementation: pass `WebSocket`, or use @wamp/ws/node in Node < 22'),
+      new WebSocketTransportError(
+        'no WebSocket implementation in this runtime: pass `WebSocket` (in Node, `@wamp/ws` resolves to its build on the ws package)',
+      ),
     );
   }
   const timeoutMs = options.connectTimeoutMs ?? 10_000;

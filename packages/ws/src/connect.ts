@@ -29,7 +29,7 @@ export interface ConnectOptions extends JoinOptions {
   readonly serializers?: readonly Serializer[];
   /** Offer the `.batched` WebSocket subprotocols instead of the plain ones. */
   readonly batched?: boolean;
-  /** WebSocket implementation; default `globalThis.WebSocket`. */
+  /** WebSocket implementation; default: in Node the `ws` client, elsewhere `globalThis.WebSocket`. */
   readonly WebSocket?: WebSocketConstructor;
   /** Opening must finish within this time (ms). Default 10 000. */
   readonly connectTimeoutMs?: number;
