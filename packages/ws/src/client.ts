@@ -261,9 +261,8 @@ export function connectWebSocket(options: WebSocketClientOptions): Promise<WebSo
     options.WebSocket ?? (globalThis as { WebSocket?: unknown }).WebSocket as WebSocketConstructor | undefined;
   if (Ctor === undefined) {
     return Promise.reject(
-      new WebSocketTransportError(
-        'no WebSocket implementation in this runtime: pass `WebSocket` (in Node, `@wamp/ws` resolves to its build on the ws package)',
-      ),
+      // Node never gets here: it resolves `@wamp/ws` to index.node, which passes the ws client.
+      new WebSocketTransportError('no WebSocket implementation in this runtime: pass `WebSocket`'),
     );
   }
   const timeoutMs = options.connectTimeoutMs ?? 10_000;
