@@ -53,6 +53,7 @@ export interface AuthAttempt {
   verifyWelcome?(details: Dict): void;
 }
 
+/** An authentication method the session offers in HELLO and runs when the router challenges with it. */
 export interface AuthMethod {
   /** The name in HELLO.Details.authmethods and CHALLENGE.AuthMethod. */
   readonly name: string;
@@ -65,6 +66,7 @@ export interface AuthMethod {
    * application using none of these methods does not carry it.
    */
   readonly defaultCrypto?: () => CryptoProvider;
+  /** Begin an authentication: returns the attempt that answers the CHALLENGE and checks the WELCOME. */
   start(context: AuthContext): Promise<AuthAttempt>;
 }
 
@@ -106,6 +108,7 @@ export function wampcra(secret: Secret): AuthMethod {
   };
 }
 
+/** Options of {@link cryptosign} beyond the private key. */
 export interface CryptosignOptions {
   /**
    * TLS channel binding to ask for (`tls-unique`, `tls-exporter`); the
@@ -150,6 +153,7 @@ export function cryptosign(seed: string | Uint8Array, options: CryptosignOptions
   };
 }
 
+/** Options of {@link scram} beyond the password. */
 export interface ScramOptions {
   /** Channel binding type (`tls-unique`, `tls-server-end-point`); the transport must provide its data. */
   readonly channelBinding?: string;

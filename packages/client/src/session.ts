@@ -71,6 +71,7 @@ export interface JoinOptions extends SessionHooks {
   readonly clock?: Clock;
 }
 
+/** Options of `Session.call`. */
 export interface CallOptions {
   /** Milliseconds; the call fails with `wamp.error.timeout` after it (and the dealer is told, where it can be). */
   readonly timeout?: number;
@@ -84,6 +85,7 @@ export interface CallOptions {
   readonly onProgress?: (result: Result) => void;
 }
 
+/** What a procedure implementation learns about the call it serves. */
 export interface InvocationDetails {
   readonly request: number;
   readonly registration: number;
@@ -122,6 +124,7 @@ export type InvocationHandler<A extends Args = Args, K extends KwArgs = KwArgs> 
   details: InvocationDetails,
 ) => unknown;
 
+/** What an event handler learns about the publication it receives. */
 export interface EventDetails {
   readonly subscription: number;
   readonly publication: number;
@@ -162,6 +165,7 @@ export class Registration {
     return this.live;
   }
 
+  /** Unregister this handler (the registration ends with its last handler). */
   unregister(): Promise<void> {
     return this.session.unregister(this);
   }
@@ -191,6 +195,7 @@ export class Subscription {
     return this.live;
   }
 
+  /** Unsubscribe this handler (the router subscription ends with its last handler). */
   unsubscribe(): Promise<void> {
     return this.session.unsubscribe(this);
   }

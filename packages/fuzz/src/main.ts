@@ -12,6 +12,7 @@ import { ALL_COMMAND_KINDS, type CommandKind } from './commands.js';
 import { driverForUrl, formatReport, fuzz, serializerNamed, type FuzzOptions } from './report.js';
 import { ALL_CASE_KINDS, type CaseKind } from './suite.js';
 
+/** The usage text of `wamp-fuzz`. */
 export const USAGE = `usage: wamp-fuzz <url> --realm R [options]
 
 Runs the model-based suite and the malformed-input suite against a live WAMP
@@ -39,8 +40,11 @@ options:
 
 exit status: 0 no violation, 1 violation (or the router went down), 2 usage error`;
 
+/** Where {@link main} writes: standard output and standard error, injectable for tests. */
 export interface CliIo {
+  /** Write a line to standard output. */
   readonly out: (s: string) => void;
+  /** Write a line to standard error. */
   readonly err: (s: string) => void;
 }
 
@@ -69,6 +73,7 @@ function int(name: string, v: string | undefined, min: number): number {
   return n;
 }
 
+/** Parse the command line of `wamp-fuzz`; throws a usage error on a bad option. */
 export function parseArgs(argv: readonly string[]): Parsed | 'help' {
   const p: Partial<Parsed> & { verbose: boolean; json: boolean } = { verbose: false, json: false, serializer: 'json' };
   for (let i = 0; i < argv.length; i++) {

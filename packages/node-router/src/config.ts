@@ -9,6 +9,7 @@ import { dirname, resolve } from 'node:path';
 import { RouterConfigError, validateRouterConfig, type RouterConfig, type SerializerName } from '@wamp/core';
 import { isLogLevel, type LogLevel } from './log.js';
 
+/** TLS files of a listener. */
 export interface TlsFiles {
   /** PEM certificate chain (file path, relative to the config file). */
   readonly cert: string;
@@ -18,6 +19,7 @@ export interface TlsFiles {
   readonly ca?: string;
 }
 
+/** A WebSocket listener. */
 export interface WebSocketListenerConfig {
   readonly type: 'websocket';
   readonly host: string;
@@ -28,6 +30,7 @@ export interface WebSocketListenerConfig {
   readonly tls?: TlsFiles;
 }
 
+/** A RawSocket listener on TCP or a Unix socket. */
 export interface RawSocketListenerConfig {
   readonly type: 'rawsocket';
   /** TCP host and port, or a Unix socket `path`. */
@@ -38,8 +41,10 @@ export interface RawSocketListenerConfig {
   readonly tls?: TlsFiles;
 }
 
+/** A listener of the router. */
 export type ListenerConfig = WebSocketListenerConfig | RawSocketListenerConfig;
 
+/** Bounds of each connection's outbound queue, and what happens past them. */
 export interface BackpressureConfig {
   readonly maxQueuedBytes: number;
   readonly maxQueuedFrames: number;
@@ -47,6 +52,7 @@ export interface BackpressureConfig {
   readonly policy: 'disconnect' | 'drop';
 }
 
+/** The validated configuration of the Node router ({@link validateNodeRouterConfig}). */
 export interface NodeRouterConfig {
   /** The core router's configuration (realms, agent, limits, timeouts, uriRule, requestIds). */
   readonly router: RouterConfig;

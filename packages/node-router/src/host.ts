@@ -31,6 +31,7 @@ export function cryptoRandomId(): RandomId {
   };
 }
 
+/** Options of {@link RouterHost}. */
 export interface RouterHostOptions {
   readonly router: Router;
   readonly crypto: CryptoProvider;

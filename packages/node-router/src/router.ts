@@ -25,6 +25,7 @@ import { RouterHost, cryptoRandomId } from './host.js';
 import { createLogger, type Logger } from './log.js';
 import { RealmApi } from './realm-api.js';
 
+/** Options of {@link createRouter}. */
 export interface CreateRouterOptions {
   /** Use this logger instead of one built from `config.log`. */
   readonly logger?: Logger;
@@ -40,6 +41,7 @@ export interface ListeningAddress {
   readonly path?: string;
 }
 
+/** Options of `WampRouter.attach`. */
 export interface AttachOptions {
   /** Request path to serve WAMP on; default `/ws`. */
   readonly path?: string;

@@ -15,11 +15,17 @@ export interface WebSocketLike {
   readonly protocol: string;
   readonly bufferedAmount: number;
   binaryType: string;
+  /** Send a text (string) or binary message. */
   send(data: string | ArrayBufferView): void;
+  /** Start the closing handshake. */
   close(code?: number, reason?: string): void;
+  /** Called once the connection is open and the subprotocol chosen. */
   onopen: ((ev: unknown) => void) | null;
+  /** Called per message: `data` is a string (text) or an ArrayBuffer (binary). */
   onmessage: ((ev: { readonly data: unknown }) => void) | null;
+  /** Called once when the connection is closed. */
   onclose: ((ev: { readonly code: number; readonly reason: string; readonly wasClean: boolean }) => void) | null;
+  /** Called when the connection fails; `onclose` follows. */
   onerror: ((ev: unknown) => void) | null;
   /**
    * One ping/pong round trip, where the implementation can ping (the `ws`
@@ -39,6 +45,7 @@ export type WebSocketConstructor = new (url: string, protocols: string[]) => Web
  */
 const DEFAULT_SERIALIZERS: readonly Serializer[] = [jsonSerializer];
 
+/** Options of {@link connectWebSocket} and {@link webSocketTransport}. */
 export interface WebSocketClientOptions {
   /** `ws://` or `wss://` URL of the router. */
   readonly url: string;

@@ -16,6 +16,7 @@ import {
 import { LocalProtocolError, jsonSerializer, type Serializer } from '@wamp/core';
 import { webSocketTransport, type WebSocketConstructor } from './client.js';
 
+/** Options of `connect`: where, which realm, which serializers. */
 export interface ConnectOptions extends JoinOptions {
   /** `ws://host:port/path` or `wss://...` (and, from `@wamp/ws/node`, `rawsocket+tcp://`, `tcp://`, `rawsocket+tls://`, `rawsocket+unix:///path`). */
   readonly url: string;
@@ -35,6 +36,7 @@ export interface ConnectOptions extends JoinOptions {
   readonly connectTimeoutMs?: number;
 }
 
+/** Options of `createClient`: those of `connect`, and reconnection. */
 export interface CreateClientOptions extends ConnectOptions {
   /** Reconnection policy; `false` never reconnects. Default: exponential backoff with jitter. */
   readonly retry?: RetryOptions | false;

@@ -17,6 +17,7 @@ export type CancelMode = 'skip' | 'kill' | 'killnowait';
 /** REGISTER.Options.invoke (advanced profile, "Shared Registration"). */
 export type InvokePolicy = 'single' | 'roundrobin' | 'random' | 'first' | 'last';
 
+/** CALL.Options, by their names in this API. */
 export interface CallOptions {
   /**
    * Milliseconds; 0 or absent means none ("Call Timeouts"). Sent as
@@ -38,6 +39,7 @@ export interface CallOptions {
   readonly discloseMe?: boolean;
 }
 
+/** REGISTER.Options, by their names in this API. */
 export interface RegisterOptions {
   /** REGISTER.Options.match ("Pattern-based Registration"); `exact` when absent. */
   readonly match?: MatchPolicy;
@@ -49,6 +51,7 @@ export interface RegisterOptions {
   readonly forceReregister?: boolean;
 }
 
+/** SUBSCRIBE.Options, by their names in this API. */
 export interface SubscribeOptions {
   /** SUBSCRIBE.Options.match ("Pattern-based Subscription"); `exact` when absent. */
   readonly match?: MatchPolicy;
@@ -56,6 +59,7 @@ export interface SubscribeOptions {
   readonly getRetained?: boolean;
 }
 
+/** PUBLISH.Options, by their names in this API. */
 export interface PublishOptions {
   /** PUBLISH.Options.acknowledge: the broker answers PUBLISHED or ERROR. */
   readonly acknowledge?: boolean;
@@ -75,11 +79,13 @@ export interface PublishOptions {
   readonly retain?: boolean;
 }
 
+/** YIELD.Options, by their names in this API. */
 export interface YieldOptions {
   /** YIELD.Options.progress: a progressive result; the invocation stays open. */
   readonly progress?: boolean;
 }
 
+/** Options of a further chunk of a progressive call invocation. */
 export interface ContinueCallOptions {
   /** CALL.Options.progress: more chunks follow. `false` (or absent) ends the call's input. */
   readonly progress?: boolean;

@@ -108,6 +108,7 @@ export const CLIENT_ROLES: Dict = deepFreeze({
   },
 });
 
+/** Options of the sans-IO {@link ClientSession}. */
 export interface ClientSessionOptions {
   /** Encodes every outbound frame and decodes every inbound one. */
   readonly serializer: Serializer;
@@ -140,6 +141,7 @@ export interface Arguments {
   readonly kwargs?: KwArgs;
 }
 
+/** Options of `ClientSession.leave`. */
 export interface LeaveOptions {
   /** GOODBYE.Reason; default `wamp.close.close_realm`. */
   readonly reason?: string;

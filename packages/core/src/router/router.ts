@@ -78,6 +78,7 @@ export interface AuthenticateEvent {
   readonly request: AuthRequest;
 }
 
+/** What a {@link RouterWarningEvent} is about. */
 export type RouterWarningCode =
   /** A client broke the protocol; its session was aborted. */
   | 'protocol_violation'
@@ -95,8 +96,10 @@ export interface RouterWarningEvent {
   readonly sessionId: number | undefined;
 }
 
+/** What `Router.pollEvent()` returns: a tagged union on `type`. */
 export type RouterEvent = SessionJoinedEvent | SessionLeftEvent | SessionRefusedEvent | AuthenticateEvent | RouterWarningEvent;
 
+/** What the sans-IO router needs from its host: randomness, and cryptography for the challenge methods. */
 export interface RouterOptions {
   /** Session and publication IDs: uniform in [1, 2^53] (a CSPRNG in production, {@link seededRandomId} in tests). */
   readonly randomId: RandomId;
@@ -275,6 +278,7 @@ export class Router {
     return s;
   }
 
+  /** The next router event (joins, leaves, refusals, authentications, warnings), or undefined. */
   pollEvent(): RouterEvent | undefined {
     if (this.eventsHead >= this.events.length) return undefined;
     const e = this.events[this.eventsHead++]!;

@@ -45,6 +45,7 @@ export interface SessionInfo {
 /** Who ended a session. */
 export type RouterCloseInitiator = 'router' | 'client' | 'transport';
 
+/** How a router session ended. */
 export interface SessionClose {
   /** ABORT/GOODBYE reason URI, or `wamp.close.transport_lost`. */
   readonly reason: string;
@@ -290,6 +291,7 @@ export class RouterSession implements HasDeadline {
     return true;
   }
 
+  /** The client broke the protocol: ABORT `wamp.error.protocol_violation` with `reason`, then close. */
   violate(reason: string, now: number): void {
     const st = this.st;
     if (st.tag === 'closed') return;
