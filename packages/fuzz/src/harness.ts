@@ -68,7 +68,7 @@ export interface Expectation {
   readonly repeatable?: boolean;
   /** The specification text to quote when the reply is missing. */
   readonly spec?: string;
-  /** Judge one inbound message: met, failed (with why) or not yet. */
+  /** Judge one inbound message: `ok` (the expected one), `no` (not about this expectation), or what is wrong. */
   match(ev: Inbound, slot: number): Verdict;
   /** Called once on a match, with the slot it came at (binds the router's IDs into the model). */
   onMatch?(ev: Inbound, slot: number): void;

@@ -220,7 +220,10 @@ describe('wamp-router (CLI)', () => {
       listeners: [{ type: 'websocket', port: 0 }],
     });
     const p = RouterProcess.start(['--config', file]);
-    await p.listening(1);
+    const [url] = await p.listening(1);
+    // A session round trip: the router is past start-up (its signal handlers are installed).
+    const s = await joinRealm(await nodeWebSocketTransport({ url: url! })(), 'shop');
+    await s.leave();
     p.child.kill('SIGTERM');
     expect((await within(p.exited, 10_000, 'the router to exit')).code).toBe(0);
     expect(p.logs().filter((l) => l['level'] === 'warn')).toEqual([]);
