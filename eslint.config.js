@@ -34,7 +34,7 @@ const pureCoreRules = {
 
 export default tseslint.config(
   {
-    ignores: ['**/dist/**', '**/node_modules/**', 'coverage/**', 'test-results/**', '**/*.d.ts', 'examples/**/build/**'],
+    ignores: ['**/dist/**', '**/node_modules/**', 'docs/api/**', 'tarballs/**', 'coverage/**', 'test-results/**', '**/*.d.ts', 'examples/**/build/**'],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,

@@ -5,7 +5,8 @@ const pkg = (name: string): string =>
   fileURLToPath(new URL(`./packages/${name}/src/index.ts`, import.meta.url));
 
 // Tests import the packages by name; resolve them to their TypeScript sources so
-// that `pnpm test` needs no prior build and coverage maps to src/.
+// that coverage maps to src/. The few tests that run compiled code (CLIs as
+// processes, packed tarballs) get it from the global setup, which runs `tsc -b`.
 export default defineConfig({
   resolve: {
     alias: {
@@ -27,6 +28,7 @@ export default defineConfig({
     testTimeout: 20_000,
     hookTimeout: 30_000,
     pool: 'forks',
+    globalSetup: ['./vitest.global-setup.ts'],
     // The JSON report lets .ci/run print one plain totals line.
     reporters: ['default', 'json'],
     outputFile: { json: '.vitest-results.json' },

@@ -56,6 +56,7 @@ export interface AuthAttempt {
   verifyWelcome?(details: Dict): void;
 }
 
+/** An authentication method the session offers in HELLO and runs when the router challenges with it. */
 export interface AuthMethod {
   /** The name in HELLO.Details.authmethods and CHALLENGE.AuthMethod. */
   readonly name: string;
@@ -68,6 +69,7 @@ export interface AuthMethod {
    * application using none of these methods does not carry it.
    */
   readonly defaultCrypto?: () => CryptoProvider;
+  /** Begin an authentication: returns the attempt that answers the CHALLENGE and checks the WELCOME. */
   start(context: AuthContext): Promise<AuthAttempt>;
 }
 
@@ -109,6 +111,7 @@ export function wampcra(secret: Secret): AuthMethod {
   };
 }
 
+/** Options of {@link cryptosign} beyond the private key. */
 export interface CryptosignOptions {
   /**
    * TLS channel binding to ask for (`tls-unique`, `tls-exporter`); the
@@ -188,6 +191,7 @@ async function verifyRouter(crypto: CryptoProvider, pinned: Uint8Array, challeng
   if (!(await cryptosignVerify(crypto, pinned, challenge, signature as string, channelId))) fail("the router's signature does not verify");
 }
 
+/** Options of {@link scram} beyond the password. */
 export interface ScramOptions {
   /** Channel binding type (`tls-unique`, `tls-server-end-point`); the transport must provide its data. */
   readonly channelBinding?: string;

@@ -30,6 +30,7 @@ import {
 import { systemClock, systemTimers, type Clock, type Timers } from './timers.js';
 import type { Transport, TransportFactory } from './transport.js';
 
+/** How the {@link Client} retries: exponential backoff with jitter. */
 export interface RetryOptions {
   /** Delay before the first retry, in ms. Default 1000. */
   readonly initialDelay?: number;
@@ -43,6 +44,7 @@ export interface RetryOptions {
   readonly maxRetries?: number;
 }
 
+/** Transport-level keepalive of the {@link Client}. */
 export interface HeartbeatOptions {
   /** Ping the transport this often, in ms. */
   readonly interval: number;
@@ -63,6 +65,7 @@ export interface ClientOptions extends JoinOptions {
   readonly clock?: Clock;
 }
 
+/** Where a {@link Client} is: not started, opening, joined, waiting to retry, or closed for good. */
 export type ConnectionState = 'idle' | 'connecting' | 'open' | 'retrying' | 'closed';
 
 /** What the `Client` reports, by event name. */
@@ -95,6 +98,7 @@ export class ClientRegistration {
     return this.live;
   }
 
+  /** Unregister the procedure, now and for later sessions. */
   unregister(): Promise<void> {
     return this.client.unregister(this);
   }
@@ -123,6 +127,7 @@ export class ClientSubscription {
     return this.live;
   }
 
+  /** Unsubscribe, now and for later sessions. */
   unsubscribe(): Promise<void> {
     return this.client.unsubscribe(this);
   }
@@ -146,6 +151,10 @@ function endsWithSession(reason: string | undefined): boolean {
 
 type Listener<E extends keyof ClientEvents> = (event: ClientEvents[E]) => void;
 
+/**
+ * A session that reconnects: opens transports from a factory, joins, retries with backoff, and restores its
+ * registrations and subscriptions on every new session.
+ */
 export class Client {
   private readonly options: ClientOptions;
   private readonly timers: Timers;
@@ -237,11 +246,13 @@ export class Client {
   // -------------------------------------------------------------------------
   // The application API, on whichever session is current
 
+  /** Call `procedure` on the current session; rejects when not connected. */
   call<R = unknown>(procedure: string, args?: Args, kwargs?: KwArgs, options?: CallOptions): Promise<Result<R>> {
     const s = this.session;
     return s === undefined ? Promise.reject(this.notConnected()) : s.call<R>(procedure, args, kwargs, options);
   }
 
+  /** Call `procedure` and iterate over its progressive results, the last one included. */
   callProgressive<R = unknown>(
     procedure: string,
     args?: Args,
@@ -259,6 +270,7 @@ export class Client {
     };
   }
 
+  /** Publish to `topic` on the current session; resolves to the publication ID when acknowledged. */
   publish(topic: string, args?: Args, kwargs?: KwArgs, options?: PublishOptions): Promise<number | undefined> {
     const s = this.session;
     return s === undefined ? Promise.reject(this.notConnected()) : s.publish(topic, args, kwargs, options);
@@ -281,6 +293,7 @@ export class Client {
     return handle;
   }
 
+  /** Unregister `handle` and forget it, so that it is not restored on reconnect. */
   async unregister(handle: ClientRegistration): Promise<void> {
     if (!this.registrations.delete(handle)) return;
     handle.end();
@@ -302,6 +315,7 @@ export class Client {
     return handle;
   }
 
+  /** Unsubscribe `handle` and forget it, so that it is not restored on reconnect. */
   async unsubscribe(handle: ClientSubscription): Promise<void> {
     if (!this.subscriptions.delete(handle)) return;
     handle.end();

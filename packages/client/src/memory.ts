@@ -1,6 +1,7 @@
 import { jsonSerializer, type Frame, type Serializer } from '@wamp/core';
 import type { Transport, TransportCloseInfo } from './transport.js';
 
+/** Options of {@link memoryTransportPair}. */
 export interface MemoryTransportOptions {
   /**
    * What `channelBinding()` returns on both ends, for testing channel-bound

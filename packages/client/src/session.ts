@@ -81,6 +81,7 @@ export interface JoinOptions extends SessionHooks {
   readonly passthru?: PassthruCodec | readonly PassthruCodec[];
 }
 
+/** Options of `Session.call`. */
 export interface CallOptions {
   /** Milliseconds; the call fails with `wamp.error.timeout` after it (and the dealer is told, where it can be). */
   readonly timeout?: number;
@@ -96,6 +97,7 @@ export interface CallOptions {
   readonly rkey?: string;
 }
 
+/** What a procedure implementation learns about the call it serves. */
 export interface InvocationDetails {
   readonly request: number;
   readonly registration: number;
@@ -144,6 +146,7 @@ export type InvocationHandler<A extends Args = Args, K extends KwArgs = KwArgs> 
   details: InvocationDetails,
 ) => unknown;
 
+/** What an event handler learns about the publication it receives. */
 export interface EventDetails {
   readonly subscription: number;
   readonly publication: number;
@@ -188,6 +191,7 @@ export class Registration {
     return this.live;
   }
 
+  /** Unregister this handler (the registration ends with its last handler). */
   unregister(): Promise<void> {
     return this.session.unregister(this);
   }
@@ -217,6 +221,7 @@ export class Subscription {
     return this.live;
   }
 
+  /** Unsubscribe this handler (the router subscription ends with its last handler). */
   unsubscribe(): Promise<void> {
     return this.session.unsubscribe(this);
   }

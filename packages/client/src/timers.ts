@@ -3,7 +3,9 @@
  * virtual clock (vitest fake timers, or their own scheduler) and never sleep.
  */
 export interface Timers {
+  /** Run `callback` once after `ms` milliseconds; returns a handle for `clearTimeout`. */
   setTimeout(callback: () => void, ms: number): unknown;
+  /** Cancel a timer set with `setTimeout`; unknown or fired handles are ignored. */
   clearTimeout(handle: unknown): void;
 }
 

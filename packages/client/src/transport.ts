@@ -18,10 +18,15 @@ export interface TransportCloseInfo {
  * - `send` after close is a no-op.
  */
 export interface Transport {
+  /** The serializer negotiated for this connection; frames are in its format. */
   readonly serializer: Serializer;
+  /** Send one whole WAMP message; a no-op after close. */
   send(frame: Frame): void;
+  /** Close the connection (WebSocket close code and reason where they apply); `onClose` follows once. */
   close(code?: number, reason?: string): void;
+  /** Called once per inbound message, in order, never re-entrantly. */
   onFrame: ((frame: Frame) => void) | undefined;
+  /** Called exactly once when the connection ends, whoever ended it. */
   onClose: ((info: TransportCloseInfo) => void) | undefined;
   /** Bytes queued but not yet written, where the transport can tell. */
   readonly bufferedAmount?: number;
@@ -84,7 +89,9 @@ export interface BackpressureOptions {
   readonly onDrop?: (info: DropInfo) => void;
 }
 
+/** Default bound of a connection's outbound queue, in octets (8 MiB). */
 export const DEFAULT_MAX_QUEUED_BYTES = 8 * 1024 * 1024;
+/** Default bound of a connection's outbound queue, in WAMP messages. */
 export const DEFAULT_MAX_QUEUED_FRAMES = 10_000;
 
 /** Counters of one connection. */

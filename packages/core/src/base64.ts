@@ -18,6 +18,7 @@ const ascii = new TextDecoder('latin1');
 /** Below this many bytes, building the string directly beats a TextDecoder call. */
 const SMALL = 48;
 
+/** Standard base64 (RFC 4648, with padding) of `bytes`. */
 export function base64Encode(bytes: Uint8Array): string {
   const n = bytes.length;
   if (n < SMALL) return base64EncodeSmall(bytes);
@@ -106,12 +107,14 @@ export function base64Decode(s: string, start = 0): Uint8Array | undefined {
   return out;
 }
 
+/** Lower-case hexadecimal of `bytes`. */
 export function hexEncode(bytes: Uint8Array): string {
   let s = '';
   for (let i = 0; i < bytes.length; i++) s += bytes[i]!.toString(16).padStart(2, '0');
   return s;
 }
 
+/** The bytes of a hexadecimal string; `undefined` if it is not one. */
 export function hexDecode(hex: string): Uint8Array | undefined {
   if (hex.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(hex)) return undefined;
   const out = new Uint8Array(hex.length / 2);

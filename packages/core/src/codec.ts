@@ -7,6 +7,7 @@ import type { Frame } from './types.js';
 import type { UriRule } from './uri.js';
 import { fromRouterWire, fromWire, toWire } from './wire.js';
 
+/** Options of the decoders: size limits and the URI rule. */
 export interface DecodeOptions {
   readonly limits?: Limits;
   readonly uriRule?: UriRule;

@@ -28,6 +28,7 @@ export type RandomId = () => number;
  */
 export class SequentialIds {
   private last = 0;
+  /** The next ID: 1, 2, 3, ... back to 1 after 2^53. */
   next(): number {
     this.last = this.last >= MAX_ID ? 1 : this.last + 1;
     return this.last;

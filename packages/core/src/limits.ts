@@ -10,6 +10,7 @@
 import { ProtocolViolation } from './errors.js';
 import { base64Decode } from './base64.js';
 
+/** Caps on what a peer may send (sizes, counts, depths), checked while decoding. */
 export interface Limits {
   /** Largest serialized message accepted, in bytes (UTF-16 code units for JSON text). */
   readonly maxMessageSize: number;
@@ -21,6 +22,7 @@ export interface Limits {
   readonly maxDepth: number;
 }
 
+/** The decoding limits used when none are given. */
 export const DEFAULT_LIMITS: Limits = Object.freeze({
   maxMessageSize: 16 * 1024 * 1024,
   maxStringLength: 16 * 1024 * 1024,

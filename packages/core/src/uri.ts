@@ -60,6 +60,7 @@ export function isValidUri(uri: unknown, rule: UriRule = 'loose', allowEmpty = f
   return component > 0 || allowEmpty;
 }
 
+/** How a registration or subscription matches URIs: exactly, by prefix, or by wildcard (empty components). */
 export type MatchPolicy = 'exact' | 'prefix' | 'wildcard';
 
 /**

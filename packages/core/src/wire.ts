@@ -29,6 +29,7 @@ import {
 import type { Args, Dict, KwArgs, Payload } from './types.js';
 import { isValidUri, type UriRule } from './uri.js';
 
+/** Options of the conversion between messages and their wire arrays. */
 export interface WireOptions {
   /** URI rule for topics, procedures, realms and error URIs. Default `loose`. */
   readonly uriRule?: UriRule;

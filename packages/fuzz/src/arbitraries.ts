@@ -43,6 +43,7 @@ import {
 } from '@wamp/core';
 import { argsArb, idArb, kwargsArb, stringValueArb, uriArb, valueArb, wildcardPatternArb, type ValueOptions } from './values.js';
 
+/** Options of the message arbitraries. */
 export interface MessageArbOptions extends ValueOptions {
   /** URI rule the generated URIs satisfy. Default `strict`, valid for every router. */
   readonly uriRule?: UriRule;

@@ -10,6 +10,7 @@
 import fc from 'fast-check';
 import type { Frame } from '@wamp/core';
 
+/** One change to an encoded frame: flip a bit, set, insert or delete octets. */
 export type ByteMutation =
   | { readonly op: 'flip'; readonly at: number; readonly bit: number }
   | { readonly op: 'set'; readonly at: number; readonly value: number }

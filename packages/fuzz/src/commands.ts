@@ -66,6 +66,7 @@ import {
 import { STRICT_KINDS, mutantArb, type Mutant, type MutantKind } from './mutants.js';
 import { argsArb, kwargsArb, type ValueOptions } from './values.js';
 
+/** A command of the model-based suite, run against a {@link Harness} and checked against the {@link FuzzModel}. */
 export type FuzzCommand = fc.AsyncCommand<FuzzModel, Harness>;
 
 const VIOLATION_SPEC =
@@ -83,6 +84,7 @@ const fmtPayload = (p: Payload): string => (p.args.length === 0 && Object.keys(p
 // ---------------------------------------------------------------------------
 // Session lifecycle
 
+/** A slot joins the realm. */
 export class Join implements FuzzCommand {
   constructor(readonly slot: number) {}
   check(m: Readonly<FuzzModel>): boolean {
@@ -121,6 +123,7 @@ export class Join implements FuzzCommand {
   }
 }
 
+/** A slot leaves with GOODBYE. */
 export class Leave implements FuzzCommand {
   constructor(readonly slot: number) {}
   check(m: Readonly<FuzzModel>): boolean {
@@ -277,6 +280,7 @@ function releaseCandidates<T extends { slot: number; generation: number; id: num
   }
 }
 
+/** A slot unregisters one of its registrations (or an unknown ID). */
 export class Unregister implements FuzzCommand {
   private actor = -1;
   constructor(
@@ -611,6 +615,7 @@ export class Cancel implements FuzzCommand {
 // ---------------------------------------------------------------------------
 // PubSub
 
+/** A slot subscribes to a topic. */
 export class Subscribe implements FuzzCommand {
   constructor(
     readonly slot: number,
@@ -648,6 +653,7 @@ export class Subscribe implements FuzzCommand {
   }
 }
 
+/** A slot unsubscribes one of its subscriptions (or an unknown ID). */
 export class Unsubscribe implements FuzzCommand {
   private actor = -1;
   constructor(
@@ -992,6 +998,7 @@ export type CommandKind =
   | 'pre-join'
   | 'non-sequential-id';
 
+/** Every command family, as `--skip` names them. */
 export const ALL_COMMAND_KINDS: readonly CommandKind[] = [
   'join',
   'leave',
@@ -1012,6 +1019,7 @@ export const ALL_COMMAND_KINDS: readonly CommandKind[] = [
   'non-sequential-id',
 ];
 
+/** Options of the command arbitraries. */
 export interface CommandOptions {
   readonly slots: number;
   readonly procedures: number;

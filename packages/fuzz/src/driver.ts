@@ -63,14 +63,21 @@ export interface Driver {
 
 /** Events of a raw RawSocket stream (see {@link Driver.openStream}). */
 export interface RawStreamEvents {
+  /** The RawSocket handshake reply arrived. */
   handshake(reply: HandshakeReply): void;
+  /** A RawSocket frame arrived. */
   frame(f: RawFrame): void;
+  /** The peer broke the RawSocket framing; the stream is closed. */
   violation(reason: string): void;
+  /** The stream is closed. */
   closed(): void;
 }
 
+/** A raw byte stream to a router (RawSocket over TCP), for the framing cases. */
 export interface RawStream {
+  /** Write bytes as they are, framed or not. */
   write(bytes: Uint8Array): void;
+  /** Close the stream. */
   close(): void;
 }
 

@@ -56,6 +56,7 @@ export type Inbound =
 /** `ok`: this is the expected thing; `no`: not about this expectation; a string: about it, but wrong (the string says how). */
 export type Verdict = 'ok' | 'no' | string;
 
+/** What a command waits for: each inbound message of a slot is matched until the expectation is met or fails. */
 export interface Expectation {
   /** For reports: "RESULT for CALL 5 at slot 1". */
   readonly what: string;
@@ -67,11 +68,13 @@ export interface Expectation {
   readonly repeatable?: boolean;
   /** The specification text to quote when the reply is missing. */
   readonly spec?: string;
+  /** Judge one inbound message: `ok` (the expected one), `no` (not about this expectation), or what is wrong. */
   match(ev: Inbound, slot: number): Verdict;
   /** Called once on a match, with the slot it came at (binds the router's IDs into the model). */
   onMatch?(ev: Inbound, slot: number): void;
 }
 
+/** Options of {@link Harness}. */
 export interface HarnessOptions {
   /** How long a live router may take to send a required reply. Default 2000 ms. */
   readonly replyTimeoutMs?: number;
@@ -104,6 +107,10 @@ export function showMessage(m: Message): string {
   return `${messageTypeName(m.type) ?? m.type} ${show(toWire(m))}`;
 }
 
+/**
+ * The sessions of one fuzz run over a driver: sends messages and bytes per slot, and checks every reply
+ * against the expectations of the commands.
+ */
 export class Harness {
   private readonly slots = new Map<number, Slot>();
   private readonly open = new Set<Expectation>();
@@ -171,6 +178,7 @@ export class Harness {
     if (s !== undefined) s.closeAllowed = true;
   }
 
+  /** Encode `msg` and send it on slot `slot`. */
   send(slot: number, msg: Message): void {
     this.trace(`→ ${slot} ${showMessage(msg)}`);
     this.connection(slot).send(this.driver.serializer.encode(toWire(msg)));
@@ -184,6 +192,7 @@ export class Harness {
     this.sent++;
   }
 
+  /** Send raw bytes (a malformed frame) on slot `slot`. */
   sendBytes(slot: number, bytes: Uint8Array): void {
     this.trace(`→ ${slot} (${bytes.length} bytes)`);
     this.connection(slot).sendBytes(bytes);

@@ -7,10 +7,12 @@
  * 1 on a violation, 2 on a usage error.
  */
 
+import { readFileSync } from 'node:fs';
 import { ALL_COMMAND_KINDS, type CommandKind } from './commands.js';
 import { driverForUrl, formatReport, fuzz, serializerNamed, type FuzzOptions } from './report.js';
 import { ALL_CASE_KINDS, type CaseKind } from './suite.js';
 
+/** The usage text of `wamp-fuzz`. */
 export const USAGE = `usage: wamp-fuzz <url> --realm R [options]
 
 Runs the model-based suite and the malformed-input suite against a live WAMP
@@ -33,12 +35,16 @@ options:
   --oversize BYTES       size of the oversized payload (default 1048576; 0: none)
   --verbose              print every frame sent and received
   --json                 print the report as JSON
+  --version              print the version
   --help                 this text
 
 exit status: 0 no violation, 1 violation (or the router went down), 2 usage error`;
 
+/** Where {@link main} writes: standard output and standard error, injectable for tests. */
 export interface CliIo {
+  /** Write a line to standard output. */
   readonly out: (s: string) => void;
+  /** Write a line to standard error. */
   readonly err: (s: string) => void;
 }
 
@@ -67,6 +73,7 @@ function int(name: string, v: string | undefined, min: number): number {
   return n;
 }
 
+/** Parse the command line of `wamp-fuzz`; throws a usage error on a bad option. */
 export function parseArgs(argv: readonly string[]): Parsed | 'help' {
   const p: Partial<Parsed> & { verbose: boolean; json: boolean } = { verbose: false, json: false, serializer: 'json' };
   for (let i = 0; i < argv.length; i++) {
@@ -143,6 +150,11 @@ export function parseArgs(argv: readonly string[]): Parsed | 'help' {
 export async function main(argv: readonly string[], io: CliIo = { out: (s) => console.log(s), err: (s) => console.error(s) }): Promise<number> {
   let p: Parsed | 'help';
   let opts: FuzzOptions;
+  if (argv.includes('--version')) {
+    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+    io.out(`wamp-fuzz ${pkg.version}`);
+    return 0;
+  }
   try {
     p = parseArgs(argv);
     if (p === 'help') {

@@ -25,8 +25,10 @@ export interface RouterFeatures {
   readonly sharedRegistration: boolean;
 }
 
+/** REGISTER.Options.invoke, as the model knows it. */
 export type InvokePolicy = 'single' | 'roundrobin' | 'random' | 'first' | 'last';
 
+/** A simulated session: down, or up with its session ID and request counter. */
 export type SlotState =
   | { readonly tag: 'down'; readonly lastSessionId?: number | undefined }
   | {
@@ -40,6 +42,7 @@ export type SlotState =
       readonly invocationIds: Set<number>;
     };
 
+/** A registration as the model expects it. */
 export interface RegModel {
   readonly slot: number;
   readonly generation: number;
@@ -49,6 +52,7 @@ export interface RegModel {
   live: boolean;
 }
 
+/** A subscription as the model expects it. */
 export interface SubModel {
   readonly slot: number;
   readonly generation: number;
@@ -66,6 +70,7 @@ export interface SubModel {
  */
 export type CallState = 'invoked' | 'kill-pending' | 'canceled' | 'orphaned' | 'done';
 
+/** A call in flight as the model expects it. */
 export interface CallModel {
   readonly callerSlot: number;
   readonly callerGeneration: number;
@@ -82,6 +87,7 @@ export interface CallModel {
   interrupt?: Expectation | undefined;
 }
 
+/** The shape of a run: realm, slots, procedures, topics and URI prefix. */
 export interface ModelConfig {
   readonly realm: string;
   readonly slots: number;
@@ -91,6 +97,7 @@ export interface ModelConfig {
   readonly prefix: string;
 }
 
+/** What a router may do next, as the model-based suite tracks it. */
 export interface FuzzModel {
   readonly config: ModelConfig;
   readonly slots: SlotState[];
@@ -106,6 +113,7 @@ export interface FuzzModel {
   readonly lastSeen: Map<string, number>;
 }
 
+/** A fresh model: every slot down. */
 export function newModel(config: ModelConfig): FuzzModel {
   return {
     config,

@@ -53,6 +53,7 @@ export type MutantKind =
  */
 export type Reaction = 'abort' | 'error' | 'silent' | 'normal' | 'any-close';
 
+/** A near-valid message and the reactions the specification allows to it. */
 export interface Mutant {
   readonly kind: MutantKind;
   /** The valid message this mutant was made from. */

@@ -13,8 +13,10 @@
 import fc from 'fast-check';
 import { concat } from './bytes.js';
 
+/** The first octet of a RawSocket handshake. */
 export const RAWSOCKET_MAGIC = 0x7f;
 
+/** RawSocket frame types. */
 export const RawFrameType = { MESSAGE: 0, PING: 1, PONG: 2 } as const;
 
 /** A client handshake: serializer id (1 JSON, 2 MessagePack, 3 CBOR), max length 2^(9 + exponent). */
@@ -31,6 +33,7 @@ export function frame(type: number, payload: Uint8Array, opts: { reservedBits?: 
   return concat(head, payload);
 }
 
+/** A router's handshake reply: accepted, refused with an error code, or malformed. */
 export type HandshakeReply =
   | { readonly kind: 'accepted'; readonly serializerId: number; readonly maxLength: number }
   | { readonly kind: 'refused'; readonly errorCode: number }
@@ -53,6 +56,7 @@ export function parseHandshakeReply(b: Uint8Array, requestedSerializer: number):
   return { kind: 'accepted', serializerId: ser, maxLength: 2 ** (hi + 9) };
 }
 
+/** A RawSocket frame: type and payload. */
 export interface RawFrame {
   readonly type: number;
   readonly payload: Uint8Array;
@@ -117,6 +121,7 @@ export class RawSocketReader {
  */
 export type FramingReaction = 'fail' | 'refuse' | 'accept' | 'pong' | 'abort';
 
+/** A damaged handshake or frame, and what the router must do with it. */
 export interface FramingCase {
   readonly name: string;
   /** Sent instead of the valid handshake, when the case is about the handshake. */

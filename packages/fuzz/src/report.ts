@@ -26,6 +26,7 @@ export function driverForUrl(url: string, serializer: Serializer, opts: { connec
   throw new RangeError(`${url}: unsupported scheme (use ws://, wss://, rawsocket:// or tcp://)`);
 }
 
+/** Options of {@link fuzz}: the target, the runs of each suite, and the seed. */
 export interface FuzzOptions {
   readonly driver: DriverFactory;
   readonly realm: string;
@@ -41,9 +42,11 @@ export interface FuzzOptions {
   readonly replyTimeoutMs?: number;
   readonly timeLimitMs?: number;
   readonly oversizeBytes?: number;
+  /** Receives a line per frame sent and received (`--verbose`). */
   readonly trace?: (line: string) => void;
 }
 
+/** What {@link fuzz} found: each suite's result, and whether the router stayed up. */
 export interface FuzzReport {
   readonly target: string;
   readonly seed: number;
@@ -120,6 +123,7 @@ async function stillUp(o: FuzzOptions): Promise<boolean> {
   }
 }
 
+/** Options of {@link formatReport}. */
 export interface FormatOptions {
   /** The target as the CLI was given it, to print a complete replay command. */
   readonly url?: string;

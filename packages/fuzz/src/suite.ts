@@ -54,6 +54,7 @@ export interface Finding {
   readonly path: string | undefined;
 }
 
+/** The outcome of one suite: runs, messages, and the finding if any. */
 export interface SuiteResult {
   readonly suite: 'model' | 'malformed';
   readonly target: string;
@@ -72,6 +73,7 @@ export interface SuiteResult {
   readonly durationMs: number;
 }
 
+/** Options common to both suites. */
 export interface SuiteOptions {
   readonly driver: DriverFactory;
   readonly realm: string;
@@ -86,9 +88,11 @@ export interface SuiteOptions {
   /** See {@link Harness}. */
   readonly replyTimeoutMs?: number;
   readonly quietMs?: number;
+  /** Receives a line per frame sent and received (`--verbose`). */
   readonly trace?: (line: string) => void;
 }
 
+/** Options of the model-based suite. */
 export interface ModelSuiteOptions extends SuiteOptions {
   /** Most commands per run. Default 32. */
   readonly maxCommands?: number;
@@ -303,6 +307,7 @@ export function describeCase(c: MalformedCase, serializer?: Serializer): string 
   }
 }
 
+/** Options of the malformed-input suite. */
 export interface MalformedSuiteOptions extends SuiteOptions {
   /** Size of the oversized payload. Default 1 MiB; 0 leaves the case out. */
   readonly oversizeBytes?: number;
@@ -348,8 +353,10 @@ function byteBases(realm: string): Message[] {
 /** Families of the malformed-input suite, for `skip` lists. */
 export type CaseKind = 'mutant' | 'hello-mutant' | 'unknown-option' | 'bytes' | 'oversized' | 'framing';
 
+/** Every malformed-input case family, as `--skip` names them. */
 export const ALL_CASE_KINDS: readonly CaseKind[] = ['mutant', 'hello-mutant', 'unknown-option', 'bytes', 'oversized', 'framing'];
 
+/** Options of {@link malformedCaseArb}. */
 export interface CaseOptions {
   readonly realm: string;
   readonly oversizeBytes: number;
@@ -359,6 +366,7 @@ export interface CaseOptions {
   readonly skip?: readonly CaseKind[];
 }
 
+/** The arbitrary of malformed-input cases. */
 export function malformedCaseArb(o: CaseOptions): fc.Arbitrary<MalformedCase> {
   const skip = new Set(o.skip ?? []);
   const arbs: fc.WeightedArbitrary<MalformedCase>[] = [];

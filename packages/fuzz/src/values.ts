@@ -88,6 +88,7 @@ export function doubleArb(): fc.Arbitrary<number> {
   return fc.double({ noNaN: true, noDefaultInfinity: true }).map((d) => (Object.is(d, -0) ? 0 : d));
 }
 
+/** Options of the payload value arbitraries. */
 export interface ValueOptions {
   /** Include Uint8Array values. Default true. */
   readonly binary?: boolean;

@@ -1,6 +1,9 @@
 // The `wamp-fuzz` command line (its `main`, as the bin runs it): usage errors,
 // a clean pass against the project's router, a failing report against fox-wamp.
 
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createRouter, type WampRouter } from '@wamp/node-router';
 import { main, parseArgs } from '@wamp/fuzz';
@@ -46,6 +49,13 @@ describe('wamp-fuzz arguments', () => {
     const c = capture();
     expect(await main(['--help'], c.io)).toBe(0);
     expect(c.out.join('\n')).toContain('--serializer NAME');
+  });
+
+  test('the installed bin prints the package version with --version', () => {
+    // The committed launcher bin/wamp-fuzz.js runs the built dist/cli.js (the test setup builds).
+    const bin = fileURLToPath(new URL('../bin/wamp-fuzz.js', import.meta.url));
+    const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+    expect(execFileSync(process.execPath, [bin, '--version'], { encoding: 'utf8' })).toBe(`wamp-fuzz ${version}\n`);
   });
 });
 

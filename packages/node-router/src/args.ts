@@ -32,6 +32,7 @@ Options:
   --node NAME              this node's name in the cluster (default: host-pid)
   --workers N              run N router processes sharing the listeners, each a
                            cluster node (needs --cluster or a cluster section)
+  --version                print the version
   -h, --help               show this help
 `;
 

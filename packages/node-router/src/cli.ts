@@ -6,13 +6,20 @@
  */
 
 import cluster from 'node:cluster';
+import { readFileSync } from 'node:fs';
 import { RouterConfigError } from '@wamp/core';
 import { HELP, cliFromArgs, type CliOptions } from './args.js';
 import { ClusterUnavailableError } from './cluster-nats.js';
 import type { NodeRouterConfig } from './config.js';
+import { openRealms } from './open-realms.js';
 import { WampRouter } from './router.js';
 
 export async function main(argv: readonly string[]): Promise<number> {
+  if (argv.includes('--version')) {
+    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+    process.stdout.write(`wamp-router ${pkg.version}\n`);
+    return 0;
+  }
   let cli: CliOptions | 'help';
   try {
     cli = cliFromArgs(argv);
@@ -52,6 +59,13 @@ async function serve(config: NodeRouterConfig): Promise<number> {
   for (const a of router.addresses) process.stdout.write(`wamp-router: listening on ${a.url} (realms: ${realms})\n`);
   const admin = router.adminAddress;
   if (admin !== undefined) process.stdout.write(`wamp-router: operations endpoint on ${admin.url} (/metrics, /health, /ready)\n`);
+  for (const realm of openRealms(config.router)) {
+    router.log.warn(
+      `realm "${realm}" lets anonymous sessions call, register, publish and subscribe on every URI: ` +
+        'for development only; give it roles and authentication (--config) before exposing it',
+      { realm },
+    );
+  }
   await new Promise<void>((resolve) => {
     const stop = (signal: string): void => {
       router.log.info('shutting down', { signal });

@@ -10,6 +10,7 @@ import { RouterConfigError, validateRouterConfig, type RouterConfig, type Serial
 import { validateClusterConfig, type ClusterConfig } from './cluster-nats.js';
 import { isLogLevel, type LogLevel } from './log.js';
 
+/** TLS files of a listener. */
 export interface TlsFiles {
   /** PEM certificate chain (file path, relative to the config file). */
   readonly cert: string;
@@ -19,6 +20,7 @@ export interface TlsFiles {
   readonly ca?: string;
 }
 
+/** A WebSocket listener. */
 export interface WebSocketListenerConfig {
   readonly type: 'websocket';
   readonly host: string;
@@ -31,6 +33,7 @@ export interface WebSocketListenerConfig {
   readonly trustlevel?: number;
 }
 
+/** A RawSocket listener on TCP or a Unix socket. */
 export interface RawSocketListenerConfig {
   readonly type: 'rawsocket';
   /** TCP host and port, or a Unix socket `path`. */
@@ -49,8 +52,10 @@ export interface RawSocketListenerConfig {
   readonly heartbeat?: boolean;
 }
 
+/** A listener of the router. */
 export type ListenerConfig = WebSocketListenerConfig | RawSocketListenerConfig;
 
+/** Bounds of each connection's outbound queue, and what happens past them. */
 export interface BackpressureConfig {
   readonly maxQueuedBytes: number;
   readonly maxQueuedFrames: number;
@@ -65,6 +70,7 @@ export interface AdminConfig {
   readonly port: number;
 }
 
+/** The validated configuration of the Node router ({@link validateNodeRouterConfig}). */
 export interface NodeRouterConfig {
   /** The core router's configuration (realms, agent, limits, timeouts, uriRule, requestIds). */
   readonly router: RouterConfig;

@@ -64,6 +64,7 @@ export interface HostObserver {
   transportClosed(session: RouterSession, info: TransportCloseInfo): void;
 }
 
+/** Options of {@link RouterHost}. */
 export interface RouterHostOptions {
   readonly router: Router;
   readonly crypto: CryptoProvider;

@@ -7,18 +7,26 @@ export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
 
 const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 };
 
+/** Where log lines go: one line per record, without the newline. */
 export interface LogSink {
+  /** Write one log line. */
   write(line: string): void;
 }
 
+/** Structured logging of the router: a message and fields, filtered by level. */
 export interface Logger {
   readonly level: LogLevel;
+  /** Log at level `debug`. */
   debug(msg: string, fields?: Record<string, unknown>): void;
+  /** Log at level `info`. */
   info(msg: string, fields?: Record<string, unknown>): void;
+  /** Log at level `warn`. */
   warn(msg: string, fields?: Record<string, unknown>): void;
+  /** Log at level `error`. */
   error(msg: string, fields?: Record<string, unknown>): void;
 }
 
+/** Options of {@link createLogger}. */
 export interface LoggerOptions {
   level?: LogLevel;
   format?: 'json' | 'pretty';
@@ -27,10 +35,12 @@ export interface LoggerOptions {
   now?: () => Date;
 }
 
+/** Whether `v` names a log level. */
 export function isLogLevel(v: unknown): v is LogLevel {
   return typeof v === 'string' && v in ORDER;
 }
 
+/** A logger writing JSON lines (or pretty lines on a terminal) to stderr or `sink`. */
 export function createLogger(opts: LoggerOptions = {}): Logger {
   const level = opts.level ?? 'info';
   const sink = opts.sink ?? process.stderr;

@@ -18,6 +18,7 @@ import {
 } from '@wamp/client';
 import type { RouterHost } from './host.js';
 
+/** The authid and authrole of the router's internal session in a realm. */
 export interface InternalIdentity {
   readonly authid: string;
   readonly authrole: string;
@@ -25,6 +26,7 @@ export interface InternalIdentity {
 
 const DEFAULT_IDENTITY: InternalIdentity = { authid: 'router', authrole: 'router' };
 
+/** Procedures and topics of a realm served from inside the router process, through an internal session. */
 export class RealmApi {
   private sessionPromise: Promise<Session> | undefined;
 
@@ -62,6 +64,7 @@ export class RealmApi {
     return (await this.session()).register(procedure, handler, options);
   }
 
+  /** Subscribe to `topic` from inside the router. */
   async subscribe<A extends Args = Args, K extends KwArgs = KwArgs>(
     topic: string,
     handler: EventHandler<A, K>,
@@ -75,6 +78,7 @@ export class RealmApi {
     return (await this.session()).publish(topic, args, kwargs, options);
   }
 
+  /** Call `procedure` from inside the router. */
   async call<R = unknown>(procedure: string, args?: Args, kwargs?: KwArgs, options: CallOptions = {}): Promise<Result<R>> {
     return (await this.session()).call<R>(procedure, args, kwargs, options);
   }

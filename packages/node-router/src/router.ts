@@ -30,6 +30,7 @@ import { createLogger, type Logger } from './log.js';
 import { RouterMetrics } from './metrics.js';
 import { RealmApi } from './realm-api.js';
 
+/** Options of {@link createRouter}. */
 export interface CreateRouterOptions {
   /** Use this logger instead of one built from `config.log`. */
   readonly logger?: Logger;
@@ -58,6 +59,7 @@ export interface ListeningAddress {
   readonly path?: string;
 }
 
+/** Options of `WampRouter.attach`. */
 export interface AttachOptions {
   /** Request path to serve WAMP on; default `/ws`. */
   readonly path?: string;

@@ -1,7 +1,7 @@
-// The `wamp-router` command, run as a real process from the built dist/
-// (CI builds before testing; run `npx tsc -b` first when running this alone).
+// The `wamp-router` command, run as a real process through its bin launcher
+// (bin/wamp-router.js, which runs the built dist/: the test setup builds it).
 
-import { readdirSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -154,7 +154,7 @@ describe('wamp-router (CLI)', () => {
     for (const j of joins) expect(j['peer']).toMatch(/^tcp4:127\.0\.0\.1:\d+$/);
   });
 
-  it('with no arguments runs the embedded default: realm1 on ws://127.0.0.1:8080/ws and rs://127.0.0.1:8081, operations on 8090 (checked without binding them)', () => {
+  it('with no arguments runs the embedded default: realm1 on ws://127.0.0.1:8080/ws and rs://127.0.0.1:8081, operations on 8090 (checked without binding them)', async () => {
     // Tests never bind 8080/8081/8090: someone may be running `pnpm router` meanwhile.
     const config = configFromArgs([]);
     if (config === 'help') throw new Error('expected a configuration');
@@ -169,5 +169,42 @@ describe('wamp-router (CLI)', () => {
     const file = writeJson(join(dir, 'plain.json'), { realms: [{ name: 'realm1' }] });
     const fromFile = configFromArgs(['--config', file]);
     expect(fromFile !== 'help' && fromFile.admin).toBeUndefined();
+    // The same default realm on OS-chosen ports: served, open, and announced as open.
+    const p = RouterProcess.start(cleanup, ['--ws', '127.0.0.1:0', '--rawsocket', '127.0.0.1:0', '--admin', '127.0.0.1:0']);
+    const urls = await p.listening(2);
+    expect(p.stdout).toContain('(realms: realm1)');
+    const a = await joinRealm(await nodeWebSocketTransport({ url: urls.find((u) => u.startsWith('ws://'))! })(), 'realm1');
+    const b = await joinRealm(await rawSocketTransport({ url: urls.find((u) => u.startsWith('rs://'))!, serializer: SERIALIZERS.msgpack })(), 'realm1');
+    expect((await a.call('wamp.session.count')).value).toBe(2);
+    expect((await b.call('wamp.session.count')).value).toBe(2);
+    const warnings = p.logs().filter((l) => l['level'] === 'warn' && l['realm'] === 'realm1');
+    expect(warnings).toHaveLength(1);
+    expect(String(warnings[0]!['msg'])).toContain('lets anonymous sessions call, register, publish and subscribe on every URI');
+    p.child.kill('SIGINT');
+    expect((await within(a.closed, 5_000, 'a.closed')).reason).toBe('wamp.close.system_shutdown');
+    expect(await within(p.exited, 10_000, 'the router to exit')).toEqual({ code: 0, signal: null });
+  });
+
+  it('does not warn about a realm whose anonymous role is restricted', async () => {
+    const dir = tempDir(cleanup);
+    const file = writeJson(join(dir, 'closed.json'), {
+      realms: [{ name: 'shop', roles: [{ name: 'anonymous', permissions: [{ uri: 'com.shop', match: 'prefix', allow: { call: true } }] }] }],
+      listeners: [{ type: 'websocket', port: 0 }],
+    });
+    const p = RouterProcess.start(cleanup, ['--config', file]);
+    const [url] = await p.listening(1);
+    // A session round trip: the router is past start-up (its signal handlers are installed).
+    const s = await joinRealm(await nodeWebSocketTransport({ url: url! })(), 'shop');
+    await s.leave();
+    p.child.kill('SIGTERM');
+    expect((await within(p.exited, 10_000, 'the router to exit')).code).toBe(0);
+    expect(p.logs().filter((l) => l['level'] === 'warn')).toEqual([]);
+  });
+
+  it('--version prints the package version and exits 0', async () => {
+    const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+    const r = await run(['--version']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(`wamp-router ${version}\n`);
   });
 });

@@ -23,8 +23,8 @@ export const TLS_CERT_FILE = fileURLToPath(new URL('../../rawsocket/test/fixture
 export const TLS_KEY_FILE = fileURLToPath(new URL('../../rawsocket/test/fixtures/test-key.pem', import.meta.url));
 export const TLS_CA = readFileSync(TLS_CERT_FILE);
 
-/** The built CLI, run with plain node. */
-export const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
+/** The CLI as installed: the bin launcher, which runs the built dist/cli.js. */
+export const CLI = fileURLToPath(new URL('../bin/wamp-router.js', import.meta.url));
 
 // ---------------------------------------------------------------------------
 // Clean-up: everything a test opens is registered here and closed afterwards.

@@ -10,6 +10,7 @@ export type RawSocketEndpoint =
   | { readonly host: string; readonly port: number; readonly tls?: boolean | ConnectionOptions }
   | { readonly path: string };
 
+/** Options of {@link connectRawSocket} and {@link rawSocketTransport}. */
 export interface RawSocketClientOptions {
   /**
    * `rs://host:port` or `tcp://host:port` (TCP), `rss://host:port` or

@@ -18,6 +18,7 @@ export const RAWSOCKET_MAGIC = 0x7f;
 
 /** Smallest and largest maximum message length a handshake can announce (2^9 and 2^24 octets). */
 export const MIN_MAX_LENGTH = 1 << 9;
+/** The largest maximum message length a handshake can announce (2^24 octets). */
 export const MAX_MAX_LENGTH = 1 << 24;
 
 /** Serializer ids of the handshake (`SSSS`); 0 is illegal. */
@@ -162,6 +163,7 @@ export interface HandshakeRequest {
   readonly maxLength: number;
 }
 
+/** The client side of the sans-IO RawSocket protocol. */
 export interface RawSocketClientConfig {
   readonly role: 'client';
   /** Serializer id to request (1 JSON, 2 MessagePack, 3 CBOR). */
@@ -170,6 +172,7 @@ export interface RawSocketClientConfig {
   readonly maxMessageSize?: number;
 }
 
+/** The router side of the sans-IO RawSocket protocol. */
 export interface RawSocketServerConfig {
   readonly role: 'server';
   /** Serializer ids this router speaks; a request for any other is refused with error 1. */
@@ -186,6 +189,7 @@ export interface RawSocketServerConfig {
   readonly admit?: (request: HandshakeRequest) => HandshakeErrorCode | undefined;
 }
 
+/** A side of the sans-IO RawSocket protocol. */
 export type RawSocketConfig = RawSocketClientConfig | RawSocketServerConfig;
 
 /**

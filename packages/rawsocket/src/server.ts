@@ -12,6 +12,7 @@ export interface RejectedPeer {
   readonly remotePort: number | undefined;
 }
 
+/** Options of {@link createRawSocketServer}. */
 export interface RawSocketServerOptions {
   /**
    * Receives each connection once its handshake succeeded. Set `onFrame` and

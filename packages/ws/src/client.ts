@@ -15,11 +15,17 @@ export interface WebSocketLike {
   readonly protocol: string;
   readonly bufferedAmount: number;
   binaryType: string;
+  /** Send a text (string) or binary message. */
   send(data: string | ArrayBufferView): void;
+  /** Start the closing handshake. */
   close(code?: number, reason?: string): void;
+  /** Called once the connection is open and the subprotocol chosen. */
   onopen: ((ev: unknown) => void) | null;
+  /** Called per message: `data` is a string (text) or an ArrayBuffer (binary). */
   onmessage: ((ev: { readonly data: unknown }) => void) | null;
+  /** Called once when the connection is closed. */
   onclose: ((ev: { readonly code: number; readonly reason: string; readonly wasClean: boolean }) => void) | null;
+  /** Called when the connection fails; `onclose` follows. */
   onerror: ((ev: unknown) => void) | null;
   /**
    * One ping/pong round trip, where the implementation can ping (the `ws`
@@ -41,6 +47,7 @@ export type WebSocketConstructor = new (url: string, protocols: string[]) => Web
  */
 const DEFAULT_SERIALIZERS: readonly Serializer[] = [jsonSerializer];
 
+/** Options of {@link connectWebSocket} and {@link webSocketTransport}. */
 export interface WebSocketClientOptions {
   /** `ws://` or `wss://` URL of the router. */
   readonly url: string;
@@ -55,7 +62,10 @@ export interface WebSocketClientOptions {
    * subprotocol of each serializer, in the order of `serializers`.
    */
   readonly subprotocols?: readonly string[];
-  /** The WebSocket implementation. Default `globalThis.WebSocket` (browsers, Node ≥ 22, Deno, Bun). */
+  /**
+   * The WebSocket implementation. Default: in Node, the `ws` client (the
+   * `node` condition of the package's exports); elsewhere `globalThis.WebSocket`.
+   */
   readonly WebSocket?: WebSocketConstructor;
   /** Opening (TCP, TLS, HTTP upgrade) must finish within this time (ms). Default 10 000. */
   readonly connectTimeoutMs?: number;
@@ -264,7 +274,8 @@ export function connectWebSocket(options: WebSocketClientOptions): Promise<WebSo
     options.WebSocket ?? (globalThis as { WebSocket?: unknown }).WebSocket as WebSocketConstructor | undefined;
   if (Ctor === undefined) {
     return Promise.reject(
-      new WebSocketTransportError('no WebSocket implementation: pass `WebSocket`, or use @wamp/ws/node in Node < 22'),
+      // Node never gets here: it resolves `@wamp/ws` to index.node, which passes the ws client.
+      new WebSocketTransportError('no WebSocket implementation in this runtime: pass `WebSocket`'),
     );
   }
   const timeoutMs = options.connectTimeoutMs ?? 10_000;

@@ -16,6 +16,7 @@ import {
 import { LocalProtocolError, jsonSerializer, type Serializer } from '@wamp/core';
 import { webSocketTransport, type WebSocketConstructor } from './client.js';
 
+/** Options of `connect`: where, which realm, which serializers. */
 export interface ConnectOptions extends JoinOptions {
   /** `ws://host:port/path` or `wss://...` (and, from `@wamp/ws/node`, `rawsocket+tcp://`, `tcp://`, `rawsocket+tls://`, `rawsocket+unix:///path`). */
   readonly url: string;
@@ -29,12 +30,13 @@ export interface ConnectOptions extends JoinOptions {
   readonly serializers?: readonly Serializer[];
   /** Offer the `.batched` WebSocket subprotocols instead of the plain ones. */
   readonly batched?: boolean;
-  /** WebSocket implementation; default `globalThis.WebSocket`. */
+  /** WebSocket implementation; default: in Node the `ws` client, elsewhere `globalThis.WebSocket`. */
   readonly WebSocket?: WebSocketConstructor;
   /** Opening must finish within this time (ms). Default 10 000. */
   readonly connectTimeoutMs?: number;
 }
 
+/** Options of `createClient`: those of `connect`, and reconnection. */
 export interface CreateClientOptions extends ConnectOptions {
   /** Reconnection policy; `false` never reconnects. Default: exponential backoff with jitter. */
   readonly retry?: RetryOptions | false;

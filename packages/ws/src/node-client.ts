@@ -24,8 +24,8 @@ export interface NodeWebSocketClientOptions extends Omit<WebSocketClientOptions,
   readonly wsOptions?: ClientOptions;
 }
 
-/** The `ws` client as a browser-style constructor, with fixed options. */
-function wsConstructor(options: NodeWebSocketClientOptions): WebSocketConstructor {
+/** The `ws` client as a browser-style constructor, with fixed options (also the default `WebSocket` of `@wamp/ws` in Node). */
+export function wsConstructor(options: NodeWebSocketClientOptions): WebSocketConstructor {
   const extra: ClientOptions = {
     maxPayload: options.maxMessageSize ?? 16 * 1024 * 1024,
     perMessageDeflate: false,

@@ -12,6 +12,7 @@ import type { ConnectOptions, CreateClientOptions } from './connect.js';
 import { subprotocolsFor } from './connect.js';
 import { nodeWebSocketTransport, type NodeWebSocketClientOptions } from './node-client.js';
 
+/** Options of `connect` of `@wamp/ws/node`. */
 export interface NodeConnectOptions extends Omit<ConnectOptions, 'WebSocket' | 'serializers'> {
   /**
    * Serializers to offer, preferred first, as objects or names (`'json'`,
@@ -26,6 +27,7 @@ export interface NodeConnectOptions extends Omit<ConnectOptions, 'WebSocket' | '
   readonly tlsOptions?: ConnectionOptions;
 }
 
+/** Options of `createClient` of `@wamp/ws/node`. */
 export interface NodeCreateClientOptions extends NodeConnectOptions, Omit<CreateClientOptions, 'WebSocket' | keyof ConnectOptions> {}
 
 /** Names to serializers; an unknown name is the application's error. */

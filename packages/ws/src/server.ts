@@ -16,6 +16,7 @@ export interface UpgradeRefusal {
   readonly message?: string;
 }
 
+/** Options of {@link createWebSocketServer}. */
 export interface WampWebSocketServerOptions {
   /**
    * Receives each connection once the WebSocket is open. Set `onFrame` and

@@ -14,6 +14,7 @@ import { randomBytes as nobleRandomBytes } from '@noble/hashes/utils.js';
 import type { CryptoProvider } from '@wamp/core';
 import { lazyNobleArgon2id } from './argon2.js';
 
+/** Options of {@link nobleCryptoProvider}. */
 export interface NobleCryptoProviderOptions {
   /**
    * Source of cryptographically secure random bytes. Defaults to
@@ -31,6 +32,7 @@ function chunkedRandomBytes(n: number): Uint8Array {
   return out;
 }
 
+/** A CryptoProvider in pure JavaScript (@noble/hashes, @noble/curves), for pages without WebCrypto (plain http). */
 export function nobleCryptoProvider(opts: NobleCryptoProviderOptions = {}): CryptoProvider {
   const random = opts.randomBytes ?? chunkedRandomBytes;
   return {

@@ -48,6 +48,7 @@ function bytes(buf: Uint8Array): Uint8Array {
   return new Uint8Array(buf);
 }
 
+/** A CryptoProvider on Node's `node:crypto` (argon2id from @noble/hashes). */
 export function nodeCryptoProvider(): CryptoProvider {
   return {
     randomBytes: (n) => bytes(randomBytes(n)),

@@ -10,6 +10,7 @@
 import { base64Decode, type CryptoProvider } from '@wamp/core';
 import { lazyNobleArgon2id } from './argon2.js';
 
+/** Options of {@link webCryptoProvider}. */
 export interface WebCryptoProviderOptions {
   /** The WebCrypto implementation; defaults to `globalThis.crypto`. */
   crypto?: Crypto;
@@ -47,6 +48,7 @@ function base64UrlDecode(s: string): Uint8Array | undefined {
   return base64Decode(s.replace(/-/g, '+').replace(/_/g, '/'));
 }
 
+/** A CryptoProvider on WebCrypto (`crypto.subtle`, browsers and Node), the default of the methods that need one. */
 export function webCryptoProvider(opts: WebCryptoProviderOptions = {}): CryptoProvider {
   const webcrypto = opts.crypto ?? globalThis.crypto;
   if (webcrypto?.subtle === undefined) {

@@ -25,6 +25,7 @@ const SIGNATURE_BYTES = 64;
 
 /** The TLS channel binding types the specification names ("TLS Channel Binding"). */
 export type CryptosignChannelBinding = 'tls-unique' | 'tls-exporter';
+/** The channel binding types WAMP-Cryptosign names. */
 export const CRYPTOSIGN_CHANNEL_BINDINGS: readonly CryptosignChannelBinding[] = ['tls-unique', 'tls-exporter'];
 
 /** A fresh challenge: 32 random bytes, hex-encoded (64 characters). */

@@ -118,6 +118,7 @@ export interface ScramCostLimits {
   argon2MaxMemory: number;
 }
 
+/** The KDF costs a client accepts from a router by default. */
 export const DEFAULT_SCRAM_COST_LIMITS: Readonly<ScramCostLimits> = {
   pbkdf2MinIterations: 1000,
   pbkdf2MaxIterations: 10_000_000,

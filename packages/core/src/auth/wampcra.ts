@@ -19,6 +19,7 @@ const METHOD = 'wampcra';
 
 /** Defaults of Autobahn's `derive_key`, used when CHALLENGE.Extra omits them. */
 export const WAMPCRA_DEFAULT_ITERATIONS = 1000;
+/** Default derived key length of salted WAMP-CRA, in octets. */
 export const WAMPCRA_DEFAULT_KEYLEN = 32;
 
 /**
@@ -26,6 +27,7 @@ export const WAMPCRA_DEFAULT_KEYLEN = 32;
  * router must not make the client spin for minutes or allocate without bound.
  */
 export const WAMPCRA_MAX_ITERATIONS = 10_000_000;
+/** Largest derived key length a client accepts, in octets. */
 export const WAMPCRA_MAX_KEYLEN = 1024;
 
 /** The salted key: base64 of PBKDF2-HMAC-SHA256(secret, salt, iterations, keyLength). */

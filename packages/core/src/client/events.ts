@@ -37,6 +37,7 @@ export interface Delivered {
   readonly payload?: Payload | undefined;
 }
 
+/** WELCOME: the session is joined. */
 export interface JoinedEvent {
   readonly type: 'joined';
   readonly session: number;
@@ -45,6 +46,7 @@ export interface JoinedEvent {
   readonly details: Dict;
   readonly roles: RouterRoles;
 }
+/** CHALLENGE: the router asks for authentication; answer with `authenticate()`. */
 export interface ChallengeEvent {
   readonly type: 'challenge';
   readonly authMethod: string;
@@ -107,12 +109,14 @@ export interface PublicationEvent extends Delivered {
   readonly topic: string;
   readonly details: Dict;
 }
+/** REGISTERED: a REGISTER succeeded. */
 export interface RegisteredEvent {
   readonly type: 'registered';
   readonly request: number;
   readonly registration: number;
   readonly procedure: string;
 }
+/** UNREGISTERED: an UNREGISTER succeeded. */
 export interface UnregisteredEvent {
   readonly type: 'unregistered';
   readonly request: number;
@@ -124,12 +128,14 @@ export interface RegistrationRevokedEvent {
   readonly registration: number;
   readonly reason: string | undefined;
 }
+/** SUBSCRIBED: a SUBSCRIBE succeeded. */
 export interface SubscribedEvent {
   readonly type: 'subscribed';
   readonly request: number;
   readonly subscription: number;
   readonly topic: string;
 }
+/** UNSUBSCRIBED: an UNSUBSCRIBE succeeded. */
 export interface UnsubscribedEvent {
   readonly type: 'unsubscribed';
   readonly request: number;
@@ -141,6 +147,7 @@ export interface SubscriptionRevokedEvent {
   readonly subscription: number;
   readonly reason: string | undefined;
 }
+/** PUBLISHED: an acknowledged PUBLISH succeeded. */
 export interface PublishedEvent {
   readonly type: 'published';
   readonly request: number;
@@ -160,6 +167,7 @@ export interface TraceEvent {
   readonly text: string;
 }
 
+/** What `ClientSession.pollEvent()` returns: a tagged union on `type`. */
 export type ClientEvent =
   | JoinedEvent
   | ChallengeEvent

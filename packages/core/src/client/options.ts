@@ -17,6 +17,7 @@ export type CancelMode = 'skip' | 'kill' | 'killnowait';
 /** REGISTER.Options.invoke (advanced profile, "Shared Registration"). */
 export type InvokePolicy = 'single' | 'roundrobin' | 'random' | 'first' | 'last';
 
+/** CALL.Options, by their names in this API. */
 export interface CallOptions {
   /**
    * Milliseconds; 0 or absent means none ("Call Timeouts"). Sent as
@@ -40,6 +41,7 @@ export interface CallOptions {
   readonly rkey?: string;
 }
 
+/** REGISTER.Options, by their names in this API. */
 export interface RegisterOptions {
   /** REGISTER.Options.match ("Pattern-based Registration"); `exact` when absent. */
   readonly match?: MatchPolicy;
@@ -53,6 +55,7 @@ export interface RegisterOptions {
   readonly nkey?: string;
 }
 
+/** SUBSCRIBE.Options, by their names in this API. */
 export interface SubscribeOptions {
   /** SUBSCRIBE.Options.match ("Pattern-based Subscription"); `exact` when absent. */
   readonly match?: MatchPolicy;
@@ -62,6 +65,7 @@ export interface SubscribeOptions {
   readonly nkey?: string;
 }
 
+/** PUBLISH.Options, by their names in this API. */
 export interface PublishOptions {
   /** PUBLISH.Options.acknowledge: the broker answers PUBLISHED or ERROR. */
   readonly acknowledge?: boolean;
@@ -83,11 +87,13 @@ export interface PublishOptions {
   readonly rkey?: string;
 }
 
+/** YIELD.Options, by their names in this API. */
 export interface YieldOptions {
   /** YIELD.Options.progress: a progressive result; the invocation stays open. */
   readonly progress?: boolean;
 }
 
+/** Options of a further chunk of a progressive call invocation. */
 export interface ContinueCallOptions {
   /** CALL.Options.progress: more chunks follow. `false` (or absent) ends the call's input. */
   readonly progress?: boolean;

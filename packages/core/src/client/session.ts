@@ -123,6 +123,7 @@ export const CLIENT_ROLES: Dict = deepFreeze({
   },
 });
 
+/** Options of the sans-IO {@link ClientSession}. */
 export interface ClientSessionOptions {
   /** Encodes every outbound frame and decodes every inbound one. */
   readonly serializer: Serializer;
@@ -176,6 +177,7 @@ export interface Passthru {
   readonly keyid?: string;
 }
 
+/** Options of `ClientSession.leave`. */
 export interface LeaveOptions {
   /** GOODBYE.Reason; default `wamp.close.close_realm`. */
   readonly reason?: string;

@@ -49,6 +49,7 @@ export type ClientInput =
   | 'GOODBYE_TIMEOUT'
   | 'TRANSPORT_CLOSED';
 
+/** The client session's transition table: state × input → next state; a missing pair is a protocol violation. */
 export type ClientTransitionTable = {
   readonly [S in ClientStateTag]: { readonly [I in ClientInput]?: ClientStateTag };
 };

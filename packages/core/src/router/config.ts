@@ -32,8 +32,10 @@ export type DisclosePolicy =
   /** Never disclose; a `disclose_me` request fails with `wamp.error.option_disallowed.disclose_me`. */
   | 'deny';
 
+/** What a permission allows: the four requests a session makes on a URI. */
 export type AuthorizationAction = 'call' | 'register' | 'publish' | 'subscribe';
 
+/** A permission of a role: which actions on which URI (or pattern). */
 export interface PermissionConfig {
   /** URI or URI pattern the permission covers. */
   readonly uri: string;
@@ -56,6 +58,7 @@ export interface AuthorizationRequest {
   readonly options: Dict;
 }
 
+/** A dynamic authorizer's answer. */
 export interface AuthorizationDecision {
   readonly allow: boolean;
   /** Disclosure policy for this call/publication; default `allow`. */
@@ -68,6 +71,7 @@ export interface AuthorizationDecision {
  */
 export type DynamicAuthorizer = (request: AuthorizationRequest) => boolean | AuthorizationDecision;
 
+/** A role of a realm and what its sessions may do. */
 export interface RoleConfig {
   readonly name: string;
   /** Static permissions. A role has permissions, an authorizer, or both (the authorizer then decides where no permission matches). */
@@ -137,11 +141,13 @@ export type PrincipalSource<P> =
    */
   | { readonly type: 'procedure'; readonly procedure: string; readonly realm?: string };
 
+/** A user of ticket authentication. */
 export interface TicketPrincipal {
   readonly ticket: string;
   readonly authrole: string;
   readonly authextra?: Dict;
 }
+/** A user of WAMP-CRA. */
 export interface WampcraPrincipal {
   readonly secret: string;
   readonly authrole: string;
@@ -151,6 +157,7 @@ export interface WampcraPrincipal {
   readonly keylen?: number;
   readonly authextra?: Dict;
 }
+/** A user of WAMP-Cryptosign. */
 export interface CryptosignPrincipal {
   /** Ed25519 public keys (64 hex characters) that authenticate as this authid. */
   readonly authorizedKeys: readonly string[];
@@ -167,6 +174,7 @@ export interface ScramPrincipal extends ScramCredential {
   readonly authextra?: Dict;
 }
 
+/** Anonymous authentication: a fixed role, or a dynamic authenticator that picks one. */
 export type AnonymousAuthConfig =
   | { readonly type: 'static'; readonly authrole: string; readonly authid?: string }
   | Exclude<PrincipalSource<never>, { type: 'static' }>;
@@ -180,7 +188,9 @@ export interface AuthMethodsConfig {
   readonly 'wamp-scram'?: PrincipalSource<ScramPrincipal>;
 }
 
+/** An authentication method, by its `authmethod` name. */
 export type AuthMethod = keyof AuthMethodsConfig;
+/** Every authentication method the router implements. */
 export const AUTH_METHODS: readonly AuthMethod[] = ['anonymous', 'ticket', 'wampcra', 'cryptosign', 'wamp-scram'];
 
 /** Per-session and per-realm caps. */
@@ -205,6 +215,7 @@ export interface SessionLimits {
 /** Decoding limits (message size etc., see {@link Limits}) and session limits. */
 export interface RouterLimits extends Limits, SessionLimits {}
 
+/** The router's limits when the configuration sets none. */
 export const DEFAULT_ROUTER_LIMITS: RouterLimits = Object.freeze({
   ...DEFAULT_LIMITS,
   maxSessionsPerRealm: 100_000,
@@ -216,6 +227,7 @@ export const DEFAULT_ROUTER_LIMITS: RouterLimits = Object.freeze({
   maxTestamentsPerSession: 64,
 });
 
+/** How long the router waits for each step of a session's opening and closing, in ms. */
 export interface RouterTimeouts {
   /** From transport open to HELLO. */
   readonly hello: number;
@@ -240,6 +252,7 @@ export interface RouterTimeouts {
   readonly call: number;
 }
 
+/** The router's timeouts when the configuration sets none. */
 export const DEFAULT_ROUTER_TIMEOUTS: RouterTimeouts = Object.freeze({
   hello: 10_000,
   auth: 30_000,
@@ -261,6 +274,7 @@ export interface HistoryTopicConfig {
   readonly maxAgeMs?: number;
 }
 
+/** A realm: its name, roles, authentication methods and limits. */
 export interface RealmConfig {
   readonly name: string;
   /**
@@ -279,6 +293,7 @@ export interface RealmConfig {
   readonly limits?: Partial<SessionLimits>;
 }
 
+/** The core router's configuration; check it with {@link validateRouterConfig}. */
 export interface RouterConfig {
   readonly realms: readonly RealmConfig[];
   /** WELCOME.Details.agent. */
@@ -299,6 +314,7 @@ export interface RouterConfig {
   readonly authThrottle?: Partial<AuthThrottleConfig>;
 }
 
+/** WELCOME.Details.agent when the configuration names none. */
 export const DEFAULT_AGENT = 'wamp-ts-router/0.1';
 
 // ---------------------------------------------------------------------------

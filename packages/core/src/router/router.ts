@@ -74,6 +74,7 @@ import type { RouterProbe } from './peer.js';
 
 export type { CallOutcome, RouterProbe } from './peer.js';
 
+/** What the sans-IO router needs from its host: randomness, and cryptography for the challenge methods. */
 export interface RouterOptions {
   /** Session and publication IDs: uniform in [1, 2^53] (a CSPRNG in production, {@link seededRandomId} in tests). */
   readonly randomId: RandomId;
@@ -330,6 +331,7 @@ export class Router implements HandshakeHost {
     return s;
   }
 
+  /** The next router event (joins, leaves, refusals, authentications, warnings), or undefined. */
   pollEvent(): RouterEvent | undefined {
     if (this.eventsHead >= this.events.length) return undefined;
     const e = this.events[this.eventsHead++]!;

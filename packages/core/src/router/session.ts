@@ -78,6 +78,7 @@ export interface AuthenticateEvent {
   readonly request: AuthRequest;
 }
 
+/** What a {@link RouterWarningEvent} is about. */
 export type RouterWarningCode =
   /** A client broke the protocol; its session was aborted. */
   | 'protocol_violation'
@@ -101,6 +102,7 @@ export interface RouterWarningEvent {
   readonly sessionId: number | undefined;
 }
 
+/** What `Router.pollEvent()` returns: a tagged union on `type`. */
 export type RouterEvent = SessionJoinedEvent | SessionLeftEvent | SessionRefusedEvent | AuthenticateEvent | RouterWarningEvent;
 
 /**
@@ -126,6 +128,7 @@ export interface SessionHost extends RouterServices {
 /** Who ended a session. */
 export type RouterCloseInitiator = 'router' | 'client' | 'transport';
 
+/** How a router session ended. */
 export interface SessionClose {
   /** ABORT/GOODBYE reason URI, or `wamp.close.transport_lost`. */
   readonly reason: string;
@@ -391,6 +394,7 @@ export class RouterSession implements HasDeadline, PeerSession {
     return true;
   }
 
+  /** The client broke the protocol: ABORT `wamp.error.protocol_violation` with `reason`, then close. */
   violate(reason: string, now: number): void {
     const st = this.st;
     if (st.tag === 'closed') return;

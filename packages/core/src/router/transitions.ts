@@ -48,6 +48,7 @@ export type RouterInput =
   | 'GOODBYE_TIMEOUT'
   | 'TRANSPORT_CLOSED';
 
+/** The router session's transition table: state × input → next state; a missing pair is a protocol violation. */
 export type RouterTransitionTable = {
   readonly [S in RouterStateTag]: { readonly [I in RouterInput]?: RouterStateTag };
 };

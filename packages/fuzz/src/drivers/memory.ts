@@ -8,6 +8,7 @@
 import { Router, jsonSerializer, seededRandomId, type Frame, type RouterConfig, type RouterSession, type Serializer } from '@wamp/core';
 import type { ConnectionSink, Driver, DriverConnection } from '../driver.js';
 
+/** Options of the in-memory driver (the `@wamp/core` router in the same process). */
 export interface MemoryDriverOptions {
   /** The realm the suite joins; used for the default configuration. */
   readonly realm: string;

@@ -9,6 +9,7 @@ import type { Frame, Serializer } from '@wamp/core';
 import type { ConnectionSink, Driver, DriverConnection, RawStream, RawStreamEvents } from '../driver.js';
 import { RawFrameType, RawSocketReader, frame, handshake } from '../rawsocket.js';
 
+/** Options of the RawSocket driver. */
 export interface RawSocketDriverOptions {
   readonly host: string;
   readonly port: number;

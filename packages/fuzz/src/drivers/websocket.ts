@@ -8,6 +8,7 @@ import { WebSocket } from 'ws';
 import type { Frame, Serializer } from '@wamp/core';
 import type { ConnectionSink, Driver, DriverConnection } from '../driver.js';
 
+/** Options of the WebSocket driver. */
 export interface WebSocketDriverOptions {
   readonly url: string;
   readonly serializer: Serializer;
