@@ -311,3 +311,4 @@ export {
   type SubscriptionRecord,
   type TestamentRecord,
 } from './router/cluster-protocol.js';
+export type { PassthruRoles, PeerFeatures, PeerIdentity, Testament, TestamentScope } from './router/peer-info.js';

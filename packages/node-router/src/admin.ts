@@ -55,6 +55,7 @@ export class AdminServer {
     return this.server.address() as AddressInfo;
   }
 
+  /** Stop listening and wait until the server has closed. */
   async close(): Promise<void> {
     if (!this.server.listening) return;
     this.server.closeAllConnections();

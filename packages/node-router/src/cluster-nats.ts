@@ -149,8 +149,11 @@ function compact(v: unknown, key = ''): unknown {
 
 /** What the bus needs of the router host (implemented by `RouterHost`). */
 export interface ClusterInput {
+  /** An envelope from another node. */
   handleCluster(envelope: ClusterEnvelope): void;
+  /** The store's answer to a request. */
   handleStoreResult(id: number, result: StoreResult): void;
+  /** The connection to NATS went down or came back. */
   handleBusState(up: boolean): void;
 }
 

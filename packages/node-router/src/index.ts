@@ -21,3 +21,11 @@ export { AdminServer, type AdminServerOptions, type ReadinessCheck } from './adm
 export { framePreview, peekMessageType } from './trace.js';
 export { nodeRouterKey } from './router-key.js';
 export { createLogger, isLogLevel, type LogLevel, type LogSink, type Logger, type LoggerOptions } from './log.js';
+export {
+  ClusterUnavailableError,
+  NatsBus,
+  defaultNodeName,
+  validateClusterConfig,
+  type ClusterConfig,
+  type ClusterInput,
+} from './cluster-nats.js';

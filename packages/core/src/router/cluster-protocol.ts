@@ -39,7 +39,9 @@ export interface ClusterOptions {
 /** Sessions (with their registrations, subscriptions, testaments) per part of a state exchange. */
 export const SYNC_PART_SESSIONS = 200;
 
+/** Default {@link ClusterOptions.heartbeatMs}. */
 export const DEFAULT_HEARTBEAT_MS = 500;
+/** Default {@link ClusterOptions.nodeTimeoutMs}. */
 export const DEFAULT_NODE_TIMEOUT_MS = 2500;
 
 /** A session of another node, as replicated to every node. */
@@ -76,6 +78,7 @@ export interface RegistrationRecord {
 /** (time registered, node, session): one total order of callees across the cluster. */
 export type CalleeOrder = readonly [number, string, number];
 
+/** One subscriber's place in a subscription, as replicated to every node. */
 export interface SubscriptionRecord {
   readonly session: number;
   readonly uri: string;
@@ -84,6 +87,7 @@ export interface SubscriptionRecord {
   readonly nkey?: string | undefined;
 }
 
+/** A session's testaments, as replicated to every node (published by the survivors if its node dies). */
 export interface TestamentRecord {
   readonly session: number;
   readonly detached: readonly Testament[];
@@ -116,6 +120,7 @@ export interface RealmState {
   readonly retained: readonly RetainedRecord[];
 }
 
+/** What one node tells another (or every other): `t` names the kind. */
 export type ClusterMessage =
   /** I am alive. */
   | { readonly t: 'hb' }
@@ -217,6 +222,7 @@ export type StoreRequest =
   /** Delete `key` if its value's node is `owner` (compare-and-delete); answered `{ ok }`. */
   | { readonly id: number; readonly op: 'delete'; readonly key: string; readonly owner: string };
 
+/** The store's answer to a {@link StoreRequest}. */
 export type StoreResult =
   | { readonly ok: true }
   | { readonly ok: false; readonly existing?: ClaimValue | undefined; readonly unavailable?: boolean };

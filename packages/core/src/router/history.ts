@@ -49,7 +49,10 @@ export interface StoredEvent {
   /** Who may read it: the publication's exclusion and black/white lists, applied to the reader. */
   readonly publisherId: number | undefined;
   readonly excludeMe: boolean;
-  readonly eligibility: { admits(p: Peer): boolean } | undefined;
+  readonly eligibility: {
+    /** Whether the publication's exclusion and black/white lists let `p` read it. */
+    admits(p: Peer): boolean;
+  } | undefined;
 }
 
 /**

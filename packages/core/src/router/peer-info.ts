@@ -58,6 +58,7 @@ export interface PeerFeatures {
   /** payload_passthru_mode, per role: the peer may receive a passthru payload in that role. */
   readonly passthru: PassthruRoles;
 }
+/** Which roles a peer announced `payload_passthru_mode` for. */
 export interface PassthruRoles {
   readonly caller: boolean;
   readonly callee: boolean;
@@ -82,8 +83,10 @@ export function transportDetails(info: SessionInfo): Dict {
   return t;
 }
 
+/** When a testament is published: on detaching or on destruction of the session (the same here: no resumption). */
 export type TestamentScope = 'detached' | 'destroyed';
 
+/** An event to publish when its session leaves (advanced profile, "Session Testament"). */
 export interface Testament {
   readonly topic: string;
   readonly args: readonly unknown[];
@@ -94,6 +97,7 @@ export interface Testament {
   readonly disclose: boolean;
 }
 
+/** Who a session is, as authentication decided. */
 export interface PeerIdentity {
   readonly authid: string;
   readonly authrole: string;
