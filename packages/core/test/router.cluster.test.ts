@@ -451,6 +451,30 @@ describe('cluster: faults', () => {
     registerOk(net.join('c'), 'com.only');
   });
 
+  it('a single registration of a lost node is free again, even where the claim outlived the loss (the store answers late)', () => {
+    const net = new ClusterNet(OPEN);
+    registerOk(net.join('b'), 'com.once');
+    // b restarts at once: the others see its new life before the old one timed out.
+    net.crash('b');
+    net.start('b');
+    net.flush();
+    registerOk(net.join('c'), 'com.once');
+    expect(net.store.get(claimKey('realm1', 'com.once', 'exact'))?.node).toBe('c');
+    // A node that is gone, whose claim no one has removed yet (as when the leader's delete is still on its way):
+    net.start('z');
+    net.flush();
+    net.crash('z');
+    net.advance(3000);
+    net.store.set(claimKey('realm1', 'com.late', 'exact'), { node: 'z', inc: 1, invoke: 'single' });
+    registerOk(net.join('a'), 'com.late');
+    expect(net.store.get(claimKey('realm1', 'com.late', 'exact'))?.node).toBe('a');
+    // A claim of a node never heard of is respected (it may be alive and not yet known).
+    net.store.set(claimKey('realm1', 'com.unknown', 'exact'), { node: 'y', inc: 1, invoke: 'single' });
+    const c = net.join('c');
+    c.send(register(c.req(), 'com.unknown'));
+    expect(c.one()).toMatchObject({ type: MessageType.ERROR, error: ErrorUri.PROCEDURE_ALREADY_EXISTS });
+  });
+
   it('a restarted node rejoins under a new incarnation and learns the cluster state', () => {
     const net = new ClusterNet(OPEN);
     const callee = net.join('a');

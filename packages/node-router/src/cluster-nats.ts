@@ -329,7 +329,7 @@ export class NatsBus {
       const entry = await this.kv.get(rq.key);
       if (entry === null || entry.operation !== 'PUT') return { ok: false };
       const value = JSON.parse(entry.string()) as ClaimValue;
-      if (value.node !== rq.owner) return { ok: false };
+      if (value.node !== rq.owner || (rq.inc !== undefined && value.inc !== rq.inc)) return { ok: false };
       await this.kv.delete(rq.key, { previousSeq: entry.revision });
       return { ok: true };
     } catch (e) {

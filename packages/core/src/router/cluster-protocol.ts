@@ -212,6 +212,8 @@ export interface ClusterEnvelope {
 /** What a registration claim holds in the store. */
 export interface ClaimValue {
   readonly node: string;
+  /** The claiming node's incarnation: a claim of an earlier life of a node is stale. */
+  readonly inc?: number;
   readonly invoke: string;
 }
 
@@ -219,8 +221,11 @@ export interface ClaimValue {
 export type StoreRequest =
   /** Create `key` with `value` unless it exists; answered `{ ok: true }` or `{ ok: false, existing }`. */
   | { readonly id: number; readonly op: 'create'; readonly key: string; readonly value: ClaimValue }
-  /** Delete `key` if its value's node is `owner` (compare-and-delete); answered `{ ok }`. */
-  | { readonly id: number; readonly op: 'delete'; readonly key: string; readonly owner: string };
+  /**
+   * Delete `key` if its value's node is `owner` (and, when given, its
+   * incarnation `inc`): compare-and-delete; answered `{ ok }`.
+   */
+  | { readonly id: number; readonly op: 'delete'; readonly key: string; readonly owner: string; readonly inc?: number };
 
 /** The store's answer to a {@link StoreRequest}. */
 export type StoreResult =

@@ -41,6 +41,7 @@ import {
   type RegistrationRecord,
   type RetainedRecord,
   type SessionRecord,
+  type StoreRequest,
   type StoreResult,
   type SubscriptionRecord,
 } from './cluster-protocol.js';
@@ -169,6 +170,8 @@ export class Cluster implements HasDeadline, ClusterHooks {
   private readonly relayIndex = new Map<string, { readonly peer: Peer; readonly local: number }>();
   private up = false;
   private started = false;
+  /** Nodes declared gone (and not heard from since): their claims in the store are stale. */
+  private readonly lost = new Set<string>();
   /** Parts of a state exchange received so far, per node. */
   private readonly syncParts = new Map<string, RealmState[]>();
 
@@ -261,6 +264,7 @@ export class Cluster implements HasDeadline, ClusterHooks {
     if (member === undefined) {
       member = { inc: env.inc, lastHeard: now };
       this.members.set(env.from, member);
+      this.lost.delete(env.from);
       if (!(m.t === 'sync' && m.reply)) this.sendSync(env.from, m.t !== 'sync');
     }
     member.lastHeard = now;
@@ -327,10 +331,31 @@ export class Cluster implements HasDeadline, ClusterHooks {
    * `{ ok: true }`, or the existing claim, or `unavailable`.
    */
   claim(realm: string, uri: string, match: MatchPolicy, invoke: string, k: (r: StoreResult, now: number) => void): void {
+    const key = claimKey(realm, uri, match);
+    const value: ClaimValue = { node: this.node, inc: this.inc, invoke };
+    this.store({ op: 'create', key, value }, (r, now) => {
+      const ex = r.ok ? undefined : r.existing;
+      // A claim left by a node that is gone (another node may not have freed it yet, or it was an
+      // earlier life of a restarted node): take it away, compare-and-delete, and try once more.
+      if (ex === undefined || !this.isStale(ex)) return k(r, now);
+      this.store({ op: 'delete', key, owner: ex.node, ...(ex.inc !== undefined ? { inc: ex.inc } : {}) }, () =>
+        this.store({ op: 'create', key, value }, k),
+      );
+    });
+  }
+
+  /** Whether a claim belongs to no live node: its node is gone, or lives under another incarnation. */
+  private isStale(c: ClaimValue): boolean {
+    if (c.node === this.node) return c.inc !== undefined && c.inc !== this.inc;
+    const m = this.members.get(c.node);
+    if (m !== undefined) return c.inc !== undefined && c.inc !== m.inc;
+    return this.lost.has(c.node);
+  }
+
+  private store(rq: DistributiveOmit<StoreRequest, 'id'>, k?: (r: StoreResult, now: number) => void): void {
     const id = ++this.lastStore;
-    this.storeWaits.set(id, k);
-    const value: ClaimValue = { node: this.node, invoke };
-    this.out.push({ kind: 'store', request: { id, op: 'create', key: claimKey(realm, uri, match), value } });
+    if (k !== undefined) this.storeWaits.set(id, k);
+    this.out.push({ kind: 'store', request: { ...rq, id } as StoreRequest });
   }
 
   /**
@@ -342,8 +367,7 @@ export class Cluster implements HasDeadline, ClusterHooks {
     if (owner === undefined) return;
     const ownerAlive = owner === this.node || this.members.has(owner);
     if (ownerAlive ? owner !== this.node : !this.isLeader()) return;
-    const id = ++this.lastStore;
-    this.out.push({ kind: 'store', request: { id, op: 'delete', key: claimKey(realm, uri, match), owner } });
+    this.store({ op: 'delete', key: claimKey(realm, uri, match), owner });
   }
 
   /**
@@ -685,6 +709,7 @@ export class Cluster implements HasDeadline, ClusterHooks {
   /** Node `node` is gone: its sessions leave, their testaments are published here, relayed work is dropped. */
   private nodeLost(node: string, now: number, why: string): void {
     this.members.delete(node);
+    this.lost.add(node);
     this.syncParts.delete(node);
     this.warn(`node ${node} is gone (${why}): its sessions leave`);
     for (const [b, w] of [...this.barriers]) {
@@ -750,3 +775,6 @@ function peerHas<T>(m: ReadonlyMap<number, T>, v: T): boolean {
 }
 
 export type { RetainedRecord };
+
+/** `Omit` over each member of a union. */
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;

@@ -261,7 +261,7 @@ export class ClusterNet implements ClientNet {
             router.handleStoreResult(rq.id, existing === undefined ? { ok: true } : { ok: false, existing }, this.now);
           } else {
             const existing = this.store.get(rq.key);
-            const ok = existing !== undefined && existing.node === rq.owner;
+            const ok = existing !== undefined && existing.node === rq.owner && (rq.inc === undefined || existing.inc === rq.inc);
             if (ok) this.store.delete(rq.key);
             router.handleStoreResult(rq.id, { ok }, this.now);
           }
