@@ -320,7 +320,7 @@ describe('ordinary data with prototype-like keys', () => {
 
 describe('operator visibility: the open-file limit', () => {
   it('a router whose maxConnections cannot fit under `ulimit -n` says so at start (EMFILE on accept is silent in libuv)', async () => {
-    const child = spawn('sh', ['-c', `ulimit -n 256 && exec "${process.execPath}" "${CLI}" --rawsocket 127.0.0.1:0 --realm realm1 --log-format json`], {
+    const child = spawn('sh', ['-c', `ulimit -n 256 && exec "${process.execPath}" "${CLI}" --rawsocket 127.0.0.1:0 --admin off --realm realm1 --log-format json`], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     cleanup.add(() => child.kill('SIGKILL'));

@@ -47,6 +47,8 @@ describe('README.md', () => {
           { type: 'rawsocket', host: '127.0.0.1', port: 0, tls },
           { type: 'rawsocket', path: join(dir, 'router.sock') },
         ],
+        // The operations endpoint on a free port too (8090 may be `pnpm router`'s).
+        ...('admin' in example ? { admin: { host: '127.0.0.1', port: 0 } } : {}),
       },
       { logger: quietLogger() },
     );
