@@ -71,3 +71,4 @@ export {
   type SubscribeOptions,
   type TraceEvent,
 } from '@wamp/core';
+export { TLS_CHANNEL_BINDINGS, tlsChannelBinding } from './tls-binding.js';

@@ -9,9 +9,9 @@ import {
   type DropInfo,
   type Transport,
   type TransportCloseInfo,
+  tlsChannelBinding,
 } from '@wamp/client';
 import { RawSocketError, type RawSocketEvent, type RawSocketProtocol } from './framing.js';
-import { tlsChannelBinding } from './tls-binding.js';
 
 /** Options of periodic RawSocket PINGs that detect a dead peer. */
 export interface KeepaliveOptions {

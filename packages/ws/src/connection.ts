@@ -10,11 +10,11 @@ import {
   type DropInfo,
   type Transport,
   type TransportCloseInfo,
+  tlsChannelBinding,
 } from '@wamp/client';
 import type { WebSocket } from 'ws';
 import { closeReason } from './client.js';
 import type { Subprotocol } from './subprotocols.js';
-import { tlsChannelBinding } from './tls-binding.js';
 
 
 /**

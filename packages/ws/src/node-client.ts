@@ -1,4 +1,3 @@
-import type { TransportFactory } from '@wamp/client';
 import { ALL_SERIALIZERS } from '@wamp/core';
 import { WebSocket, type ClientOptions } from 'ws';
 import {
@@ -7,7 +6,7 @@ import {
   type WebSocketConstructor,
   type WebSocketTransport,
 } from './client.js';
-import { tlsChannelBinding } from './tls-binding.js';
+import { tlsChannelBinding, type TransportFactory } from '@wamp/client';
 
 /**
  * As {@link WebSocketClientOptions}, except that `serializers` defaults to all
