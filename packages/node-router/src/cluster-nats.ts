@@ -4,7 +4,7 @@
  * it onto NATS, so it stays thin:
  *
  * - envelopes → core NATS subjects: `<prefix>.all` for what every node hears,
- *   `<prefix>.node.<name>` for one node; MessagePack bodies written by the
+ *   `<prefix>.node.<name>` for one node; MessagePack bodies, read by the
  *   core's own codec (binary payloads, ±2^53 and any dictionary key cross
  *   unchanged). One connection per node, so NATS
  *   keeps each node's messages in order. The envelopes of one event-loop turn
@@ -22,6 +22,7 @@
  */
 
 import { readFileSync } from 'node:fs';
+import { Encoder } from '@msgpack/msgpack';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { connect, credsAuthenticator, type ConnectionOptions, type NatsConnection, type Subscription } from '@nats-io/transport-node';
@@ -131,22 +132,6 @@ export function validateClusterConfig(path: string, v: unknown, baseDir: string)
   };
 }
 
-/**
- * A copy of an envelope without its `undefined` fields (MessagePack has no
- * undefined: it would arrive as null). Payloads — `args`, `kwargs`, a
- * passthru `payload` — came off the wire and hold no undefined, so they are
- * not walked.
- */
-function compact(v: unknown, key = ''): unknown {
-  if (typeof v !== 'object' || v === null || ArrayBuffer.isView(v)) return v;
-  if (key === 'args' || key === 'kwargs' || key === 'payload') return v;
-  if (Array.isArray(v)) return v.map((x) => compact(x));
-  // A null prototype: a "__proto__" key (data, in a details dictionary) stays an own property.
-  const out = Object.create(null) as Record<string, unknown>;
-  for (const [k, x] of Object.entries(v)) if (x !== undefined) out[k] = compact(x, k);
-  return out;
-}
-
 /** What the bus needs of the router host (implemented by `RouterHost`). */
 export interface ClusterInput {
   /** An envelope from another node. */
@@ -169,6 +154,12 @@ export class NatsBus {
   /** Envelopes of this turn, as runs of consecutive envelopes for one subject (flushed in order). */
   private runs: { subject: string; envs: ClusterEnvelope[] }[] = [];
   private flushQueued = false;
+  /**
+   * Written with `ignoreUndefined` (MessagePack has no undefined: an absent
+   * field must not arrive as null); read with the core's codec, which takes
+   * any key, "__proto__" included, as data and keeps integers exact.
+   */
+  private readonly encoder = new Encoder({ ignoreUndefined: true });
   /** WAMP payloads nest inside envelopes: the depth limit of a message, plus the envelope's own levels. */
   private readonly limits: Limits = { ...DEFAULT_LIMITS, maxDepth: DEFAULT_LIMITS.maxDepth + 16 };
   private input: ClusterInput | undefined;
@@ -279,7 +270,7 @@ export class NatsBus {
 
   /** Publish envelopes as one NATS message, split in halves while it exceeds the server's max_payload. */
   private publish(subject: string, envs: ClusterEnvelope[]): void {
-    const data = msgpackSerializer.encode(envs.map((e) => compact(e))) as Uint8Array;
+    const data = this.encoder.encode(envs);
     const max = this.nc.info?.max_payload ?? 1024 * 1024;
     if (data.length > max) {
       if (envs.length > 1) {
