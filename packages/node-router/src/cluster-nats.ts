@@ -302,7 +302,13 @@ export class NatsBus {
     this.flush();
     this.closed = true;
     for (const s of this.subs) s.unsubscribe();
-    await this.nc.drain().catch(() => this.nc.close());
+    // Drain what is buffered, but not forever: with NATS gone, drain would wait for a reconnect.
+    const drained = this.nc.drain().then(
+      () => true,
+      () => false,
+    );
+    const inTime = await Promise.race([drained, new Promise<boolean>((r) => setTimeout(() => r(false), 1_000).unref())]);
+    if (!inTime && !this.nc.isClosed()) await this.nc.close().catch(() => undefined);
   }
 
   private async store(rq: StoreRequest): Promise<StoreResult> {

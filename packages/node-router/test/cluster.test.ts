@@ -241,6 +241,17 @@ describe('a cluster of three wamp-router processes on NATS', () => {
     expect(p.logs().filter((l) => l['msg'] === 'session joined')).toHaveLength(6);
   }, 30_000);
 
+  it('a node stops cleanly on SIGTERM even when NATS is gone', async () => {
+    const own = await NatsServer.start();
+    cleanup.add(() => own.dispose());
+    const p = RouterProcess.start(cleanup, ['--ws', '127.0.0.1:0', '--admin', 'off', '--cluster', own.url, '--node', 'lonely']);
+    await p.listening(1);
+    await own.stop();
+    await new Promise((r) => setTimeout(r, 300));
+    p.child.kill('SIGTERM');
+    expect(await within(p.exited, 5_000, 'the node to exit')).toEqual({ code: 0, signal: null });
+  }, 20_000);
+
   it('a node that cannot reach NATS at start says so and exits non-zero', async () => {
     const p = RouterProcess.start(cleanup, ['--ws', '127.0.0.1:0', '--admin', 'off', '--cluster', 'nats://127.0.0.1:1', '--node', 'lost']);
     const { code } = await within(p.exited, 15_000, 'the node to give up');
