@@ -10,6 +10,7 @@ import {
   LocalProtocolError,
   SessionClosedError,
   TRANSPORT_LOST,
+  WampError,
   type Args,
   type CloseInfo,
   type KwArgs,
@@ -370,13 +371,33 @@ export class Client {
   /** Re-register and re-subscribe what was active, with the same options; a failure is a warning. */
   private async restore(session: Session): Promise<void> {
     await Promise.all([
-      ...[...this.registrations].map((h) =>
-        this.registerOn(session, h).catch((e: unknown) => this.warn(`re-registering ${h.procedure} failed: ${messageOf(e)}`)),
-      ),
+      ...[...this.registrations].map((h) => this.restoreRegistration(session, h, 0)),
       ...[...this.subscriptions].map((h) =>
         this.subscribeOn(session, h).catch((e: unknown) => this.warn(`re-subscribing ${h.topic} failed: ${messageOf(e)}`)),
       ),
     ]);
+  }
+
+  /**
+   * Re-register `h`. After a failover to another node of a cluster, the
+   * registration can still be held for a few seconds by the session that was
+   * lost with its node (the cluster notices a dead node within seconds): a
+   * `procedure_already_exists` is tried again after 0.5, 1, 2 and 4 s, while
+   * this session lasts; any other failure, or the last, is a warning.
+   */
+  private async restoreRegistration(session: Session, h: ClientRegistration, attempt: number): Promise<void> {
+    try {
+      await this.registerOn(session, h);
+    } catch (e) {
+      const held = e instanceof WampError && e.uri === ErrorUri.PROCEDURE_ALREADY_EXISTS;
+      if (held && attempt < 4 && this.current === session && session.isOpen && this.registrations.has(h)) {
+        this.timers.setTimeout(() => {
+          if (this.current === session && session.isOpen) void this.restoreRegistration(session, h, attempt + 1);
+        }, 500 * 2 ** attempt);
+        return;
+      }
+      this.warn(`re-registering ${h.procedure} failed: ${messageOf(e)}`);
+    }
   }
 
   private async registerOn(session: Session, handle: ClientRegistration): Promise<void> {

@@ -263,7 +263,7 @@ describe('Client: reconnecting', () => {
     expect(router.last.log.slice(1)).toEqual([[64, 1, {}, 'com.c']]);
   });
 
-  it('a refused re-registration is a warning; the rest is restored', async () => {
+  it('a refused re-registration is tried again for a while (a failover in a cluster), then a warning; the rest is restored', async () => {
     const { client, router, time, warnings } = harness({ retry: { initialDelay: 10, jitter: 0 } });
     await client.connect();
     await client.register('com.a', () => 1);
@@ -272,7 +272,25 @@ describe('Client: reconnecting', () => {
     router.last.transport.drop();
     await time.advance(10);
     expect(client.state).toBe('open');
+    expect(warnings).toEqual([]);
+    await time.advance(500 + 1000 + 2000 + 4000);
     expect(warnings).toEqual(['re-registering com.a failed: wamp.error.procedure_already_exists']);
+  });
+
+  it('a re-registration refused because the procedure is still held succeeds once it is free', async () => {
+    const { client, router, time, warnings } = harness({ retry: { initialDelay: 10, jitter: 0 } });
+    await client.connect();
+    const handle = await client.register('com.a', () => 1);
+    const first = handle.current;
+    router.refuse.add('com.a');
+    router.last.transport.drop();
+    await time.advance(10);
+    expect(handle.current).toBe(first);
+    router.refuse.clear();
+    await time.advance(500);
+    expect(handle.current).not.toBe(first);
+    expect(handle.active).toBe(true);
+    expect(warnings).toEqual([]);
   });
 
   it('registering while connected fails when the router refuses, keeping nothing', async () => {

@@ -6,7 +6,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorUri } from '@wamp/core';
 import { WampError, type Session } from '@wamp/client';
-import { connect } from '@wamp/ws/node';
+import { connect, createClient } from '@wamp/ws/node';
 import { readFileSync } from 'node:fs';
 import { createRouter } from '@wamp/node-router';
 import { Cleanup, RawWsPeer, RouterProcess, captureLogs, waitFor, within } from './helpers.js';
@@ -185,6 +185,29 @@ describe('a cluster of three wamp-router processes on NATS', () => {
     expect((await caller.call('com.cluster.doomed')).value).toBe('alive');
     nodes.delete('n4');
   }, 20_000);
+
+  it('a Client given the URLs of several nodes fails over when its node dies, and restores its registration on the next', async () => {
+    const spare = await startNode('n6');
+    const client = createClient({ url: spare.ws, urls: [url('n1', 'ws')], realm: 'realm1', retry: { initialDelay: 100, maxDelay: 400 } });
+    cleanup.add(() => client.close());
+    await client.connect();
+    await client.register('com.cluster.failover', () => 'served');
+    const caller = await join('n2');
+    expect((await caller.call('com.cluster.failover')).value).toBe('served');
+    spare.proc.child.kill('SIGKILL');
+    nodes.delete('n6');
+    // The client reconnects to n1 and registers again once the cluster has let go of the lost session's registration.
+    const deadline = Date.now() + 12_000;
+    for (;;) {
+      const r = await caller.call('com.cluster.failover', [], {}, { timeout: 2_000 }).then(
+        (x) => x.value,
+        (e: unknown) => (e as WampError).uri,
+      );
+      if (r === 'served') break;
+      if (Date.now() > deadline) throw new Error(`the registration did not come back: last answer ${String(r)}`);
+      await new Promise((res) => setTimeout(res, 200));
+    }
+  }, 30_000);
 
   it('a NATS restart: nodes reconnect and resynchronise without losing the registrations of live sessions', async () => {
     const callee = await join('n1', 'rs', 'msgpack');

@@ -38,6 +38,13 @@ export interface ConnectOptions extends JoinOptions {
 
 /** Options of `createClient`: those of `connect`, and reconnection. */
 export interface CreateClientOptions extends ConnectOptions {
+  /**
+   * More URLs of the same router — the nodes of a cluster, say. Each
+   * connection attempt takes the next URL in turn (`url` first), so that a
+   * reconnect after a node is lost goes to another node; the `Client` then
+   * re-registers and re-subscribes there as after any reconnect.
+   */
+  readonly urls?: readonly string[];
   /** Reconnection policy; `false` never reconnects. Default: exponential backoff with jitter. */
   readonly retry?: RetryOptions | false;
   readonly heartbeat?: ClientOptions['heartbeat'];
@@ -73,7 +80,23 @@ export async function connect(opts: ConnectOptions): Promise<Session> {
   return Session.join(transport, opts);
 }
 
-/** A `Client` (reconnection, re-registration, re-subscription) for `url`; call `connect()` on it. */
+/**
+ * The transport factory of a `Client` given `url` and, optionally, more
+ * `urls`: each call opens the next URL in turn (the factories are made once).
+ */
+export function rotatingTransport(opts: { readonly url: string; readonly urls?: readonly string[] | undefined }, forUrl: (url: string) => TransportFactory): TransportFactory {
+  const all = [opts.url, ...(opts.urls ?? []).filter((u) => u !== opts.url)];
+  const factories = all.map(forUrl);
+  if (factories.length === 1) return factories[0]!;
+  let next = 0;
+  return () => {
+    const f = factories[next % factories.length]!;
+    next++;
+    return f();
+  };
+}
+
+/** A `Client` (reconnection, re-registration, re-subscription) for `url` (and `urls`); call `connect()` on it. */
 export function createClient(opts: CreateClientOptions): Client {
-  return new Client({ ...opts, transport: browserTransportFor(opts) });
+  return new Client({ ...opts, transport: rotatingTransport(opts, (url) => browserTransportFor({ ...opts, url })) });
 }

@@ -13,6 +13,7 @@ import {
 } from './client.js';
 import {
   browserTransportFor as transportForGiven,
+  rotatingTransport,
   type ConnectOptions,
   type CreateClientOptions,
 } from './connect.js';
@@ -53,7 +54,7 @@ export async function connect(opts: ConnectOptions): Promise<Session> {
   return Session.join(transport, opts);
 }
 
-/** A `Client` (reconnection, re-registration, re-subscription) for `url`; call `connect()` on it. */
+/** A `Client` (reconnection, re-registration, re-subscription) for `url` (and `urls`, in turn); call `connect()` on it. */
 export function createClient(opts: CreateClientOptions): Client {
-  return new Client({ ...opts, transport: browserTransportFor(opts) });
+  return new Client({ ...opts, transport: rotatingTransport(opts, (url) => browserTransportFor({ ...opts, url })) });
 }

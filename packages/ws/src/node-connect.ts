@@ -9,7 +9,7 @@ import { Client, Session, type TransportFactory } from '@wamp/client';
 import { ALL_SERIALIZERS, LocalProtocolError, jsonSerializer, serializerByName, type Serializer, type SerializerName } from '@wamp/core';
 import { rawSocketTransport } from '@wamp/rawsocket';
 import type { ConnectOptions, CreateClientOptions } from './connect.js';
-import { subprotocolsFor } from './connect.js';
+import { rotatingTransport, subprotocolsFor } from './connect.js';
 import { nodeWebSocketTransport, type NodeWebSocketClientOptions } from './node-client.js';
 
 /** Options of `connect` of `@wamp/ws/node`. */
@@ -90,7 +90,7 @@ export async function connect(opts: NodeConnectOptions): Promise<Session> {
   return Session.join(transport, opts);
 }
 
-/** A reconnecting `Client` for `url`; call `connect()` on it. */
+/** A reconnecting `Client` for `url` (and `urls`, in turn: the nodes of a cluster); call `connect()` on it. */
 export function createClient(opts: NodeCreateClientOptions): Client {
-  return new Client({ ...opts, transport: nodeTransportFor(opts) });
+  return new Client({ ...opts, transport: rotatingTransport(opts, (url) => nodeTransportFor({ ...opts, url })) });
 }
