@@ -567,6 +567,38 @@ describe('Session: closing, hooks', () => {
     await expect(session.call('com.a')).rejects.toBeInstanceOf(LocalProtocolError);
   });
 
+  it('leave() without a reply resolves, after goodbyeTimeout on the virtual clock, with how the session ended', async () => {
+    const { session, router, time, warnings } = await connected({ goodbyeTimeout: 2000 });
+    const states: string[] = [];
+    session.on('closing', () => states.push(`closing:${session.state}`));
+    session.on('closed', (e) => states.push(`closed:${e.reason}`));
+    session.on('failed', () => states.push('failed'));
+    const left = track(session.leave('wamp.close.normal'));
+    expect(await router.next()).toEqual([6, {}, 'wamp.close.normal']);
+    await time.advance(1999);
+    expect(left.state).toBe('pending');
+    await time.advance(1);
+    expect(left.state).toBe('resolved');
+    expect(left.value).toStrictEqual({ reason: 'wamp.close.normal', message: undefined, details: {} });
+    expect(states).toEqual(['closing:closing', 'closed:wamp.close.normal']);
+    expect(session.state).toBe('closed');
+    expect(warnings).toEqual(['the router did not answer GOODBYE within 2000 ms']);
+  });
+
+  it("the router's GOODBYE: state closed, one closed event with initiator router", async () => {
+    const { session, router } = await connected();
+    const seen: unknown[] = [];
+    session.on('closed', (e) => seen.push(e));
+    const off = session.on('failed', () => seen.push('failed'));
+    off();
+    router.send([6, { message: 'bye' }, 'wamp.close.system_shutdown']);
+    await session.closed;
+    expect(session.state).toBe('closed');
+    expect(seen).toEqual([{ reason: 'wamp.close.system_shutdown', message: 'bye', details: { message: 'bye' }, initiator: 'router' }]);
+    // leave() on an ended session resolves with that end.
+    expect(await session.leave()).toStrictEqual({ reason: 'wamp.close.system_shutdown', message: 'bye', details: { message: 'bye' } });
+  });
+
   it('a router GOODBYE is answered and every pending request rejects with SessionClosedError', async () => {
     const { session, router } = await connected();
     const call = track(session.call('com.a'));
