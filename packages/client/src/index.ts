@@ -43,7 +43,10 @@ export {
   type InvocationHandler,
   type JoinOptions,
   type ProgressiveCall,
+  type SessionEnd,
+  type SessionEvents,
   type SessionHooks,
+  type SessionState,
 } from './session.js';
 export {
   Client,

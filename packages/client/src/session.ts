@@ -326,6 +326,42 @@ class RunningInvocation implements InvocationDetails {
   }
 }
 
+/**
+ * Where a {@link Session} is. `connecting` until WELCOME (a session returned
+ * by `Session.join` or `connect()` is already `open`), `closing` after
+ * `leave()`, then `closed` when it ended with GOODBYE (either side's), or
+ * `failed` when it did not: the transport was lost, `disconnect()` was
+ * called, or a peer broke the protocol.
+ */
+export type SessionState = 'connecting' | 'open' | 'closing' | 'closed' | 'failed';
+
+/** How a session ended, as `leave()` and the `closed`/`failed` events give it. */
+export interface SessionEnd {
+  /**
+   * For `leave()`, the reason of the router's GOODBYE reply (usually
+   * `wamp.close.goodbye_and_out`); otherwise the reason the session ended
+   * with (the router's GOODBYE or ABORT reason, `wamp.close.transport_lost`,
+   * `wamp.error.protocol_violation`, ...).
+   */
+  readonly reason: string;
+  /** Details.message of that GOODBYE/ABORT, or a local explanation. */
+  readonly message: string | undefined;
+  /** The Details of the router's GOODBYE/ABORT (empty when the router sent none). */
+  readonly details: Dict;
+}
+
+/** The events of a {@link Session}, by name, with what listeners receive (the names of `Client`'s events). */
+export interface SessionEvents {
+  /** `leave()` was called: GOODBYE is sent, the router's reply awaited. */
+  closing: { readonly reason: string | undefined; readonly message: string | undefined };
+  /** The session ended with GOODBYE (state `closed`). */
+  closed: SessionEnd & { readonly initiator: CloseInfo['initiator'] };
+  /** The session ended without GOODBYE (state `failed`); `error` is what pending requests failed with. */
+  failed: SessionEnd & { readonly initiator: CloseInfo['initiator']; readonly error: SessionClosedError };
+}
+
+type SessionListener<E extends keyof SessionEvents> = (event: SessionEvents[E]) => void;
+
 const EMPTY: Dict = Object.freeze({});
 const PROGRESS = Object.freeze({ progress: true });
 const NO_CALL_OPTIONS: CallOptions = Object.freeze({});
@@ -340,6 +376,12 @@ const CALL_OPTION_KEYS: ReadonlySet<string> = new Set(['timeout', 'discloseMe', 
 export class Session {
   /** Resolves once, when the session has ended, with how it ended. */
   readonly closed: Promise<CloseInfo>;
+  private status: SessionState = 'connecting';
+  private readonly listeners: { [E in keyof SessionEvents]: Set<SessionListener<E>> } = {
+    closing: new Set(),
+    closed: new Set(),
+    failed: new Set(),
+  };
   private readonly core: ClientSession;
   private readonly timers: Timers;
   private readonly clock: Clock;
@@ -411,27 +453,79 @@ export class Session {
   // -------------------------------------------------------------------------
   // Session information
 
-  /** The session ID the router assigned. */
+  /** The session ID the router assigned (WELCOME.Session); it stays readable after the session ended. */
   get id(): number {
     return this.welcome?.id ?? 0;
   }
 
-  /** WELCOME.Details: authid, authrole, authmethod, authprovider, authextra, roles, ... */
+  /** WELCOME.Details as received: authid, authrole, authmethod, authprovider, authextra, roles, ... */
   get details(): Dict {
     return this.welcome?.details ?? EMPTY;
   }
 
+  /** The authentication ID the router assigned (WELCOME.Details.authid), which may differ from the one asked for. */
   get authid(): string | undefined {
     return stringOf(this.details['authid']);
   }
 
+  /** The role the router assigned (WELCOME.Details.authrole); the router authorizes every action by it. */
   get authrole(): string | undefined {
     return stringOf(this.details['authrole']);
   }
 
-  /** The router's roles and features. */
+  /** The authentication method that succeeded (WELCOME.Details.authmethod, e.g. `anonymous`, `ticket`, `wampcra`). */
+  get authmethod(): string | undefined {
+    return stringOf(this.details['authmethod']);
+  }
+
+  /** The name of the serializer negotiated with the router for this session: `json`, `msgpack` or `cbor`. */
+  get serializer(): string {
+    return this.transport.serializer.name;
+  }
+
+  /**
+   * The router's roles and their features (WELCOME.Details.roles), e.g.
+   * `routerRoles.dealer?.['features']` holds `call_canceling`,
+   * `progressive_call_results`, ...; a role the router lacks is undefined.
+   */
   get routerRoles(): RouterRoles {
     return this.welcome?.roles ?? { dealer: undefined, broker: undefined };
+  }
+
+  /**
+   * Whether the router announced `feature` (WELCOME.Details.roles.<role>.features)
+   * for `role` (`dealer` or `broker`): `session.routerHasFeature('dealer', 'call_canceling')`.
+   */
+  routerHasFeature(role: 'dealer' | 'broker', feature: string): boolean {
+    const r = this.routerRoles[role];
+    const features = r?.['features'];
+    return typeof features === 'object' && features !== null && (features as Dict)[feature] === true;
+  }
+
+  /** Where the session is; see {@link SessionState}. A session from `Session.join` starts at `open`. */
+  get state(): SessionState {
+    return this.status;
+  }
+
+  /**
+   * Listen to a state change (`closing`, `closed`, `failed`); returns the
+   * function that stops listening. Listeners are called synchronously; one
+   * that throws is reported through `onWarning`.
+   */
+  on<E extends keyof SessionEvents>(event: E, listener: SessionListener<E>): () => void {
+    const set = this.listeners[event] as Set<SessionListener<E>>;
+    set.add(listener);
+    return () => set.delete(listener);
+  }
+
+  private emit<E extends keyof SessionEvents>(event: E, payload: SessionEvents[E]): void {
+    for (const listener of [...(this.listeners[event] as Set<SessionListener<E>>)]) {
+      try {
+        listener(payload);
+      } catch (e) {
+        this.warn(`${event} listener threw: ${messageOf(e)}`);
+      }
+    }
   }
 
   /** True while the session is established (joined and not leaving). */
@@ -758,17 +852,39 @@ export class Session {
   // -------------------------------------------------------------------------
   // Closing
 
-  /** Say GOODBYE and wait for the router's; resolves with how the session ended. The transport is closed after. */
-  leave(reason?: string, message?: string): Promise<CloseInfo> {
+  /**
+   * Say GOODBYE (`reason`, default `wamp.close.close_realm`) and wait for
+   * the router's; resolves with the reason and details of the router's
+   * GOODBYE. The transport is closed after. When the router does not answer
+   * within `goodbyeTimeout`, or the session had already ended, it resolves
+   * with how the session ended instead.
+   */
+  leave(reason?: string, message?: string): Promise<SessionEnd> {
     if (this.isOpen) {
       try {
         this.core.leave({ reason, message }, this.clock());
       } catch (e) {
         return Promise.reject(e);
       }
+      this.status = 'closing';
+      this.emit('closing', { reason, message });
       this.flush();
     }
-    return this.closed;
+    return this.closed.then(endOf);
+  }
+
+  /**
+   * End the session abruptly: close the transport without GOODBYE. Every
+   * pending request (call, register, subscribe, ...) rejects at once with a
+   * `SessionClosedError` (reason `wamp.close.transport_lost`), running
+   * invocations are interrupted, and `closed` resolves. The state becomes
+   * `failed`. Does nothing once the session has ended.
+   */
+  disconnect(): void {
+    if (this.core.state.tag === 'closed') return;
+    this.closeTransport();
+    this.core.handleTransportClosed();
+    this.flush();
   }
 
   // -------------------------------------------------------------------------
@@ -812,6 +928,7 @@ export class Session {
   /** The join failed before HELLO (bad options, auth setup, transport gone). */
   private failBeforeHello(e: unknown): void {
     this.joinSettled.reject(e);
+    this.status = 'failed';
     this.closeTransport();
     this.resolveClosed({
       reason: e instanceof WampError ? e.uri : ErrorUri.AUTHENTICATION_FAILED,
@@ -1015,10 +1132,19 @@ export class Session {
     }
     this.attempts = new Map();
     this.welcome = { id, details, roles };
+    this.status = 'open';
     this.joinSettled.resolve();
   }
 
-  private onClosed(info: CloseInfo): void {
+  private onClosed(event: CloseInfo): void {
+    const info: CloseInfo = {
+      reason: event.reason,
+      message: event.message,
+      details: event.details,
+      initiator: event.initiator,
+      wasJoined: event.wasJoined,
+      ...(event.routerReason === undefined ? {} : { routerReason: event.routerReason }),
+    };
     if (this.timer !== undefined) this.timers.clearTimeout(this.timer);
     this.timer = undefined;
     this.timerAt = undefined;
@@ -1031,6 +1157,12 @@ export class Session {
     this.subscriptions.clear();
     this.closeTransport();
     this.resolveClosed(info);
+    const failed = info.initiator === 'transport' || info.reason === ErrorUri.PROTOCOL_VIOLATION || !info.wasJoined;
+    this.status = failed ? 'failed' : 'closed';
+    if (!info.wasJoined) return;
+    const end = { reason: info.reason, message: info.message, details: info.details, initiator: info.initiator };
+    if (failed) this.emit('failed', { ...end, error: new SessionClosedError(info.reason, info.initiator, info.details, info.message) });
+    else this.emit('closed', end);
   }
 
   private closeTransport(): void {
@@ -1280,6 +1412,12 @@ export class Session {
     });
     return run;
   }
+}
+
+/** What `leave()` resolves with: the router's GOODBYE reason when it replied, no internal fields. */
+function endOf(info: CloseInfo): SessionEnd {
+  if (info.routerReason === undefined) return { reason: info.reason, message: info.message, details: info.details };
+  return { reason: info.routerReason, message: stringOf(info.details['message']), details: info.details };
 }
 
 function noCryptoProvider(): never {

@@ -148,7 +148,8 @@ describe('Session: caller', () => {
     expect(result.error).toBeInstanceOf(CanceledError);
     router.send([8, 48, 1, {}, 'wamp.error.canceled']);
     await settle();
-    expect(warnings).toEqual(['late ERROR wamp.error.canceled for call 1 (com.long) dropped: the call was cancelled or timed out']);
+    // The dealer's ERROR after a killnowait CANCEL is expected: no warning.
+    expect(warnings).toEqual([]);
 
     const kill = new AbortController();
     const killed = track(session.call('com.long', [], {}, { signal: kill.signal, cancelMode: 'kill' }));
@@ -550,16 +551,52 @@ describe('Session: publisher and subscriber', () => {
 });
 
 describe('Session: closing, hooks', () => {
-  it('leave() says GOODBYE, resolves with the close info, and closes the transport', async () => {
+  it("leave() says GOODBYE, resolves with the router's GOODBYE reason and details, and closes the transport", async () => {
     const { session, router } = await connected();
     const left = session.leave('wamp.close.normal', 'bye');
+    expect(session.state).toBe('closing');
     expect(await router.next()).toEqual([6, { message: 'bye' }, 'wamp.close.normal']);
-    router.send([6, {}, 'wamp.close.goodbye_and_out']);
-    expect(await left).toMatchObject({ reason: 'wamp.close.normal', initiator: 'client', wasJoined: true });
+    router.send([6, { message: 'see you' }, 'wamp.close.goodbye_and_out']);
+    // Exactly these keys: nothing internal (type, initiator, wasJoined) leaks.
+    expect(await left).toStrictEqual({ reason: 'wamp.close.goodbye_and_out', message: 'see you', details: { message: 'see you' } });
+    expect(await session.closed).toMatchObject({ reason: 'wamp.close.normal', initiator: 'client', wasJoined: true });
+    expect(session.state).toBe('closed');
     await settle();
     expect(router.closed).toBe(true);
     expect(session.isOpen).toBe(false);
     await expect(session.call('com.a')).rejects.toBeInstanceOf(LocalProtocolError);
+  });
+
+  it('leave() without a reply resolves, after goodbyeTimeout on the virtual clock, with how the session ended', async () => {
+    const { session, router, time, warnings } = await connected({ goodbyeTimeout: 2000 });
+    const states: string[] = [];
+    session.on('closing', () => states.push(`closing:${session.state}`));
+    session.on('closed', (e) => states.push(`closed:${e.reason}`));
+    session.on('failed', () => states.push('failed'));
+    const left = track(session.leave('wamp.close.normal'));
+    expect(await router.next()).toEqual([6, {}, 'wamp.close.normal']);
+    await time.advance(1999);
+    expect(left.state).toBe('pending');
+    await time.advance(1);
+    expect(left.state).toBe('resolved');
+    expect(left.value).toStrictEqual({ reason: 'wamp.close.normal', message: undefined, details: {} });
+    expect(states).toEqual(['closing:closing', 'closed:wamp.close.normal']);
+    expect(session.state).toBe('closed');
+    expect(warnings).toEqual(['the router did not answer GOODBYE within 2000 ms']);
+  });
+
+  it("the router's GOODBYE: state closed, one closed event with initiator router", async () => {
+    const { session, router } = await connected();
+    const seen: unknown[] = [];
+    session.on('closed', (e) => seen.push(e));
+    const off = session.on('failed', () => seen.push('failed'));
+    off();
+    router.send([6, { message: 'bye' }, 'wamp.close.system_shutdown']);
+    await session.closed;
+    expect(session.state).toBe('closed');
+    expect(seen).toEqual([{ reason: 'wamp.close.system_shutdown', message: 'bye', details: { message: 'bye' }, initiator: 'router' }]);
+    // leave() on an ended session resolves with that end.
+    expect(await session.leave()).toStrictEqual({ reason: 'wamp.close.system_shutdown', message: 'bye', details: { message: 'bye' } });
   });
 
   it('a router GOODBYE is answered and every pending request rejects with SessionClosedError', async () => {

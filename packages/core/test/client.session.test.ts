@@ -200,7 +200,15 @@ describe('ClientSession: closing', () => {
     r.recv([6, {}, 'wamp.close.goodbye_and_out']);
     expect(r.sent()).toEqual([]);
     expect(r.events()).toEqual([
-      { type: 'closed', reason: 'wamp.close.normal', message: 'done', details: {}, initiator: 'client', wasJoined: true },
+      {
+        type: 'closed',
+        reason: 'wamp.close.normal',
+        message: 'done',
+        details: {},
+        initiator: 'client',
+        wasJoined: true,
+        routerReason: 'wamp.close.goodbye_and_out',
+      },
     ]);
   });
 

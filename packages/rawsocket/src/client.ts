@@ -13,13 +13,13 @@ export type RawSocketEndpoint =
 /** Options of {@link connectRawSocket} and {@link rawSocketTransport}. */
 export interface RawSocketClientOptions {
   /**
-   * `rs://host:port` or `tcp://host:port` (TCP), `rss://host:port` or
-   * `tls://host:port` (TLS), `unix:/path/to.sock` or `unix:///path/to.sock`.
+   * `rs://host:port` or `tcp://host:port` (TCP), `rss://host:port`,
+   * `tcps://host:port` or `tls://host:port` (TLS), `unix:/path/to.sock` or `unix:///path/to.sock`.
    * Either this or `endpoint`.
    */
   readonly url?: string;
   readonly endpoint?: RawSocketEndpoint;
-  /** TLS options (CA, client certificate, servername...) when the URL is `rss:`/`tls:`. */
+  /** TLS options (CA, client certificate, servername...) when the URL is `rss:`/`tcps:`/`tls:`. */
   readonly tlsOptions?: ConnectionOptions;
   /** Default: JSON. */
   readonly serializer?: Serializer;
@@ -34,7 +34,7 @@ export interface RawSocketClientOptions {
 }
 
 /**
- * Read a RawSocket URL. Accepts `rs:`/`tcp:` (TCP), `rss:`/`tls:` (TLS) with a
+ * Read a RawSocket URL. Accepts `rs:`/`tcp:` (TCP), `rss:`/`tcps:`/`tls:` (TLS) with a
  * host and an explicit port, and `unix:` with an absolute path.
  */
 export function parseRawSocketUrl(url: string): RawSocketEndpoint {
@@ -49,9 +49,9 @@ export function parseRawSocketUrl(url: string): RawSocketEndpoint {
     if (!path.startsWith('/') || u.host !== '') throw new TypeError(`a unix: URL needs an absolute path: ${url}`);
     return { path };
   }
-  const secure = u.protocol === 'rss:' || u.protocol === 'tls:';
+  const secure = u.protocol === 'rss:' || u.protocol === 'tcps:' || u.protocol === 'tls:';
   if (!secure && u.protocol !== 'rs:' && u.protocol !== 'tcp:') {
-    throw new TypeError(`not a RawSocket URL (rs:, rss:, tcp:, tls:, unix:): ${url}`);
+    throw new TypeError(`not a RawSocket URL (rs:, rss:, tcp:, tcps:, tls:, unix:): ${url}`);
   }
   const port = Number(u.port);
   if (u.hostname === '' || !Number.isInteger(port) || port < 1 || port > 65535) {

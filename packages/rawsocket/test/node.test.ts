@@ -417,6 +417,7 @@ describe('other streams', () => {
     expect(parseRawSocketUrl('rs://example.com:8080')).toEqual({ host: 'example.com', port: 8080, tls: false });
     expect(parseRawSocketUrl('rss://[::1]:443')).toEqual({ host: '::1', port: 443, tls: true });
     expect(parseRawSocketUrl('tls://h:1')).toEqual({ host: 'h', port: 1, tls: true });
+    expect(parseRawSocketUrl('tcps://h:2')).toEqual({ host: 'h', port: 2, tls: true });
     expect(parseRawSocketUrl('unix:///var/run/wamp.sock')).toEqual({ path: '/var/run/wamp.sock' });
     expect(() => parseRawSocketUrl('rs://host')).toThrow(/port/);
     expect(() => parseRawSocketUrl('unix:relative.sock')).toThrow(/absolute/);

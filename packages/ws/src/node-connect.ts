@@ -1,7 +1,8 @@
 /**
  * `connect` for Node: `ws://`/`wss://` over the `ws` client, and RawSocket
- * over TCP, TLS or a Unix socket (`rawsocket+tcp://host:port` or
- * `tcp://host:port`, `rawsocket+tls://host:port`, `rawsocket+unix:///path`).
+ * over TCP, TLS or a Unix socket (`rawsocket+tcp://host:port`, `tcp://` or
+ * `rs://`; `rawsocket+tls://host:port`, `tls://`, `rss://` or `tcps://`;
+ * `rawsocket+unix:///path`).
  */
 
 import type { ConnectionOptions } from 'node:tls';
@@ -23,7 +24,7 @@ export interface NodeConnectOptions extends Omit<ConnectOptions, 'WebSocket' | '
   readonly serializers?: readonly (Serializer | SerializerName)[];
   /** More `ws` client options (headers, ca...), for WebSocket URLs. */
   readonly wsOptions?: NodeWebSocketClientOptions['wsOptions'];
-  /** TLS options (ca, servername...) for `rawsocket+tls://`. */
+  /** TLS options (ca, servername...) for `rawsocket+tls://` (and its spellings `tls://`, `rss://`, `tcps://`). */
   readonly tlsOptions?: ConnectionOptions;
 }
 
@@ -48,6 +49,7 @@ const RAWSOCKET_SCHEMES: Readonly<Record<string, string>> = {
   'rawsocket+tcps:': 'tls:',
   'tls:': 'tls:',
   'rss:': 'tls:',
+  'tcps:': 'tls:',
   'rawsocket+unix:': 'unix:',
   'unix:': 'unix:',
 };
@@ -70,7 +72,7 @@ export function nodeTransportFor(opts: NodeConnectOptions): TransportFactory {
   if (mapped === undefined) {
     throw new LocalProtocolError(
       'wamp.error.invalid_argument',
-      `unsupported URL "${opts.url}": use ws://, wss://, rawsocket+tcp://, tcp://, rawsocket+tls:// or rawsocket+unix:///path`,
+      `unsupported URL "${opts.url}": use ws://, wss://, rawsocket+tcp:// (tcp://, rs://), rawsocket+tls:// (tls://, rss://, tcps://) or rawsocket+unix:///path`,
     );
   }
   let rest = opts.url.slice(colon + 1);

@@ -22,6 +22,11 @@ export interface CloseInfo {
   readonly initiator: CloseInitiator;
   /** True when the session had been established (WELCOME received). */
   readonly wasJoined: boolean;
+  /**
+   * After the client's GOODBYE: the reason of the router's GOODBYE reply
+   * (usually `wamp.close.goodbye_and_out`); absent when it did not reply.
+   */
+  readonly routerReason?: string;
 }
 
 /** The features the router announced in WELCOME.Details.roles, by role; undefined for a role it lacks. */

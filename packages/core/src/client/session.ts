@@ -199,6 +199,11 @@ type PendingRequest =
       sending: boolean;
       /** Milliseconds, 0 for none. */
       readonly timeout: number;
+      /**
+       * A CANCEL (`skip`/`killnowait`, or after a local timeout) went out:
+       * the dealer's ERROR that follows is expected and dropped silently.
+       */
+      cancelSent?: boolean;
     }
   | { readonly kind: 'register'; readonly procedure: string }
   | { readonly kind: 'unregister'; readonly registration: number }
@@ -610,6 +615,7 @@ export class ClientSession {
     if (canCancel && p.phase === 'active') {
       const msg = cancelMsg(request, { mode });
       this.transmit(this.encode(msg), msg);
+      p.cancelSent = true;
     }
     if (mode === 'kill' && canCancel) {
       p.phase = 'killing';
@@ -809,7 +815,7 @@ export class ClientSession {
       this.transmit(this.encode(reply), reply);
       this.enterClosed({ reason, message: stringOf(details['message']), details, initiator: 'router', wasJoined: true });
     } else if (st.tag === 'shuttingDown') {
-      this.enterClosed({ reason: st.reason, message: st.message, details, initiator: 'client', wasJoined: true });
+      this.enterClosed({ reason: st.reason, message: st.message, details, initiator: 'client', wasJoined: true, routerReason: reason });
     } else {
       this.violate(`GOODBYE in state ${st.tag}`);
     }
@@ -913,6 +919,8 @@ export class ClientSession {
     if (p.kind === 'call') {
       this.deadlines.delete(msg.request);
       if (p.phase === 'abandoned') {
+        // After a CANCEL the dealer answers with ERROR by design (skip, killnowait): nothing to report.
+        if (p.cancelSent === true) return;
         this.warn(`late ERROR ${msg.error} for call ${msg.request} (${p.procedure}) dropped: the call was cancelled or timed out`);
         return;
       }
@@ -1146,6 +1154,7 @@ export class ClientSession {
     if (p.phase === 'active' && dealerCancels(j) && !hasFeature(dealer, 'call_timeout')) {
       const msg = cancelMsg(request, { mode: 'killnowait' });
       this.transmit(this.encode(msg), msg);
+      p.cancelSent = true;
     }
     this.abandon(j, request, p, new RequestTimeoutError(`call to ${p.procedure} timed out after ${p.timeout} ms`));
   }
