@@ -45,6 +45,7 @@ export {
   type ProgressiveCall,
   type SessionEnd,
   type SessionEvents,
+  type SessionListener,
   type SessionHooks,
   type SessionState,
 } from './session.js';

@@ -360,7 +360,8 @@ export interface SessionEvents {
   failed: SessionEnd & { readonly initiator: CloseInfo['initiator']; readonly error: SessionClosedError };
 }
 
-type SessionListener<E extends keyof SessionEvents> = (event: SessionEvents[E]) => void;
+/** A listener of {@link Session.on} for event `E`. */
+export type SessionListener<E extends keyof SessionEvents> = (event: SessionEvents[E]) => void;
 
 const EMPTY: Dict = Object.freeze({});
 const PROGRESS = Object.freeze({ progress: true });
