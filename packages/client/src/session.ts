@@ -1179,6 +1179,8 @@ export class Session {
           }
         }
       }
+      // A returned WampError is an answer of ERROR, the same as a thrown one.
+      if (final instanceof WampError) throw final;
       this.answer(request, ev.procedure, final, false);
     } catch (e) {
       this.answerError(request, e, running.interrupted, ev.procedure);
