@@ -2,7 +2,9 @@
 // shapes, over a real router on a WebSocket (JSON) listener bound to port 0.
 // The schemas are valibot's, used without any adapter (Standard Schema).
 
-import { afterEach, describe, expect, it } from 'vitest';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import * as v from 'valibot';
 import {
   Result,
@@ -203,5 +205,27 @@ describe('typed topics', () => {
     const e = await rejection(publishTyped(publisher, temperature, [], { celsius: 'hot', room: 'hall' } as never));
     expect(e).toBeInstanceOf(SchemaError);
     expect((e as SchemaError).issues.map((i) => i.path)).toEqual(['kwargs.celsius']);
+  });
+});
+
+describe('packages/client/README.md', () => {
+  it('the typed example runs as written and prints what its comments say', async () => {
+    const readme = readFileSync(new URL('../../client/README.md', import.meta.url), 'utf8');
+    const code = /<!-- typed-example -->\n```ts\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(code).toBeDefined();
+    const file = fileURLToPath(new URL(`./.readme-typed-${process.pid}.ts`, import.meta.url));
+    writeFileSync(file, code!);
+    cleanup.add(() => rmSync(file, { force: true }));
+    const printed: string[] = [];
+    const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => {
+      printed.push(a.map((x) => (typeof x === 'string' ? x : JSON.stringify(x))).join(' '));
+    });
+    cleanup.add(() => log.mockRestore());
+    await import(/* @vite-ignore */ file);
+    expect(printed.slice(0, 3)).toEqual(['3', '3', '36']);
+    expect(printed[3]).toBe('wamp.error.invalid_argument ["kwargs.a: Invalid type: Expected number but received \\"one\\""]');
+    expect(printed[4]).toBe('21.5 °C');
+    expect(printed[5]).toMatch(/^warning: event \d+ on com\.app\.reading dropped: kwargs\.celsius: Invalid type: Expected number/);
+    expect(printed).toHaveLength(6);
   });
 });
