@@ -74,6 +74,8 @@ export {
 export { TLS_CHANNEL_BINDINGS, tlsChannelBinding } from './tls-binding.js';
 export {
   SchemaError,
+  type HandlerArgs,
+  type HandlerKwArgs,
   callTyped,
   procedure,
   publishTyped,

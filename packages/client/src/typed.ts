@@ -141,9 +141,9 @@ export class SchemaError extends WampError {
 }
 
 /** The positional arguments a handler receives: the `args` schema's output, or `[]` when there is none. */
-type HandlerArgs<A> = SchemaOutput<A, readonly []>;
+export type HandlerArgs<A> = SchemaOutput<A, readonly []>;
 /** The keyword arguments a handler receives: the `kwargs` schema's output, or whatever came when there is none. */
-type HandlerKwArgs<K> = SchemaOutput<K, KwArgs>;
+export type HandlerKwArgs<K> = SchemaOutput<K, KwArgs>;
 
 /** What a typed procedure implementation may answer (see the README's return shapes). */
 export type TypedReturn<R> = SchemaInput<R, unknown> | Result | WampError | undefined;
