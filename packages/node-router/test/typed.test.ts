@@ -5,6 +5,7 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { StandardSchemaV1 } from '@standard-schema/spec';
 import * as v from 'valibot';
 import {
   Result,
@@ -172,6 +173,35 @@ describe('typed procedures', () => {
     expect(e).toBeInstanceOf(SchemaError);
     expect((e as SchemaError).where).toBe('result');
     expect((e as SchemaError).issues[0]!.path).toBe('result');
+  });
+});
+
+/** A Standard Schema written by hand (no library): an object of two numbers x, y; it exposes no keys. */
+const point: StandardSchemaV1<{ x: number; y: number }> = {
+  '~standard': {
+    version: 1,
+    vendor: 'test',
+    validate: (value) => {
+      const o = value as Record<string, unknown>;
+      const issues = ['x', 'y'].filter((k) => typeof o[k] !== 'number').map((k) => ({ message: 'expected a number', path: [k] }));
+      return issues.length > 0 ? { issues } : { value: { x: o['x'] as number, y: o['y'] as number } };
+    },
+  },
+};
+
+describe('typed procedures with a schema of no library', () => {
+  it('refuses positional arguments when the keys cannot be read, and binds them in the order given by `positional`', async () => {
+    const { callee, caller } = await two();
+    const unordered = procedure({ uri: 'com.test.norm1', kwargs: point, result: point });
+    const ordered = procedure({ uri: 'com.test.norm2', kwargs: point, positional: ['x', 'y'] });
+    await registerTyped(callee, unordered, (_a, { x, y }) => Math.abs(x) + Math.abs(y));
+    await registerTyped(callee, ordered, (_a, { x, y }) => Math.abs(x) + Math.abs(y));
+    expect((await callTyped(caller, unordered, [], { x: 3, y: -4 })).value).toBe(7);
+    const refused = await rejection(callTyped(caller, unordered, [3, -4]));
+    expect(refused.args).toEqual(['args: positional arguments are not accepted: pass keyword arguments', 'kwargs.x: expected a number', 'kwargs.y: expected a number']);
+    expect((await callTyped(caller, ordered, [3, -4])).value).toBe(7);
+    const bad = await rejection(callTyped(caller, ordered, [3, 'four']));
+    expect(bad.args).toEqual(['kwargs.y: expected a number']);
   });
 });
 
