@@ -76,3 +76,26 @@ export {
   type TraceEvent,
 } from '@wamp/core';
 export { TLS_CHANNEL_BINDINGS, tlsChannelBinding } from './tls-binding.js';
+export {
+  SchemaError,
+  type HandlerArgs,
+  type HandlerKwArgs,
+  callTyped,
+  procedure,
+  publishTyped,
+  registerTyped,
+  subscribeTyped,
+  topic,
+  type Procedure,
+  type ProcedureSpec,
+  type Schema,
+  type SchemaInput,
+  type SchemaIssue,
+  type SchemaOutput,
+  type Topic,
+  type TopicSpec,
+  type TypedCallOptions,
+  type TypedEventHandler,
+  type TypedInvocationHandler,
+  type TypedReturn,
+} from './typed.js';

@@ -1312,6 +1312,8 @@ export class Session {
           }
         }
       }
+      // A returned WampError is an answer of ERROR, the same as a thrown one.
+      if (final instanceof WampError) throw final;
       this.answer(request, ev.procedure, final, false);
     } catch (e) {
       this.answerError(request, e, running.interrupted, ev.procedure);
@@ -1386,7 +1388,8 @@ export class Session {
     }
   }
 
-  private warn(message: string): void {
+  /** @internal Report a warning through `onWarning` (also used by the typed helpers). */
+  warn(message: string): void {
     safely(() => this.hooks.onWarning?.(message));
   }
 
