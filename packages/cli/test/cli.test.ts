@@ -3,7 +3,7 @@
 // this process with createRouter on port 0.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +12,7 @@ import { Result, Session, WampError, type Transport } from '@wamp/client';
 import { nodeTransportFor } from '@wamp/ws/node';
 import { createLogger, createRouter, type WampRouter } from '@wamp/node-router';
 import { COMMAND_HELP, HELP, main, parsePayload, parseValue } from '@wamp/cli';
+import { assertBuilt } from '../../node-router/test/helpers.js';
 
 const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 const PACKAGES = ['core', 'client', 'ws', 'rawsocket', 'cli'];
@@ -21,27 +22,8 @@ const TLS_CERT = fileURLToPath(new URL('../../rawsocket/test/fixtures/test-cert.
 const TLS_KEY = fileURLToPath(new URL('../../rawsocket/test/fixtures/test-key.pem', import.meta.url));
 const SEED = '4d57d97a68f555696620a6d849c0ce582568518d729eb753dc7c732de2804510';
 
-function newestIn(dir: string): number {
-  let newest = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    newest = Math.max(newest, e.isDirectory() ? newestIn(p) : e.name.endsWith('.ts') ? statSync(p).mtimeMs : 0);
-  }
-  return newest;
-}
-
-beforeAll(() => {
-  for (const pkg of PACKAGES) {
-    const root = fileURLToPath(new URL(`../../${pkg}/`, import.meta.url));
-    let built = 0;
-    try {
-      built = statSync(join(root, 'dist', '.tsbuildinfo')).mtimeMs;
-    } catch {
-      throw new Error(`packages/${pkg}/dist is missing: run \`pnpm build\` before the CLI tests`);
-    }
-    if (newestIn(join(root, 'src')) > built) throw new Error(`packages/${pkg}/dist is older than its src: run \`pnpm build\` before the CLI tests`);
-  }
-});
+// The command runs from dist/: every package it uses must be built and current.
+beforeAll(() => assertBuilt(PACKAGES));
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {

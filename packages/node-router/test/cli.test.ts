@@ -1,47 +1,23 @@
 // The `wamp-router` command, run as a real process through its bin launcher
 // (bin/wamp-router.js, which runs the built dist/: the test setup builds it).
 
-import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Session, type Transport } from '@wamp/client';
 import { rawSocketTransport } from '@wamp/rawsocket';
 import { nodeWebSocketTransport } from '@wamp/ws/node';
 import { configFromArgs } from '../src/args.js';
-import { Cleanup, RawTcpPeer, RouterProcess, SERIALIZERS, tempDir, waitFor, within, writeJson } from './helpers.js';
+import { Cleanup, RawTcpPeer, RouterProcess, assertBuilt, SERIALIZERS, tempDir, waitFor, within, writeJson } from './helpers.js';
 
 const cleanup = new Cleanup();
 afterEach(() => cleanup.run());
 
 const PACKAGES = ['core', 'client', 'ws', 'rawsocket', 'node-router'];
 
-function newestIn(dir: string, ext: string): number {
-  let newest = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) newest = Math.max(newest, newestIn(p, ext));
-    else if (e.name.endsWith(ext)) newest = Math.max(newest, statSync(p).mtimeMs);
-  }
-  return newest;
-}
-
-beforeAll(() => {
-  // The CLI runs the compiled JavaScript of every package it uses: it must be current.
-  for (const pkg of PACKAGES) {
-    const root = fileURLToPath(new URL(`../../${pkg}/`, import.meta.url));
-    let built = 0;
-    try {
-      built = statSync(join(root, 'dist', '.tsbuildinfo')).mtimeMs;
-    } catch {
-      throw new Error(`packages/${pkg}/dist is missing: run \`npx tsc -b\` before the CLI tests`);
-    }
-    if (newestIn(join(root, 'src'), '.ts') > built) {
-      throw new Error(`packages/${pkg}/dist is older than its src: run \`npx tsc -b\` before the CLI tests`);
-    }
-  }
-});
+// The CLI runs the compiled JavaScript of every package it uses: it must be current.
+beforeAll(() => assertBuilt(PACKAGES));
 
 async function run(args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const p = RouterProcess.start(cleanup, args);

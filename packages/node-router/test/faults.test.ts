@@ -22,6 +22,7 @@ import {
   deferred,
   joinSession,
   quietLogger,
+  startRouter,
   transportFor,
   waitFor,
   within,
@@ -34,22 +35,8 @@ afterEach(() => cleanup.run());
 const WS_JSON = COMBOS.find((c) => c.transport === 'websocket' && c.serializer === 'json' && !c.batched && !c.tls)!;
 const RS_CBOR = COMBOS.find((c) => c.transport === 'rawsocket' && c.serializer === 'cbor' && !c.tls)!;
 
-async function start(config: Dict = {}, logs: CapturedLogs | undefined = undefined): Promise<WampRouter> {
-  const router = createRouter(
-    {
-      realms: [{ name: 'realm1' }],
-      listeners: [
-        { type: 'websocket', host: '127.0.0.1', port: 0 },
-        { type: 'rawsocket', host: '127.0.0.1', port: 0 },
-      ],
-      heartbeatMs: 0,
-      ...config,
-    },
-    { logger: logs?.logger ?? quietLogger() },
-  );
-  cleanup.add(() => router.close());
-  await router.listen();
-  return router;
+function start(config: Dict = {}, logs?: CapturedLogs): Promise<WampRouter> {
+  return startRouter(cleanup, config, logs?.logger);
 }
 
 /** A fresh client on each transport joins and gets an answer: the router is still serving. */

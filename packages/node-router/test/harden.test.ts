@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Dict } from '@wamp/core';
 import { Result, WampError, type Session } from '@wamp/client';
 import { encodeFrame, encodeHandshake, FrameType } from '@wamp/rawsocket';
-import { createRouter, validateNodeRouterConfig, type WampRouter } from '@wamp/node-router';
+import { validateNodeRouterConfig, type WampRouter } from '@wamp/node-router';
 import {
   CLI,
   COMBOS,
@@ -17,7 +17,7 @@ import {
   addressOf,
   captureLogs,
   joinSession,
-  quietLogger,
+  startRouter,
   transportFor,
   waitFor,
   within,
@@ -32,22 +32,8 @@ const WS_JSON = COMBOS.find((c) => c.transport === 'websocket' && c.serializer =
 const WS_MSGPACK = COMBOS.find((c) => c.transport === 'websocket' && c.serializer === 'msgpack' && !c.batched && !c.tls)!;
 const RS_MSGPACK = COMBOS.find((c) => c.transport === 'rawsocket' && c.serializer === 'msgpack' && !c.tls)!;
 
-async function start(config: Dict = {}, logs?: CapturedLogs): Promise<WampRouter> {
-  const router = createRouter(
-    {
-      realms: [{ name: 'realm1' }],
-      listeners: [
-        { type: 'websocket', host: '127.0.0.1', port: 0 },
-        { type: 'rawsocket', host: '127.0.0.1', port: 0 },
-      ],
-      heartbeatMs: 0,
-      ...config,
-    },
-    { logger: logs?.logger ?? quietLogger() },
-  );
-  cleanup.add(() => router.close());
-  await router.listen();
-  return router;
+function start(config: Dict = {}, logs?: CapturedLogs): Promise<WampRouter> {
+  return startRouter(cleanup, config, logs?.logger);
 }
 
 type RawPeer = RawWsPeer | RawTcpPeer;

@@ -4,7 +4,7 @@
 // speak WAMP by hand for the fault tests.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { connect as netConnect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,7 +14,7 @@ import { Session, type JoinOptions, type Transport, type TransportFactory } from
 import { FrameType, encodeFrame, encodeHandshake, rawSocketTransport } from '@wamp/rawsocket';
 import { nodeWebSocketTransport } from '@wamp/ws/node';
 import { WebSocket } from 'ws';
-import { createLogger, type ListeningAddress, type Logger, type WampRouter } from '@wamp/node-router';
+import { createLogger, createRouter, type ListeningAddress, type Logger, type WampRouter } from '@wamp/node-router';
 
 // ---------------------------------------------------------------------------
 // TLS material of @wamp/rawsocket's tests (self-signed for 127.0.0.1/localhost).
@@ -89,6 +89,60 @@ export function captureLogs(level: 'debug' | 'info' | 'warn' = 'info'): Captured
 
 /** A logger that drops everything (tests that do not look at logs). */
 export const quietLogger = (): Logger => createLogger({ level: 'silent', format: 'json', sink: { write: () => undefined } });
+
+// ---------------------------------------------------------------------------
+// Routers
+
+/**
+ * A router on free ports (WebSocket and RawSocket on 127.0.0.1, realm1, no
+ * heartbeat), listening, closed by `cleanup`; `config` overrides any field.
+ */
+export async function startRouter(cleanup: Cleanup, config: Dict = {}, logger: Logger = quietLogger()): Promise<WampRouter> {
+  const router = createRouter(
+    {
+      realms: [{ name: 'realm1' }],
+      listeners: [
+        { type: 'websocket', host: '127.0.0.1', port: 0 },
+        { type: 'rawsocket', host: '127.0.0.1', port: 0 },
+      ],
+      heartbeatMs: 0,
+      ...config,
+    },
+    { logger },
+  );
+  cleanup.add(() => router.close());
+  await router.listen();
+  return router;
+}
+
+/** The newest modification time of the `.ts` files below `dir`. */
+function newestSource(dir: string): number {
+  let newest = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) newest = Math.max(newest, newestSource(p));
+    else if (e.name.endsWith('.ts')) newest = Math.max(newest, statSync(p).mtimeMs);
+  }
+  return newest;
+}
+
+/**
+ * Tests that run a compiled command (dist/) need every package it uses built
+ * and current: throws, saying what to run, when one is missing or older than
+ * its sources (`pnpm test` builds first, in its global setup).
+ */
+export function assertBuilt(packages: readonly string[]): void {
+  for (const pkg of packages) {
+    const root = fileURLToPath(new URL(`../../${pkg}/`, import.meta.url));
+    let built = 0;
+    try {
+      built = statSync(join(root, 'dist', '.tsbuildinfo')).mtimeMs;
+    } catch {
+      throw new Error(`packages/${pkg}/dist is missing: run \`pnpm build\` before these tests`);
+    }
+    if (newestSource(join(root, 'src')) > built) throw new Error(`packages/${pkg}/dist is older than its src: run \`pnpm build\` before these tests`);
+  }
+}
 
 // ---------------------------------------------------------------------------
 // Transports

@@ -9,7 +9,7 @@ import type { Dict } from '@wamp/core';
 import { Result, WampError, type EventDetails } from '@wamp/client';
 import { nodeWebSocketTransport } from '@wamp/ws/node';
 import { createRouter, type WampRouter } from '@wamp/node-router';
-import { COMBOS, Cleanup, captureLogs, deferred, joinSession, quietLogger, transportFor, waitFor, within } from './helpers.js';
+import { COMBOS, Cleanup, captureLogs, deferred, joinSession, quietLogger, startRouter, transportFor, waitFor, within } from './helpers.js';
 
 const cleanup = new Cleanup();
 afterEach(() => cleanup.run());
@@ -17,22 +17,8 @@ afterEach(() => cleanup.run());
 const WS = COMBOS.find((c) => c.transport === 'websocket' && c.serializer === 'msgpack' && !c.batched && !c.tls)!;
 const RS = COMBOS.find((c) => c.transport === 'rawsocket' && c.serializer === 'json' && !c.tls)!;
 
-async function start(config: Dict = {}, logger = quietLogger()): Promise<WampRouter> {
-  const router = createRouter(
-    {
-      realms: [{ name: 'realm1' }],
-      listeners: [
-        { type: 'websocket', host: '127.0.0.1', port: 0 },
-        { type: 'rawsocket', host: '127.0.0.1', port: 0 },
-      ],
-      heartbeatMs: 0,
-      ...config,
-    },
-    { logger },
-  );
-  cleanup.add(() => router.close());
-  await router.listen();
-  return router;
+function start(config: Dict = {}, logger = quietLogger()): Promise<WampRouter> {
+  return startRouter(cleanup, config, logger);
 }
 
 describe('in-process procedures and topics: router.realm(name)', () => {
