@@ -303,6 +303,7 @@ export {
   type ClusterOptions,
   type ClusterOutput,
   type RealmState,
+  type PublicationRecord,
   type RegistrationRecord,
   type RetainedRecord,
   type SessionRecord,

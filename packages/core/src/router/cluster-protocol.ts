@@ -94,20 +94,26 @@ export interface TestamentRecord {
   readonly destroyed: readonly Testament[];
 }
 
-/** A retained event, replicated so a subscriber on any node gets it. */
-export interface RetainedRecord {
+/** A publication as it crosses to another node: what that node needs to deliver it to its own subscribers. */
+export interface PublicationRecord {
   readonly topic: string;
-  /** When it was published (the newest of a topic wins). */
-  readonly at: number;
   readonly publication: number;
   readonly args?: readonly unknown[] | undefined;
   readonly kwargs?: Dict | undefined;
   /** A Payload Passthru Mode payload, carried untouched (instead of args/kwargs). */
   readonly payload?: unknown;
+  /** EVENT.Details as published (publisher identity if disclosed, trust level, ppt_* attributes). */
   readonly details: Dict;
   readonly publisher: number | undefined;
   readonly excludeMe: boolean;
+  /** The PUBLISH options that filter subscribers (exclude/eligible lists, `rkey`). */
   readonly options: Dict;
+}
+
+/** A retained event, replicated so a subscriber on any node gets it. */
+export interface RetainedRecord extends PublicationRecord {
+  /** When it was published (the newest of a topic wins). */
+  readonly at: number;
 }
 
 /** Everything one node owns in one realm. */
@@ -140,22 +146,7 @@ export type ClusterMessage =
   | { readonly t: 'ack'; readonly b: number }
   | { readonly t: 'testament'; readonly realm: string; readonly r: TestamentRecord }
   /** A publication for the subscribers on the receiving node (and, with `retain`, to keep). */
-  | {
-      readonly t: 'event';
-      readonly realm: string;
-      readonly topic: string;
-      readonly publication: number;
-      readonly args?: readonly unknown[] | undefined;
-      readonly kwargs?: Dict | undefined;
-      /** A Payload Passthru Mode payload, carried untouched (instead of args/kwargs). */
-      readonly payload?: unknown;
-      readonly details: Dict;
-      readonly publisher: number | undefined;
-      readonly excludeMe: boolean;
-      /** The PUBLISH options that filter subscribers (exclude/eligible lists, `rkey`). */
-      readonly options: Dict;
-      readonly retain: boolean;
-    }
+  | ({ readonly t: 'event'; readonly realm: string; readonly retain: boolean } & PublicationRecord)
   /** An INVOCATION (or INTERRUPT, with `interrupt`) for callee `session`; `id` is the sender's invocation ID. */
   | {
       readonly t: 'inv';
