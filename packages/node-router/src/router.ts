@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
-import { Router, serializerByName, type HistoryStore, type Serializer, type SessionInfo } from '@wamp/core';
+import { Router, serializerByName, type HistoryStore, type MessageInterceptor, type Serializer, type SessionInfo } from '@wamp/core';
 import { nodeCryptoProvider } from '@wamp/client/node-crypto';
 import { createRawSocketServer, type DropInfo as RsDropInfo, type RawSocketConnection, type RawSocketServer } from '@wamp/rawsocket';
 import { createWebSocketServer, type DropInfo as WsDropInfo, type WampWebSocketServer, type WebSocketConnection } from '@wamp/ws/node';
@@ -46,6 +46,12 @@ export interface CreateRouterOptions {
   readonly metrics?: boolean;
   /** Where each realm's event history is kept (default in memory); see `HistoryStore` of @wamp/core. */
   readonly historyStore?: (realm: string) => HistoryStore;
+  /**
+   * A per-message policy hook of the core router: it sees every message a
+   * client sends, with its session (`session.info` has the transport, `session.identity`
+   * who it is), and may refuse it. See `MessageInterceptor` of @wamp/core.
+   */
+  readonly interceptor?: MessageInterceptor;
 }
 
 /** Where a listener ended up listening (port 0 resolves to the real port). */
@@ -141,6 +147,7 @@ export class WampRouter {
       crypto,
       ...(routerKey ? { routerKey } : {}),
       ...(options.historyStore ? { historyStore: options.historyStore } : {}),
+      ...(options.interceptor ? { interceptor: options.interceptor } : {}),
       ...(metrics ? { probe: metrics.probe } : {}),
       ...(c !== undefined
         ? {

@@ -57,11 +57,13 @@ import { Realm } from './realm.js';
 import type { RouterKey } from './router-auth.js';
 import type { HistoryStore } from './history.js';
 import { AuthThrottle, DEFAULT_AUTH_THROTTLE } from './throttle.js';
-import { RouterSession, type AuthenticateEvent, type RouterEvent, type SessionInfo } from './session.js';
+import { RouterSession, type AuthenticateEvent, type MessageInterceptor, type RouterEvent, type SessionInfo } from './session.js';
 import { runAuth } from './verify.js';
 
 export type {
   AuthenticateEvent,
+  MessageInterceptor,
+  Refusal,
   RouterEvent,
   RouterWarningCode,
   RouterWarningEvent,
@@ -108,6 +110,12 @@ export interface RouterOptions {
    * Default: 32 random bytes of `crypto` (stable for the router's lifetime).
    */
   readonly mockSecret?: Uint8Array;
+  /**
+   * A per-message policy hook: sees every message a client sends (with its
+   * session) before the router acts on it, and may refuse it. See
+   * {@link MessageInterceptor}. None by default (then it costs one check per message).
+   */
+  readonly interceptor?: MessageInterceptor;
 }
 
 /** A read-only view of a realm, for operators and tests. */
@@ -177,6 +185,8 @@ export class Router implements HandshakeHost {
   readonly authThrottle: AuthThrottle;
   /** @internal See {@link RouterOptions.mockSecret}. */
   readonly mockSecret: Uint8Array;
+  /** The per-message hook given in the options ({@link RouterOptions.interceptor}). */
+  readonly interceptor: MessageInterceptor | undefined;
   private readonly realms = new Map<string, Realm>();
   private readonly randomId: RandomId;
   private readonly sessionIds = new Set<number>();
@@ -221,6 +231,10 @@ export class Router implements HandshakeHost {
     this.historyStore = options.historyStore;
     this.authThrottle = new AuthThrottle(Object.freeze({ ...DEFAULT_AUTH_THROTTLE, ...c.authThrottle }));
     this.mockSecret = options.mockSecret ?? options.crypto?.randomBytes(32) ?? new Uint8Array(32);
+    if (options.interceptor !== undefined && typeof options.interceptor !== 'function') {
+      throw new RouterConfigError('options.interceptor', 'must be a function');
+    }
+    this.interceptor = options.interceptor;
     c.realms.forEach((r, i) => {
       if (this.crypto === undefined && (r.auth?.wampcra ?? r.auth?.cryptosign ?? r.auth?.['wamp-scram']) !== undefined) {
         throw new RouterConfigError(`realms[${i}].auth`, 'wampcra, cryptosign and wamp-scram need options.crypto (challenges are random)');
