@@ -219,6 +219,7 @@ export {
   type RealmSnapshot,
   type Refusal,
   type RouterEvent,
+  type SessionDescription,
   type RouterOptions,
   type RouterProbe,
   type RouterWarningCode,

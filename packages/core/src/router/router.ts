@@ -36,6 +36,7 @@ import type { DecodeOptions } from '../codec.js';
 import { ErrorUri, LocalProtocolError } from '../errors.js';
 import { MAX_ID, type RandomId } from '../ids.js';
 import type { Authenticate, Hello } from '../messages.js';
+import type { Dict } from '../types.js';
 import type { MatchPolicy, UriRule } from '../uri.js';
 import {
   DEFAULT_AGENT,
@@ -127,6 +128,24 @@ export interface RealmSnapshot {
   /** Calls in flight (counted at their callees). */
   readonly invocations: number;
   readonly retained: number;
+}
+
+/**
+ * A joined session as the router knows it ({@link Router.describeSession}):
+ * identity, and for a session connected to this node, its transport.
+ */
+export interface SessionDescription {
+  readonly id: number;
+  readonly realm: string;
+  readonly authid: string;
+  readonly authrole: string;
+  readonly authmethod: string;
+  readonly authprovider: string;
+  readonly authextra: Dict | undefined;
+  /** The meta API's `transport` dictionary. */
+  readonly transport: Dict;
+  /** What the adapter said about the connection; undefined for a session of another cluster node. */
+  readonly info: SessionInfo | undefined;
 }
 
 interface Timed extends HasDeadline {
@@ -386,6 +405,28 @@ export class Router implements HandshakeHost {
       })),
       invocations,
       retained: r.broker.retainedCount,
+    };
+  }
+
+  /**
+   * Who session `id` of `realm` is and how it is connected, while it is
+   * joined (for embedders: an in-process callee that wants its caller's
+   * transport, say). Undefined for an unknown realm or session.
+   */
+  describeSession(realm: string, id: number): SessionDescription | undefined {
+    const peer = this.realms.get(realm)?.peers.get(id);
+    if (peer === undefined) return undefined;
+    const i = peer.identity;
+    return {
+      id,
+      realm,
+      authid: i.authid,
+      authrole: i.authrole,
+      authmethod: i.authmethod,
+      authprovider: i.authprovider,
+      authextra: i.authextra,
+      transport: peer.session.transportDetails(),
+      info: peer.session instanceof RouterSession ? peer.session.info : undefined,
     };
   }
 
