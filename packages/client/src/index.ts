@@ -76,6 +76,7 @@ export {
   type TraceEvent,
 } from '@wamp/core';
 export { TLS_CHANNEL_BINDINGS, tlsChannelBinding } from './tls-binding.js';
+export { tlsClientInfo } from './tls-peer.js';
 export {
   SchemaError,
   type HandlerArgs,

@@ -316,3 +316,11 @@ export {
   type TestamentRecord,
 } from './router/cluster-protocol.js';
 export type { PassthruRoles, PeerFeatures, PeerIdentity, Testament, TestamentScope } from './router/peer-info.js';
+export {
+  MAX_COOKIE_HEADER,
+  parseCookies,
+  type DistinguishedName,
+  type HttpUpgradeInfo,
+  type TlsCertificate,
+  type TlsClientInfo,
+} from './router/peer-info.js';

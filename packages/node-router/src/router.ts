@@ -6,10 +6,10 @@
  */
 
 import { readFileSync } from 'node:fs';
-import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
+import { createServer as createHttpServer, type IncomingHttpHeaders, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
-import { Router, serializerByName, type HistoryStore, type MessageInterceptor, type Serializer, type SessionInfo } from '@wamp/core';
+import { Router, serializerByName, type HistoryStore, type HttpUpgradeInfo, type MessageInterceptor, type Serializer, type SessionInfo } from '@wamp/core';
 import { nodeCryptoProvider } from '@wamp/client/node-crypto';
 import { createRawSocketServer, type DropInfo as RsDropInfo, type RawSocketConnection, type RawSocketServer } from '@wamp/rawsocket';
 import { createWebSocketServer, type DropInfo as WsDropInfo, type WampWebSocketServer, type WebSocketConnection } from '@wamp/ws/node';
@@ -88,6 +88,13 @@ function serializersOf(names: readonly string[]): Serializer[] {
 function readTls(t: TlsFiles): { cert: Buffer; key: Buffer; ca?: Buffer } {
   const out: { cert: Buffer; key: Buffer; ca?: Buffer } = { cert: readFileSync(t.cert), key: readFileSync(t.key) };
   if (t.ca !== undefined) out.ca = readFileSync(t.ca);
+  return out;
+}
+
+/** Node's upgrade headers without the undefined entries its type allows. */
+function plainHeaders(h: IncomingHttpHeaders): Record<string, string | readonly string[]> {
+  const out: Record<string, string | readonly string[]> = {};
+  for (const [k, v] of Object.entries(h)) if (v !== undefined) out[k] = v;
   return out;
 }
 
@@ -343,7 +350,7 @@ export class WampRouter {
         ...cfg.backpressure,
         onDrop: (info) => this.logDrop('websocket', info),
       },
-      onConnection: (conn: WebSocketConnection) => this.accept(conn, 'websocket', conn.peer.remoteAddress, conn.peer.remotePort, tls, conn.serializer, trustlevel),
+      onConnection: (conn: WebSocketConnection) => this.accept(conn, 'websocket', conn.peer.remoteAddress, conn.peer.remotePort, tls || conn.peer.tls, conn.serializer, trustlevel),
       onUpgradeError: (err) => this.log.debug('websocket upgrade refused', { error: err.message }),
       onServerError: (err) => this.log.error('websocket server error', { error: err.message }),
     });
@@ -369,12 +376,18 @@ export class WampRouter {
     const peer = peerString(addr, port, tls);
     // TLS channel binding (cryptosign, WAMP-SCRAM): the `tls-exporter` data of this connection.
     const channelId = tls ? conn.channelBinding('tls-exporter') : undefined;
+    const p = conn.peer;
+    // The upgrade request (cookie authentication) and the client certificate (mutual TLS), for authenticators and handlers.
+    const http: HttpUpgradeInfo | undefined =
+      p.transport === 'websocket' ? { url: p.url, headers: plainHeaders(p.headers), cookies: p.cookies } : undefined;
     const info: SessionInfo = {
       transport,
       serializer,
       ...(peer === undefined ? {} : { peer }),
       ...(trustlevel === undefined ? {} : { trustlevel }),
       ...(channelId === undefined ? {} : { channelId, channelBinding: 'tls-exporter' as const }),
+      ...(http === undefined ? {} : { http }),
+      ...(p.tlsClient === undefined ? {} : { tls: p.tlsClient }),
     };
     this.host.attach(conn, info);
   }

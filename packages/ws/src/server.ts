@@ -3,9 +3,9 @@ import type { Server as HttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
-import { ALL_SERIALIZERS, type Serializer } from '@wamp/core';
+import { ALL_SERIALIZERS, parseCookies, type Serializer } from '@wamp/core';
 import { WebSocketServer, type ServerOptions, type WebSocket } from 'ws';
-import { DEFAULT_MAX_QUEUED_BYTES, type BackpressureOptions } from '@wamp/client';
+import { DEFAULT_MAX_QUEUED_BYTES, tlsClientInfo, type BackpressureOptions } from '@wamp/client';
 import { closeReason } from './client.js';
 import { WebSocketConnection, type HeartbeatOptions, type WebSocketPeer } from './connection.js';
 import { resolveSubprotocol, wampSubprotocols, type Subprotocol } from './subprotocols.js';
@@ -291,6 +291,7 @@ export class WampWebSocketServer {
       return;
     }
     const s = socket as Socket;
+    const tlsClient = tlsClientInfo(socket);
     const peer: WebSocketPeer = {
       transport: 'websocket',
       remoteAddress: s.remoteAddress,
@@ -300,6 +301,8 @@ export class WampWebSocketServer {
       tls: (socket as Partial<TLSSocket>).encrypted === true,
       url: req.url ?? '/',
       headers: req.headers,
+      cookies: parseCookies(req.headers.cookie),
+      ...(tlsClient === undefined ? {} : { tlsClient }),
       subprotocol: proto.name,
       serializer: proto.serializer.name,
       batched: proto.batched,
