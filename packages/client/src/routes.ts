@@ -5,7 +5,19 @@
 // callee. Nothing here depends on the router: how a caller is known comes in
 // through `MountOptions.identify`.
 
-import { WampError, type Args, type Dict, type KwArgs, type MatchPolicy, type PublishOptions, type RegisterOptions, type SubscribeOptions } from '@wamp/core';
+import {
+  WampError,
+  type Args,
+  type Dict,
+  type HttpUpgradeInfo,
+  type KwArgs,
+  type MatchPolicy,
+  type PublishOptions,
+  type RegisterOptions,
+  type SubscribeOptions,
+  type TlsCertificate,
+  type TlsClientInfo,
+} from '@wamp/core';
 import {
   SchemaError,
   checkInput,
@@ -31,13 +43,17 @@ export interface TransportInfo {
   readonly type: string;
   /** The remote address, e.g. `tcp4:127.0.0.1:49032`. */
   readonly peer: string | undefined;
-  /** The HTTP headers of the WebSocket upgrade request (lower-case names), when known. */
-  readonly headers: Readonly<Record<string, string>> | undefined;
-  /** The cookies of the WebSocket upgrade request, by name, when known. */
+  /** WebSocket: the path and query of the upgrade request (embedded router only). */
+  readonly url: string | undefined;
+  /** WebSocket: the headers of the upgrade request, names in lower case (embedded router only). */
+  readonly headers: HttpUpgradeInfo['headers'] | undefined;
+  /** WebSocket: the cookies of the upgrade request, by name (embedded router only). */
   readonly cookies: Readonly<Record<string, string>> | undefined;
-  /** The TLS client certificate the transport verified, when there was one. */
-  readonly clientCertificate: Dict | undefined;
-  /** The meta API's `transport` dictionary as it stands. */
+  /** TLS: what the TLS layer knows of the client, verified or not (embedded router only). */
+  readonly tls: TlsClientInfo | undefined;
+  /** TLS: the client's certificate, only when it verified against the listener's CA (`tls.authorized`). */
+  readonly clientCertificate: TlsCertificate | undefined;
+  /** The meta API's `transport` dictionary. */
   readonly details: Dict;
 }
 
@@ -433,17 +449,20 @@ function metaIdentify(s: Session): Identify {
 }
 
 /**
- * A {@link TransportInfo} from the meta API's `transport` dictionary (`type`,
- * `peer`, and `http_headers`, `cookies`, `client_cert` where the router puts
- * them there).
+ * A {@link TransportInfo} from the meta API's `transport` dictionary and,
+ * inside the router, the connection's HTTP upgrade and TLS facts (`SessionInfo.http`
+ * and `.tls` of @wamp/core).
  */
-export function transportInfo(details: Dict): TransportInfo {
+export function transportInfo(details: Dict, connection: { readonly http?: HttpUpgradeInfo | undefined; readonly tls?: TlsClientInfo | undefined } = {}): TransportInfo {
+  const tls = connection.tls;
   return {
     type: str(details['type']) ?? 'unknown',
     peer: str(details['peer']),
-    headers: stringRecord(details['http_headers']),
-    cookies: stringRecord(details['cookies']),
-    clientCertificate: isDict(details['client_cert']) ? (details['client_cert'] as Dict) : undefined,
+    url: connection.http?.url,
+    headers: connection.http?.headers,
+    cookies: connection.http?.cookies,
+    tls,
+    clientCertificate: tls?.authorized === true ? tls.certificate : undefined,
     details,
   };
 }
@@ -456,12 +475,6 @@ function isDict(v: unknown): boolean {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-function stringRecord(v: unknown): Record<string, string> | undefined {
-  if (!isDict(v)) return undefined;
-  const out: Record<string, string> = {};
-  for (const [k, x] of Object.entries(v as Dict)) if (typeof x === 'string') out[k] = x;
-  return out;
-}
 
 // ---------------------------------------------------------------------------
 // Subscription hooks, from the router's subscription meta events

@@ -115,7 +115,7 @@ export class RealmApi {
     if (d === undefined) {
       return { session: id, authid: disclosed.authid, authrole: disclosed.authrole, authmethod: undefined, authextra: undefined, transport: undefined };
     }
-    return { session: id, authid: d.authid, authrole: d.authrole, authmethod: d.authmethod, authextra: d.authextra, transport: transportInfo(d.transport) };
+    return { session: id, authid: d.authid, authrole: d.authrole, authmethod: d.authmethod, authextra: d.authextra, transport: transportInfo(d.transport, d.info ?? {}) };
   }
 
   /** @internal The router is closing; the internal session goes with it. */

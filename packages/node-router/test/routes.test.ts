@@ -18,6 +18,7 @@ import {
   type Middleware,
   type SessionContext,
 } from '@wamp/client';
+import { nodeWebSocketTransport } from '@wamp/ws/node';
 import { createRouter, type WampRouter } from '@wamp/node-router';
 import { COMBOS, Cleanup, deferred, joinSession, quietLogger, transportFor, waitFor } from './helpers.js';
 
@@ -129,6 +130,24 @@ describe('route sets mounted on an embedded router', () => {
     const { session: root } = await as(router, 'root', RS);
     expect((await root.call('com.shop.admin.reset')).value).toBe('reset');
     expect(seen).toHaveLength(1);
+  });
+
+  it("hands handlers the WebSocket upgrade's headers and cookies", async () => {
+    const router = await start();
+    const seen: CallContext[] = [];
+    await router.realm('shop').mount(shopRoutes([], seen));
+    const url = router.addresses.find((a) => a.type === 'websocket')!.url;
+    const { session } = await joinSession(
+      cleanup,
+      nodeWebSocketTransport({ url, subprotocols: ['wamp.2.json'], wsOptions: { headers: { cookie: 'sid=s%201; theme=dark', 'x-request-id': 'r-42' } } }),
+      { realm: 'shop', authid: 'alice', auth: ticket('a-secret') },
+    );
+    await session.call('com.shop.whoami');
+    const t = seen[0]!.caller.transport!;
+    expect(t.cookies).toEqual({ sid: 's 1', theme: 'dark' });
+    expect(t.headers?.['x-request-id']).toBe('r-42');
+    expect(t.url).toBe('/ws');
+    expect(t.clientCertificate).toBeUndefined();
   });
 
   it('checks typed arguments (by name or position) after the middleware, and streams progressive results through it', async () => {
