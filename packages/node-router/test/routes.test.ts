@@ -4,7 +4,9 @@
 // progressive procedures, topic handlers, subscription hooks and sending an
 // event to one session — all over real sockets on 127.0.0.1.
 
-import { afterEach, describe, expect, it } from 'vitest';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import * as v from 'valibot';
 import {
   RouteSet,
@@ -300,5 +302,44 @@ describe('topic routes, subscription hooks and sending to one session', () => {
     expect(matchesPattern('a.b', 'prefix', 'a.b.c')).toBe(true);
     expect(matchesPattern('a..c', 'wildcard', 'a.x.c')).toBe(true);
     expect(matchesPattern('a..c', 'wildcard', 'a.x.y.c')).toBe(false);
+  });
+});
+
+/** Run the ```ts block after `<!-- marker -->` of a README as a module, capturing console.log. */
+async function runReadmeBlock(readme: string, marker: string): Promise<string[]> {
+  const text = readFileSync(new URL(readme, import.meta.url), 'utf8');
+  const code = new RegExp(`<!-- ${marker} -->\\n\`\`\`ts\\n([\\s\\S]*?)\`\`\``).exec(text)?.[1];
+  if (code === undefined) throw new Error(`${readme} has no block marked ${marker}`);
+  const file = fileURLToPath(new URL(`./.readme-${marker}-${process.pid}.ts`, import.meta.url));
+  writeFileSync(file, code);
+  cleanup.add(() => rmSync(file, { force: true }));
+  const printed: string[] = [];
+  const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => {
+    printed.push(a.map((x) => (typeof x === 'string' ? x : JSON.stringify(x))).join(' '));
+  });
+  cleanup.add(() => log.mockRestore());
+  await import(/* @vite-ignore */ file);
+  return printed;
+}
+
+describe('README examples', () => {
+  it('packages/client/README.md: the route set example runs as written and prints what its comments say', async () => {
+    const printed = await runReadmeBlock('../../client/README.md', 'routes-example');
+    expect(printed).toEqual([
+      'hello Ada (anonymous)',
+      '2',
+      '1',
+      'liftoff',
+      'welcome to the chat',
+      'chat from a disclosed session: hi',
+      'hello Grace (anonymous)',
+    ]);
+  });
+
+  it('packages/node-router/README.md: the mount example runs as written and prints what its comments say', async () => {
+    const printed = await runReadmeBlock('../README.md', 'mount-example');
+    expect(printed.slice(0, 3)).toEqual(['com.shop.error.login_first', 'anonymous on websocket from 127.0.0.1', 'com.shop.stock.apples: 12 left']);
+    expect(printed[3]).toMatch(/^session \d+ left com\.shop\.stock\.apples$/);
+    expect(printed).toHaveLength(4);
   });
 });
