@@ -152,3 +152,44 @@ describe('router interceptor', () => {
     expect(() => new Router(OPEN, { randomId: seededRandomId(1), interceptor: 42 as unknown as MessageInterceptor })).toThrow(/options\.interceptor/);
   });
 });
+
+describe('router: what an embedding application learns of sessions', () => {
+  const DENY = {
+    realms: [
+      {
+        name: 'realm1',
+        roles: [{ name: 'user', permissions: [{ uri: 'com.app.', match: 'prefix', allow: { call: true }, disclose: { caller: 'deny' } }] }],
+        auth: { ticket: { type: 'static', principals: { joe: { ticket: 't', authrole: 'user', authextra: { tier: 'gold' } } } } },
+      },
+    ],
+  };
+
+  it('describeSession gives identity, authextra and the transport of a joined session, and nothing once it left', () => {
+    const net = new RouterNet(DENY);
+    const c = net.joinTicket('joe', 't', { info: { peer: 'tcp4:127.0.0.1:5000', details: { note: 'x' } } });
+    const d = net.router.describeSession('realm1', c.sessionId)!;
+    expect(d).toMatchObject({ id: c.sessionId, realm: 'realm1', authid: 'joe', authrole: 'user', authmethod: 'ticket', authprovider: 'static', authextra: { tier: 'gold' } });
+    expect(d.transport).toEqual({ type: 'websocket', serializer: 'json', peer: 'tcp4:127.0.0.1:5000', note: 'x' });
+    expect(d.info?.peer).toBe('tcp4:127.0.0.1:5000');
+    expect(net.router.describeSession('nope', c.sessionId)).toBeUndefined();
+    c.dropTransport();
+    expect(net.router.describeSession('realm1', c.sessionId)).toBeUndefined();
+  });
+
+  it('a trusted callee that asks for its callers (disclose_caller) gets them even where the role denies disclosure; others do not', () => {
+    const net = new RouterNet(DENY);
+    const app = net.connect(jsonSerializer, { transport: 'internal', authrole: 'app', trusted: true });
+    app.send(hello('realm1', { roles: { callee: {} } }));
+    expect(app.one().type).toBe(MessageType.WELCOME);
+    app.send(register(app.req(), 'com.app.trusted', { disclose_caller: true }));
+    app.send(register(app.req(), 'com.app.quiet'));
+    app.take();
+    const joe = net.joinTicket('joe', 't');
+    joe.send(call(joe.req(), 'com.app.trusted'));
+    expect(app.one()).toMatchObject({ type: MessageType.INVOCATION, details: { caller: joe.sessionId, caller_authid: 'joe', caller_authrole: 'user' } });
+    joe.send(call(joe.req(), 'com.app.quiet'));
+    const inv = app.one();
+    if (inv.type !== MessageType.INVOCATION) throw new Error('expected INVOCATION');
+    expect(inv.details['caller']).toBeUndefined();
+  });
+});

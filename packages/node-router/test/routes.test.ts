@@ -281,6 +281,31 @@ describe('topic routes, subscription hooks and sending to one session', () => {
     ]);
   });
 
+  it('subscription hooks work from a remote mount too (with permission for the subscription meta events)', async () => {
+    const router = await start();
+    const { session: svc } = await as(router, 'svc', RS);
+    const events: string[] = [];
+    const mounted = await mountRoutes(
+      svc,
+      new RouteSet()
+        .onSubscribe('com.shop..price', async (s, t) => {
+          events.push(`sub ${String(s.session)} ${t}`);
+          await s.send([42]);
+        }, { match: 'wildcard' })
+        .onUnsubscribe('com.shop..price', (s, t) => void events.push(`unsub ${String(s.session)} ${t}`), { match: 'wildcard' }),
+    );
+    const { session: root } = await as(router, 'root');
+    const got = deferred<unknown>();
+    await root.subscribe('com.shop.pears.price', (args) => got.resolve(args[0]));
+    await root.subscribe('com.shop.pears.stock', () => undefined);
+    expect(await got.promise).toBe(42);
+    await root.leave();
+    await waitFor(() => events.length === 2, 'both hooks');
+    expect(events).toEqual([`sub ${root.id} com.shop.pears.price`, `unsub ${root.id} com.shop.pears.price`]);
+    await mounted.unmount();
+    expect(mounted.subscriptions.every((s) => !s.active)).toBe(true);
+  });
+
   it('RealmApi.sendTo publishes to one session only', async () => {
     const router = await start();
     const { session: a } = await as(router, 'alice');
