@@ -20,9 +20,12 @@ import {
   type Middleware,
   type SessionContext,
 } from '@wamp/client';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
 import { nodeWebSocketTransport } from '@wamp/ws/node';
 import { createRouter, type WampRouter } from '@wamp/node-router';
-import { COMBOS, Cleanup, deferred, joinSession, quietLogger, transportFor, waitFor } from './helpers.js';
+import { makeClientCerts } from './certs.js';
+import { COMBOS, Cleanup, TLS_CA, TLS_CERT_FILE, TLS_KEY_FILE, deferred, joinSession, quietLogger, transportFor, waitFor } from './helpers.js';
 
 const cleanup = new Cleanup();
 afterEach(() => cleanup.run());
@@ -150,6 +153,36 @@ describe('route sets mounted on an embedded router', () => {
     expect(t.headers?.['x-request-id']).toBe('r-42');
     expect(t.url).toBe('/ws');
     expect(t.clientCertificate).toBeUndefined();
+  });
+
+  it('hands handlers the verified TLS client certificate (mutual TLS on an attached HTTPS server)', async () => {
+    const certs = makeClientCerts();
+    cleanup.add(() => certs.dispose());
+    const router = createRouter({ realms: [{ name: 'realm1' }], listeners: [], heartbeatMs: 0 }, { logger: quietLogger() });
+    cleanup.add(() => router.close());
+    const server = createHttpsServer({ cert: readFileSync(TLS_CERT_FILE), key: readFileSync(TLS_KEY_FILE), ca: certs.ca.cert, requestCert: true, rejectUnauthorized: false });
+    router.attach(server);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    cleanup.add(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    const seen: CallContext[] = [];
+    await router.realm('realm1').mount(new RouteSet().procedure('com.app.who', (_a, _k, ctx) => void seen.push(ctx)));
+    const url = `wss://127.0.0.1:${(server.address() as AddressInfo).port}/ws`;
+    for (const client of [certs.alice, certs.rogue]) {
+      const { session } = await joinSession(
+        cleanup,
+        nodeWebSocketTransport({ url, subprotocols: ['wamp.2.json'], wsOptions: { ca: TLS_CA, cert: client.cert, key: client.key } }),
+        { realm: 'realm1' },
+      );
+      await session.call('com.app.who');
+      await session.leave();
+    }
+    const [alice, rogue] = seen.map((c) => c.caller.transport!);
+    expect(alice!.clientCertificate?.subject['CN']).toBe('alice');
+    expect(alice!.tls?.authorized).toBe(true);
+    expect(alice!.peer).toMatch(/^tls:tcp4:127\.0\.0\.1:\d+$/);
+    // Presented but not verifiable: only in `tls`, never as the verified certificate.
+    expect(rogue!.clientCertificate).toBeUndefined();
+    expect(rogue!.tls).toMatchObject({ authorized: false, certificate: { subject: { CN: 'mallory' } } });
   });
 
   it('checks typed arguments (by name or position) after the middleware, and streams progressive results through it', async () => {
