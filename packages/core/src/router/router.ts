@@ -59,6 +59,7 @@ import type { HistoryStore } from './history.js';
 import { AuthThrottle, DEFAULT_AUTH_THROTTLE } from './throttle.js';
 import { RouterSession, type AuthenticateEvent, type RouterEvent, type SessionInfo } from './session.js';
 import { runAuth } from './verify.js';
+import { AuthCookieStore } from './auth-cookies.js';
 
 export type {
   AuthenticateEvent,
@@ -108,6 +109,8 @@ export interface RouterOptions {
    * Default: 32 random bytes of `crypto` (stable for the router's lifetime).
    */
   readonly mockSecret?: Uint8Array;
+  /** Cookies the `cookie` method's store remembers at once (default 100 000); past it the oldest goes, with a warning. */
+  readonly maxAuthCookies?: number;
 }
 
 /** A read-only view of a realm, for operators and tests. */
@@ -177,6 +180,8 @@ export class Router implements HandshakeHost {
   readonly authThrottle: AuthThrottle;
   /** @internal See {@link RouterOptions.mockSecret}. */
   readonly mockSecret: Uint8Array;
+  /** @internal The `cookie` method's own store (see `CookieAuthConfig`). */
+  readonly authCookies: AuthCookieStore;
   private readonly realms = new Map<string, Realm>();
   private readonly randomId: RandomId;
   private readonly sessionIds = new Set<number>();
@@ -221,6 +226,7 @@ export class Router implements HandshakeHost {
     this.historyStore = options.historyStore;
     this.authThrottle = new AuthThrottle(Object.freeze({ ...DEFAULT_AUTH_THROTTLE, ...c.authThrottle }));
     this.mockSecret = options.mockSecret ?? options.crypto?.randomBytes(32) ?? new Uint8Array(32);
+    this.authCookies = new AuthCookieStore(options.maxAuthCookies);
     c.realms.forEach((r, i) => {
       if (this.crypto === undefined && (r.auth?.wampcra ?? r.auth?.cryptosign ?? r.auth?.['wamp-scram']) !== undefined) {
         throw new RouterConfigError(`realms[${i}].auth`, 'wampcra, cryptosign and wamp-scram need options.crypto (challenges are random)');

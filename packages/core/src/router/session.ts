@@ -91,7 +91,9 @@ export type RouterWarningCode =
   /** A realm's event history reached its topic cap and forgot the least recently published topic. */
   | 'history_topics_exceeded'
   /** Brute-force throttling locked an authid or a peer address out for a while. */
-  | 'auth_lockout';
+  | 'auth_lockout'
+  /** The cookie store of cookie authentication is full: the oldest cookie was forgotten. */
+  | 'auth_cookies_full';
 
 /** Something the operator may want to log. */
 export interface RouterWarningEvent {
