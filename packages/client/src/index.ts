@@ -19,9 +19,11 @@ export { passthruAttributes, type DecodedArguments, type PassthruCodec } from '.
 export { systemClock, systemTimers, type Clock, type Timers } from './timers.js';
 export {
   anonymous,
+  cookie,
   cryptosign,
   scram,
   ticket,
+  tlsCertificate,
   wampcra,
   type AuthAttempt,
   type AuthContext,

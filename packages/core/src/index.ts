@@ -246,6 +246,9 @@ export {
 } from './router/transitions.js';
 export {
   AUTH_METHODS,
+  DEFAULT_AUTH_COOKIE,
+  DEFAULT_AUTH_COOKIE_MAX_AGE_MS,
+  TRANSPORT_AUTH_METHODS,
   DEFAULT_AGENT,
   DEFAULT_ROUTER_LIMITS,
   DEFAULT_ROUTER_TIMEOUTS,
@@ -257,7 +260,17 @@ export {
   type AuthorizationAction,
   type AuthorizationDecision,
   type AuthorizationRequest,
+  type CookieAuthConfig,
   type CryptosignPrincipal,
+  type IdentityProvider,
+  type IdentityResult,
+  type TlsAuthConfig,
+  type TlsPrincipal,
+  type TransportAuthResult,
+  type TransportAuthenticator,
+  type WampcraRequirement,
+  type WampcraRequirementProvider,
+  type WampcraSplitConfig,
   type DisclosePolicy,
   type DynamicAuthResult,
   type DynamicAuthenticator,
@@ -280,6 +293,7 @@ export { INTERNAL_AUTHMETHOD, ROUTER_ROLES, type AuthRequest, type AuthVerdict, 
 export { META_PROCEDURES } from './router/meta.js';
 export { RouterUri } from './router/uris.js';
 export { routerAuthExtra, type RouterKey } from './router/router-auth.js';
+export { AuthCookieStore, DEFAULT_MAX_AUTH_COOKIES, type CookieIdentity } from './router/auth-cookies.js';
 export {
   DEFAULT_GET_EVENTS_LIMIT,
   DEFAULT_HISTORY_LIMIT,
@@ -318,6 +332,7 @@ export {
 export type { PassthruRoles, PeerFeatures, PeerIdentity, Testament, TestamentScope } from './router/peer-info.js';
 export {
   MAX_COOKIE_HEADER,
+  authTransportDetails,
   parseCookies,
   type DistinguishedName,
   type HttpUpgradeInfo,

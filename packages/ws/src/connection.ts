@@ -76,6 +76,8 @@ export interface WebSocketPeer {
   readonly headers: IncomingHttpHeaders;
   /** The upgrade request's `Cookie` header, parsed (`parseCookies` of @wamp/core). */
   readonly cookies: Readonly<Record<string, string>>;
+  /** The name of the cookie the server set on the upgrade's response (`issueCookie`), when it set one. */
+  readonly issuedCookie?: string;
   /** Over TLS: the client's certificate and whether it verified (see the server's `requestCert`). */
   readonly tlsClient?: TlsClientInfo;
   /** The negotiated subprotocol. */

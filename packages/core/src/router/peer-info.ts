@@ -59,8 +59,14 @@ export interface HttpUpgradeInfo {
   readonly url: string;
   /** Request headers, names in lower case (as Node gives them); a repeated header is a list. */
   readonly headers: Readonly<Record<string, string | readonly string[]>>;
-  /** The `Cookie` header parsed ({@link parseCookies}): name → value, the first of a repeated name. */
+  /**
+   * The `Cookie` header parsed ({@link parseCookies}): name → value, the
+   * first of a repeated name; with the cookie the server set on this
+   * upgrade's response, if it set one (`issuedCookie`).
+   */
   readonly cookies: Readonly<Record<string, string>>;
+  /** The name of the cookie the server set on this upgrade's response (cookie authentication's store), if any. */
+  readonly issuedCookie?: string;
 }
 
 /** A distinguished name by attribute (`CN`, `O`, `OU`, ...); a repeated attribute is a list. */
@@ -177,6 +183,46 @@ export function transportDetails(info: SessionInfo): Dict {
   if (info.peer !== undefined) t['peer'] = info.peer;
   if (info.channelBinding !== undefined && info.channelId !== undefined) t['channel_binding'] = info.channelBinding;
   if (info.details !== undefined) Object.assign(t, info.details);
+  return t;
+}
+
+function certificateDetails(c: TlsCertificate): Dict {
+  return {
+    subject: c.subject,
+    issuer: c.issuer,
+    fingerprint256: c.fingerprint256,
+    serial_number: c.serialNumber,
+    valid_from: c.validFrom,
+    valid_to: c.validTo,
+    ...(c.subjectAltName !== undefined ? { subject_alt_name: c.subjectAltName } : {}),
+  };
+}
+
+/**
+ * The `transport` dictionary of authenticators' details: {@link transportDetails}
+ * plus what cookie and certificate authentication need — the upgrade's
+ * headers (`http_headers_received`, Crossbar's name) and `cookies`, and
+ * `client_cert` (subject, issuer, fingerprint, serial, validity, `authorized`,
+ * and the chain's subjects). Not shown by the meta API: cookies are secrets.
+ */
+export function authTransportDetails(info: SessionInfo): Dict {
+  const t: Record<string, unknown> = { ...transportDetails(info) };
+  if (info.http !== undefined) {
+    t['http_headers_received'] = info.http.headers;
+    t['cookies'] = info.http.cookies;
+  }
+  const tls = info.tls;
+  if (tls !== undefined) {
+    t['client_cert'] =
+      tls.certificate === undefined
+        ? { authorized: false, ...(tls.authorizationError !== undefined ? { error: tls.authorizationError } : {}) }
+        : {
+            ...certificateDetails(tls.certificate),
+            authorized: tls.authorized,
+            ...(tls.authorizationError !== undefined ? { error: tls.authorizationError } : {}),
+            chain: tls.chain.map(certificateDetails),
+          };
+  }
   return t;
 }
 

@@ -60,6 +60,7 @@ import type { HistoryStore } from './history.js';
 import { AuthThrottle, DEFAULT_AUTH_THROTTLE } from './throttle.js';
 import { RouterSession, type AuthenticateEvent, type MessageInterceptor, type RouterEvent, type SessionInfo } from './session.js';
 import { runAuth } from './verify.js';
+import { AuthCookieStore } from './auth-cookies.js';
 
 export type {
   AuthenticateEvent,
@@ -117,6 +118,8 @@ export interface RouterOptions {
    * {@link MessageInterceptor}. None by default (then it costs one check per message).
    */
   readonly interceptor?: MessageInterceptor;
+  /** Cookies the `cookie` method's store remembers at once (default 100 000); past it the oldest goes, with a warning. */
+  readonly maxAuthCookies?: number;
 }
 
 /** A read-only view of a realm, for operators and tests. */
@@ -206,6 +209,8 @@ export class Router implements HandshakeHost {
   readonly mockSecret: Uint8Array;
   /** The per-message hook given in the options ({@link RouterOptions.interceptor}). */
   readonly interceptor: MessageInterceptor | undefined;
+  /** @internal The `cookie` method's own store (see `CookieAuthConfig`). */
+  readonly authCookies: AuthCookieStore;
   private readonly realms = new Map<string, Realm>();
   private readonly randomId: RandomId;
   private readonly sessionIds = new Set<number>();
@@ -254,6 +259,7 @@ export class Router implements HandshakeHost {
       throw new RouterConfigError('options.interceptor', 'must be a function');
     }
     this.interceptor = options.interceptor;
+    this.authCookies = new AuthCookieStore(options.maxAuthCookies);
     c.realms.forEach((r, i) => {
       if (this.crypto === undefined && (r.auth?.wampcra ?? r.auth?.cryptosign ?? r.auth?.['wamp-scram']) !== undefined) {
         throw new RouterConfigError(`realms[${i}].auth`, 'wampcra, cryptosign and wamp-scram need options.crypto (challenges are random)');

@@ -93,7 +93,9 @@ export type RouterWarningCode =
   /** Brute-force throttling locked an authid or a peer address out for a while. */
   | 'auth_lockout'
   /** The embedder's message interceptor threw; the message was refused (`wamp.error.runtime_error`). */
-  | 'interceptor_failed';
+  | 'interceptor_failed'
+  /** The cookie store of cookie authentication is full: the oldest cookie was forgotten. */
+  | 'auth_cookies_full';
 
 /** Something the operator may want to log. */
 export interface RouterWarningEvent {
