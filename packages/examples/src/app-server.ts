@@ -1,11 +1,13 @@
 /**
  * An application server: one `http.Server` with ordinary HTTP routes
- * (`GET /health`, `POST /login`) and WAMP on `/ws` beside them; a route set
- * with middleware (login check from the session cookie, a call log), a
- * typed procedure (valibot schemas, positional or named arguments), a
- * progressive one (an async generator) and a subscription hook that greets
- * each new subscriber alone. Then a client logs in over HTTP, connects with
- * the cookie and uses it all.
+ * (`GET /health`, `POST /login`) and WAMP on `/ws` beside them; cookie
+ * authentication (the session cookie `POST /login` set, checked by the
+ * realm's `cookie` authenticator when the WebSocket connects); a route set
+ * with middleware (only logged-in users, a call log), a typed procedure
+ * (valibot schemas, positional or named arguments), a progressive one (an
+ * async generator) and a subscription hook that greets each new subscriber
+ * alone. Then a client logs in over HTTP, connects with the cookie and uses
+ * it all.
  *
  *   node packages/examples/dist/app-server.js
  */
@@ -13,7 +15,8 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as v from 'valibot';
-import { RouteSet, WampError, callTyped, procedure, type Middleware } from '@wamp/client';
+import { RouteSet, WampError, anonymous, callTyped, cookie, procedure, type Middleware } from '@wamp/client';
+import type { SessionInfo } from '@wamp/core';
 import { createRouter } from '@wamp/node-router';
 import { connect } from '@wamp/ws/node';
 
@@ -24,7 +27,26 @@ const USERS: Record<string, string> = { alice: 'wonderland' };
 /** Login cookie value → user name. */
 const logins = new Map<string, string>();
 
-const router = createRouter({ realms: [{ name: 'app' }], listeners: [] });
+const router = createRouter({
+  realms: [
+    {
+      name: 'app',
+      auth: {
+        // Cookie authentication: the WebSocket upgrade's cookies are checked against the logins
+        // of POST /login. A miss (`null`) passes the session on to the next method the client offered.
+        cookie: {
+          type: 'dynamic',
+          authenticator: (_realm: string, _authid: string | undefined, _details: unknown, transport: SessionInfo) => {
+            const user = logins.get(transport.http?.cookies['sid'] ?? '');
+            return user === undefined ? null : { authid: user, role: 'user' };
+          },
+        },
+        anonymous: { type: 'static', authrole: 'guest' },
+      },
+    },
+  ],
+  listeners: [],
+});
 
 async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
   let body = '';
@@ -58,13 +80,11 @@ const server = createServer((req, res) => void http(req, res));
 // WAMP on /ws of the same server; every other path stays the application's.
 router.attach(server, { path: '/ws' });
 
-/** Middleware: the caller must have logged in; the login cookie came with the WebSocket upgrade. */
+/** Middleware: only sessions the cookie authenticated (role `user`); guests are refused. */
 const requireLogin: Middleware = (ctx, next) => {
   const who = ctx.kind === 'call' ? ctx.caller : ctx.publisher;
-  const sid = who.transport?.cookies?.['sid'];
-  const user = sid === undefined ? undefined : logins.get(sid);
-  if (user === undefined) throw new WampError('com.app.error.not_logged_in', ['log in with POST /login first']);
-  ctx.state.set('user', user);
+  if (who.authrole !== 'user') throw new WampError('com.app.error.not_logged_in', ['log in with POST /login first']);
+  ctx.state.set('user', who.authid);
   return next();
 };
 
@@ -103,13 +123,15 @@ console.log(`ready ${base}`);
 
 console.log(`health ${(await (await fetch(`${base}/health`)).text()).trim()}`);
 
-const stranger = await connect({ url: `${base.replace('http', 'ws')}/ws`, realm: 'app' });
+const stranger = await connect({ url: `${base.replace('http', 'ws')}/ws`, realm: 'app', auth: [cookie(), anonymous()] });
+console.log(`stranger joined as ${String(stranger.authrole)} by ${String(stranger.authmethod)}`);
 await stranger.call('com.app.whoami').catch((e: unknown) => console.log(`stranger refused: ${e instanceof WampError ? e.uri : String(e)}`));
 await stranger.leave();
 
 const login = await fetch(`${base}/login`, { method: 'POST', body: JSON.stringify({ user: 'alice', password: 'wonderland' }) });
-const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
-const session = await connect({ url: `${base.replace('http', 'ws')}/ws`, realm: 'app', wsOptions: { headers: { cookie } } });
+const jar = login.headers.get('set-cookie')!.split(';')[0]!;
+const session = await connect({ url: `${base.replace('http', 'ws')}/ws`, realm: 'app', auth: [cookie(), anonymous()], wsOptions: { headers: { cookie: jar } } });
+console.log(`joined as ${String(session.authid)} (${String(session.authrole)}) by ${String(session.authmethod)}`);
 console.log(`whoami ${String((await session.call('com.app.whoami')).value)}`);
 console.log(`add ${(await callTyped(session, add, [], { a: 2, b: 3 })).value}`);
 console.log(`add positional ${(await session.call('com.app.add', [20, 22])).value as number}`);

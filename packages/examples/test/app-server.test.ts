@@ -5,11 +5,13 @@ let run: ExampleRun | undefined;
 afterEach(async () => run?.stop());
 
 describe('examples/app-server', () => {
-  it('serves HTTP routes and WAMP route sets on one server, with login by cookie, typed and progressive procedures', async () => {
+  it('serves HTTP routes and WAMP route sets on one server, with cookie authentication, typed and progressive procedures', async () => {
     run = runExample('app-server');
     await run.line(/^ready http:\/\/127\.0\.0\.1:\d+$/);
     await run.line(/^health ok$/);
+    await run.line(/^stranger joined as guest by anonymous$/);
     await run.line(/^stranger refused: com\.app\.error\.not_logged_in$/);
+    await run.line(/^joined as alice \(user\) by cookie$/);
     await run.line(/^whoami alice$/);
     await run.line(/^add 5$/);
     await run.line(/^add positional 42$/);
