@@ -3,6 +3,7 @@ import {
   ErrorUri,
   MessageType,
   Router,
+  authenticate,
   call,
   hello,
   jsonSerializer,
@@ -100,6 +101,19 @@ describe('router interceptor', () => {
     expect(net.events.find((e) => e.type === 'session_refused')).toMatchObject({ reason: 'com.app.banned' });
     // Another peer is welcomed.
     expect(net.join().session.state.tag).toBe('established');
+  });
+
+  it('refuses AUTHENTICATE with ABORT', () => {
+    const net = new RouterNet(
+      { realms: [{ name: 'realm1', auth: { ticket: { type: 'static', principals: { joe: { ticket: 't', authrole: 'user' } } } } }] },
+      { interceptor: (_s, m) => (m.type === MessageType.AUTHENTICATE ? { error: 'com.app.not_now', message: 'logins are closed' } : undefined) },
+    );
+    const c = net.connect();
+    c.send(hello('realm1', { roles: { caller: {} }, authmethods: ['ticket'], authid: 'joe' }));
+    expect(c.one().type).toBe(MessageType.CHALLENGE);
+    c.send(authenticate('t'));
+    expect(c.one()).toMatchObject({ type: MessageType.ABORT, reason: 'com.app.not_now', details: { message: 'logins are closed' } });
+    expect(c.closed).toMatchObject({ reason: 'com.app.not_now', wasJoined: false });
   });
 
   it('closes the session with GOODBYE for a refused YIELD, and for a refusal with close', () => {
