@@ -166,6 +166,7 @@ export {
   type ClientStateTag,
   type ClientTransitionTable,
 } from './client/transitions.js';
+export { stateDiagram, type StateDiagramOptions, type TransitionTable } from './transitions-diagram.js';
 export {
   CanceledError,
   RequestTimeoutError,

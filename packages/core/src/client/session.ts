@@ -62,7 +62,7 @@ import {
   type SubscribeOptions,
   type YieldOptions,
 } from './options.js';
-import { clientNextState, type ClientInput, type ClientStateTag } from './transitions.js';
+import { clientNextState, type ClientInput } from './transitions.js';
 
 /**
  * The roles and features a client announces in HELLO.Details.roles: all four
@@ -394,7 +394,7 @@ export class ClientSession {
       case MessageType.CHALLENGE:
         return this.onChallenge(msg);
       case MessageType.ABORT:
-        return this.enterClosed({
+        return this.enterClosed('RECV_ABORT', {
           reason: msg.reason,
           message: stringOf(msg.details['message']),
           details: msg.details,
@@ -424,7 +424,7 @@ export class ClientSession {
   handleTransportClosed(): void {
     const st = this.st;
     if (clientNextState(st.tag, 'TRANSPORT_CLOSED') === undefined || st.tag === 'closed') return;
-    this.enterClosed({
+    this.enterClosed('TRANSPORT_CLOSED', {
       reason: TRANSPORT_LOST,
       message: 'the transport closed',
       details: EMPTY,
@@ -455,7 +455,7 @@ export class ClientSession {
     const msg = hello(params.realm, details);
     const frame = this.encode(msg);
     this.deadlines.clear();
-    this.st = { tag: 'establishing', hello: msg };
+    this.move('SEND_HELLO', { tag: 'establishing', hello: msg });
     if (this.joinTimeout > 0) this.deadlines.set('join', now + this.joinTimeout);
     this.transmit(frame, msg);
   }
@@ -467,7 +467,7 @@ export class ClientSession {
     if (st.tag !== 'challenging') throw this.notAllowed('authenticate');
     const msg = authenticateMsg(checkString(signature, 'signature'), checkDict(extra, 'extra'));
     const frame = this.encode(msg);
-    this.st = { tag: 'authenticating', hello: st.hello };
+    this.move('SEND_AUTHENTICATE', { tag: 'authenticating', hello: st.hello });
     this.transmit(frame, msg);
   }
 
@@ -488,7 +488,7 @@ export class ClientSession {
     const msg = goodbye(reason, message === undefined ? EMPTY : { message });
     const frame = this.encode(msg);
     this.deadlines.clear();
-    this.st = { tag: 'shuttingDown', joined: st.joined, reason, message };
+    this.move('SEND_GOODBYE', { tag: 'shuttingDown', joined: st.joined, reason, message });
     if (this.goodbyeTimeout > 0) this.deadlines.set('goodbye', now + this.goodbyeTimeout);
     this.transmit(frame, msg);
   }
@@ -506,7 +506,7 @@ export class ClientSession {
     const details = message === undefined ? EMPTY : { message: checkString(message, 'message') };
     const msg = abort(reason, details);
     this.transmit(this.encode(msg), msg);
-    this.enterClosed({
+    this.enterClosed('SEND_ABORT', {
       reason,
       message,
       details,
@@ -544,21 +544,14 @@ export class ClientSession {
     }
     const args = checkArguments(payload);
     if (payload?.passthru !== undefined) dict = withPassthru(dict, payload.passthru, dealer, 'dealer');
-    const id = nextRequestId(j);
-    const msg = callMsg(id, procedure, args, dict);
-    const frame = this.encode(msg);
-    j.lastRequest = id;
-    j.requests.set(id, {
-      kind: 'call',
-      procedure,
-      phase: 'active',
-      receiveProgress: dict['receive_progress'] === true,
-      sending: progress,
-      timeout,
-    });
+    const id = this.request(
+      j,
+      (id) => callMsg(id, procedure, args, dict),
+      { kind: 'call', procedure, phase: 'active', receiveProgress: dict['receive_progress'] === true, sending: progress, timeout },
+      'CallOptions',
+      wire.unknown,
+    );
     if (timeout > 0) this.deadlines.set(id, now + timeout);
-    this.warnUnknown('CallOptions', wire.unknown);
-    this.transmit(frame, msg);
     return id;
   }
 
@@ -637,14 +630,7 @@ export class ClientSession {
     if (!isValidPattern(procedure, match, this.uriRule)) {
       throw new LocalProtocolError(ErrorUri.INVALID_URI, `invalid ${match} procedure ${JSON.stringify(procedure)}`);
     }
-    const id = nextRequestId(j);
-    const msg = registerMsg(id, procedure, wire.dict);
-    const frame = this.encode(msg);
-    j.lastRequest = id;
-    j.requests.set(id, { kind: 'register', procedure });
-    this.warnUnknown('RegisterOptions', wire.unknown);
-    this.transmit(frame, msg);
-    return id;
+    return this.request(j, (id) => registerMsg(id, procedure, wire.dict), { kind: 'register', procedure }, 'RegisterOptions', wire.unknown);
   }
 
   /** Send UNREGISTER; returns its request ID. Answered by an `unregistered` or `error` event. */
@@ -654,13 +640,8 @@ export class ClientSession {
     if (reg === undefined || reg.phase !== 'active') {
       throw new LocalProtocolError(ErrorUri.NO_SUCH_REGISTRATION, `no active registration ${registration}`);
     }
-    const id = nextRequestId(j);
-    const msg = unregisterMsg(id, registration);
-    const frame = this.encode(msg);
-    j.lastRequest = id;
+    const id = this.request(j, (id) => unregisterMsg(id, registration), { kind: 'unregister', registration });
     reg.phase = 'unregistering';
-    j.requests.set(id, { kind: 'unregister', registration });
-    this.transmit(frame, msg);
     return id;
   }
 
@@ -722,14 +703,7 @@ export class ClientSession {
     if (!isValidPattern(topic, match, this.uriRule)) {
       throw new LocalProtocolError(ErrorUri.INVALID_URI, `invalid ${match} topic ${JSON.stringify(topic)}`);
     }
-    const id = nextRequestId(j);
-    const msg = subscribeMsg(id, topic, wire.dict);
-    const frame = this.encode(msg);
-    j.lastRequest = id;
-    j.requests.set(id, { kind: 'subscribe', topic });
-    this.warnUnknown('SubscribeOptions', wire.unknown);
-    this.transmit(frame, msg);
-    return id;
+    return this.request(j, (id) => subscribeMsg(id, topic, wire.dict), { kind: 'subscribe', topic }, 'SubscribeOptions', wire.unknown);
   }
 
   /** Send UNSUBSCRIBE; returns its request ID. Events that still arrive for the subscription are dropped. */
@@ -739,13 +713,8 @@ export class ClientSession {
     if (sub === undefined || sub.phase !== 'active') {
       throw new LocalProtocolError(ErrorUri.NO_SUCH_SUBSCRIPTION, `no active subscription ${subscription}`);
     }
-    const id = nextRequestId(j);
-    const msg = unsubscribeMsg(id, subscription);
-    const frame = this.encode(msg);
-    j.lastRequest = id;
+    const id = this.request(j, (id) => unsubscribeMsg(id, subscription), { kind: 'unsubscribe', subscription });
     sub.phase = 'unsubscribing';
-    j.requests.set(id, { kind: 'unsubscribe', subscription });
-    this.transmit(frame, msg);
     return id;
   }
 
@@ -758,16 +727,11 @@ export class ClientSession {
     requireRole(j.roles.broker, 'broker', 'publish');
     checkUri(topic, this.uriRule, 'topic');
     const wire = publishOptionsToWire(options);
-    const id = nextRequestId(j);
     const args = checkArguments(payload);
     const dict = payload?.passthru !== undefined ? withPassthru(wire.dict, payload.passthru, j.roles.broker, 'broker') : wire.dict;
-    const msg = publishMsg(id, topic, args, dict);
-    const frame = this.encode(msg);
-    j.lastRequest = id;
-    if (wire.dict['acknowledge'] === true) j.requests.set(id, { kind: 'publish', topic });
-    this.warnUnknown('PublishOptions', wire.unknown);
-    this.transmit(frame, msg);
-    return id;
+    // Only an acknowledged publication awaits an answer (basic profile "PUBLISHED").
+    const pending: PendingRequest | undefined = wire.dict['acknowledge'] === true ? { kind: 'publish', topic } : undefined;
+    return this.request(j, (id) => publishMsg(id, topic, args, dict), pending, 'PublishOptions', wire.unknown);
   }
 
   // -------------------------------------------------------------------------
@@ -796,14 +760,14 @@ export class ClientSession {
       invocationWatermark: 0,
     };
     this.deadlines.delete('join');
-    this.st = { tag: 'established', joined };
+    this.move('RECV_WELCOME', { tag: 'established', joined });
     this.emit({ type: 'joined', session: msg.session, realm: joined.realm, details: msg.details, roles: joined.roles });
   }
 
   private onChallenge(msg: Challenge): void {
     const st = this.st;
     if (st.tag !== 'establishing' && st.tag !== 'authenticating') return this.violate(`CHALLENGE in state ${st.tag}`);
-    this.st = { tag: 'challenging', hello: st.hello, challenge: msg };
+    this.move('RECV_CHALLENGE', { tag: 'challenging', hello: st.hello, challenge: msg });
     this.emit({ type: 'challenge', authMethod: msg.authMethod, extra: msg.extra });
   }
 
@@ -813,9 +777,9 @@ export class ClientSession {
       // Basic profile "GOODBYE": the receiving peer replies, then the session is over.
       const reply = goodbye(ErrorUri.GOODBYE_AND_OUT);
       this.transmit(this.encode(reply), reply);
-      this.enterClosed({ reason, message: stringOf(details['message']), details, initiator: 'router', wasJoined: true });
+      this.enterClosed('RECV_GOODBYE', { reason, message: stringOf(details['message']), details, initiator: 'router', wasJoined: true });
     } else if (st.tag === 'shuttingDown') {
-      this.enterClosed({ reason: st.reason, message: st.message, details, initiator: 'client', wasJoined: true, routerReason: reason });
+      this.enterClosed('RECV_GOODBYE', { reason: st.reason, message: st.message, details, initiator: 'client', wasJoined: true, routerReason: reason });
     } else {
       this.violate(`GOODBYE in state ${st.tag}`);
     }
@@ -1118,14 +1082,14 @@ export class ClientSession {
     const message = `no WELCOME within ${this.joinTimeout} ms`;
     const msg = abort(ErrorUri.TIMEOUT, { message });
     this.transmit(this.encode(msg), msg);
-    this.enterClosed({ reason: ErrorUri.TIMEOUT, message, details: msg.details, initiator: 'client', wasJoined: false });
+    this.enterClosed('JOIN_TIMEOUT', { reason: ErrorUri.TIMEOUT, message, details: msg.details, initiator: 'client', wasJoined: false });
   }
 
   private onGoodbyeTimeout(): void {
     const st = this.st;
     if (clientNextState(st.tag, 'GOODBYE_TIMEOUT') === undefined || st.tag !== 'shuttingDown') return;
     this.warn(`the router did not answer GOODBYE within ${this.goodbyeTimeout} ms`);
-    this.enterClosed({ reason: st.reason, message: st.message, details: EMPTY, initiator: 'client', wasJoined: true });
+    this.enterClosed('GOODBYE_TIMEOUT', { reason: st.reason, message: st.message, details: EMPTY, initiator: 'client', wasJoined: true });
   }
 
   /**
@@ -1162,6 +1126,30 @@ export class ClientSession {
   // -------------------------------------------------------------------------
   // Helpers
 
+  /**
+   * Send one request of an established session (CALL, REGISTER, UNREGISTER,
+   * SUBSCRIBE, UNSUBSCRIBE, PUBLISH) under the next session-scope request ID,
+   * and record what it awaits. The message is serialized before anything
+   * changes, so a payload the serializer refuses leaves the session as it was.
+   */
+  private request(
+    j: Joined,
+    build: (id: number) => Message,
+    pending: PendingRequest | undefined,
+    optionsName?: string,
+    unknownOptions?: readonly string[],
+  ): number {
+    // Session scope IDs run from 1 and wrap after 2^53 (basic profile "IDs").
+    const id = j.lastRequest >= MAX_ID ? 1 : j.lastRequest + 1;
+    const msg = build(id);
+    const frame = this.encode(msg);
+    j.lastRequest = id;
+    if (pending !== undefined) j.requests.set(id, pending);
+    if (unknownOptions !== undefined && unknownOptions.length > 0) this.warnUnknown(optionsName ?? 'options', unknownOptions);
+    this.transmit(frame, msg);
+    return id;
+  }
+
   /** An invocation is over (answered, or interrupted with `killnowait`): forget it and its deadline. */
   private endInvocation(j: Joined, request: number): void {
     j.invocations.delete(request);
@@ -1175,11 +1163,24 @@ export class ClientSession {
     this.emit({ type: 'error', request, kind: 'call', error, details: EMPTY });
   }
 
-  /** Throw unless the table allows `input` (an application command) in the current state. */
-  private allow(input: ClientInput, command: string): ClientStateTag {
+  /**
+   * Throw unless the table allows `input` (an application command) in the
+   * current state. The command then changes the state only through
+   * {@link move}, which checks the same cell again.
+   */
+  private allow(input: ClientInput, command: string): void {
+    if (clientNextState(this.st.tag, input) === undefined) throw this.notAllowed(command);
+  }
+
+  /**
+   * The one place the state changes: `next` must be the state the table gives
+   * for `input` in the current state. Anything else is a bug here, not a
+   * fault of the router or the application.
+   */
+  private move(input: ClientInput, next: ClientState): void {
     const to = clientNextState(this.st.tag, input);
-    if (to === undefined) throw this.notAllowed(command);
-    return to;
+    if (to !== next.tag) throw new Error(`client session: no transition ${this.st.tag} --${input}--> ${next.tag}`);
+    this.st = next;
   }
 
   private notAllowed(command: string): LocalProtocolError {
@@ -1215,7 +1216,7 @@ export class ClientSession {
     const details = { message: reason };
     const msg = abort(ErrorUri.PROTOCOL_VIOLATION, details);
     this.transmit(this.encode(msg), msg);
-    this.enterClosed({
+    this.enterClosed('SEND_ABORT', {
       reason: ErrorUri.PROTOCOL_VIOLATION,
       message: reason,
       details,
@@ -1228,7 +1229,7 @@ export class ClientSession {
    * Enter `closed`: every pending request fails with SessionClosedError (in
    * request order), every running invocation is interrupted, then `closed`.
    */
-  private enterClosed(info: CloseInfo): void {
+  private enterClosed(input: ClientInput, info: CloseInfo): void {
     const st = this.st;
     if (st.tag === 'established' || st.tag === 'shuttingDown') {
       const j = st.joined;
@@ -1242,7 +1243,7 @@ export class ClientSession {
       }
     }
     this.deadlines.clear();
-    this.st = { tag: 'closed', close: info };
+    this.move(input, { tag: 'closed', close: info });
     this.emit({ type: 'closed', ...info });
   }
 
@@ -1306,11 +1307,6 @@ function inputOf(msg: Message): ClientInput {
       // HELLO, AUTHENTICATE, CALL, YIELD, PUBLISH, ...: only a client sends these.
       return 'RECV_INVALID';
   }
-}
-
-function nextRequestId(j: Joined): number {
-  // Session scope IDs wrap after 2^53 (basic profile "IDs").
-  return j.lastRequest >= MAX_ID ? 1 : j.lastRequest + 1;
 }
 
 /**
