@@ -153,6 +153,7 @@ export {
   ClientSession,
   type Arguments,
   type Passthru,
+  type ClientRole,
   type ClientSessionOptions,
   type ClientState,
   type JoinParams,

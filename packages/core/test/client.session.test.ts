@@ -72,6 +72,32 @@ describe('ClientSession: opening', () => {
     });
   });
 
+  it('announces only the roles the application asks for, and merges extra HELLO details', () => {
+    const r = new ScriptedRouter({ roles: ['caller', 'subscriber'] });
+    r.run((s, now) => s.join({ realm: 'realm1', authid: 'joe', details: { x_app: 'demo', authid: 'ignored', roles: 'ignored' } }, now));
+    const [hello] = r.sent() as [[number, string, Record<string, unknown>]];
+    expect(hello[2]).toEqual({
+      x_app: 'demo',
+      agent: 'test-agent',
+      roles: { caller: CLIENT_ROLES['caller'], subscriber: CLIENT_ROLES['subscriber'] },
+      authid: 'joe',
+    });
+    r.recv([2, 42, { roles: FULL_ROUTER_ROLES }]);
+    expect(r.session.state.tag).toBe('established');
+    // A command of a role not announced is the application's error, and sends nothing.
+    expect(() => r.run((s) => s.publish('com.example.t'))).toThrow(/did not announce the publisher role/);
+    expect(() => r.run((s) => s.register('com.example.p'))).toThrow(LocalProtocolError);
+    expect(r.sent()).toEqual([]);
+    r.run((s, now) => s.call('com.example.p', undefined, undefined, now));
+    r.run((s) => s.subscribe('com.example.t'));
+    expect(r.sent().map((m) => (m as unknown[])[0])).toEqual([48, 32]);
+  });
+
+  it('refuses an empty or unknown role list', () => {
+    expect(() => new ScriptedRouter({ roles: [] })).toThrow(LocalProtocolError);
+    expect(() => new ScriptedRouter({ roles: ['dealer' as 'caller'] })).toThrow(/unknown client role "dealer"/);
+  });
+
   it('WELCOME establishes the session and reports the router roles', () => {
     const r = new ScriptedRouter();
     r.run((s, now) => s.join({ realm: 'realm1' }, now));

@@ -123,8 +123,18 @@ export const CLIENT_ROLES: Dict = deepFreeze({
   },
 });
 
+/** The four client roles (basic profile "Client Roles"). */
+export type ClientRole = 'caller' | 'callee' | 'publisher' | 'subscriber';
+
 /** Options of the sans-IO {@link ClientSession}. */
 export interface ClientSessionOptions {
+  /**
+   * The roles announced in HELLO.Details.roles, with the features of
+   * {@link CLIENT_ROLES}; default all four. A command of a role not
+   * announced (e.g. `publish()` without `publisher`) throws
+   * {@link LocalProtocolError} `wamp.error.feature_not_supported`.
+   */
+  readonly roles?: readonly ClientRole[];
   /** Encodes every outbound frame and decodes every inbound one. */
   readonly serializer: Serializer;
   /** HELLO.Details.agent. */
@@ -148,6 +158,13 @@ export interface JoinParams {
   readonly authrole?: string;
   readonly authmethods?: readonly string[];
   readonly authextra?: Dict;
+  /**
+   * More HELLO.Details keys (e.g. `transport` hints or a router's custom
+   * keys), merged into the HELLO. The keys the session sets itself (`agent`,
+   * `roles`, `authid`, `authrole`, `authmethods`, `authextra`) take
+   * precedence.
+   */
+  readonly details?: Dict;
 }
 
 /** Positional and keyword arguments of a request or answer, or one opaque payload in Payload Passthru Mode. */
@@ -317,6 +334,8 @@ export class ClientSession {
   private readonly goodbyeTimeout: number;
   private readonly tracing: boolean;
   private readonly decodeOptions: DecodeOptions;
+  /** HELLO.Details.roles: the announced subset of CLIENT_ROLES. */
+  private readonly roles: Dict;
 
   constructor(options: ClientSessionOptions) {
     this.serializer = options.serializer;
@@ -327,6 +346,7 @@ export class ClientSession {
     this.joinTimeout = options.joinTimeout ?? 30_000;
     this.goodbyeTimeout = options.goodbyeTimeout ?? 5_000;
     this.tracing = options.trace === true;
+    this.roles = options.roles === undefined ? CLIENT_ROLES : announcedRoles(options.roles);
   }
 
   /** The current state. */
@@ -442,7 +462,10 @@ export class ClientSession {
     if (!isValidUri(params.realm, this.uriRule)) {
       throw new LocalProtocolError(ErrorUri.INVALID_URI, `invalid realm ${JSON.stringify(params.realm)}`);
     }
-    const details: Record<string, unknown> = { agent: this.agent, roles: CLIENT_ROLES };
+    const extra = params.details === undefined ? undefined : checkDict(params.details, 'details');
+    const details: Record<string, unknown> = extra === undefined ? {} : { ...extra };
+    details['agent'] = this.agent;
+    details['roles'] = this.roles;
     if (params.authid !== undefined) details['authid'] = checkString(params.authid, 'authid');
     if (params.authrole !== undefined) details['authrole'] = checkString(params.authrole, 'authrole');
     if (params.authmethods !== undefined) {
@@ -524,6 +547,7 @@ export class ClientSession {
    */
   call(procedure: string, payload: Arguments | undefined, options: CallOptions | undefined, now: number): number {
     const j = this.established('call');
+    this.requireOwnRole('caller', 'call');
     const dealer = requireRole(j.roles.dealer, 'dealer', 'call');
     checkUri(procedure, this.uriRule, 'procedure');
     const wire = callOptionsToWire(options);
@@ -624,6 +648,7 @@ export class ClientSession {
   /** Send REGISTER; returns its request ID. Answered by a `registered` or `error` event. */
   register(procedure: string, options?: RegisterOptions): number {
     const j = this.established('register');
+    this.requireOwnRole('callee', 'register');
     requireRole(j.roles.dealer, 'dealer', 'register');
     const wire = registerOptionsToWire(options);
     const match = (wire.dict['match'] as MatchPolicy | undefined) ?? 'exact';
@@ -697,6 +722,7 @@ export class ClientSession {
   /** Send SUBSCRIBE; returns its request ID. Answered by a `subscribed` or `error` event. */
   subscribe(topic: string, options?: SubscribeOptions): number {
     const j = this.established('subscribe');
+    this.requireOwnRole('subscriber', 'subscribe');
     requireRole(j.roles.broker, 'broker', 'subscribe');
     const wire = subscribeOptionsToWire(options);
     const match = (wire.dict['match'] as MatchPolicy | undefined) ?? 'exact';
@@ -724,6 +750,7 @@ export class ClientSession {
    */
   publish(topic: string, payload?: Arguments, options?: PublishOptions): number {
     const j = this.established('publish');
+    this.requireOwnRole('publisher', 'publish');
     requireRole(j.roles.broker, 'broker', 'publish');
     checkUri(topic, this.uriRule, 'topic');
     const wire = publishOptionsToWire(options);
@@ -1183,6 +1210,12 @@ export class ClientSession {
     this.st = next;
   }
 
+  /** Throw unless HELLO announced `role`: the router may refuse, or not expect, what a role not announced does. */
+  private requireOwnRole(role: ClientRole, command: string): void {
+    if (this.roles === CLIENT_ROLES || this.roles[role] !== undefined) return;
+    throw new LocalProtocolError(ErrorUri.FEATURE_NOT_SUPPORTED, `${command}(): this session did not announce the ${role} role`);
+  }
+
   private notAllowed(command: string): LocalProtocolError {
     return new LocalProtocolError(ErrorUri.PROTOCOL_VIOLATION, `${command}() is not allowed in state ${this.st.tag}`);
   }
@@ -1406,6 +1439,21 @@ function withPassthru(dict: Dict, p: Passthru, role: Dict | undefined, name: str
   if (p.cipher !== undefined) out['ppt_cipher'] = p.cipher;
   if (p.keyid !== undefined) out['ppt_keyid'] = p.keyid;
   return out;
+}
+
+const ALL_ROLES: readonly ClientRole[] = ['caller', 'callee', 'publisher', 'subscriber'];
+
+/** HELLO.Details.roles for the roles asked for; throws on an unknown role or none at all. */
+function announcedRoles(roles: readonly ClientRole[]): Dict {
+  if (!Array.isArray(roles) || roles.length === 0) {
+    throw new LocalProtocolError(ErrorUri.INVALID_ARGUMENT, 'roles must list at least one of caller, callee, publisher, subscriber');
+  }
+  const out: Record<string, unknown> = {};
+  for (const role of roles) {
+    if (!ALL_ROLES.includes(role)) throw new LocalProtocolError(ErrorUri.INVALID_ARGUMENT, `unknown client role ${JSON.stringify(role)}`);
+    out[role] = CLIENT_ROLES[role];
+  }
+  return Object.freeze(out);
 }
 
 function deepFreeze<T>(v: T): T {
