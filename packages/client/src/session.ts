@@ -8,13 +8,12 @@ import {
   CanceledError,
   ClientSession,
   ErrorUri,
-  LocalProtocolError,
   ProtocolViolation,
   SessionClosedError,
-  TRANSPORT_LOST,
   WampError,
   type Args,
   type CancelMode,
+  type ClientRole,
   type ClientEvent,
   type CloseInfo,
   type CryptoProvider,
@@ -32,7 +31,10 @@ import {
   type TraceEvent,
   type UriRule,
 } from '@wamp/core';
-import type { AuthAttempt, AuthMethod } from './auth.js';
+import type { AuthMethod, AuthResponse } from './auth.js';
+import { Registration, Subscription } from './handles.js';
+import { HandlerRunner } from './handler-runner.js';
+import { AuthFlow } from './join-auth.js';
 import { passthruAttributes, type DecodedArguments, type PassthruCodec } from './passthru.js';
 import { AsyncQueue } from './queue.js';
 import { Result } from './result.js';
@@ -64,6 +66,10 @@ export interface JoinOptions extends SessionHooks {
    */
   readonly crypto?: CryptoProvider;
   readonly agent?: string;
+  /** The roles announced in HELLO (default all four); a command of another role throws `wamp.error.feature_not_supported`. */
+  readonly roles?: readonly ClientRole[];
+  /** More HELLO.Details keys, merged into the HELLO (the session's own keys take precedence). */
+  readonly helloDetails?: Dict;
   /** Milliseconds from HELLO to WELCOME; default 30000, 0 for none. */
   readonly joinTimeout?: number;
   /** Milliseconds to wait for the router's GOODBYE after `leave()`; default 5000. */
@@ -172,65 +178,7 @@ export type EventHandler<A extends Args = Args, K extends KwArgs = KwArgs> = (
   details: EventDetails,
 ) => void | Promise<void>;
 
-/** A procedure registered by this session. */
-export class Registration {
-  /** Called when the router revokes the registration ("Registration Revocation"). */
-  onRevoked: ((reason: string | undefined) => void) | undefined;
-  private live = true;
-
-  constructor(
-    private readonly session: Session,
-    readonly id: number,
-    readonly procedure: string,
-    readonly handler: InvocationHandler,
-    readonly options: RegisterOptions,
-  ) {}
-
-  /** False once unregistered, revoked, or the session ended. */
-  get active(): boolean {
-    return this.live;
-  }
-
-  /** Unregister this handler (the registration ends with its last handler). */
-  unregister(): Promise<void> {
-    return this.session.unregister(this);
-  }
-
-  /** @internal */
-  end(): void {
-    this.live = false;
-  }
-}
-
-/** One local handler on a router subscription; several may share one subscription ID. */
-export class Subscription {
-  /** Called when the broker revokes the subscription ("Subscription Revocation"). */
-  onRevoked: ((reason: string | undefined) => void) | undefined;
-  private live = true;
-
-  constructor(
-    private readonly session: Session,
-    readonly id: number,
-    readonly topic: string,
-    readonly handler: EventHandler,
-    readonly options: SubscribeOptions,
-  ) {}
-
-  /** False once unsubscribed, revoked, or the session ended. */
-  get active(): boolean {
-    return this.live;
-  }
-
-  /** Unsubscribe this handler (the router subscription ends with its last handler). */
-  unsubscribe(): Promise<void> {
-    return this.session.unsubscribe(this);
-  }
-
-  /** @internal */
-  end(): void {
-    this.live = false;
-  }
-}
+export { Registration, Subscription };
 
 /** A call whose input is sent in chunks ("Progressive Call Invocations"); see `Session.progressiveCall`. */
 export interface ProgressiveCall<R = unknown> {
@@ -273,60 +221,6 @@ type Waiter =
   | { readonly kind: 'publish'; readonly resolve: (publication: number) => void; readonly reject: (e: unknown) => void };
 
 /**
- * The `details` a handler gets, and the session's record of the invocation it
- * serves. The AbortController behind `signal` is made when a handler first
- * reads it: most never do, and one per invocation was a large share of a
- * callee's time. An interrupt that comes first is remembered, so a signal
- * read afterwards is already aborted, with the same reason.
- */
-class RunningInvocation implements InvocationDetails {
-  /** Set by the first interrupt (INTERRUPT, or the session's end). */
-  interrupted = false;
-  /** What the signal is aborted with. */
-  interruptReason: unknown = undefined;
-  private controller: AbortController | undefined = undefined;
-
-  constructor(
-    readonly request: number,
-    readonly registration: number,
-    readonly procedure: string,
-    readonly caller: number | undefined,
-    readonly callerAuthid: string | undefined,
-    readonly callerAuthrole: string | undefined,
-    readonly receiveProgress: boolean,
-    readonly progress: (args?: Args, kwargs?: KwArgs) => void,
-    readonly input: AsyncQueue<Result> | undefined,
-    readonly details: Dict,
-  ) {}
-
-  get timeout(): number | undefined {
-    return positiveIntOf(this.details['timeout']);
-  }
-
-  get trustlevel(): number | undefined {
-    return levelOf(this.details['trustlevel']);
-  }
-
-  get signal(): AbortSignal {
-    let c = this.controller;
-    if (c === undefined) {
-      c = this.controller = new AbortController();
-      if (this.interrupted) c.abort(this.interruptReason);
-    }
-    return c.signal;
-  }
-
-  interrupt(reason: unknown): void {
-    if (!this.interrupted) {
-      this.interrupted = true;
-      this.interruptReason = reason;
-    }
-    this.controller?.abort(reason);
-    this.input?.fail(reason);
-  }
-}
-
-/**
  * Where a {@link Session} is. `connecting` until WELCOME (a session returned
  * by `Session.join` or `connect()` is already `open`), `closing` after
  * `leave()`, then `closed` when it ended with GOODBYE (either side's), or
@@ -364,7 +258,7 @@ export interface SessionEvents {
 export type SessionListener<E extends keyof SessionEvents> = (event: SessionEvents[E]) => void;
 
 const EMPTY: Dict = Object.freeze({});
-const PROGRESS = Object.freeze({ progress: true });
+const NO_ROLES: RouterRoles = Object.freeze({ dealer: undefined, broker: undefined });
 const NO_CALL_OPTIONS: CallOptions = Object.freeze({});
 const CALL_OPTION_KEYS: ReadonlySet<string> = new Set(['timeout', 'discloseMe', 'signal', 'cancelMode', 'onProgress', 'rkey']);
 
@@ -388,17 +282,19 @@ export class Session {
   private readonly clock: Clock;
   private readonly hooks: SessionHooks;
   private readonly waiters = new Map<number, Waiter>();
+  /** The handler of each registration of this session, by registration ID. */
   private readonly registrations = new Map<number, Registration>();
+  /** The handlers on each subscription of this session, by subscription ID. */
   private readonly subscriptions = new Map<number, Set<Subscription>>();
-  private readonly invocations = new Map<number, RunningInvocation>();
+  private readonly runner: HandlerRunner;
   private readonly topicLocks = new Map<string, Promise<unknown>>();
-  private attempts = new Map<string, AuthAttempt>();
+  /** The authentication of the join in progress; dropped at WELCOME. */
+  private auth: AuthFlow | undefined;
   private readonly codecs: readonly PassthruCodec[];
   private transportOpen = true;
   private dispatching = false;
   private timer: unknown;
   private timerAt: number | undefined;
-  private welcome: { id: number; details: Dict; roles: RouterRoles } | undefined;
   private joinError: unknown;
   private resolveClosed!: (info: CloseInfo) => void;
   private joinSettled!: { resolve: () => void; reject: (e: unknown) => void };
@@ -429,10 +325,21 @@ export class Session {
       serializer: transport.serializer,
       agent: options.agent ?? AGENT,
       trace: options.onTrace !== undefined,
+      ...(options.roles === undefined ? {} : { roles: options.roles }),
       ...(options.joinTimeout === undefined ? {} : { joinTimeout: options.joinTimeout }),
       ...(options.goodbyeTimeout === undefined ? {} : { goodbyeTimeout: options.goodbyeTimeout }),
       ...(options.limits === undefined ? {} : { limits: options.limits }),
       ...(options.uriRule === undefined ? {} : { uriRule: options.uriRule }),
+    });
+    const isOpen = (): boolean => this.isOpen;
+    this.runner = new HandlerRunner({
+      core: this.core,
+      get isOpen() {
+        return isOpen();
+      },
+      outgoing: (uri, args, kwargs) => this.outgoing(uri, args, kwargs),
+      flush: () => this.flush(),
+      warn: (message) => this.warn(message),
     });
     this.closed = new Promise((resolve) => {
       this.resolveClosed = resolve;
@@ -456,27 +363,27 @@ export class Session {
 
   /** The session ID the router assigned (WELCOME.Session); it stays readable after the session ended. */
   get id(): number {
-    return this.welcome?.id ?? 0;
+    return this.core.welcome?.session ?? 0;
   }
 
   /** WELCOME.Details as received: authid, authrole, authmethod, authprovider, authextra, roles, ... */
   get details(): Dict {
-    return this.welcome?.details ?? EMPTY;
+    return this.core.welcome?.details ?? EMPTY;
   }
 
   /** The authentication ID the router assigned (WELCOME.Details.authid), which may differ from the one asked for. */
   get authid(): string | undefined {
-    return stringOf(this.details['authid']);
+    return this.core.welcome?.authid;
   }
 
   /** The role the router assigned (WELCOME.Details.authrole); the router authorizes every action by it. */
   get authrole(): string | undefined {
-    return stringOf(this.details['authrole']);
+    return this.core.welcome?.authrole;
   }
 
   /** The authentication method that succeeded (WELCOME.Details.authmethod, e.g. `anonymous`, `ticket`, `wampcra`). */
   get authmethod(): string | undefined {
-    return stringOf(this.details['authmethod']);
+    return this.core.welcome?.authmethod;
   }
 
   /** The name of the serializer negotiated with the router for this session: `json`, `msgpack` or `cbor`. */
@@ -490,7 +397,7 @@ export class Session {
    * `progressive_call_results`, ...; a role the router lacks is undefined.
    */
   get routerRoles(): RouterRoles {
-    return this.welcome?.roles ?? { dealer: undefined, broker: undefined };
+    return this.core.welcome?.roles ?? NO_ROLES;
   }
 
   /**
@@ -892,37 +799,9 @@ export class Session {
   // Driving the core
 
   private async start(options: JoinOptions): Promise<void> {
-    const methods: readonly AuthMethod[] =
-      options.auth === undefined ? [] : Array.isArray(options.auth) ? (options.auth as readonly AuthMethod[]) : [options.auth as AuthMethod];
-    for (const m of methods) {
-      if (m.needsAuthid && options.authid === undefined) {
-        throw new LocalProtocolError(ErrorUri.INVALID_ARGUMENT, `the ${m.name} authentication needs an authid`);
-      }
-    }
-    let crypto = options.crypto;
-    // The default provider comes with the methods that need one, so that a
-    // session without them does not carry it (nor does its bundle).
-    const fallback = methods.find((m) => m.defaultCrypto !== undefined)?.defaultCrypto;
-    const context = {
-      authid: options.authid,
-      transport: this.transport,
-      crypto: (): CryptoProvider => (crypto ??= fallback?.() ?? noCryptoProvider()),
-    };
-    const attempts = await Promise.all(methods.map((m) => m.start(context)));
-    if (!this.transportOpen) throw new SessionClosedError(TRANSPORT_LOST, 'transport', EMPTY, 'the transport closed before HELLO');
-    this.attempts = new Map(methods.map((m, i) => [m.name, attempts[i]!]));
-    let authextra: Dict | undefined = options.authextra;
-    for (const a of attempts) if (a.authextra !== undefined) authextra = { ...authextra, ...a.authextra };
-    this.core.join(
-      {
-        realm: options.realm,
-        ...(options.authid === undefined ? {} : { authid: options.authid }),
-        ...(options.authrole === undefined ? {} : { authrole: options.authrole }),
-        ...(methods.length === 0 ? {} : { authmethods: methods.map((m) => m.name) }),
-        ...(authextra === undefined ? {} : { authextra }),
-      },
-      this.clock(),
-    );
+    const { flow, hello } = await AuthFlow.start(options, this.transport, () => this.transportOpen);
+    this.auth = flow;
+    this.core.join(options.helloDetails === undefined ? hello : { ...hello, details: options.helloDetails }, this.clock());
     this.flush();
   }
 
@@ -988,7 +867,7 @@ export class Session {
       case 'challenge':
         return this.onChallenge(ev.authMethod, ev.extra);
       case 'joined':
-        return this.onJoined(ev.session, ev.details, ev.roles);
+        return this.onJoined(ev.details);
       case 'closed':
         return this.onClosed(ev);
       case 'result':
@@ -1082,26 +961,20 @@ export class Session {
         return this.onEvent(ev);
       case 'invocation':
         return this.onInvocation(ev);
-      case 'interrupt': {
-        const running = this.invocations.get(ev.request);
-        if (running === undefined) return;
-        const reason =
-          ev.reason === ErrorUri.TIMEOUT && ev.mode === 'kill'
-            ? new CanceledError(`invocation ${ev.request} timed out after ${running.timeout ?? '?'} ms`)
-            : new CanceledError(`invocation ${ev.request} interrupted (${ev.mode}${ev.reason === undefined ? '' : `, ${ev.reason}`})`);
-        running.interrupt(reason);
-        return;
-      }
+      case 'interrupt':
+        return this.runner.interrupt(ev);
     }
   }
 
   private onChallenge(authMethod: string, extra: Dict): void {
-    const attempt = this.attempts.get(authMethod);
-    if (attempt === undefined) {
-      this.refuseAuth(new WampError(ErrorUri.AUTHENTICATION_FAILED, [`the router asked for ${authMethod}, which this client did not offer`]));
-      return;
+    let answer: Promise<AuthResponse>;
+    try {
+      if (this.auth === undefined) throw new WampError(ErrorUri.AUTHENTICATION_FAILED, ['a CHALLENGE after WELCOME']);
+      answer = this.auth.respond(authMethod, extra);
+    } catch (e) {
+      return this.refuseAuth(e);
     }
-    attempt.respond(extra).then(
+    answer.then(
       (r) => {
         // The session may have closed (timeout, lost transport) while the signature was computed.
         if (this.core.state.tag !== 'challenging') return;
@@ -1123,16 +996,13 @@ export class Session {
     this.flush();
   }
 
-  private onJoined(id: number, details: Dict, roles: RouterRoles): void {
-    const method = stringOf(details['authmethod']);
-    const attempt = method === undefined ? undefined : this.attempts.get(method);
+  private onJoined(details: Dict): void {
     try {
-      attempt?.verifyWelcome?.(details);
+      this.auth?.verifyWelcome(details);
     } catch (e) {
       return this.refuseAuth(e);
     }
-    this.attempts = new Map();
-    this.welcome = { id, details, roles };
+    this.auth = undefined;
     this.status = 'open';
     this.joinSettled.resolve();
   }
@@ -1149,7 +1019,7 @@ export class Session {
     if (this.timer !== undefined) this.timers.clearTimeout(this.timer);
     this.timer = undefined;
     this.timerAt = undefined;
-    if (this.welcome === undefined) {
+    if (this.status === 'connecting') {
       this.joinSettled.reject(this.joinError ?? new SessionClosedError(info.reason, info.initiator, info.details, info.message));
     }
     for (const r of this.registrations.values()) r.end();
@@ -1189,18 +1059,17 @@ export class Session {
       }
       ev = { ...ev, args: decoded.args, kwargs: decoded.kwargs };
     }
-    const d = ev.details;
     const details: EventDetails = {
       subscription: ev.subscription,
       publication: ev.publication,
       topic: ev.topic,
-      publisher: typeof d['publisher'] === 'number' ? d['publisher'] : undefined,
-      publisherAuthid: stringOf(d['publisher_authid']),
-      publisherAuthrole: stringOf(d['publisher_authrole']),
-      retained: d['retained'] === true,
+      publisher: ev.publisher,
+      publisherAuthid: ev.publisherAuthid,
+      publisherAuthrole: ev.publisherAuthrole,
+      retained: ev.retained,
       history: false,
-      trustlevel: levelOf(d['trustlevel']),
-      details: d,
+      trustlevel: ev.trustlevel,
+      details: ev.details,
     };
     if (handlers.size === 1) {
       // The common case, without a copy of the set or a closure per event.
@@ -1233,13 +1102,7 @@ export class Session {
         return;
       }
     }
-    if (ev.continuation) {
-      const running = this.invocations.get(ev.request);
-      if (running?.input === undefined) return;
-      running.input.push(new Result(ev.args, ev.kwargs, ev.details, ev.progress));
-      if (!ev.progress) running.input.end();
-      return;
-    }
+    if (ev.continuation) return this.runner.chunk(ev);
     const registration = this.registrations.get(ev.registration);
     if (registration === undefined) {
       this.core.yieldError(ev.request, ErrorUri.NO_SUCH_REGISTRATION);
@@ -1256,108 +1119,7 @@ export class Session {
       }
       ev = { ...ev, args: decoded.args, kwargs: decoded.kwargs };
     }
-    const input = ev.progress ? new AsyncQueue<Result>() : undefined;
-    const d = ev.details;
-    const request = ev.request;
-    const running = new RunningInvocation(
-      request,
-      ev.registration,
-      ev.procedure,
-      typeof d['caller'] === 'number' ? d['caller'] : undefined,
-      stringOf(d['caller_authid']),
-      stringOf(d['caller_authrole']),
-      ev.receiveProgress,
-      (args, kwargs) => {
-        this.core.yield(request, this.outgoing(ev.procedure, args, kwargs), { progress: true });
-        this.flush();
-      },
-      input,
-      d,
-    );
-    this.invocations.set(request, running);
-    void this.runHandler(registration, ev, running);
-  }
-
-  /** Run a handler to its end and answer the invocation; nothing it does can break the session. */
-  private async runHandler(
-    registration: Registration,
-    ev: InvocationEvent,
-    running: RunningInvocation,
-  ): Promise<void> {
-    const request = ev.request;
-    try {
-      let final: unknown = await registration.handler(ev.args, ev.kwargs, running);
-      if (isAsyncIterable(final)) {
-        const it = final[Symbol.asyncIterator]();
-        let warned = false;
-        for (;;) {
-          const step = await it.next();
-          if (step.done === true) {
-            final = step.value;
-            break;
-          }
-          if (running.interrupted || !this.isOpen) {
-            // Interrupted (the caller cancelled) or the session ended: stop the generator.
-            await it.return?.();
-            throw running.interrupted ? running.interruptReason : new CanceledError('the session ended');
-          }
-          if (!ev.receiveProgress) {
-            if (!warned) this.warn(`${ev.procedure}: progressive results dropped, the caller did not ask for them`);
-            warned = true;
-            continue;
-          }
-          if (!this.answer(request, ev.procedure, step.value, true)) {
-            await it.return?.();
-            return;
-          }
-        }
-      }
-      // A returned WampError is an answer of ERROR, the same as a thrown one.
-      if (final instanceof WampError) throw final;
-      this.answer(request, ev.procedure, final, false);
-    } catch (e) {
-      this.answerError(request, e, running.interrupted, ev.procedure);
-    } finally {
-      this.invocations.delete(request);
-      running.input?.end();
-    }
-  }
-
-  /** Send a YIELD; false when it could not be serialized (an ERROR went instead). */
-  private answer(request: number, procedure: string, value: unknown, progress: boolean): boolean {
-    try {
-      const p = payloadOf(value);
-      this.core.yield(request, this.outgoing(procedure, p.args, p.kwargs), progress ? PROGRESS : undefined);
-    } catch (e) {
-      // The application's result cannot be sent (it does not serialize): the caller gets a runtime error.
-      this.warn(`${procedure}: the result of invocation ${request} cannot be sent: ${messageOf(e)}`);
-      this.answerError(request, e, false, procedure);
-      return false;
-    }
-    this.flush();
-    return true;
-  }
-
-  /** Answer an invocation of `procedure` with ERROR (its arguments through the passthru codecs, like results). */
-  private answerError(request: number, e: unknown, interrupted: boolean, procedure: string): void {
-    let uri: string = ErrorUri.RUNTIME_ERROR;
-    let args: Args = [messageOf(e)];
-    let kwargs: KwArgs | undefined;
-    if (e instanceof WampError && !(e instanceof LocalProtocolError)) {
-      uri = e.uri;
-      args = e.args;
-      kwargs = e.kwargs;
-    } else if (interrupted) {
-      uri = ErrorUri.CANCELED;
-    }
-    try {
-      this.core.yieldError(request, uri, this.outgoing(procedure, args, kwargs));
-    } catch (inner) {
-      // Not a valid URI, or args that do not serialize: fall back to the generic error.
-      this.warn(`invocation ${request}: cannot send error ${uri}: ${messageOf(inner)}`);
-      this.core.yieldError(request, ErrorUri.RUNTIME_ERROR, { args: [messageOf(e)] });
-    }
-    this.flush();
+    this.runner.start(registration, ev);
   }
 
   /** Arguments for `uri` as they go out: through the first passthru codec that takes them, else in the clear. */
@@ -1424,22 +1186,6 @@ function endOf(info: CloseInfo): SessionEnd {
   return { reason: info.routerReason, message: stringOf(info.details['message']), details: info.details };
 }
 
-function noCryptoProvider(): never {
-  throw new LocalProtocolError(
-    ErrorUri.INVALID_ARGUMENT,
-    'no CryptoProvider: pass `crypto` in the join options (webCryptoProvider(), nobleCryptoProvider(), ...)',
-  );
-}
-
-function payloadOf(value: unknown): { args?: Args; kwargs?: KwArgs } {
-  if (value instanceof Result) return { args: value.args, kwargs: value.kwargs };
-  return value === undefined ? {} : { args: [value] };
-}
-
-function isAsyncIterable(v: unknown): v is AsyncIterable<unknown> {
-  return typeof v === 'object' && v !== null && typeof (v as { [Symbol.asyncIterator]?: unknown })[Symbol.asyncIterator] === 'function';
-}
-
 function isPromiseLike(v: unknown): v is PromiseLike<unknown> {
   return typeof v === 'object' && v !== null && typeof (v as { then?: unknown }).then === 'function';
 }
@@ -1447,10 +1193,6 @@ function isPromiseLike(v: unknown): v is PromiseLike<unknown> {
 /** A trust level: a non-negative integer (advanced profile, "Trust Levels"). */
 function levelOf(v: unknown): number | undefined {
   return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 ? v : undefined;
-}
-
-function positiveIntOf(v: unknown): number | undefined {
-  return typeof v === 'number' && Number.isSafeInteger(v) && v > 0 ? v : undefined;
 }
 
 function stringOf(v: unknown): string | undefined {

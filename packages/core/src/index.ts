@@ -158,6 +158,7 @@ export {
   type ClientState,
   type JoinParams,
   type LeaveOptions,
+  type WelcomeInfo,
 } from './client/session.js';
 export {
   CLIENT_TRANSITIONS,
@@ -202,6 +203,7 @@ export type {
 } from './client/events.js';
 export type {
   CallOptions,
+  CallRequestOptions,
   CancelMode,
   ContinueCallOptions,
   InvokePolicy,

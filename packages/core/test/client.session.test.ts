@@ -402,7 +402,7 @@ describe('ClientSession: local misuse throws and changes nothing', () => {
     r.establish();
     r.run((s, now) => s.call('com.a', undefined, { discloseMe: true, color: 'red' } as never, now));
     expect(r.sent()).toEqual([[48, 1, { disclose_me: true }, 'com.a']]);
-    expect(r.events()).toEqual([{ type: 'warning', message: 'unknown option CallOptions.color ignored' }]);
+    expect(r.events()).toEqual([{ type: 'warning', message: 'unknown option CallRequestOptions.color ignored' }]);
   });
 });
 

@@ -46,7 +46,7 @@ import { ClientOnlyMessage } from '../wire.js';
 import { isValidPattern, isValidUri, type MatchPolicy, type UriRule } from '../uri.js';
 import { Deadlines } from './deadlines.js';
 import { CanceledError, RequestTimeoutError, SessionClosedError, TRANSPORT_LOST } from './errors.js';
-import type { ClientEvent, CloseInfo, Delivered, RequestKind, RouterRoles } from './events.js';
+import type { ClientEvent, CloseInfo, Delivered, InvocationEvent, PublicationEvent, RequestKind, RouterRoles } from './events.js';
 import { formatMessage } from './format.js';
 import {
   callOptionsToWire,
@@ -54,7 +54,7 @@ import {
   registerOptionsToWire,
   subscribeOptionsToWire,
   yieldOptionsToWire,
-  type CallOptions,
+  type CallRequestOptions,
   type CancelMode,
   type ContinueCallOptions,
   type PublishOptions,
@@ -165,6 +165,24 @@ export interface JoinParams {
    * precedence.
    */
   readonly details?: Dict;
+}
+
+/** What the router's WELCOME said about the session, as {@link ClientSession.welcome} keeps it. */
+export interface WelcomeInfo {
+  /** WELCOME.Session: the session ID. */
+  readonly session: number;
+  /** The realm joined (HELLO.Realm). */
+  readonly realm: string;
+  /** WELCOME.Details as received: authid, authrole, authmethod, authprovider, authextra, roles, ... */
+  readonly details: Dict;
+  /** The router's roles (WELCOME.Details.roles). */
+  readonly roles: RouterRoles;
+  /** WELCOME.Details.authid: the authentication ID the router assigned. */
+  readonly authid: string | undefined;
+  /** WELCOME.Details.authrole: the role the router assigned. */
+  readonly authrole: string | undefined;
+  /** WELCOME.Details.authmethod: the authentication method that succeeded. */
+  readonly authmethod: string | undefined;
 }
 
 /** Positional and keyword arguments of a request or answer, or one opaque payload in Payload Passthru Mode. */
@@ -334,6 +352,8 @@ export class ClientSession {
   private readonly goodbyeTimeout: number;
   private readonly tracing: boolean;
   private readonly decodeOptions: DecodeOptions;
+  /** The last WELCOME: kept after the session ended, until the next join. */
+  private welcomed: WelcomeInfo | undefined = undefined;
   /** HELLO.Details.roles: the announced subset of CLIENT_ROLES. */
   private readonly roles: Dict;
 
@@ -352,6 +372,15 @@ export class ClientSession {
   /** The current state. */
   get state(): ClientState {
     return this.st;
+  }
+
+  /**
+   * What the router's WELCOME said (session ID, realm, details, roles,
+   * authid, authrole, authmethod), from WELCOME on; it stays readable after
+   * the session ended, until the next `join()`. Undefined before.
+   */
+  get welcome(): WelcomeInfo | undefined {
+    return this.welcomed;
   }
 
   /** The session ID while established or shutting down, else undefined. */
@@ -478,6 +507,7 @@ export class ClientSession {
     const msg = hello(params.realm, details);
     const frame = this.encode(msg);
     this.deadlines.clear();
+    this.welcomed = undefined;
     this.move('SEND_HELLO', { tag: 'establishing', hello: msg });
     if (this.joinTimeout > 0) this.deadlines.set('join', now + this.joinTimeout);
     this.transmit(frame, msg);
@@ -545,7 +575,7 @@ export class ClientSession {
    * Send CALL; returns its request ID. The outcome comes as a `result` or
    * `error` event with that ID, after any number of `progress` events.
    */
-  call(procedure: string, payload: Arguments | undefined, options: CallOptions | undefined, now: number): number {
+  call(procedure: string, payload: Arguments | undefined, options: CallRequestOptions | undefined, now: number): number {
     const j = this.established('call');
     this.requireOwnRole('caller', 'call');
     const dealer = requireRole(j.roles.dealer, 'dealer', 'call');
@@ -572,7 +602,7 @@ export class ClientSession {
       j,
       (id) => callMsg(id, procedure, args, dict),
       { kind: 'call', procedure, phase: 'active', receiveProgress: dict['receive_progress'] === true, sending: progress, timeout },
-      'CallOptions',
+      'CallRequestOptions',
       wire.unknown,
     );
     if (timeout > 0) this.deadlines.set(id, now + timeout);
@@ -787,6 +817,15 @@ export class ClientSession {
       invocationWatermark: 0,
     };
     this.deadlines.delete('join');
+    this.welcomed = {
+      session: msg.session,
+      realm: joined.realm,
+      details: msg.details,
+      roles: joined.roles,
+      authid: stringOf(msg.details['authid']),
+      authrole: stringOf(msg.details['authrole']),
+      authmethod: stringOf(msg.details['authmethod']),
+    };
     this.move('RECV_WELCOME', { tag: 'established', joined });
     this.emit({ type: 'joined', session: msg.session, realm: joined.realm, details: msg.details, roles: joined.roles });
   }
@@ -1002,7 +1041,10 @@ export class ClientSession {
     if (sub.phase === 'unsubscribing') return;
     const topic = stringOf(msg.details['topic']) ?? sub.topic;
     this.emit(
-      withDelivered({ type: 'event', subscription: msg.subscription, publication: msg.publication, topic, details: msg.details }, msg),
+      withDelivered(
+        withPublisher({ type: 'event', subscription: msg.subscription, publication: msg.publication, topic, details: msg.details }, msg.details),
+        msg,
+      ),
     );
   }
 
@@ -1031,7 +1073,7 @@ export class ClientSession {
       existing.receiving = progress;
       this.emit(
         withDelivered(
-          {
+          withCaller({
             type: 'invocation',
             request: msg.request,
             registration: msg.registration,
@@ -1040,7 +1082,7 @@ export class ClientSession {
             receiveProgress: existing.receiveProgress,
             progress,
             continuation: true,
-          },
+          }, msg.details),
           msg,
         ),
       );
@@ -1062,7 +1104,7 @@ export class ClientSession {
     if (typeof timeout === 'number' && timeout > 0 && Number.isFinite(timeout)) this.deadlines.set(-msg.request, now + timeout);
     this.emit(
       withDelivered(
-        {
+        withCaller({
           type: 'invocation',
           request: msg.request,
           registration: msg.registration,
@@ -1071,7 +1113,7 @@ export class ClientSession {
           receiveProgress,
           progress,
           continuation: false,
-        },
+        }, msg.details),
         msg,
       ),
     );
@@ -1358,6 +1400,46 @@ function withDelivered<T extends object>(event: T, msg: Payloaded): T & Delivere
     out.kwargs = msg.kwargs ?? EMPTY;
   }
   return out;
+}
+
+/**
+ * The identity and trust fields of INVOCATION.Details, decoded once here
+ * (advanced profile "Caller Identification", "Call Timeouts", "Call Trust
+ * Levels"); a field of the wrong type reads as absent.
+ */
+function withCaller<T extends object>(event: T, d: Dict): T & CallerFields {
+  const out = event as T & { -readonly [K in keyof CallerFields]: CallerFields[K] };
+  const caller = d['caller'];
+  out.caller = typeof caller === 'number' ? caller : undefined;
+  out.callerAuthid = stringOf(d['caller_authid']);
+  out.callerAuthrole = stringOf(d['caller_authrole']);
+  out.timeout = positiveIntOf(d['timeout']);
+  out.trustlevel = levelOf(d['trustlevel']);
+  return out;
+}
+
+type CallerFields = Pick<InvocationEvent, 'caller' | 'callerAuthid' | 'callerAuthrole' | 'timeout' | 'trustlevel'>;
+type PublisherFields = Pick<PublicationEvent, 'publisher' | 'publisherAuthid' | 'publisherAuthrole' | 'retained' | 'trustlevel'>;
+
+/** The same for EVENT.Details ("Publisher Identification", "Event Retention", "Publication Trust Levels"). */
+function withPublisher<T extends object>(event: T, d: Dict): T & PublisherFields {
+  const out = event as T & { -readonly [K in keyof PublisherFields]: PublisherFields[K] };
+  const publisher = d['publisher'];
+  out.publisher = typeof publisher === 'number' ? publisher : undefined;
+  out.publisherAuthid = stringOf(d['publisher_authid']);
+  out.publisherAuthrole = stringOf(d['publisher_authrole']);
+  out.retained = d['retained'] === true;
+  out.trustlevel = levelOf(d['trustlevel']);
+  return out;
+}
+
+/** A trust level: a non-negative integer (advanced profile, "Trust Levels"). */
+function levelOf(v: unknown): number | undefined {
+  return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 ? v : undefined;
+}
+
+function positiveIntOf(v: unknown): number | undefined {
+  return typeof v === 'number' && Number.isSafeInteger(v) && v > 0 ? v : undefined;
 }
 
 function isDict(v: unknown): v is Dict {
