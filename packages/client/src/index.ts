@@ -33,6 +33,7 @@ export {
 } from './auth.js';
 export {
   AGENT,
+  LeanSession,
   Registration,
   Session,
   Subscription,
@@ -49,6 +50,9 @@ export {
   type SessionHooks,
   type SessionState,
 } from './session.js';
+export { callProgressive, progressiveCall } from './progressive.js';
+export { subscribeWithHistory } from './history.js';
+export type { RegistrationOwner, SubscriptionOwner } from './handles.js';
 export {
   Client,
   ClientRegistration,

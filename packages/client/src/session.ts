@@ -34,9 +34,10 @@ import {
 import type { AuthMethod, AuthResponse } from './auth.js';
 import { Registration, Subscription } from './handles.js';
 import { HandlerRunner } from './handler-runner.js';
+import { subscribeWithHistory } from './history.js';
 import { AuthFlow } from './join-auth.js';
+import { callProgressive, progressiveCall } from './progressive.js';
 import { passthruAttributes, type DecodedArguments, type PassthruCodec } from './passthru.js';
-import { AsyncQueue } from './queue.js';
 import { Result } from './result.js';
 import { systemClock, systemTimers, type Clock, type Timers } from './timers.js';
 import type { Transport } from './transport.js';
@@ -263,12 +264,16 @@ const NO_CALL_OPTIONS: CallOptions = Object.freeze({});
 const CALL_OPTION_KEYS: ReadonlySet<string> = new Set(['timeout', 'discloseMe', 'signal', 'cancelMode', 'onProgress', 'rkey']);
 
 /**
- * One WAMP session. Obtain it with {@link Session.join}; it ends with
+ * One WAMP session, without the conveniences that are functions of their own
+ * ({@link subscribeWithHistory}, {@link callProgressive},
+ * {@link progressiveCall}): a bundle that imports `LeanSession` carries only
+ * the features it uses. Obtain it with {@link LeanSession.join}; it ends with
  * `leave()`, when the router closes it, or when the transport goes away
  * (`closed` then resolves). Every pending request then rejects with a
- * `SessionClosedError`.
+ * `SessionClosedError`. {@link Session} is the same with those conveniences
+ * as methods.
  */
-export class Session {
+export class LeanSession {
   /** Resolves once, when the session has ended, with how it ended. */
   readonly closed: Promise<CloseInfo>;
   private status: SessionState = 'connecting';
@@ -306,14 +311,18 @@ export class Session {
    * when it answers ABORT (or the transport closes, or the join times out);
    * the transport is closed then.
    */
-  static async join(transport: Transport, options: JoinOptions): Promise<Session> {
-    const session = new Session(transport, options);
-    session.start(options).catch((e: unknown) => session.failBeforeHello(e));
-    await session.opened;
-    return session;
+  static join(transport: Transport, options: JoinOptions): Promise<LeanSession> {
+    return new LeanSession(transport, options).open(options);
   }
 
-  private constructor(
+  /** @internal Send HELLO and wait for WELCOME; resolves with this session. */
+  protected async open(options: JoinOptions): Promise<this> {
+    this.start(options).catch((e: unknown) => this.failBeforeHello(e));
+    await this.opened;
+    return this;
+  }
+
+  protected constructor(
     private readonly transport: Transport,
     options: JoinOptions,
   ) {
@@ -453,68 +462,8 @@ export class Session {
     }
   }
 
-  /**
-   * Call a procedure and iterate over its progressive results; the last item
-   * is the final result (`progress: false`). Leaving the loop early cancels
-   * the call.
-   */
-  callProgressive<R = unknown>(
-    procedure: string,
-    args?: Args,
-    kwargs?: KwArgs,
-    options: Omit<CallOptions, 'onProgress'> = {},
-  ): AsyncIterableIterator<Result<R>> {
-    const queue = new AsyncQueue<Result<R>>();
-    const controller = new AbortController();
-    const outer = options.signal;
-    const forward = (): void => controller.abort(outer?.reason);
-    if (outer?.aborted === true) forward();
-    else outer?.addEventListener('abort', forward, { once: true });
-    let finished = false;
-    this.call<R>(procedure, args, kwargs, {
-      ...options,
-      signal: controller.signal,
-      onProgress: (r) => queue.push(r as Result<R>),
-    }).then(
-      (r) => {
-        finished = true;
-        queue.push(r);
-        queue.end();
-      },
-      (e: unknown) => {
-        finished = true;
-        queue.fail(e);
-      },
-    );
-    return (async function* () {
-      try {
-        yield* queue;
-      } finally {
-        outer?.removeEventListener('abort', forward);
-        if (!finished) controller.abort();
-      }
-    })();
-  }
-
-  /**
-   * Start a call whose input is sent in chunks ("Progressive Call
-   * Invocations"; the dealer must announce it): `args`/`kwargs` are the first
-   * chunk, `send()` adds more, `end()` sends the last.
-   */
-  progressiveCall<R = unknown>(procedure: string, args?: Args, kwargs?: KwArgs, options: CallOptions = {}): ProgressiveCall<R> {
-    const { request, result } = this.startCall<R>(procedure, args, kwargs, options, true);
-    return {
-      request,
-      result,
-      send: (a, k) => this.continueCall(request, procedure, a, k, true),
-      end: (a, k) => {
-        this.continueCall(request, procedure, a, k, false);
-        return result;
-      },
-    };
-  }
-
-  private startCall<R>(
+  /** @internal The call behind `call()` and `progressiveCall()`; throws what the core throws. */
+  startCall<R>(
     procedure: string,
     args: Args | undefined,
     kwargs: KwArgs | undefined,
@@ -570,7 +519,8 @@ export class Session {
     return { request, result };
   }
 
-  private continueCall(request: number, procedure: string, args: Args | undefined, kwargs: KwArgs | undefined, more: boolean): boolean {
+  /** @internal The next chunk of a progressive call invocation; false when it ended. */
+  continueCall(request: number, procedure: string, args: Args | undefined, kwargs: KwArgs | undefined, more: boolean): boolean {
     if (!this.isOpen) return false;
     const sent = this.core.continueCall(request, this.outgoing(procedure, args, kwargs), { progress: more });
     this.flush();
@@ -635,95 +585,6 @@ export class Session {
         this.flush();
       }),
     );
-  }
-
-  /**
-   * Subscribe, then replay the broker's event history of the subscription
-   * (`wamp.subscription.get_events`, advanced profile "Event History"), then
-   * follow live events — without a gap or a duplicate: live events that
-   * arrive while the history is fetched are held back, delivered after it,
-   * and those the history already held (same publication ID) are dropped.
-   * History events have `details.history` set. Rejects (and unsubscribes)
-   * when the router keeps no history for the topic
-   * (`wamp.error.history_unavailable`).
-   */
-  async subscribeWithHistory<A extends Args = Args, K extends KwArgs = KwArgs>(
-    topic: string,
-    handler: EventHandler<A, K>,
-    options: SubscribeOptions & { readonly limit?: number } = {},
-  ): Promise<Subscription> {
-    const { limit, ...subscribeOptions } = options;
-    const h = handler as EventHandler;
-    let held: [Args, KwArgs, EventDetails][] | undefined = [];
-    const sub = await this.subscribe(
-      topic,
-      (args, kwargs, details) => {
-        if (held !== undefined) {
-          held.push([args, kwargs, details]);
-          return;
-        }
-        return h(args, kwargs, details);
-      },
-      subscribeOptions,
-    );
-    let records: unknown[];
-    try {
-      const r = await this.call('wamp.subscription.get_events', [sub.id, limit ?? 10]);
-      records = Array.isArray(r.args[0]) ? (r.args[0] as unknown[]) : [];
-    } catch (e) {
-      await sub.unsubscribe().catch(() => undefined);
-      throw e;
-    }
-    const seen = new Set<number>();
-    for (const rec of records) {
-      const ev = this.historyEvent(sub, rec);
-      if (ev === undefined) continue;
-      seen.add(ev[2].publication);
-      this.runHistoryHandler(topic, () => h(ev[0], ev[1], ev[2]));
-    }
-    const pending = held;
-    held = undefined;
-    for (const [a, k, d] of pending) if (!seen.has(d.publication)) this.runHistoryHandler(topic, () => h(a, k, d));
-    return sub;
-  }
-
-  /** One record of `wamp.subscription.get_events` as handler arguments, or undefined (with a warning) when it is malformed. */
-  private historyEvent(sub: Subscription, rec: unknown): [Args, KwArgs, EventDetails] | undefined {
-    if (typeof rec !== 'object' || rec === null || Array.isArray(rec)) return undefined;
-    const r = rec as Dict;
-    const publication = r['publication'];
-    if (typeof publication !== 'number') return undefined;
-    const d: Dict = typeof r['details'] === 'object' && r['details'] !== null && !Array.isArray(r['details']) ? (r['details'] as Dict) : EMPTY;
-    const topic = stringOf(r['topic']) ?? sub.topic;
-    let args: Args = Array.isArray(r['args']) ? (r['args'] as Args) : [];
-    let kwargs: KwArgs = typeof r['kwargs'] === 'object' && r['kwargs'] !== null && !Array.isArray(r['kwargs']) ? (r['kwargs'] as KwArgs) : {};
-    const payload = r['payload'];
-    if (typeof payload === 'string' || payload instanceof Uint8Array) {
-      try {
-        ({ args, kwargs } = this.incoming(topic, payload, d));
-      } catch (e) {
-        this.warn(`history event ${publication} on ${topic} dropped: ${messageOf(e)}`);
-        return undefined;
-      }
-    }
-    const details: EventDetails = {
-      subscription: sub.id,
-      publication,
-      topic,
-      publisher: typeof d['publisher'] === 'number' ? d['publisher'] : undefined,
-      publisherAuthid: stringOf(d['publisher_authid']),
-      publisherAuthrole: stringOf(d['publisher_authrole']),
-      retained: false,
-      history: true,
-      trustlevel: levelOf(d['trustlevel']),
-      details: d,
-    };
-    return [args, kwargs, details];
-  }
-
-  /** Run an event handler; a throw or rejection becomes a warning. */
-  private runHistoryHandler(topic: string, f: () => unknown): void {
-    this.callback(`event handler for ${topic}`, f);
   }
 
   /** Remove one handler; resolves when done (after the router confirms, if it was the last). */
@@ -1132,7 +993,8 @@ export class Session {
   }
 
   /** The arguments in a passthru payload received for `uri`; throws when no codec reads it. */
-  private incoming(uri: string, payload: Payload, details: Dict): DecodedArguments {
+  /** @internal */
+  incoming(uri: string, payload: Payload, details: Dict): DecodedArguments {
     const attrs = passthruAttributes(details);
     if (attrs === undefined) throw new Error('a passthru payload without ppt_scheme');
     const codec = this.codecs.find((c) => c.scheme === attrs.scheme);
@@ -1141,7 +1003,8 @@ export class Session {
   }
 
   /** Run an application callback; a throw or rejection becomes a warning. */
-  private callback(what: string, f: () => unknown): void {
+  /** @internal */
+  callback(what: string, f: () => unknown): void {
     try {
       const out = f();
       if (isPromiseLike(out)) out.then(undefined, (e: unknown) => this.warn(`${what} failed: ${messageOf(e)}`));
@@ -1190,11 +1053,6 @@ function isPromiseLike(v: unknown): v is PromiseLike<unknown> {
   return typeof v === 'object' && v !== null && typeof (v as { then?: unknown }).then === 'function';
 }
 
-/** A trust level: a non-negative integer (advanced profile, "Trust Levels"). */
-function levelOf(v: unknown): number | undefined {
-  return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 ? v : undefined;
-}
-
 function stringOf(v: unknown): string | undefined {
   return typeof v === 'string' ? v : undefined;
 }
@@ -1208,5 +1066,48 @@ function safely(f: () => void): void {
     f();
   } catch {
     // A hook that throws cannot be reported through the hooks themselves.
+  }
+}
+
+/**
+ * One WAMP session (a {@link LeanSession} with `subscribeWithHistory`,
+ * `callProgressive` and `progressiveCall` as methods). Obtain it with
+ * {@link Session.join}; it ends with `leave()`, when the router closes it, or
+ * when the transport goes away (`closed` then resolves). Every pending
+ * request then rejects with a `SessionClosedError`.
+ */
+export class Session extends LeanSession {
+  /**
+   * Open a session on `transport`: HELLO, authentication if the router asks,
+   * WELCOME. Rejects with a `SessionClosedError` carrying the router's reason
+   * when it answers ABORT (or the transport closes, or the join times out);
+   * the transport is closed then.
+   */
+  static override join(transport: Transport, options: JoinOptions): Promise<Session> {
+    return new Session(transport, options).open(options);
+  }
+
+  /** See {@link callProgressive}. */
+  callProgressive<R = unknown>(
+    procedure: string,
+    args?: Args,
+    kwargs?: KwArgs,
+    options: Omit<CallOptions, 'onProgress'> = {},
+  ): AsyncIterableIterator<Result<R>> {
+    return callProgressive<R>(this, procedure, args, kwargs, options);
+  }
+
+  /** See {@link progressiveCall}. */
+  progressiveCall<R = unknown>(procedure: string, args?: Args, kwargs?: KwArgs, options: CallOptions = {}): ProgressiveCall<R> {
+    return progressiveCall<R>(this, procedure, args, kwargs, options);
+  }
+
+  /** See {@link subscribeWithHistory}. */
+  subscribeWithHistory<A extends Args = Args, K extends KwArgs = KwArgs>(
+    topic: string,
+    handler: EventHandler<A, K>,
+    options: SubscribeOptions & { readonly limit?: number } = {},
+  ): Promise<Subscription> {
+    return subscribeWithHistory(this, topic, handler, options);
   }
 }

@@ -6,7 +6,7 @@
 import type { StandardSchemaV1 } from '@standard-schema/spec';
 import { ErrorUri, WampError, type Args, type KwArgs, type PublishOptions, type RegisterOptions, type SubscribeOptions } from '@wamp/core';
 import { Result } from './result.js';
-import type { CallOptions, EventDetails, InvocationDetails, Registration, Session, Subscription } from './session.js';
+import type { CallOptions, EventDetails, InvocationDetails, LeanSession, Registration, Subscription } from './session.js';
 
 /** A Standard Schema validator (the `~standard` interface that zod, valibot, arktype and others implement). */
 export type Schema = StandardSchemaV1;
@@ -166,7 +166,7 @@ export type TypedEventHandler<A, K> = (args: HandlerArgs<A>, kwargs: HandlerKwAr
  * run. The handler sees the schemas' output (transforms applied).
  */
 export function registerTyped<A extends Schema | undefined, K extends Schema | undefined, R extends Schema | undefined>(
-  session: Session,
+  session: LeanSession,
   proc: Procedure<A, K, R>,
   handler: TypedInvocationHandler<A, K, R>,
   options?: RegisterOptions,
@@ -204,21 +204,21 @@ type CallerKwArgs<K> = SchemaInput<K, KwArgs>;
  * output type after the caller checked it.
  */
 export function callTyped<A extends Schema | undefined, K extends Schema | undefined, R extends Schema | undefined>(
-  session: Session,
+  session: LeanSession,
   proc: Procedure<A, K, R>,
   args: CallerArgs<A>,
   kwargs: CallerKwArgs<K> | undefined,
   options: TypedCallOptions & { readonly checkResult: true },
 ): Promise<Result<SchemaOutput<R, unknown>>>;
 export function callTyped<A extends Schema | undefined, K extends Schema | undefined, R extends Schema | undefined>(
-  session: Session,
+  session: LeanSession,
   proc: Procedure<A, K, R>,
   args: CallerArgs<A>,
   kwargs?: CallerKwArgs<K>,
   options?: TypedCallOptions,
 ): Promise<Result<SchemaInput<R, unknown>>>;
 export async function callTyped(
-  session: Session,
+  session: LeanSession,
   proc: Procedure,
   args: readonly unknown[],
   kwargs?: KwArgs,
@@ -238,7 +238,7 @@ export async function callTyped(
  * {@link SchemaError} and nothing is published.
  */
 export async function publishTyped<A extends Schema | undefined, K extends Schema | undefined>(
-  session: Session,
+  session: LeanSession,
   t: Topic<A, K>,
   args: CallerArgs<A>,
   kwargs?: CallerKwArgs<K>,
@@ -255,7 +255,7 @@ export async function publishTyped<A extends Schema | undefined, K extends Schem
  * topic, the publication and each issue) and not handed to the handler.
  */
 export function subscribeTyped<A extends Schema | undefined, K extends Schema | undefined>(
-  session: Session,
+  session: LeanSession,
   t: Topic<A, K>,
   handler: TypedEventHandler<A, K>,
   options?: SubscribeOptions,
@@ -344,6 +344,6 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 }
 
 /** Emit a warning through the session's `onWarning` hook, as the session's own warnings go. */
-function warnOn(session: Session, message: string): void {
+function warnOn(session: LeanSession, message: string): void {
   session.warn(message);
 }

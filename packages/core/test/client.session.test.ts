@@ -93,6 +93,20 @@ describe('ClientSession: opening', () => {
     expect(r.sent().map((m) => (m as unknown[])[0])).toEqual([48, 32]);
   });
 
+  it('keeps what WELCOME said (welcome) after the session ends, until the next join', () => {
+    const r = new ScriptedRouter();
+    expect(r.session.welcome).toBeUndefined();
+    r.run((s, now) => s.join({ realm: 'realm1' }, now));
+    r.recv([2, 42, { roles: FULL_ROUTER_ROLES, authid: 'joe', authrole: 'user', authmethod: 'ticket' }]);
+    expect(r.session.welcome).toMatchObject({ session: 42, realm: 'realm1', authid: 'joe', authrole: 'user', authmethod: 'ticket' });
+    expect(r.session.welcome?.roles.dealer).toEqual(FULL_ROUTER_ROLES['dealer']);
+    r.run(() => r.session.handleTransportClosed());
+    expect(r.session.state.tag).toBe('closed');
+    expect(r.session.welcome?.session).toBe(42);
+    r.run((s, now) => s.join({ realm: 'realm2' }, now));
+    expect(r.session.welcome).toBeUndefined();
+  });
+
   it('refuses an empty or unknown role list', () => {
     expect(() => new ScriptedRouter({ roles: [] })).toThrow(LocalProtocolError);
     expect(() => new ScriptedRouter({ roles: ['dealer' as 'caller'] })).toThrow(/unknown client role "dealer"/);

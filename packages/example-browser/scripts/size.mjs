@@ -38,8 +38,22 @@ const REFERENCES = {
  */
 const SHAPES = {
   minimal: {
-    what: 'core + client + ws, JSON, no auth (Session over connectWebSocket)',
+    what: 'core + client + ws, JSON, no auth (LeanSession over connectWebSocket)',
     goal: 8 * 1024,
+    compare: ['wampy'],
+    code: `
+      import { LeanSession as Session } from '@wamp/client';
+      import { jsonSerializer } from '@wamp/core';
+      import { connectWebSocket } from '@wamp/ws';
+      export async function start(url, realm) {
+        const transport = await connectWebSocket({ url, serializers: [jsonSerializer] });
+        const session = await Session.join(transport, { realm });
+        await session.subscribe('com.example.tick', (args) => console.log(args));
+        return session.call('com.example.add2', [2, 3]);
+      }`,
+  },
+  'minimal-session': {
+    what: 'the same with Session (history and progressive calls as methods)',
     compare: ['wampy'],
     code: `
       import { Session } from '@wamp/client';
