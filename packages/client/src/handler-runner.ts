@@ -1,6 +1,8 @@
 /**
- * The callee's side of the Promise API: runs a procedure's handler for each
- * INVOCATION the core reports, and answers it with YIELD (progressive results
+ * The callee's side of the Promise API, as a feature of its own: a session
+ * gets it with its first `register()` (so a bundle that never registers does
+ * not carry it). It keeps the handler of each registration, runs it for each
+ * INVOCATION the core reports, and answers with YIELD (progressive results
  * from an async generator, then the final one) or ERROR. Nothing a handler
  * does can break the session: a throw, a rejection or a result that does not
  * serialize becomes an ERROR for the caller.
@@ -18,11 +20,15 @@ import {
   type InterruptEvent,
   type InvocationEvent,
   type KwArgs,
+  type Payload,
+  type RegisterOptions,
+  type RegistrationRevokedEvent,
 } from '@wamp/core';
-import type { Registration } from './handles.js';
+import type { DecodedArguments } from './passthru.js';
+import { Registration } from './handles.js';
 import { AsyncQueue } from './queue.js';
 import { Result } from './result.js';
-import type { InvocationDetails } from './session.js';
+import type { InvocationDetails, InvocationHandler, LeanSession } from './session.js';
 
 /** What the runner needs from the `Session` it serves. */
 export interface CalleeHost {
@@ -31,10 +37,21 @@ export interface CalleeHost {
   readonly isOpen: boolean;
   /** Arguments as they go out (through the passthru codecs). */
   outgoing(uri: string, args: Args | undefined, kwargs: KwArgs | undefined): Arguments;
+  /** The arguments of a passthru payload received for `uri`; throws when no codec reads it. */
+  incoming(uri: string, payload: Payload, details: Dict): DecodedArguments;
   /** Send what the core queued and handle its events. */
   flush(): void;
   warn(message: string): void;
+  /** Run an application callback; a throw or rejection becomes a warning. */
+  callback(what: string, f: () => unknown): void;
+  /** Send a request through `send` (which returns its request ID); the promise settles with the router's answer. */
+  request<T>(send: () => number, what: CalleeRequest): Promise<T>;
 }
+
+/** What a REGISTER or UNREGISTER is about, as the session keeps it until the answer. */
+export type CalleeRequest =
+  | { readonly kind: 'register'; readonly procedure: string; readonly handler: InvocationHandler; readonly options: RegisterOptions }
+  | { readonly kind: 'unregister'; readonly registration: Registration };
 
 const PROGRESS = Object.freeze({ progress: true });
 
@@ -97,15 +114,90 @@ class RunningInvocation implements InvocationDetails {
   }
 }
 
-/** Runs handlers and answers their invocations; one per `Session`. */
+/** The callee side of one session: its registrations' handlers, and the handlers that run. */
 export class HandlerRunner {
+  /** The handler of each registration of the session, by registration ID. */
+  private readonly registrations = new Map<number, Registration>();
   /** The invocations whose handler still runs, by INVOCATION request ID. */
   private readonly running = new Map<number, RunningInvocation>();
 
-  constructor(private readonly host: CalleeHost) {}
+  constructor(
+    private readonly session: LeanSession,
+    private readonly host: CalleeHost,
+  ) {}
+
+  /** Send REGISTER; resolves with the handle once the router answers REGISTERED. */
+  register(procedure: string, handler: InvocationHandler, options: RegisterOptions): Promise<Registration> {
+    return this.host.request<Registration>(() => this.host.core.register(procedure, options), { kind: 'register', procedure, handler, options });
+  }
+
+  /** Send UNREGISTER; resolves when the router confirms (at once if the registration already ended). */
+  unregister(registration: Registration): Promise<void> {
+    if (!registration.active || this.registrations.get(registration.id) !== registration || !this.host.isOpen) return Promise.resolve();
+    return this.host.request<void>(() => this.host.core.unregister(registration.id), { kind: 'unregister', registration });
+  }
+
+  /** REGISTERED: the handle for the waiting `register()`. */
+  registered(id: number, w: CalleeRequest & { kind: 'register' }): Registration {
+    const registration = new Registration(this.session, id, w.procedure, w.handler, w.options);
+    this.registrations.set(id, registration);
+    return registration;
+  }
+
+  /** UNREGISTERED: the registration is gone. */
+  unregistered(id: number, w: CalleeRequest | undefined): void {
+    this.registrations.delete(id);
+    if (w?.kind === 'unregister') w.registration.end();
+  }
+
+  /** The router revoked a registration ("Registration Revocation"). */
+  revoked(ev: RegistrationRevokedEvent): void {
+    const registration = this.registrations.get(ev.registration);
+    this.registrations.delete(ev.registration);
+    if (registration === undefined) return;
+    registration.end();
+    this.host.callback('onRevoked', () => registration.onRevoked?.(ev.reason));
+  }
+
+  /** The session ended: every registration with it. */
+  end(): void {
+    for (const r of this.registrations.values()) r.end();
+    this.registrations.clear();
+  }
+
+  /** INVOCATION, a first one or a chunk of a progressive call invocation (payloads through the passthru codecs). */
+  invocation(ev: InvocationEvent): void {
+    const host = this.host;
+    if (ev.continuation && ev.payload !== undefined) {
+      try {
+        ev = { ...ev, ...host.incoming(ev.procedure, ev.payload, ev.details) };
+      } catch (e) {
+        host.warn(`a chunk of invocation ${ev.request} dropped: ${messageOf(e)}`);
+        return;
+      }
+    }
+    if (ev.continuation) return this.chunk(ev);
+    const registration = this.registrations.get(ev.registration);
+    if (registration === undefined) {
+      host.core.yieldError(ev.request, ErrorUri.NO_SUCH_REGISTRATION);
+      return;
+    }
+    if (ev.payload !== undefined) {
+      let decoded: DecodedArguments;
+      try {
+        decoded = host.incoming(ev.procedure, ev.payload, ev.details);
+      } catch (e) {
+        host.core.yieldError(ev.request, ErrorUri.INVALID_ARGUMENT, { args: [`the payload cannot be decoded: ${messageOf(e)}`] });
+        host.flush();
+        return;
+      }
+      ev = { ...ev, args: decoded.args, kwargs: decoded.kwargs };
+    }
+    this.start(registration, ev);
+  }
 
   /** A new invocation (its payload already decoded): run the handler of `registration`. */
-  start(registration: Registration, ev: InvocationEvent): void {
+  private start(registration: Registration, ev: InvocationEvent): void {
     const host = this.host;
     const request = ev.request;
     const running = new RunningInvocation(
@@ -121,7 +213,7 @@ export class HandlerRunner {
   }
 
   /** One more chunk of a progressive call invocation, for the handler's `input`. */
-  chunk(ev: InvocationEvent): void {
+  private chunk(ev: InvocationEvent): void {
     const running = this.running.get(ev.request);
     if (running?.input === undefined) return;
     running.input.push(new Result(ev.args, ev.kwargs, ev.details, ev.progress));
@@ -231,4 +323,24 @@ function isAsyncIterable(v: unknown): v is AsyncIterable<unknown> {
 
 function messageOf(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
+}
+
+/**
+ * Register a procedure on `session`; see {@link InvocationHandler} for what
+ * the handler may do. `Session.register` is the same as a method; this
+ * function is how a {@link LeanSession} registers (the callee side is then
+ * in the bundle, and made for the session on first use).
+ */
+export function register<A extends Args = Args, K extends KwArgs = KwArgs>(
+  session: LeanSession,
+  procedure: string,
+  handler: InvocationHandler<A, K>,
+  options: RegisterOptions = {},
+): Promise<Registration> {
+  try {
+    const callee = (session.callee ??= new HandlerRunner(session, session.calleeHost()));
+    return callee.register(procedure, handler as InvocationHandler, options);
+  } catch (e) {
+    return Promise.reject(e);
+  }
 }

@@ -51,6 +51,7 @@ export {
   type SessionState,
 } from './session.js';
 export { callProgressive, progressiveCall } from './progressive.js';
+export { register } from './handler-runner.js';
 export { subscribeWithHistory } from './history.js';
 export type { RegistrationOwner, SubscriptionOwner } from './handles.js';
 export {

@@ -18,7 +18,6 @@ import {
   type CloseInfo,
   type CryptoProvider,
   type Dict,
-  type InvocationEvent,
   type KwArgs,
   type Limits,
   type Arguments,
@@ -33,7 +32,7 @@ import {
 } from '@wamp/core';
 import type { AuthMethod, AuthResponse } from './auth.js';
 import { Registration, Subscription } from './handles.js';
-import { HandlerRunner } from './handler-runner.js';
+import { register, type CalleeHost, type CalleeRequest, type HandlerRunner } from './handler-runner.js';
 import { subscribeWithHistory } from './history.js';
 import { AuthFlow } from './join-auth.js';
 import { callProgressive, progressiveCall } from './progressive.js';
@@ -201,15 +200,7 @@ type Waiter =
       readonly reject: (e: unknown) => void;
       readonly onProgress: ((r: Result) => void) | undefined;
     }
-  | {
-      readonly kind: 'register';
-      readonly resolve: (r: Registration) => void;
-      readonly reject: (e: unknown) => void;
-      readonly procedure: string;
-      readonly handler: InvocationHandler;
-      readonly options: RegisterOptions;
-    }
-  | { readonly kind: 'unregister'; readonly resolve: () => void; readonly reject: (e: unknown) => void; readonly registration: Registration }
+  | (CalleeRequest & { readonly resolve: (r: never) => void; readonly reject: (e: unknown) => void })
   | {
       readonly kind: 'subscribe';
       readonly resolve: (s: Subscription) => void;
@@ -264,8 +255,8 @@ const NO_CALL_OPTIONS: CallOptions = Object.freeze({});
 const CALL_OPTION_KEYS: ReadonlySet<string> = new Set(['timeout', 'discloseMe', 'signal', 'cancelMode', 'onProgress', 'rkey']);
 
 /**
- * One WAMP session, without the conveniences that are functions of their own
- * ({@link subscribeWithHistory}, {@link callProgressive},
+ * One WAMP session, without the features that are functions of their own
+ * ({@link register}, {@link subscribeWithHistory}, {@link callProgressive},
  * {@link progressiveCall}): a bundle that imports `LeanSession` carries only
  * the features it uses. Obtain it with {@link LeanSession.join}; it ends with
  * `leave()`, when the router closes it, or when the transport goes away
@@ -287,11 +278,10 @@ export class LeanSession {
   private readonly clock: Clock;
   private readonly hooks: SessionHooks;
   private readonly waiters = new Map<number, Waiter>();
-  /** The handler of each registration of this session, by registration ID. */
-  private readonly registrations = new Map<number, Registration>();
   /** The handlers on each subscription of this session, by subscription ID. */
   private readonly subscriptions = new Map<number, Set<Subscription>>();
-  private readonly runner: HandlerRunner;
+  /** @internal The callee side, made by the first `register()`. */
+  callee: HandlerRunner | undefined = undefined;
   private readonly topicLocks = new Map<string, Promise<unknown>>();
   /** The authentication of the join in progress; dropped at WELCOME. */
   private auth: AuthFlow | undefined;
@@ -339,16 +329,6 @@ export class LeanSession {
       ...(options.goodbyeTimeout === undefined ? {} : { goodbyeTimeout: options.goodbyeTimeout }),
       ...(options.limits === undefined ? {} : { limits: options.limits }),
       ...(options.uriRule === undefined ? {} : { uriRule: options.uriRule }),
-    });
-    const isOpen = (): boolean => this.isOpen;
-    this.runner = new HandlerRunner({
-      core: this.core,
-      get isOpen() {
-        return isOpen();
-      },
-      outgoing: (uri, args, kwargs) => this.outgoing(uri, args, kwargs),
-      flush: () => this.flush(),
-      warn: (message) => this.warn(message),
     });
     this.closed = new Promise((resolve) => {
       this.resolveClosed = resolve;
@@ -540,29 +520,33 @@ export class LeanSession {
   // -------------------------------------------------------------------------
   // Callee
 
-  /** Register a procedure; see {@link InvocationHandler} for what the handler may do. */
-  register<A extends Args = Args, K extends KwArgs = KwArgs>(
-    procedure: string,
-    handler: InvocationHandler<A, K>,
-    options: RegisterOptions = {},
-  ): Promise<Registration> {
-    return new Promise<Registration>((resolve, reject) => {
-      const request = this.core.register(procedure, options);
-      this.waiters.set(request, { kind: 'register', resolve, reject, procedure, handler: handler as InvocationHandler, options });
-      this.flush();
-    });
-  }
+  // register() is a method of Session and the function `register` (handler-runner.ts): the callee side is a feature of its own.
 
   /** Unregister; resolves when the router confirms (at once if the registration already ended). */
   unregister(registration: Registration): Promise<void> {
-    if (!registration.active || this.registrations.get(registration.id) !== registration || !this.isOpen) {
-      return Promise.resolve();
-    }
-    return new Promise<void>((resolve, reject) => {
-      const request = this.core.unregister(registration.id);
-      this.waiters.set(request, { kind: 'unregister', resolve, reject, registration });
-      this.flush();
-    });
+    return this.callee === undefined ? Promise.resolve() : this.callee.unregister(registration);
+  }
+
+  /** @internal What the callee side uses of this session. */
+  calleeHost(): CalleeHost {
+    const isOpen = (): boolean => this.isOpen;
+    return {
+      core: this.core,
+      get isOpen() {
+        return isOpen();
+      },
+      outgoing: (uri, args, kwargs) => this.outgoing(uri, args, kwargs),
+      incoming: (uri, payload, details) => this.incoming(uri, payload, details),
+      flush: () => this.flush(),
+      warn: (message) => this.warn(message),
+      callback: (what, f) => this.callback(what, f),
+      request: <T>(send: () => number, what: CalleeRequest) =>
+        new Promise<T>((resolve, reject) => {
+          const request = send();
+          this.waiters.set(request, { ...what, resolve: resolve as (r: never) => void, reject });
+          this.flush();
+        }),
+    };
   }
 
   // -------------------------------------------------------------------------
@@ -769,27 +753,20 @@ export class LeanSession {
       }
       case 'registered': {
         const w = this.waiters.get(ev.request);
-        if (w?.kind !== 'register') return;
+        if (w?.kind !== 'register' || this.callee === undefined) return;
         this.waiters.delete(ev.request);
-        const registration = new Registration(this, ev.registration, w.procedure, w.handler, w.options);
-        this.registrations.set(ev.registration, registration);
-        return w.resolve(registration);
+        return w.resolve(this.callee.registered(ev.registration, w) as never);
       }
       case 'unregistered': {
         const w = this.waiters.get(ev.request);
-        this.registrations.delete(ev.registration);
-        if (w?.kind !== 'unregister') return;
+        const mine = w?.kind === 'unregister' ? w : undefined;
+        this.callee?.unregistered(ev.registration, mine);
+        if (mine === undefined) return;
         this.waiters.delete(ev.request);
-        w.registration.end();
-        return w.resolve();
+        return mine.resolve(undefined as never);
       }
-      case 'registrationRevoked': {
-        const registration = this.registrations.get(ev.registration);
-        this.registrations.delete(ev.registration);
-        if (registration === undefined) return;
-        registration.end();
-        return this.callback('onRevoked', () => registration.onRevoked?.(ev.reason));
-      }
+      case 'registrationRevoked':
+        return this.callee?.revoked(ev);
       case 'subscribed': {
         const w = this.waiters.get(ev.request);
         if (w?.kind !== 'subscribe') return;
@@ -821,9 +798,10 @@ export class LeanSession {
       case 'event':
         return this.onEvent(ev);
       case 'invocation':
-        return this.onInvocation(ev);
+        // The core reports invocations only for registrations, which only the callee side makes.
+        return this.callee?.invocation(ev);
       case 'interrupt':
-        return this.runner.interrupt(ev);
+        return this.callee?.interrupt(ev);
     }
   }
 
@@ -883,9 +861,8 @@ export class LeanSession {
     if (this.status === 'connecting') {
       this.joinSettled.reject(this.joinError ?? new SessionClosedError(info.reason, info.initiator, info.details, info.message));
     }
-    for (const r of this.registrations.values()) r.end();
+    this.callee?.end();
     for (const set of this.subscriptions.values()) for (const s of set) s.end();
-    this.registrations.clear();
     this.subscriptions.clear();
     this.closeTransport();
     this.resolveClosed(info);
@@ -954,37 +931,9 @@ export class LeanSession {
     }
   }
 
-  private onInvocation(ev: InvocationEvent): void {
-    if (ev.continuation && ev.payload !== undefined) {
-      try {
-        ev = { ...ev, ...this.incoming(ev.procedure, ev.payload, ev.details) };
-      } catch (e) {
-        this.warn(`a chunk of invocation ${ev.request} dropped: ${messageOf(e)}`);
-        return;
-      }
-    }
-    if (ev.continuation) return this.runner.chunk(ev);
-    const registration = this.registrations.get(ev.registration);
-    if (registration === undefined) {
-      this.core.yieldError(ev.request, ErrorUri.NO_SUCH_REGISTRATION);
-      return;
-    }
-    if (ev.payload !== undefined) {
-      let decoded: DecodedArguments;
-      try {
-        decoded = this.incoming(ev.procedure, ev.payload, ev.details);
-      } catch (e) {
-        this.core.yieldError(ev.request, ErrorUri.INVALID_ARGUMENT, { args: [`the payload cannot be decoded: ${messageOf(e)}`] });
-        this.flush();
-        return;
-      }
-      ev = { ...ev, args: decoded.args, kwargs: decoded.kwargs };
-    }
-    this.runner.start(registration, ev);
-  }
-
   /** Arguments for `uri` as they go out: through the first passthru codec that takes them, else in the clear. */
-  private outgoing(uri: string, args: Args | undefined, kwargs: KwArgs | undefined): Arguments {
+  /** @internal */
+  outgoing(uri: string, args: Args | undefined, kwargs: KwArgs | undefined): Arguments {
     for (const c of this.codecs) {
       const p = c.encode(uri, args, kwargs);
       if (p !== undefined) return { passthru: p };
@@ -1070,8 +1019,9 @@ function safely(f: () => void): void {
 }
 
 /**
- * One WAMP session (a {@link LeanSession} with `subscribeWithHistory`,
- * `callProgressive` and `progressiveCall` as methods). Obtain it with
+ * One WAMP session (a {@link LeanSession} with `register`,
+ * `subscribeWithHistory`, `callProgressive` and `progressiveCall` as
+ * methods). Obtain it with
  * {@link Session.join}; it ends with `leave()`, when the router closes it, or
  * when the transport goes away (`closed` then resolves). Every pending
  * request then rejects with a `SessionClosedError`.
@@ -1085,6 +1035,15 @@ export class Session extends LeanSession {
    */
   static override join(transport: Transport, options: JoinOptions): Promise<Session> {
     return new Session(transport, options).open(options);
+  }
+
+  /** Register a procedure; see {@link InvocationHandler} for what the handler may do. */
+  register<A extends Args = Args, K extends KwArgs = KwArgs>(
+    procedure: string,
+    handler: InvocationHandler<A, K>,
+    options: RegisterOptions = {},
+  ): Promise<Registration> {
+    return register(this, procedure, handler, options);
   }
 
   /** See {@link callProgressive}. */

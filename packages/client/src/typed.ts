@@ -6,6 +6,7 @@
 import type { StandardSchemaV1 } from '@standard-schema/spec';
 import { ErrorUri, WampError, type Args, type KwArgs, type PublishOptions, type RegisterOptions, type SubscribeOptions } from '@wamp/core';
 import { Result } from './result.js';
+import { register } from './handler-runner.js';
 import type { CallOptions, EventDetails, InvocationDetails, LeanSession, Registration, Subscription } from './session.js';
 
 /** A Standard Schema validator (the `~standard` interface that zod, valibot, arktype and others implement). */
@@ -171,7 +172,8 @@ export function registerTyped<A extends Schema | undefined, K extends Schema | u
   handler: TypedInvocationHandler<A, K, R>,
   options?: RegisterOptions,
 ): Promise<Registration> {
-  return session.register(
+  return register(
+    session,
     proc.uri,
     async (args, kwargs, details) => {
       const checked = await checkInput(proc, args, kwargs);
