@@ -18,7 +18,7 @@ import {
   type RegisterOptions,
   type SubscribeOptions,
 } from '@wamp/core';
-import { Registration, Subscription } from './handles.js';
+import { Registration, Subscription } from './session-api.js';
 import type { Result } from './result.js';
 import { Session, type CallOptions, type EventHandler, type InvocationHandler, type JoinOptions } from './session.js';
 import { systemClock, systemTimers, type Clock, type Timers } from './timers.js';

@@ -14,44 +14,25 @@ import {
   LocalProtocolError,
   WampError,
   type Args,
-  type Arguments,
-  type ClientSession,
   type Dict,
   type InterruptEvent,
   type InvocationEvent,
   type KwArgs,
-  type Payload,
   type RegisterOptions,
   type RegistrationRevokedEvent,
 } from '@wamp/core';
 import type { DecodedArguments } from './passthru.js';
-import { Registration } from './handles.js';
+import {
+  Registration,
+  type CalleeHost,
+  type CalleeRequest,
+  type CalleeSide,
+  type InvocationDetails,
+  type InvocationHandler,
+  type SessionApi,
+} from './session-api.js';
 import { AsyncQueue } from './queue.js';
 import { Result } from './result.js';
-import type { InvocationDetails, InvocationHandler, LeanSession } from './session.js';
-
-/** What the runner needs from the `Session` it serves. */
-export interface CalleeHost {
-  readonly core: ClientSession;
-  /** The session is established (answers can go out). */
-  readonly isOpen: boolean;
-  /** Arguments as they go out (through the passthru codecs). */
-  outgoing(uri: string, args: Args | undefined, kwargs: KwArgs | undefined): Arguments;
-  /** The arguments of a passthru payload received for `uri`; throws when no codec reads it. */
-  incoming(uri: string, payload: Payload, details: Dict): DecodedArguments;
-  /** Send what the core queued and handle its events. */
-  flush(): void;
-  warn(message: string): void;
-  /** Run an application callback; a throw or rejection becomes a warning. */
-  callback(what: string, f: () => unknown): void;
-  /** Send a request through `send` (which returns its request ID); the promise settles with the router's answer. */
-  request<T>(send: () => number, what: CalleeRequest): Promise<T>;
-}
-
-/** What a REGISTER or UNREGISTER is about, as the session keeps it until the answer. */
-export type CalleeRequest =
-  | { readonly kind: 'register'; readonly procedure: string; readonly handler: InvocationHandler; readonly options: RegisterOptions }
-  | { readonly kind: 'unregister'; readonly registration: Registration };
 
 const PROGRESS = Object.freeze({ progress: true });
 
@@ -115,14 +96,14 @@ class RunningInvocation implements InvocationDetails {
 }
 
 /** The callee side of one session: its registrations' handlers, and the handlers that run. */
-export class HandlerRunner {
+export class HandlerRunner implements CalleeSide {
   /** The handler of each registration of the session, by registration ID. */
   private readonly registrations = new Map<number, Registration>();
   /** The invocations whose handler still runs, by INVOCATION request ID. */
   private readonly running = new Map<number, RunningInvocation>();
 
   constructor(
-    private readonly session: LeanSession,
+    private readonly session: SessionApi,
     private readonly host: CalleeHost,
   ) {}
 
@@ -332,7 +313,7 @@ function messageOf(e: unknown): string {
  * in the bundle, and made for the session on first use).
  */
 export function register<A extends Args = Args, K extends KwArgs = KwArgs>(
-  session: LeanSession,
+  session: SessionApi,
   procedure: string,
   handler: InvocationHandler<A, K>,
   options: RegisterOptions = {},

@@ -5,8 +5,7 @@
  */
 
 import type { Args, Dict, KwArgs, SubscribeOptions } from '@wamp/core';
-import type { Subscription } from './handles.js';
-import type { EventDetails, EventHandler, LeanSession } from './session.js';
+import type { EventDetails, EventHandler, SessionApi, Subscription } from './session-api.js';
 
 const EMPTY: Dict = Object.freeze({});
 
@@ -21,7 +20,7 @@ const EMPTY: Dict = Object.freeze({});
  * replayed.
  */
 export async function subscribeWithHistory<A extends Args = Args, K extends KwArgs = KwArgs>(
-  session: LeanSession,
+  session: SessionApi,
   topic: string,
   handler: EventHandler<A, K>,
   options: SubscribeOptions & { readonly limit?: number } = {},
@@ -63,7 +62,7 @@ export async function subscribeWithHistory<A extends Args = Args, K extends KwAr
 }
 
 /** One record of `wamp.subscription.get_events` as handler arguments, or undefined (with a warning) when it is malformed. */
-function historyEvent(session: LeanSession, sub: Subscription, rec: unknown): [Args, KwArgs, EventDetails] | undefined {
+function historyEvent(session: SessionApi, sub: Subscription, rec: unknown): [Args, KwArgs, EventDetails] | undefined {
   if (!isDict(rec)) return undefined;
   const publication = rec['publication'];
   if (typeof publication !== 'number') return undefined;

@@ -53,7 +53,7 @@ export {
 export { callProgressive, progressiveCall } from './progressive.js';
 export { register } from './handler-runner.js';
 export { subscribeWithHistory } from './history.js';
-export type { RegistrationOwner, SubscriptionOwner } from './handles.js';
+export type { RegistrationOwner, SessionApi, SubscriptionOwner } from './session-api.js';
 export {
   Client,
   ClientRegistration,

@@ -8,7 +8,7 @@
 import type { Args, KwArgs } from '@wamp/core';
 import { AsyncQueue } from './queue.js';
 import type { Result } from './result.js';
-import type { CallOptions, LeanSession, ProgressiveCall } from './session.js';
+import type { CallOptions, ProgressiveCall, SessionApi } from './session-api.js';
 
 /**
  * Call a procedure and iterate over its progressive results; the last item
@@ -16,7 +16,7 @@ import type { CallOptions, LeanSession, ProgressiveCall } from './session.js';
  * the call.
  */
 export function callProgressive<R = unknown>(
-  session: LeanSession,
+  session: SessionApi,
   procedure: string,
   args?: Args,
   kwargs?: KwArgs,
@@ -62,7 +62,7 @@ export function callProgressive<R = unknown>(
  * chunk, `send()` adds more, `end()` sends the last.
  */
 export function progressiveCall<R = unknown>(
-  session: LeanSession,
+  session: SessionApi,
   procedure: string,
   args?: Args,
   kwargs?: KwArgs,

@@ -31,8 +31,21 @@ import {
   type UriRule,
 } from '@wamp/core';
 import type { AuthMethod, AuthResponse } from './auth.js';
-import { Registration, Subscription } from './handles.js';
-import { register, type CalleeHost, type CalleeRequest, type HandlerRunner } from './handler-runner.js';
+import { register } from './handler-runner.js';
+import {
+  Registration,
+  Subscription,
+  type CalleeHost,
+  type CalleeRequest,
+  type CalleeSide,
+  type CallOptions,
+  type EventDetails,
+  type EventHandler,
+  type InvocationDetails,
+  type InvocationHandler,
+  type ProgressiveCall,
+  type SessionApi,
+} from './session-api.js';
 import { subscribeWithHistory } from './history.js';
 import { AuthFlow } from './join-auth.js';
 import { callProgressive, progressiveCall } from './progressive.js';
@@ -87,109 +100,8 @@ export interface JoinOptions extends SessionHooks {
   readonly passthru?: PassthruCodec | readonly PassthruCodec[];
 }
 
-/** Options of `Session.call`. */
-export interface CallOptions {
-  /** Milliseconds; the call fails with `wamp.error.timeout` after it (and the dealer is told, where it can be). */
-  readonly timeout?: number;
-  /** CALL.Options.disclose_me. */
-  readonly discloseMe?: boolean;
-  /** Aborting it cancels the call (advanced profile "Call Canceling") with `cancelMode`. */
-  readonly signal?: AbortSignal;
-  /** `killnowait` when absent. With `kill` the promise waits for the callee's answer. */
-  readonly cancelMode?: CancelMode;
-  /** Receives progressive results; the call asks for them when this is set. */
-  readonly onProgress?: (result: Result) => void;
-  /** CALL.Options.rkey ("Sharded Registration"): the call goes to the callee shard owning this resource key. */
-  readonly rkey?: string;
-}
-
-/** What a procedure implementation learns about the call it serves. */
-export interface InvocationDetails {
-  readonly request: number;
-  readonly registration: number;
-  /** The procedure called (for a pattern registration, the actual URI). */
-  readonly procedure: string;
-  /** The caller's session ID, authid and authrole, when disclosed. */
-  readonly caller: number | undefined;
-  readonly callerAuthid: string | undefined;
-  readonly callerAuthrole: string | undefined;
-  /** The caller accepts progressive results (yield them from an async generator, or call `progress`). */
-  readonly receiveProgress: boolean;
-  /**
-   * The call's timeout in milliseconds, when the dealer handed it to this
-   * callee (advanced profile "Call Timeouts"): `signal` fires that long after
-   * the invocation arrived, and a handler that then gives up (throws or
-   * rejects with anything but a WampError) answers `wamp.error.canceled`.
-   */
-  readonly timeout: number | undefined;
-  /** The trust level the dealer assigned to the call (advanced profile "Call Trust Levels"), when it gives one. */
-  readonly trustlevel: number | undefined;
-  /**
-   * Fires when the dealer interrupts the call, its timeout passes, or the
-   * session ends. Made on first read; read after an interrupt, it is already
-   * aborted.
-   */
-  readonly signal: AbortSignal;
-  /** Send a progressive result now; throws if the caller did not ask for them. */
-  progress(args?: Args, kwargs?: KwArgs): void;
-  /** For a progressive call invocation: the chunks after the first, the last one with `progress: false`. */
-  readonly input: AsyncIterable<Result> | undefined;
-  /** INVOCATION.Details as received. */
-  readonly details: Dict;
-}
-
-/**
- * A procedure implementation. It may return a value (sent as the single
- * positional result), a {@link Result} (args and kwargs), a Promise of
- * either, or be an async generator whose yields are progressive results and
- * whose return value is the final one. Throwing a {@link WampError} sends
- * that error; throwing anything else sends `wamp.error.runtime_error` with
- * the message (after an interrupt: `wamp.error.canceled`).
- */
-export type InvocationHandler<A extends Args = Args, K extends KwArgs = KwArgs> = (
-  args: A,
-  kwargs: K,
-  details: InvocationDetails,
-) => unknown;
-
-/** What an event handler learns about the publication it receives. */
-export interface EventDetails {
-  readonly subscription: number;
-  readonly publication: number;
-  /** The topic published to (for a pattern subscription, the actual URI). */
-  readonly topic: string;
-  readonly publisher: number | undefined;
-  readonly publisherAuthid: string | undefined;
-  readonly publisherAuthrole: string | undefined;
-  /** The event was retained by the broker and delivered on subscribe. */
-  readonly retained: boolean;
-  /** The event comes from the broker's event history (`subscribeWithHistory`), not live. */
-  readonly history: boolean;
-  /** The trust level the broker assigned to the publication (advanced profile "Publication Trust Levels"), when it gives one. */
-  readonly trustlevel: number | undefined;
-  /** EVENT.Details as received. */
-  readonly details: Dict;
-}
-
-/** An event handler; what it throws or rejects with becomes a warning. */
-export type EventHandler<A extends Args = Args, K extends KwArgs = KwArgs> = (
-  args: A,
-  kwargs: K,
-  details: EventDetails,
-) => void | Promise<void>;
-
 export { Registration, Subscription };
-
-/** A call whose input is sent in chunks ("Progressive Call Invocations"); see `Session.progressiveCall`. */
-export interface ProgressiveCall<R = unknown> {
-  readonly request: number;
-  /** Settles with the call's outcome. */
-  readonly result: Promise<Result<R>>;
-  /** Send one more chunk. False when the call already ended (the callee answered early). */
-  send(args?: Args, kwargs?: KwArgs): boolean;
-  /** Send the last chunk; resolves like `result`. */
-  end(args?: Args, kwargs?: KwArgs): Promise<Result<R>>;
-}
+export type { CallOptions, EventDetails, EventHandler, InvocationDetails, InvocationHandler, ProgressiveCall };
 
 type Waiter =
   | {
@@ -264,7 +176,7 @@ const CALL_OPTION_KEYS: ReadonlySet<string> = new Set(['timeout', 'discloseMe', 
  * `SessionClosedError`. {@link Session} is the same with those conveniences
  * as methods.
  */
-export class LeanSession {
+export class LeanSession implements SessionApi {
   /** Resolves once, when the session has ended, with how it ended. */
   readonly closed: Promise<CloseInfo>;
   private status: SessionState = 'connecting';
@@ -281,7 +193,7 @@ export class LeanSession {
   /** The handlers on each subscription of this session, by subscription ID. */
   private readonly subscriptions = new Map<number, Set<Subscription>>();
   /** @internal The callee side, made by the first `register()`. */
-  callee: HandlerRunner | undefined = undefined;
+  callee: CalleeSide | undefined = undefined;
   private readonly topicLocks = new Map<string, Promise<unknown>>();
   /** The authentication of the join in progress; dropped at WELCOME. */
   private auth: AuthFlow | undefined;
