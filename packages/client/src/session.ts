@@ -1,7 +1,12 @@
 /**
- * `Session`: the Promise API of one WAMP session over one {@link Transport},
- * driving the sans-IO `ClientSession` of @wamp/core. It owns a single timer,
- * armed at the core's `pollTimeout()`.
+ * `LeanSession` and `Session`: the Promise API of one WAMP session over one
+ * {@link Transport}, driving the sans-IO `ClientSession` of @wamp/core, which
+ * owns the session's state. This layer keeps only promises, one timer (armed
+ * at the core's `pollTimeout()`), handlers and the transport. Features that
+ * are modules of their own — the callee side (`handler-runner.ts`), progressive
+ * calls (`progressive.ts`), event history (`history.ts`) — are methods of
+ * `Session` only, so that a bundle built on `LeanSession` carries just what
+ * it imports; authentication is in `join-auth.ts`.
  */
 
 import {
