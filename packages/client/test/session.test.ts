@@ -6,6 +6,7 @@ import {
   LeanSession,
   callProgressive,
   progressiveCall,
+  register,
   subscribeWithHistory,
   LocalProtocolError,
   RequestTimeoutError,
@@ -283,6 +284,23 @@ describe('LeanSession: features as functions', () => {
 
     const full = await connected();
     expect(full.session).toBeInstanceOf(LeanSession);
+  });
+
+  it('registers through the register() function, which brings the callee side', async () => {
+    const { session, router } = await lean();
+    expect('register' in session).toBe(false);
+    const registering = register(session, 'com.p', (args, _k, details) => `${String(args[0])} from ${details.callerAuthid ?? '?'}`);
+    expect(await router.next()).toEqual([64, 1, {}, 'com.p']);
+    router.send([65, 1, 100]);
+    const registration = await registering;
+    expect(registration.id).toBe(100);
+    router.send([68, 9, 100, { caller_authid: 'joe' }, ['hi']]);
+    expect(await router.next()).toEqual([70, 9, {}, ['hi from joe']]);
+    const unregistering = registration.unregister();
+    expect(await router.next()).toEqual([66, 2, 100]);
+    router.send([67, 2]);
+    await unregistering;
+    expect(registration.active).toBe(false);
   });
 
   it('passes the roles and extra HELLO details of JoinOptions to the HELLO', async () => {
