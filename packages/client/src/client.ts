@@ -18,16 +18,9 @@ import {
   type RegisterOptions,
   type SubscribeOptions,
 } from '@wamp/core';
+import { Registration, Subscription } from './session-api.js';
 import type { Result } from './result.js';
-import {
-  Session,
-  type CallOptions,
-  type EventHandler,
-  type InvocationHandler,
-  type JoinOptions,
-  type Registration,
-  type Subscription,
-} from './session.js';
+import { Session, type CallOptions, type EventHandler, type InvocationHandler, type JoinOptions } from './session.js';
 import { systemClock, systemTimers, type Clock, type Timers } from './timers.js';
 import type { Transport, TransportFactory } from './transport.js';
 
@@ -81,63 +74,14 @@ export interface ClientEvents {
   retrying: { readonly attempt: number; readonly delay: number };
 }
 
-/** A registration the `Client` keeps across reconnects. */
-export class ClientRegistration {
-  /** The registration in the current session, if connected. */
-  current: Registration | undefined;
-  private live = true;
-
-  constructor(
-    private readonly client: Client,
-    readonly procedure: string,
-    readonly handler: InvocationHandler,
-    readonly options: RegisterOptions,
-  ) {}
-
-  /** False once unregistered or revoked by the router. */
-  get active(): boolean {
-    return this.live;
-  }
-
-  /** Unregister the procedure, now and for later sessions. */
-  unregister(): Promise<void> {
-    return this.client.unregister(this);
-  }
-
-  /** @internal */
-  end(): void {
-    this.live = false;
-  }
-}
-
-/** A subscription the `Client` keeps across reconnects. */
-export class ClientSubscription {
-  /** The subscription in the current session, if connected. */
-  current: Subscription | undefined;
-  private live = true;
-
-  constructor(
-    private readonly client: Client,
-    readonly topic: string,
-    readonly handler: EventHandler,
-    readonly options: SubscribeOptions,
-  ) {}
-
-  /** False once unsubscribed or revoked by the broker. */
-  get active(): boolean {
-    return this.live;
-  }
-
-  /** Unsubscribe, now and for later sessions. */
-  unsubscribe(): Promise<void> {
-    return this.client.unsubscribe(this);
-  }
-
-  /** @internal */
-  end(): void {
-    this.live = false;
-  }
-}
+/** @deprecated `Registration` serves `Client` too; this is the same class. */
+export const ClientRegistration = Registration;
+/** @deprecated `Registration` serves `Client` too; this is the same class. */
+export type ClientRegistration = Registration;
+/** @deprecated `Subscription` serves `Client` too; this is the same class. */
+export const ClientSubscription = Subscription;
+/** @deprecated `Subscription` serves `Client` too; this is the same class. */
+export type ClientSubscription = Subscription;
 
 /**
  * A router that closes a session (shutdown, `wamp.session.kill`) may revoke
@@ -160,8 +104,8 @@ export class Client {
   private readonly options: ClientOptions;
   private readonly timers: Timers;
   private readonly random: () => number;
-  private readonly registrations = new Set<ClientRegistration>();
-  private readonly subscriptions = new Set<ClientSubscription>();
+  private readonly registrations = new Set<Registration>();
+  private readonly subscriptions = new Set<Subscription>();
   private readonly listeners: { [E in keyof ClientEvents]: Set<Listener<E>> } = {
     connecting: new Set(),
     open: new Set(),
@@ -286,8 +230,8 @@ export class Client {
     procedure: string,
     handler: InvocationHandler<A, K>,
     options: RegisterOptions = {},
-  ): Promise<ClientRegistration> {
-    const handle = new ClientRegistration(this, procedure, handler as InvocationHandler, options);
+  ): Promise<Registration> {
+    const handle = new Registration(this, 0, procedure, handler as InvocationHandler, options);
     const s = this.session;
     if (s !== undefined) await this.registerOn(s, handle);
     this.registrations.add(handle);
@@ -295,7 +239,7 @@ export class Client {
   }
 
   /** Unregister `handle` and forget it, so that it is not restored on reconnect. */
-  async unregister(handle: ClientRegistration): Promise<void> {
+  async unregister(handle: Registration): Promise<void> {
     if (!this.registrations.delete(handle)) return;
     handle.end();
     const current = handle.current;
@@ -308,8 +252,8 @@ export class Client {
     topic: string,
     handler: EventHandler<A, K>,
     options: SubscribeOptions = {},
-  ): Promise<ClientSubscription> {
-    const handle = new ClientSubscription(this, topic, handler as EventHandler, options);
+  ): Promise<Subscription> {
+    const handle = new Subscription(this, 0, topic, handler as EventHandler, options);
     const s = this.session;
     if (s !== undefined) await this.subscribeOn(s, handle);
     this.subscriptions.add(handle);
@@ -317,7 +261,7 @@ export class Client {
   }
 
   /** Unsubscribe `handle` and forget it, so that it is not restored on reconnect. */
-  async unsubscribe(handle: ClientSubscription): Promise<void> {
+  async unsubscribe(handle: Subscription): Promise<void> {
     if (!this.subscriptions.delete(handle)) return;
     handle.end();
     const current = handle.current;
@@ -385,7 +329,7 @@ export class Client {
    * `procedure_already_exists` is tried again after 0.5, 1, 2 and 4 s, while
    * this session lasts; any other failure, or the last, is a warning.
    */
-  private async restoreRegistration(session: Session, h: ClientRegistration, attempt: number): Promise<void> {
+  private async restoreRegistration(session: Session, h: Registration, attempt: number): Promise<void> {
     try {
       await this.registerOn(session, h);
     } catch (e) {
@@ -400,7 +344,7 @@ export class Client {
     }
   }
 
-  private async registerOn(session: Session, handle: ClientRegistration): Promise<void> {
+  private async registerOn(session: Session, handle: Registration): Promise<void> {
     const registration = await session.register(handle.procedure, handle.handler, handle.options);
     handle.current = registration;
     registration.onRevoked = (reason) => {
@@ -408,16 +352,18 @@ export class Client {
       // Revoked by the router: no longer active, so not registered again after a reconnect.
       handle.end();
       this.registrations.delete(handle);
+      handle.onRevoked?.(reason);
     };
   }
 
-  private async subscribeOn(session: Session, handle: ClientSubscription): Promise<void> {
+  private async subscribeOn(session: Session, handle: Subscription): Promise<void> {
     const subscription = await session.subscribe(handle.topic, handle.handler, handle.options);
     handle.current = subscription;
     subscription.onRevoked = (reason) => {
       if (endsWithSession(reason)) return;
       handle.end();
       this.subscriptions.delete(handle);
+      handle.onRevoked?.(reason);
     };
   }
 

@@ -35,6 +35,7 @@ export {
 } from './auth.js';
 export {
   AGENT,
+  LeanSession,
   Registration,
   Session,
   Subscription,
@@ -51,6 +52,10 @@ export {
   type SessionHooks,
   type SessionState,
 } from './session.js';
+export { callProgressive, progressiveCall } from './progressive.js';
+export { register } from './handler-runner.js';
+export { subscribeWithHistory } from './history.js';
+export type { RegistrationOwner, SessionApi, SubscriptionOwner } from './session-api.js';
 export {
   Client,
   ClientRegistration,

@@ -1,25 +1,28 @@
 /**
- * `Session`: the Promise API of one WAMP session over one {@link Transport},
- * driving the sans-IO `ClientSession` of @wamp/core. It owns a single timer,
- * armed at the core's `pollTimeout()`.
+ * `LeanSession` and `Session`: the Promise API of one WAMP session over one
+ * {@link Transport}, driving the sans-IO `ClientSession` of @wamp/core, which
+ * owns the session's state. This layer keeps only promises, one timer (armed
+ * at the core's `pollTimeout()`), handlers and the transport. Features that
+ * are modules of their own — the callee side (`handler-runner.ts`), progressive
+ * calls (`progressive.ts`), event history (`history.ts`) — are methods of
+ * `Session` only, so that a bundle built on `LeanSession` carries just what
+ * it imports; authentication is in `join-auth.ts`.
  */
 
 import {
   CanceledError,
   ClientSession,
   ErrorUri,
-  LocalProtocolError,
   ProtocolViolation,
   SessionClosedError,
-  TRANSPORT_LOST,
   WampError,
   type Args,
   type CancelMode,
+  type ClientRole,
   type ClientEvent,
   type CloseInfo,
   type CryptoProvider,
   type Dict,
-  type InvocationEvent,
   type KwArgs,
   type Limits,
   type Arguments,
@@ -32,9 +35,26 @@ import {
   type TraceEvent,
   type UriRule,
 } from '@wamp/core';
-import type { AuthAttempt, AuthMethod } from './auth.js';
+import type { AuthMethod, AuthResponse } from './auth.js';
+import { register } from './handler-runner.js';
+import {
+  Registration,
+  Subscription,
+  type CalleeHost,
+  type CalleeRequest,
+  type CalleeSide,
+  type CallOptions,
+  type EventDetails,
+  type EventHandler,
+  type InvocationDetails,
+  type InvocationHandler,
+  type ProgressiveCall,
+  type SessionApi,
+} from './session-api.js';
+import { subscribeWithHistory } from './history.js';
+import { AuthFlow } from './join-auth.js';
+import { callProgressive, progressiveCall } from './progressive.js';
 import { passthruAttributes, type DecodedArguments, type PassthruCodec } from './passthru.js';
-import { AsyncQueue } from './queue.js';
 import { Result } from './result.js';
 import { systemClock, systemTimers, type Clock, type Timers } from './timers.js';
 import type { Transport } from './transport.js';
@@ -64,6 +84,10 @@ export interface JoinOptions extends SessionHooks {
    */
   readonly crypto?: CryptoProvider;
   readonly agent?: string;
+  /** The roles announced in HELLO (default all four); a command of another role throws `wamp.error.feature_not_supported`. */
+  readonly roles?: readonly ClientRole[];
+  /** More HELLO.Details keys, merged into the HELLO (the session's own keys take precedence). */
+  readonly helloDetails?: Dict;
   /** Milliseconds from HELLO to WELCOME; default 30000, 0 for none. */
   readonly joinTimeout?: number;
   /** Milliseconds to wait for the router's GOODBYE after `leave()`; default 5000. */
@@ -81,167 +105,8 @@ export interface JoinOptions extends SessionHooks {
   readonly passthru?: PassthruCodec | readonly PassthruCodec[];
 }
 
-/** Options of `Session.call`. */
-export interface CallOptions {
-  /** Milliseconds; the call fails with `wamp.error.timeout` after it (and the dealer is told, where it can be). */
-  readonly timeout?: number;
-  /** CALL.Options.disclose_me. */
-  readonly discloseMe?: boolean;
-  /** Aborting it cancels the call (advanced profile "Call Canceling") with `cancelMode`. */
-  readonly signal?: AbortSignal;
-  /** `killnowait` when absent. With `kill` the promise waits for the callee's answer. */
-  readonly cancelMode?: CancelMode;
-  /** Receives progressive results; the call asks for them when this is set. */
-  readonly onProgress?: (result: Result) => void;
-  /** CALL.Options.rkey ("Sharded Registration"): the call goes to the callee shard owning this resource key. */
-  readonly rkey?: string;
-}
-
-/** What a procedure implementation learns about the call it serves. */
-export interface InvocationDetails {
-  readonly request: number;
-  readonly registration: number;
-  /** The procedure called (for a pattern registration, the actual URI). */
-  readonly procedure: string;
-  /** The caller's session ID, authid and authrole, when disclosed. */
-  readonly caller: number | undefined;
-  readonly callerAuthid: string | undefined;
-  readonly callerAuthrole: string | undefined;
-  /** The caller accepts progressive results (yield them from an async generator, or call `progress`). */
-  readonly receiveProgress: boolean;
-  /**
-   * The call's timeout in milliseconds, when the dealer handed it to this
-   * callee (advanced profile "Call Timeouts"): `signal` fires that long after
-   * the invocation arrived, and a handler that then gives up (throws or
-   * rejects with anything but a WampError) answers `wamp.error.canceled`.
-   */
-  readonly timeout: number | undefined;
-  /** The trust level the dealer assigned to the call (advanced profile "Call Trust Levels"), when it gives one. */
-  readonly trustlevel: number | undefined;
-  /**
-   * Fires when the dealer interrupts the call, its timeout passes, or the
-   * session ends. Made on first read; read after an interrupt, it is already
-   * aborted.
-   */
-  readonly signal: AbortSignal;
-  /** Send a progressive result now; throws if the caller did not ask for them. */
-  progress(args?: Args, kwargs?: KwArgs): void;
-  /** For a progressive call invocation: the chunks after the first, the last one with `progress: false`. */
-  readonly input: AsyncIterable<Result> | undefined;
-  /** INVOCATION.Details as received. */
-  readonly details: Dict;
-}
-
-/**
- * A procedure implementation. It may return a value (sent as the single
- * positional result), a {@link Result} (args and kwargs), a Promise of
- * either, or be an async generator whose yields are progressive results and
- * whose return value is the final one. Throwing a {@link WampError} sends
- * that error; throwing anything else sends `wamp.error.runtime_error` with
- * the message (after an interrupt: `wamp.error.canceled`).
- */
-export type InvocationHandler<A extends Args = Args, K extends KwArgs = KwArgs> = (
-  args: A,
-  kwargs: K,
-  details: InvocationDetails,
-) => unknown;
-
-/** What an event handler learns about the publication it receives. */
-export interface EventDetails {
-  readonly subscription: number;
-  readonly publication: number;
-  /** The topic published to (for a pattern subscription, the actual URI). */
-  readonly topic: string;
-  readonly publisher: number | undefined;
-  readonly publisherAuthid: string | undefined;
-  readonly publisherAuthrole: string | undefined;
-  /** The event was retained by the broker and delivered on subscribe. */
-  readonly retained: boolean;
-  /** The event comes from the broker's event history (`subscribeWithHistory`), not live. */
-  readonly history: boolean;
-  /** The trust level the broker assigned to the publication (advanced profile "Publication Trust Levels"), when it gives one. */
-  readonly trustlevel: number | undefined;
-  /** EVENT.Details as received. */
-  readonly details: Dict;
-}
-
-/** An event handler; what it throws or rejects with becomes a warning. */
-export type EventHandler<A extends Args = Args, K extends KwArgs = KwArgs> = (
-  args: A,
-  kwargs: K,
-  details: EventDetails,
-) => void | Promise<void>;
-
-/** A procedure registered by this session. */
-export class Registration {
-  /** Called when the router revokes the registration ("Registration Revocation"). */
-  onRevoked: ((reason: string | undefined) => void) | undefined;
-  private live = true;
-
-  constructor(
-    private readonly session: Session,
-    readonly id: number,
-    readonly procedure: string,
-    readonly handler: InvocationHandler,
-    readonly options: RegisterOptions,
-  ) {}
-
-  /** False once unregistered, revoked, or the session ended. */
-  get active(): boolean {
-    return this.live;
-  }
-
-  /** Unregister this handler (the registration ends with its last handler). */
-  unregister(): Promise<void> {
-    return this.session.unregister(this);
-  }
-
-  /** @internal */
-  end(): void {
-    this.live = false;
-  }
-}
-
-/** One local handler on a router subscription; several may share one subscription ID. */
-export class Subscription {
-  /** Called when the broker revokes the subscription ("Subscription Revocation"). */
-  onRevoked: ((reason: string | undefined) => void) | undefined;
-  private live = true;
-
-  constructor(
-    private readonly session: Session,
-    readonly id: number,
-    readonly topic: string,
-    readonly handler: EventHandler,
-    readonly options: SubscribeOptions,
-  ) {}
-
-  /** False once unsubscribed, revoked, or the session ended. */
-  get active(): boolean {
-    return this.live;
-  }
-
-  /** Unsubscribe this handler (the router subscription ends with its last handler). */
-  unsubscribe(): Promise<void> {
-    return this.session.unsubscribe(this);
-  }
-
-  /** @internal */
-  end(): void {
-    this.live = false;
-  }
-}
-
-/** A call whose input is sent in chunks ("Progressive Call Invocations"); see `Session.progressiveCall`. */
-export interface ProgressiveCall<R = unknown> {
-  readonly request: number;
-  /** Settles with the call's outcome. */
-  readonly result: Promise<Result<R>>;
-  /** Send one more chunk. False when the call already ended (the callee answered early). */
-  send(args?: Args, kwargs?: KwArgs): boolean;
-  /** Send the last chunk; resolves like `result`. */
-  end(args?: Args, kwargs?: KwArgs): Promise<Result<R>>;
-}
+export { Registration, Subscription };
+export type { CallOptions, EventDetails, EventHandler, InvocationDetails, InvocationHandler, ProgressiveCall };
 
 type Waiter =
   | {
@@ -252,15 +117,7 @@ type Waiter =
       readonly reject: (e: unknown) => void;
       readonly onProgress: ((r: Result) => void) | undefined;
     }
-  | {
-      readonly kind: 'register';
-      readonly resolve: (r: Registration) => void;
-      readonly reject: (e: unknown) => void;
-      readonly procedure: string;
-      readonly handler: InvocationHandler;
-      readonly options: RegisterOptions;
-    }
-  | { readonly kind: 'unregister'; readonly resolve: () => void; readonly reject: (e: unknown) => void; readonly registration: Registration }
+  | (CalleeRequest & { readonly resolve: (r: never) => void; readonly reject: (e: unknown) => void })
   | {
       readonly kind: 'subscribe';
       readonly resolve: (s: Subscription) => void;
@@ -271,60 +128,6 @@ type Waiter =
     }
   | { readonly kind: 'unsubscribe'; readonly resolve: () => void; readonly reject: (e: unknown) => void }
   | { readonly kind: 'publish'; readonly resolve: (publication: number) => void; readonly reject: (e: unknown) => void };
-
-/**
- * The `details` a handler gets, and the session's record of the invocation it
- * serves. The AbortController behind `signal` is made when a handler first
- * reads it: most never do, and one per invocation was a large share of a
- * callee's time. An interrupt that comes first is remembered, so a signal
- * read afterwards is already aborted, with the same reason.
- */
-class RunningInvocation implements InvocationDetails {
-  /** Set by the first interrupt (INTERRUPT, or the session's end). */
-  interrupted = false;
-  /** What the signal is aborted with. */
-  interruptReason: unknown = undefined;
-  private controller: AbortController | undefined = undefined;
-
-  constructor(
-    readonly request: number,
-    readonly registration: number,
-    readonly procedure: string,
-    readonly caller: number | undefined,
-    readonly callerAuthid: string | undefined,
-    readonly callerAuthrole: string | undefined,
-    readonly receiveProgress: boolean,
-    readonly progress: (args?: Args, kwargs?: KwArgs) => void,
-    readonly input: AsyncQueue<Result> | undefined,
-    readonly details: Dict,
-  ) {}
-
-  get timeout(): number | undefined {
-    return positiveIntOf(this.details['timeout']);
-  }
-
-  get trustlevel(): number | undefined {
-    return levelOf(this.details['trustlevel']);
-  }
-
-  get signal(): AbortSignal {
-    let c = this.controller;
-    if (c === undefined) {
-      c = this.controller = new AbortController();
-      if (this.interrupted) c.abort(this.interruptReason);
-    }
-    return c.signal;
-  }
-
-  interrupt(reason: unknown): void {
-    if (!this.interrupted) {
-      this.interrupted = true;
-      this.interruptReason = reason;
-    }
-    this.controller?.abort(reason);
-    this.input?.fail(reason);
-  }
-}
 
 /**
  * Where a {@link Session} is. `connecting` until WELCOME (a session returned
@@ -364,17 +167,21 @@ export interface SessionEvents {
 export type SessionListener<E extends keyof SessionEvents> = (event: SessionEvents[E]) => void;
 
 const EMPTY: Dict = Object.freeze({});
-const PROGRESS = Object.freeze({ progress: true });
+const NO_ROLES: RouterRoles = Object.freeze({ dealer: undefined, broker: undefined });
 const NO_CALL_OPTIONS: CallOptions = Object.freeze({});
 const CALL_OPTION_KEYS: ReadonlySet<string> = new Set(['timeout', 'discloseMe', 'signal', 'cancelMode', 'onProgress', 'rkey']);
 
 /**
- * One WAMP session. Obtain it with {@link Session.join}; it ends with
+ * One WAMP session, without the features that are functions of their own
+ * ({@link register}, {@link subscribeWithHistory}, {@link callProgressive},
+ * {@link progressiveCall}): a bundle that imports `LeanSession` carries only
+ * the features it uses. Obtain it with {@link LeanSession.join}; it ends with
  * `leave()`, when the router closes it, or when the transport goes away
  * (`closed` then resolves). Every pending request then rejects with a
- * `SessionClosedError`.
+ * `SessionClosedError`. {@link Session} is the same with those conveniences
+ * as methods.
  */
-export class Session {
+export class LeanSession implements SessionApi {
   /** Resolves once, when the session has ended, with how it ended. */
   readonly closed: Promise<CloseInfo>;
   private status: SessionState = 'connecting';
@@ -388,17 +195,18 @@ export class Session {
   private readonly clock: Clock;
   private readonly hooks: SessionHooks;
   private readonly waiters = new Map<number, Waiter>();
-  private readonly registrations = new Map<number, Registration>();
+  /** The handlers on each subscription of this session, by subscription ID. */
   private readonly subscriptions = new Map<number, Set<Subscription>>();
-  private readonly invocations = new Map<number, RunningInvocation>();
+  /** @internal The callee side, made by the first `register()`. */
+  callee: CalleeSide | undefined = undefined;
   private readonly topicLocks = new Map<string, Promise<unknown>>();
-  private attempts = new Map<string, AuthAttempt>();
+  /** The authentication of the join in progress; dropped at WELCOME. */
+  private auth: AuthFlow | undefined;
   private readonly codecs: readonly PassthruCodec[];
   private transportOpen = true;
   private dispatching = false;
   private timer: unknown;
   private timerAt: number | undefined;
-  private welcome: { id: number; details: Dict; roles: RouterRoles } | undefined;
   private joinError: unknown;
   private resolveClosed!: (info: CloseInfo) => void;
   private joinSettled!: { resolve: () => void; reject: (e: unknown) => void };
@@ -410,14 +218,18 @@ export class Session {
    * when it answers ABORT (or the transport closes, or the join times out);
    * the transport is closed then.
    */
-  static async join(transport: Transport, options: JoinOptions): Promise<Session> {
-    const session = new Session(transport, options);
-    session.start(options).catch((e: unknown) => session.failBeforeHello(e));
-    await session.opened;
-    return session;
+  static join(transport: Transport, options: JoinOptions): Promise<LeanSession> {
+    return new LeanSession(transport, options).open(options);
   }
 
-  private constructor(
+  /** @internal Send HELLO and wait for WELCOME; resolves with this session. */
+  protected async open(options: JoinOptions): Promise<this> {
+    this.start(options).catch((e: unknown) => this.failBeforeHello(e));
+    await this.opened;
+    return this;
+  }
+
+  protected constructor(
     private readonly transport: Transport,
     options: JoinOptions,
   ) {
@@ -429,6 +241,7 @@ export class Session {
       serializer: transport.serializer,
       agent: options.agent ?? AGENT,
       trace: options.onTrace !== undefined,
+      ...(options.roles === undefined ? {} : { roles: options.roles }),
       ...(options.joinTimeout === undefined ? {} : { joinTimeout: options.joinTimeout }),
       ...(options.goodbyeTimeout === undefined ? {} : { goodbyeTimeout: options.goodbyeTimeout }),
       ...(options.limits === undefined ? {} : { limits: options.limits }),
@@ -456,27 +269,27 @@ export class Session {
 
   /** The session ID the router assigned (WELCOME.Session); it stays readable after the session ended. */
   get id(): number {
-    return this.welcome?.id ?? 0;
+    return this.core.welcome?.session ?? 0;
   }
 
   /** WELCOME.Details as received: authid, authrole, authmethod, authprovider, authextra, roles, ... */
   get details(): Dict {
-    return this.welcome?.details ?? EMPTY;
+    return this.core.welcome?.details ?? EMPTY;
   }
 
   /** The authentication ID the router assigned (WELCOME.Details.authid), which may differ from the one asked for. */
   get authid(): string | undefined {
-    return stringOf(this.details['authid']);
+    return this.core.welcome?.authid;
   }
 
   /** The role the router assigned (WELCOME.Details.authrole); the router authorizes every action by it. */
   get authrole(): string | undefined {
-    return stringOf(this.details['authrole']);
+    return this.core.welcome?.authrole;
   }
 
   /** The authentication method that succeeded (WELCOME.Details.authmethod, e.g. `anonymous`, `ticket`, `wampcra`). */
   get authmethod(): string | undefined {
-    return stringOf(this.details['authmethod']);
+    return this.core.welcome?.authmethod;
   }
 
   /** The name of the serializer negotiated with the router for this session: `json`, `msgpack` or `cbor`. */
@@ -490,7 +303,7 @@ export class Session {
    * `progressive_call_results`, ...; a role the router lacks is undefined.
    */
   get routerRoles(): RouterRoles {
-    return this.welcome?.roles ?? { dealer: undefined, broker: undefined };
+    return this.core.welcome?.roles ?? NO_ROLES;
   }
 
   /**
@@ -546,68 +359,8 @@ export class Session {
     }
   }
 
-  /**
-   * Call a procedure and iterate over its progressive results; the last item
-   * is the final result (`progress: false`). Leaving the loop early cancels
-   * the call.
-   */
-  callProgressive<R = unknown>(
-    procedure: string,
-    args?: Args,
-    kwargs?: KwArgs,
-    options: Omit<CallOptions, 'onProgress'> = {},
-  ): AsyncIterableIterator<Result<R>> {
-    const queue = new AsyncQueue<Result<R>>();
-    const controller = new AbortController();
-    const outer = options.signal;
-    const forward = (): void => controller.abort(outer?.reason);
-    if (outer?.aborted === true) forward();
-    else outer?.addEventListener('abort', forward, { once: true });
-    let finished = false;
-    this.call<R>(procedure, args, kwargs, {
-      ...options,
-      signal: controller.signal,
-      onProgress: (r) => queue.push(r as Result<R>),
-    }).then(
-      (r) => {
-        finished = true;
-        queue.push(r);
-        queue.end();
-      },
-      (e: unknown) => {
-        finished = true;
-        queue.fail(e);
-      },
-    );
-    return (async function* () {
-      try {
-        yield* queue;
-      } finally {
-        outer?.removeEventListener('abort', forward);
-        if (!finished) controller.abort();
-      }
-    })();
-  }
-
-  /**
-   * Start a call whose input is sent in chunks ("Progressive Call
-   * Invocations"; the dealer must announce it): `args`/`kwargs` are the first
-   * chunk, `send()` adds more, `end()` sends the last.
-   */
-  progressiveCall<R = unknown>(procedure: string, args?: Args, kwargs?: KwArgs, options: CallOptions = {}): ProgressiveCall<R> {
-    const { request, result } = this.startCall<R>(procedure, args, kwargs, options, true);
-    return {
-      request,
-      result,
-      send: (a, k) => this.continueCall(request, procedure, a, k, true),
-      end: (a, k) => {
-        this.continueCall(request, procedure, a, k, false);
-        return result;
-      },
-    };
-  }
-
-  private startCall<R>(
+  /** @internal The call behind `call()` and `progressiveCall()`; throws what the core throws. */
+  startCall<R>(
     procedure: string,
     args: Args | undefined,
     kwargs: KwArgs | undefined,
@@ -663,7 +416,8 @@ export class Session {
     return { request, result };
   }
 
-  private continueCall(request: number, procedure: string, args: Args | undefined, kwargs: KwArgs | undefined, more: boolean): boolean {
+  /** @internal The next chunk of a progressive call invocation; false when it ended. */
+  continueCall(request: number, procedure: string, args: Args | undefined, kwargs: KwArgs | undefined, more: boolean): boolean {
     if (!this.isOpen) return false;
     const sent = this.core.continueCall(request, this.outgoing(procedure, args, kwargs), { progress: more });
     this.flush();
@@ -683,29 +437,33 @@ export class Session {
   // -------------------------------------------------------------------------
   // Callee
 
-  /** Register a procedure; see {@link InvocationHandler} for what the handler may do. */
-  register<A extends Args = Args, K extends KwArgs = KwArgs>(
-    procedure: string,
-    handler: InvocationHandler<A, K>,
-    options: RegisterOptions = {},
-  ): Promise<Registration> {
-    return new Promise<Registration>((resolve, reject) => {
-      const request = this.core.register(procedure, options);
-      this.waiters.set(request, { kind: 'register', resolve, reject, procedure, handler: handler as InvocationHandler, options });
-      this.flush();
-    });
-  }
+  // register() is a method of Session and the function `register` (handler-runner.ts): the callee side is a feature of its own.
 
   /** Unregister; resolves when the router confirms (at once if the registration already ended). */
   unregister(registration: Registration): Promise<void> {
-    if (!registration.active || this.registrations.get(registration.id) !== registration || !this.isOpen) {
-      return Promise.resolve();
-    }
-    return new Promise<void>((resolve, reject) => {
-      const request = this.core.unregister(registration.id);
-      this.waiters.set(request, { kind: 'unregister', resolve, reject, registration });
-      this.flush();
-    });
+    return this.callee === undefined ? Promise.resolve() : this.callee.unregister(registration);
+  }
+
+  /** @internal What the callee side uses of this session. */
+  calleeHost(): CalleeHost {
+    const isOpen = (): boolean => this.isOpen;
+    return {
+      core: this.core,
+      get isOpen() {
+        return isOpen();
+      },
+      outgoing: (uri, args, kwargs) => this.outgoing(uri, args, kwargs),
+      incoming: (uri, payload, details) => this.incoming(uri, payload, details),
+      flush: () => this.flush(),
+      warn: (message) => this.warn(message),
+      callback: (what, f) => this.callback(what, f),
+      request: <T>(send: () => number, what: CalleeRequest) =>
+        new Promise<T>((resolve, reject) => {
+          const request = send();
+          this.waiters.set(request, { ...what, resolve: resolve as (r: never) => void, reject });
+          this.flush();
+        }),
+    };
   }
 
   // -------------------------------------------------------------------------
@@ -728,95 +486,6 @@ export class Session {
         this.flush();
       }),
     );
-  }
-
-  /**
-   * Subscribe, then replay the broker's event history of the subscription
-   * (`wamp.subscription.get_events`, advanced profile "Event History"), then
-   * follow live events — without a gap or a duplicate: live events that
-   * arrive while the history is fetched are held back, delivered after it,
-   * and those the history already held (same publication ID) are dropped.
-   * History events have `details.history` set. Rejects (and unsubscribes)
-   * when the router keeps no history for the topic
-   * (`wamp.error.history_unavailable`).
-   */
-  async subscribeWithHistory<A extends Args = Args, K extends KwArgs = KwArgs>(
-    topic: string,
-    handler: EventHandler<A, K>,
-    options: SubscribeOptions & { readonly limit?: number } = {},
-  ): Promise<Subscription> {
-    const { limit, ...subscribeOptions } = options;
-    const h = handler as EventHandler;
-    let held: [Args, KwArgs, EventDetails][] | undefined = [];
-    const sub = await this.subscribe(
-      topic,
-      (args, kwargs, details) => {
-        if (held !== undefined) {
-          held.push([args, kwargs, details]);
-          return;
-        }
-        return h(args, kwargs, details);
-      },
-      subscribeOptions,
-    );
-    let records: unknown[];
-    try {
-      const r = await this.call('wamp.subscription.get_events', [sub.id, limit ?? 10]);
-      records = Array.isArray(r.args[0]) ? (r.args[0] as unknown[]) : [];
-    } catch (e) {
-      await sub.unsubscribe().catch(() => undefined);
-      throw e;
-    }
-    const seen = new Set<number>();
-    for (const rec of records) {
-      const ev = this.historyEvent(sub, rec);
-      if (ev === undefined) continue;
-      seen.add(ev[2].publication);
-      this.runHistoryHandler(topic, () => h(ev[0], ev[1], ev[2]));
-    }
-    const pending = held;
-    held = undefined;
-    for (const [a, k, d] of pending) if (!seen.has(d.publication)) this.runHistoryHandler(topic, () => h(a, k, d));
-    return sub;
-  }
-
-  /** One record of `wamp.subscription.get_events` as handler arguments, or undefined (with a warning) when it is malformed. */
-  private historyEvent(sub: Subscription, rec: unknown): [Args, KwArgs, EventDetails] | undefined {
-    if (typeof rec !== 'object' || rec === null || Array.isArray(rec)) return undefined;
-    const r = rec as Dict;
-    const publication = r['publication'];
-    if (typeof publication !== 'number') return undefined;
-    const d: Dict = typeof r['details'] === 'object' && r['details'] !== null && !Array.isArray(r['details']) ? (r['details'] as Dict) : EMPTY;
-    const topic = stringOf(r['topic']) ?? sub.topic;
-    let args: Args = Array.isArray(r['args']) ? (r['args'] as Args) : [];
-    let kwargs: KwArgs = typeof r['kwargs'] === 'object' && r['kwargs'] !== null && !Array.isArray(r['kwargs']) ? (r['kwargs'] as KwArgs) : {};
-    const payload = r['payload'];
-    if (typeof payload === 'string' || payload instanceof Uint8Array) {
-      try {
-        ({ args, kwargs } = this.incoming(topic, payload, d));
-      } catch (e) {
-        this.warn(`history event ${publication} on ${topic} dropped: ${messageOf(e)}`);
-        return undefined;
-      }
-    }
-    const details: EventDetails = {
-      subscription: sub.id,
-      publication,
-      topic,
-      publisher: typeof d['publisher'] === 'number' ? d['publisher'] : undefined,
-      publisherAuthid: stringOf(d['publisher_authid']),
-      publisherAuthrole: stringOf(d['publisher_authrole']),
-      retained: false,
-      history: true,
-      trustlevel: levelOf(d['trustlevel']),
-      details: d,
-    };
-    return [args, kwargs, details];
-  }
-
-  /** Run an event handler; a throw or rejection becomes a warning. */
-  private runHistoryHandler(topic: string, f: () => unknown): void {
-    this.callback(`event handler for ${topic}`, f);
   }
 
   /** Remove one handler; resolves when done (after the router confirms, if it was the last). */
@@ -892,37 +561,9 @@ export class Session {
   // Driving the core
 
   private async start(options: JoinOptions): Promise<void> {
-    const methods: readonly AuthMethod[] =
-      options.auth === undefined ? [] : Array.isArray(options.auth) ? (options.auth as readonly AuthMethod[]) : [options.auth as AuthMethod];
-    for (const m of methods) {
-      if (m.needsAuthid && options.authid === undefined) {
-        throw new LocalProtocolError(ErrorUri.INVALID_ARGUMENT, `the ${m.name} authentication needs an authid`);
-      }
-    }
-    let crypto = options.crypto;
-    // The default provider comes with the methods that need one, so that a
-    // session without them does not carry it (nor does its bundle).
-    const fallback = methods.find((m) => m.defaultCrypto !== undefined)?.defaultCrypto;
-    const context = {
-      authid: options.authid,
-      transport: this.transport,
-      crypto: (): CryptoProvider => (crypto ??= fallback?.() ?? noCryptoProvider()),
-    };
-    const attempts = await Promise.all(methods.map((m) => m.start(context)));
-    if (!this.transportOpen) throw new SessionClosedError(TRANSPORT_LOST, 'transport', EMPTY, 'the transport closed before HELLO');
-    this.attempts = new Map(methods.map((m, i) => [m.name, attempts[i]!]));
-    let authextra: Dict | undefined = options.authextra;
-    for (const a of attempts) if (a.authextra !== undefined) authextra = { ...authextra, ...a.authextra };
-    this.core.join(
-      {
-        realm: options.realm,
-        ...(options.authid === undefined ? {} : { authid: options.authid }),
-        ...(options.authrole === undefined ? {} : { authrole: options.authrole }),
-        ...(methods.length === 0 ? {} : { authmethods: methods.map((m) => m.name) }),
-        ...(authextra === undefined ? {} : { authextra }),
-      },
-      this.clock(),
-    );
+    const { flow, hello } = await AuthFlow.start(options, this.transport, () => this.transportOpen);
+    this.auth = flow;
+    this.core.join(options.helloDetails === undefined ? hello : { ...hello, details: options.helloDetails }, this.clock());
     this.flush();
   }
 
@@ -988,7 +629,7 @@ export class Session {
       case 'challenge':
         return this.onChallenge(ev.authMethod, ev.extra);
       case 'joined':
-        return this.onJoined(ev.session, ev.details, ev.roles);
+        return this.onJoined(ev.details);
       case 'closed':
         return this.onClosed(ev);
       case 'result':
@@ -1029,27 +670,20 @@ export class Session {
       }
       case 'registered': {
         const w = this.waiters.get(ev.request);
-        if (w?.kind !== 'register') return;
+        if (w?.kind !== 'register' || this.callee === undefined) return;
         this.waiters.delete(ev.request);
-        const registration = new Registration(this, ev.registration, w.procedure, w.handler, w.options);
-        this.registrations.set(ev.registration, registration);
-        return w.resolve(registration);
+        return w.resolve(this.callee.registered(ev.registration, w) as never);
       }
       case 'unregistered': {
         const w = this.waiters.get(ev.request);
-        this.registrations.delete(ev.registration);
-        if (w?.kind !== 'unregister') return;
+        const mine = w?.kind === 'unregister' ? w : undefined;
+        this.callee?.unregistered(ev.registration, mine);
+        if (mine === undefined) return;
         this.waiters.delete(ev.request);
-        w.registration.end();
-        return w.resolve();
+        return mine.resolve(undefined as never);
       }
-      case 'registrationRevoked': {
-        const registration = this.registrations.get(ev.registration);
-        this.registrations.delete(ev.registration);
-        if (registration === undefined) return;
-        registration.end();
-        return this.callback('onRevoked', () => registration.onRevoked?.(ev.reason));
-      }
+      case 'registrationRevoked':
+        return this.callee?.revoked(ev);
       case 'subscribed': {
         const w = this.waiters.get(ev.request);
         if (w?.kind !== 'subscribe') return;
@@ -1081,27 +715,22 @@ export class Session {
       case 'event':
         return this.onEvent(ev);
       case 'invocation':
-        return this.onInvocation(ev);
-      case 'interrupt': {
-        const running = this.invocations.get(ev.request);
-        if (running === undefined) return;
-        const reason =
-          ev.reason === ErrorUri.TIMEOUT && ev.mode === 'kill'
-            ? new CanceledError(`invocation ${ev.request} timed out after ${running.timeout ?? '?'} ms`)
-            : new CanceledError(`invocation ${ev.request} interrupted (${ev.mode}${ev.reason === undefined ? '' : `, ${ev.reason}`})`);
-        running.interrupt(reason);
-        return;
-      }
+        // The core reports invocations only for registrations, which only the callee side makes.
+        return this.callee?.invocation(ev);
+      case 'interrupt':
+        return this.callee?.interrupt(ev);
     }
   }
 
   private onChallenge(authMethod: string, extra: Dict): void {
-    const attempt = this.attempts.get(authMethod);
-    if (attempt === undefined) {
-      this.refuseAuth(new WampError(ErrorUri.AUTHENTICATION_FAILED, [`the router asked for ${authMethod}, which this client did not offer`]));
-      return;
+    let answer: Promise<AuthResponse>;
+    try {
+      if (this.auth === undefined) throw new WampError(ErrorUri.AUTHENTICATION_FAILED, ['a CHALLENGE after WELCOME']);
+      answer = this.auth.respond(authMethod, extra);
+    } catch (e) {
+      return this.refuseAuth(e);
     }
-    attempt.respond(extra).then(
+    answer.then(
       (r) => {
         // The session may have closed (timeout, lost transport) while the signature was computed.
         if (this.core.state.tag !== 'challenging') return;
@@ -1123,16 +752,13 @@ export class Session {
     this.flush();
   }
 
-  private onJoined(id: number, details: Dict, roles: RouterRoles): void {
-    const method = stringOf(details['authmethod']);
-    const attempt = method === undefined ? undefined : this.attempts.get(method);
+  private onJoined(details: Dict): void {
     try {
-      attempt?.verifyWelcome?.(details);
+      this.auth?.verifyWelcome(details);
     } catch (e) {
       return this.refuseAuth(e);
     }
-    this.attempts = new Map();
-    this.welcome = { id, details, roles };
+    this.auth = undefined;
     this.status = 'open';
     this.joinSettled.resolve();
   }
@@ -1149,12 +775,11 @@ export class Session {
     if (this.timer !== undefined) this.timers.clearTimeout(this.timer);
     this.timer = undefined;
     this.timerAt = undefined;
-    if (this.welcome === undefined) {
+    if (this.status === 'connecting') {
       this.joinSettled.reject(this.joinError ?? new SessionClosedError(info.reason, info.initiator, info.details, info.message));
     }
-    for (const r of this.registrations.values()) r.end();
+    this.callee?.end();
     for (const set of this.subscriptions.values()) for (const s of set) s.end();
-    this.registrations.clear();
     this.subscriptions.clear();
     this.closeTransport();
     this.resolveClosed(info);
@@ -1189,18 +814,17 @@ export class Session {
       }
       ev = { ...ev, args: decoded.args, kwargs: decoded.kwargs };
     }
-    const d = ev.details;
     const details: EventDetails = {
       subscription: ev.subscription,
       publication: ev.publication,
       topic: ev.topic,
-      publisher: typeof d['publisher'] === 'number' ? d['publisher'] : undefined,
-      publisherAuthid: stringOf(d['publisher_authid']),
-      publisherAuthrole: stringOf(d['publisher_authrole']),
-      retained: d['retained'] === true,
+      publisher: ev.publisher,
+      publisherAuthid: ev.publisherAuthid,
+      publisherAuthrole: ev.publisherAuthrole,
+      retained: ev.retained,
       history: false,
-      trustlevel: levelOf(d['trustlevel']),
-      details: d,
+      trustlevel: ev.trustlevel,
+      details: ev.details,
     };
     if (handlers.size === 1) {
       // The common case, without a copy of the set or a closure per event.
@@ -1224,144 +848,9 @@ export class Session {
     }
   }
 
-  private onInvocation(ev: InvocationEvent): void {
-    if (ev.continuation && ev.payload !== undefined) {
-      try {
-        ev = { ...ev, ...this.incoming(ev.procedure, ev.payload, ev.details) };
-      } catch (e) {
-        this.warn(`a chunk of invocation ${ev.request} dropped: ${messageOf(e)}`);
-        return;
-      }
-    }
-    if (ev.continuation) {
-      const running = this.invocations.get(ev.request);
-      if (running?.input === undefined) return;
-      running.input.push(new Result(ev.args, ev.kwargs, ev.details, ev.progress));
-      if (!ev.progress) running.input.end();
-      return;
-    }
-    const registration = this.registrations.get(ev.registration);
-    if (registration === undefined) {
-      this.core.yieldError(ev.request, ErrorUri.NO_SUCH_REGISTRATION);
-      return;
-    }
-    if (ev.payload !== undefined) {
-      let decoded: DecodedArguments;
-      try {
-        decoded = this.incoming(ev.procedure, ev.payload, ev.details);
-      } catch (e) {
-        this.core.yieldError(ev.request, ErrorUri.INVALID_ARGUMENT, { args: [`the payload cannot be decoded: ${messageOf(e)}`] });
-        this.flush();
-        return;
-      }
-      ev = { ...ev, args: decoded.args, kwargs: decoded.kwargs };
-    }
-    const input = ev.progress ? new AsyncQueue<Result>() : undefined;
-    const d = ev.details;
-    const request = ev.request;
-    const running = new RunningInvocation(
-      request,
-      ev.registration,
-      ev.procedure,
-      typeof d['caller'] === 'number' ? d['caller'] : undefined,
-      stringOf(d['caller_authid']),
-      stringOf(d['caller_authrole']),
-      ev.receiveProgress,
-      (args, kwargs) => {
-        this.core.yield(request, this.outgoing(ev.procedure, args, kwargs), { progress: true });
-        this.flush();
-      },
-      input,
-      d,
-    );
-    this.invocations.set(request, running);
-    void this.runHandler(registration, ev, running);
-  }
-
-  /** Run a handler to its end and answer the invocation; nothing it does can break the session. */
-  private async runHandler(
-    registration: Registration,
-    ev: InvocationEvent,
-    running: RunningInvocation,
-  ): Promise<void> {
-    const request = ev.request;
-    try {
-      let final: unknown = await registration.handler(ev.args, ev.kwargs, running);
-      if (isAsyncIterable(final)) {
-        const it = final[Symbol.asyncIterator]();
-        let warned = false;
-        for (;;) {
-          const step = await it.next();
-          if (step.done === true) {
-            final = step.value;
-            break;
-          }
-          if (running.interrupted || !this.isOpen) {
-            // Interrupted (the caller cancelled) or the session ended: stop the generator.
-            await it.return?.();
-            throw running.interrupted ? running.interruptReason : new CanceledError('the session ended');
-          }
-          if (!ev.receiveProgress) {
-            if (!warned) this.warn(`${ev.procedure}: progressive results dropped, the caller did not ask for them`);
-            warned = true;
-            continue;
-          }
-          if (!this.answer(request, ev.procedure, step.value, true)) {
-            await it.return?.();
-            return;
-          }
-        }
-      }
-      // A returned WampError is an answer of ERROR, the same as a thrown one.
-      if (final instanceof WampError) throw final;
-      this.answer(request, ev.procedure, final, false);
-    } catch (e) {
-      this.answerError(request, e, running.interrupted, ev.procedure);
-    } finally {
-      this.invocations.delete(request);
-      running.input?.end();
-    }
-  }
-
-  /** Send a YIELD; false when it could not be serialized (an ERROR went instead). */
-  private answer(request: number, procedure: string, value: unknown, progress: boolean): boolean {
-    try {
-      const p = payloadOf(value);
-      this.core.yield(request, this.outgoing(procedure, p.args, p.kwargs), progress ? PROGRESS : undefined);
-    } catch (e) {
-      // The application's result cannot be sent (it does not serialize): the caller gets a runtime error.
-      this.warn(`${procedure}: the result of invocation ${request} cannot be sent: ${messageOf(e)}`);
-      this.answerError(request, e, false, procedure);
-      return false;
-    }
-    this.flush();
-    return true;
-  }
-
-  /** Answer an invocation of `procedure` with ERROR (its arguments through the passthru codecs, like results). */
-  private answerError(request: number, e: unknown, interrupted: boolean, procedure: string): void {
-    let uri: string = ErrorUri.RUNTIME_ERROR;
-    let args: Args = [messageOf(e)];
-    let kwargs: KwArgs | undefined;
-    if (e instanceof WampError && !(e instanceof LocalProtocolError)) {
-      uri = e.uri;
-      args = e.args;
-      kwargs = e.kwargs;
-    } else if (interrupted) {
-      uri = ErrorUri.CANCELED;
-    }
-    try {
-      this.core.yieldError(request, uri, this.outgoing(procedure, args, kwargs));
-    } catch (inner) {
-      // Not a valid URI, or args that do not serialize: fall back to the generic error.
-      this.warn(`invocation ${request}: cannot send error ${uri}: ${messageOf(inner)}`);
-      this.core.yieldError(request, ErrorUri.RUNTIME_ERROR, { args: [messageOf(e)] });
-    }
-    this.flush();
-  }
-
   /** Arguments for `uri` as they go out: through the first passthru codec that takes them, else in the clear. */
-  private outgoing(uri: string, args: Args | undefined, kwargs: KwArgs | undefined): Arguments {
+  /** @internal */
+  outgoing(uri: string, args: Args | undefined, kwargs: KwArgs | undefined): Arguments {
     for (const c of this.codecs) {
       const p = c.encode(uri, args, kwargs);
       if (p !== undefined) return { passthru: p };
@@ -1370,7 +859,8 @@ export class Session {
   }
 
   /** The arguments in a passthru payload received for `uri`; throws when no codec reads it. */
-  private incoming(uri: string, payload: Payload, details: Dict): DecodedArguments {
+  /** @internal */
+  incoming(uri: string, payload: Payload, details: Dict): DecodedArguments {
     const attrs = passthruAttributes(details);
     if (attrs === undefined) throw new Error('a passthru payload without ppt_scheme');
     const codec = this.codecs.find((c) => c.scheme === attrs.scheme);
@@ -1379,7 +869,8 @@ export class Session {
   }
 
   /** Run an application callback; a throw or rejection becomes a warning. */
-  private callback(what: string, f: () => unknown): void {
+  /** @internal */
+  callback(what: string, f: () => unknown): void {
     try {
       const out = f();
       if (isPromiseLike(out)) out.then(undefined, (e: unknown) => this.warn(`${what} failed: ${messageOf(e)}`));
@@ -1424,33 +915,8 @@ function endOf(info: CloseInfo): SessionEnd {
   return { reason: info.routerReason, message: stringOf(info.details['message']), details: info.details };
 }
 
-function noCryptoProvider(): never {
-  throw new LocalProtocolError(
-    ErrorUri.INVALID_ARGUMENT,
-    'no CryptoProvider: pass `crypto` in the join options (webCryptoProvider(), nobleCryptoProvider(), ...)',
-  );
-}
-
-function payloadOf(value: unknown): { args?: Args; kwargs?: KwArgs } {
-  if (value instanceof Result) return { args: value.args, kwargs: value.kwargs };
-  return value === undefined ? {} : { args: [value] };
-}
-
-function isAsyncIterable(v: unknown): v is AsyncIterable<unknown> {
-  return typeof v === 'object' && v !== null && typeof (v as { [Symbol.asyncIterator]?: unknown })[Symbol.asyncIterator] === 'function';
-}
-
 function isPromiseLike(v: unknown): v is PromiseLike<unknown> {
   return typeof v === 'object' && v !== null && typeof (v as { then?: unknown }).then === 'function';
-}
-
-/** A trust level: a non-negative integer (advanced profile, "Trust Levels"). */
-function levelOf(v: unknown): number | undefined {
-  return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 ? v : undefined;
-}
-
-function positiveIntOf(v: unknown): number | undefined {
-  return typeof v === 'number' && Number.isSafeInteger(v) && v > 0 ? v : undefined;
 }
 
 function stringOf(v: unknown): string | undefined {
@@ -1466,5 +932,58 @@ function safely(f: () => void): void {
     f();
   } catch {
     // A hook that throws cannot be reported through the hooks themselves.
+  }
+}
+
+/**
+ * One WAMP session (a {@link LeanSession} with `register`,
+ * `subscribeWithHistory`, `callProgressive` and `progressiveCall` as
+ * methods). Obtain it with
+ * {@link Session.join}; it ends with `leave()`, when the router closes it, or
+ * when the transport goes away (`closed` then resolves). Every pending
+ * request then rejects with a `SessionClosedError`.
+ */
+export class Session extends LeanSession {
+  /**
+   * Open a session on `transport`: HELLO, authentication if the router asks,
+   * WELCOME. Rejects with a `SessionClosedError` carrying the router's reason
+   * when it answers ABORT (or the transport closes, or the join times out);
+   * the transport is closed then.
+   */
+  static override join(transport: Transport, options: JoinOptions): Promise<Session> {
+    return new Session(transport, options).open(options);
+  }
+
+  /** Register a procedure; see {@link InvocationHandler} for what the handler may do. */
+  register<A extends Args = Args, K extends KwArgs = KwArgs>(
+    procedure: string,
+    handler: InvocationHandler<A, K>,
+    options: RegisterOptions = {},
+  ): Promise<Registration> {
+    return register(this, procedure, handler, options);
+  }
+
+  /** See {@link callProgressive}. */
+  callProgressive<R = unknown>(
+    procedure: string,
+    args?: Args,
+    kwargs?: KwArgs,
+    options: Omit<CallOptions, 'onProgress'> = {},
+  ): AsyncIterableIterator<Result<R>> {
+    return callProgressive<R>(this, procedure, args, kwargs, options);
+  }
+
+  /** See {@link progressiveCall}. */
+  progressiveCall<R = unknown>(procedure: string, args?: Args, kwargs?: KwArgs, options: CallOptions = {}): ProgressiveCall<R> {
+    return progressiveCall<R>(this, procedure, args, kwargs, options);
+  }
+
+  /** See {@link subscribeWithHistory}. */
+  subscribeWithHistory<A extends Args = Args, K extends KwArgs = KwArgs>(
+    topic: string,
+    handler: EventHandler<A, K>,
+    options: SubscribeOptions & { readonly limit?: number } = {},
+  ): Promise<Subscription> {
+    return subscribeWithHistory(this, topic, handler, options);
   }
 }

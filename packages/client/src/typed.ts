@@ -6,7 +6,8 @@
 import type { StandardSchemaV1 } from '@standard-schema/spec';
 import { ErrorUri, WampError, type Args, type KwArgs, type PublishOptions, type RegisterOptions, type SubscribeOptions } from '@wamp/core';
 import { Result } from './result.js';
-import type { CallOptions, EventDetails, InvocationDetails, Registration, Session, Subscription } from './session.js';
+import { register } from './handler-runner.js';
+import type { CallOptions, EventDetails, InvocationDetails, LeanSession, Registration, Subscription } from './session.js';
 
 /** A Standard Schema validator (the `~standard` interface that zod, valibot, arktype and others implement). */
 export type Schema = StandardSchemaV1;
@@ -166,12 +167,13 @@ export type TypedEventHandler<A, K> = (args: HandlerArgs<A>, kwargs: HandlerKwAr
  * run. The handler sees the schemas' output (transforms applied).
  */
 export function registerTyped<A extends Schema | undefined, K extends Schema | undefined, R extends Schema | undefined>(
-  session: Session,
+  session: LeanSession,
   proc: Procedure<A, K, R>,
   handler: TypedInvocationHandler<A, K, R>,
   options?: RegisterOptions,
 ): Promise<Registration> {
-  return session.register(
+  return register(
+    session,
     proc.uri,
     async (args, kwargs, details) => {
       const checked = await checkInput(proc, args, kwargs);
@@ -204,21 +206,21 @@ type CallerKwArgs<K> = SchemaInput<K, KwArgs>;
  * output type after the caller checked it.
  */
 export function callTyped<A extends Schema | undefined, K extends Schema | undefined, R extends Schema | undefined>(
-  session: Session,
+  session: LeanSession,
   proc: Procedure<A, K, R>,
   args: CallerArgs<A>,
   kwargs: CallerKwArgs<K> | undefined,
   options: TypedCallOptions & { readonly checkResult: true },
 ): Promise<Result<SchemaOutput<R, unknown>>>;
 export function callTyped<A extends Schema | undefined, K extends Schema | undefined, R extends Schema | undefined>(
-  session: Session,
+  session: LeanSession,
   proc: Procedure<A, K, R>,
   args: CallerArgs<A>,
   kwargs?: CallerKwArgs<K>,
   options?: TypedCallOptions,
 ): Promise<Result<SchemaInput<R, unknown>>>;
 export async function callTyped(
-  session: Session,
+  session: LeanSession,
   proc: Procedure,
   args: readonly unknown[],
   kwargs?: KwArgs,
@@ -238,7 +240,7 @@ export async function callTyped(
  * {@link SchemaError} and nothing is published.
  */
 export async function publishTyped<A extends Schema | undefined, K extends Schema | undefined>(
-  session: Session,
+  session: LeanSession,
   t: Topic<A, K>,
   args: CallerArgs<A>,
   kwargs?: CallerKwArgs<K>,
@@ -255,7 +257,7 @@ export async function publishTyped<A extends Schema | undefined, K extends Schem
  * topic, the publication and each issue) and not handed to the handler.
  */
 export function subscribeTyped<A extends Schema | undefined, K extends Schema | undefined>(
-  session: Session,
+  session: LeanSession,
   t: Topic<A, K>,
   handler: TypedEventHandler<A, K>,
   options?: SubscribeOptions,
@@ -344,6 +346,6 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 }
 
 /** Emit a warning through the session's `onWarning` hook, as the session's own warnings go. */
-function warnOn(session: Session, message: string): void {
+function warnOn(session: LeanSession, message: string): void {
   session.warn(message);
 }

@@ -2,7 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { jsonSerializer, seededRandomId } from '@wamp/core';
 import {
   Client,
+  ClientRegistration,
+  ClientSubscription,
+  Registration,
   SessionClosedError,
+  Subscription,
   memoryTransportPair,
   type ClientEvents,
   type ClientOptions,
@@ -245,6 +249,33 @@ describe('Client: reconnecting', () => {
     await time.advance(100);
     expect(router.connections).toHaveLength(2);
     expect(events.slice(2)).toEqual(['closed wamp.close.system_shutdown (retry)', 'retrying #2 in 100', 'connecting #2', 'open 2']);
+  });
+
+  it("hands out the same Registration and Subscription classes as a Session, following the current session", async () => {
+    const { client, router, time } = harness({ retry: { initialDelay: 10, jitter: 0 } });
+    const reg = await client.register('com.p', () => 1);
+    const sub = await client.subscribe('com.t', () => undefined);
+    expect(reg).toBeInstanceOf(Registration);
+    expect(sub).toBeInstanceOf(Subscription);
+    // The deprecated names are the same classes.
+    expect(ClientRegistration).toBe(Registration);
+    expect(ClientSubscription).toBe(Subscription);
+    expect([reg.id, sub.id]).toEqual([0, 0]);
+    await client.connect();
+    expect([reg.id, sub.id]).toEqual([100, 101]);
+    expect(reg.current).toBeInstanceOf(Registration);
+    expect(reg.current?.current).toBeUndefined();
+    const revoked: (string | undefined)[] = [];
+    reg.onRevoked = (reason) => revoked.push(reason);
+    router.last.send([67, 0, { registration: 100, reason: 'no longer authorized' }]);
+    await settle();
+    expect(revoked).toEqual(['no longer authorized']);
+    expect(reg.active).toBe(false);
+    router.last.transport.drop();
+    await time.advance(10);
+    // Only the subscription comes back, under the ID of the new session.
+    expect(sub.id).toBe(100);
+    expect(router.last.log.slice(1)).toEqual([[32, 1, {}, 'com.t']]);
   });
 
   it('does not re-register what was unregistered or revoked', async () => {

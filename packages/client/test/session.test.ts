@@ -3,6 +3,11 @@ import { CLIENT_ROLES, jsonSerializer } from '@wamp/core';
 import {
   AGENT,
   CanceledError,
+  LeanSession,
+  callProgressive,
+  progressiveCall,
+  register,
+  subscribeWithHistory,
   LocalProtocolError,
   RequestTimeoutError,
   Result,
@@ -230,6 +235,79 @@ describe('Session: caller', () => {
     router.send([50, 1, {}, ['stored']]);
     expect((await result).value).toBe('stored');
     expect(upload.send(['late'])).toBe(false);
+  });
+});
+
+describe('LeanSession: features as functions', () => {
+  async function lean(): Promise<{ session: LeanSession; router: RouterPeer }> {
+    const [client, routerEnd] = memoryTransportPair(jsonSerializer);
+    const router = new RouterPeer(routerEnd);
+    const joining = LeanSession.join(client, { realm: 'realm1' });
+    await router.next();
+    router.send([2, 7, { roles: FULL_ROUTER_ROLES }]);
+    return { session: await joining, router };
+  }
+
+  it('has no convenience methods; the functions do the same on it, and on a Session', async () => {
+    const { session, router } = await lean();
+    expect(session).not.toBeInstanceOf(Session);
+    expect('callProgressive' in session).toBe(false);
+    const items: unknown[] = [];
+    const done = (async () => {
+      for await (const r of callProgressive<string>(session, 'com.stream')) items.push(r.value);
+    })();
+    expect(await router.next()).toEqual([48, 1, { receive_progress: true }, 'com.stream']);
+    router.send([50, 1, { progress: true }, ['p1']]);
+    router.send([50, 1, {}, ['end']]);
+    await done;
+    expect(items).toEqual(['p1', 'end']);
+
+    const upload = progressiveCall<string>(session, 'com.upload', ['a']);
+    const result = upload.end(['b']);
+    expect(await router.next()).toEqual([48, 2, { progress: true }, 'com.upload', ['a']]);
+    expect(await router.next()).toEqual([48, 2, {}, 'com.upload', ['b']]);
+    router.send([50, 2, {}, ['stored']]);
+    expect((await result).value).toBe('stored');
+
+    const got: unknown[] = [];
+    const subscribing = subscribeWithHistory(session, 'com.t', (args, _k, d) => void got.push([args[0], d.history, d.publisherAuthid]));
+    expect(await router.next()).toEqual([32, 3, {}, 'com.t']);
+    router.send([33, 3, 300]);
+    expect(await router.next()).toEqual([48, 4, {}, 'wamp.subscription.get_events', [300, 10]]);
+    router.send([36, 300, 2, { publisher_authid: 'live' }, ['live']]);
+    router.send([50, 4, {}, [[{ publication: 1, topic: 'com.t', args: ['old'], details: { publisher_authid: 'joe' } }]]]);
+    await subscribing;
+    expect(got).toEqual([
+      ['old', true, 'joe'],
+      ['live', false, 'live'],
+    ]);
+
+    const full = await connected();
+    expect(full.session).toBeInstanceOf(LeanSession);
+  });
+
+  it('registers through the register() function, which brings the callee side', async () => {
+    const { session, router } = await lean();
+    expect('register' in session).toBe(false);
+    const registering = register(session, 'com.p', (args, _k, details) => `${String(args[0])} from ${details.callerAuthid ?? '?'}`);
+    expect(await router.next()).toEqual([64, 1, {}, 'com.p']);
+    router.send([65, 1, 100]);
+    const registration = await registering;
+    expect(registration.id).toBe(100);
+    router.send([68, 9, 100, { caller_authid: 'joe' }, ['hi']]);
+    expect(await router.next()).toEqual([70, 9, {}, ['hi from joe']]);
+    const unregistering = registration.unregister();
+    expect(await router.next()).toEqual([66, 2, 100]);
+    router.send([67, 2]);
+    await unregistering;
+    expect(registration.active).toBe(false);
+  });
+
+  it('passes the roles and extra HELLO details of JoinOptions to the HELLO', async () => {
+    const { hello, session } = await connected({ roles: ['caller'], helloDetails: { x_app: 'demo' } });
+    expect(hello[2]).toMatchObject({ x_app: 'demo', roles: { caller: CLIENT_ROLES['caller'] } });
+    expect(Object.keys((hello[2] as { roles: object }).roles)).toEqual(['caller']);
+    await expect(session.publish('com.t')).rejects.toThrow(/did not announce the publisher role/);
   });
 });
 

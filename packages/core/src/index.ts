@@ -153,10 +153,12 @@ export {
   ClientSession,
   type Arguments,
   type Passthru,
+  type ClientRole,
   type ClientSessionOptions,
   type ClientState,
   type JoinParams,
   type LeaveOptions,
+  type WelcomeInfo,
 } from './client/session.js';
 export {
   CLIENT_TRANSITIONS,
@@ -166,6 +168,7 @@ export {
   type ClientStateTag,
   type ClientTransitionTable,
 } from './client/transitions.js';
+export { stateDiagram, type StateDiagramOptions, type TransitionTable } from './transitions-diagram.js';
 export {
   CanceledError,
   RequestTimeoutError,
@@ -200,6 +203,7 @@ export type {
 } from './client/events.js';
 export type {
   CallOptions,
+  CallRequestOptions,
   CancelMode,
   ContinueCallOptions,
   InvokePolicy,

@@ -104,6 +104,9 @@ describe('callee: INVOCATION, YIELD, ERROR', () => {
         registration: 100,
         procedure: 'com.p',
         details: { caller: 5, caller_authid: 'joe' },
+        // Decoded once from Details ("Caller Identification").
+        caller: 5,
+        callerAuthid: 'joe',
         receiveProgress: false,
         progress: false,
         continuation: false,

@@ -116,6 +116,10 @@ describe('subscriber', () => {
         publication: 4429313566,
         topic: 'com.t',
         details: { publisher: 3335656, publisher_authid: 'joe' },
+        // Decoded once from Details ("Publisher Identification").
+        publisher: 3335656,
+        publisherAuthid: 'joe',
+        retained: false,
         args: ['Hello'],
         kwargs: { color: 'orange' },
       },
@@ -129,7 +133,7 @@ describe('subscriber', () => {
     r.recv([36, 77, 1, { topic: 'com.myapp.topic1', retained: true }]);
     expect(r.events()).toMatchObject([
       { type: 'subscribed' },
-      { type: 'event', topic: 'com.myapp.topic1', details: { retained: true }, args: [], kwargs: {} },
+      { type: 'event', topic: 'com.myapp.topic1', details: { retained: true }, retained: true, args: [], kwargs: {} },
     ]);
   });
 

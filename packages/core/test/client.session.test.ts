@@ -72,6 +72,46 @@ describe('ClientSession: opening', () => {
     });
   });
 
+  it('announces only the roles the application asks for, and merges extra HELLO details', () => {
+    const r = new ScriptedRouter({ roles: ['caller', 'subscriber'] });
+    r.run((s, now) => s.join({ realm: 'realm1', authid: 'joe', details: { x_app: 'demo', authid: 'ignored', roles: 'ignored' } }, now));
+    const [hello] = r.sent() as [[number, string, Record<string, unknown>]];
+    expect(hello[2]).toEqual({
+      x_app: 'demo',
+      agent: 'test-agent',
+      roles: { caller: CLIENT_ROLES['caller'], subscriber: CLIENT_ROLES['subscriber'] },
+      authid: 'joe',
+    });
+    r.recv([2, 42, { roles: FULL_ROUTER_ROLES }]);
+    expect(r.session.state.tag).toBe('established');
+    // A command of a role not announced is the application's error, and sends nothing.
+    expect(() => r.run((s) => s.publish('com.example.t'))).toThrow(/did not announce the publisher role/);
+    expect(() => r.run((s) => s.register('com.example.p'))).toThrow(LocalProtocolError);
+    expect(r.sent()).toEqual([]);
+    r.run((s, now) => s.call('com.example.p', undefined, undefined, now));
+    r.run((s) => s.subscribe('com.example.t'));
+    expect(r.sent().map((m) => (m as unknown[])[0])).toEqual([48, 32]);
+  });
+
+  it('keeps what WELCOME said (welcome) after the session ends, until the next join', () => {
+    const r = new ScriptedRouter();
+    expect(r.session.welcome).toBeUndefined();
+    r.run((s, now) => s.join({ realm: 'realm1' }, now));
+    r.recv([2, 42, { roles: FULL_ROUTER_ROLES, authid: 'joe', authrole: 'user', authmethod: 'ticket' }]);
+    expect(r.session.welcome).toMatchObject({ session: 42, realm: 'realm1', authid: 'joe', authrole: 'user', authmethod: 'ticket' });
+    expect(r.session.welcome?.roles.dealer).toEqual(FULL_ROUTER_ROLES['dealer']);
+    r.run(() => r.session.handleTransportClosed());
+    expect(r.session.state.tag).toBe('closed');
+    expect(r.session.welcome?.session).toBe(42);
+    r.run((s, now) => s.join({ realm: 'realm2' }, now));
+    expect(r.session.welcome).toBeUndefined();
+  });
+
+  it('refuses an empty or unknown role list', () => {
+    expect(() => new ScriptedRouter({ roles: [] })).toThrow(LocalProtocolError);
+    expect(() => new ScriptedRouter({ roles: ['dealer' as 'caller'] })).toThrow(/unknown client role "dealer"/);
+  });
+
   it('WELCOME establishes the session and reports the router roles', () => {
     const r = new ScriptedRouter();
     r.run((s, now) => s.join({ realm: 'realm1' }, now));
@@ -376,7 +416,7 @@ describe('ClientSession: local misuse throws and changes nothing', () => {
     r.establish();
     r.run((s, now) => s.call('com.a', undefined, { discloseMe: true, color: 'red' } as never, now));
     expect(r.sent()).toEqual([[48, 1, { disclose_me: true }, 'com.a']]);
-    expect(r.events()).toEqual([{ type: 'warning', message: 'unknown option CallOptions.color ignored' }]);
+    expect(r.events()).toEqual([{ type: 'warning', message: 'unknown option CallRequestOptions.color ignored' }]);
   });
 });
 

@@ -5,12 +5,19 @@
 // import() goes into a lazy chunk, listed apart: a page loads it only when it
 // is used (argon2id, for WAMP-SCRAM).
 //
-//   node scripts/size.mjs [--analyze] [--json]
-//     --analyze  the largest modules of each shape: minified bytes (esbuild's
-//                metafile) and each module's code gzipped on its own
-//     --json     the figures as JSON on stdout
+// Each shape has a budget (gzipped bytes loaded up front) in the committed
+// file size-budget.json beside package.json; the script exits 1 when a shape
+// grows more than 5 % beyond its budget (CI runs it after the build), and
+// says so when one shrinks well below it (time to lower the budget).
+//
+//   node scripts/size.mjs [--analyze] [--json] [--update-budget]
+//     --analyze        the largest modules of each shape: minified bytes
+//                      (esbuild's metafile) and each module's code gzipped alone
+//     --json           the figures as JSON on stdout
+//     --update-budget  write today's figures into size-budget.json
+//     --budget FILE    check against (or write) FILE instead
 
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -31,8 +38,22 @@ const REFERENCES = {
  */
 const SHAPES = {
   minimal: {
-    what: 'core + client + ws, JSON, no auth (Session over connectWebSocket)',
+    what: 'core + client + ws, JSON, no auth (LeanSession over connectWebSocket)',
     goal: 8 * 1024,
+    compare: ['wampy'],
+    code: `
+      import { LeanSession as Session } from '@wamp/client';
+      import { jsonSerializer } from '@wamp/core';
+      import { connectWebSocket } from '@wamp/ws';
+      export async function start(url, realm) {
+        const transport = await connectWebSocket({ url, serializers: [jsonSerializer] });
+        const session = await Session.join(transport, { realm });
+        await session.subscribe('com.example.tick', (args) => console.log(args));
+        return session.call('com.example.add2', [2, 3]);
+      }`,
+  },
+  'minimal-session': {
+    what: 'the same with Session (history and progressive calls as methods)',
     compare: ['wampy'],
     code: `
       import { Session } from '@wamp/client';
@@ -196,11 +217,46 @@ async function gzipByModule(name, shape, outdir) {
 
 const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
 
-const args = new Set(process.argv.slice(2));
+/** Where the budget per shape is kept, and how far beyond it a shape may grow before the check fails. */
+const argv = process.argv.slice(2);
+const BUDGET_FILE = argv.includes('--budget') ? argv[argv.indexOf('--budget') + 1] : join(PACKAGE_DIR, 'size-budget.json');
+const TOLERANCE = 0.05;
+
+/** Compare each shape with its budget; returns the lines that fail (growth beyond the tolerance, or no budget). */
+async function checkBudget(results) {
+  const budget = JSON.parse(await readFile(BUDGET_FILE, 'utf8'));
+  const failures = [];
+  for (const r of results) {
+    const b = budget.shapes[r.name];
+    if (b === undefined) {
+      failures.push(`${r.name}: no budget in size-budget.json (run with --update-budget)`);
+      continue;
+    }
+    const limit = Math.floor(b.gz * (1 + TOLERANCE));
+    const line = `${r.name}: ${kb(r.entry.gz)} gz, budget ${kb(b.gz)} (fails above ${kb(limit)})`;
+    if (r.entry.gz > limit) failures.push(`${line}: ${((r.entry.gz / b.gz - 1) * 100).toFixed(1)} % over the budget`);
+    else if (r.entry.gz < b.gz * (1 - TOLERANCE)) console.log(`size: ${line}: well under it, lower the budget (--update-budget)`);
+  }
+  return failures;
+}
+
+async function writeBudget(results) {
+  const shapes = {};
+  for (const r of results) shapes[r.name] = { gz: r.entry.gz, min: r.entry.min };
+  const text = {
+    about: 'pnpm size: bytes a page loads up front per shape (minified; gz = gzip -9). The check fails above gz + 5 %. Update with node packages/example-browser/scripts/size.mjs --update-budget',
+    shapes,
+  };
+  await writeFile(BUDGET_FILE, JSON.stringify(text, null, 2) + '\n');
+  console.log(`size: budget written to ${BUDGET_FILE}`);
+}
+
+const args = new Set(argv);
 const outdir = await mkdtemp(join(tmpdir(), 'wamp-size-'));
 try {
   const results = [];
   for (const [name, shape] of Object.entries(SHAPES)) results.push(await measure(name, shape, outdir));
+  if (args.has('--update-budget')) await writeBudget(results);
   if (args.has('--json')) {
     console.log(JSON.stringify(results.map(({ modules: _m, ...r }) => r), null, 2));
   } else {
@@ -236,6 +292,10 @@ try {
       }
     }
   }
+  const failures = await checkBudget(results);
+  for (const f of failures) console.error(`size: FAILED ${f}`);
+  if (failures.length > 0) process.exitCode = 1;
+  else if (!args.has('--json')) console.log(`\nsize: every shape within its budget + ${TOLERANCE * 100} % (size-budget.json)`);
 } finally {
   await rm(outdir, { recursive: true, force: true });
 }

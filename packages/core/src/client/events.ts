@@ -94,6 +94,16 @@ export interface InvocationEvent extends Delivered {
   readonly progress: boolean;
   /** This INVOCATION continues a progressive call invocation already delivered. */
   readonly continuation: boolean;
+  /** Details.caller: the caller's session ID, when disclosed ("Caller Identification"). */
+  readonly caller: number | undefined;
+  /** Details.caller_authid, when disclosed. */
+  readonly callerAuthid: string | undefined;
+  /** Details.caller_authrole, when disclosed. */
+  readonly callerAuthrole: string | undefined;
+  /** Details.timeout: the call's timeout in milliseconds, when the dealer hands it to the callee ("Call Timeouts"). */
+  readonly timeout: number | undefined;
+  /** Details.trustlevel, a non-negative integer ("Call Trust Levels"). */
+  readonly trustlevel: number | undefined;
 }
 /**
  * The dealer cancelled an invocation (INTERRUPT), or the session ended
@@ -113,6 +123,16 @@ export interface PublicationEvent extends Delivered {
   /** The topic published to: Details.topic for a pattern subscription, else the subscribed URI. */
   readonly topic: string;
   readonly details: Dict;
+  /** Details.publisher: the publisher's session ID, when disclosed ("Publisher Identification"). */
+  readonly publisher: number | undefined;
+  /** Details.publisher_authid, when disclosed. */
+  readonly publisherAuthid: string | undefined;
+  /** Details.publisher_authrole, when disclosed. */
+  readonly publisherAuthrole: string | undefined;
+  /** Details.retained: the broker delivered a retained event on subscribe ("Event Retention"). */
+  readonly retained: boolean;
+  /** Details.trustlevel, a non-negative integer ("Publication Trust Levels"). */
+  readonly trustlevel: number | undefined;
 }
 /** REGISTERED: a REGISTER succeeded. */
 export interface RegisteredEvent {

@@ -17,8 +17,12 @@ export type CancelMode = 'skip' | 'kill' | 'killnowait';
 /** REGISTER.Options.invoke (advanced profile, "Shared Registration"). */
 export type InvokePolicy = 'single' | 'roundrobin' | 'random' | 'first' | 'last';
 
-/** CALL.Options, by their names in this API. */
-export interface CallOptions {
+/**
+ * CALL.Options, by their names in this API: what `ClientSession.call` puts on
+ * the wire. (The Promise API's `CallOptions` of `@wamp/client` adds local
+ * ones: an AbortSignal, a progress callback, a cancel mode.)
+ */
+export interface CallRequestOptions {
   /**
    * Milliseconds; 0 or absent means none ("Call Timeouts"). Sent as
    * CALL.Options.timeout when the dealer announces `call_timeout`, and always
@@ -93,6 +97,9 @@ export interface YieldOptions {
   readonly progress?: boolean;
 }
 
+/** @deprecated Renamed {@link CallRequestOptions}, so as not to share its name with `@wamp/client`'s `CallOptions`. */
+export type CallOptions = CallRequestOptions;
+
 /** Options of a further chunk of a progressive call invocation. */
 export interface ContinueCallOptions {
   /** CALL.Options.progress: more chunks follow. `false` (or absent) ends the call's input. */
@@ -115,7 +122,7 @@ const BOOL = (key: string): Field => [key, isBool, 'a boolean'];
 const KEY = (key: string): Field => [key, (v) => typeof v === 'string' && v.length > 0, 'a non-empty string'];
 const MATCH: Field = ['match', oneOf('exact', 'prefix', 'wildcard'), 'one of exact, prefix, wildcard'];
 
-const CALL_FIELDS: Readonly<Record<keyof CallOptions, Field>> = {
+const CALL_FIELDS: Readonly<Record<keyof CallRequestOptions, Field>> = {
   timeout: ['timeout', isTimeout, 'a non-negative integer number of milliseconds'],
   receiveProgress: BOOL('receive_progress'),
   progress: BOOL('progress'),
@@ -181,7 +188,7 @@ function toWire(what: string, fields: Readonly<Record<string, Field>>, options: 
   return { dict, unknown: unknown ?? NO_KEYS };
 }
 
-export const callOptionsToWire = (o: CallOptions | undefined): WireOptions => toWire('CallOptions', CALL_FIELDS, o);
+export const callOptionsToWire = (o: CallRequestOptions | undefined): WireOptions => toWire('CallRequestOptions', CALL_FIELDS, o);
 export const registerOptionsToWire = (o: RegisterOptions | undefined): WireOptions =>
   toWire('RegisterOptions', REGISTER_FIELDS, o);
 export const subscribeOptionsToWire = (o: SubscribeOptions | undefined): WireOptions =>

@@ -46,7 +46,7 @@ import { ClientOnlyMessage } from '../wire.js';
 import { isValidPattern, isValidUri, type MatchPolicy, type UriRule } from '../uri.js';
 import { Deadlines } from './deadlines.js';
 import { CanceledError, RequestTimeoutError, SessionClosedError, TRANSPORT_LOST } from './errors.js';
-import type { ClientEvent, CloseInfo, Delivered, RequestKind, RouterRoles } from './events.js';
+import type { ClientEvent, CloseInfo, Delivered, InvocationEvent, PublicationEvent, RequestKind, RouterRoles } from './events.js';
 import { formatMessage } from './format.js';
 import {
   callOptionsToWire,
@@ -54,7 +54,7 @@ import {
   registerOptionsToWire,
   subscribeOptionsToWire,
   yieldOptionsToWire,
-  type CallOptions,
+  type CallRequestOptions,
   type CancelMode,
   type ContinueCallOptions,
   type PublishOptions,
@@ -62,7 +62,7 @@ import {
   type SubscribeOptions,
   type YieldOptions,
 } from './options.js';
-import { clientNextState, type ClientInput, type ClientStateTag } from './transitions.js';
+import { clientNextState, type ClientInput } from './transitions.js';
 
 /**
  * The roles and features a client announces in HELLO.Details.roles: all four
@@ -123,8 +123,18 @@ export const CLIENT_ROLES: Dict = deepFreeze({
   },
 });
 
+/** The four client roles (basic profile "Client Roles"). */
+export type ClientRole = 'caller' | 'callee' | 'publisher' | 'subscriber';
+
 /** Options of the sans-IO {@link ClientSession}. */
 export interface ClientSessionOptions {
+  /**
+   * The roles announced in HELLO.Details.roles, with the features of
+   * {@link CLIENT_ROLES}; default all four. A command of a role not
+   * announced (e.g. `publish()` without `publisher`) throws
+   * {@link LocalProtocolError} `wamp.error.feature_not_supported`.
+   */
+  readonly roles?: readonly ClientRole[];
   /** Encodes every outbound frame and decodes every inbound one. */
   readonly serializer: Serializer;
   /** HELLO.Details.agent. */
@@ -148,6 +158,31 @@ export interface JoinParams {
   readonly authrole?: string;
   readonly authmethods?: readonly string[];
   readonly authextra?: Dict;
+  /**
+   * More HELLO.Details keys (e.g. `transport` hints or a router's custom
+   * keys), merged into the HELLO. The keys the session sets itself (`agent`,
+   * `roles`, `authid`, `authrole`, `authmethods`, `authextra`) take
+   * precedence.
+   */
+  readonly details?: Dict;
+}
+
+/** What the router's WELCOME said about the session, as {@link ClientSession.welcome} keeps it. */
+export interface WelcomeInfo {
+  /** WELCOME.Session: the session ID. */
+  readonly session: number;
+  /** The realm joined (HELLO.Realm). */
+  readonly realm: string;
+  /** WELCOME.Details as received: authid, authrole, authmethod, authprovider, authextra, roles, ... */
+  readonly details: Dict;
+  /** The router's roles (WELCOME.Details.roles). */
+  readonly roles: RouterRoles;
+  /** WELCOME.Details.authid: the authentication ID the router assigned. */
+  readonly authid: string | undefined;
+  /** WELCOME.Details.authrole: the role the router assigned. */
+  readonly authrole: string | undefined;
+  /** WELCOME.Details.authmethod: the authentication method that succeeded. */
+  readonly authmethod: string | undefined;
 }
 
 /** Positional and keyword arguments of a request or answer, or one opaque payload in Payload Passthru Mode. */
@@ -317,6 +352,10 @@ export class ClientSession {
   private readonly goodbyeTimeout: number;
   private readonly tracing: boolean;
   private readonly decodeOptions: DecodeOptions;
+  /** The last WELCOME: kept after the session ended, until the next join. */
+  private welcomed: WelcomeInfo | undefined = undefined;
+  /** HELLO.Details.roles: the announced subset of CLIENT_ROLES. */
+  private readonly roles: Dict;
 
   constructor(options: ClientSessionOptions) {
     this.serializer = options.serializer;
@@ -327,11 +366,21 @@ export class ClientSession {
     this.joinTimeout = options.joinTimeout ?? 30_000;
     this.goodbyeTimeout = options.goodbyeTimeout ?? 5_000;
     this.tracing = options.trace === true;
+    this.roles = options.roles === undefined ? CLIENT_ROLES : announcedRoles(options.roles);
   }
 
   /** The current state. */
   get state(): ClientState {
     return this.st;
+  }
+
+  /**
+   * What the router's WELCOME said (session ID, realm, details, roles,
+   * authid, authrole, authmethod), from WELCOME on; it stays readable after
+   * the session ended, until the next `join()`. Undefined before.
+   */
+  get welcome(): WelcomeInfo | undefined {
+    return this.welcomed;
   }
 
   /** The session ID while established or shutting down, else undefined. */
@@ -394,7 +443,7 @@ export class ClientSession {
       case MessageType.CHALLENGE:
         return this.onChallenge(msg);
       case MessageType.ABORT:
-        return this.enterClosed({
+        return this.enterClosed('RECV_ABORT', {
           reason: msg.reason,
           message: stringOf(msg.details['message']),
           details: msg.details,
@@ -424,7 +473,7 @@ export class ClientSession {
   handleTransportClosed(): void {
     const st = this.st;
     if (clientNextState(st.tag, 'TRANSPORT_CLOSED') === undefined || st.tag === 'closed') return;
-    this.enterClosed({
+    this.enterClosed('TRANSPORT_CLOSED', {
       reason: TRANSPORT_LOST,
       message: 'the transport closed',
       details: EMPTY,
@@ -442,7 +491,10 @@ export class ClientSession {
     if (!isValidUri(params.realm, this.uriRule)) {
       throw new LocalProtocolError(ErrorUri.INVALID_URI, `invalid realm ${JSON.stringify(params.realm)}`);
     }
-    const details: Record<string, unknown> = { agent: this.agent, roles: CLIENT_ROLES };
+    const extra = params.details === undefined ? undefined : checkDict(params.details, 'details');
+    const details: Record<string, unknown> = extra === undefined ? {} : { ...extra };
+    details['agent'] = this.agent;
+    details['roles'] = this.roles;
     if (params.authid !== undefined) details['authid'] = checkString(params.authid, 'authid');
     if (params.authrole !== undefined) details['authrole'] = checkString(params.authrole, 'authrole');
     if (params.authmethods !== undefined) {
@@ -455,7 +507,8 @@ export class ClientSession {
     const msg = hello(params.realm, details);
     const frame = this.encode(msg);
     this.deadlines.clear();
-    this.st = { tag: 'establishing', hello: msg };
+    this.welcomed = undefined;
+    this.move('SEND_HELLO', { tag: 'establishing', hello: msg });
     if (this.joinTimeout > 0) this.deadlines.set('join', now + this.joinTimeout);
     this.transmit(frame, msg);
   }
@@ -467,7 +520,7 @@ export class ClientSession {
     if (st.tag !== 'challenging') throw this.notAllowed('authenticate');
     const msg = authenticateMsg(checkString(signature, 'signature'), checkDict(extra, 'extra'));
     const frame = this.encode(msg);
-    this.st = { tag: 'authenticating', hello: st.hello };
+    this.move('SEND_AUTHENTICATE', { tag: 'authenticating', hello: st.hello });
     this.transmit(frame, msg);
   }
 
@@ -488,7 +541,7 @@ export class ClientSession {
     const msg = goodbye(reason, message === undefined ? EMPTY : { message });
     const frame = this.encode(msg);
     this.deadlines.clear();
-    this.st = { tag: 'shuttingDown', joined: st.joined, reason, message };
+    this.move('SEND_GOODBYE', { tag: 'shuttingDown', joined: st.joined, reason, message });
     if (this.goodbyeTimeout > 0) this.deadlines.set('goodbye', now + this.goodbyeTimeout);
     this.transmit(frame, msg);
   }
@@ -506,7 +559,7 @@ export class ClientSession {
     const details = message === undefined ? EMPTY : { message: checkString(message, 'message') };
     const msg = abort(reason, details);
     this.transmit(this.encode(msg), msg);
-    this.enterClosed({
+    this.enterClosed('SEND_ABORT', {
       reason,
       message,
       details,
@@ -522,8 +575,9 @@ export class ClientSession {
    * Send CALL; returns its request ID. The outcome comes as a `result` or
    * `error` event with that ID, after any number of `progress` events.
    */
-  call(procedure: string, payload: Arguments | undefined, options: CallOptions | undefined, now: number): number {
+  call(procedure: string, payload: Arguments | undefined, options: CallRequestOptions | undefined, now: number): number {
     const j = this.established('call');
+    this.requireOwnRole('caller', 'call');
     const dealer = requireRole(j.roles.dealer, 'dealer', 'call');
     checkUri(procedure, this.uriRule, 'procedure');
     const wire = callOptionsToWire(options);
@@ -544,21 +598,14 @@ export class ClientSession {
     }
     const args = checkArguments(payload);
     if (payload?.passthru !== undefined) dict = withPassthru(dict, payload.passthru, dealer, 'dealer');
-    const id = nextRequestId(j);
-    const msg = callMsg(id, procedure, args, dict);
-    const frame = this.encode(msg);
-    j.lastRequest = id;
-    j.requests.set(id, {
-      kind: 'call',
-      procedure,
-      phase: 'active',
-      receiveProgress: dict['receive_progress'] === true,
-      sending: progress,
-      timeout,
-    });
+    const id = this.request(
+      j,
+      (id) => callMsg(id, procedure, args, dict),
+      { kind: 'call', procedure, phase: 'active', receiveProgress: dict['receive_progress'] === true, sending: progress, timeout },
+      'CallRequestOptions',
+      wire.unknown,
+    );
     if (timeout > 0) this.deadlines.set(id, now + timeout);
-    this.warnUnknown('CallOptions', wire.unknown);
-    this.transmit(frame, msg);
     return id;
   }
 
@@ -631,20 +678,14 @@ export class ClientSession {
   /** Send REGISTER; returns its request ID. Answered by a `registered` or `error` event. */
   register(procedure: string, options?: RegisterOptions): number {
     const j = this.established('register');
+    this.requireOwnRole('callee', 'register');
     requireRole(j.roles.dealer, 'dealer', 'register');
     const wire = registerOptionsToWire(options);
     const match = (wire.dict['match'] as MatchPolicy | undefined) ?? 'exact';
     if (!isValidPattern(procedure, match, this.uriRule)) {
       throw new LocalProtocolError(ErrorUri.INVALID_URI, `invalid ${match} procedure ${JSON.stringify(procedure)}`);
     }
-    const id = nextRequestId(j);
-    const msg = registerMsg(id, procedure, wire.dict);
-    const frame = this.encode(msg);
-    j.lastRequest = id;
-    j.requests.set(id, { kind: 'register', procedure });
-    this.warnUnknown('RegisterOptions', wire.unknown);
-    this.transmit(frame, msg);
-    return id;
+    return this.request(j, (id) => registerMsg(id, procedure, wire.dict), { kind: 'register', procedure }, 'RegisterOptions', wire.unknown);
   }
 
   /** Send UNREGISTER; returns its request ID. Answered by an `unregistered` or `error` event. */
@@ -654,13 +695,8 @@ export class ClientSession {
     if (reg === undefined || reg.phase !== 'active') {
       throw new LocalProtocolError(ErrorUri.NO_SUCH_REGISTRATION, `no active registration ${registration}`);
     }
-    const id = nextRequestId(j);
-    const msg = unregisterMsg(id, registration);
-    const frame = this.encode(msg);
-    j.lastRequest = id;
+    const id = this.request(j, (id) => unregisterMsg(id, registration), { kind: 'unregister', registration });
     reg.phase = 'unregistering';
-    j.requests.set(id, { kind: 'unregister', registration });
-    this.transmit(frame, msg);
     return id;
   }
 
@@ -716,20 +752,14 @@ export class ClientSession {
   /** Send SUBSCRIBE; returns its request ID. Answered by a `subscribed` or `error` event. */
   subscribe(topic: string, options?: SubscribeOptions): number {
     const j = this.established('subscribe');
+    this.requireOwnRole('subscriber', 'subscribe');
     requireRole(j.roles.broker, 'broker', 'subscribe');
     const wire = subscribeOptionsToWire(options);
     const match = (wire.dict['match'] as MatchPolicy | undefined) ?? 'exact';
     if (!isValidPattern(topic, match, this.uriRule)) {
       throw new LocalProtocolError(ErrorUri.INVALID_URI, `invalid ${match} topic ${JSON.stringify(topic)}`);
     }
-    const id = nextRequestId(j);
-    const msg = subscribeMsg(id, topic, wire.dict);
-    const frame = this.encode(msg);
-    j.lastRequest = id;
-    j.requests.set(id, { kind: 'subscribe', topic });
-    this.warnUnknown('SubscribeOptions', wire.unknown);
-    this.transmit(frame, msg);
-    return id;
+    return this.request(j, (id) => subscribeMsg(id, topic, wire.dict), { kind: 'subscribe', topic }, 'SubscribeOptions', wire.unknown);
   }
 
   /** Send UNSUBSCRIBE; returns its request ID. Events that still arrive for the subscription are dropped. */
@@ -739,13 +769,8 @@ export class ClientSession {
     if (sub === undefined || sub.phase !== 'active') {
       throw new LocalProtocolError(ErrorUri.NO_SUCH_SUBSCRIPTION, `no active subscription ${subscription}`);
     }
-    const id = nextRequestId(j);
-    const msg = unsubscribeMsg(id, subscription);
-    const frame = this.encode(msg);
-    j.lastRequest = id;
+    const id = this.request(j, (id) => unsubscribeMsg(id, subscription), { kind: 'unsubscribe', subscription });
     sub.phase = 'unsubscribing';
-    j.requests.set(id, { kind: 'unsubscribe', subscription });
-    this.transmit(frame, msg);
     return id;
   }
 
@@ -755,19 +780,15 @@ export class ClientSession {
    */
   publish(topic: string, payload?: Arguments, options?: PublishOptions): number {
     const j = this.established('publish');
+    this.requireOwnRole('publisher', 'publish');
     requireRole(j.roles.broker, 'broker', 'publish');
     checkUri(topic, this.uriRule, 'topic');
     const wire = publishOptionsToWire(options);
-    const id = nextRequestId(j);
     const args = checkArguments(payload);
     const dict = payload?.passthru !== undefined ? withPassthru(wire.dict, payload.passthru, j.roles.broker, 'broker') : wire.dict;
-    const msg = publishMsg(id, topic, args, dict);
-    const frame = this.encode(msg);
-    j.lastRequest = id;
-    if (wire.dict['acknowledge'] === true) j.requests.set(id, { kind: 'publish', topic });
-    this.warnUnknown('PublishOptions', wire.unknown);
-    this.transmit(frame, msg);
-    return id;
+    // Only an acknowledged publication awaits an answer (basic profile "PUBLISHED").
+    const pending: PendingRequest | undefined = wire.dict['acknowledge'] === true ? { kind: 'publish', topic } : undefined;
+    return this.request(j, (id) => publishMsg(id, topic, args, dict), pending, 'PublishOptions', wire.unknown);
   }
 
   // -------------------------------------------------------------------------
@@ -796,14 +817,23 @@ export class ClientSession {
       invocationWatermark: 0,
     };
     this.deadlines.delete('join');
-    this.st = { tag: 'established', joined };
+    this.welcomed = {
+      session: msg.session,
+      realm: joined.realm,
+      details: msg.details,
+      roles: joined.roles,
+      authid: stringOf(msg.details['authid']),
+      authrole: stringOf(msg.details['authrole']),
+      authmethod: stringOf(msg.details['authmethod']),
+    };
+    this.move('RECV_WELCOME', { tag: 'established', joined });
     this.emit({ type: 'joined', session: msg.session, realm: joined.realm, details: msg.details, roles: joined.roles });
   }
 
   private onChallenge(msg: Challenge): void {
     const st = this.st;
     if (st.tag !== 'establishing' && st.tag !== 'authenticating') return this.violate(`CHALLENGE in state ${st.tag}`);
-    this.st = { tag: 'challenging', hello: st.hello, challenge: msg };
+    this.move('RECV_CHALLENGE', { tag: 'challenging', hello: st.hello, challenge: msg });
     this.emit({ type: 'challenge', authMethod: msg.authMethod, extra: msg.extra });
   }
 
@@ -813,9 +843,9 @@ export class ClientSession {
       // Basic profile "GOODBYE": the receiving peer replies, then the session is over.
       const reply = goodbye(ErrorUri.GOODBYE_AND_OUT);
       this.transmit(this.encode(reply), reply);
-      this.enterClosed({ reason, message: stringOf(details['message']), details, initiator: 'router', wasJoined: true });
+      this.enterClosed('RECV_GOODBYE', { reason, message: stringOf(details['message']), details, initiator: 'router', wasJoined: true });
     } else if (st.tag === 'shuttingDown') {
-      this.enterClosed({ reason: st.reason, message: st.message, details, initiator: 'client', wasJoined: true, routerReason: reason });
+      this.enterClosed('RECV_GOODBYE', { reason: st.reason, message: st.message, details, initiator: 'client', wasJoined: true, routerReason: reason });
     } else {
       this.violate(`GOODBYE in state ${st.tag}`);
     }
@@ -1011,7 +1041,10 @@ export class ClientSession {
     if (sub.phase === 'unsubscribing') return;
     const topic = stringOf(msg.details['topic']) ?? sub.topic;
     this.emit(
-      withDelivered({ type: 'event', subscription: msg.subscription, publication: msg.publication, topic, details: msg.details }, msg),
+      withDelivered(
+        withPublisher({ type: 'event', subscription: msg.subscription, publication: msg.publication, topic, details: msg.details }, msg.details),
+        msg,
+      ),
     );
   }
 
@@ -1040,7 +1073,7 @@ export class ClientSession {
       existing.receiving = progress;
       this.emit(
         withDelivered(
-          {
+          withCaller({
             type: 'invocation',
             request: msg.request,
             registration: msg.registration,
@@ -1049,7 +1082,7 @@ export class ClientSession {
             receiveProgress: existing.receiveProgress,
             progress,
             continuation: true,
-          },
+          }, msg.details),
           msg,
         ),
       );
@@ -1071,7 +1104,7 @@ export class ClientSession {
     if (typeof timeout === 'number' && timeout > 0 && Number.isFinite(timeout)) this.deadlines.set(-msg.request, now + timeout);
     this.emit(
       withDelivered(
-        {
+        withCaller({
           type: 'invocation',
           request: msg.request,
           registration: msg.registration,
@@ -1080,7 +1113,7 @@ export class ClientSession {
           receiveProgress,
           progress,
           continuation: false,
-        },
+        }, msg.details),
         msg,
       ),
     );
@@ -1118,14 +1151,14 @@ export class ClientSession {
     const message = `no WELCOME within ${this.joinTimeout} ms`;
     const msg = abort(ErrorUri.TIMEOUT, { message });
     this.transmit(this.encode(msg), msg);
-    this.enterClosed({ reason: ErrorUri.TIMEOUT, message, details: msg.details, initiator: 'client', wasJoined: false });
+    this.enterClosed('JOIN_TIMEOUT', { reason: ErrorUri.TIMEOUT, message, details: msg.details, initiator: 'client', wasJoined: false });
   }
 
   private onGoodbyeTimeout(): void {
     const st = this.st;
     if (clientNextState(st.tag, 'GOODBYE_TIMEOUT') === undefined || st.tag !== 'shuttingDown') return;
     this.warn(`the router did not answer GOODBYE within ${this.goodbyeTimeout} ms`);
-    this.enterClosed({ reason: st.reason, message: st.message, details: EMPTY, initiator: 'client', wasJoined: true });
+    this.enterClosed('GOODBYE_TIMEOUT', { reason: st.reason, message: st.message, details: EMPTY, initiator: 'client', wasJoined: true });
   }
 
   /**
@@ -1162,6 +1195,30 @@ export class ClientSession {
   // -------------------------------------------------------------------------
   // Helpers
 
+  /**
+   * Send one request of an established session (CALL, REGISTER, UNREGISTER,
+   * SUBSCRIBE, UNSUBSCRIBE, PUBLISH) under the next session-scope request ID,
+   * and record what it awaits. The message is serialized before anything
+   * changes, so a payload the serializer refuses leaves the session as it was.
+   */
+  private request(
+    j: Joined,
+    build: (id: number) => Message,
+    pending: PendingRequest | undefined,
+    optionsName?: string,
+    unknownOptions?: readonly string[],
+  ): number {
+    // Session scope IDs run from 1 and wrap after 2^53 (basic profile "IDs").
+    const id = j.lastRequest >= MAX_ID ? 1 : j.lastRequest + 1;
+    const msg = build(id);
+    const frame = this.encode(msg);
+    j.lastRequest = id;
+    if (pending !== undefined) j.requests.set(id, pending);
+    if (unknownOptions !== undefined && unknownOptions.length > 0) this.warnUnknown(optionsName ?? 'options', unknownOptions);
+    this.transmit(frame, msg);
+    return id;
+  }
+
   /** An invocation is over (answered, or interrupted with `killnowait`): forget it and its deadline. */
   private endInvocation(j: Joined, request: number): void {
     j.invocations.delete(request);
@@ -1175,11 +1232,30 @@ export class ClientSession {
     this.emit({ type: 'error', request, kind: 'call', error, details: EMPTY });
   }
 
-  /** Throw unless the table allows `input` (an application command) in the current state. */
-  private allow(input: ClientInput, command: string): ClientStateTag {
+  /**
+   * Throw unless the table allows `input` (an application command) in the
+   * current state. The command then changes the state only through
+   * {@link move}, which checks the same cell again.
+   */
+  private allow(input: ClientInput, command: string): void {
+    if (clientNextState(this.st.tag, input) === undefined) throw this.notAllowed(command);
+  }
+
+  /**
+   * The one place the state changes: `next` must be the state the table gives
+   * for `input` in the current state. Anything else is a bug here, not a
+   * fault of the router or the application.
+   */
+  private move(input: ClientInput, next: ClientState): void {
     const to = clientNextState(this.st.tag, input);
-    if (to === undefined) throw this.notAllowed(command);
-    return to;
+    if (to !== next.tag) throw new Error(`client session: no transition ${this.st.tag} --${input}--> ${next.tag}`);
+    this.st = next;
+  }
+
+  /** Throw unless HELLO announced `role`: the router may refuse, or not expect, what a role not announced does. */
+  private requireOwnRole(role: ClientRole, command: string): void {
+    if (this.roles === CLIENT_ROLES || this.roles[role] !== undefined) return;
+    throw new LocalProtocolError(ErrorUri.FEATURE_NOT_SUPPORTED, `${command}(): this session did not announce the ${role} role`);
   }
 
   private notAllowed(command: string): LocalProtocolError {
@@ -1215,7 +1291,7 @@ export class ClientSession {
     const details = { message: reason };
     const msg = abort(ErrorUri.PROTOCOL_VIOLATION, details);
     this.transmit(this.encode(msg), msg);
-    this.enterClosed({
+    this.enterClosed('SEND_ABORT', {
       reason: ErrorUri.PROTOCOL_VIOLATION,
       message: reason,
       details,
@@ -1228,7 +1304,7 @@ export class ClientSession {
    * Enter `closed`: every pending request fails with SessionClosedError (in
    * request order), every running invocation is interrupted, then `closed`.
    */
-  private enterClosed(info: CloseInfo): void {
+  private enterClosed(input: ClientInput, info: CloseInfo): void {
     const st = this.st;
     if (st.tag === 'established' || st.tag === 'shuttingDown') {
       const j = st.joined;
@@ -1242,7 +1318,7 @@ export class ClientSession {
       }
     }
     this.deadlines.clear();
-    this.st = { tag: 'closed', close: info };
+    this.move(input, { tag: 'closed', close: info });
     this.emit({ type: 'closed', ...info });
   }
 
@@ -1308,11 +1384,6 @@ function inputOf(msg: Message): ClientInput {
   }
 }
 
-function nextRequestId(j: Joined): number {
-  // Session scope IDs wrap after 2^53 (basic profile "IDs").
-  return j.lastRequest >= MAX_ID ? 1 : j.lastRequest + 1;
-}
-
 /**
  * Add the payload of `msg` to a fresh event object. (Setting the fields
  * rather than spreading a second object saves an allocation and a copy per
@@ -1329,6 +1400,46 @@ function withDelivered<T extends object>(event: T, msg: Payloaded): T & Delivere
     out.kwargs = msg.kwargs ?? EMPTY;
   }
   return out;
+}
+
+/**
+ * The identity and trust fields of INVOCATION.Details, decoded once here
+ * (advanced profile "Caller Identification", "Call Timeouts", "Call Trust
+ * Levels"); a field of the wrong type reads as absent.
+ */
+function withCaller<T extends object>(event: T, d: Dict): T & CallerFields {
+  const out = event as T & { -readonly [K in keyof CallerFields]: CallerFields[K] };
+  const caller = d['caller'];
+  out.caller = typeof caller === 'number' ? caller : undefined;
+  out.callerAuthid = stringOf(d['caller_authid']);
+  out.callerAuthrole = stringOf(d['caller_authrole']);
+  out.timeout = positiveIntOf(d['timeout']);
+  out.trustlevel = levelOf(d['trustlevel']);
+  return out;
+}
+
+type CallerFields = Pick<InvocationEvent, 'caller' | 'callerAuthid' | 'callerAuthrole' | 'timeout' | 'trustlevel'>;
+type PublisherFields = Pick<PublicationEvent, 'publisher' | 'publisherAuthid' | 'publisherAuthrole' | 'retained' | 'trustlevel'>;
+
+/** The same for EVENT.Details ("Publisher Identification", "Event Retention", "Publication Trust Levels"). */
+function withPublisher<T extends object>(event: T, d: Dict): T & PublisherFields {
+  const out = event as T & { -readonly [K in keyof PublisherFields]: PublisherFields[K] };
+  const publisher = d['publisher'];
+  out.publisher = typeof publisher === 'number' ? publisher : undefined;
+  out.publisherAuthid = stringOf(d['publisher_authid']);
+  out.publisherAuthrole = stringOf(d['publisher_authrole']);
+  out.retained = d['retained'] === true;
+  out.trustlevel = levelOf(d['trustlevel']);
+  return out;
+}
+
+/** A trust level: a non-negative integer (advanced profile, "Trust Levels"). */
+function levelOf(v: unknown): number | undefined {
+  return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 ? v : undefined;
+}
+
+function positiveIntOf(v: unknown): number | undefined {
+  return typeof v === 'number' && Number.isSafeInteger(v) && v > 0 ? v : undefined;
 }
 
 function isDict(v: unknown): v is Dict {
@@ -1410,6 +1521,21 @@ function withPassthru(dict: Dict, p: Passthru, role: Dict | undefined, name: str
   if (p.cipher !== undefined) out['ppt_cipher'] = p.cipher;
   if (p.keyid !== undefined) out['ppt_keyid'] = p.keyid;
   return out;
+}
+
+const ALL_ROLES: readonly ClientRole[] = ['caller', 'callee', 'publisher', 'subscriber'];
+
+/** HELLO.Details.roles for the roles asked for; throws on an unknown role or none at all. */
+function announcedRoles(roles: readonly ClientRole[]): Dict {
+  if (!Array.isArray(roles) || roles.length === 0) {
+    throw new LocalProtocolError(ErrorUri.INVALID_ARGUMENT, 'roles must list at least one of caller, callee, publisher, subscriber');
+  }
+  const out: Record<string, unknown> = {};
+  for (const role of roles) {
+    if (!ALL_ROLES.includes(role)) throw new LocalProtocolError(ErrorUri.INVALID_ARGUMENT, `unknown client role ${JSON.stringify(role)}`);
+    out[role] = CLIENT_ROLES[role];
+  }
+  return Object.freeze(out);
 }
 
 function deepFreeze<T>(v: T): T {

@@ -9,6 +9,8 @@
  * {@link clientStateDiagram} renders the same table for the documentation.
  */
 
+import { stateDiagram, type StateDiagramOptions } from '../transitions-diagram.js';
+
 /** The states of a client session, as the `tag` of `ClientSession.state`. */
 export type ClientStateTag =
   | 'closed'
@@ -129,23 +131,10 @@ export function clientNextState(state: ClientStateTag, input: ClientInput): Clie
 }
 
 /**
- * The transition table as a Mermaid `stateDiagram-v2`. Edges between the same
- * two states are merged into one with all their inputs; self-loops are left
- * out unless `selfLoops` is true (they are the "stay" cells, which make the
- * picture hard to read).
+ * The transition table as a Mermaid `stateDiagram-v2` (see {@link stateDiagram}):
+ * edges between the same two states are merged into one with all their
+ * inputs; self-loops are left out unless `selfLoops` is true.
  */
-export function clientStateDiagram(options: { selfLoops?: boolean } = {}): string {
-  const lines = ['stateDiagram-v2', '    [*] --> closed'];
-  const edges = new Map<string, string[]>();
-  for (const [from, row] of Object.entries(CLIENT_TRANSITIONS) as [ClientStateTag, ClientTransitionTable[ClientStateTag]][]) {
-    for (const [input, to] of Object.entries(row) as [ClientInput, ClientStateTag][]) {
-      if (from === to && options.selfLoops !== true) continue;
-      const key = `${from} --> ${to}`;
-      const labels = edges.get(key);
-      if (labels === undefined) edges.set(key, [input]);
-      else labels.push(input);
-    }
-  }
-  for (const [key, labels] of edges) lines.push(`    ${key}: ${labels.join(', ')}`);
-  return lines.join('\n') + '\n';
+export function clientStateDiagram(options: StateDiagramOptions = {}): string {
+  return stateDiagram(CLIENT_TRANSITIONS, 'closed', undefined, options);
 }

@@ -10,6 +10,8 @@
  * same table for the documentation.
  */
 
+import { stateDiagram, type StateDiagramOptions } from '../transitions-diagram.js';
+
 /** The states of a router session, as the `tag` of `RouterSession.state`. */
 export type RouterStateTag =
   /** Transport open, nothing received yet. */
@@ -126,23 +128,10 @@ export function routerNextState(state: RouterStateTag, input: RouterInput): Rout
 }
 
 /**
- * The transition table as a Mermaid `stateDiagram-v2`. Edges between the same
- * two states are merged into one with all their inputs; self-loops are left
- * out unless `selfLoops` is true.
+ * The transition table as a Mermaid `stateDiagram-v2` (see {@link stateDiagram}):
+ * edges between the same two states are merged into one with all their
+ * inputs; self-loops are left out unless `selfLoops` is true.
  */
-export function routerStateDiagram(options: { selfLoops?: boolean } = {}): string {
-  const lines = ['stateDiagram-v2', '    [*] --> awaitingHello'];
-  const edges = new Map<string, string[]>();
-  for (const [from, row] of Object.entries(ROUTER_TRANSITIONS) as [RouterStateTag, RouterTransitionTable[RouterStateTag]][]) {
-    for (const [input, to] of Object.entries(row) as [RouterInput, RouterStateTag][]) {
-      if (from === to && options.selfLoops !== true) continue;
-      const key = `${from} --> ${to}`;
-      const labels = edges.get(key);
-      if (labels === undefined) edges.set(key, [input]);
-      else labels.push(input);
-    }
-  }
-  for (const [key, labels] of edges) lines.push(`    ${key}: ${labels.join(', ')}`);
-  lines.push('    closed --> [*]');
-  return lines.join('\n') + '\n';
+export function routerStateDiagram(options: StateDiagramOptions = {}): string {
+  return stateDiagram(ROUTER_TRANSITIONS, 'awaitingHello', 'closed', options);
 }
