@@ -16,8 +16,8 @@
  */
 
 import { MAX_ID } from '../ids.js';
-import type { Call, ErrorMsg, Message, PayloadInit, Yield } from '../messages.js';
-import type { Serializer } from '../serializers/serializer.js';
+import type { Call, ErrorMsg, Message, PayloadInit, Yield } from '../wire/messages.js';
+import type { Serializer } from '../wire/serializers/serializer.js';
 import type { Dict, Frame } from '../types.js';
 import type { MatchPolicy, UriRule } from '../uri.js';
 import type { Decision, Role } from './authorization.js';

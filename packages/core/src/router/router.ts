@@ -32,10 +32,10 @@
  */
 
 import type { CryptoProvider } from '../auth/crypto.js';
-import type { DecodeOptions } from '../codec.js';
+import type { DecodeOptions } from '../wire/index.js';
 import { ErrorUri, LocalProtocolError } from '../errors.js';
 import { MAX_ID, type RandomId } from '../ids.js';
-import type { Authenticate, Hello } from '../messages.js';
+import type { Authenticate, Hello } from '../wire/messages.js';
 import type { MatchPolicy, UriRule } from '../uri.js';
 import {
   DEFAULT_AGENT,

@@ -1,7 +1,7 @@
 import { Decoder, Encoder, type ExtensionCodecType } from '@msgpack/msgpack';
-import { hexDecode, hexEncode } from '../base64.js';
-import { MAX_ID } from '../ids.js';
-import type { Frame } from '../types.js';
+import { hexDecode, hexEncode } from '../../base64.js';
+import { MAX_ID } from '../../ids.js';
+import type { Frame } from '../../types.js';
 import { DEFAULT_LIMITS, type Limits } from '../limits.js';
 import { dropUndefined } from './absent.js';
 import { plainBytes } from './bytes.js';

@@ -1,7 +1,7 @@
 import { Decoder, Encoder, type Options } from 'cbor-x';
-import { MAX_ID } from '../ids.js';
+import { MAX_ID } from '../../ids.js';
 import { DEFAULT_LIMITS, type Limits } from '../limits.js';
-import type { Frame } from '../types.js';
+import type { Frame } from '../../types.js';
 import { dropUndefined } from './absent.js';
 import { plainBytes } from './bytes.js';
 import type { Serializer } from './serializer.js';

@@ -1,11 +1,40 @@
-import { ProtocolViolation } from './errors.js';
+/**
+ * The decoding edge: how bytes from a peer become a typed {@link Message},
+ * and back. Everything in this folder serves one pipeline, run once per
+ * received message by both session cores:
+ *
+ * 1. **Frame.** A transport hands over one WebSocket message or RawSocket
+ *    frame (`Frame`: text for JSON, bytes for MessagePack and CBOR); batched
+ *    transports split it first (`serializers/batched.ts`). The frame's size is
+ *    checked against `Limits.maxMessageSize` before any parsing.
+ * 2. **Serializer decode** (`serializers/`). The serializer turns the frame
+ *    into plain values of the shared data model (null, booleans, finite
+ *    numbers, strings, binary, lists, dictionaries) and refuses anything
+ *    outside it: CBOR tags, MessagePack extensions, non-string keys.
+ * 3. **Limits and sanitizing** (`limits.ts`). The values are walked once:
+ *    string, container and depth limits, integers within ±2^53 (JSON text is
+ *    re-read when a number that large appears), JSON's `"\u0000" + base64`
+ *    binary strings turned into bytes, `__proto__` kept as a data key.
+ * 4. **Shape validation** (`shape.ts`). The positional array is checked
+ *    message by message (arity, field types, ID ranges, URIs, the types of the
+ *    Options/Details keys the specification defines) and becomes one member of
+ *    the tagged union of `messages.ts`. Nothing after this point reads
+ *    `msg[2]`.
+ *
+ * Every fault on the way, whatever the input, is a {@link ProtocolViolation}
+ * with a reason that names it; a session answers it with ABORT
+ * `wamp.error.protocol_violation`. Encoding runs the other way without
+ * checks: {@link toWire}, then the serializer.
+ */
+
+import { ProtocolViolation } from '../errors.js';
 import { DEFAULT_LIMITS, sanitize, takeLargeNumberSeen, type Limits } from './limits.js';
 import { inexactJsonInteger } from './serializers/json.js';
 import type { Message } from './messages.js';
 import type { Serializer } from './serializers/serializer.js';
-import type { Frame } from './types.js';
-import type { UriRule } from './uri.js';
-import { fromRouterWire, fromWire, toWire } from './wire.js';
+import type { Frame } from '../types.js';
+import type { UriRule } from '../uri.js';
+import { fromRouterWire, fromWire, toWire } from './shape.js';
 
 /** Options of the decoders: size limits and the URI rule. */
 export interface DecodeOptions {

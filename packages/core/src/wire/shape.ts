@@ -16,8 +16,8 @@
  * reason.
  */
 
-import { InvalidUriViolation, ProtocolViolation } from './errors.js';
-import { isId, isIdOrZero } from './ids.js';
+import { InvalidUriViolation, ProtocolViolation } from '../errors.js';
+import { isId, isIdOrZero } from '../ids.js';
 import {
   ERROR_REQUEST_TYPES,
   MessageType,
@@ -26,8 +26,8 @@ import {
   type Message,
   type Payloaded,
 } from './messages.js';
-import type { Args, Dict, KwArgs, Payload } from './types.js';
-import { isValidUri, type UriRule } from './uri.js';
+import type { Args, Dict, KwArgs, Payload } from '../types.js';
+import { isValidUri, type UriRule } from '../uri.js';
 
 /** Options of the conversion between messages and their wire arrays. */
 export interface WireOptions {

@@ -7,8 +7,8 @@
  * that no key reaches a prototype.
  */
 
-import { ProtocolViolation } from './errors.js';
-import { base64Decode } from './base64.js';
+import { ProtocolViolation } from '../errors.js';
+import { base64Decode } from '../base64.js';
 
 /** Caps on what a peer may send (sizes, counts, depths), checked while decoding. */
 export interface Limits {

@@ -1,5 +1,5 @@
 import type { Limits } from '../limits.js';
-import type { Frame } from '../types.js';
+import type { Frame } from '../../types.js';
 
 /** The serializer names this project implements. */
 export type SerializerName = 'json' | 'msgpack' | 'cbor';
