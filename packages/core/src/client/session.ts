@@ -44,7 +44,7 @@ import type { Serializer } from '../wire/serializers/serializer.js';
 import type { Args, Dict, Frame, KwArgs, Payload } from '../types.js';
 import { ClientOnlyMessage } from '../wire/shape.js';
 import { isValidPattern, isValidUri, type MatchPolicy, type UriRule } from '../uri.js';
-import { Deadlines } from './deadlines.js';
+import { Deadlines } from '../deadlines.js';
 import { CanceledError, RequestTimeoutError, SessionClosedError, TRANSPORT_LOST } from './errors.js';
 import type { ClientEvent, CloseInfo, Delivered, RequestKind, RouterRoles } from './events.js';
 import { formatMessage } from './format.js';

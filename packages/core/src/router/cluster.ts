@@ -45,7 +45,7 @@ import {
   type StoreResult,
   type SubscriptionRecord,
 } from './cluster-protocol.js';
-import type { HasDeadline } from './deadlines.js';
+import type { HasDeadline } from '../deadlines.js';
 import { Peer, type ClusterHooks, type PeerSession, type Testament } from './peer.js';
 import type { Realm } from './realm.js';
 

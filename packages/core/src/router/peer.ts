@@ -23,7 +23,7 @@ import type { MatchPolicy, UriRule } from '../uri.js';
 import type { Decision, Role } from './authorization.js';
 import type { CalleeOrder, ClusterMessage, RegistrationRecord, StoreResult, SubscriptionRecord } from './cluster-protocol.js';
 import type { AuthorizationAction, RequestIdPolicy, RouterTimeouts, SessionLimits } from './config.js';
-import type { HasDeadline } from './deadlines.js';
+import type { HasDeadline } from '../deadlines.js';
 import type { PeerFeatures, PeerIdentity, Testament, TestamentScope } from './peer-info.js';
 
 export {

@@ -13,7 +13,7 @@ import { ErrorUri, InvalidUriViolation, ProtocolViolation } from '../errors.js';
 import { MessageType, abort, error, goodbye, messageTypeName, type Authenticate, type Hello, type Message } from '../wire/messages.js';
 import type { Serializer, SerializerName } from '../wire/serializers/serializer.js';
 import type { Dict, Frame } from '../types.js';
-import type { HasDeadline } from './deadlines.js';
+import type { HasDeadline } from '../deadlines.js';
 import type { AuthRequest, Handshake } from './handshake-state.js';
 import type { SessionInfo, TransportKind } from './peer-info.js';
 import { transportDetails, type Peer, type PeerSession, type RouterServices } from './peer.js';
