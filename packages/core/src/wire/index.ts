@@ -28,13 +28,13 @@
  */
 
 import { ProtocolViolation } from '../errors.js';
-import { DEFAULT_LIMITS, sanitize, takeLargeNumberSeen, type Limits } from './limits.js';
+import { DEFAULT_LIMITS, takeLargeNumberSeen, type Limits } from './limits.js';
 import { inexactJsonInteger } from './serializers/json.js';
 import type { Message } from './messages.js';
 import type { Serializer } from './serializers/serializer.js';
 import type { Frame } from '../types.js';
 import type { UriRule } from '../uri.js';
-import { fromRouterWire, fromWire, toWire } from './shape.js';
+import { readMessage, toWire } from './shape.js';
 
 /** Options of the decoders: size limits and the URI rule. */
 export interface DecodeOptions {
@@ -52,20 +52,27 @@ const textDecoder = new TextDecoder();
 export function decodeMessage(serializer: Serializer, frame: Frame, opts: DecodeOptions = NO_OPTIONS): Message {
   // DecodeOptions is a WireOptions (it carries `uriRule`); passing it on
   // saves an allocation per message.
-  return fromWire(decodeWire(serializer, frame, opts), opts);
+  return decode(serializer, frame, opts, false);
 }
 
 /**
  * {@link decodeMessage} for a client: decodes only the messages routers send
- * (see {@link fromRouterWire}), so that a client does not carry the checks
+ * (see `fromRouterWire`), so that a client does not carry the checks
  * of the others.
  */
 export function decodeRouterMessage(serializer: Serializer, frame: Frame, opts: DecodeOptions = NO_OPTIONS): Message {
-  return fromRouterWire(decodeWire(serializer, frame, opts), opts);
+  return decode(serializer, frame, opts, true);
 }
 
-/** The wire array of a frame, within the limits and sanitized. */
-function decodeWire(serializer: Serializer, frame: Frame, opts: DecodeOptions): unknown[] {
+/**
+ * Steps 1 to 4 of the header. A serializer that enforces the limits itself
+ * (`checksLimits`: MessagePack and CBOR, whose decoders check every item as
+ * they build it) hands over a value the shape checks can take as it is;
+ * otherwise (JSON, whose parser is native and takes no hook) the shape
+ * checks walk every value they read once, doing the work of `sanitize` in
+ * the same pass.
+ */
+function decode(serializer: Serializer, frame: Frame, opts: DecodeOptions, routerOnly: boolean): Message {
   const limits = opts.limits ?? DEFAULT_LIMITS;
   if (frame.length > limits.maxMessageSize) {
     throw new ProtocolViolation(`message of ${frame.length} bytes exceeds the limit of ${limits.maxMessageSize}`);
@@ -74,17 +81,20 @@ function decodeWire(serializer: Serializer, frame: Frame, opts: DecodeOptions): 
   try {
     value = serializer.decode(frame, limits);
   } catch (e) {
+    if (e instanceof ProtocolViolation) throw e;
     throw new ProtocolViolation(`malformed ${serializer.name}: ${e instanceof Error ? e.message : String(e)}`);
   }
   if (!Array.isArray(value)) throw new ProtocolViolation('a message must be a list');
-  sanitize(value, limits, serializer.binaryStrings);
+  if (serializer.checksLimits === true) return readMessage(value, opts, routerOnly, undefined, false);
+  takeLargeNumberSeen();
+  const msg = readMessage(value, opts, routerOnly, limits, serializer.binaryStrings);
   // JSON.parse rounds integers beyond ±2^53 silently (a request ID 2^53 + 1
   // would become 2^53): when the walk met a number that large, check the text.
   if (takeLargeNumberSeen() && !serializer.binary) {
     const lit = inexactJsonInteger(typeof frame === 'string' ? frame : textDecoder.decode(frame));
     if (lit !== undefined) throw new ProtocolViolation(`integer ${lit} cannot be carried exactly by JSON (beyond ±2^53)`);
   }
-  return value;
+  return msg;
 }
 
 /** A message to a frame. */

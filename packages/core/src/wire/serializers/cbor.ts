@@ -1,8 +1,8 @@
-import { Decoder, Encoder, type Options } from 'cbor-x';
+import { Encoder } from 'cbor-x';
 import { MAX_ID } from '../../ids.js';
 import { DEFAULT_LIMITS, type Limits } from '../limits.js';
 import type { Frame } from '../../types.js';
-import { dropUndefined } from './absent.js';
+import { fail, LIMIT, refuse, setEntry, text, textLength, truncated as cut } from './build.js';
 import { plainBytes } from './bytes.js';
 import type { Serializer } from './serializer.js';
 
@@ -11,26 +11,26 @@ import type { Serializer } from './serializer.js';
  * to the plain data model every WAMP serializer shares: unsigned and negative
  * integers, byte and text strings, arrays, maps with text keys, false, true,
  * null and floats. No tags, but for tag 64 around a byte string (read as the
- * byte string) and bignums (tags 2/3) within ±2^53. An undefined (simple value 23) is read as absent (see
- * `dropUndefined`).
+ * byte string) and bignums (tags 2/3) within ±2^53. An undefined (simple
+ * value 23) is read as absent: a list element becomes null, a dictionary entry
+ * is left out (JavaScript peers write it where they mean "no value").
  *
- * cbor-x does the byte work; two things are added around it:
+ * Decoding is our own, in one pass that checks every item as it builds it:
+ * the data model above, integers within ±2^53, finite floats, text keys, and
+ * the size limits (string, container, depth), so that `decodeMessage` need
+ * not walk the value again (`checksLimits`). cbor-x's decoder would need a
+ * pass before it (its process-wide tag table builds Dates, Sets, typed arrays,
+ * Error objects, records and shared references, which can make a tiny frame
+ * decode into a DAG whose tree walk is exponential; it renames a `__proto__`
+ * key to `__proto_`) and one after it (the limits); and a reader of this
+ * small data model is quicker than its general one on WAMP-sized messages.
+ * Byte strings are views into the frame.
  *
- * - Before decoding, `scanPlainCbor` walks the item headers once and refuses
- *   anything outside that model. cbor-x keeps one process-wide tag table that
- *   cannot be switched off per decoder, and its default entries build Dates,
- *   Sets, Maps, typed arrays, Error/RegExp objects (tag 27), record structures
- *   and shared references (tags 28/29, which can make a tiny frame decode
- *   into a DAG whose tree walk is exponential). It also renames a `__proto__`
- *   key to `__proto_` and stringifies non-text keys, silently. After the scan
- *   none of that code can be reached, and refusals name the fault. The scan
- *   also refuses integers beyond ±2^53, so that cbor-x can read the others
- *   as numbers (`int64AsNumber`) without rounding any.
- * - After encoding, integers beyond 32 bits are rewritten: on a number cbor-x
- *   writes a float 64 there, where RFC 8949 preferred serialization (and
- *   every other WAMP implementation) writes a major type 0/1 integer with an
- *   8-byte argument. Both take 9 bytes, so the fix is done in place (as is
- *   undefined → null).
+ * Encoding is cbor-x's. After it, integers beyond 32 bits are rewritten: on a
+ * number cbor-x writes a float 64 there, where RFC 8949 preferred
+ * serialization (and every other WAMP implementation) writes a major type 0/1
+ * integer with an 8-byte argument. Both take 9 bytes, so the fix is done in
+ * place (as is undefined → null).
  */
 
 const MAX_UINT32 = 0xffffffff;
@@ -52,50 +52,6 @@ const encoder = new Encoder({
   useToJSON: false,
 });
 
-// `int64AsNumber` reads an 8-byte argument as high * 2^32 + low, exact up to
-// 2^53; the scan has already refused every integer beyond. (The option is
-// missing from cbor-x's type declarations.)
-type DecoderOptions = Options & { int64AsNumber: boolean };
-const viewDecoder = new Decoder({ useRecords: false, mapsAsObjects: true, int64AsNumber: true } as DecoderOptions);
-// For the scratch copy below: byte strings get memory of their own.
-const copyDecoder = new Decoder({ useRecords: false, mapsAsObjects: true, int64AsNumber: true, copyBuffers: true } as DecoderOptions);
-
-// For frames with a "__proto__" key (rare): maps as Map objects, whose keys
-// cbor-x leaves alone, turned into null-prototype objects afterwards.
-const mapDecoder = new Decoder({ useRecords: false, mapsAsObjects: false, int64AsNumber: true, copyBuffers: true } as DecoderOptions);
-
-/** Maps (from `mapDecoder`) to objects with a null prototype, so that "__proto__" is an own data property. */
-function withNullPrototypes(v: unknown): unknown {
-  if (v instanceof Map) {
-    const out = Object.create(null) as Record<string, unknown>;
-    for (const [k, e] of v) out[k as string] = withNullPrototypes(e);
-    return out;
-  }
-  if (Array.isArray(v)) {
-    for (let i = 0; i < v.length; i++) v[i] = withNullPrototypes(v[i]);
-  }
-  return v;
-}
-
-// cbor-x caches a DataView on its source as an expando property. Rather than
-// let it write on the caller's frame, frames are decoded from a view of our
-// own; and since building a view and a DataView per message costs more than
-// decoding a small one, small frames are copied into one scratch buffer whose
-// DataView stays cached. Larger frames get a fresh view, and their byte
-// strings share the frame's memory (as with MessagePack).
-const SCRATCH_MAX = 2048;
-const scratch = new Uint8Array(SCRATCH_MAX);
-
-function decodeBytes(bytes: Uint8Array): unknown {
-  const n = bytes.length;
-  if (n > SCRATCH_MAX) return viewDecoder.decode(new Uint8Array(bytes.buffer, bytes.byteOffset, n));
-  scratch.set(bytes);
-  return (copyDecoder as unknown as DecodeUpTo).decode(scratch, n);
-}
-/** cbor-x's `decode(source, end)`: its type declarations omit `end`. */
-interface DecodeUpTo {
-  decode(source: Uint8Array, end: number): unknown;
-}
 
 // ---------------------------------------------------------------------------
 // Encoding: integers beyond 32 bits
@@ -239,229 +195,281 @@ function rewriteItem(b: Uint8Array, p: number): number {
   }
 }
 
+
 // ---------------------------------------------------------------------------
-// Decoding: the plain data model only
+// Decoding: the plain data model only, checked as it is built
 
-const PROTO_KEY = [0x5f, 0x5f, 0x70, 0x72, 0x6f, 0x74, 0x6f, 0x5f, 0x5f]; // "__proto__"
+const f32 = new Float32Array(1);
+const f32Bytes = new Uint8Array(f32.buffer);
 
-function fail(reason: string): never {
-  throw new Error(reason);
-}
+/** What an undefined (simple value 23) decodes to, until its container drops it. */
+const ABSENT: unique symbol = Symbol('absent');
+
+// The frame being decoded and the limits, for the recursive reader: module
+// state rather than arguments, as nothing else runs while it reads.
+let B: Uint8Array = new Uint8Array(0);
+let P = 0;
+let N = 0;
+let maxString = 0;
+let maxLength = 0;
+let maxDepth = 0;
 
 function truncated(): never {
-  return fail('truncated CBOR item');
+  return cut('CBOR item');
 }
-
-// Set by scanItem when it passes an undefined; read by scanPlainCbor.
-let sawUndefined = false;
 
 /**
- * Check that `b` holds exactly one CBOR data item of the plain data model,
- * nested at most `maxDepth` deep (the outer array being depth 1), with every
- * integer within ±2^53. Throws a plain Error naming the fault; allocates nothing.
- * Returns true when the item holds an undefined (to be read as absent).
+ * Decode `b`, which must hold exactly one CBOR data item of the plain data
+ * model, within `limits` (the outer array being depth 1). Throws a plain Error
+ * for a malformed frame and a ProtocolViolation for a value over a limit.
  */
-export function scanPlainCbor(b: Uint8Array, maxDepth: number = DEFAULT_LIMITS.maxDepth): boolean {
-  sawUndefined = false;
-  const end = scanItem(b, 0, 1, maxDepth);
-  if (end !== b.length) fail(`${b.length - end} bytes after the CBOR item`);
-  return sawUndefined;
+export function readCbor(b: Uint8Array, limits: Limits): unknown {
+  B = b;
+  P = 0;
+  N = b.length;
+  maxString = limits.maxStringLength;
+  maxLength = limits.maxContainerLength;
+  maxDepth = limits.maxDepth;
+  try {
+    const v = item(1);
+    if (P !== N) fail(`${N - P} bytes after the CBOR item`);
+    return v === ABSENT ? undefined : v;
+  } finally {
+    B = EMPTY;
+  }
+}
+const EMPTY: Uint8Array = new Uint8Array(0);
+
+/** The argument of the head whose additional information is `ai` (after the initial byte); -1 for indefinite length. */
+function argument(ai: number, major: number): number {
+  if (ai < 24) return ai;
+  const b = B;
+  const p = P;
+  switch (ai) {
+    case 24:
+      if (p + 1 > N) truncated();
+      P = p + 1;
+      return b[p]!;
+    case 25:
+      if (p + 2 > N) truncated();
+      P = p + 2;
+      return (b[p]! << 8) | b[p + 1]!;
+    case 26:
+      if (p + 4 > N) truncated();
+      P = p + 4;
+      return b[p]! * 0x1000000 + ((b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!);
+    case 27: {
+      if (p + 8 > N) truncated();
+      P = p + 8;
+      const hi = b[p]! * 0x1000000 + ((b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!);
+      const lo = b[p + 4]! * 0x1000000 + ((b[p + 5]! << 16) | (b[p + 6]! << 8) | b[p + 7]!);
+      if (major > 1) return hi !== 0 ? Infinity : lo; // a length: beyond 2^32 exceeds any frame
+      // An integer must lie within ±2^53: 0 stops at 2^53, 1 (-1 - arg) at -2^53.
+      if (major === 0 ? hi > HI_2_53 || (hi === HI_2_53 && lo !== 0) : hi >= HI_2_53) refuse(LIMIT.range);
+      return hi * 0x100000000 + lo;
+    }
+    case 31:
+      if (major === 4 || major === 5) return -1;
+      return fail(major === 2 || major === 3 ? 'indefinite-length CBOR strings are not allowed' : `reserved CBOR additional information ${ai}`);
+    default:
+      return fail(`reserved CBOR additional information ${ai}`);
+  }
 }
 
-/** The position after the item at `p`. */
-function scanItem(b: Uint8Array, p: number, depth: number, maxDepth: number): number {
-  const n = b.length;
-  if (p >= n) truncated();
-  const ib = b[p++]!;
-  const major = ib >> 5;
+function item(depth: number): unknown {
+  if (P >= N) truncated();
+  const ib = B[P++]!;
   const ai = ib & 0x1f;
-  if (major === 7) {
-    switch (ai) {
-      case 20: // false
-      case 21: // true
-      case 22: // null
-        return p;
-      case 25: // half, single and double precision floats
-      case 26:
-      case 27: {
-        const q = p + (1 << (ai - 24));
-        if (q > n) truncated();
-        return q;
-      }
-      case 23: // undefined: JavaScript peers write it for "no value"
-        sawUndefined = true;
-        return p;
-      case 31:
-        return fail('unexpected CBOR break');
-      default:
-        return fail(`CBOR simple value ${ai === 24 ? (b[p] ?? 0) : ai} is not allowed`);
-    }
-  }
-  if (major === 6) {
-    // Tag 64 (RFC 8746, "uint8 Typed Array") around a byte string is that
-    // byte string: node-cbor (Autobahn|JS) writes every plain Uint8Array so,
-    // and cbor-x with its default options (wampy 8) too. cbor-x reads it back
-    // as a Uint8Array. No other tag is accepted.
-    if (ai === 24 && b[p] === 64 && p + 1 < n && b[p + 1]! >> 5 === 2) return scanItem(b, p + 1, depth, maxDepth);
-    // Tags 2 and 3 (RFC 8949 §3.4.3, bignums) are another spelling of an
-    // integer: node-cbor (Autobahn|JS) writes 2^53 and -2^53 so. Accepted when
-    // the value lies within ±2^53, like any other integer.
-    if ((ai === 2 || ai === 3) && p < n && b[p]! >> 5 === 2) return scanBignum(b, p, ai === 3);
-    return fail('CBOR tags are not allowed');
-  }
-  let arg: number;
-  let indefinite = false;
-  if (ai < 24) {
-    arg = ai;
-  } else if (ai === 24) {
-    if (p + 1 > n) truncated();
-    arg = b[p]!;
-    p += 1;
-  } else if (ai === 25) {
-    if (p + 2 > n) truncated();
-    arg = (b[p]! << 8) | b[p + 1]!;
-    p += 2;
-  } else if (ai === 26) {
-    if (p + 4 > n) truncated();
-    arg = b[p]! * 0x1000000 + ((b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!);
-    p += 4;
-  } else if (ai === 27) {
-    if (p + 8 > n) truncated();
-    const hi = b[p]! * 0x1000000 + ((b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!);
-    const lo = b[p + 4]! * 0x1000000 + ((b[p + 5]! << 16) | (b[p + 6]! << 8) | b[p + 7]!);
-    // An integer must lie within ±2^53: 0 stops at 2^53, 1 (-1 - arg) at -2^53.
-    if (major === 0 ? hi > HI_2_53 || (hi === HI_2_53 && lo !== 0) : major === 1 && hi >= HI_2_53) {
-      fail('integer out of range (beyond 2^53)');
-    }
-    // For a length, anything beyond 2^32 exceeds the frame anyway.
-    arg = hi !== 0 ? Infinity : lo;
-    p += 8;
-  } else if (ai === 31 && (major === 4 || major === 5)) {
-    indefinite = true;
-    arg = 0;
-  } else {
-    return fail(
-      ai === 31 && (major === 2 || major === 3)
-        ? 'indefinite-length CBOR strings are not allowed'
-        : `reserved CBOR additional information ${ai}`,
-    );
-  }
-  switch (major) {
+  switch (ib >> 5) {
     case 0:
+      return ai < 24 ? ai : argument(ai, 0);
     case 1:
-      return p;
-    case 2:
-    case 3:
-      if (arg > n - p) truncated();
-      return p + arg;
+      return -1 - (ai < 24 ? ai : argument(ai, 1));
+    case 2: {
+      const n = argument(ai, 2);
+      if (n > N - P) truncated();
+      const v = B.subarray(P, P + n);
+      P += n;
+      return v;
+    }
+    case 3: {
+      const n = argument(ai, 3);
+      if (n > N - P) truncated();
+      if (n > maxString && textLength(B, P, n) > maxString) refuse(LIMIT.string);
+      const v = text(B, P, n);
+      P += n;
+      return v;
+    }
     case 4:
-      if (depth > maxDepth) fail('nesting exceeds the depth limit');
-      if (indefinite) {
-        for (;;) {
-          if (p >= n) truncated();
-          if (b[p] === 0xff) return p + 1;
-          p = scanValue(b, p, depth + 1, maxDepth);
-        }
-      }
-      if (arg > n - p) truncated();
-      for (let i = 0; i < arg; i++) p = scanValue(b, p, depth + 1, maxDepth);
-      return p;
-    default: // 5, map
-      if (depth > maxDepth) fail('nesting exceeds the depth limit');
-      if (indefinite) {
-        for (;;) {
-          if (p >= n) truncated();
-          if (b[p] === 0xff) return p + 1;
-          p = scanValue(b, scanKey(b, p), depth + 1, maxDepth);
-        }
-      }
-      if (arg > (n - p) / 2) truncated();
-      for (let i = 0; i < arg; i++) p = scanValue(b, scanKey(b, p), depth + 1, maxDepth);
-      return p;
+      return list(argument(ai, 4), depth);
+    case 5:
+      return dict(argument(ai, 5), depth);
+    case 6:
+      return tagged(ai, depth);
+    default:
+      return simple(ai);
   }
 }
 
-/** The byte string of a bignum at `p` (after its tag), checked to lie within ±2^53. */
-function scanBignum(b: Uint8Array, p: number, negative: boolean): number {
-  const ai = b[p]! & 0x1f;
-  if (ai > 24) return fail('bignum too large (beyond 2^53)');
-  let len = ai;
-  let q = p + 1;
-  if (ai === 24) {
-    if (q >= b.length) truncated();
-    len = b[q]!;
-    q += 1;
-  }
-  if (q + len > b.length) truncated();
-  let v = 0;
-  for (let i = 0; i < len; i++) {
-    v = v * 256 + b[q + i]!;
-    if (v > 2 ** 53) return fail('integer out of range (beyond 2^53)');
-  }
-  // Tag 3 holds -1 - v, so its magnitude stops one short of tag 2's.
-  if (negative && v > 2 ** 53 - 1) return fail('integer out of range (beyond 2^53)');
-  return q + len;
-}
-
-/**
- * {@link scanItem} with the commonest items (numbers, false, true, null,
- * short strings) handled without a further call.
- */
-function scanValue(b: Uint8Array, p: number, depth: number, maxDepth: number): number {
-  const c = b[p];
-  // 0x1b/0x3b (8-byte integers) need the range check of scanItem.
-  if (c !== undefined && c !== 0x1b && c !== 0x3b) {
-    const size = smallItemSize(c);
-    if (size > 0) {
-      if (p + size > b.length) truncated();
-      return p + size;
+function list(n: number, depth: number): unknown[] {
+  if (depth > maxDepth) refuse(LIMIT.depth);
+  if (n < 0) {
+    const out: unknown[] = [];
+    for (;;) {
+      if (P >= N) truncated();
+      if (B[P] === 0xff) {
+        P++;
+        return out;
+      }
+      if (out.length === maxLength) refuse(LIMIT.list);
+      const v = item(depth + 1);
+      out.push(v === ABSENT ? null : v);
     }
   }
-  return scanItem(b, p, depth, maxDepth);
+  if (n > maxLength) refuse(LIMIT.list);
+  // Each element takes at least one byte: a longer count is a lie.
+  if (n > N - P) truncated();
+  const out = new Array<unknown>(n);
+  for (let i = 0; i < n; i++) {
+    const v = item(depth + 1);
+    out[i] = v === ABSENT ? null : v;
+  }
+  return out;
 }
 
-/** Set by the scan when a map has a `__proto__` key; read by `decode`. */
-let sawProto = false;
+function dict(n: number, depth: number): Record<string, unknown> {
+  if (depth > maxDepth) refuse(LIMIT.depth);
+  const out: Record<string, unknown> = {};
+  if (n < 0) {
+    let count = 0;
+    for (;;) {
+      if (P >= N) truncated();
+      if (B[P] === 0xff) {
+        P++;
+        return out;
+      }
+      if (count++ === maxLength) refuse(LIMIT.dict);
+      entry(out, depth);
+    }
+  }
+  if (n > maxLength) refuse(LIMIT.dict);
+  if (n > (N - P) / 2) truncated();
+  for (let i = 0; i < n; i++) entry(out, depth);
+  return out;
+}
 
-/** A map key: a definite-length text string (`__proto__` noted in `sawProto`). */
-function scanKey(b: Uint8Array, p: number): number {
-  const n = b.length;
-  if (p >= n) truncated();
-  const ib = b[p++]!;
+/** One key (a definite-length text string) and its value, into `out`. */
+function entry(out: Record<string, unknown>, depth: number): void {
+  if (P >= N) truncated();
+  const ib = B[P++]!;
   if (ib >> 5 !== 3) fail('dictionary keys must be strings');
   const ai = ib & 0x1f;
-  let len: number;
-  if (ai < 24) {
-    len = ai;
-  } else if (ai === 24) {
-    if (p + 1 > n) truncated();
-    len = b[p]!;
-    p += 1;
-  } else if (ai === 25) {
-    if (p + 2 > n) truncated();
-    len = (b[p]! << 8) | b[p + 1]!;
-    p += 2;
-  } else if (ai === 26) {
-    if (p + 4 > n) truncated();
-    len = b[p]! * 0x1000000 + ((b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!);
-    p += 4;
-  } else {
-    // An 8-byte length is beyond any frame; 28..31 are reserved or indefinite.
-    return fail(ai === 27 ? 'truncated CBOR item' : 'malformed CBOR dictionary key');
+  // An 8-byte length is beyond any frame; 28..31 are reserved or indefinite.
+  if (ai > 26) fail(ai === 27 ? 'truncated CBOR item' : 'malformed CBOR dictionary key');
+  const n = argument(ai, 3);
+  if (n > N - P) truncated();
+  if (n > maxString && textLength(B, P, n) > maxString) refuse(LIMIT.key);
+  const key = text(B, P, n);
+  P += n;
+  const v = item(depth + 1);
+  if (v !== ABSENT) setEntry(out, key, v);
+}
+
+function tagged(ai: number, depth: number): unknown {
+  // Tag 64 (RFC 8746, "uint8 Typed Array") around a byte string is that
+  // byte string: node-cbor (Autobahn|JS) writes every plain Uint8Array so,
+  // and cbor-x with its default options (wampy 8) too.
+  if (ai === 24 && B[P] === 64 && P + 1 < N && B[P + 1]! >> 5 === 2) {
+    P++;
+    return item(depth);
   }
-  if (len > n - p) truncated();
-  if (len === 9) {
-    let same = true;
-    for (let i = 0; i < 9; i++) {
-      if (b[p + i] !== PROTO_KEY[i]) {
-        same = false;
-        break;
-      }
+  // Tags 2 and 3 (RFC 8949 §3.4.3, bignums) are another spelling of an
+  // integer: node-cbor (Autobahn|JS) writes 2^53 and -2^53 so. Accepted when
+  // the value lies within ±2^53, like any other integer.
+  if ((ai === 2 || ai === 3) && P < N && B[P]! >> 5 === 2) return bignum(ai === 3);
+  return fail('CBOR tags are not allowed');
+}
+
+/** The byte string of a bignum at `P` (after its tag), within ±2^53. */
+function bignum(negative: boolean): number {
+  const ai = B[P]! & 0x1f;
+  if (ai > 24) refuse('bignum too large (beyond 2^53)');
+  let len = ai;
+  let q = P + 1;
+  if (ai === 24) {
+    if (q >= N) truncated();
+    len = B[q]!;
+    q += 1;
+  }
+  if (q + len > N) truncated();
+  // Exactly, before any double rounds: beyond leading zeros, at most 7 bytes,
+  // and 7 only up to 0x20000000000000 (2^53). Tag 3 holds -1 - v, so its
+  // magnitude stops one short of tag 2's.
+  let i = 0;
+  while (i < len && B[q + i] === 0) i++;
+  const significant = len - i;
+  if (significant > 7) refuse(LIMIT.range);
+  if (significant === 7) {
+    const top = B[q + i]!;
+    if (top > 0x20 || (top === 0x20 && (negative || B.subarray(q + i + 1, q + len).some((x) => x !== 0)))) {
+      refuse(LIMIT.range);
     }
-    // cbor-x would rename it (to "__proto_"): decode this frame by the slow path.
-    if (same) sawProto = true;
   }
-  return p + len;
+  let v = 0;
+  for (; i < len; i++) v = v * 256 + B[q + i]!;
+  P = q + len;
+  return negative ? -1 - v : v;
+}
+
+function simple(ai: number): unknown {
+  const b = B;
+  const p = P;
+  switch (ai) {
+    case 20:
+      return false;
+    case 21:
+      return true;
+    case 22:
+      return null;
+    case 23: // undefined: JavaScript peers write it for "no value"
+      return ABSENT;
+    case 25: {
+      if (p + 2 > N) truncated();
+      P = p + 2;
+      return half((b[p]! << 8) | b[p + 1]!);
+    }
+    case 26: {
+      if (p + 4 > N) truncated();
+      P = p + 4;
+      if (LITTLE_ENDIAN) for (let i = 0; i < 4; i++) f32Bytes[3 - i] = b[p + i]!;
+      else for (let i = 0; i < 4; i++) f32Bytes[i] = b[p + i]!;
+      return finite(f32[0]!);
+    }
+    case 27: {
+      if (p + 8 > N) truncated();
+      P = p + 8;
+      return finite(readFloat64(b, p));
+    }
+    case 31:
+      return fail('unexpected CBOR break');
+    default:
+      return fail(`CBOR simple value ${ai === 24 ? (b[p] ?? 0) : ai} is not allowed`);
+  }
+}
+
+function finite(v: number): number {
+  // v - v is NaN for NaN and ±Infinity, 0 for every finite number.
+  if (v - v !== 0) refuse(LIMIT.finite);
+  return v;
+}
+
+/** A half-precision float (RFC 8949, Appendix D). */
+function half(h: number): number {
+  const exp = (h >> 10) & 0x1f;
+  const mant = h & 0x3ff;
+  if (exp === 31) refuse(LIMIT.finite);
+  const v = exp === 0 ? mant * 2 ** -24 : (mant + 1024) * 2 ** (exp - 25);
+  return h & 0x8000 ? -v : v;
 }
 
 /** `wamp.2.cbor`: binary frames; binary values as CBOR byte strings. */
@@ -471,6 +479,7 @@ export const cborSerializer: Serializer = Object.freeze({
   rawSocketId: 3,
   binary: true,
   binaryStrings: false,
+  checksLimits: true,
   encode(wire: readonly unknown[]): Frame {
     // cbor-x hands out Buffers (in Node) cut from its own reusable slab;
     // a plain view keeps frames the same type on every platform.
@@ -480,13 +489,7 @@ export const cborSerializer: Serializer = Object.freeze({
     rewriteForPeers(out);
     return out;
   },
-  decode(frame: Frame, limits?: Limits): unknown {
-    const bytes = plainBytes(frame, 'CBOR');
-    const maxDepth = limits?.maxDepth ?? DEFAULT_LIMITS.maxDepth;
-    sawProto = false;
-    const undef = scanPlainCbor(bytes, maxDepth);
-    const value = sawProto ? withNullPrototypes(mapDecoder.decode(bytes)) : decodeBytes(bytes);
-    if (undef) dropUndefined(value, maxDepth);
-    return value;
+  decode(frame: Frame, limits: Limits = DEFAULT_LIMITS): unknown {
+    return readCbor(plainBytes(frame, 'CBOR'), limits);
   },
 });

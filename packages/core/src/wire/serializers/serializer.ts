@@ -34,4 +34,10 @@ export interface Serializer {
   decode(frame: Frame, limits?: Limits): unknown;
   /** True when `\u0000`-prefixed strings carry base64 binary (the JSON convention). */
   readonly binaryStrings: boolean;
+  /**
+   * True when {@link decode} itself enforces `limits` and the data model (what
+   * `sanitize` checks), so that {@link decodeMessage} does not walk the value
+   * again. Absent or false: the value is walked once, with the shape checks.
+   */
+  readonly checksLimits?: boolean;
 }
