@@ -12,7 +12,11 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** Below this many bytes, ASCII text is built in JavaScript rather than by a TextDecoder call. */
 const SHORT_TEXT = 48;
-const units: number[] = [];
+/**
+ * Code unit arrays for `String.fromCharCode.apply`, one per length: changing
+ * an array's length costs more than building the string.
+ */
+const UNITS: number[][] = Array.from({ length: SHORT_TEXT }, (_, n) => new Array<number>(n).fill(0));
 
 /**
  * The text of `n` UTF-8 bytes at `b[p]`. Short ASCII (URIs, keys) is built
@@ -62,18 +66,48 @@ export function text(b: Uint8Array, p: number, n: number): string {
     return utf8.decode(b.subarray(p, p + n));
   }
   if (n < SHORT_TEXT) {
+    const units = UNITS[n]!;
     let i = 0;
     for (; i < n; i++) {
       const c = b[p + i]!;
       if (c >= 0x80) break;
       units[i] = c;
     }
-    if (i === n) {
-      units.length = n;
-      return String.fromCharCode.apply(null, units);
-    }
+    if (i === n) return String.fromCharCode.apply(null, units);
   }
   return utf8.decode(b.subarray(p, p + n));
+}
+
+/** Keys up to this many bytes are looked up in the key cache. */
+const KEY_MAX = 16;
+const KEY_SLOTS = 1024; // a power of two
+const keyBytes = new Uint8Array(KEY_SLOTS * KEY_MAX);
+const keyLengths = new Uint8Array(KEY_SLOTS); // 0: empty slot
+const keyStrings: string[] = new Array<string>(KEY_SLOTS).fill('');
+
+/**
+ * {@link text} for a dictionary key. Keys repeat from message to message
+ * (`receive_progress`, `publisher`, an application's field names), and a
+ * string used as a property key is looked up in the engine's string table on
+ * every store unless it is the same string object as before: a small cache,
+ * indexed by a hash of the bytes, hands back that object.
+ */
+export function keyText(b: Uint8Array, p: number, n: number): string {
+  if (n === 0 || n > KEY_MAX) return text(b, p, n);
+  let h = n;
+  for (let i = 0; i < n; i++) h = (Math.imul(h, 31) + b[p + i]!) | 0;
+  const slot = (h ^ (h >>> 10)) & (KEY_SLOTS - 1);
+  const at = slot * KEY_MAX;
+  if (keyLengths[slot] === n) {
+    let i = 0;
+    while (i < n && keyBytes[at + i] === b[p + i]) i++;
+    if (i === n) return keyStrings[slot]!;
+  }
+  const s = text(b, p, n);
+  keyBytes.set(b.subarray(p, p + n), at);
+  keyLengths[slot] = n;
+  keyStrings[slot] = s;
+  return s;
 }
 
 /** The UTF-16 length of the text of `n` UTF-8 bytes at `b[p]` (for a length limit; called only when `n` exceeds it). */

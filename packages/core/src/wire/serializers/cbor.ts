@@ -2,7 +2,7 @@ import { Encoder } from 'cbor-x';
 import { MAX_ID } from '../../ids.js';
 import { DEFAULT_LIMITS, type Limits } from '../limits.js';
 import type { Frame } from '../../types.js';
-import { fail, LIMIT, refuse, setEntry, text, textLength, truncated as cut } from './build.js';
+import { fail, keyText, LIMIT, refuse, setEntry, text, textLength, truncated as cut } from './build.js';
 import { plainBytes } from './bytes.js';
 import type { Serializer } from './serializer.js';
 
@@ -369,7 +369,7 @@ function entry(out: Record<string, unknown>, depth: number): void {
   const n = argument(ai, 3);
   if (n > N - P) truncated();
   if (n > maxString && textLength(B, P, n) > maxString) refuse(LIMIT.key);
-  const key = text(B, P, n);
+  const key = keyText(B, P, n);
   P += n;
   const v = item(depth + 1);
   if (v !== ABSENT) setEntry(out, key, v);

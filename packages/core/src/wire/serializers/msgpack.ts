@@ -3,7 +3,7 @@ import { hexEncode } from '../../base64.js';
 import { MAX_ID } from '../../ids.js';
 import type { Frame } from '../../types.js';
 import { DEFAULT_LIMITS, type Limits } from '../limits.js';
-import { fail, LIMIT, refuse, setEntry, text, textLength, truncated as cut } from './build.js';
+import { fail, keyText, LIMIT, refuse, setEntry, text, textLength, truncated as cut } from './build.js';
 import { plainBytes } from './bytes.js';
 import type { Serializer } from './serializer.js';
 
@@ -324,7 +324,7 @@ function mapKey(): string {
   else return fail(`dictionary keys must be strings, got MessagePack type 0x${t.toString(16)}`);
   if (n > N - P) truncated();
   if (n > maxString && textLength(B, P, n) > maxString) refuse(LIMIT.key);
-  const s = text(B, P, n);
+  const s = keyText(B, P, n);
   P += n;
   return s;
 }
