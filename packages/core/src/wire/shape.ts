@@ -281,8 +281,8 @@ const S_YIELD = /* @__PURE__ */ schema({ progress: BOOL, forward_for: FORWARD_FO
 // about as much as the whole shape check of a small message): checks read
 // positions in place, a dictionary's keys are walked once (checking the
 // schema and noting Payload Passthru markers), and the message name is looked
-// up only to word a fault.
-
+// up only to word a fault. One Reader serves every message (decoding is
+// synchronous and never re-entered).
 //
 // With `deep` limits (decodeMessage on a serializer that does not check them
 // itself, JSON above all), the reader also does what `sanitize` does, in the
@@ -298,16 +298,15 @@ const TWO_53 = 2 ** 53;
 class Reader {
   /** Set by {@link dict}: the last dictionary read announces Payload Passthru Mode. */
   passthru = false;
-
-  constructor(
-    readonly a: unknown[],
-    readonly code: number,
-    readonly rule: UriRule,
-    /** Limits to enforce on every value read (see above), or undefined when they were enforced already. */
-    readonly deep: Limits | undefined,
-    /** Whether `"\u0000" + base64` strings are binary (JSON). */
-    readonly jsonBinary: boolean,
-  ) {}
+  /** The message being read. */
+  a: unknown[] = [];
+  /** Its type code. */
+  code = 0;
+  rule: UriRule = 'loose';
+  /** Limits to enforce on every value read (see above), or undefined when they were enforced already. */
+  deep: Limits | undefined = undefined;
+  /** Whether `"\u0000" + base64` strings are binary (JSON). */
+  jsonBinary = false;
 
   /** A value of the payload or of a dictionary at top-level position `i`, checked and converted when `deep`. */
   private value(i: number): unknown {
@@ -446,8 +445,18 @@ function reader(a: unknown, opts: WireOptions, deep: Limits | undefined, jsonBin
   if (typeof code !== 'number' || !Number.isInteger(code)) {
     throw new ProtocolViolation(`message type must be an integer, got ${show(code)}`);
   }
-  return new Reader(a, code, opts.uriRule ?? 'loose', deep, jsonBinary);
+  const r = READER;
+  r.a = a;
+  r.code = code;
+  r.rule = opts.uriRule ?? 'loose';
+  r.deep = deep;
+  r.jsonBinary = jsonBinary;
+  r.passthru = false;
+  return r;
 }
+
+const READER = new Reader();
+const NO_MESSAGE: unknown[] = [];
 
 /**
  * The one pass of `decodeMessage`: {@link fromWire} (or, with `routerOnly`,
@@ -463,7 +472,11 @@ export function readMessage(
   jsonBinary: boolean,
 ): Message {
   const r = reader(a, opts, deep, jsonBinary);
-  return routerOnly ? routerMessage(r) : (fromClient(r) ?? fromRouter(r) ?? unknownType(r.code));
+  try {
+    return routerOnly ? routerMessage(r) : (fromClient(r) ?? fromRouter(r) ?? unknownType(r.code));
+  } finally {
+    r.a = NO_MESSAGE;
+  }
 }
 
 /**
@@ -471,9 +484,8 @@ export function readMessage(
  * (never anything else) when the array is not a valid WAMP message.
  */
 export function fromWire(a: unknown, opts: WireOptions = {}): Message {
-  const r = reader(a, opts, undefined, false);
   // A router decodes mostly what clients send, so that half comes first.
-  return fromClient(r) ?? fromRouter(r) ?? unknownType(r.code);
+  return readMessage(a, opts, false, undefined, false);
 }
 
 /**
@@ -482,7 +494,7 @@ export function fromWire(a: unknown, opts: WireOptions = {}): Message {
  * unread, with {@link ClientOnlyMessage}. Other faults as `fromWire`.
  */
 export function fromRouterWire(a: unknown, opts: WireOptions = {}): Message {
-  return routerMessage(reader(a, opts, undefined, false));
+  return readMessage(a, opts, true, undefined, false);
 }
 
 function routerMessage(r: Reader): Message {

@@ -158,9 +158,10 @@ function int64(signed: boolean): number {
     if (hi > HI_2_53 || (hi === HI_2_53 && lo !== 0)) refuse(LIMIT.range);
     return hi * 0x100000000 + lo;
   }
-  // Negative (two's complement): at least -2^53, whose high word is -2^21.
+  // Negative (two's complement): high * 2^32 + lo, with lo >= 0, is at
+  // least -2^53 exactly when the high word is at least -2^21.
   const high = hi - 0x100000000;
-  if (high < -HI_2_53 || (high === -HI_2_53 && lo !== 0)) refuse(LIMIT.range);
+  if (high < -HI_2_53) refuse(LIMIT.range);
   return high * 0x100000000 + lo;
 }
 
