@@ -62,8 +62,7 @@ const NATIVE_BASE64_MIN = 64;
 const fromBase64 = (Uint8Array as unknown as { fromBase64?: (s: string) => Uint8Array }).fromBase64;
 
 /** Node's Buffer, where the platform has one: a platform codec, as TextDecoder is, not I/O. */
-interface NodeBuffer extends Uint8Array {}
-const nodeBuffer = (globalThis as unknown as { Buffer?: { from(s: string, encoding: 'base64'): NodeBuffer } }).Buffer;
+const nodeBuffer = (globalThis as unknown as { Buffer?: { from(s: string, encoding: 'base64'): Uint8Array } }).Buffer;
 
 const asciiEncoder = new TextEncoder();
 let asciiScratch = new Uint8Array(0);
