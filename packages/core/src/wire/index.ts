@@ -1,25 +1,30 @@
 /**
  * The decoding edge: how bytes from a peer become a typed {@link Message},
  * and back. Everything in this folder serves one pipeline, run once per
- * received message by both session cores:
+ * received message by both session cores ({@link decodeMessage}, or
+ * {@link decodeRouterMessage} in a client):
  *
  * 1. **Frame.** A transport hands over one WebSocket message or RawSocket
  *    frame (`Frame`: text for JSON, bytes for MessagePack and CBOR); batched
- *    transports split it first (`serializers/batched.ts`). The frame's size is
- *    checked against `Limits.maxMessageSize` before any parsing.
- * 2. **Serializer decode** (`serializers/`). The serializer turns the frame
- *    into plain values of the shared data model (null, booleans, finite
- *    numbers, strings, binary, lists, dictionaries) and refuses anything
- *    outside it: CBOR tags, MessagePack extensions, non-string keys.
- * 3. **Limits and sanitizing** (`limits.ts`). The values are walked once:
- *    string, container and depth limits, integers within ±2^53 (JSON text is
- *    re-read when a number that large appears), JSON's `"\u0000" + base64`
- *    binary strings turned into bytes, `__proto__` kept as a data key.
- * 4. **Shape validation** (`shape.ts`). The positional array is checked
+ *    transports split it first (`serializers/batched.ts`). Its size is checked
+ *    against `Limits.maxMessageSize` before any parsing.
+ * 2. **Serializer decode** (`serializers/`), into plain values of the shared
+ *    data model (null, booleans, finite numbers, strings, binary, lists,
+ *    dictionaries with string keys). The MessagePack and CBOR readers
+ *    (`msgpack.ts`, `cbor.ts`, with `build.ts`) check every item as they
+ *    build it: the data model (no tags, no extensions), integers within
+ *    ±2^53, finite floats, and the string, container and depth limits of
+ *    `limits.ts`; `__proto__` stays a data key. JSON is `JSON.parse`, native,
+ *    which takes no hook; its values are checked in step 3.
+ * 3. **Shape validation** (`shape.ts`). The positional array is checked
  *    message by message (arity, field types, ID ranges, URIs, the types of the
  *    Options/Details keys the specification defines) and becomes one member of
- *    the tagged union of `messages.ts`. Nothing after this point reads
- *    `msg[2]`.
+ *    the tagged union of `messages.ts`. For a serializer that has not checked
+ *    the limits (JSON, or one of an application's), the same pass does what
+ *    `sanitize` (`limits.ts`) does, field by field: each dictionary and
+ *    payload is walked once, JSON binary strings (`"\u0000" + base64`)
+ *    become bytes, and a JSON text whose numbers reach 2^53 is re-read for
+ *    integers `JSON.parse` rounded. Nothing after this point reads `msg[2]`.
  *
  * Every fault on the way, whatever the input, is a {@link ProtocolViolation}
  * with a reason that names it; a session answers it with ABORT
@@ -65,7 +70,7 @@ export function decodeRouterMessage(serializer: Serializer, frame: Frame, opts: 
 }
 
 /**
- * Steps 1 to 4 of the header. A serializer that enforces the limits itself
+ * Steps 1 to 3 of the header. A serializer that enforces the limits itself
  * (`checksLimits`: MessagePack and CBOR, whose decoders check every item as
  * they build it) hands over a value the shape checks can take as it is;
  * otherwise (JSON, whose parser is native and takes no hook) the shape

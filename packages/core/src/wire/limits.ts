@@ -43,9 +43,11 @@ export function resolveLimits(partial?: Partial<Limits>): Limits {
  * Mutates containers in place (they are fresh from the parser) and returns the
  * value to use.
  *
- * This runs on every received message, so the walk is written for speed: one
- * type switch per element, containers recursed into directly, and nothing
- * allocated unless a value is replaced.
+ * `decodeMessage` runs it on each dictionary and payload of a message whose
+ * serializer does not check limits itself (JSON), as the shape checks reach
+ * them, so the walk is written for speed: one type switch per element,
+ * containers recursed into directly, and nothing allocated unless a value is
+ * replaced.
  */
 export function sanitize(value: unknown, limits: Limits, jsonBinary: boolean, depth = 1): unknown {
   if (typeof value === 'object' && value !== null) {

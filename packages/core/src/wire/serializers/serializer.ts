@@ -25,11 +25,13 @@ export interface Serializer {
   encode(wire: readonly unknown[]): Frame;
   /**
    * Deserialize a frame into a plain value. May throw anything on malformed
-   * input; {@link decodeMessage} wraps that into a ProtocolViolation. `limits`,
-   * when given, lets a decoder stop early (e.g. on nesting depth); the
-   * authoritative checks are made afterwards by `sanitize`. Binary values in
-   * the result may share memory with `frame`: the frame belongs to the
-   * decoded value afterwards and must not be reused by the caller.
+   * input; {@link decodeMessage} wraps that into a ProtocolViolation (and
+   * passes a ProtocolViolation on as it is). `limits`, when given, lets a
+   * decoder stop early; unless {@link checksLimits} says the decoder enforces
+   * them all, the authoritative checks are made afterwards, as `sanitize`
+   * makes them. Binary values in the result may share memory with `frame`:
+   * the frame belongs to the decoded value afterwards and must not be reused
+   * by the caller.
    */
   decode(frame: Frame, limits?: Limits): unknown;
   /** True when `\u0000`-prefixed strings carry base64 binary (the JSON convention). */
