@@ -98,6 +98,14 @@ describe('JSON binary strings, decoded natively when long', () => {
     }
   });
 
+  it('the JSON walk refuses what JSON.parse lets through: overflowing numbers, rounded integers', () => {
+    expect(refusal(jsonSerializer, '[48, 1, {}, "a", [1e400]]')).toContain('non-finite');
+    expect(refusal(jsonSerializer, '[48, 1, {"x": {"y": -1e999}}, "a"]')).toContain('non-finite');
+    expect(refusal(jsonSerializer, '[48, 1, {}, "a", [], {"n": 9007199254740993}]')).toContain('cannot be carried exactly');
+    expect(refusal(jsonSerializer, '[48, 9007199254740993, {}, "a"]')).toContain('cannot be carried exactly');
+    expect(decodeMessage(jsonSerializer, '[48, 9007199254740992, {}, "a", [1.5e300]]')).toMatchObject({ request: 2 ** 53 });
+  });
+
   it('a binary string where a URI or a string field is expected is refused as binary', () => {
     const bin = '\u0000' + base64Encode(new Uint8Array([1, 2, 3]));
     expect(refusal(jsonSerializer, JSON.stringify([48, 1, {}, bin]))).toMatch(/Procedure must be a string, got binary/);

@@ -34,7 +34,7 @@
 
 import { ProtocolViolation } from '../errors.js';
 import { DEFAULT_LIMITS, takeLargeNumberSeen, type Limits } from './limits.js';
-import { inexactJsonInteger } from './serializers/json.js';
+import { inexactJsonInteger, jsonSerializer } from './serializers/json.js';
 import type { Message } from './messages.js';
 import type { Serializer } from './serializers/serializer.js';
 import type { Frame } from '../types.js';
@@ -92,7 +92,7 @@ function decode(serializer: Serializer, frame: Frame, opts: DecodeOptions, route
   if (!Array.isArray(value)) throw new ProtocolViolation('a message must be a list');
   if (serializer.checksLimits === true) return readMessage(value, opts, routerOnly, undefined, false);
   takeLargeNumberSeen();
-  const msg = readMessage(value, opts, routerOnly, limits, serializer.binaryStrings);
+  const msg = readMessage(value, opts, routerOnly, limits, serializer.binaryStrings, serializer === jsonSerializer);
   // JSON.parse rounds integers beyond ±2^53 silently (a request ID 2^53 + 1
   // would become 2^53): when the walk met a number that large, check the text.
   if (takeLargeNumberSeen() && !serializer.binary) {

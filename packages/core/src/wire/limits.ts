@@ -263,3 +263,77 @@ function checkContainer(
     }
   }
 }
+
+/**
+ * {@link sanitize} for a value fresh from `JSON.parse`, which can hold
+ * nothing but null, booleans, numbers, strings, plain arrays and plain
+ * objects: the checks of types outside those are left out, the rest is the
+ * same (limits, finite numbers, large-number flag, `"\u0000" + base64`
+ * strings to bytes, `__proto__` keys as data). Returns the value to use.
+ */
+export function sanitizeJson(value: unknown, limits: Limits, depth: number): unknown {
+  switch (typeof value) {
+    case 'object':
+      if (value !== null) jsonContainer(value, limits.maxStringLength, limits.maxContainerLength, limits.maxDepth, depth);
+      return value;
+    case 'string':
+      if (value.length > limits.maxStringLength) throw new ProtocolViolation('string exceeds the length limit');
+      return value.length > 0 && value.charCodeAt(0) === 0 ? binaryString(value) : value;
+    case 'number':
+      if (value - value !== 0) throw new ProtocolViolation('non-finite number');
+      if (value >= TWO_53 || value <= -TWO_53) largeNumber = true;
+      return value;
+    default:
+      return value;
+  }
+}
+
+function jsonContainer(value: object, maxString: number, maxLength: number, maxDepth: number, depth: number): void {
+  if (depth > maxDepth) throw new ProtocolViolation('nesting exceeds the depth limit');
+  if (Array.isArray(value)) {
+    const n = value.length;
+    if (n > maxLength) throw new ProtocolViolation('list exceeds the length limit');
+    for (let i = 0; i < n; i++) {
+      const v: unknown = value[i];
+      switch (typeof v) {
+        case 'object':
+          if (v !== null) jsonContainer(v, maxString, maxLength, maxDepth, depth + 1);
+          break;
+        case 'number':
+          if (v - v !== 0) throw new ProtocolViolation('non-finite number');
+          if (v >= TWO_53 || v <= -TWO_53) largeNumber = true;
+          break;
+        case 'string':
+          if (v.length > maxString) throw new ProtocolViolation('string exceeds the length limit');
+          if (v.length > 0 && v.charCodeAt(0) === 0) value[i] = binaryString(v);
+          break;
+      }
+    }
+    return;
+  }
+  const obj = value as Record<string, unknown>;
+  const keys = Object.keys(obj);
+  const n = keys.length;
+  if (n > maxLength) throw new ProtocolViolation('dictionary exceeds the length limit');
+  for (let i = 0; i < n; i++) {
+    const key = keys[i]!;
+    // JSON.parse makes "__proto__" an own data property; the dictionary then
+    // loses its prototype, so that no later read or write reaches one.
+    if (key === '__proto__') Object.setPrototypeOf(obj, null);
+    if (key.length > maxString) throw new ProtocolViolation('dictionary key exceeds the length limit');
+    const v = obj[key];
+    switch (typeof v) {
+      case 'object':
+        if (v !== null) jsonContainer(v, maxString, maxLength, maxDepth, depth + 1);
+        break;
+      case 'number':
+        if (v - v !== 0) throw new ProtocolViolation('non-finite number');
+        if (v >= TWO_53 || v <= -TWO_53) largeNumber = true;
+        break;
+      case 'string':
+        if (v.length > maxString) throw new ProtocolViolation('string exceeds the length limit');
+        if (v.length > 0 && v.charCodeAt(0) === 0) obj[key] = binaryString(v);
+        break;
+    }
+  }
+}
