@@ -16,17 +16,19 @@
 
 /**
  * A min-heap of `(time, item)` entries, where an entry counts only while
- * {@link isLive} says its item still expects that time. The two arrays are
- * kept in step (times apart from items, so that comparisons read numbers).
+ * `isLive` says its item still expects that time. The two arrays are kept in
+ * step (times apart from items, so that comparisons read numbers). The front
+ * ends hold one rather than extend it, so that a bundle keeps only the front
+ * end it uses.
  */
-abstract class LazyHeap<T> {
-  protected times: number[] = [];
-  protected items: T[] = [];
+class LazyHeap<T> {
+  times: number[] = [];
+  items: T[] = [];
 
-  /** Whether `item` still expects a call at `at` (false makes its entry stale). */
-  protected abstract isLive(item: T, at: number): boolean;
+  /** `isLive(item, at)`: whether `item` still expects a call at `at` (false makes its entry stale). */
+  constructor(private readonly isLive: (item: T, at: number) => boolean) {}
 
-  protected pushEntry(at: number, item: T): void {
+  push(at: number, item: T): void {
     const a = this.times;
     const v = this.items;
     let i = a.length;
@@ -44,7 +46,7 @@ abstract class LazyHeap<T> {
   }
 
   /** The earliest live time, stale entries above it dropped. */
-  protected top(): number | undefined {
+  top(): number | undefined {
     const a = this.times;
     const v = this.items;
     while (a.length > 0 && !this.isLive(v[0]!, a[0]!)) this.removeTop();
@@ -52,7 +54,7 @@ abstract class LazyHeap<T> {
   }
 
   /** The live item at the top when its time is `<= now`, removed from the heap; else undefined. */
-  protected popTop(now: number): T | undefined {
+  popTop(now: number): T | undefined {
     const at = this.top();
     if (at === undefined || at > now) return undefined;
     const item = this.items[0]!;
@@ -60,7 +62,12 @@ abstract class LazyHeap<T> {
     return item;
   }
 
-  protected removeTop(): void {
+  clear(): void {
+    this.times = [];
+    this.items = [];
+  }
+
+  private removeTop(): void {
     const a = this.times;
     const v = this.items;
     const lastAt = a.pop()!;
@@ -95,32 +102,30 @@ export interface HasDeadline {
  * of a deadline clears or changes its own `deadline` field, and entries that
  * no longer match it are skipped.
  */
-export class DeadlineHeap<T extends HasDeadline> extends LazyHeap<T> {
+export class DeadlineHeap<T extends HasDeadline> {
+  private readonly heap = new LazyHeap<T>((item, at) => item.deadline === at);
+
   /** Heap entries, stale ones included. */
   get size(): number {
-    return this.times.length;
+    return this.heap.times.length;
   }
 
   /** Record that `item` expects a call at `at` (its `deadline` field must already say so). */
   push(at: number, item: T): void {
-    this.pushEntry(at, item);
+    this.heap.push(at, item);
   }
 
   /** The earliest deadline still expected by its owner. */
   peek(): number | undefined {
-    return this.top();
+    return this.heap.top();
   }
 
   /** Remove and return an item whose deadline is `<= now`, or undefined when none is due. */
   popDue(now: number): T | undefined {
-    const item = this.popTop(now);
+    const item = this.heap.popTop(now);
     // The owner fires once per deadline; clearing it also makes duplicates stale.
     if (item !== undefined) item.deadline = undefined;
     return item;
-  }
-
-  protected isLive(item: T, at: number): boolean {
-    return item.deadline === at;
   }
 }
 
@@ -130,8 +135,9 @@ export class DeadlineHeap<T extends HasDeadline> extends LazyHeap<T> {
  * when stale entries outnumber live ones, so that deadlines which restart
  * often (progressive results) do not grow it.
  */
-export class Deadlines<K> extends LazyHeap<K> {
+export class Deadlines<K> {
   private readonly at = new Map<K, number>();
+  private readonly heap = new LazyHeap<K>((key, at) => this.at.get(key) === at);
 
   /** Live deadlines. */
   get size(): number {
@@ -141,8 +147,8 @@ export class Deadlines<K> extends LazyHeap<K> {
   /** Expect `key` at `time`, replacing its previous deadline. */
   set(key: K, time: number): void {
     this.at.set(key, time);
-    this.pushEntry(time, key);
-    if (this.times.length > 2 * this.at.size + 32) this.rebuild();
+    this.heap.push(time, key);
+    if (this.heap.times.length > 2 * this.at.size + 32) this.rebuild();
   }
 
   /** Cancel the deadline of `key`, if any. */
@@ -153,29 +159,23 @@ export class Deadlines<K> extends LazyHeap<K> {
   /** Cancel every deadline. */
   clear(): void {
     this.at.clear();
-    this.times = [];
-    this.items = [];
+    this.heap.clear();
   }
 
   /** The earliest live deadline, or undefined when there is none. */
   earliest(): number | undefined {
-    return this.top();
+    return this.heap.top();
   }
 
   /** Remove and return the key of the earliest deadline if it is `<= now`. */
   popExpired(now: number): K | undefined {
-    const key = this.popTop(now);
+    const key = this.heap.popTop(now);
     if (key !== undefined) this.at.delete(key);
     return key;
   }
 
-  protected isLive(key: K, at: number): boolean {
-    return this.at.get(key) === at;
-  }
-
   private rebuild(): void {
-    this.times = [];
-    this.items = [];
-    for (const [key, time] of this.at) this.pushEntry(time, key);
+    this.heap.clear();
+    for (const [key, time] of this.at) this.heap.push(time, key);
   }
 }

@@ -34,12 +34,12 @@
 
 import { ProtocolViolation } from '../errors.js';
 import { DEFAULT_LIMITS, takeLargeNumberSeen, type Limits } from './limits.js';
-import { inexactJsonInteger, jsonSerializer } from './serializers/json.js';
+import { inexactJsonInteger } from './serializers/json.js';
 import type { Message } from './messages.js';
 import type { Serializer } from './serializers/serializer.js';
 import type { Frame } from '../types.js';
 import type { UriRule } from '../uri.js';
-import { readMessage, toWire } from './shape.js';
+import { readMessage, readRouterMessage, toWire } from './shape.js';
 
 /** Options of the decoders: size limits and the URI rule. */
 export interface DecodeOptions {
@@ -57,7 +57,7 @@ const textDecoder = new TextDecoder();
 export function decodeMessage(serializer: Serializer, frame: Frame, opts: DecodeOptions = NO_OPTIONS): Message {
   // DecodeOptions is a WireOptions (it carries `uriRule`); passing it on
   // saves an allocation per message.
-  return decode(serializer, frame, opts, false);
+  return decode(serializer, frame, opts, readMessage);
 }
 
 /**
@@ -66,7 +66,7 @@ export function decodeMessage(serializer: Serializer, frame: Frame, opts: Decode
  * of the others.
  */
 export function decodeRouterMessage(serializer: Serializer, frame: Frame, opts: DecodeOptions = NO_OPTIONS): Message {
-  return decode(serializer, frame, opts, true);
+  return decode(serializer, frame, opts, readRouterMessage);
 }
 
 /**
@@ -77,7 +77,7 @@ export function decodeRouterMessage(serializer: Serializer, frame: Frame, opts: 
  * checks walk every value they read once, doing the work of `sanitize` in
  * the same pass.
  */
-function decode(serializer: Serializer, frame: Frame, opts: DecodeOptions, routerOnly: boolean): Message {
+function decode(serializer: Serializer, frame: Frame, opts: DecodeOptions, read: typeof readMessage): Message {
   const limits = opts.limits ?? DEFAULT_LIMITS;
   if (frame.length > limits.maxMessageSize) {
     throw new ProtocolViolation(`message of ${frame.length} bytes exceeds the limit of ${limits.maxMessageSize}`);
@@ -90,9 +90,9 @@ function decode(serializer: Serializer, frame: Frame, opts: DecodeOptions, route
     throw new ProtocolViolation(`malformed ${serializer.name}: ${e instanceof Error ? e.message : String(e)}`);
   }
   if (!Array.isArray(value)) throw new ProtocolViolation('a message must be a list');
-  if (serializer.checksLimits === true) return readMessage(value, opts, routerOnly, undefined, false);
+  if (serializer.checksLimits === true) return read(value, opts, undefined, false);
   takeLargeNumberSeen();
-  const msg = readMessage(value, opts, routerOnly, limits, serializer.binaryStrings, serializer === jsonSerializer);
+  const msg = read(value, opts, limits, serializer.binaryStrings);
   // JSON.parse rounds integers beyond ±2^53 silently (a request ID 2^53 + 1
   // would become 2^53): when the walk met a number that large, check the text.
   if (takeLargeNumberSeen() && !serializer.binary) {

@@ -28,7 +28,7 @@ import {
 } from './messages.js';
 import type { Args, Dict, KwArgs, Payload } from '../types.js';
 import { isValidUri, type UriRule } from '../uri.js';
-import { noteLargeNumber, sanitize, sanitizeJson, type Limits } from './limits.js';
+import { noteLargeNumber, sanitize, type Limits } from './limits.js';
 
 /** Options of the conversion between messages and their wire arrays. */
 export interface WireOptions {
@@ -307,15 +307,13 @@ class Reader {
   deep: Limits | undefined = undefined;
   /** Whether `"\u0000" + base64` strings are binary (JSON). */
   jsonBinary = false;
-  /** Whether the message comes from `JSON.parse` (plain values only: a shorter walk). */
-  fromJson = false;
 
   /** A value of the payload or of a dictionary at top-level position `i`, checked and converted when `deep`. */
   private value(i: number): unknown {
     const v = this.a[i];
     const deep = this.deep;
     if (deep === undefined) return v;
-    const out = this.fromJson ? sanitizeJson(v, deep, 2) : sanitize(v, deep, this.jsonBinary, 2);
+    const out = sanitize(v, deep, this.jsonBinary, 2);
     if (out !== v) this.a[i] = out;
     return out;
   }
@@ -437,7 +435,7 @@ function show(v: unknown): string {
 }
 
 /** The header every message starts with: a non-empty list whose first element is an integer type code. */
-function reader(a: unknown, opts: WireOptions, deep: Limits | undefined, jsonBinary: boolean, fromJson: boolean): Reader {
+function reader(a: unknown, opts: WireOptions, deep: Limits | undefined, jsonBinary: boolean): Reader {
   if (!Array.isArray(a)) throw new ProtocolViolation('a message must be a list');
   if (a.length === 0) throw new ProtocolViolation('empty message');
   if (deep !== undefined) {
@@ -454,7 +452,6 @@ function reader(a: unknown, opts: WireOptions, deep: Limits | undefined, jsonBin
   r.rule = opts.uriRule ?? 'loose';
   r.deep = deep;
   r.jsonBinary = jsonBinary;
-  r.fromJson = fromJson;
   r.passthru = false;
   return r;
 }
@@ -463,23 +460,40 @@ const READER = new Reader();
 const NO_MESSAGE: unknown[] = [];
 
 /**
- * The one pass of `decodeMessage`: {@link fromWire} (or, with `routerOnly`,
- * {@link fromRouterWire}) that also enforces `deep` limits on every value, as
- * {@link sanitize} would, when the serializer has not enforced them
- * (`fromJson`: the values come from `JSON.parse`, so a shorter walk does).
- * `a` is fresh from the serializer: values may be replaced in place.
+ * The one pass of `decodeMessage`: {@link fromWire} that also enforces
+ * `deep` limits on every value, as {@link sanitize} would, when the
+ * serializer has not enforced them. `a` is fresh from the serializer: values
+ * may be replaced in place.
  */
 export function readMessage(
   a: unknown,
   opts: WireOptions,
-  routerOnly: boolean,
   deep: Limits | undefined,
   jsonBinary: boolean,
-  fromJson = false,
 ): Message {
-  const r = reader(a, opts, deep, jsonBinary, fromJson);
+  const r = reader(a, opts, deep, jsonBinary);
   try {
-    return routerOnly ? routerMessage(r) : (fromClient(r) ?? fromRouter(r) ?? unknownType(r.code));
+    // A router decodes mostly what clients send, so that half comes first.
+    return fromClient(r) ?? fromRouter(r) ?? unknownType(r.code);
+  } finally {
+    r.a = NO_MESSAGE;
+  }
+}
+
+/**
+ * {@link readMessage} for a client: {@link fromRouterWire} with the same
+ * checks. A separate function, so that a client's bundle, which calls only
+ * this one, leaves out the checks of what only clients send.
+ */
+export function readRouterMessage(
+  a: unknown,
+  opts: WireOptions,
+  deep: Limits | undefined,
+  jsonBinary: boolean,
+): Message {
+  const r = reader(a, opts, deep, jsonBinary);
+  try {
+    return routerMessage(r);
   } finally {
     r.a = NO_MESSAGE;
   }
@@ -490,8 +504,7 @@ export function readMessage(
  * (never anything else) when the array is not a valid WAMP message.
  */
 export function fromWire(a: unknown, opts: WireOptions = {}): Message {
-  // A router decodes mostly what clients send, so that half comes first.
-  return readMessage(a, opts, false, undefined, false);
+  return readMessage(a, opts, undefined, false);
 }
 
 /**
@@ -500,7 +513,7 @@ export function fromWire(a: unknown, opts: WireOptions = {}): Message {
  * unread, with {@link ClientOnlyMessage}. Other faults as `fromWire`.
  */
 export function fromRouterWire(a: unknown, opts: WireOptions = {}): Message {
-  return readMessage(a, opts, true, undefined, false);
+  return readRouterMessage(a, opts, undefined, false);
 }
 
 function routerMessage(r: Reader): Message {
