@@ -6,7 +6,7 @@ export { ErrorUri, InvalidUriViolation, LocalProtocolError, ProtocolViolation, W
 export { MAX_ID, SequentialIds, isId, isIdOrZero, seededRandomId, type RandomId } from './ids.js';
 export { isReservedUri, isValidPattern, isValidUri, type MatchPolicy, type UriRule } from './uri.js';
 export { base64Decode, base64Encode, hexDecode, hexEncode } from './base64.js';
-export { DEFAULT_LIMITS, resolveLimits, sanitize, type Limits } from './limits.js';
+export { DEFAULT_LIMITS, resolveLimits, sanitize, type Limits } from './wire/limits.js';
 export {
   ERROR_REQUEST_TYPES,
   MessageType,
@@ -67,16 +67,16 @@ export {
   type Unsubscribed,
   type Welcome,
   type Yield,
-} from './messages.js';
-export { fromWire, toWire, type WireOptions } from './wire.js';
-export { decodeMessage, encodeMessage, type DecodeOptions } from './codec.js';
-export type { Serializer, SerializerName } from './serializers/serializer.js';
-export { jsonSerializer } from './serializers/json.js';
+} from './wire/messages.js';
+export { fromWire, toWire, type WireOptions } from './wire/shape.js';
+export { decodeMessage, encodeMessage, type DecodeOptions } from './wire/index.js';
+export type { Serializer, SerializerName } from './wire/serializers/serializer.js';
+export { jsonSerializer } from './wire/serializers/json.js';
 export type { CryptoProvider } from './auth/crypto.js';
 
 // --- serializers (msgpack, cbor, batched framing) ---
-export { msgpackSerializer } from './serializers/msgpack.js';
-export { cborSerializer } from './serializers/cbor.js';
+export { msgpackSerializer } from './wire/serializers/msgpack.js';
+export { cborSerializer } from './wire/serializers/cbor.js';
 export {
   ALL_SERIALIZERS,
   parseSubprotocol,
@@ -84,8 +84,8 @@ export {
   serializerByRawSocketId,
   serializerBySubprotocol,
   type SubprotocolInfo,
-} from './serializers/lookup.js';
-export { batchedSubprotocol, decodeBatch, encodeBatch } from './serializers/batched.js';
+} from './wire/serializers/lookup.js';
+export { batchedSubprotocol, decodeBatch, encodeBatch } from './wire/serializers/batched.js';
 
 // --- authentication (client and router side computations) ---
 export {

@@ -1,5 +1,5 @@
 /**
- * A ClientSession decodes only the messages routers send (wire.ts, "two
+ * A ClientSession decodes only the messages routers send (wire/shape.ts, "two
  * halves"): for those it must accept and refuse exactly what `decodeMessage`
  * does, with the same result, and a message only clients send must never
  * reach it decoded. Observed through the session's trace, which carries every

@@ -131,7 +131,7 @@ const forwardFor = fc.array(
   { maxLength: 2 },
 );
 
-/** Every key any schema in wire.ts knows: unknown extra keys must avoid them. */
+/** Every key any schema in wire/shape.ts knows: unknown extra keys must avoid them. */
 const KNOWN_KEYS = new Set([
   'roles', 'authmethods', 'authid', 'authrole', 'authextra', 'agent', 'resumable', 'authmethod', 'authprovider',
   'realm', 'acknowledge', 'exclude_me', 'exclude', 'exclude_authid', 'exclude_authrole', 'eligible',

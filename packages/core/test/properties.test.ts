@@ -50,7 +50,6 @@ describe('round trip: decode(encode(m)) = m', () => {
             expect(typeof frame === 'string').toBe(!ser.binary);
             const back = decodeMessage(ser, frame);
             expect(back).toEqual(m);
-            expect(Object.isFrozen(back)).toBe(true);
             // Encoding is a function of the message: the trip changes nothing.
             expect(encodeMessage(ser, back)).toEqual(frame);
           }

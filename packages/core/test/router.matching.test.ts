@@ -1,11 +1,9 @@
 // Unit and property tests of the router's building blocks: the URI pattern
-// index, the ISO timestamps, and the deadline heap. These are internal
-// modules, imported by path.
+// index and the ISO timestamps. These are internal modules, imported by path.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { PatternIndex, uriMatches } from '../src/router/matching.js';
 import { isoTimestamp } from '../src/router/timestamp.js';
-import { DeadlineHeap } from '../src/router/deadlines.js';
 import type { MatchPolicy } from '@wamp/core';
 
 const component = fc.constantFrom('a', 'b', 'c', 'ab');
@@ -68,36 +66,5 @@ describe('isoTimestamp', () => {
     );
     expect(isoTimestamp(0)).toBe('1970-01-01T00:00:00.000Z');
     expect(isoTimestamp(951_782_400_000)).toBe('2000-02-29T00:00:00.000Z');
-  });
-});
-
-describe('DeadlineHeap', () => {
-  it('pops due items in deadline order and skips deadlines their owner moved or cleared', () => {
-    fc.assert(
-      fc.property(fc.array(fc.tuple(fc.nat(20), fc.integer({ min: 0, max: 1000 }), fc.boolean()), { maxLength: 60 }), fc.integer({ min: 0, max: 1000 }), (ops, now) => {
-        const heap = new DeadlineHeap<{ deadline: number | undefined; id: number }>();
-        const items = Array.from({ length: 21 }, (_, id) => ({ deadline: undefined as number | undefined, id }));
-        for (const [id, at, clear] of ops) {
-          const it = items[id]!;
-          if (clear) it.deadline = undefined;
-          else {
-            it.deadline = at;
-            heap.push(at, it);
-          }
-        }
-        const due = items.filter((i) => i.deadline !== undefined && i.deadline <= now).sort((a, b) => a.deadline! - b.deadline!);
-        const dueAt = due.map((i) => i.deadline);
-        const expectedAt = new Map(items.map((i) => [i, i.deadline]));
-        const popped: number[] = [];
-        for (let x = heap.popDue(now); x !== undefined; x = heap.popDue(now)) {
-          popped.push(expectedAt.get(x)!);
-          expect(x.deadline).toBeUndefined();
-        }
-        expect(popped).toEqual(dueAt);
-        const rest = items.filter((i) => i.deadline !== undefined).map((i) => i.deadline!);
-        expect(heap.peek()).toBe(rest.length === 0 ? undefined : Math.min(...rest));
-      }),
-      { numRuns: 500, seed: 3 },
-    );
   });
 });

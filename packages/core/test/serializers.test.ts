@@ -176,11 +176,14 @@ describe('MessagePack', () => {
     );
   });
 
-  it('reads 64-bit integers within ±2^53 as numbers (no bigint detour), beyond as bigints', () => {
-    // The serializer's own decoder, before sanitize: a bigint only where sanitize must refuse.
+  it('reads 64-bit integers within ±2^53 as numbers in its own decoder, and refuses the others there', () => {
+    // The serializer's own decoder checks the range as it reads (no bigint, no walk afterwards).
     expect(
-      msgpackSerializer.decode(hex('96 cf0000000100000000 cf0020000000000000 cf0020000000000001 d3ffe0000000000000 d3ffdfffffffffffff d3ffffffffffffffff'.replace(/ /g, ''))),
-    ).toEqual([2 ** 32, MAX_ID, 2n ** 53n + 1n, -MAX_ID, -(2n ** 53n) - 1n, -1]);
+      msgpackSerializer.decode(hex('96 cf0000000100000000 cf0020000000000000 d3ffe0000000000000 d3ffffffffffffffff d3fffffffeffffffff d3ffe00000ffffffff'.replace(/ /g, ''))),
+    ).toEqual([2 ** 32, MAX_ID, -MAX_ID, -1, -(2 ** 32) - 1, -MAX_ID + 2 ** 32 - 1]);
+    for (const big of ['cf0020000000000001', 'd3ffdfffffffffffff', 'cf8000000000000000', 'd38000000000000000']) {
+      expect(() => msgpackSerializer.decode(hex('91' + big)), big).toThrow(/beyond 2\^53/);
+    }
   });
 
   it('refuses extension types, the timestamp included', () => {

@@ -4,7 +4,7 @@
  */
 
 import type { WampError } from '../errors.js';
-import type { Message } from '../messages.js';
+import type { Message } from '../wire/messages.js';
 import type { Args, Dict, KwArgs, Payload } from '../types.js';
 import type { CloseInitiator } from './errors.js';
 

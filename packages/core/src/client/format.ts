@@ -1,6 +1,6 @@
-import { messageTypeName, type Message } from '../messages.js';
+import { messageTypeName, type Message } from '../wire/messages.js';
 import { hexEncode } from '../base64.js';
-import { toWire } from '../wire.js';
+import { toWire } from '../wire/shape.js';
 
 const MAX_TEXT = 2000;
 const MAX_BYTES_SHOWN = 16;

@@ -4,10 +4,10 @@
  * the advanced features announced in {@link CLIENT_ROLES}).
  */
 
-import { decodeRouterMessage, encodeMessage, type DecodeOptions } from '../codec.js';
+import { decodeRouterMessage, encodeMessage, type DecodeOptions } from '../wire/index.js';
 import { ErrorUri, LocalProtocolError, ProtocolViolation, WampError } from '../errors.js';
 import { MAX_ID, isId } from '../ids.js';
-import { resolveLimits, type Limits } from '../limits.js';
+import { resolveLimits, type Limits } from '../wire/limits.js';
 import {
   MessageType,
   abort,
@@ -39,12 +39,12 @@ import {
   type Unregistered,
   type Unsubscribed,
   type Welcome,
-} from '../messages.js';
-import type { Serializer } from '../serializers/serializer.js';
+} from '../wire/messages.js';
+import type { Serializer } from '../wire/serializers/serializer.js';
 import type { Args, Dict, Frame, KwArgs, Payload } from '../types.js';
-import { ClientOnlyMessage } from '../wire.js';
+import { ClientOnlyMessage } from '../wire/shape.js';
 import { isValidPattern, isValidUri, type MatchPolicy, type UriRule } from '../uri.js';
-import { Deadlines } from './deadlines.js';
+import { Deadlines } from '../deadlines.js';
 import { CanceledError, RequestTimeoutError, SessionClosedError, TRANSPORT_LOST } from './errors.js';
 import type { ClientEvent, CloseInfo, Delivered, InvocationEvent, PublicationEvent, RequestKind, RouterRoles } from './events.js';
 import { formatMessage } from './format.js';

@@ -11,7 +11,7 @@
  */
 
 import { ErrorUri } from '../errors.js';
-import { encodeMessage } from '../codec.js';
+import { encodeMessage } from '../wire/index.js';
 import {
   MessageType,
   error,
@@ -24,8 +24,8 @@ import {
   type Publish,
   type Subscribe,
   type Unsubscribe,
-} from '../messages.js';
-import type { Serializer } from '../serializers/serializer.js';
+} from '../wire/messages.js';
+import type { Serializer } from '../wire/serializers/serializer.js';
 import type { Dict, Frame } from '../types.js';
 import { isReservedUri, isValidUri, type MatchPolicy } from '../uri.js';
 import { RouterUri } from './uris.js';

@@ -21,9 +21,9 @@
  */
 
 import { ErrorUri } from '../errors.js';
-import { MessageType, error, interrupt, invocation, yield_, type ErrorMsg, type Message, type Yield } from '../messages.js';
-import { jsonSerializer } from '../serializers/json.js';
-import type { Serializer } from '../serializers/serializer.js';
+import { MessageType, error, interrupt, invocation, yield_, type ErrorMsg, type Message, type Yield } from '../wire/messages.js';
+import { jsonSerializer } from '../wire/serializers/json.js';
+import type { Serializer } from '../wire/serializers/serializer.js';
 import type { Dict, Frame } from '../types.js';
 import type { MatchPolicy } from '../uri.js';
 import {
@@ -45,7 +45,7 @@ import {
   type StoreResult,
   type SubscriptionRecord,
 } from './cluster-protocol.js';
-import type { HasDeadline } from './deadlines.js';
+import type { HasDeadline } from '../deadlines.js';
 import { Peer, type ClusterHooks, type PeerSession, type Testament } from './peer.js';
 import type { Realm } from './realm.js';
 

@@ -8,7 +8,7 @@
 
 import { parseScramCredential, type ScramCredential } from '../auth/scram.js';
 import { WampError } from '../errors.js';
-import { DEFAULT_LIMITS, type Limits } from '../limits.js';
+import { DEFAULT_LIMITS, type Limits } from '../wire/limits.js';
 import type { Dict } from '../types.js';
 import { isValidPattern, isValidUri, type MatchPolicy, type UriRule } from '../uri.js';
 import type { SessionInfo } from './peer-info.js';

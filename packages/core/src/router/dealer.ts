@@ -28,7 +28,7 @@ import {
   type Register,
   type Unregister,
   type Yield,
-} from '../messages.js';
+} from '../wire/messages.js';
 import type { Dict } from '../types.js';
 import { isReservedUri, type MatchPolicy } from '../uri.js';
 import { compareOrder, type CalleeOrder, type RegistrationRecord } from './cluster-protocol.js';

@@ -11,7 +11,7 @@
 import type { CryptosignHello } from '../auth/cryptosign.js';
 import type { ScramCredential, ScramHello, ScramServerState } from '../auth/scram.js';
 import type { WampcraSalt } from '../auth/wampcra.js';
-import type { Hello } from '../messages.js';
+import type { Hello } from '../wire/messages.js';
 import type { Dict } from '../types.js';
 import type { AuthMethod, DynamicAuthResult } from './config.js';
 import type { SessionInfo } from './peer-info.js';

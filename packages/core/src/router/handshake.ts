@@ -33,7 +33,7 @@ import {
 import { ticketVerify } from '../auth/ticket.js';
 import { wampcraChallengeExtra, wampcraChallengeString } from '../auth/wampcra.js';
 import { ErrorUri, ProtocolViolation } from '../errors.js';
-import { challenge, welcome, type Authenticate, type Hello } from '../messages.js';
+import { challenge, welcome, type Authenticate, type Hello } from '../wire/messages.js';
 import type { Dict } from '../types.js';
 import {
   DEFAULT_AUTH_COOKIE,

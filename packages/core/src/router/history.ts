@@ -12,7 +12,7 @@
  * when events are added and read, with no timer.
  */
 
-import type { PayloadInit } from '../messages.js';
+import type { PayloadInit } from '../wire/messages.js';
 import type { Dict } from '../types.js';
 import { uriMatches, PatternIndex } from './matching.js';
 import type { Peer } from './peer.js';

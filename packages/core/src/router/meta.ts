@@ -13,7 +13,7 @@
 
 import { ErrorUri } from '../errors.js';
 import { isId } from '../ids.js';
-import { MessageType, error, result, type Call } from '../messages.js';
+import { MessageType, error, result, type Call } from '../wire/messages.js';
 import type { Args, Dict } from '../types.js';
 import { isValidUri, type MatchPolicy } from '../uri.js';
 import { isPublishableTopic, type Broker } from './broker.js';

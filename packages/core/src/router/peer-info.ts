@@ -6,7 +6,7 @@
  * the cluster protocol, the peer and the session can all name these types.
  */
 
-import type { Serializer } from '../serializers/serializer.js';
+import type { Serializer } from '../wire/serializers/serializer.js';
 import type { Dict } from '../types.js';
 
 /** How the connection reached the router; `internal` is an in-process session of the embedding application. */

@@ -16,14 +16,14 @@
  */
 
 import { MAX_ID } from '../ids.js';
-import type { Call, ErrorMsg, Message, PayloadInit, Yield } from '../messages.js';
-import type { Serializer } from '../serializers/serializer.js';
+import type { Call, ErrorMsg, Message, PayloadInit, Yield } from '../wire/messages.js';
+import type { Serializer } from '../wire/serializers/serializer.js';
 import type { Dict, Frame } from '../types.js';
 import type { MatchPolicy, UriRule } from '../uri.js';
 import type { Decision, Role } from './authorization.js';
 import type { CalleeOrder, ClusterMessage, RegistrationRecord, StoreResult, SubscriptionRecord } from './cluster-protocol.js';
 import type { AuthorizationAction, RequestIdPolicy, RouterTimeouts, SessionLimits } from './config.js';
-import type { HasDeadline } from './deadlines.js';
+import type { HasDeadline } from '../deadlines.js';
 import type { PeerFeatures, PeerIdentity, Testament, TestamentScope } from './peer-info.js';
 
 export {

@@ -17,7 +17,7 @@ import type { AuthMethodsConfig, RealmConfig, SessionLimits } from './config.js'
 import { Dealer } from './dealer.js';
 import { handleMetaCall } from './meta.js';
 import type { Peer, RealmState, RouterServices, TestamentScope } from './peer.js';
-import type { Call } from '../messages.js';
+import type { Call } from '../wire/messages.js';
 import { TrustLevels } from './trust.js';
 import { EventHistory, type HistoryStore } from './history.js';
 import type { Dict } from '../types.js';

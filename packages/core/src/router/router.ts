@@ -13,7 +13,7 @@
  *    `RealmState`, and the interfaces through which lower code reaches
  *    services implemented above: `RouterServices`, `ClusterHooks`,
  *    `DealerHooks`, `AuthOutcome`), and the leaves `matching.ts`,
- *    `authorization.ts`, `uris.ts`, `timestamp.ts`, `deadlines.ts`,
+ *    `authorization.ts`, `uris.ts`, `timestamp.ts`, `../deadlines.ts`,
  *    `config.ts`, `transitions.ts`, `cluster-protocol.ts`.
  * 2. `broker.ts` and `dealer.ts`: they see the realm as a `RealmState` and
  *    depend on layer 1 only (not on each other).
@@ -32,10 +32,10 @@
  */
 
 import type { CryptoProvider } from '../auth/crypto.js';
-import type { DecodeOptions } from '../codec.js';
+import type { DecodeOptions } from '../wire/index.js';
 import { ErrorUri, LocalProtocolError } from '../errors.js';
 import { MAX_ID, type RandomId } from '../ids.js';
-import type { Authenticate, Hello } from '../messages.js';
+import type { Authenticate, Hello } from '../wire/messages.js';
 import type { Dict } from '../types.js';
 import type { MatchPolicy, UriRule } from '../uri.js';
 import {
@@ -51,7 +51,7 @@ import {
 } from './config.js';
 import { Cluster } from './cluster.js';
 import { clusterId, type ClusterEnvelope, type ClusterOptions, type ClusterOutput, type StoreResult } from './cluster-protocol.js';
-import { DeadlineHeap, type HasDeadline } from './deadlines.js';
+import { DeadlineHeap, type HasDeadline } from '../deadlines.js';
 import { completeAuthentication, onAuthenticate, onHello, type AuthVerdict, type HandshakeHost } from './handshake.js';
 import type { Handshake } from './handshake-state.js';
 import { Realm } from './realm.js';

@@ -8,12 +8,12 @@
  * router events (they carry the session); `router.ts` re-exports them.
  */
 
-import { decodeMessage, encodeMessage, type DecodeOptions } from '../codec.js';
+import { decodeMessage, encodeMessage, type DecodeOptions } from '../wire/index.js';
 import { ErrorUri, InvalidUriViolation, ProtocolViolation } from '../errors.js';
-import { MessageType, abort, error, goodbye, messageTypeName, type Authenticate, type ErrorRequestType, type Hello, type Message } from '../messages.js';
-import type { Serializer, SerializerName } from '../serializers/serializer.js';
+import { MessageType, abort, error, goodbye, messageTypeName, type Authenticate, type ErrorRequestType, type Hello, type Message } from '../wire/messages.js';
+import type { Serializer, SerializerName } from '../wire/serializers/serializer.js';
 import type { Dict, Frame } from '../types.js';
-import type { HasDeadline } from './deadlines.js';
+import type { HasDeadline } from '../deadlines.js';
 import type { AuthRequest, Handshake } from './handshake-state.js';
 import type { PeerIdentity, SessionInfo, TransportKind } from './peer-info.js';
 import { transportDetails, type Peer, type PeerSession, type RouterServices } from './peer.js';

@@ -1,5 +1,5 @@
 // An in-memory net for router tests: one Router, many raw clients, a virtual
-// clock. Clients speak raw messages (the constructors of messages.ts), encoded
+// clock. Clients speak raw messages (the constructors of wire/messages.ts), encoded
 // with their serializer; every input is followed by a full drain of the
 // router, as the Router class doc prescribes, so each test sees the exact
 // frames exchanged.

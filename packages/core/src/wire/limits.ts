@@ -7,8 +7,8 @@
  * that no key reaches a prototype.
  */
 
-import { ProtocolViolation } from './errors.js';
-import { base64Decode } from './base64.js';
+import { ProtocolViolation } from '../errors.js';
+import { base64Decode } from '../base64.js';
 
 /** Caps on what a peer may send (sizes, counts, depths), checked while decoding. */
 export interface Limits {
@@ -43,9 +43,11 @@ export function resolveLimits(partial?: Partial<Limits>): Limits {
  * Mutates containers in place (they are fresh from the parser) and returns the
  * value to use.
  *
- * This runs on every received message, so the walk is written for speed: one
- * type switch per element, containers recursed into directly, and nothing
- * allocated unless a value is replaced.
+ * `decodeMessage` runs it on each dictionary and payload of a message whose
+ * serializer does not check limits itself (JSON), as the shape checks reach
+ * them, so the walk is written for speed: one type switch per element,
+ * containers recursed into directly, and nothing allocated unless a value is
+ * replaced.
  */
 export function sanitize(value: unknown, limits: Limits, jsonBinary: boolean, depth = 1): unknown {
   if (typeof value === 'object' && value !== null) {
@@ -55,8 +57,71 @@ export function sanitize(value: unknown, limits: Limits, jsonBinary: boolean, de
   return replacement(value, limits.maxStringLength, jsonBinary) ?? value;
 }
 
-/** The bytes of a JSON binary string, `"\u0000" + base64` (basic profile, "Binary conversion of JSON Strings"). */
-function binaryString(v: string): Uint8Array {
+/** Below this many characters, the JavaScript decoder beats a native call. */
+const NATIVE_BASE64_MIN = 64;
+
+/** `Uint8Array.fromBase64` (ES2026), where the platform has it. */
+const fromBase64 = (Uint8Array as unknown as { fromBase64?: (s: string) => Uint8Array }).fromBase64;
+
+/** Node's Buffer, where the platform has one: a platform codec, as TextDecoder is, not I/O. */
+const nodeBuffer = (globalThis as unknown as { Buffer?: { from(s: string, encoding: 'base64'): Uint8Array } }).Buffer;
+
+const asciiEncoder = new TextEncoder();
+let asciiScratch = new Uint8Array(0);
+
+/** Whether every character of `s` is ASCII (one native pass: each non-ASCII character takes more than one UTF-8 byte). */
+function isAscii(s: string): boolean {
+  const n = s.length;
+  if (asciiScratch.length < n) asciiScratch = new Uint8Array(Math.max(n, 2 * asciiScratch.length));
+  const r = asciiEncoder.encodeInto(s, asciiScratch.subarray(0, n));
+  return r.read === n && r.written === n;
+}
+
+/**
+ * The bytes of a JSON binary string, `"\u0000" + base64` (basic profile,
+ * "Binary conversion of JSON Strings"): standard alphabet, padding optional,
+ * nothing else.
+ *
+ * Decoding a long payload in JavaScript costs several times the parsing of
+ * the JSON text that carries it, so long ones are decoded natively where the
+ * platform can: `Uint8Array.fromBase64`, else Node's Buffer. Both are more
+ * forgiving than the data model: they skip ASCII whitespace, and Buffer skips
+ * any character outside the alphabet and reads the URL-safe `-` and `_` (and
+ * a non-Latin-1 character by its low byte). Every skipped character makes the
+ * output shorter than the length the text announces, which is refused; the
+ * URL-safe characters and non-ASCII text are looked for first (native
+ * searches). The three decoders thus accept exactly the same strings.
+ */
+export function binaryString(v: string): Uint8Array {
+  const n = v.length;
+  if (n >= NATIVE_BASE64_MIN && (fromBase64 !== undefined || nodeBuffer !== undefined)) {
+    let end = n;
+    while (end > 1 && v.charCodeAt(end - 1) === 61 /* = */) end--;
+    const chars = end - 1;
+    // At most two "=", and no group of a single character: checked here,
+    // the native decoders differ on padding.
+    if (n - end <= 2 && chars % 4 !== 1) {
+      const expected = Math.floor((chars * 3) / 4);
+      const text = v.slice(1, end);
+      let bytes: Uint8Array | undefined;
+      if (fromBase64 !== undefined) {
+        try {
+          bytes = fromBase64(text);
+        } catch {
+          bytes = undefined;
+        }
+      } else if (text.indexOf('-') < 0 && text.indexOf('_') < 0 && isAscii(text)) {
+        const b = nodeBuffer!.from(text, 'base64');
+        // A plain Uint8Array, as everywhere else; a Buffer cut from Node's
+        // shared pool is copied out, so that its `.buffer` shows nothing else.
+        bytes = b.byteOffset === 0 && b.buffer.byteLength === b.length
+          ? new Uint8Array(b.buffer, 0, b.length)
+          : new Uint8Array(b);
+      }
+      if (bytes !== undefined && bytes.length === expected) return bytes;
+    }
+    throw new ProtocolViolation('malformed base64 in a binary string');
+  }
   const bytes = base64Decode(v, 1);
   if (bytes === undefined) throw new ProtocolViolation('malformed base64 in a binary string');
   return bytes;
@@ -66,6 +131,11 @@ const TWO_53 = 2 ** 53;
 
 /** Set by the walk when a number of magnitude ≥ 2^53 was seen; see {@link takeLargeNumberSeen}. */
 let largeNumber = false;
+
+/** Record that a number of magnitude ≥ 2^53 was read (by the shape checks, which read IDs themselves). */
+export function noteLargeNumber(): void {
+  largeNumber = true;
+}
 
 /**
  * Whether the last {@link sanitize} walks met a number of magnitude ≥ 2^53
@@ -193,3 +263,4 @@ function checkContainer(
     }
   }
 }
+

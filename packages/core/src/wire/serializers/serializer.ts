@@ -1,5 +1,5 @@
 import type { Limits } from '../limits.js';
-import type { Frame } from '../types.js';
+import type { Frame } from '../../types.js';
 
 /** The serializer names this project implements. */
 export type SerializerName = 'json' | 'msgpack' | 'cbor';
@@ -25,13 +25,21 @@ export interface Serializer {
   encode(wire: readonly unknown[]): Frame;
   /**
    * Deserialize a frame into a plain value. May throw anything on malformed
-   * input; {@link decodeMessage} wraps that into a ProtocolViolation. `limits`,
-   * when given, lets a decoder stop early (e.g. on nesting depth); the
-   * authoritative checks are made afterwards by `sanitize`. Binary values in
-   * the result may share memory with `frame`: the frame belongs to the
-   * decoded value afterwards and must not be reused by the caller.
+   * input; {@link decodeMessage} wraps that into a ProtocolViolation (and
+   * passes a ProtocolViolation on as it is). `limits`, when given, lets a
+   * decoder stop early; unless {@link checksLimits} says the decoder enforces
+   * them all, the authoritative checks are made afterwards, as `sanitize`
+   * makes them. Binary values in the result may share memory with `frame`:
+   * the frame belongs to the decoded value afterwards and must not be reused
+   * by the caller.
    */
   decode(frame: Frame, limits?: Limits): unknown;
   /** True when `\u0000`-prefixed strings carry base64 binary (the JSON convention). */
   readonly binaryStrings: boolean;
+  /**
+   * True when {@link decode} itself enforces `limits` and the data model (what
+   * `sanitize` checks), so that {@link decodeMessage} does not walk the value
+   * again. Absent or false: the value is walked once, with the shape checks.
+   */
+  readonly checksLimits?: boolean;
 }

@@ -12,8 +12,8 @@
  * message".
  */
 
-import { ErrorUri, LocalProtocolError, ProtocolViolation } from '../errors.js';
-import type { Frame } from '../types.js';
+import { ErrorUri, LocalProtocolError, ProtocolViolation } from '../../errors.js';
+import type { Frame } from '../../types.js';
 import type { Serializer } from './serializer.js';
 
 const RS = 0x1e;

@@ -16,8 +16,8 @@
  * reason.
  */
 
-import { InvalidUriViolation, ProtocolViolation } from './errors.js';
-import { isId, isIdOrZero } from './ids.js';
+import { InvalidUriViolation, ProtocolViolation } from '../errors.js';
+import { isId, isIdOrZero } from '../ids.js';
 import {
   ERROR_REQUEST_TYPES,
   MessageType,
@@ -26,8 +26,9 @@ import {
   type Message,
   type Payloaded,
 } from './messages.js';
-import type { Args, Dict, KwArgs, Payload } from './types.js';
-import { isValidUri, type UriRule } from './uri.js';
+import type { Args, Dict, KwArgs, Payload } from '../types.js';
+import { isValidUri, type UriRule } from '../uri.js';
+import { noteLargeNumber, sanitize, type Limits } from './limits.js';
 
 /** Options of the conversion between messages and their wire arrays. */
 export interface WireOptions {
@@ -276,19 +277,52 @@ const S_YIELD = /* @__PURE__ */ schema({ progress: BOOL, forward_for: FORWARD_FO
 // Decoding
 //
 // fromWire runs on every received message; it is written to allocate only
-// the message itself: checks read positions in place, a dictionary's keys are
-// walked once (checking the schema and noting Payload Passthru markers), and
-// the message name is looked up only to word a fault.
+// the message itself (readonly by type, not frozen: Object.freeze would cost
+// about as much as the whole shape check of a small message): checks read
+// positions in place, a dictionary's keys are walked once (checking the
+// schema and noting Payload Passthru markers), and the message name is looked
+// up only to word a fault. One Reader serves every message (decoding is
+// synchronous and never re-entered).
+//
+// With `deep` limits (decodeMessage on a serializer that does not check them
+// itself, JSON above all), the reader also does what `sanitize` does, in the
+// same pass: header fields are checked by their own rules (an ID is a number
+// in range, a URI a string within the length limit), and every dictionary
+// and payload is walked once by `sanitize` before its keys are looked at. The
+// values are then in the state `sanitize` leaves them in (JSON binary strings
+// turned into bytes).
+
+/** 2^53: the one valid ID where a double stops being exact, so that JSON text is re-read. */
+const TWO_53 = 2 ** 53;
 
 class Reader {
   /** Set by {@link dict}: the last dictionary read announces Payload Passthru Mode. */
   passthru = false;
+  /** The message being read. */
+  a: unknown[] = [];
+  /** Its type code. */
+  code = 0;
+  rule: UriRule = 'loose';
+  /** Limits to enforce on every value read (see above), or undefined when they were enforced already. */
+  deep: Limits | undefined = undefined;
+  /** Whether `"\u0000" + base64` strings are binary (JSON). */
+  jsonBinary = false;
 
-  constructor(
-    readonly a: readonly unknown[],
-    readonly code: number,
-    readonly rule: UriRule,
-  ) {}
+  /** A value of the payload or of a dictionary at top-level position `i`, checked and converted when `deep`. */
+  private value(i: number): unknown {
+    const v = this.a[i];
+    const deep = this.deep;
+    if (deep === undefined) return v;
+    const out = sanitize(v, deep, this.jsonBinary, 2);
+    if (out !== v) this.a[i] = out;
+    return out;
+  }
+
+  /** A string field under `deep`: within the length limit, and not a JSON binary string. */
+  private text(v: string, field: string): void {
+    if (v.length > this.deep!.maxStringLength) this.fail(`${field}: string exceeds the length limit`);
+    if (this.jsonBinary && v.length > 0 && v.charCodeAt(0) === 0) this.fail(`${field} must be a string, got binary`);
+  }
 
   fail(reason: string): never {
     throw new ProtocolViolation(`${messageTypeName(this.code) ?? this.code}: ${reason}`);
@@ -308,18 +342,21 @@ class Reader {
   id(i: number, field: string): number {
     const v = this.a[i];
     if (!isId(v)) this.fail(`${field} must be an integer in [1, 2^53], got ${show(v)}`);
+    if (v === TWO_53 && this.deep !== undefined) noteLargeNumber();
     return v;
   }
 
   idOrZero(i: number, field: string): number {
     const v = this.a[i];
     if (!isIdOrZero(v)) this.fail(`${field} must be 0 or an integer in [1, 2^53], got ${show(v)}`);
+    if (v === TWO_53 && this.deep !== undefined) noteLargeNumber();
     return v;
   }
 
   uri(i: number, field: string, allowEmpty = false): string {
     const v = this.a[i];
     if (typeof v !== 'string') this.fail(`${field} must be a URI string, got ${show(v)}`);
+    if (this.deep !== undefined) this.text(v, field);
     if (!isValidUri(v, this.rule, allowEmpty)) {
       const request = this.a[1];
       throw new InvalidUriViolation(
@@ -335,11 +372,12 @@ class Reader {
   str(i: number, field: string): string {
     const v = this.a[i];
     if (typeof v !== 'string') this.fail(`${field} must be a string, got ${show(v)}`);
+    if (this.deep !== undefined) this.text(v, field);
     return v;
   }
 
   dict(i: number, field: string, schema: SchemaMap): Dict {
-    const v = this.a[i];
+    const v = this.value(i);
     if (!isDict(v)) this.fail(`${field} must be a dictionary, got ${show(v)}`);
     let passthru = false;
     // Walk the keys present (usually none or few) rather than the schema;
@@ -357,7 +395,7 @@ class Reader {
 
   /**
    * Add Arguments/ArgumentsKw at `i` to `m`, or the opaque payload when the
-   * dictionary read last announced Payload Passthru Mode; then freeze `m`.
+   * dictionary read last announced Payload Passthru Mode.
    */
   tail<T extends object>(m: T, i: number): T {
     const a = this.a;
@@ -365,25 +403,25 @@ class Reader {
     if (this.passthru) {
       if (a.length > i + 1) this.fail('a passthru payload must be the last element');
       if (a.length > i) {
-        const p = a[i];
+        const p = this.value(i);
         if (typeof p !== 'string' && !(p instanceof Uint8Array)) {
           this.fail(`the passthru payload must be binary, got ${show(p)}`);
         }
         out.payload = p;
       }
-      return Object.freeze(out);
+      return out;
     }
     if (a.length > i) {
-      const args = a[i];
+      const args = this.value(i);
       if (!Array.isArray(args)) this.fail(`Arguments must be a list, got ${show(args)}`);
       out.args = args;
       if (a.length > i + 1) {
-        const kw = a[i + 1];
+        const kw = this.value(i + 1);
         if (!isDict(kw)) this.fail(`ArgumentsKw must be a dictionary, got ${show(kw)}`);
         out.kwargs = kw;
       }
     }
-    return Object.freeze(out);
+    return out;
   }
 }
 
@@ -397,14 +435,68 @@ function show(v: unknown): string {
 }
 
 /** The header every message starts with: a non-empty list whose first element is an integer type code. */
-function reader(a: unknown, opts: WireOptions): Reader {
+function reader(a: unknown, opts: WireOptions, deep: Limits | undefined, jsonBinary: boolean): Reader {
   if (!Array.isArray(a)) throw new ProtocolViolation('a message must be a list');
   if (a.length === 0) throw new ProtocolViolation('empty message');
+  if (deep !== undefined) {
+    if (deep.maxDepth < 1) throw new ProtocolViolation('nesting exceeds the depth limit');
+    if (a.length > deep.maxContainerLength) throw new ProtocolViolation('list exceeds the length limit');
+  }
   const code: unknown = a[0];
   if (typeof code !== 'number' || !Number.isInteger(code)) {
     throw new ProtocolViolation(`message type must be an integer, got ${show(code)}`);
   }
-  return new Reader(a, code, opts.uriRule ?? 'loose');
+  const r = READER;
+  r.a = a;
+  r.code = code;
+  r.rule = opts.uriRule ?? 'loose';
+  r.deep = deep;
+  r.jsonBinary = jsonBinary;
+  r.passthru = false;
+  return r;
+}
+
+const READER = new Reader();
+const NO_MESSAGE: unknown[] = [];
+
+/**
+ * The one pass of `decodeMessage`: {@link fromWire} that also enforces
+ * `deep` limits on every value, as {@link sanitize} would, when the
+ * serializer has not enforced them. `a` is fresh from the serializer: values
+ * may be replaced in place.
+ */
+export function readMessage(
+  a: unknown,
+  opts: WireOptions,
+  deep: Limits | undefined,
+  jsonBinary: boolean,
+): Message {
+  const r = reader(a, opts, deep, jsonBinary);
+  try {
+    // A router decodes mostly what clients send, so that half comes first.
+    return fromClient(r) ?? fromRouter(r) ?? unknownType(r.code);
+  } finally {
+    r.a = NO_MESSAGE;
+  }
+}
+
+/**
+ * {@link readMessage} for a client: {@link fromRouterWire} with the same
+ * checks. A separate function, so that a client's bundle, which calls only
+ * this one, leaves out the checks of what only clients send.
+ */
+export function readRouterMessage(
+  a: unknown,
+  opts: WireOptions,
+  deep: Limits | undefined,
+  jsonBinary: boolean,
+): Message {
+  const r = reader(a, opts, deep, jsonBinary);
+  try {
+    return routerMessage(r);
+  } finally {
+    r.a = NO_MESSAGE;
+  }
 }
 
 /**
@@ -412,9 +504,7 @@ function reader(a: unknown, opts: WireOptions): Reader {
  * (never anything else) when the array is not a valid WAMP message.
  */
 export function fromWire(a: unknown, opts: WireOptions = {}): Message {
-  const r = reader(a, opts);
-  // A router decodes mostly what clients send, so that half comes first.
-  return fromClient(r) ?? fromRouter(r) ?? unknownType(r.code);
+  return readMessage(a, opts, undefined, false);
 }
 
 /**
@@ -423,7 +513,10 @@ export function fromWire(a: unknown, opts: WireOptions = {}): Message {
  * unread, with {@link ClientOnlyMessage}. Other faults as `fromWire`.
  */
 export function fromRouterWire(a: unknown, opts: WireOptions = {}): Message {
-  const r = reader(a, opts);
+  return readRouterMessage(a, opts, undefined, false);
+}
+
+function routerMessage(r: Reader): Message {
   const m = fromRouter(r);
   if (m !== undefined) return m;
   if (messageTypeName(r.code) !== undefined) throw new ClientOnlyMessage(r.code);
@@ -446,21 +539,20 @@ function unknownType(code: number): never {
 function fromRouter(r: Reader): Message | undefined {
   const a = r.a;
   const code = r.code;
-  const f = Object.freeze;
   switch (code) {
     case MessageType.WELCOME: {
       r.arity(3, 3);
-      return f({ type: code, session: r.id(1, 'Session'), details: r.dict(2, 'Details', S_WELCOME) });
+      return { type: code, session: r.id(1, 'Session'), details: r.dict(2, 'Details', S_WELCOME) };
     }
     case MessageType.ABORT:
     case MessageType.GOODBYE: {
       r.arity(3, 3);
       const details = r.dict(1, 'Details', code === MessageType.ABORT ? S_ABORT : S_GOODBYE);
-      return f({ type: code, details, reason: r.uri(2, 'Reason') });
+      return { type: code, details, reason: r.uri(2, 'Reason') };
     }
     case MessageType.CHALLENGE: {
       r.arity(3, 3);
-      return f({ type: code, authMethod: r.str(1, 'AuthMethod'), extra: r.dict(2, 'Extra', NO_SCHEMA) });
+      return { type: code, authMethod: r.str(1, 'AuthMethod'), extra: r.dict(2, 'Extra', NO_SCHEMA) };
     }
     case MessageType.ERROR: {
       r.arity(5, 7);
@@ -475,11 +567,11 @@ function fromRouter(r: Reader): Message | undefined {
     }
     case MessageType.PUBLISHED: {
       r.arity(3, 3);
-      return f({ type: code, request: r.id(1, 'Request'), publication: r.id(2, 'Publication') });
+      return { type: code, request: r.id(1, 'Request'), publication: r.id(2, 'Publication') };
     }
     case MessageType.SUBSCRIBED: {
       r.arity(3, 3);
-      return f({ type: code, request: r.id(1, 'Request'), subscription: r.id(2, 'Subscription') });
+      return { type: code, request: r.id(1, 'Request'), subscription: r.id(2, 'Subscription') };
     }
     case MessageType.UNSUBSCRIBED:
     case MessageType.UNREGISTERED: {
@@ -487,7 +579,7 @@ function fromRouter(r: Reader): Message | undefined {
       const request = r.idOrZero(1, 'Request');
       if (a.length === 2) {
         if (request === 0) r.fail('Request 0 (a revocation) needs Details');
-        return f({ type: code, request });
+        return { type: code, request };
       }
       const unsubscribed = code === MessageType.UNSUBSCRIBED;
       const details = r.dict(2, 'Details', unsubscribed ? S_UNSUBSCRIBED : S_UNREGISTERED);
@@ -495,7 +587,7 @@ function fromRouter(r: Reader): Message | undefined {
         const key = unsubscribed ? 'subscription' : 'registration';
         if (details[key] === undefined) r.fail(`a revocation needs Details.${key}`);
       }
-      return f({ type: code, request, details });
+      return { type: code, request, details };
     }
     case MessageType.EVENT: {
       r.arity(4, 6);
@@ -507,7 +599,7 @@ function fromRouter(r: Reader): Message | undefined {
     case MessageType.INTERRUPT: {
       r.arity(3, 3);
       const request = r.id(1, 'Request');
-      return f({ type: code, request, options: r.dict(2, 'Options', S_INTERRUPT) });
+      return { type: code, request, options: r.dict(2, 'Options', S_INTERRUPT) };
     }
     case MessageType.RESULT: {
       r.arity(3, 5);
@@ -517,7 +609,7 @@ function fromRouter(r: Reader): Message | undefined {
     }
     case MessageType.REGISTERED: {
       r.arity(3, 3);
-      return f({ type: code, request: r.id(1, 'Request'), registration: r.id(2, 'Registration') });
+      return { type: code, request: r.id(1, 'Request'), registration: r.id(2, 'Registration') };
     }
     case MessageType.INVOCATION: {
       r.arity(4, 6);
@@ -534,18 +626,17 @@ function fromRouter(r: Reader): Message | undefined {
 function fromClient(r: Reader): Message | undefined {
   const a = r.a;
   const code = r.code;
-  const f = Object.freeze;
   switch (code) {
     case MessageType.HELLO: {
       r.arity(3, 3);
       const realm = r.uri(1, 'Realm');
       const details = r.dict(2, 'Details', S_HELLO);
       if (!isDict(details['roles'])) r.fail('Details.roles must be a dictionary');
-      return f({ type: code, realm, details });
+      return { type: code, realm, details };
     }
     case MessageType.AUTHENTICATE: {
       r.arity(3, 3);
-      return f({ type: code, signature: r.str(1, 'Signature'), extra: r.dict(2, 'Extra', NO_SCHEMA) });
+      return { type: code, signature: r.str(1, 'Signature'), extra: r.dict(2, 'Extra', NO_SCHEMA) };
     }
     case MessageType.PUBLISH: {
       r.arity(4, 6);
@@ -559,18 +650,18 @@ function fromClient(r: Reader): Message | undefined {
       const request = r.id(1, 'Request');
       const options = r.dict(2, 'Options', S_SUBSCRIBE);
       const topic = r.uri(3, 'Topic', options['match'] === 'wildcard');
-      return f({ type: code, request, options, topic });
+      return { type: code, request, options, topic };
     }
     case MessageType.REGISTER: {
       r.arity(4, 4);
       const request = r.id(1, 'Request');
       const options = r.dict(2, 'Options', S_REGISTER);
       const procedure = r.uri(3, 'Procedure', options['match'] === 'wildcard');
-      return f({ type: code, request, options, procedure });
+      return { type: code, request, options, procedure };
     }
     case MessageType.UNSUBSCRIBE: {
       r.arity(3, 3);
-      return f({ type: code, request: r.id(1, 'Request'), subscription: r.id(2, 'Subscription') });
+      return { type: code, request: r.id(1, 'Request'), subscription: r.id(2, 'Subscription') };
     }
     case MessageType.CALL: {
       r.arity(4, 6);
@@ -582,11 +673,11 @@ function fromClient(r: Reader): Message | undefined {
     case MessageType.CANCEL: {
       r.arity(3, 3);
       const request = r.id(1, 'Request');
-      return f({ type: code, request, options: r.dict(2, 'Options', S_CANCEL) });
+      return { type: code, request, options: r.dict(2, 'Options', S_CANCEL) };
     }
     case MessageType.UNREGISTER: {
       r.arity(3, 3);
-      return f({ type: code, request: r.id(1, 'Request'), registration: r.id(2, 'Registration') });
+      return { type: code, request: r.id(1, 'Request'), registration: r.id(2, 'Registration') };
     }
     case MessageType.YIELD: {
       r.arity(3, 5);
@@ -597,7 +688,7 @@ function fromClient(r: Reader): Message | undefined {
     case MessageType.EVENT_RECEIVED: {
       r.arity(2, 5);
       const publication = r.id(1, 'Publication');
-      if (a.length === 2) return f({ type: code, publication });
+      if (a.length === 2) return { type: code, publication };
       const details = r.dict(2, 'Details', NO_SCHEMA);
       return r.tail({ type: code, publication, details }, 3);
     }

@@ -1,4 +1,4 @@
-import type { Frame } from '../types.js';
+import type { Frame } from '../../types.js';
 
 /**
  * `frame` as a plain Uint8Array view (no copy). A text frame on a binary

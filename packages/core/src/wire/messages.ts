@@ -1,12 +1,13 @@
 /**
  * Every WAMP message as a frozen, tagged union with named fields.
  *
- * Messages are decoded once at the edge ({@link fromWire} in `wire.ts`); after
- * that nothing reads `msg[2]`. Optional Arguments/ArgumentsKw are `undefined`
+ * Messages are decoded once at the edge ({@link fromWire} in `shape.ts`, the
+ * last step of `decodeMessage` in `index.ts`); after that nothing reads
+ * `msg[2]`. Optional Arguments/ArgumentsKw are `undefined`
  * when absent, and the encoder omits an empty tail, as the spec asks.
  */
 
-import type { Args, Dict, KwArgs, Payload } from './types.js';
+import type { Args, Dict, KwArgs, Payload } from '../types.js';
 
 /** Message type codes (basic and advanced profile; EVENT_RECEIVED is provisional). */
 export const MessageType = {

@@ -1,5 +1,5 @@
-import { base64Encode } from '../base64.js';
-import type { Frame } from '../types.js';
+import { base64Encode } from '../../base64.js';
+import type { Frame } from '../../types.js';
 import type { Serializer } from './serializer.js';
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
