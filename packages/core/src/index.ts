@@ -144,6 +144,26 @@ export {
   type ScramServerChallengeOptions,
   type ScramServerState,
 } from './auth/scram.js';
+export {
+  DEFAULT_SCRAM_LEGACY_LIMITS,
+  SCRAM_LEGACY_DEFAULTS,
+  SCRAM_LEGACY_KDF,
+  SCRAM_LEGACY_METHOD,
+  scramLegacyAuthMessage,
+  scramLegacyClientFinal,
+  scramLegacyClientFirst,
+  scramLegacyDeriveCredential,
+  scramLegacyParseHello,
+  scramLegacySaltedPassword,
+  scramLegacyServerChallenge,
+  scramLegacyServerVerify,
+  scramLegacyVerifyWelcome,
+  type ScramLegacyAuthMessageParts,
+  type ScramLegacyClientFinal,
+  type ScramLegacyCostLimits,
+  type ScramLegacyHello,
+  type ScramLegacyState,
+} from './auth/scram-legacy.js';
 export { ticketVerify } from './auth/ticket.js';
 export { saslprep, timingSafeEqual } from './auth/util.js';
 

@@ -8,10 +8,11 @@ import type { ClientRequest, IncomingMessage } from 'node:http';
 import { createServer as createHttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { cookie, ticket, tlsCertificate, wampcra, type AuthMethod } from '@wamp/client';
+import { cookie, scram, scramLegacy, ticket, tlsCertificate, wampcra, type AuthMethod } from '@wamp/client';
+import { nodeCryptoProvider } from '@wamp/client/node-crypto';
 import { rawSocketTransport } from '@wamp/rawsocket';
 import { nodeWebSocketTransport } from '@wamp/ws/node';
-import type { Dict, SessionInfo } from '@wamp/core';
+import { scramDeriveCredential, scramLegacyDeriveCredential, type Dict, type SessionInfo } from '@wamp/core';
 import { createRouter } from '@wamp/node-router';
 import { makeClientCerts, type CertFiles, type ClientCerts } from './certs.js';
 import { readFileSync } from 'node:fs';
@@ -314,5 +315,42 @@ describe('WAMP-CRA split into a requirement and an identity provider', () => {
     expect(session.authrole).toBe('editor');
     expect(session.details['authextra']).toEqual({ team: 'docs' });
     expect(identities).toEqual(['carol']);
+  });
+});
+
+describe("Crossbar's and Autobahn|Python's older scram", () => {
+  it('round trip router ↔ client over WebSocket and RawSocket; wamp-scram stays first when both are offered', async () => {
+    const crypto = nodeCryptoProvider();
+    const legacy = await scramLegacyDeriveCredential(crypto, 'hunter2', { iterations: 3, memory: 256 });
+    const modern = await scramDeriveCredential(crypto, 'hunter2', { kdf: 'argon2id', iterations: 2, memory: 256 });
+    const router = await startRouter(cleanup, {
+      realms: [
+        { name: 'old', auth: { scram: { type: 'static', principals: { joe: { ...legacy, authrole: 'user' } } } } },
+        {
+          name: 'both',
+          auth: {
+            'wamp-scram': { type: 'static', principals: { joe: { ...modern, authrole: 'modern' } } },
+            scram: { type: 'static', principals: { joe: { ...legacy, authrole: 'legacy' } } },
+          },
+        },
+      ],
+    });
+    const ws = () => nodeWebSocketTransport({ url: addressOf(router, 'websocket').url, connectTimeoutMs: 5_000 });
+    const rs = () => rawSocketTransport({ url: addressOf(router, 'rawsocket').url, connectTimeoutMs: 5_000 });
+    for (const t of [ws, rs]) {
+      const { session } = await joinSession(cleanup, t(), { realm: 'old', authid: 'joe', auth: scramLegacy('hunter2') });
+      expect(session.authmethod).toBe('scram');
+      expect(typeof (session.details['authextra'] as Dict)['scram_server_signature']).toBe('string');
+    }
+    expect(await refusal(joinSession(cleanup, ws(), { realm: 'old', authid: 'joe', auth: scramLegacy('wrong') }))).toBe('wamp.error.authentication_failed');
+    // An unknown authid gets a mock challenge and fails the same way.
+    expect(await refusal(joinSession(cleanup, ws(), { realm: 'old', authid: 'ann', auth: scramLegacy('hunter2') }))).toBe('wamp.error.authentication_failed');
+    // A client offering both: the router takes them in the client's order, wamp-scram first.
+    const both = await joinSession(cleanup, ws(), { realm: 'both', authid: 'joe', auth: [scram('hunter2'), scramLegacy('hunter2')] });
+    expect(both.session.authmethod).toBe('wamp-scram');
+    expect(both.session.authrole).toBe('modern');
+    // A router with only the older method: the same client gets through with it.
+    const old = await joinSession(cleanup, ws(), { realm: 'old', authid: 'joe', auth: [scram('hunter2'), scramLegacy('hunter2')] });
+    expect(old.session.authmethod).toBe('scram');
   });
 });

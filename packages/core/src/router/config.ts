@@ -295,6 +295,11 @@ export interface AuthMethodsConfig {
   readonly wampcra?: PrincipalSource<WampcraPrincipal> | WampcraSplitConfig;
   readonly cryptosign?: PrincipalSource<CryptosignPrincipal>;
   readonly 'wamp-scram'?: PrincipalSource<ScramPrincipal>;
+  /**
+   * Crossbar's and Autobahn|Python's older SCRAM (authmethod `scram`, KDF
+   * `argon2id-13`): credentials from `scramLegacyDeriveCredential` (Argon2id only).
+   */
+  readonly scram?: PrincipalSource<ScramPrincipal>;
   /** Transport method: a cookie of the WebSocket upgrade. A miss passes on to the next method the client offered. */
   readonly cookie?: CookieAuthConfig;
   /** Transport method: the TLS client certificate. A miss passes on to the next method the client offered. */
@@ -304,7 +309,7 @@ export interface AuthMethodsConfig {
 /** An authentication method, by its `authmethod` name. */
 export type AuthMethod = keyof AuthMethodsConfig;
 /** Every authentication method the router implements. */
-export const AUTH_METHODS: readonly AuthMethod[] = ['anonymous', 'ticket', 'wampcra', 'cryptosign', 'wamp-scram', 'cookie', 'tls'];
+export const AUTH_METHODS: readonly AuthMethod[] = ['anonymous', 'ticket', 'wampcra', 'cryptosign', 'wamp-scram', 'scram', 'cookie', 'tls'];
 /**
  * The transport methods: they never send a CHALLENGE; they admit the session
  * from what the transport knows, or pass it on to the next method offered.
@@ -811,6 +816,12 @@ function tlsAuth(path: string, v: unknown, rule: UriRule): TlsAuthConfig {
   return source<never>(path, v, rule, () => undefined as never) as TlsAuthConfig;
 }
 
+function legacyScramPrincipal(path: string, v: unknown): ScramPrincipal {
+  const p = scramPrincipal(path, v);
+  if (p.kdf !== 'argon2id') fault(new RouterConfigError(`${path}.kdf`, 'must be argon2id-13 (the scram method has no PBKDF2)'));
+  return p;
+}
+
 function anonymous(path: string, v: unknown, rule: UriRule): AnonymousAuthConfig {
   if (isPlainObject(v) && v['type'] === 'static') {
     const o = object(path, v, ['type', 'authrole', 'authid']);
@@ -839,6 +850,7 @@ function auth(path: string, v: unknown, rule: UriRule): AuthMethodsConfig {
   method('wampcra', (p, x) => (isPlainObject(x) && x['type'] === 'split' ? wampcraSplit(p, x) : source(p, x, rule, wampcraPrincipal)));
   method('cryptosign', (p, x) => source(p, x, rule, cryptosignPrincipal));
   method('wamp-scram', (p, x) => source(p, x, rule, scramPrincipal));
+  method('scram', (p, x) => source(p, x, rule, legacyScramPrincipal));
   method('cookie', (p, x) => cookieAuth(p, x, rule));
   method('tls', (p, x) => tlsAuth(p, x, rule));
   if (AUTH_METHODS.every((k) => o[k] === undefined)) throw new RouterConfigError(path, 'must enable at least one authentication method');

@@ -10,6 +10,7 @@
 
 import type { CryptosignHello } from '../auth/cryptosign.js';
 import type { ScramCredential, ScramHello, ScramServerState } from '../auth/scram.js';
+import type { ScramLegacyHello, ScramLegacyState } from '../auth/scram-legacy.js';
 import type { WampcraSalt } from '../auth/wampcra.js';
 import type { Hello } from '../messages.js';
 import type { Dict } from '../types.js';
@@ -67,6 +68,12 @@ export type AuthRequest =
       readonly signature: string;
       /** AUTHENTICATE.Extra (nonce and channel binding must match). */
       readonly extra: Dict;
+    }
+  | {
+      /** Crossbar's and Autobahn|Python's older `scram` (see `scram-legacy.ts`). */
+      readonly kind: 'scram';
+      readonly state: ScramLegacyState;
+      readonly signature: string;
     };
 
 /** The answer to an {@link AuthRequest}. */
@@ -84,7 +91,8 @@ export type Credential =
   | { readonly kind: 'ticket'; readonly ticket: string }
   | { readonly kind: 'wampcra'; readonly secret: string; readonly salt: WampcraSalt | undefined }
   | { readonly kind: 'cryptosign'; readonly keys: readonly string[] }
-  | { readonly kind: 'wamp-scram'; readonly credential: ScramCredential };
+  | { readonly kind: 'wamp-scram'; readonly credential: ScramCredential }
+  | { readonly kind: 'scram'; readonly credential: ScramCredential };
 
 /** Who the session is about to be welcomed as, and how it must prove it. */
 export interface Principal {
@@ -99,14 +107,16 @@ export interface Principal {
 export type MethodHello =
   | { readonly kind: 'plain' }
   | { readonly kind: 'cryptosign'; readonly hello: CryptosignHello }
-  | { readonly kind: 'wamp-scram'; readonly hello: ScramHello };
+  | { readonly kind: 'wamp-scram'; readonly hello: ScramHello }
+  | { readonly kind: 'scram'; readonly hello: ScramLegacyHello };
 
 /** What the CHALLENGE sent asks the AUTHENTICATE to answer. */
 export type ChallengeState =
   | { readonly kind: 'ticket' }
   | { readonly kind: 'wampcra'; readonly challenge: string }
   | { readonly kind: 'cryptosign'; readonly challenge: string; readonly publicKey: Uint8Array; readonly channelId: Uint8Array | undefined }
-  | { readonly kind: 'wamp-scram'; readonly state: ScramServerState };
+  | { readonly kind: 'wamp-scram'; readonly state: ScramServerState }
+  | { readonly kind: 'scram'; readonly state: ScramLegacyState };
 
 /** What the handshake is waiting for while the session is `authenticating`. */
 export type PendingAuth =

@@ -23,8 +23,10 @@
 
 import type { CryptoProvider } from '../auth/crypto.js';
 import { cryptosignParseHello, newChallengeHex } from '../auth/cryptosign.js';
+import { scramLegacyParseHello, scramLegacyServerChallenge, type ScramLegacyState } from '../auth/scram-legacy.js';
 import {
   parseScramCredential,
+  parseScramKdf,
   scramParseHello,
   scramServerChallenge,
   type ScramCredential,
@@ -200,12 +202,13 @@ function startMethod(router: HandshakeHost, session: RouterSession, hs: Handshak
     const authextra = isDict(d['authextra']) ? d['authextra'] : undefined;
     if (method === 'cryptosign') hs.methodHello = { kind: 'cryptosign', hello: cryptosignParseHello(authextra) };
     else if (method === 'wamp-scram') hs.methodHello = { kind: 'wamp-scram', hello: scramParseHello(authextra) };
+    else if (method === 'scram') hs.methodHello = { kind: 'scram', hello: scramLegacyParseHello(authextra) };
   } catch (e) {
     if (!(e instanceof ProtocolViolation)) throw e;
     session.violate(e.reason, now);
     return;
   }
-  if ((method === 'ticket' || method === 'wampcra' || method === 'wamp-scram') && requestedAuthid === undefined) {
+  if ((method === 'ticket' || method === 'wampcra' || method === 'wamp-scram' || method === 'scram') && requestedAuthid === undefined) {
     // Advanced profile: for these methods HELLO.Details.authid "MUST be provided".
     session.abortHandshake(ErrorUri.AUTHENTICATION_FAILED, `${method} needs HELLO.Details.authid`, now);
     return;
@@ -384,6 +387,12 @@ function staticPrincipal(router: HandshakeHost, hs: Handshake): Principal | unde
       if (p === undefined) return undefined;
       return { authid: authid!, authrole: p.authrole, authprovider: 'static', authextra: p.authextra, credential: { kind: 'wamp-scram', credential: p } };
     }
+    case 'scram': {
+      const s = auth.scram!;
+      const p = s.type === 'static' ? ownEntry(s.principals, authid) : undefined;
+      if (p === undefined) return undefined;
+      return { authid: authid!, authrole: p.authrole, authprovider: 'static', authextra: p.authextra, credential: { kind: 'scram', credential: p } };
+    }
     default:
       return undefined;
   }
@@ -424,6 +433,18 @@ function mockPrincipal(router: HandshakeHost, hs: Handshake): Principal | undefi
       authprovider: 'static',
       authextra: undefined,
       credential: { kind: 'wamp-scram', credential: mockScramCredential(secret, authid, template) },
+    };
+  }
+  if (hs.method === 'scram') {
+    const s = hs.realm.auth.scram;
+    if (s?.type !== 'static') return undefined;
+    const template = Object.values(s.principals)[0];
+    return {
+      authid,
+      authrole: template?.authrole ?? 'user',
+      authprovider: 'static',
+      authextra: undefined,
+      credential: { kind: 'scram', credential: mockScramCredential(secret, authid, template) },
     };
   }
   return undefined;
@@ -560,6 +581,20 @@ function proceed(router: HandshakeHost, session: RouterSession, hs: Handshake, p
       session.challenge(hs, challenge('wamp-scram', out.extra));
       return;
     }
+    case 'scram': {
+      if (hs.methodHello.kind !== 'scram') return;
+      let out: { extra: Dict; state: ScramLegacyState };
+      try {
+        out = scramLegacyServerChallenge(crypto!, c.credential, hs.methodHello.hello, hs.requestedAuthid ?? principal.authid);
+      } catch (e) {
+        router.emit({ type: 'warning', code: 'authenticator_result', message: e instanceof Error ? e.message : String(e), session, sessionId: hs.sessionId });
+        session.abortHandshake(ErrorUri.AUTHENTICATION_FAILED, undefined, now);
+        return;
+      }
+      hs.challenge = { kind: 'scram', state: out.state };
+      session.challenge(hs, challenge('scram', out.extra));
+      return;
+    }
   }
 }
 
@@ -595,6 +630,9 @@ export function onAuthenticate(router: HandshakeHost, session: RouterSession, hs
       return;
     case 'wamp-scram':
       verify(router, session, hs, { kind: 'wamp-scram', state: c.state, signature: msg.signature, extra: msg.extra });
+      return;
+    case 'scram':
+      verify(router, session, hs, { kind: 'scram', state: c.state, signature: msg.signature });
       return;
     case undefined:
       return;
@@ -739,6 +777,17 @@ function dynamicResult(router: HandshakeHost, session: RouterSession, hs: Handsh
         return fail(e instanceof Error ? e.message : 'invalid SCRAM credential');
       }
       principal = { ...base, authid: authid!, credential: { kind: 'wamp-scram', credential } };
+      break;
+    }
+    case 'scram': {
+      let credential: ScramCredential;
+      try {
+        credential = parseScramCredential(r);
+      } catch (e) {
+        return fail(e instanceof Error ? e.message : 'invalid SCRAM credential');
+      }
+      if (parseScramKdf(credential.kdf) !== 'argon2id') return fail('scram: the credential must be an argon2id-13 one');
+      principal = { ...base, authid: authid!, credential: { kind: 'scram', credential } };
       break;
     }
     default:

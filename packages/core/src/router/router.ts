@@ -228,8 +228,8 @@ export class Router implements HandshakeHost {
     this.mockSecret = options.mockSecret ?? options.crypto?.randomBytes(32) ?? new Uint8Array(32);
     this.authCookies = new AuthCookieStore(options.maxAuthCookies);
     c.realms.forEach((r, i) => {
-      if (this.crypto === undefined && (r.auth?.wampcra ?? r.auth?.cryptosign ?? r.auth?.['wamp-scram']) !== undefined) {
-        throw new RouterConfigError(`realms[${i}].auth`, 'wampcra, cryptosign and wamp-scram need options.crypto (challenges are random)');
+      if (this.crypto === undefined && (r.auth?.wampcra ?? r.auth?.cryptosign ?? r.auth?.['wamp-scram'] ?? r.auth?.scram) !== undefined) {
+        throw new RouterConfigError(`realms[${i}].auth`, 'wampcra, cryptosign, wamp-scram and scram need options.crypto (challenges are random)');
       }
       this.realms.set(r.name, new Realm(this, r, this.limits));
     });
