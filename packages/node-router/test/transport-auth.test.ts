@@ -7,7 +7,7 @@
 import type { ClientRequest, IncomingMessage } from 'node:http';
 import { createServer as createHttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { cookie, scram, scramLegacy, ticket, tlsCertificate, wampcra, type AuthMethod } from '@wamp/client';
 import { nodeCryptoProvider } from '@wamp/client/node-crypto';
 import { rawSocketTransport } from '@wamp/rawsocket';
@@ -15,7 +15,8 @@ import { nodeWebSocketTransport } from '@wamp/ws/node';
 import { scramDeriveCredential, scramLegacyDeriveCredential, type Dict, type SessionInfo } from '@wamp/core';
 import { createRouter } from '@wamp/node-router';
 import { makeClientCerts, type CertFiles, type ClientCerts } from './certs.js';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
 import { validateNodeRouterConfig } from '@wamp/node-router';
@@ -352,5 +353,22 @@ describe("Crossbar's and Autobahn|Python's older scram", () => {
     // A router with only the older method: the same client gets through with it.
     const old = await joinSession(cleanup, ws(), { realm: 'old', authid: 'joe', auth: [scram('hunter2'), scramLegacy('hunter2')] });
     expect(old.session.authmethod).toBe('scram');
+  });
+});
+
+describe('README', () => {
+  it('the cookie-from-an-HTTP-route example runs as written', async () => {
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    const block = /<!-- example: cookie-from-http-route -->\n```ts\n([\s\S]*?)```/.exec(readme);
+    expect(block).not.toBeNull();
+    // Beside this file, so that the example's imports resolve as in an application of the workspace.
+    const file = fileURLToPath(new URL(`./.readme-example-${process.pid}.ts`, import.meta.url));
+    writeFileSync(file, block![1]!);
+    cleanup.add(() => rmSync(file, { force: true }));
+    const lines: string[] = [];
+    const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void lines.push(a.join(' ')));
+    cleanup.add(() => log.mockRestore());
+    await import(/* @vite-ignore */ file);
+    expect(lines).toEqual(['alice cookie', 'bob ticket']);
   });
 });
