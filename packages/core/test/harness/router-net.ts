@@ -136,6 +136,7 @@ export interface NetOptions {
   readonly crypto?: CryptoProvider;
   readonly probe?: RouterProbe;
   readonly routerKey?: RouterKey;
+  readonly maxAuthCookies?: number;
 }
 
 export class RouterNet {
@@ -150,6 +151,7 @@ export class RouterNet {
       ...(opts.crypto !== undefined ? { crypto: opts.crypto } : {}),
       ...(opts.probe !== undefined ? { probe: opts.probe } : {}),
       ...(opts.routerKey !== undefined ? { routerKey: opts.routerKey } : {}),
+      ...(opts.maxAuthCookies !== undefined ? { maxAuthCookies: opts.maxAuthCookies } : {}),
     });
   }
 
