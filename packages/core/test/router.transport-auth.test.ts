@@ -194,3 +194,56 @@ describe('WAMP-CRA split', () => {
     expect(calls).toEqual(['carol']);
   });
 });
+
+describe('the transport step (auth.transport)', () => {
+  const config = {
+    realms: [
+      {
+        name: 'realm1',
+        auth: { transport: { type: 'static', addresses: { '10.0.0.7': { authrole: 'backend', authid: 'svc' }, '::1': { authrole: 'local' } } }, ticket: TICKET },
+      },
+    ],
+  };
+
+  it('admits a listed address whatever the client offers; others go on to the methods offered', () => {
+    const n = new RouterNet(config, { crypto });
+    const a = n.connect(undefined, { peer: 'tls:tcp6:::ffff:10.0.0.7:4000' });
+    helloWith(a, {});
+    expect(welcomed(a).details).toMatchObject({ authid: 'svc', authrole: 'backend', authmethod: 'transport', authprovider: 'static' });
+    const b = n.connect(undefined, { peer: 'tcp6:::1:4000' });
+    helloWith(b, { authmethods: ['ticket'], authid: '::1' });
+    expect(welcomed(b).details).toMatchObject({ authid: '::1', authrole: 'local', authmethod: 'transport' });
+    // Another authid than the address's: on to ticket.
+    const c = n.connect(undefined, { peer: 'tcp4:10.0.0.7:4000' });
+    helloWith(c, { authmethods: ['ticket'], authid: 'joe' });
+    expect(c.one()).toEqual(challenge('ticket', {}));
+    const d = n.connect(undefined, { peer: 'tcp4:10.0.0.8:4000' });
+    helloWith(d, {});
+    expect(d.one()).toEqual(abort(ErrorUri.NO_MATCHING_AUTH_METHOD, { message: 'realm "realm1" accepts none of anonymous (no identity for the address 10.0.0.8)' }));
+  });
+
+  it('a dynamic step sees the transport information and may pass on', async () => {
+    const n = new RouterNet(
+      {
+        realms: [
+          {
+            name: 'realm1',
+            auth: {
+              transport: { type: 'dynamic', authenticator: (_r: string, _a: string | undefined, _d: Dict, info: SessionInfo) => (info.http?.cookies['k'] === 'v' ? { authid: 'kv', role: 'r' } : null) },
+              ticket: TICKET,
+            },
+          },
+        ],
+      },
+      { crypto },
+    );
+    const a = n.connect(undefined, http({ k: 'v' }));
+    helloWith(a, {});
+    await n.settleAuth();
+    expect(welcomed(a).details).toMatchObject({ authid: 'kv', authmethod: 'transport', authprovider: 'dynamic' });
+    const b = n.connect(undefined, http({}));
+    helloWith(b, { authmethods: ['ticket'], authid: 'joe' });
+    await n.settleAuth();
+    expect(b.one()).toEqual(challenge('ticket', {}));
+  });
+});

@@ -159,6 +159,23 @@ describe('cookie authentication, with the router\'s own cookie store', () => {
   });
 });
 
+describe('the transport step: identity from the peer address', () => {
+  it('admits 127.0.0.1 on its own over WebSocket and RawSocket, whatever the client offers', async () => {
+    const router = await startRouter(cleanup, {
+      realms: [{ name: 'realm1', auth: { transport: { type: 'static', addresses: { '127.0.0.1': { authrole: 'local', authid: 'loopback' } } }, ticket: TICKET_AUTH } }],
+    });
+    const ws = nodeWebSocketTransport({ url: addressOf(router, 'websocket').url, connectTimeoutMs: 5_000 });
+    const rs = rawSocketTransport({ url: addressOf(router, 'rawsocket').url, connectTimeoutMs: 5_000 });
+    for (const t of [ws, rs]) {
+      const { session } = await joinSession(cleanup, t, { realm: 'realm1' });
+      expect([session.authid, session.authrole, session.authmethod]).toEqual(['loopback', 'local', 'transport']);
+    }
+    // Asking for another authid: on to ticket.
+    const { session } = await joinSession(cleanup, ws, { realm: 'realm1', authid: 'alice', auth: ticket('secret-1') });
+    expect(session.authmethod).toBe('ticket');
+  });
+});
+
 describe('mutual TLS', () => {
   let certs: ClientCerts;
   beforeAll(() => {

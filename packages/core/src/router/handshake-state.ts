@@ -14,7 +14,7 @@ import type { ScramLegacyHello, ScramLegacyState } from '../auth/scram-legacy.js
 import type { WampcraSalt } from '../auth/wampcra.js';
 import type { Hello } from '../messages.js';
 import type { Dict } from '../types.js';
-import type { AuthMethod, DynamicAuthResult } from './config.js';
+import type { AuthMethod, DynamicAuthResult, TRANSPORT_STEP_AUTHMETHOD } from './config.js';
 import type { SessionInfo } from './peer-info.js';
 import type { Invocation } from './dealer.js';
 import type { Realm } from './realm.js';
@@ -34,7 +34,8 @@ export type AuthRequest =
       readonly kind: 'dynamic';
       readonly realm: string;
       readonly authid: string | undefined;
-      readonly authmethod: AuthMethod;
+      /** The method being tried, or `transport` for the transport step. */
+      readonly authmethod: AuthMethod | typeof TRANSPORT_STEP_AUTHMETHOD;
       /** HELLO.Details plus `session`, `authmethod`, `transport`, and `ticket` for ticket auth. */
       readonly details: Dict;
       /** What the transport knows of the client, handed to the authenticator as its fourth argument. */
@@ -130,7 +131,7 @@ export interface Handshake {
   readonly hello: Hello;
   readonly sessionId: number;
   /** The method being tried: the first the client offered that the realm accepts, then the next while transport methods pass on. */
-  method: AuthMethod | typeof INTERNAL_AUTHMETHOD;
+  method: AuthMethod | typeof INTERNAL_AUTHMETHOD | typeof TRANSPORT_STEP_AUTHMETHOD;
   /** The methods still to try, in the client's order, when the current one is a transport method that passes on. */
   readonly remaining: AuthMethod[];
   /** HELLO.Details.authid, if the client sent one. */

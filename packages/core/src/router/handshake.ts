@@ -40,6 +40,7 @@ import type { Dict } from '../types.js';
 import {
   DEFAULT_AUTH_COOKIE,
   DEFAULT_AUTH_COOKIE_MAX_AGE_MS,
+  TRANSPORT_STEP_AUTHMETHOD,
   type AuthMethod,
   type DynamicAuthenticator,
   type DynamicAuthResult,
@@ -175,9 +176,10 @@ export function onHello(router: HandshakeHost, session: RouterSession, hello: He
   const offered = Array.isArray(listed) && listed.length > 0 ? (listed as string[]) : ['anonymous'];
   const accepted: AuthMethod[] = [];
   for (const m of offered) {
-    if (Object.prototype.hasOwnProperty.call(realm.auth, m) && !accepted.includes(m as AuthMethod)) accepted.push(m as AuthMethod);
+    if (m !== TRANSPORT_STEP_AUTHMETHOD && Object.prototype.hasOwnProperty.call(realm.auth, m) && !accepted.includes(m as AuthMethod)) accepted.push(m as AuthMethod);
   }
-  const first = accepted.shift();
+  // The transport step, when the realm has one, comes before every method offered.
+  const first = realm.auth.transport !== undefined ? TRANSPORT_STEP_AUTHMETHOD : accepted.shift();
   if (first === undefined) {
     session.abortHandshake(ErrorUri.NO_MATCHING_AUTH_METHOD, `realm "${realm.name}" accepts none of ${offered.join(', ')}`, now, hello);
     return;
@@ -189,6 +191,10 @@ export function onHello(router: HandshakeHost, session: RouterSession, hello: He
 
 /** Try `hs.method`: a transport method admits or passes on; the others challenge (or admit anonymous). */
 function startMethod(router: HandshakeHost, session: RouterSession, hs: Handshake, now: number): void {
+  if (hs.method === TRANSPORT_STEP_AUTHMETHOD) {
+    addressStep(router, session, hs, now);
+    return;
+  }
   const method = hs.method as AuthMethod;
   const realm = hs.realm;
   const requestedAuthid = hs.requestedAuthid;
@@ -256,12 +262,44 @@ function startMethod(router: HandshakeHost, session: RouterSession, hs: Handshak
 function passOn(router: HandshakeHost, session: RouterSession, hs: Handshake, why: string, now: number): void {
   const next = hs.remaining.shift();
   if (next === undefined) {
+    if (hs.method === TRANSPORT_STEP_AUTHMETHOD) {
+      // Nothing the client offered is accepted here, and the transport step found no identity either.
+      const d = hs.hello.details['authmethods'];
+      const offered = Array.isArray(d) && d.length > 0 ? d.join(', ') : 'anonymous';
+      session.abortHandshake(ErrorUri.NO_MATCHING_AUTH_METHOD, `realm "${hs.realm.name}" accepts none of ${offered} (${why})`, now);
+      return;
+    }
     session.abortHandshake(ErrorUri.AUTHENTICATION_FAILED, why, now);
     return;
   }
   hs.method = next;
   hs.principal = undefined;
   startMethod(router, session, hs, now);
+}
+
+/** The IP address of `SessionInfo.peer` (`tls:tcp4:10.0.0.7:49032` → `10.0.0.7`; `::ffff:10.0.0.7` → `10.0.0.7`), lower case. */
+function peerIp(peer: string | undefined): string | undefined {
+  const m = peer === undefined ? null : /^(?:tls:)?tcp[46]:(.*):\d+$/.exec(peer);
+  if (m === null) return undefined;
+  const ip = m[1]!.toLowerCase();
+  return ip.startsWith('::ffff:') && ip.includes('.') ? ip.slice(7) : ip;
+}
+
+/** The transport step (`auth.transport`): admit by address (or a function's verdict), or pass on to the methods offered. */
+function addressStep(router: HandshakeHost, session: RouterSession, hs: Handshake, now: number): void {
+  const t = hs.realm.auth.transport!;
+  if (t.type === 'dynamic') {
+    requestDynamic(router, session, hs, t.authenticator, baseDetails(session, hs));
+    return;
+  }
+  const ip = peerIp(session.info.peer);
+  const p = ip === undefined ? undefined : ownEntry(t.addresses, ip);
+  const authid = p?.authid ?? ip;
+  if (p === undefined || authid === undefined || (hs.requestedAuthid !== undefined && hs.requestedAuthid !== authid)) {
+    passOn(router, session, hs, `no identity for the address ${ip ?? 'unknown'}`, now);
+    return;
+  }
+  grant(router, session, hs, { authid, authrole: p.authrole, authprovider: 'static', authextra: p.authextra, credential: { kind: 'none' } }, undefined, now);
 }
 
 /** Normalized SHA-256 fingerprint: upper-case hex without colons. */
@@ -501,7 +539,7 @@ function requestDynamic(
       kind: 'dynamic',
       realm: hs.realm.name,
       authid: hs.requestedAuthid,
-      authmethod: hs.method as AuthMethod,
+      authmethod: hs.method as AuthMethod | typeof TRANSPORT_STEP_AUTHMETHOD,
       details,
       transport: session.info,
       authenticator: authenticator as (realm: string, authid: string | undefined, details: Dict, transport: SessionInfo) => unknown,
@@ -710,7 +748,7 @@ function dynamicResult(router: HandshakeHost, session: RouterSession, hs: Handsh
     router.emit({ type: 'warning', code: 'authenticator_result', message: why, session, sessionId: hs.sessionId });
     session.abortHandshake(ErrorUri.AUTHENTICATION_FAILED, 'the authenticator gave an invalid answer', now);
   };
-  const transportMethod = hs.method === 'cookie' || hs.method === 'tls';
+  const transportMethod = hs.method === 'cookie' || hs.method === 'tls' || hs.method === TRANSPORT_STEP_AUTHMETHOD;
   if (transportMethod && (result === null || result === undefined)) {
     passOn(router, session, hs, `the ${hs.method} authenticator found no identity`, now);
     return;
@@ -734,6 +772,15 @@ function dynamicResult(router: HandshakeHost, session: RouterSession, hs: Handsh
   if (hs.stage === 'identity' && hs.principal !== undefined) {
     // Split WAMP-CRA, after the signature: the identity provider's answer is the principal.
     grant(router, session, hs, { ...base, authid: authid ?? hs.principal.authid, credential: hs.principal.credential }, undefined, now);
+    return;
+  }
+  if (hs.method === TRANSPORT_STEP_AUTHMETHOD) {
+    if (authid === undefined) return fail('transport: the authenticator must give an authid');
+    if (hs.requestedAuthid !== undefined && authid !== hs.requestedAuthid) {
+      passOn(router, session, hs, `the transport step found ${authid}, not ${hs.requestedAuthid}`, now);
+      return;
+    }
+    grant(router, session, hs, { ...base, authid, credential: { kind: 'none' } }, undefined, now);
     return;
   }
   switch (hs.method) {
