@@ -47,6 +47,8 @@ export interface CreateRouterOptions {
   readonly metrics?: boolean;
   /** Where each realm's event history is kept (default in memory); see `HistoryStore` of @wamp/core. */
   readonly historyStore?: (realm: string) => HistoryStore;
+  /** Cookies the store of cookie authentication remembers at once (default 100 000; past it the oldest goes, logged). */
+  readonly maxAuthCookies?: number;
 }
 
 /** Where a listener ended up listening (port 0 resolves to the real port). */
@@ -157,6 +159,7 @@ export class WampRouter {
       crypto,
       ...(routerKey ? { routerKey } : {}),
       ...(options.historyStore ? { historyStore: options.historyStore } : {}),
+      ...(options.maxAuthCookies !== undefined ? { maxAuthCookies: options.maxAuthCookies } : {}),
       ...(metrics ? { probe: metrics.probe } : {}),
       ...(c !== undefined
         ? {

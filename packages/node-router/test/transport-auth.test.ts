@@ -88,6 +88,22 @@ describe('cookie authentication, with the router\'s own cookie store', () => {
     expect(again).toEqual([]);
   });
 
+  it('logs when the cookie store is full', async () => {
+    const logs = captureLogs('info');
+    const router = createRouter(
+      { realms: [{ name: 'realm1', auth: { cookie: { type: 'static' }, ticket: TICKET_AUTH } }], listeners: [{ type: 'websocket', host: '127.0.0.1', port: 0 }], heartbeatMs: 0 },
+      { logger: logs.logger, maxAuthCookies: 1 },
+    );
+    cleanup.add(() => router.close());
+    await router.listen();
+    const url = addressOf(router, 'websocket').url;
+    for (let i = 0; i < 2; i++) await joinSession(cleanup, wsWithCookies(url, undefined), { realm: 'realm1', authid: 'alice', auth: [cookie(), ticket('secret-1')] });
+    const full = logs.records.filter((r) => r['code'] === 'auth_cookies_full');
+    expect(full).toHaveLength(1);
+    expect(full[0]!['level']).toBe('warn');
+    expect(() => createRouter({}, { maxAuthCookies: 0 })).toThrow(/maxAuthCookies/);
+  });
+
   it('never binds a cookie the client chose (session fixation), and refuses an unknown one', async () => {
     const logs = captureLogs('info');
     const router = await startRouter(cleanup, { realms: [{ name: 'realm1', auth: { cookie: { type: 'static' }, ticket: TICKET_AUTH } }] }, logs.logger);

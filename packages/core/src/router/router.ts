@@ -226,7 +226,11 @@ export class Router implements HandshakeHost {
     this.historyStore = options.historyStore;
     this.authThrottle = new AuthThrottle(Object.freeze({ ...DEFAULT_AUTH_THROTTLE, ...c.authThrottle }));
     this.mockSecret = options.mockSecret ?? options.crypto?.randomBytes(32) ?? new Uint8Array(32);
-    this.authCookies = new AuthCookieStore(options.maxAuthCookies);
+    const maxCookies = options.maxAuthCookies;
+    if (maxCookies !== undefined && !(Number.isSafeInteger(maxCookies) && maxCookies >= 1)) {
+      throw new RouterConfigError('options.maxAuthCookies', 'must be a positive integer');
+    }
+    this.authCookies = new AuthCookieStore(maxCookies);
     c.realms.forEach((r, i) => {
       if (this.crypto === undefined && (r.auth?.wampcra ?? r.auth?.cryptosign ?? r.auth?.['wamp-scram'] ?? r.auth?.scram) !== undefined) {
         throw new RouterConfigError(`realms[${i}].auth`, 'wampcra, cryptosign, wamp-scram and scram need options.crypto (challenges are random)');
