@@ -16,9 +16,18 @@
  * - anonymous: WELCOME at once (static), or after the dynamic authenticator.
  * - ticket: CHALLENGE `ticket`; the ticket is checked against the static
  *   principal, or given to the dynamic authenticator (`details.ticket`).
- * - wampcra, cryptosign, wamp-scram: the principal (static, or from the
- *   dynamic authenticator) gives the secret / public keys / credential; the
- *   router sends the CHALLENGE and has the AUTHENTICATE signature verified.
+ * - wampcra, cryptosign, wamp-scram, scram (Crossbar's older SCRAM): the
+ *   principal (static, or from the dynamic authenticator) gives the secret /
+ *   public keys / credential; the router sends the CHALLENGE and has the
+ *   AUTHENTICATE signature verified. Split WAMP-CRA asks a requirement
+ *   provider for the secret, and an identity provider for the role once the
+ *   signature verified.
+ * - cookie, tls (transport methods): no CHALLENGE; the session is admitted
+ *   from `SessionInfo.http` / `SessionInfo.tls`, or passed on to the next
+ *   method the client offered (`Handshake.remaining`).
+ * - the transport step (`auth.transport`, authmethod `transport`): tried
+ *   before every method offered; admits by peer address (or a function's
+ *   verdict), or passes on.
  */
 
 import type { CryptoProvider } from '../auth/crypto.js';
@@ -192,14 +201,14 @@ export function onHello(router: HandshakeHost, session: RouterSession, hello: He
 /** Try `hs.method`: a transport method admits or passes on; the others challenge (or admit anonymous). */
 function startMethod(router: HandshakeHost, session: RouterSession, hs: Handshake, now: number): void {
   if (hs.method === TRANSPORT_STEP_AUTHMETHOD) {
-    addressStep(router, session, hs, now);
+    transportStepAuth(router, session, hs, now);
     return;
   }
   const method = hs.method as AuthMethod;
   const realm = hs.realm;
   const requestedAuthid = hs.requestedAuthid;
   if (method === 'cookie' || method === 'tls') {
-    transportStep(router, session, hs, method, now);
+    cookieOrTlsMethod(router, session, hs, method, now);
     return;
   }
   hs.methodHello = { kind: 'plain' };
@@ -286,7 +295,7 @@ function peerIp(peer: string | undefined): string | undefined {
 }
 
 /** The transport step (`auth.transport`): admit by address (or a function's verdict), or pass on to the methods offered. */
-function addressStep(router: HandshakeHost, session: RouterSession, hs: Handshake, now: number): void {
+function transportStepAuth(router: HandshakeHost, session: RouterSession, hs: Handshake, now: number): void {
   const t = hs.realm.auth.transport!;
   if (t.type === 'dynamic') {
     requestDynamic(router, session, hs, t.authenticator, baseDetails(session, hs));
@@ -313,7 +322,7 @@ function commonName(dn: Readonly<Record<string, string | readonly string[]>>): s
 }
 
 /** The `cookie` and `tls` methods: admit from what the transport knows, ask the authenticator, or pass on. */
-function transportStep(router: HandshakeHost, session: RouterSession, hs: Handshake, method: 'cookie' | 'tls', now: number): void {
+function cookieOrTlsMethod(router: HandshakeHost, session: RouterSession, hs: Handshake, method: 'cookie' | 'tls', now: number): void {
   const info = session.info;
   if (method === 'cookie') {
     const c = hs.realm.auth.cookie!;
