@@ -15,6 +15,10 @@ import {
   hexDecode,
   hexEncode,
   newChallengeHex,
+  SCRAM_LEGACY_METHOD,
+  scramLegacyClientFinal,
+  scramLegacyClientFirst,
+  scramLegacyVerifyWelcome,
   scramClientFinal,
   scramClientFirst,
   scramVerifyServerSignature,
@@ -23,6 +27,7 @@ import {
   type CryptosignChannelBinding,
   type Dict,
   type ScramCostLimits,
+  type ScramLegacyCostLimits,
 } from '@wamp/core';
 import { webCryptoProvider } from './crypto/web.js';
 import type { Transport } from './transport.js';
@@ -250,10 +255,10 @@ export function scram(password: Secret, options: ScramOptions = {}): AuthMethod 
     defaultCrypto: () => webCryptoProvider(),
     start: async (ctx) => {
       const cbindData = channelBinding === undefined ? undefined : requireBinding(ctx.transport, channelBinding);
-      const first = scramClientFirst(ctx.crypto(), { channelBinding: channelBinding ?? null });
+      const first = sharedScramNonce(ctx, () => scramClientFirst(ctx.crypto(), { channelBinding: channelBinding ?? null }).nonce);
       let expected: string | undefined;
       return {
-        authextra: first.authextra,
+        authextra: { nonce: first.nonce, channel_binding: channelBinding ?? null },
         respond: async (extra) => {
           const final = await scramClientFinal(ctx.crypto(), await reveal(password), first.nonce, extra, ctx.authid ?? '', {
             channelBinding: channelBinding ?? null,
@@ -270,6 +275,64 @@ export function scram(password: Secret, options: ScramOptions = {}): AuthMethod 
           const authextra = details['authextra'];
           const ok = scramVerifyServerSignature(expected, isDict(authextra) ? authextra : undefined);
           if (!ok) throw new WampError(ErrorUri.AUTHENTICATION_FAILED, ["wamp-scram: the router's ServerSignature does not match"]);
+        },
+      };
+    },
+  };
+}
+
+/**
+ * `wamp-scram` and `scram` both read HELLO.Details.authextra.nonce: offered
+ * together they must send one nonce (base64 of 16 random octets suits both).
+ * The first to start in a join makes it; the other takes it.
+ */
+const scramNonces = new WeakMap<AuthContext, string>();
+
+function sharedScramNonce(ctx: AuthContext, make: () => string): { nonce: string } {
+  let nonce = scramNonces.get(ctx);
+  if (nonce === undefined) {
+    nonce = make();
+    scramNonces.set(ctx, nonce);
+  }
+  return { nonce };
+}
+
+/** Options of {@link scramLegacy}. */
+export interface ScramLegacyOptions {
+  /** Refuse challenges whose Argon2 costs fall outside these bounds (default 1..10 000 passes, 64 KiB..256 MiB). */
+  readonly limits?: Partial<ScramLegacyCostLimits>;
+}
+
+/**
+ * `scram`: the older SCRAM of Crossbar.io and Autobahn|Python (KDF
+ * `argon2id-13`), for routers that do not speak the specification's
+ * `wamp-scram` yet. Prefer {@link scram} (`wamp-scram`); offer this one
+ * after it (`auth: [scram(pw), scramLegacy(pw)]`) where a router may be
+ * either. The router's `scram_server_signature` in WELCOME is checked.
+ */
+export function scramLegacy(password: Secret, options: ScramLegacyOptions = {}): AuthMethod {
+  return {
+    name: SCRAM_LEGACY_METHOD,
+    needsAuthid: true,
+    defaultCrypto: () => webCryptoProvider(),
+    start: async (ctx) => {
+      const first = sharedScramNonce(ctx, () => scramLegacyClientFirst(ctx.crypto()).nonce);
+      let expected: string | undefined;
+      return {
+        authextra: { nonce: first.nonce },
+        respond: async (extra) => {
+          const final = await scramLegacyClientFinal(ctx.crypto(), await reveal(password), first.nonce, extra, ctx.authid ?? '', options.limits);
+          expected = final.expectedServerSignature;
+          return { signature: final.signature };
+        },
+        verifyWelcome: (details) => {
+          if (expected === undefined) {
+            throw new WampError(ErrorUri.AUTHENTICATION_FAILED, ['scram: the router welcomed the session without a challenge']);
+          }
+          const authextra = details['authextra'];
+          if (!scramLegacyVerifyWelcome(expected, isDict(authextra) ? authextra : undefined)) {
+            throw new WampError(ErrorUri.AUTHENTICATION_FAILED, ["scram: the router's scram_server_signature does not match"]);
+          }
         },
       };
     },

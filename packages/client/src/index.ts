@@ -22,6 +22,7 @@ export {
   cookie,
   cryptosign,
   scram,
+  scramLegacy,
   ticket,
   tlsCertificate,
   wampcra,
@@ -30,6 +31,7 @@ export {
   type AuthMethod,
   type AuthResponse,
   type CryptosignOptions,
+  type ScramLegacyOptions,
   type ScramOptions,
   type Secret,
 } from './auth.js';

@@ -144,6 +144,26 @@ export {
   type ScramServerChallengeOptions,
   type ScramServerState,
 } from './auth/scram.js';
+export {
+  DEFAULT_SCRAM_LEGACY_LIMITS,
+  SCRAM_LEGACY_DEFAULTS,
+  SCRAM_LEGACY_KDF,
+  SCRAM_LEGACY_METHOD,
+  scramLegacyAuthMessage,
+  scramLegacyClientFinal,
+  scramLegacyClientFirst,
+  scramLegacyDeriveCredential,
+  scramLegacyParseHello,
+  scramLegacySaltedPassword,
+  scramLegacyServerChallenge,
+  scramLegacyServerVerify,
+  scramLegacyVerifyWelcome,
+  type ScramLegacyAuthMessageParts,
+  type ScramLegacyClientFinal,
+  type ScramLegacyCostLimits,
+  type ScramLegacyHello,
+  type ScramLegacyState,
+} from './auth/scram-legacy.js';
 export { ticketVerify } from './auth/ticket.js';
 export { saslprep, timingSafeEqual } from './auth/util.js';
 
@@ -253,11 +273,13 @@ export {
   DEFAULT_AUTH_COOKIE,
   DEFAULT_AUTH_COOKIE_MAX_AGE_MS,
   TRANSPORT_AUTH_METHODS,
+  TRANSPORT_STEP_AUTHMETHOD,
   DEFAULT_AGENT,
   DEFAULT_ROUTER_LIMITS,
   DEFAULT_ROUTER_TIMEOUTS,
   RouterConfigError,
   validateRouterConfig,
+  type AddressPrincipal,
   type AnonymousAuthConfig,
   type AuthMethod,
   type AuthMethodsConfig,
@@ -272,6 +294,7 @@ export {
   type TlsPrincipal,
   type TransportAuthResult,
   type TransportAuthenticator,
+  type TransportStepConfig,
   type WampcraRequirement,
   type WampcraRequirementProvider,
   type WampcraSplitConfig,

@@ -86,7 +86,7 @@ describe('router configuration', () => {
 
   it('the router refuses challenge methods without a crypto provider, and a missing randomId', () => {
     const cfg = { realms: [{ name: 'a', auth: { wampcra: { type: 'static', principals: {} } } }] };
-    expect(() => Router.fromConfig(cfg, opts)).toThrow(/realms\[0\]\.auth: wampcra, cryptosign and wamp-scram need options.crypto/);
+    expect(() => Router.fromConfig(cfg, opts)).toThrow(/realms\[0\]\.auth: wampcra, cryptosign, wamp-scram and scram need options.crypto/);
     expect(() => new Router({ realms: [] }, {} as never)).toThrow(/options.randomId/);
     expect(() => Router.fromConfig({ realms: [{ name: 'a', roles: 'all' }] }, opts)).toThrow('realms[0].roles: must be a list');
   });

@@ -53,6 +53,8 @@ export interface CreateRouterOptions {
    * who it is), and may refuse it. See `MessageInterceptor` of @wamp/core.
    */
   readonly interceptor?: MessageInterceptor;
+  /** Cookies the store of cookie authentication remembers at once (default 100 000; past it the oldest goes, logged). */
+  readonly maxAuthCookies?: number;
 }
 
 /** Where a listener ended up listening (port 0 resolves to the real port). */
@@ -164,6 +166,7 @@ export class WampRouter {
       ...(routerKey ? { routerKey } : {}),
       ...(options.historyStore ? { historyStore: options.historyStore } : {}),
       ...(options.interceptor ? { interceptor: options.interceptor } : {}),
+      ...(options.maxAuthCookies !== undefined ? { maxAuthCookies: options.maxAuthCookies } : {}),
       ...(metrics ? { probe: metrics.probe } : {}),
       ...(c !== undefined
         ? {

@@ -7,14 +7,16 @@
 import type { ClientRequest, IncomingMessage } from 'node:http';
 import { createServer as createHttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { cookie, ticket, tlsCertificate, wampcra, type AuthMethod } from '@wamp/client';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { cookie, scram, scramLegacy, ticket, tlsCertificate, wampcra, type AuthMethod } from '@wamp/client';
+import { nodeCryptoProvider } from '@wamp/client/node-crypto';
 import { rawSocketTransport } from '@wamp/rawsocket';
 import { nodeWebSocketTransport } from '@wamp/ws/node';
-import type { Dict, SessionInfo } from '@wamp/core';
+import { scramDeriveCredential, scramLegacyDeriveCredential, type Dict, type SessionInfo } from '@wamp/core';
 import { createRouter } from '@wamp/node-router';
 import { makeClientCerts, type CertFiles, type ClientCerts } from './certs.js';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
 import { validateNodeRouterConfig } from '@wamp/node-router';
@@ -86,6 +88,22 @@ describe('cookie authentication, with the router\'s own cookie store', () => {
     expect(again).toEqual([]);
   });
 
+  it('logs when the cookie store is full', async () => {
+    const logs = captureLogs('info');
+    const router = createRouter(
+      { realms: [{ name: 'realm1', auth: { cookie: { type: 'static' }, ticket: TICKET_AUTH } }], listeners: [{ type: 'websocket', host: '127.0.0.1', port: 0 }], heartbeatMs: 0 },
+      { logger: logs.logger, maxAuthCookies: 1 },
+    );
+    cleanup.add(() => router.close());
+    await router.listen();
+    const url = addressOf(router, 'websocket').url;
+    for (let i = 0; i < 2; i++) await joinSession(cleanup, wsWithCookies(url, undefined), { realm: 'realm1', authid: 'alice', auth: [cookie(), ticket('secret-1')] });
+    const full = logs.records.filter((r) => r['code'] === 'auth_cookies_full');
+    expect(full).toHaveLength(1);
+    expect(full[0]!['level']).toBe('warn');
+    expect(() => createRouter({}, { maxAuthCookies: 0 })).toThrow(/maxAuthCookies/);
+  });
+
   it('never binds a cookie the client chose (session fixation), and refuses an unknown one', async () => {
     const logs = captureLogs('info');
     const router = await startRouter(cleanup, { realms: [{ name: 'realm1', auth: { cookie: { type: 'static' }, ticket: TICKET_AUTH } }] }, logs.logger);
@@ -154,6 +172,23 @@ describe('cookie authentication, with the router\'s own cookie store', () => {
     // No login: the authenticator answers null, and the chain goes on to ticket.
     const other = await joinSession(cleanup, wsWithCookies(`ws://127.0.0.1:${port}/ws`, 'app_session=nope'), { realm: 'realm1', authid: 'alice', auth: [cookie(), ticket('secret-1')] });
     expect(other.session.authmethod).toBe('ticket');
+  });
+});
+
+describe('the transport step: identity from the peer address', () => {
+  it('admits 127.0.0.1 on its own over WebSocket and RawSocket, whatever the client offers', async () => {
+    const router = await startRouter(cleanup, {
+      realms: [{ name: 'realm1', auth: { transport: { type: 'static', addresses: { '127.0.0.1': { authrole: 'local', authid: 'loopback' } } }, ticket: TICKET_AUTH } }],
+    });
+    const ws = nodeWebSocketTransport({ url: addressOf(router, 'websocket').url, connectTimeoutMs: 5_000 });
+    const rs = rawSocketTransport({ url: addressOf(router, 'rawsocket').url, connectTimeoutMs: 5_000 });
+    for (const t of [ws, rs]) {
+      const { session } = await joinSession(cleanup, t, { realm: 'realm1' });
+      expect([session.authid, session.authrole, session.authmethod]).toEqual(['loopback', 'local', 'transport']);
+    }
+    // Asking for another authid: on to ticket.
+    const { session } = await joinSession(cleanup, ws, { realm: 'realm1', authid: 'alice', auth: ticket('secret-1') });
+    expect(session.authmethod).toBe('ticket');
   });
 });
 
@@ -314,5 +349,59 @@ describe('WAMP-CRA split into a requirement and an identity provider', () => {
     expect(session.authrole).toBe('editor');
     expect(session.details['authextra']).toEqual({ team: 'docs' });
     expect(identities).toEqual(['carol']);
+  });
+});
+
+describe("Crossbar's and Autobahn|Python's older scram", () => {
+  it('round trip router ↔ client over WebSocket and RawSocket; wamp-scram stays first when both are offered', async () => {
+    const crypto = nodeCryptoProvider();
+    const legacy = await scramLegacyDeriveCredential(crypto, 'hunter2', { iterations: 3, memory: 256 });
+    const modern = await scramDeriveCredential(crypto, 'hunter2', { kdf: 'argon2id', iterations: 2, memory: 256 });
+    const router = await startRouter(cleanup, {
+      realms: [
+        { name: 'old', auth: { scram: { type: 'static', principals: { joe: { ...legacy, authrole: 'user' } } } } },
+        {
+          name: 'both',
+          auth: {
+            'wamp-scram': { type: 'static', principals: { joe: { ...modern, authrole: 'modern' } } },
+            scram: { type: 'static', principals: { joe: { ...legacy, authrole: 'legacy' } } },
+          },
+        },
+      ],
+    });
+    const ws = () => nodeWebSocketTransport({ url: addressOf(router, 'websocket').url, connectTimeoutMs: 5_000 });
+    const rs = () => rawSocketTransport({ url: addressOf(router, 'rawsocket').url, connectTimeoutMs: 5_000 });
+    for (const t of [ws, rs]) {
+      const { session } = await joinSession(cleanup, t(), { realm: 'old', authid: 'joe', auth: scramLegacy('hunter2') });
+      expect(session.authmethod).toBe('scram');
+      expect(typeof (session.details['authextra'] as Dict)['scram_server_signature']).toBe('string');
+    }
+    expect(await refusal(joinSession(cleanup, ws(), { realm: 'old', authid: 'joe', auth: scramLegacy('wrong') }))).toBe('wamp.error.authentication_failed');
+    // An unknown authid gets a mock challenge and fails the same way.
+    expect(await refusal(joinSession(cleanup, ws(), { realm: 'old', authid: 'ann', auth: scramLegacy('hunter2') }))).toBe('wamp.error.authentication_failed');
+    // A client offering both: the router takes them in the client's order, wamp-scram first.
+    const both = await joinSession(cleanup, ws(), { realm: 'both', authid: 'joe', auth: [scram('hunter2'), scramLegacy('hunter2')] });
+    expect(both.session.authmethod).toBe('wamp-scram');
+    expect(both.session.authrole).toBe('modern');
+    // A router with only the older method: the same client gets through with it.
+    const old = await joinSession(cleanup, ws(), { realm: 'old', authid: 'joe', auth: [scram('hunter2'), scramLegacy('hunter2')] });
+    expect(old.session.authmethod).toBe('scram');
+  });
+});
+
+describe('README', () => {
+  it('the cookie-from-an-HTTP-route example runs as written', async () => {
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    const block = /<!-- example: cookie-from-http-route -->\n```ts\n([\s\S]*?)```/.exec(readme);
+    expect(block).not.toBeNull();
+    // Beside this file, so that the example's imports resolve as in an application of the workspace.
+    const file = fileURLToPath(new URL(`./.readme-example-${process.pid}.ts`, import.meta.url));
+    writeFileSync(file, block![1]!);
+    cleanup.add(() => rmSync(file, { force: true }));
+    const lines: string[] = [];
+    const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void lines.push(a.join(' ')));
+    cleanup.add(() => log.mockRestore());
+    await import(/* @vite-ignore */ file);
+    expect(lines).toEqual(['alice cookie', 'bob ticket']);
   });
 });

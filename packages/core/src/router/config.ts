@@ -295,16 +295,51 @@ export interface AuthMethodsConfig {
   readonly wampcra?: PrincipalSource<WampcraPrincipal> | WampcraSplitConfig;
   readonly cryptosign?: PrincipalSource<CryptosignPrincipal>;
   readonly 'wamp-scram'?: PrincipalSource<ScramPrincipal>;
+  /**
+   * Crossbar's and Autobahn|Python's older SCRAM (authmethod `scram`, KDF
+   * `argon2id-13`): credentials from `scramLegacyDeriveCredential` (Argon2id only).
+   */
+  readonly scram?: PrincipalSource<ScramPrincipal>;
   /** Transport method: a cookie of the WebSocket upgrade. A miss passes on to the next method the client offered. */
   readonly cookie?: CookieAuthConfig;
   /** Transport method: the TLS client certificate. A miss passes on to the next method the client offered. */
   readonly tls?: TlsAuthConfig;
+  /**
+   * The transport step: tried first on every HELLO, whatever methods the
+   * client offers. It admits the session on its own (authmethod
+   * `transport`), from the peer address or anything the transport knows, or
+   * passes it on to the methods offered. Not a method name.
+   */
+  readonly transport?: TransportStepConfig;
 }
 
+/** The identity a peer address is admitted as (see {@link TransportStepConfig}). */
+export interface AddressPrincipal {
+  readonly authrole: string;
+  /** Default: the address. */
+  readonly authid?: string;
+  readonly authextra?: Dict;
+}
+
+/**
+ * The transport step of a realm's authentication.
+ * - `static`: `addresses` maps a peer IP address (`127.0.0.1`, `::1`; an
+ *   IPv4-mapped IPv6 address counts as its IPv4 one) to an identity.
+ * - `dynamic`: a function gets the transport information (address, cookies,
+ *   certificate) and answers a principal, or `null` to pass on.
+ * A HELLO naming another authid than the one found passes on.
+ */
+export type TransportStepConfig =
+  | { readonly type: 'static'; readonly addresses: Readonly<Record<string, AddressPrincipal>> }
+  | { readonly type: 'dynamic'; readonly authenticator: TransportAuthenticator };
+
+/** The `authmethod` of sessions the transport step admitted. */
+export const TRANSPORT_STEP_AUTHMETHOD = 'transport';
+
 /** An authentication method, by its `authmethod` name. */
-export type AuthMethod = keyof AuthMethodsConfig;
+export type AuthMethod = Exclude<keyof AuthMethodsConfig, 'transport'>;
 /** Every authentication method the router implements. */
-export const AUTH_METHODS: readonly AuthMethod[] = ['anonymous', 'ticket', 'wampcra', 'cryptosign', 'wamp-scram', 'cookie', 'tls'];
+export const AUTH_METHODS: readonly AuthMethod[] = ['anonymous', 'ticket', 'wampcra', 'cryptosign', 'wamp-scram', 'scram', 'cookie', 'tls'];
 /**
  * The transport methods: they never send a CHALLENGE; they admit the session
  * from what the transport knows, or pass it on to the next method offered.
@@ -811,6 +846,12 @@ function tlsAuth(path: string, v: unknown, rule: UriRule): TlsAuthConfig {
   return source<never>(path, v, rule, () => undefined as never) as TlsAuthConfig;
 }
 
+function legacyScramPrincipal(path: string, v: unknown): ScramPrincipal {
+  const p = scramPrincipal(path, v);
+  if (p.kdf !== 'argon2id') fault(new RouterConfigError(`${path}.kdf`, 'must be argon2id-13 (the scram method has no PBKDF2)'));
+  return p;
+}
+
 function anonymous(path: string, v: unknown, rule: UriRule): AnonymousAuthConfig {
   if (isPlainObject(v) && v['type'] === 'static') {
     const o = object(path, v, ['type', 'authrole', 'authid']);
@@ -826,9 +867,40 @@ function anonymous(path: string, v: unknown, rule: UriRule): AnonymousAuthConfig
   }) as AnonymousAuthConfig;
 }
 
+function transportStep(path: string, v: unknown): TransportStepConfig {
+  if (isPlainObject(v) && v['type'] === 'dynamic') {
+    const o = object(path, v, ['type', 'authenticator']);
+    return Object.freeze({ type: 'dynamic' as const, authenticator: fn<TransportAuthenticator>(`${path}.authenticator`, o['authenticator']) });
+  }
+  const o = object(path, v, ['type', 'addresses']);
+  if (o['type'] !== 'static') throw new RouterConfigError(`${path}.type`, 'must be static or dynamic');
+  if (!isPlainObject(o['addresses'])) throw new RouterConfigError(`${path}.addresses`, 'must be an object keyed by IP address');
+  const out: Record<string, AddressPrincipal> = Object.create(null) as Record<string, AddressPrincipal>;
+  for (const [addr, p] of Object.entries(o['addresses'])) {
+    const at = `${path}.addresses.${addr}`;
+    if (!/^[0-9.]+$|^[0-9a-fA-F:]*:[0-9a-fA-F:.]*$/.test(addr)) fault(new RouterConfigError(at, 'must be keyed by an IPv4 or IPv6 address'));
+    const r = check<AddressPrincipal | undefined>(() => {
+      const q = object(at, p, ['authrole', 'authid', 'authextra']);
+      const authid = check(() => optString(`${at}.authid`, q['authid']), undefined);
+      const authextra = check(() => optDict(`${at}.authextra`, q['authextra']), undefined);
+      return Object.freeze({
+        authrole: check(() => nonEmptyString(`${at}.authrole`, q['authrole']), ''),
+        ...(authid !== undefined ? { authid } : {}),
+        ...(authextra ? { authextra } : {}),
+      });
+    }, undefined);
+    if (r !== undefined) out[addr.toLowerCase()] = r;
+  }
+  return Object.freeze({ type: 'static' as const, addresses: Object.freeze(out) });
+}
+
 function auth(path: string, v: unknown, rule: UriRule): AuthMethodsConfig {
-  const o = object(path, v, AUTH_METHODS);
-  const out: { -readonly [K in AuthMethod]?: AuthMethodsConfig[K] } = {};
+  const o = object(path, v, [...AUTH_METHODS, 'transport']);
+  const out: { -readonly [K in keyof AuthMethodsConfig]?: AuthMethodsConfig[K] } = {};
+  if (o['transport'] !== undefined) {
+    const t = check<TransportStepConfig | undefined>(() => transportStep(`${path}.transport`, o['transport']), undefined);
+    if (t !== undefined) out.transport = t;
+  }
   const method = <K extends AuthMethod>(k: K, f: (p: string, v: unknown) => AuthMethodsConfig[K]): void => {
     if (o[k] === undefined) return;
     const r = check<AuthMethodsConfig[K] | undefined>(() => f(`${path}.${k}`, o[k]), undefined);
@@ -839,9 +911,12 @@ function auth(path: string, v: unknown, rule: UriRule): AuthMethodsConfig {
   method('wampcra', (p, x) => (isPlainObject(x) && x['type'] === 'split' ? wampcraSplit(p, x) : source(p, x, rule, wampcraPrincipal)));
   method('cryptosign', (p, x) => source(p, x, rule, cryptosignPrincipal));
   method('wamp-scram', (p, x) => source(p, x, rule, scramPrincipal));
+  method('scram', (p, x) => source(p, x, rule, legacyScramPrincipal));
   method('cookie', (p, x) => cookieAuth(p, x, rule));
   method('tls', (p, x) => tlsAuth(p, x, rule));
-  if (AUTH_METHODS.every((k) => o[k] === undefined)) throw new RouterConfigError(path, 'must enable at least one authentication method');
+  if (AUTH_METHODS.every((k) => o[k] === undefined) && o['transport'] === undefined) {
+    throw new RouterConfigError(path, 'must enable at least one authentication method');
+  }
   return Object.freeze(out);
 }
 

@@ -10,10 +10,11 @@
 
 import type { CryptosignHello } from '../auth/cryptosign.js';
 import type { ScramCredential, ScramHello, ScramServerState } from '../auth/scram.js';
+import type { ScramLegacyHello, ScramLegacyState } from '../auth/scram-legacy.js';
 import type { WampcraSalt } from '../auth/wampcra.js';
 import type { Hello } from '../wire/messages.js';
 import type { Dict } from '../types.js';
-import type { AuthMethod, DynamicAuthResult } from './config.js';
+import type { AuthMethod, DynamicAuthResult, TRANSPORT_STEP_AUTHMETHOD } from './config.js';
 import type { SessionInfo } from './peer-info.js';
 import type { Invocation } from './dealer.js';
 import type { Realm } from './realm.js';
@@ -33,7 +34,8 @@ export type AuthRequest =
       readonly kind: 'dynamic';
       readonly realm: string;
       readonly authid: string | undefined;
-      readonly authmethod: AuthMethod;
+      /** The method being tried, or `transport` for the transport step. */
+      readonly authmethod: AuthMethod | typeof TRANSPORT_STEP_AUTHMETHOD;
       /** HELLO.Details plus `session`, `authmethod`, `transport`, and `ticket` for ticket auth. */
       readonly details: Dict;
       /** What the transport knows of the client, handed to the authenticator as its fourth argument. */
@@ -67,6 +69,12 @@ export type AuthRequest =
       readonly signature: string;
       /** AUTHENTICATE.Extra (nonce and channel binding must match). */
       readonly extra: Dict;
+    }
+  | {
+      /** Crossbar's and Autobahn|Python's older `scram` (see `scram-legacy.ts`). */
+      readonly kind: 'scram';
+      readonly state: ScramLegacyState;
+      readonly signature: string;
     };
 
 /** The answer to an {@link AuthRequest}. */
@@ -84,7 +92,8 @@ export type Credential =
   | { readonly kind: 'ticket'; readonly ticket: string }
   | { readonly kind: 'wampcra'; readonly secret: string; readonly salt: WampcraSalt | undefined }
   | { readonly kind: 'cryptosign'; readonly keys: readonly string[] }
-  | { readonly kind: 'wamp-scram'; readonly credential: ScramCredential };
+  | { readonly kind: 'wamp-scram'; readonly credential: ScramCredential }
+  | { readonly kind: 'scram'; readonly credential: ScramCredential };
 
 /** Who the session is about to be welcomed as, and how it must prove it. */
 export interface Principal {
@@ -99,14 +108,16 @@ export interface Principal {
 export type MethodHello =
   | { readonly kind: 'plain' }
   | { readonly kind: 'cryptosign'; readonly hello: CryptosignHello }
-  | { readonly kind: 'wamp-scram'; readonly hello: ScramHello };
+  | { readonly kind: 'wamp-scram'; readonly hello: ScramHello }
+  | { readonly kind: 'scram'; readonly hello: ScramLegacyHello };
 
 /** What the CHALLENGE sent asks the AUTHENTICATE to answer. */
 export type ChallengeState =
   | { readonly kind: 'ticket' }
   | { readonly kind: 'wampcra'; readonly challenge: string }
   | { readonly kind: 'cryptosign'; readonly challenge: string; readonly publicKey: Uint8Array; readonly channelId: Uint8Array | undefined }
-  | { readonly kind: 'wamp-scram'; readonly state: ScramServerState };
+  | { readonly kind: 'wamp-scram'; readonly state: ScramServerState }
+  | { readonly kind: 'scram'; readonly state: ScramLegacyState };
 
 /** What the handshake is waiting for while the session is `authenticating`. */
 export type PendingAuth =
@@ -120,7 +131,7 @@ export interface Handshake {
   readonly hello: Hello;
   readonly sessionId: number;
   /** The method being tried: the first the client offered that the realm accepts, then the next while transport methods pass on. */
-  method: AuthMethod | typeof INTERNAL_AUTHMETHOD;
+  method: AuthMethod | typeof INTERNAL_AUTHMETHOD | typeof TRANSPORT_STEP_AUTHMETHOD;
   /** The methods still to try, in the client's order, when the current one is a transport method that passes on. */
   readonly remaining: AuthMethod[];
   /** HELLO.Details.authid, if the client sent one. */

@@ -16,15 +16,26 @@
  * - anonymous: WELCOME at once (static), or after the dynamic authenticator.
  * - ticket: CHALLENGE `ticket`; the ticket is checked against the static
  *   principal, or given to the dynamic authenticator (`details.ticket`).
- * - wampcra, cryptosign, wamp-scram: the principal (static, or from the
- *   dynamic authenticator) gives the secret / public keys / credential; the
- *   router sends the CHALLENGE and has the AUTHENTICATE signature verified.
+ * - wampcra, cryptosign, wamp-scram, scram (Crossbar's older SCRAM): the
+ *   principal (static, or from the dynamic authenticator) gives the secret /
+ *   public keys / credential; the router sends the CHALLENGE and has the
+ *   AUTHENTICATE signature verified. Split WAMP-CRA asks a requirement
+ *   provider for the secret, and an identity provider for the role once the
+ *   signature verified.
+ * - cookie, tls (transport methods): no CHALLENGE; the session is admitted
+ *   from `SessionInfo.http` / `SessionInfo.tls`, or passed on to the next
+ *   method the client offered (`Handshake.remaining`).
+ * - the transport step (`auth.transport`, authmethod `transport`): tried
+ *   before every method offered; admits by peer address (or a function's
+ *   verdict), or passes on.
  */
 
 import type { CryptoProvider } from '../auth/crypto.js';
 import { cryptosignParseHello, newChallengeHex } from '../auth/cryptosign.js';
+import { scramLegacyParseHello, scramLegacyServerChallenge, type ScramLegacyState } from '../auth/scram-legacy.js';
 import {
   parseScramCredential,
+  parseScramKdf,
   scramParseHello,
   scramServerChallenge,
   type ScramCredential,
@@ -38,6 +49,7 @@ import type { Dict } from '../types.js';
 import {
   DEFAULT_AUTH_COOKIE,
   DEFAULT_AUTH_COOKIE_MAX_AGE_MS,
+  TRANSPORT_STEP_AUTHMETHOD,
   type AuthMethod,
   type DynamicAuthenticator,
   type DynamicAuthResult,
@@ -173,9 +185,10 @@ export function onHello(router: HandshakeHost, session: RouterSession, hello: He
   const offered = Array.isArray(listed) && listed.length > 0 ? (listed as string[]) : ['anonymous'];
   const accepted: AuthMethod[] = [];
   for (const m of offered) {
-    if (Object.prototype.hasOwnProperty.call(realm.auth, m) && !accepted.includes(m as AuthMethod)) accepted.push(m as AuthMethod);
+    if (m !== TRANSPORT_STEP_AUTHMETHOD && Object.prototype.hasOwnProperty.call(realm.auth, m) && !accepted.includes(m as AuthMethod)) accepted.push(m as AuthMethod);
   }
-  const first = accepted.shift();
+  // The transport step, when the realm has one, comes before every method offered.
+  const first = realm.auth.transport !== undefined ? TRANSPORT_STEP_AUTHMETHOD : accepted.shift();
   if (first === undefined) {
     session.abortHandshake(ErrorUri.NO_MATCHING_AUTH_METHOD, `realm "${realm.name}" accepts none of ${offered.join(', ')}`, now, hello);
     return;
@@ -187,11 +200,15 @@ export function onHello(router: HandshakeHost, session: RouterSession, hello: He
 
 /** Try `hs.method`: a transport method admits or passes on; the others challenge (or admit anonymous). */
 function startMethod(router: HandshakeHost, session: RouterSession, hs: Handshake, now: number): void {
+  if (hs.method === TRANSPORT_STEP_AUTHMETHOD) {
+    transportStepAuth(router, session, hs, now);
+    return;
+  }
   const method = hs.method as AuthMethod;
   const realm = hs.realm;
   const requestedAuthid = hs.requestedAuthid;
   if (method === 'cookie' || method === 'tls') {
-    transportStep(router, session, hs, method, now);
+    cookieOrTlsMethod(router, session, hs, method, now);
     return;
   }
   hs.methodHello = { kind: 'plain' };
@@ -200,12 +217,13 @@ function startMethod(router: HandshakeHost, session: RouterSession, hs: Handshak
     const authextra = isDict(d['authextra']) ? d['authextra'] : undefined;
     if (method === 'cryptosign') hs.methodHello = { kind: 'cryptosign', hello: cryptosignParseHello(authextra) };
     else if (method === 'wamp-scram') hs.methodHello = { kind: 'wamp-scram', hello: scramParseHello(authextra) };
+    else if (method === 'scram') hs.methodHello = { kind: 'scram', hello: scramLegacyParseHello(authextra) };
   } catch (e) {
     if (!(e instanceof ProtocolViolation)) throw e;
     session.violate(e.reason, now);
     return;
   }
-  if ((method === 'ticket' || method === 'wampcra' || method === 'wamp-scram') && requestedAuthid === undefined) {
+  if ((method === 'ticket' || method === 'wampcra' || method === 'wamp-scram' || method === 'scram') && requestedAuthid === undefined) {
     // Advanced profile: for these methods HELLO.Details.authid "MUST be provided".
     session.abortHandshake(ErrorUri.AUTHENTICATION_FAILED, `${method} needs HELLO.Details.authid`, now);
     return;
@@ -253,12 +271,44 @@ function startMethod(router: HandshakeHost, session: RouterSession, hs: Handshak
 function passOn(router: HandshakeHost, session: RouterSession, hs: Handshake, why: string, now: number): void {
   const next = hs.remaining.shift();
   if (next === undefined) {
+    if (hs.method === TRANSPORT_STEP_AUTHMETHOD) {
+      // Nothing the client offered is accepted here, and the transport step found no identity either.
+      const d = hs.hello.details['authmethods'];
+      const offered = Array.isArray(d) && d.length > 0 ? d.join(', ') : 'anonymous';
+      session.abortHandshake(ErrorUri.NO_MATCHING_AUTH_METHOD, `realm "${hs.realm.name}" accepts none of ${offered} (${why})`, now);
+      return;
+    }
     session.abortHandshake(ErrorUri.AUTHENTICATION_FAILED, why, now);
     return;
   }
   hs.method = next;
   hs.principal = undefined;
   startMethod(router, session, hs, now);
+}
+
+/** The IP address of `SessionInfo.peer` (`tls:tcp4:10.0.0.7:49032` → `10.0.0.7`; `::ffff:10.0.0.7` → `10.0.0.7`), lower case. */
+function peerIp(peer: string | undefined): string | undefined {
+  const m = peer === undefined ? null : /^(?:tls:)?tcp[46]:(.*):\d+$/.exec(peer);
+  if (m === null) return undefined;
+  const ip = m[1]!.toLowerCase();
+  return ip.startsWith('::ffff:') && ip.includes('.') ? ip.slice(7) : ip;
+}
+
+/** The transport step (`auth.transport`): admit by address (or a function's verdict), or pass on to the methods offered. */
+function transportStepAuth(router: HandshakeHost, session: RouterSession, hs: Handshake, now: number): void {
+  const t = hs.realm.auth.transport!;
+  if (t.type === 'dynamic') {
+    requestDynamic(router, session, hs, t.authenticator, baseDetails(session, hs));
+    return;
+  }
+  const ip = peerIp(session.info.peer);
+  const p = ip === undefined ? undefined : ownEntry(t.addresses, ip);
+  const authid = p?.authid ?? ip;
+  if (p === undefined || authid === undefined || (hs.requestedAuthid !== undefined && hs.requestedAuthid !== authid)) {
+    passOn(router, session, hs, `no identity for the address ${ip ?? 'unknown'}`, now);
+    return;
+  }
+  grant(router, session, hs, { authid, authrole: p.authrole, authprovider: 'static', authextra: p.authextra, credential: { kind: 'none' } }, undefined, now);
 }
 
 /** Normalized SHA-256 fingerprint: upper-case hex without colons. */
@@ -272,7 +322,7 @@ function commonName(dn: Readonly<Record<string, string | readonly string[]>>): s
 }
 
 /** The `cookie` and `tls` methods: admit from what the transport knows, ask the authenticator, or pass on. */
-function transportStep(router: HandshakeHost, session: RouterSession, hs: Handshake, method: 'cookie' | 'tls', now: number): void {
+function cookieOrTlsMethod(router: HandshakeHost, session: RouterSession, hs: Handshake, method: 'cookie' | 'tls', now: number): void {
   const info = session.info;
   if (method === 'cookie') {
     const c = hs.realm.auth.cookie!;
@@ -384,6 +434,12 @@ function staticPrincipal(router: HandshakeHost, hs: Handshake): Principal | unde
       if (p === undefined) return undefined;
       return { authid: authid!, authrole: p.authrole, authprovider: 'static', authextra: p.authextra, credential: { kind: 'wamp-scram', credential: p } };
     }
+    case 'scram': {
+      const s = auth.scram!;
+      const p = s.type === 'static' ? ownEntry(s.principals, authid) : undefined;
+      if (p === undefined) return undefined;
+      return { authid: authid!, authrole: p.authrole, authprovider: 'static', authextra: p.authextra, credential: { kind: 'scram', credential: p } };
+    }
     default:
       return undefined;
   }
@@ -424,6 +480,18 @@ function mockPrincipal(router: HandshakeHost, hs: Handshake): Principal | undefi
       authprovider: 'static',
       authextra: undefined,
       credential: { kind: 'wamp-scram', credential: mockScramCredential(secret, authid, template) },
+    };
+  }
+  if (hs.method === 'scram') {
+    const s = hs.realm.auth.scram;
+    if (s?.type !== 'static') return undefined;
+    const template = Object.values(s.principals)[0];
+    return {
+      authid,
+      authrole: template?.authrole ?? 'user',
+      authprovider: 'static',
+      authextra: undefined,
+      credential: { kind: 'scram', credential: mockScramCredential(secret, authid, template) },
     };
   }
   return undefined;
@@ -480,7 +548,7 @@ function requestDynamic(
       kind: 'dynamic',
       realm: hs.realm.name,
       authid: hs.requestedAuthid,
-      authmethod: hs.method as AuthMethod,
+      authmethod: hs.method as AuthMethod | typeof TRANSPORT_STEP_AUTHMETHOD,
       details,
       transport: session.info,
       authenticator: authenticator as (realm: string, authid: string | undefined, details: Dict, transport: SessionInfo) => unknown,
@@ -560,6 +628,20 @@ function proceed(router: HandshakeHost, session: RouterSession, hs: Handshake, p
       session.challenge(hs, challenge('wamp-scram', out.extra));
       return;
     }
+    case 'scram': {
+      if (hs.methodHello.kind !== 'scram') return;
+      let out: { extra: Dict; state: ScramLegacyState };
+      try {
+        out = scramLegacyServerChallenge(crypto!, c.credential, hs.methodHello.hello, hs.requestedAuthid ?? principal.authid);
+      } catch (e) {
+        router.emit({ type: 'warning', code: 'authenticator_result', message: e instanceof Error ? e.message : String(e), session, sessionId: hs.sessionId });
+        session.abortHandshake(ErrorUri.AUTHENTICATION_FAILED, undefined, now);
+        return;
+      }
+      hs.challenge = { kind: 'scram', state: out.state };
+      session.challenge(hs, challenge('scram', out.extra));
+      return;
+    }
   }
 }
 
@@ -595,6 +677,9 @@ export function onAuthenticate(router: HandshakeHost, session: RouterSession, hs
       return;
     case 'wamp-scram':
       verify(router, session, hs, { kind: 'wamp-scram', state: c.state, signature: msg.signature, extra: msg.extra });
+      return;
+    case 'scram':
+      verify(router, session, hs, { kind: 'scram', state: c.state, signature: msg.signature });
       return;
     case undefined:
       return;
@@ -672,7 +757,7 @@ function dynamicResult(router: HandshakeHost, session: RouterSession, hs: Handsh
     router.emit({ type: 'warning', code: 'authenticator_result', message: why, session, sessionId: hs.sessionId });
     session.abortHandshake(ErrorUri.AUTHENTICATION_FAILED, 'the authenticator gave an invalid answer', now);
   };
-  const transportMethod = hs.method === 'cookie' || hs.method === 'tls';
+  const transportMethod = hs.method === 'cookie' || hs.method === 'tls' || hs.method === TRANSPORT_STEP_AUTHMETHOD;
   if (transportMethod && (result === null || result === undefined)) {
     passOn(router, session, hs, `the ${hs.method} authenticator found no identity`, now);
     return;
@@ -696,6 +781,15 @@ function dynamicResult(router: HandshakeHost, session: RouterSession, hs: Handsh
   if (hs.stage === 'identity' && hs.principal !== undefined) {
     // Split WAMP-CRA, after the signature: the identity provider's answer is the principal.
     grant(router, session, hs, { ...base, authid: authid ?? hs.principal.authid, credential: hs.principal.credential }, undefined, now);
+    return;
+  }
+  if (hs.method === TRANSPORT_STEP_AUTHMETHOD) {
+    if (authid === undefined) return fail('transport: the authenticator must give an authid');
+    if (hs.requestedAuthid !== undefined && authid !== hs.requestedAuthid) {
+      passOn(router, session, hs, `the transport step found ${authid}, not ${hs.requestedAuthid}`, now);
+      return;
+    }
+    grant(router, session, hs, { ...base, authid, credential: { kind: 'none' } }, undefined, now);
     return;
   }
   switch (hs.method) {
@@ -739,6 +833,17 @@ function dynamicResult(router: HandshakeHost, session: RouterSession, hs: Handsh
         return fail(e instanceof Error ? e.message : 'invalid SCRAM credential');
       }
       principal = { ...base, authid: authid!, credential: { kind: 'wamp-scram', credential } };
+      break;
+    }
+    case 'scram': {
+      let credential: ScramCredential;
+      try {
+        credential = parseScramCredential(r);
+      } catch (e) {
+        return fail(e instanceof Error ? e.message : 'invalid SCRAM credential');
+      }
+      if (parseScramKdf(credential.kdf) !== 'argon2id') return fail('scram: the credential must be an argon2id-13 one');
+      principal = { ...base, authid: authid!, credential: { kind: 'scram', credential } };
       break;
     }
     default:

@@ -199,7 +199,7 @@ function certificateDetails(c: TlsCertificate): Dict {
 }
 
 /**
- * The `transport` dictionary of authenticators' details: {@link transportDetails}
+ * The `transport` dictionary of authenticators' details: the meta API's (`wamp.session.get`)
  * plus what cookie and certificate authentication need — the upgrade's
  * headers (`http_headers_received`, Crossbar's name) and `cookies`, and
  * `client_cert` (subject, issuer, fingerprint, serial, validity, `authorized`,

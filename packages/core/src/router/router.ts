@@ -259,10 +259,14 @@ export class Router implements HandshakeHost {
       throw new RouterConfigError('options.interceptor', 'must be a function');
     }
     this.interceptor = options.interceptor;
-    this.authCookies = new AuthCookieStore(options.maxAuthCookies);
+    const maxCookies = options.maxAuthCookies;
+    if (maxCookies !== undefined && !(Number.isSafeInteger(maxCookies) && maxCookies >= 1)) {
+      throw new RouterConfigError('options.maxAuthCookies', 'must be a positive integer');
+    }
+    this.authCookies = new AuthCookieStore(maxCookies);
     c.realms.forEach((r, i) => {
-      if (this.crypto === undefined && (r.auth?.wampcra ?? r.auth?.cryptosign ?? r.auth?.['wamp-scram']) !== undefined) {
-        throw new RouterConfigError(`realms[${i}].auth`, 'wampcra, cryptosign and wamp-scram need options.crypto (challenges are random)');
+      if (this.crypto === undefined && (r.auth?.wampcra ?? r.auth?.cryptosign ?? r.auth?.['wamp-scram'] ?? r.auth?.scram) !== undefined) {
+        throw new RouterConfigError(`realms[${i}].auth`, 'wampcra, cryptosign, wamp-scram and scram need options.crypto (challenges are random)');
       }
       this.realms.set(r.name, new Realm(this, r, this.limits));
     });

@@ -8,6 +8,7 @@
 import type { CryptoProvider } from '../auth/crypto.js';
 import { cryptosignVerify } from '../auth/cryptosign.js';
 import { scramServerVerify, scramWelcomeAuthextra } from '../auth/scram.js';
+import { scramLegacyServerVerify } from '../auth/scram-legacy.js';
 import { wampcraDeriveKey, wampcraVerify } from '../auth/wampcra.js';
 import { ErrorUri, WampError } from '../errors.js';
 import type { DynamicAuthResult } from './config.js';
@@ -39,6 +40,10 @@ export async function runAuth(request: AuthRequest, crypto: CryptoProvider | und
       case 'cryptosign': {
         const ok = await cryptosignVerify(crypto, request.publicKey, request.challenge, request.signature, request.channelId);
         return ok ? { kind: 'verified' } : DENIED;
+      }
+      case 'scram': {
+        const r = await scramLegacyServerVerify(crypto, request.state, request.signature);
+        return r.ok && r.authextra !== undefined ? { kind: 'verified', authextra: r.authextra } : DENIED;
       }
       case 'wamp-scram': {
         const r = await scramServerVerify(crypto, request.state, request.signature, request.extra);

@@ -138,6 +138,7 @@ export interface NetOptions {
   readonly probe?: RouterProbe;
   readonly routerKey?: RouterKey;
   readonly interceptor?: MessageInterceptor;
+  readonly maxAuthCookies?: number;
 }
 
 export class RouterNet {
@@ -153,6 +154,7 @@ export class RouterNet {
       ...(opts.probe !== undefined ? { probe: opts.probe } : {}),
       ...(opts.routerKey !== undefined ? { routerKey: opts.routerKey } : {}),
       ...(opts.interceptor !== undefined ? { interceptor: opts.interceptor } : {}),
+      ...(opts.maxAuthCookies !== undefined ? { maxAuthCookies: opts.maxAuthCookies } : {}),
     });
   }
 
