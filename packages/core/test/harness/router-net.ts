@@ -26,34 +26,9 @@ import {
   type SessionInfo,
   type Welcome,
 } from '@wamp/core';
+import { FULL_CLIENT_ROLES as FULL_ROLES } from '../kit/roles.js';
 
-/** Every client role with every feature the router implements. */
-export const FULL_ROLES: Dict = {
-  caller: {
-    features: {
-      caller_identification: true,
-      call_canceling: true,
-      progressive_call_results: true,
-      progressive_call_invocations: true,
-    },
-  },
-  callee: {
-    features: {
-      caller_identification: true,
-      call_canceling: true,
-      progressive_call_results: true,
-      progressive_call_invocations: true,
-      pattern_based_registration: true,
-      shared_registration: true,
-      registration_revocation: true,
-    },
-  },
-  publisher: { features: { publisher_identification: true, publisher_exclusion: true, subscriber_blackwhite_listing: true } },
-  subscriber: { features: { pattern_based_subscription: true, publisher_identification: true, subscription_revocation: true } },
-};
-
-/** The basic profile: roles without features. */
-export const BASIC_ROLES: Dict = { caller: {}, callee: {}, publisher: {}, subscriber: {} };
+export { BASIC_CLIENT_ROLES as BASIC_ROLES, FULL_CLIENT_ROLES as FULL_ROLES } from '../kit/roles.js';
 
 export const T0 = 1_700_000_000_000;
 
