@@ -15,6 +15,7 @@ import { FrameType, encodeFrame, encodeHandshake, rawSocketTransport } from '@wa
 import { nodeWebSocketTransport } from '@wamp/ws/node';
 import { WebSocket } from 'ws';
 import { createLogger, createRouter, type ListeningAddress, type Logger, type WampRouter } from '@wamp/node-router';
+import { deferred, until as waitFor, within } from '../../core/test/kit/wait.js';
 
 // ---------------------------------------------------------------------------
 // TLS material of @wamp/rawsocket's tests (self-signed for 127.0.0.1/localhost).
@@ -231,35 +232,7 @@ export async function joinSession(
 // ---------------------------------------------------------------------------
 // Waiting
 
-export function deferred<T = void>(): { promise: Promise<T>; resolve: (v: T) => void; reject: (e: unknown) => void } {
-  let resolve!: (v: T) => void;
-  let reject!: (e: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-}
-
-/** Poll `condition` every 10 ms until it holds; fail with `what` after `timeoutMs`. */
-export async function waitFor(condition: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
-/** Reject with `what` when `p` has not settled within `ms`. */
-export function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  return Promise.race([
-    p,
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
-}
+export { deferred, waitFor, within };
 
 // ---------------------------------------------------------------------------
 // Raw peers that speak WAMP by hand (JSON), for the fault tests.
