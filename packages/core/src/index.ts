@@ -241,6 +241,7 @@ export {
   type RouterStateTag,
   type RouterTransitionTable,
 } from './router/transitions.js';
+export { configChecks } from './router/config-checks.js';
 export {
   AUTH_METHODS,
   DEFAULT_AGENT,
