@@ -3,8 +3,10 @@
 // edges, both passthru markers) with loose-rule URIs, which a codec must carry.
 
 import type fc from 'fast-check';
-import { MessageType, type Message } from '@wamp/core';
+import { MessageType, ProtocolViolation, decodeMessage, type Frame, type Message, type Serializer } from '@wamp/core';
 import { anyMessageArb, messageArb as messageArbOf, type MessageArbOptions } from '../../fuzz/src/arbitraries.js';
+
+export { ROUTER_TO_CLIENT } from '../../fuzz/src/arbitraries.js';
 import { valueArb as valueArbOf } from '../../fuzz/src/values.js';
 
 const CODEC: MessageArbOptions = { exhaustive: true, uriRule: 'loose' };
@@ -19,3 +21,13 @@ export const MESSAGE_ARBS: Readonly<Record<string, fc.Arbitrary<Message>>> = Obj
 
 /** Any application value of the data model the serializers share. */
 export const valueArb: fc.Arbitrary<unknown> = valueArbOf();
+
+/** Decode, and tell whether it was refused; anything but a ProtocolViolation fails the property. */
+export function decodeOrRefuse(ser: Serializer, frame: Frame): Message | 'refused' {
+  try {
+    return decodeMessage(ser, frame);
+  } catch (e) {
+    if (e instanceof ProtocolViolation) return 'refused';
+    throw e;
+  }
+}
