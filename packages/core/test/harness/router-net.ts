@@ -1,10 +1,13 @@
-// An in-memory net for router tests: one Router, many raw clients, a virtual
-// clock. Clients speak raw messages (the constructors of messages.ts), encoded
-// with their serializer; every input is followed by a full drain of the
-// router, as the Router class doc prescribes, so each test sees the exact
-// frames exchanged.
+// An in-memory net on a virtual clock (STYLE §8): one Router core, and two
+// kinds of clients on it. Raw clients (`connect`, `join`) speak raw messages
+// (the constructors of messages.ts), so a router test sees the exact frames
+// exchanged; ClientSession cores (`peer`, quinn's `Pair`) speak for
+// themselves, so a test of both sides reads as the application would. Every
+// input is followed by a full drain, as the Router class doc prescribes, and
+// `advance()` moves the clock to each deadline of the router or a client core.
 
 import {
+  ClientSession,
   MessageType,
   Router,
   authenticate,
@@ -13,6 +16,8 @@ import {
   hello,
   jsonSerializer,
   seededRandomId,
+  type ClientEvent,
+  type ClientSessionOptions,
   type CryptoProvider,
   type RouterKey,
   type Dict,
@@ -106,6 +111,42 @@ function show(m: Message): unknown {
   return { ...m };
 }
 
+/** A ClientSession core on a router session of the net. */
+export class Peer {
+  readonly events: ClientEvent[] = [];
+
+  constructor(
+    readonly net: RouterNet,
+    readonly core: ClientSession,
+    readonly routerSide: RouterSession,
+  ) {}
+
+  /** Run a command on the client core, then shuttle until idle. */
+  run<T>(command: (s: ClientSession, now: number) => T): T {
+    const out = command(this.core, this.net.now);
+    this.net.flush();
+    return out;
+  }
+
+  /** Events since the last take (warnings included). */
+  take(): ClientEvent[] {
+    return this.events.splice(0);
+  }
+
+  /** The one event of `type` since the last take; fails if there is not exactly one. */
+  one<T extends ClientEvent['type']>(type: T): Extract<ClientEvent, { type: T }> {
+    const got = this.take().filter((e) => e.type === type);
+    if (got.length !== 1) throw new Error(`expected one ${type} event, got ${got.length}`);
+    return got[0] as Extract<ClientEvent, { type: T }>;
+  }
+
+  dropTransport(): void {
+    this.routerSide.handleTransportClosed(this.net.now);
+    this.core.handleTransportClosed();
+    this.net.flush();
+  }
+}
+
 export interface NetOptions {
   readonly seed?: number;
   readonly crypto?: CryptoProvider;
@@ -118,8 +159,9 @@ export class RouterNet {
   readonly router: Router;
   readonly events: RouterEvent[] = [];
   private readonly clients = new Map<RouterSession, TestClient>();
+  private readonly peers = new Map<RouterSession, Peer>();
 
-  constructor(config: unknown, opts: NetOptions = {}) {
+  constructor(config: unknown = { realms: [{ name: 'realm1' }] }, opts: NetOptions = {}) {
     this.router = Router.fromConfig(config, {
       randomId: seededRandomId(opts.seed ?? 1),
       ...(opts.crypto !== undefined ? { crypto: opts.crypto } : {}),
@@ -160,18 +202,45 @@ export class RouterNet {
     return c;
   }
 
-  /** Drain the router completely into the clients' inboxes. */
+  /** A ClientSession core on a fresh router session, joined to `realm`. */
+  peer(realm = 'realm1', options: Partial<ClientSessionOptions> = {}, serializer: Serializer = jsonSerializer): Peer {
+    const core = new ClientSession({ serializer, ...options });
+    const routerSide = this.router.openSession({ transport: 'internal', serializer, peer: 'test' }, this.now);
+    const p = new Peer(this, core, routerSide);
+    this.peers.set(routerSide, p);
+    p.run((s, now) => s.join({ realm }, now));
+    if (!p.take().some((e) => e.type === 'joined')) throw new Error('the client was not welcomed');
+    return p;
+  }
+
+  /** Shuttle everything pending until the router and every client core are idle. */
   flush(): void {
-    for (let s = this.router.pollReady(); s !== undefined; s = this.router.pollReady()) {
-      const c = this.clients.get(s);
-      for (let f = s.pollTransmit(); f !== undefined; f = s.pollTransmit()) {
-        if (c === undefined) continue;
-        c.inbox.push(decodeMessage(c.serializer, f));
+    for (let moved = true; moved; ) {
+      moved = false;
+      for (const p of this.peers.values()) {
+        for (let f = p.core.pollTransmit(); f !== undefined; f = p.core.pollTransmit()) {
+          moved = true;
+          p.routerSide.handleMessage(f, this.now);
+        }
+        for (let e = p.core.pollEvent(); e !== undefined; e = p.core.pollEvent()) p.events.push(e);
       }
-      const close = s.pollClose();
-      if (close !== undefined && c !== undefined) c.closed = close;
+      for (let s = this.router.pollReady(); s !== undefined; s = this.router.pollReady()) {
+        const c = this.clients.get(s);
+        const p = this.peers.get(s);
+        for (let f = s.pollTransmit(); f !== undefined; f = s.pollTransmit()) {
+          if (c !== undefined) c.inbox.push(decodeMessage(c.serializer, f));
+          if (p !== undefined) {
+            moved = true;
+            p.core.handleMessage(f, this.now);
+          }
+        }
+        const close = s.pollClose();
+        if (close !== undefined && c !== undefined) c.closed = close;
+        if (close !== undefined && p !== undefined) p.core.handleTransportClosed();
+      }
+      for (let e = this.router.pollEvent(); e !== undefined; e = this.router.pollEvent()) this.events.push(e);
     }
-    for (let e = this.router.pollEvent(); e !== undefined; e = this.router.pollEvent()) this.events.push(e);
+    for (const p of this.peers.values()) for (let e = p.core.pollEvent(); e !== undefined; e = p.core.pollEvent()) p.events.push(e);
   }
 
   /** Events of one type seen so far, removed from the log. */
@@ -187,9 +256,20 @@ export class RouterNet {
     return out;
   }
 
-  /** Move the clock and fire due deadlines. */
+  /** Move the clock by `ms`, stopping at each deadline of the router or a client core. */
   advance(ms: number): void {
-    this.now += ms;
+    const target = this.now + ms;
+    for (;;) {
+      const deadlines = [this.router.pollTimeout(), ...[...this.peers.values()].map((p) => p.core.pollTimeout())].filter(
+        (d): d is number => d !== undefined && d <= target,
+      );
+      if (deadlines.length === 0) break;
+      this.now = Math.max(this.now, Math.min(...deadlines));
+      this.router.handleTimeout(this.now);
+      for (const p of this.peers.values()) p.core.handleTimeout(this.now);
+      this.flush();
+    }
+    this.now = target;
     this.router.handleTimeout(this.now);
     this.flush();
   }
