@@ -107,6 +107,21 @@ export class TestClient {
   }
 }
 
+/** The client's one message must be WELCOME: it is the client's session from now on. */
+function welcomed(c: TestClient): TestClient {
+  const m = c.one();
+  if (m.type !== MessageType.WELCOME) throw new Error(`expected WELCOME, got ${JSON.stringify(m)}`);
+  c.welcome = m;
+  c.sessionId = m.session;
+  return c;
+}
+
+/** Send HELLO (FULL_ROLES unless `opts.roles`) from a connected raw client; it must be welcomed. */
+export function joinOn(c: TestClient, opts: JoinOptions = {}): TestClient {
+  c.send(hello(opts.realm ?? 'realm1', { roles: opts.roles ?? FULL_ROLES, ...opts.details }));
+  return welcomed(c);
+}
+
 function show(m: Message): unknown {
   return { ...m };
 }
@@ -179,13 +194,7 @@ export class RouterNet {
 
   /** Connect and join; the client must be welcomed. */
   join(opts: JoinOptions = {}): TestClient {
-    const c = this.connect(opts.serializer, opts.info);
-    c.send(hello(opts.realm ?? 'realm1', { roles: opts.roles ?? FULL_ROLES, ...opts.details }));
-    const m = c.one();
-    if (m.type !== MessageType.WELCOME) throw new Error(`expected WELCOME, got ${JSON.stringify(m)}`);
-    c.welcome = m;
-    c.sessionId = m.session;
-    return c;
+    return joinOn(this.connect(opts.serializer, opts.info), opts);
   }
 
   /** Join with static ticket authentication (synchronous: no event round trip). */
@@ -195,11 +204,7 @@ export class RouterNet {
     const ch = c.one();
     if (ch.type !== MessageType.CHALLENGE || ch.authMethod !== 'ticket') throw new Error(`expected CHALLENGE ticket, got ${JSON.stringify(ch)}`);
     c.send(authenticate(ticket));
-    const m = c.one();
-    if (m.type !== MessageType.WELCOME) throw new Error(`expected WELCOME, got ${JSON.stringify(m)}`);
-    c.welcome = m;
-    c.sessionId = m.session;
-    return c;
+    return welcomed(c);
   }
 
   /** A ClientSession core on a fresh router session, joined to `realm`. */
