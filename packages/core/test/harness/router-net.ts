@@ -11,18 +11,23 @@ import {
   MessageType,
   Router,
   authenticate,
+  call,
   decodeMessage,
   encodeMessage,
   hello,
+  register,
   jsonSerializer,
   seededRandomId,
+  subscribe,
   type ClientEvent,
   type ClientSessionOptions,
   type CryptoProvider,
   type RouterKey,
   type Dict,
+  type ErrorMsg,
   type Frame,
   type Message,
+  type Result,
   type RouterEvent,
   type RouterProbe,
   type RouterSession,
@@ -99,6 +104,40 @@ export class TestClient {
       else i++;
     }
     return out;
+  }
+
+  /** The answer to request `request` of type `requestType` (its `ok` message or an ERROR), taken from the inbox; other messages stay. */
+  answer(requestType: number, request: number, ok: number): Message {
+    const i = this.inbox.findIndex(
+      (m) => (m.type === ok || (m.type === MessageType.ERROR && m.requestType === requestType)) && (m as { request?: number }).request === request,
+    );
+    if (i < 0) throw new Error(`no answer to request ${request}: ${JSON.stringify(this.inbox.map(show))}`);
+    return this.inbox.splice(i, 1)[0]!;
+  }
+
+  /** REGISTER `uri`; the registration ID (fails the test on an ERROR). */
+  register(uri: string, options: Dict = {}): number {
+    const r = this.req();
+    this.send(register(r, uri, options));
+    const m = this.answer(MessageType.REGISTER, r, MessageType.REGISTERED);
+    if (m.type !== MessageType.REGISTERED) throw new Error(`register failed: ${JSON.stringify(m)}`);
+    return m.registration;
+  }
+
+  /** SUBSCRIBE to `topic`; the subscription ID (fails the test on an ERROR). */
+  subscribe(topic: string, options: Dict = {}): number {
+    const r = this.req();
+    this.send(subscribe(r, topic, options));
+    const m = this.answer(MessageType.SUBSCRIBE, r, MessageType.SUBSCRIBED);
+    if (m.type !== MessageType.SUBSCRIBED) throw new Error(`subscribe failed: ${JSON.stringify(m)}`);
+    return m.subscription;
+  }
+
+  /** CALL `procedure` (a meta procedure, say) and take its RESULT or ERROR. */
+  call(procedure: string, args?: unknown[], kwargs?: Dict): Result | ErrorMsg {
+    const r = this.req();
+    this.send(call(r, procedure, { args, kwargs }));
+    return this.answer(MessageType.CALL, r, MessageType.RESULT) as Result | ErrorMsg;
   }
 
   dropTransport(): void {
