@@ -22,7 +22,8 @@ describe('the @wamp/core router, in memory', () => {
     for (const kind of ['call', 'yield', 'error', 'cancel', 'publish', 'subscribe', 'unsubscribe', 'register', 'register-taken', 'unregister', 'leave', 'disconnect', 'malformed', 'wrong-state', 'pre-join', 'non-sequential-id']) {
       expect(r.byKind[kind] ?? 0, kind).toBeGreaterThan(20);
     }
-  });
+    // 10 s on an idle machine; twice the default timeout and more on a loaded one.
+  }, 60_000);
 
   for (const ser of [msgpackSerializer, cborSerializer]) {
     test(`model-based suite: 300 runs (${ser.name})`, async () => {
