@@ -30,6 +30,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { describeMachine, fdLimit } from './lib/machine.mjs';
 import { killAll, runLoad, startHolder, startServer } from './lib/proc.mjs';
 import { machineLine, ratioTable, scaleTable, throughputTable } from './lib/report.mjs';
@@ -41,46 +42,50 @@ const file = (p) => join(here, p);
 
 // --- options ------------------------------------------------------------------
 
-function parseArgs(argv) {
-  const quick = argv.includes('--quick');
-  const opts = {
-    quick,
-    runs: quick ? 1 : 3,
-    durationMs: quick ? 400 : 2000,
-    warmupMs: quick ? 200 : 500,
-    sessions: [1000, 10000],
-    scaleRuns: quick ? 1 : 3,
-    only: undefined,
-    scale: true,
-    out: undefined,
-    md: undefined,
-    profile: false,
-    clusterNodes: 2,
-    cluster: true,
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const value = () => {
-      const v = argv[++i];
-      if (v === undefined) throw new Error(`${a} needs a value`);
-      return v;
-    };
-    if (a === '--quick' || a === '--') continue;
-    else if (a === '--runs') opts.runs = opts.scaleRuns = Math.max(1, Number(value()));
-    else if (a === '--duration') opts.durationMs = Number(value());
-    else if (a === '--warmup') opts.warmupMs = Number(value());
-    else if (a === '--sessions') opts.sessions = value().split(',').map(Number);
-    else if (a === '--only') opts.only = new RegExp(value());
-    else if (a === '--no-scale') opts.scale = false;
-    else if (a === '--out') opts.out = value();
-    else if (a === '--profile') opts.profile = true;
-    else if (a === '--md') opts.md = true;
-    else if (a === '--no-md') opts.md = false;
-    else if (a === '--cluster-nodes') opts.clusterNodes = Math.max(2, Number(value()));
-    else if (a === '--no-cluster') opts.cluster = false;
-    else throw new Error(`unknown option ${a} (see the head of src/bench.mjs)`);
+const OPTIONS = {
+  quick: { type: 'boolean' },
+  runs: { type: 'string' },
+  duration: { type: 'string' },
+  warmup: { type: 'string' },
+  sessions: { type: 'string' },
+  only: { type: 'string' },
+  'no-scale': { type: 'boolean' },
+  out: { type: 'string' },
+  profile: { type: 'boolean' },
+  md: { type: 'boolean' },
+  'no-md': { type: 'boolean' },
+  'cluster-nodes': { type: 'string' },
+  'no-cluster': { type: 'boolean' },
+};
+
+function parseBenchArgs(argv) {
+  let parsed;
+  try {
+    // `pnpm bench -- --quick` passes the separator through: it carries no meaning here.
+    parsed = parseArgs({ args: argv.filter((a) => a !== '--'), options: OPTIONS, strict: true, allowPositionals: false, tokens: true });
+  } catch (e) {
+    throw new Error(`${e.message} (see the head of src/bench.mjs)`);
   }
-  return opts;
+  const { values: v, tokens } = parsed;
+  const quick = v.quick === true;
+  const runs = v.runs === undefined ? (quick ? 1 : 3) : Math.max(1, Number(v.runs));
+  // --md and --no-md: the last one given counts.
+  const mdFlag = tokens.filter((t) => t.kind === 'option' && (t.name === 'md' || t.name === 'no-md')).at(-1);
+  return {
+    quick,
+    runs,
+    durationMs: v.duration === undefined ? (quick ? 400 : 2000) : Number(v.duration),
+    warmupMs: v.warmup === undefined ? (quick ? 200 : 500) : Number(v.warmup),
+    sessions: v.sessions === undefined ? [1000, 10000] : v.sessions.split(',').map(Number),
+    scaleRuns: v.runs === undefined ? (quick ? 1 : 3) : runs,
+    only: v.only === undefined ? undefined : new RegExp(v.only),
+    scale: v['no-scale'] !== true,
+    out: v.out,
+    md: mdFlag === undefined ? undefined : mdFlag.name === 'md',
+    profile: v.profile === true,
+    clusterNodes: v['cluster-nodes'] === undefined ? 2 : Math.max(2, Number(v['cluster-nodes'])),
+    cluster: v['no-cluster'] !== true,
+  };
 }
 
 // --- what is measured ------------------------------------------------------------
@@ -471,7 +476,7 @@ function ratios(results, scale) {
 // --- main -------------------------------------------------------------------------
 
 async function main() {
-  const opts = parseArgs(process.argv.slice(2));
+  const opts = parseBenchArgs(process.argv.slice(2));
   const startedAt = new Date();
   const machine = describeMachine();
   const missing = await missingPieces();

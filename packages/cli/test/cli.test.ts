@@ -13,6 +13,7 @@ import { nodeTransportFor } from '@wamp/ws/node';
 import { createLogger, createRouter, type WampRouter } from '@wamp/node-router';
 import { COMMAND_HELP, HELP, main, parsePayload, parseValue } from '@wamp/cli';
 import { assertBuilt } from '../../node-router/test/helpers.js';
+import { until } from '../../core/test/kit/wait.js';
 
 const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 const PACKAGES = ['core', 'client', 'ws', 'rawsocket', 'cli'];
@@ -267,8 +268,7 @@ describe('wamp (CLI)', () => {
     await sub.waitStderr('subscribed');
     const s = await joinRealm();
     await s.publish('com.cli.area.one', [1], {}, { acknowledge: true });
-    const deadline = Date.now() + 5_000;
-    while (!sub.stdout.includes('\n') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    await until(() => sub.stdout.includes('\n'), 'the event on stdout');
     expect(JSON.parse(sub.stdout)).toMatchObject({ topic: 'com.cli.area.one', args: [1] });
     sub.child.kill('SIGINT');
     expect(await sub.exited).toBe(0);

@@ -12,31 +12,11 @@ import {
   type MemoryTransportOptions,
   type Timers,
 } from '@wamp/client';
+import { FULL_ROUTER_ROLES, routerRolesWithout } from '../../core/test/kit/roles.js';
 
 export type Wire = unknown[];
 
-export const FULL_ROUTER_ROLES: Dict = {
-  broker: {
-    features: {
-      pattern_based_subscription: true,
-      publisher_exclusion: true,
-      publisher_identification: true,
-      subscriber_blackwhite_listing: true,
-      subscription_revocation: true,
-    },
-  },
-  dealer: {
-    features: {
-      call_canceling: true,
-      caller_identification: true,
-      pattern_based_registration: true,
-      progressive_call_results: true,
-      progressive_call_invocations: true,
-      registration_revocation: true,
-      shared_registration: true,
-    },
-  },
-};
+export { FULL_ROUTER_ROLES, routerRolesWithout };
 
 /** Lets every pending promise job run (setImmediate comes after the microtask queue). */
 export const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));

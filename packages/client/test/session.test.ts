@@ -18,7 +18,7 @@ import {
   type InvocationDetails,
   type TraceEvent,
 } from '@wamp/client';
-import { FULL_ROUTER_ROLES, RouterPeer, VirtualTime, connected, settle, track } from './harness.js';
+import { FULL_ROUTER_ROLES, RouterPeer, VirtualTime, connected, routerRolesWithout, settle, track } from './harness.js';
 
 describe('Session.join', () => {
   it('sends HELLO with the agent and every role, and exposes WELCOME', async () => {
@@ -129,7 +129,7 @@ describe('Session: caller', () => {
   });
 
   it('times out on the virtual clock with wamp.error.timeout', async () => {
-    const { session, router, time } = await connected();
+    const { session, router, time } = await connected({}, { roles: routerRolesWithout('call_timeout') });
     const result = track(session.call('com.slow', [], {}, { timeout: 1000 }));
     expect(await router.next()).toEqual([48, 1, {}, 'com.slow']);
     await time.advance(999);

@@ -268,6 +268,7 @@ export {
   type RouterStateTag,
   type RouterTransitionTable,
 } from './router/transitions.js';
+export { configChecks } from './router/config-checks.js';
 export {
   AUTH_METHODS,
   DEFAULT_AUTH_COOKIE,

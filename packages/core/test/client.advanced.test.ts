@@ -1,17 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CLIENT_ROLES } from '@wamp/core';
-import { ScriptedRouter } from './harness/scripted-router.js';
-
-/** An established session holding registration 100 for `com.p` (request 1). */
-function registered(): ScriptedRouter {
-  const r = new ScriptedRouter();
-  r.establish();
-  r.run((s) => s.register('com.p'));
-  r.recv([65, 1, 100]);
-  r.sent();
-  r.events();
-  return r;
-}
+import { registered } from './harness/scripted-router.js';
 
 describe('callee-side call timeout (virtual clock)', () => {
   it('announces call_timeout as a callee', () => {

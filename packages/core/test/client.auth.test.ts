@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { LocalProtocolError } from '@wamp/core';
-import { FULL_ROUTER_ROLES, ScriptedRouter } from './harness/scripted-router.js';
+import { FULL_ROUTER_ROLES, ScriptedRouter, joined } from './harness/scripted-router.js';
 
 function hello(r: ScriptedRouter, authmethods: string[] = ['ticket']): void {
   r.run((s, now) => s.join({ realm: 'realm1', authid: 'joe', authmethods }, now));
@@ -158,8 +158,7 @@ describe('ClientSession: protocol errors of the basic profile ("Protocol Errors"
   }
 
   it('a frame that is not JSON is a violation', () => {
-    const r = new ScriptedRouter();
-    r.establish();
+    const r = joined();
     r.recvFrame('[1, 2');
     const [abort] = r.sent() as [unknown[]];
     expect(abort[0]).toBe(3);

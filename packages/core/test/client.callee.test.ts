@@ -1,27 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { LocalProtocolError } from '@wamp/core';
-import { ScriptedRouter } from './harness/scripted-router.js';
-
-/** An established session holding registration 100 for `com.p` (request 1). */
-function registered(): ScriptedRouter {
-  const r = new ScriptedRouter();
-  r.establish();
-  r.run((s) => s.register('com.p'));
-  r.recv([65, 1, 100]);
-  r.sent();
-  r.events();
-  return r;
-}
-
-function violation(r: ScriptedRouter, reason: string): void {
-  expect(r.sent()).toEqual([[3, { message: reason }, 'wamp.error.protocol_violation']]);
-  expect(r.session.state).toMatchObject({ tag: 'closed', close: { reason: 'wamp.error.protocol_violation', message: reason } });
-}
+import { joined, registered, violation } from './harness/scripted-router.js';
 
 describe('callee: REGISTER and UNREGISTER', () => {
   it('sends REGISTER with match, invoke and disclose_caller and reports REGISTERED', () => {
-    const r = new ScriptedRouter();
-    r.establish();
+    const r = joined();
     r.run((s) => s.register('com.myapp', { match: 'prefix', invoke: 'roundrobin', discloseCaller: true }));
     r.run((s) => s.register('com..update', { match: 'wildcard', invoke: 'random' }));
     r.run((s) => s.register('com.x', { match: 'exact', invoke: 'first', forceReregister: true }));
@@ -39,8 +22,7 @@ describe('callee: REGISTER and UNREGISTER', () => {
   });
 
   it('reports a REGISTER error', () => {
-    const r = new ScriptedRouter();
-    r.establish();
+    const r = joined();
     r.run((s) => s.register('com.p'));
     r.recv([8, 64, 1, {}, 'wamp.error.procedure_already_exists']);
     expect(r.events()).toMatchObject([
@@ -124,8 +106,7 @@ describe('callee: INVOCATION, YIELD, ERROR', () => {
   });
 
   it('uses Details.procedure for a pattern registration', () => {
-    const r = new ScriptedRouter();
-    r.establish();
+    const r = joined();
     r.run((s) => s.register('com.myapp', { match: 'prefix' }));
     r.recv([65, 1, 7]);
     r.recv([68, 1, 7, { procedure: 'com.myapp.add' }, [1]]);

@@ -1,20 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { CanceledError, LocalProtocolError, RequestTimeoutError, WampError, type ClientEvent } from '@wamp/core';
-import { BASIC_ROUTER_ROLES, FULL_ROUTER_ROLES, ScriptedRouter } from './harness/scripted-router.js';
-
-function joined(roles = FULL_ROUTER_ROLES): ScriptedRouter {
-  const r = new ScriptedRouter();
-  r.establish({ roles });
-  return r;
-}
+import { BASIC_ROUTER_ROLES, joined, violation } from './harness/scripted-router.js';
 
 const dealerWith = (features: Record<string, boolean>) => ({ dealer: { features }, broker: {} });
-
-function violation(r: ScriptedRouter, reason: string): void {
-  expect(r.sent()).toEqual([[3, { message: reason }, 'wamp.error.protocol_violation']]);
-  const closed = r.events().find((e) => e.type === 'closed');
-  expect(closed).toMatchObject({ reason: 'wamp.error.protocol_violation', message: reason, initiator: 'client' });
-}
 
 describe('caller: CALL, RESULT, ERROR', () => {
   it('sends CALL with args and kwargs and delivers RESULT', () => {

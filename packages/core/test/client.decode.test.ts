@@ -11,8 +11,6 @@ import { describe, expect, it } from 'vitest';
 import {
   ClientSession,
   MessageType,
-  ProtocolViolation,
-  decodeMessage,
   encodeMessage,
   jsonSerializer,
   msgpackSerializer,
@@ -21,36 +19,12 @@ import {
   type Message,
   type Serializer,
 } from '@wamp/core';
-import { messageArb } from './properties.arbitraries.js';
+import { ROUTER_TO_CLIENT, decodeOrRefuse, messageArb } from './properties.arbitraries.js';
 
 const SEED = 0xdec0de;
 
 /** Basic profile, "Message Codes and Direction": what a router sends to a client. */
-const SENT_BY_ROUTERS: ReadonlySet<number> = new Set([
-  MessageType.WELCOME,
-  MessageType.ABORT,
-  MessageType.CHALLENGE,
-  MessageType.GOODBYE,
-  MessageType.ERROR,
-  MessageType.PUBLISHED,
-  MessageType.SUBSCRIBED,
-  MessageType.UNSUBSCRIBED,
-  MessageType.EVENT,
-  MessageType.RESULT,
-  MessageType.REGISTERED,
-  MessageType.UNREGISTERED,
-  MessageType.INVOCATION,
-  MessageType.INTERRUPT,
-]);
-
-function decodeOrRefuse(ser: Serializer, frame: Frame): Message | 'refused' {
-  try {
-    return decodeMessage(ser, frame);
-  } catch (e) {
-    if (e instanceof ProtocolViolation) return 'refused';
-    throw e;
-  }
-}
+const SENT_BY_ROUTERS: ReadonlySet<number> = new Set([...ROUTER_TO_CLIENT, MessageType.ABORT, MessageType.GOODBYE, MessageType.ERROR]);
 
 /** What a fresh session (state `closed`, which ignores every message) decoded of `frame`. */
 function clientDecodes(ser: Serializer, frame: Frame): Message[] {

@@ -4,10 +4,10 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { SessionClosedError, cborSerializer, msgpackSerializer, type CancelMode, type ClientEvent } from '@wamp/core';
-import { Net, type Peer } from './harness/pair.js';
+import { RouterNet, type Peer } from './harness/router-net.js';
 
-function registered(net: Net, procedure = 'com.app.add', options = {}): { callee: Peer; registration: number } {
-  const callee = net.join();
+function registered(net: RouterNet, procedure = 'com.app.add', options = {}): { callee: Peer; registration: number } {
+  const callee = net.peer();
   callee.run((s) => s.register(procedure, options));
   const registration = callee.one('registered').registration;
   return { callee, registration };
@@ -15,8 +15,8 @@ function registered(net: Net, procedure = 'com.app.add', options = {}): { callee
 
 describe('ClientSession ↔ Router', () => {
   it('joins with every announced feature and the router dealer and broker roles', () => {
-    const net = new Net();
-    const p = net.join();
+    const net = new RouterNet();
+    const p = net.peer();
     expect(p.core.state.tag).toBe('established');
     const st = p.core.state;
     if (st.tag !== 'established') throw new Error('not established');
@@ -26,11 +26,11 @@ describe('ClientSession ↔ Router', () => {
 
   for (const serializer of [msgpackSerializer, cborSerializer]) {
     it(`calls through the router with ${serializer.name}`, () => {
-      const net = new Net();
-      const callee = net.join('realm1', {}, serializer);
+      const net = new RouterNet();
+      const callee = net.peer('realm1', {}, serializer);
       callee.run((s) => s.register('com.app.add'));
       callee.take();
-      const caller = net.join('realm1', {}, serializer);
+      const caller = net.peer('realm1', {}, serializer);
       caller.run((s, now) => s.call('com.app.add', { args: [2, 3], kwargs: { bin: new Uint8Array([1]) } }, undefined, now));
       const inv = callee.one('invocation');
       expect(inv.args).toEqual([2, 3]);
@@ -41,9 +41,9 @@ describe('ClientSession ↔ Router', () => {
   }
 
   it('routes progressive results and progressive invocations', () => {
-    const net = new Net();
+    const net = new RouterNet();
     const { callee } = registered(net, 'com.app.stream');
-    const caller = net.join();
+    const caller = net.peer();
     const request = caller.run((s, now) => s.call('com.app.stream', { args: ['a'] }, { receiveProgress: true, progress: true }, now));
     const first = callee.one('invocation');
     expect(first).toMatchObject({ progress: true, receiveProgress: true, continuation: false, args: ['a'] });
@@ -56,17 +56,17 @@ describe('ClientSession ↔ Router', () => {
   });
 
   it('a router ERROR for a call to nothing reaches the caller', () => {
-    const net = new Net();
-    const caller = net.join();
+    const net = new RouterNet();
+    const caller = net.peer();
     caller.run((s, now) => s.call('com.nobody', undefined, undefined, now));
     expect(caller.one('error').error.uri).toBe('wamp.error.no_such_procedure');
   });
 
   for (const mode of ['skip', 'kill', 'killnowait'] as CancelMode[]) {
     it(`cancel ${mode}: the caller's call ends once, and the callee hears of it as the mode says`, () => {
-      const net = new Net();
+      const net = new RouterNet();
       const { callee } = registered(net);
-      const caller = net.join();
+      const caller = net.peer();
       const request = caller.run((s, now) => s.call('com.app.add', undefined, undefined, now));
       const inv = callee.one('invocation');
       caller.run((s) => s.cancel(request, mode));
@@ -87,9 +87,9 @@ describe('ClientSession ↔ Router', () => {
   }
 
   it('a call timeout: the caller fails at its deadline, the callee is interrupted, nothing is violated', () => {
-    const net = new Net();
+    const net = new RouterNet();
     const { callee } = registered(net);
-    const caller = net.join();
+    const caller = net.peer();
     caller.run((s, now) => s.call('com.app.add', undefined, { timeout: 1000 }, now));
     callee.one('invocation');
     net.advance(1000);
@@ -101,11 +101,11 @@ describe('ClientSession ↔ Router', () => {
   });
 
   it('publishes with exclude_me false and pattern subscriptions, with publisher disclosure', () => {
-    const net = new Net();
-    const sub = net.join();
+    const net = new RouterNet();
+    const sub = net.peer();
     sub.run((s) => s.subscribe('com.app', { match: 'prefix' }));
     sub.take();
-    const pub = net.join();
+    const pub = net.peer();
     pub.run((s) => s.subscribe('com.app.news'));
     pub.take();
     pub.run((s) => s.publish('com.app.news', { args: ['hi'] }, { acknowledge: true, excludeMe: false, discloseMe: true }));
@@ -116,16 +116,16 @@ describe('ClientSession ↔ Router', () => {
   });
 
   it('a callee leaving fails the call in flight; the caller leaving interrupts the invocation', () => {
-    const net = new Net();
+    const net = new RouterNet();
     const { callee } = registered(net);
-    const caller = net.join();
+    const caller = net.peer();
     caller.run((s, now) => s.call('com.app.add', undefined, undefined, now));
     callee.one('invocation');
     callee.run((s, now) => s.leave({}, now));
     expect(caller.one('error').error.uri).toMatch(/^wamp\.error\.cancel/);
 
     const { callee: callee2 } = registered(net, 'com.app.other');
-    const caller2 = net.join();
+    const caller2 = net.peer();
     caller2.run((s, now) => s.call('com.app.other', undefined, undefined, now));
     callee2.one('invocation');
     caller2.dropTransport();
@@ -133,9 +133,9 @@ describe('ClientSession ↔ Router', () => {
   });
 
   it('router shutdown: the call in flight ends once, then the session closes with the router reason', () => {
-    const net = new Net();
+    const net = new RouterNet();
     registered(net);
-    const caller = net.join();
+    const caller = net.peer();
     caller.run((s, now) => s.call('com.app.add', undefined, undefined, now));
     net.router.shutdown(net.now);
     net.flush();
@@ -163,9 +163,9 @@ describe('ClientSession ↔ Router', () => {
     );
     fc.assert(
       fc.property(fc.array(opArb, { maxLength: 30 }), (ops) => {
-        const net = new Net();
+        const net = new RouterNet();
         let { callee } = registered(net);
-        const caller = net.join();
+        const caller = net.peer();
         const ended = new Map<number, number>();
         const invocations: number[] = [];
         const collect = (): void => {

@@ -1,27 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { LocalProtocolError } from '@wamp/core';
-import { ScriptedRouter } from './harness/scripted-router.js';
-
-function joined(): ScriptedRouter {
-  const r = new ScriptedRouter();
-  r.establish();
-  return r;
-}
-
-/** An established session subscribed to `com.t` as subscription 300 (request 1). */
-function subscribed(): ScriptedRouter {
-  const r = joined();
-  r.run((s) => s.subscribe('com.t'));
-  r.recv([33, 1, 300]);
-  r.sent();
-  r.events();
-  return r;
-}
-
-function violation(r: ScriptedRouter, reason: string): void {
-  expect(r.sent()).toEqual([[3, { message: reason }, 'wamp.error.protocol_violation']]);
-  expect(r.session.state).toMatchObject({ tag: 'closed', close: { reason: 'wamp.error.protocol_violation', message: reason } });
-}
+import { joined, subscribed, violation } from './harness/scripted-router.js';
 
 describe('publisher', () => {
   it('sends PUBLISH with every option, exclude_me false included', () => {

@@ -10,7 +10,7 @@ import {
   publish,
   type ClientEvent,
 } from '@wamp/core';
-import { FULL_ROUTER_ROLES, ScriptedRouter } from './harness/scripted-router.js';
+import { FULL_ROUTER_ROLES, ScriptedRouter, joined } from './harness/scripted-router.js';
 
 describe('ClientSession: opening', () => {
   it('sends HELLO with every role and feature, agent and auth fields', () => {
@@ -190,8 +190,7 @@ describe('ClientSession: opening', () => {
   });
 
   it('can join again after the session closed, with request IDs from 1', () => {
-    const r = new ScriptedRouter();
-    r.establish();
+    const r = joined();
     r.run((s, now) => s.call('com.a', undefined, undefined, now));
     expect(r.sent()).toEqual([[48, 1, {}, 'com.a']]);
     r.recv([6, {}, 'wamp.close.system_shutdown']);
@@ -206,8 +205,7 @@ describe('ClientSession: opening', () => {
 
 describe('ClientSession: closing', () => {
   it('replies to the router GOODBYE with wamp.close.goodbye_and_out and fails pending requests', () => {
-    const r = new ScriptedRouter();
-    r.establish();
+    const r = joined();
     r.run((s, now) => s.call('com.a', undefined, undefined, now));
     r.run((s) => s.subscribe('com.t'));
     r.sent();
@@ -232,8 +230,7 @@ describe('ClientSession: closing', () => {
   });
 
   it('leave() sends GOODBYE and closes on the reply', () => {
-    const r = new ScriptedRouter();
-    r.establish();
+    const r = joined();
     r.run((s, now) => s.leave({ reason: 'wamp.close.normal', message: 'done' }, now));
     expect(r.sent()).toEqual([[6, { message: 'done' }, 'wamp.close.normal']]);
     expect(r.session.state.tag).toBe('shuttingDown');
@@ -253,15 +250,13 @@ describe('ClientSession: closing', () => {
   });
 
   it('leave() defaults to wamp.close.close_realm', () => {
-    const r = new ScriptedRouter();
-    r.establish();
+    const r = joined();
     r.run((s, now) => s.leave({}, now));
     expect(r.sent()).toEqual([[6, {}, 'wamp.close.close_realm']]);
   });
 
   it('ignores other messages while shutting down, then fails the pending requests at close', () => {
-    const r = new ScriptedRouter();
-    r.establish();
+    const r = joined();
     r.run((s, now) => s.call('com.a', undefined, { timeout: 100 }, now));
     r.run((s, now) => s.leave({}, now));
     r.sent();
@@ -290,8 +285,7 @@ describe('ClientSession: closing', () => {
   });
 
   it('ABORT from the router after join closes and fails pending requests', () => {
-    const r = new ScriptedRouter();
-    r.establish();
+    const r = joined();
     r.run((s) => s.register('com.p'));
     r.recv([3, {}, 'wamp.close.killed']);
     const events = r.events();
@@ -320,8 +314,7 @@ describe('ClientSession: closing', () => {
   });
 
   it('a lost transport fails pending requests with wamp.close.transport_lost and interrupts invocations', () => {
-    const r = new ScriptedRouter();
-    r.establish();
+    const r = joined();
     r.run((s) => s.register('com.p'));
     r.recv([65, 1, 5]);
     r.recv([68, 1, 5, {}]);
@@ -340,8 +333,7 @@ describe('ClientSession: closing', () => {
   });
 
   it('ignores whatever arrives after it closed', () => {
-    const r = new ScriptedRouter();
-    r.establish();
+    const r = joined();
     r.recv([3, {}, 'wamp.close.killed']);
     r.events();
     r.recv([50, 1, {}]);
@@ -374,8 +366,7 @@ describe('ClientSession: local misuse throws and changes nothing', () => {
   });
 
   it('refuses bad URIs, options and payloads', () => {
-    const r = new ScriptedRouter();
-    r.establish();
+    const r = joined();
     const bad: [string, () => unknown][] = [
       ['procedure URI', () => r.run((s, now) => s.call('com..a', undefined, undefined, now))],
       ['topic URI', () => r.run((s) => s.publish('com a'))],
@@ -412,8 +403,7 @@ describe('ClientSession: local misuse throws and changes nothing', () => {
   });
 
   it('warns about unknown options and sends the known ones', () => {
-    const r = new ScriptedRouter();
-    r.establish();
+    const r = joined();
     r.run((s, now) => s.call('com.a', undefined, { discloseMe: true, color: 'red' } as never, now));
     expect(r.sent()).toEqual([[48, 1, { disclose_me: true }, 'com.a']]);
     expect(r.events()).toEqual([{ type: 'warning', message: 'unknown option CallRequestOptions.color ignored' }]);

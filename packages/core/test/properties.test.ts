@@ -11,7 +11,6 @@ import { describe, expect, it } from 'vitest';
 import {
   ALL_SERIALIZERS,
   MessageType,
-  ProtocolViolation,
   cborSerializer,
   decodeMessage,
   encodeMessage,
@@ -20,22 +19,11 @@ import {
   msgpackSerializer,
   toWire,
   type Frame,
-  type Message,
   type Serializer,
 } from '@wamp/core';
-import { MESSAGE_ARBS, messageArb, valueArb } from './properties.arbitraries.js';
+import { MESSAGE_ARBS, decodeOrRefuse, messageArb, valueArb } from './properties.arbitraries.js';
 
 const SEED = 0x5eed_2;
-
-/** Decode, and tell whether it was refused; anything but a ProtocolViolation fails the property. */
-function decodeOrRefuse(ser: Serializer, frame: Frame): Message | 'refused' {
-  try {
-    return decodeMessage(ser, frame);
-  } catch (e) {
-    if (e instanceof ProtocolViolation) return 'refused';
-    throw e;
-  }
-}
 
 describe('round trip: decode(encode(m)) = m', () => {
   for (const [name, arb] of Object.entries(MESSAGE_ARBS)) {

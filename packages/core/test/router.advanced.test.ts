@@ -9,8 +9,6 @@ import {
   call,
   error,
   publish,
-  register,
-  subscribe,
   yield_,
   type Dict,
   type ErrorMsg,
@@ -19,7 +17,7 @@ import {
   type Invocation,
   type Result as ResultMsg,
 } from '@wamp/core';
-import { FULL_ROLES, RouterNet, type TestClient } from './harness/router-net.js';
+import { FULL_ROLES, RouterNet } from './harness/router-net.js';
 
 const OPEN = { realms: [{ name: 'realm1' }] };
 
@@ -40,26 +38,12 @@ const PPT = withFeatures({
   subscriber: { payload_passthru_mode: true },
 });
 
-function reg(c: TestClient, uri: string): number {
-  c.send(register(c.req(), uri, {}));
-  const m = c.one();
-  if (m.type !== MessageType.REGISTERED) throw new Error(JSON.stringify(m));
-  return m.registration;
-}
-
-function sub(c: TestClient, uri: string): number {
-  c.send(subscribe(c.req(), uri, {}));
-  const m = c.one();
-  if (m.type !== MessageType.SUBSCRIBED) throw new Error(JSON.stringify(m));
-  return m.subscription;
-}
-
 describe('callee-side call timeout (dealer)', () => {
   it('forwards the timeout to a callee announcing call_timeout and passes its answer on', () => {
     const net = new RouterNet(OPEN);
     const callee = net.join({ roles: TIMEOUT_CALLEE });
     const caller = net.join();
-    reg(callee, 'com.slow');
+    callee.register('com.slow');
     caller.send(call(caller.req(), 'com.slow', {}, { timeout: 500 }));
     const inv = callee.one() as Invocation;
     expect(inv.details['timeout']).toBe(500);
@@ -74,7 +58,7 @@ describe('callee-side call timeout (dealer)', () => {
     const net = new RouterNet({ ...OPEN, timeouts: { calleeTimeoutGrace: 1_000 } });
     const callee = net.join({ roles: TIMEOUT_CALLEE });
     const caller = net.join();
-    reg(callee, 'com.slow');
+    callee.register('com.slow');
     caller.send(call(caller.req(), 'com.slow', {}, { timeout: 500 }));
     const inv = callee.one() as Invocation;
     net.advance(1_499);
@@ -91,7 +75,7 @@ describe('callee-side call timeout (dealer)', () => {
     const net = new RouterNet(OPEN);
     const callee = net.join();
     const caller = net.join();
-    reg(callee, 'com.slow');
+    callee.register('com.slow');
     caller.send(call(caller.req(), 'com.slow', {}, { timeout: 500 }));
     expect((callee.one() as Invocation).details['timeout']).toBeUndefined();
     net.advance(500);
@@ -116,8 +100,8 @@ describe('trust levels', () => {
     const s = net.join();
     const high = net.join();
     const low = net.join({ info: { trustlevel: 1 } });
-    sub(s, 'com.t');
-    reg(s, 'com.p');
+    s.subscribe('com.t');
+    s.register('com.p');
     high.send(publish(high.req(), 'com.t', { args: [] }, {}));
     low.send(publish(low.req(), 'com.t', { args: [] }, {}));
     expect((s.take() as Event[]).map((e) => e.details['trustlevel'])).toEqual([4, 1]);
@@ -129,7 +113,7 @@ describe('trust levels', () => {
     const net = new RouterNet(OPEN);
     const s = net.join();
     const p = net.join();
-    sub(s, 'com.t');
+    s.subscribe('com.t');
     p.send(publish(p.req(), 'com.t', { args: [] }, {}));
     expect((s.one() as Event).details['trustlevel']).toBeUndefined();
     expect(() => new RouterNet({ realms: [{ name: 'r', roles: [{ name: 'x', trustlevel: -1 }] }] })).toThrow(/trustlevel/);
@@ -145,8 +129,8 @@ describe('payload passthru mode (broker and dealer)', () => {
     const reader = net.join({ roles: PPT });
     const other = net.join();
     const pub = net.join({ roles: PPT });
-    sub(reader, 'com.t');
-    sub(other, 'com.t');
+    reader.subscribe('com.t');
+    other.subscribe('com.t');
     pub.send(publish(pub.req(), 'com.t', { payload }, { ...ppt, acknowledge: true }));
     expect(pub.one().type).toBe(MessageType.PUBLISHED);
     const ev = reader.one() as Event;
@@ -160,8 +144,8 @@ describe('payload passthru mode (broker and dealer)', () => {
     const callee = net.join({ roles: PPT });
     const plain = net.join();
     const caller = net.join({ roles: PPT });
-    reg(callee, 'com.p');
-    reg(plain, 'com.q');
+    callee.register('com.p');
+    plain.register('com.q');
     caller.send(call(caller.req(), 'com.p', { payload }, ppt));
     const inv = callee.one() as Invocation;
     expect(inv.payload).toEqual(payload);
@@ -191,7 +175,7 @@ describe('event history and testaments', () => {
     c.send(call(c.req(), 'wamp.session.add_testament', { args: ['com.gone', ['bye'], {}] }));
     expect(c.one().type).toBe(MessageType.RESULT);
     c.dropTransport();
-    const id = sub(w, 'com.gone');
+    const id = w.subscribe('com.gone');
     w.send(call(w.req(), 'wamp.subscription.get_events', { args: [id] }));
     const events = (w.one() as ResultMsg).args![0] as Dict[];
     expect(events.map((e) => e['args'])).toEqual([['bye']]);

@@ -253,8 +253,7 @@ describe('authentication: dynamic authenticator procedure (the Crossbar way)', (
     authenticator.send(hello('realm1', { roles: FULL_ROLES }));
     const w = welcomed(authenticator);
     expect(w.details).toMatchObject({ authid: 'auth', authrole: 'authenticator', authmethod: 'trusted', authprovider: 'internal' });
-    authenticator.send(register(authenticator.req(), 'com.example.authenticate'));
-    authenticator.take();
+    authenticator.register('com.example.authenticate');
     return { n, authenticator };
   }
 
@@ -426,8 +425,7 @@ describe('authorization', () => {
   it('the most specific permission wins, and a denial never tells whether the URI exists', () => {
     const n = setup();
     const backend = n.joinTicket('b', 't');
-    backend.send(register(backend.req(), 'com.app.admin.reset'));
-    backend.take();
+    backend.register('com.app.admin.reset');
     const u = n.joinTicket('u', 't');
     u.send(call(1, 'com.app.admin.reset'));
     u.send(call(2, 'com.app.admin.nothing'));
@@ -469,8 +467,7 @@ describe('authorization', () => {
   it('caller disclosure denied: disclose_me fails, disclose_caller is not honoured', () => {
     const n = setup();
     const backend = n.joinTicket('b', 't');
-    backend.send(register(backend.req(), 'com.app.secret', { disclose_caller: true }));
-    backend.take();
+    backend.register('com.app.secret', { disclose_caller: true });
     const u = n.joinTicket('u', 't');
     u.send(call(1, 'com.app.secret', undefined, { disclose_me: true }));
     expect(u.one()).toEqual(error(MessageType.CALL, 1, 'wamp.error.option_disallowed.disclose_me'));

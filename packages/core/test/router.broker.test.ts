@@ -19,14 +19,6 @@ import { RouterNet, type TestClient } from './harness/router-net.js';
 
 const OPEN = { realms: [{ name: 'realm1' }] };
 
-function sub(c: TestClient, topic: string, options: Record<string, unknown> = {}): number {
-  const r = c.req();
-  c.send(subscribe(r, topic, options));
-  const m = c.take()[0]!;
-  if (m.type !== MessageType.SUBSCRIBED) throw new Error(`subscribe failed: ${JSON.stringify(m)}`);
-  return m.subscription;
-}
-
 function events(c: TestClient): Event[] {
   return c.take() as Event[];
 }
@@ -37,9 +29,9 @@ describe('broker: subscribe and publish', () => {
     const s1 = net.join();
     const s2 = net.join();
     const pub = net.join();
-    const id = sub(s1, 'com.t');
-    expect(sub(s2, 'com.t')).toBe(id);
-    sub(pub, 'com.t');
+    const id = s1.subscribe('com.t');
+    expect(s2.subscribe('com.t')).toBe(id);
+    pub.subscribe('com.t');
     pub.send(publish(pub.req(), 'com.t', { args: ['hi'], kwargs: { n: 1 } }));
     const [e1] = events(s1);
     expect(e1).toEqual(event(id, e1!.publication, { args: ['hi'], kwargs: { n: 1 } }));
@@ -51,7 +43,7 @@ describe('broker: subscribe and publish', () => {
   it('answers a repeated SUBSCRIBE with the same subscription; UNSUBSCRIBE; errors', () => {
     const net = new RouterNet(OPEN);
     const s = net.join();
-    const id = sub(s, 'com.t');
+    const id = s.subscribe('com.t');
     s.send(subscribe(2, 'com.t'));
     expect(s.one()).toEqual(subscribed(2, id));
     s.send(unsubscribe(3, id));
@@ -65,7 +57,7 @@ describe('broker: subscribe and publish', () => {
     const net = new RouterNet(OPEN);
     const s = net.join();
     const p = net.join();
-    sub(s, 'com.t');
+    s.subscribe('com.t');
     p.send(publish(1, 'com.t', undefined, { acknowledge: true }));
     const ack = p.one();
     const [e] = events(s);
@@ -75,7 +67,7 @@ describe('broker: subscribe and publish', () => {
   it('publisher exclusion can be turned off', () => {
     const net = new RouterNet(OPEN);
     const p = net.join();
-    const id = sub(p, 'com.t');
+    const id = p.subscribe('com.t');
     p.send(publish(p.req(), 'com.t', { args: [1] }, { exclude_me: false }));
     expect(events(p)).toEqual([event(id, expect.any(Number), { args: [1] })]);
   });
@@ -95,9 +87,9 @@ describe('broker: pattern-based subscriptions', () => {
     // The spec's own examples use loose URIs (a '-' in a component).
     const net = new RouterNet({ ...OPEN, uriRule: 'loose' });
     const s = net.join();
-    const exact = sub(s, 'com.myapp.topic.emergency.11');
-    const prefix = sub(s, 'com.myapp.topic.emergency', { match: 'prefix' });
-    const wild = sub(s, 'com.myapp..emergency.11', { match: 'wildcard' });
+    const exact = s.subscribe('com.myapp.topic.emergency.11');
+    const prefix = s.subscribe('com.myapp.topic.emergency', { match: 'prefix' });
+    const wild = s.subscribe('com.myapp..emergency.11', { match: 'wildcard' });
     const p = net.join();
     p.send(publish(1, 'com.myapp.topic.emergency.11', { args: ['x'] }));
     const got = events(s);
@@ -143,7 +135,7 @@ describe('broker: subscriber black- and whitelisting', () => {
     const bob = net.joinTicket('bob', 'b');
     const carol = net.joinTicket('carol', 'c');
     const pub = net.joinTicket('alice', 'a');
-    for (const c of [alice, bob, carol]) sub(c, 'com.t');
+    for (const c of [alice, bob, carol]) c.subscribe('com.t');
     const who = (o: Record<string, unknown>): string[] => {
       pub.send(publish(pub.req(), 'com.t', undefined, o));
       return [
@@ -170,7 +162,7 @@ describe('broker: publisher identification', () => {
   it('discloses publisher, authid and authrole on disclose_me', () => {
     const net = new RouterNet(OPEN);
     const s = net.join();
-    const id = sub(s, 'com.t');
+    const id = s.subscribe('com.t');
     const p = net.join();
     p.send(publish(1, 'com.t', undefined, { disclose_me: true }));
     const [e] = events(s);
@@ -221,7 +213,7 @@ describe('broker: serializers', () => {
   it('encodes each EVENT once per serializer and hands the same frame to all its subscribers', () => {
     const net = new RouterNet(OPEN);
     const clients = [jsonSerializer, msgpackSerializer, cborSerializer, jsonSerializer, msgpackSerializer].map((serializer) => net.join({ serializer }));
-    for (const c of clients) sub(c, 'com.t');
+    for (const c of clients) c.subscribe('com.t');
     const p = net.join({ serializer: cborSerializer });
     p.send(publish(1, 'com.t', { args: [new Uint8Array([1, 2, 3]), 'é'], kwargs: { n: 2 ** 53 } }));
     // Drained already by the harness; replay at the frame level for identity.
@@ -251,8 +243,8 @@ describe('broker: limits', () => {
   it('caps subscriptions per session', () => {
     const net = new RouterNet({ realms: [{ name: 'realm1' }], limits: { maxSubscriptionsPerSession: 2 } });
     const s = net.join();
-    sub(s, 'a.a');
-    sub(s, 'a.b');
+    s.subscribe('a.a');
+    s.subscribe('a.b');
     s.send(subscribe(3, 'a.c'));
     expect(s.one()).toEqual(error(MessageType.SUBSCRIBE, 3, 'wamp.error.limit_exceeded', { args: ['too many subscriptions'] }));
   });

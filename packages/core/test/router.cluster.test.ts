@@ -17,43 +17,18 @@ import {
   subscribe,
   unregister,
   yield_,
-  type Message,
 } from '@wamp/core';
 import { ClusterNet } from './harness/cluster-net.js';
 import { FULL_ROLES, type TestClient } from './harness/router-net.js';
 
 const OPEN = { realms: [{ name: 'realm1' }] };
 
-function registerOk(c: TestClient, uri: string, options: Record<string, unknown> = {}): number {
-  const r = c.req();
-  c.send(register(r, uri, options));
-  const m = c.one();
-  if (m.type !== MessageType.REGISTERED) throw new Error(`expected REGISTERED, got ${JSON.stringify(m)}`);
-  return m.registration;
-}
-
-function subscribeOk(c: TestClient, topic: string, options: Record<string, unknown> = {}): number {
-  const r = c.req();
-  c.send(subscribe(r, topic, options));
-  const m = c.one();
-  if (m.type !== MessageType.SUBSCRIBED) throw new Error(`expected SUBSCRIBED, got ${JSON.stringify(m)}`);
-  return m.subscription;
-}
-
-function metaCall(c: TestClient, procedure: string, args: unknown[] = [], kwargs?: Record<string, unknown>): Message {
-  const r = c.req();
-  c.send(call(r, procedure, kwargs === undefined ? { args } : { args, kwargs }));
-  const got = c.takeType(MessageType.RESULT).concat(c.takeType(MessageType.ERROR));
-  expect(got).toHaveLength(1);
-  return got[0]!;
-}
-
 describe('cluster: RPC across nodes', () => {
   it('a CALL on one node reaches a callee on another, with caller disclosure and the result back', () => {
     const net = new ClusterNet(OPEN, { maxDelay: 3 });
     const callee = net.join('a');
     const caller = net.join('b');
-    const reg = registerOk(callee, 'com.add', { disclose_caller: true });
+    const reg = callee.register('com.add', { disclose_caller: true });
     caller.send(call(caller.req(), 'com.add', { args: [2, 3] }));
     const inv = callee.one();
     expect(inv).toMatchObject({ type: MessageType.INVOCATION, registration: reg, args: [2, 3] });
@@ -66,7 +41,7 @@ describe('cluster: RPC across nodes', () => {
     const net = new ClusterNet(OPEN, { maxDelay: 5 });
     const callee = net.join('a');
     const callers = [net.join('b'), net.join('c')];
-    registerOk(callee, 'com.now');
+    callee.register('com.now');
     for (const c of callers) {
       c.send(call(c.req(), 'com.now'));
       expect(c.inbox.filter((m) => m.type === MessageType.ERROR)).toEqual([]);
@@ -93,7 +68,7 @@ describe('cluster: RPC across nodes', () => {
     const loser = winner === x ? y : x;
     winner.dropTransport();
     expect(net.store.has(claimKey('realm1', 'com.only', 'exact'))).toBe(false);
-    registerOk(loser, 'com.only');
+    loser.register('com.only');
   });
 
   it('shared registrations: one callee order on every node (first, last) and round-robin over all callees', () => {
@@ -108,11 +83,11 @@ describe('cluster: RPC across nodes', () => {
       [cb, 'first'],
       [cc, 'first'],
     ] as const) {
-      registerOk(c, 'com.first', { invoke: policy });
+      c.register('com.first', { invoke: policy });
       net.advance(1);
     }
-    for (const c of [ca, cb, cc]) registerOk(c, 'com.rr', { invoke: 'roundrobin' });
-    for (const c of [ca, cb, cc]) registerOk(c, 'com.last', { invoke: 'last' });
+    for (const c of [ca, cb, cc]) c.register('com.rr', { invoke: 'roundrobin' });
+    for (const c of [ca, cb, cc]) c.register('com.last', { invoke: 'last' });
     const callerOn = { a: net.join('a'), b: net.join('b'), c: net.join('c') };
     for (const caller of Object.values(callerOn)) {
       caller.send(call(caller.req(), 'com.first'));
@@ -130,12 +105,12 @@ describe('cluster: RPC across nodes', () => {
     const wild = net.join('a');
     const pre = net.join('b');
     const exact = net.join('c');
-    registerOk(wild, 'com..get', { match: 'wildcard' });
-    registerOk(pre, 'com.users', { match: 'prefix' });
+    wild.register('com..get', { match: 'wildcard' });
+    pre.register('com.users', { match: 'prefix' });
     const caller = net.join('a');
     caller.send(call(caller.req(), 'com.users.get'));
     expect(pre.takeType(MessageType.INVOCATION)).toHaveLength(1);
-    registerOk(exact, 'com.users.get');
+    exact.register('com.users.get');
     caller.send(call(caller.req(), 'com.users.get'));
     expect(exact.takeType(MessageType.INVOCATION)).toHaveLength(1);
     caller.send(call(caller.req(), 'com.orders.get'));
@@ -146,7 +121,7 @@ describe('cluster: RPC across nodes', () => {
     const net = new ClusterNet(OPEN, { maxDelay: 2 });
     const callee = net.join('a');
     const caller = net.join('c');
-    registerOk(callee, 'com.stream');
+    callee.register('com.stream');
     // progressive results
     const r1 = caller.req();
     caller.send(call(r1, 'com.stream', {}, { receive_progress: true }));
@@ -194,7 +169,7 @@ describe('cluster: RPC across nodes', () => {
     const net = new ClusterNet(OPEN);
     const callee = net.join('a');
     const caller = net.join('b');
-    registerOk(callee, 'com.slow');
+    callee.register('com.slow');
     caller.send(call(caller.req(), 'com.slow'));
     const inv = callee.one() as { request: number };
     caller.dropTransport();
@@ -212,11 +187,11 @@ describe('cluster: PubSub across nodes', () => {
     const net = new ClusterNet(OPEN, { maxDelay: 4 });
     const pub = net.join('a');
     const subs = [net.join('a'), net.join('b'), net.join('c'), net.join('c')];
-    for (const s of subs) subscribeOk(s, 'com.t');
+    for (const s of subs) s.subscribe('com.t');
     const prefix = net.join('b');
-    subscribeOk(prefix, 'com', { match: 'prefix' });
+    prefix.subscribe('com', { match: 'prefix' });
     const wild = net.join('c');
-    subscribeOk(wild, 'com.', { match: 'wildcard' });
+    wild.subscribe('com.', { match: 'wildcard' });
     for (let i = 0; i < 20; i++) pub.send(publish(pub.req(), 'com.t', { args: [i] }));
     for (const s of [...subs, prefix, wild]) {
       const got = s.take().map((m) => (m as { args: number[] }).args[0]);
@@ -226,21 +201,21 @@ describe('cluster: PubSub across nodes', () => {
 
   it('a topic and match have one subscription ID on every node, and the meta API agrees', () => {
     const net = new ClusterNet(OPEN);
-    const ids = ['a', 'b', 'c'].map((n) => subscribeOk(net.join(n), 'com.same'));
+    const ids = ['a', 'b', 'c'].map((n) => net.join(n).subscribe('com.same'));
     expect(new Set(ids).size).toBe(1);
     for (const n of ['a', 'b', 'c']) {
       const c = net.join(n);
-      expect(metaCall(c, 'wamp.subscription.lookup', ['com.same'])).toMatchObject({ args: [ids[0]] });
-      expect(metaCall(c, 'wamp.subscription.count_subscribers', [ids[0]])).toMatchObject({ args: [3] });
+      expect(c.call('wamp.subscription.lookup', ['com.same'])).toMatchObject({ args: [ids[0]] });
+      expect(c.call('wamp.subscription.count_subscribers', [ids[0]])).toMatchObject({ args: [3] });
     }
   });
 
   it('routing is interest-based: a node without a matching subscription receives no event', () => {
     const net = new ClusterNet(OPEN);
     const pub = net.join('a');
-    subscribeOk(net.join('b'), 'com.x');
+    net.join('b').subscribe('com.x');
     // A string-prefix subscription that a token-based scheme would miss: "com.a" matches "com.ab.c".
-    subscribeOk(net.join('c'), 'com.a', { match: 'prefix' });
+    net.join('c').subscribe('com.a', { match: 'prefix' });
     net.delivered.clear();
     pub.send(publish(pub.req(), 'com.x', { args: [1] }));
     pub.send(publish(pub.req(), 'com.ab.c', { args: [2] }));
@@ -256,9 +231,9 @@ describe('cluster: PubSub across nodes', () => {
     const pub = net.join('a');
     const s1 = net.join('b', { details: { authid: 'x' } });
     const s2 = net.join('c');
-    subscribeOk(pub, 'com.t');
-    subscribeOk(s1, 'com.t');
-    subscribeOk(s2, 'com.t');
+    pub.subscribe('com.t');
+    s1.subscribe('com.t');
+    s2.subscribe('com.t');
     const r = pub.req();
     pub.send(publish(r, 'com.t', { args: ['all'] }, { acknowledge: true, disclose_me: true }));
     expect(pub.one()).toMatchObject({ type: MessageType.PUBLISHED, request: r });
@@ -289,7 +264,7 @@ describe('cluster: PubSub across nodes', () => {
     const net = new ClusterNet(OPEN, { maxDelay: 10 });
     const pub = net.join('a');
     const sub = net.join('b');
-    subscribeOk(sub, 'com.first');
+    sub.subscribe('com.first');
     pub.send(publish(pub.req(), 'com.first', { args: ['x'] }));
     expect(sub.one()).toMatchObject({ type: MessageType.EVENT, args: ['x'] });
   });
@@ -299,14 +274,14 @@ describe('cluster: meta API and meta events', () => {
   it('sessions, registrations and subscriptions are answered for the whole cluster, the same on every node', () => {
     const net = new ClusterNet(OPEN, { maxDelay: 3 });
     const clients = [net.join('a'), net.join('b'), net.join('c')];
-    registerOk(clients[0]!, 'com.p', { invoke: 'roundrobin' });
-    registerOk(clients[1]!, 'com.p', { invoke: 'roundrobin' });
-    subscribeOk(clients[2]!, 'com.t');
+    clients[0]!.register('com.p', { invoke: 'roundrobin' });
+    clients[1]!.register('com.p', { invoke: 'roundrobin' });
+    clients[2]!.subscribe('com.t');
     const answers = clients.map((c) => ({
-      count: metaCall(c, 'wamp.session.count'),
-      list: (metaCall(c, 'wamp.session.list') as { args: number[][] }).args[0]!.slice().sort(),
-      reg: metaCall(c, 'wamp.registration.lookup', ['com.p']),
-      callees: (metaCall(c, 'wamp.registration.list_callees', [(metaCall(c, 'wamp.registration.lookup', ['com.p']) as { args: number[] }).args[0]]) as { args: number[][] }).args[0]!.slice().sort(),
+      count: c.call('wamp.session.count'),
+      list: (c.call('wamp.session.list') as { args: number[][] }).args[0]!.slice().sort(),
+      reg: c.call('wamp.registration.lookup', ['com.p']),
+      callees: (c.call('wamp.registration.list_callees', [(c.call('wamp.registration.lookup', ['com.p']) as { args: number[] }).args[0]]) as { args: number[][] }).args[0]!.slice().sort(),
     }));
     expect(answers[0]!.count).toMatchObject({ args: [3] });
     expect(answers[1]).toEqual(answers[0]);
@@ -320,12 +295,12 @@ describe('cluster: meta API and meta events', () => {
     const net = new ClusterNet(OPEN, { maxDelay: 3 });
     const watchers = ['a', 'b', 'c'].map((n) => net.join(n));
     for (const w of watchers) {
-      subscribeOk(w, 'wamp.session.on_join');
-      subscribeOk(w, 'wamp.session.on_leave');
-      subscribeOk(w, 'wamp.registration.on_register');
+      w.subscribe('wamp.session.on_join');
+      w.subscribe('wamp.session.on_leave');
+      w.subscribe('wamp.registration.on_register');
     }
     const x = net.join('b');
-    registerOk(x, 'com.meta');
+    x.register('com.meta');
     x.dropTransport();
     for (const w of watchers) {
       const got = w.take().map((m) => (m as { args: unknown[] }).args);
@@ -341,9 +316,9 @@ describe('cluster: meta API and meta events', () => {
     const admin = net.join('a');
     const victim = net.join('b');
     const others = [net.join('c'), net.join('b')];
-    expect(metaCall(admin, 'wamp.session.kill', [victim.sessionId])).toMatchObject({ type: MessageType.RESULT });
+    expect(admin.call('wamp.session.kill', [victim.sessionId])).toMatchObject({ type: MessageType.RESULT });
     expect(victim.take().pop()).toMatchObject({ type: MessageType.GOODBYE, reason: ErrorUri.CLOSE_KILLED });
-    const r = metaCall(admin, 'wamp.session.kill_by_authrole', ['anonymous']);
+    const r = admin.call('wamp.session.kill_by_authrole', ['anonymous']);
     expect(r).toMatchObject({ type: MessageType.RESULT, args: [2] });
     for (const o of others) expect(o.take().pop()).toMatchObject({ type: MessageType.GOODBYE });
   });
@@ -379,8 +354,8 @@ describe('cluster: authentication', () => {
       return c;
     };
     const backend = login('a', 'joe', 'j');
-    registerOk(backend, 'com.public.hello', { disclose_caller: true });
-    registerOk(backend, 'com.private.reset');
+    backend.register('com.public.hello', { disclose_caller: true });
+    backend.register('com.private.reset');
     for (const node of ['b', 'c']) {
       const ann = login(node, 'ann', 'a');
       ann.send(call(ann.req(), 'com.public.hello'));
@@ -423,12 +398,12 @@ describe('cluster: faults', () => {
   it('a crashed node is noticed within 3 s: its callees and subscribers go, calls in flight fail, on_leave fires, testaments are published, single registrations are free', () => {
     const net = new ClusterNet(OPEN, { maxDelay: 2 });
     const watcher = net.join('a');
-    subscribeOk(watcher, 'wamp.session.on_leave');
-    subscribeOk(watcher, 'com.will');
+    watcher.subscribe('wamp.session.on_leave');
+    watcher.subscribe('com.will');
     const doomed = net.join('b');
-    registerOk(doomed, 'com.only');
-    subscribeOk(doomed, 'com.t');
-    expect(metaCall(doomed, 'wamp.session.add_testament', ['com.will', ['bye']])).toMatchObject({ type: MessageType.RESULT });
+    doomed.register('com.only');
+    doomed.subscribe('com.t');
+    expect(doomed.call('wamp.session.add_testament', ['com.will', ['bye']])).toMatchObject({ type: MessageType.RESULT });
     const caller = net.join('c');
     const r = caller.req();
     caller.send(call(r, 'com.only'));
@@ -448,17 +423,17 @@ describe('cluster: faults', () => {
       expect(view.registrations).toEqual([]);
       expect(view.subscriptions.map((s) => s.uri).sort()).toEqual(['com.will', 'wamp.session.on_leave']);
     }
-    registerOk(net.join('c'), 'com.only');
+    net.join('c').register('com.only');
   });
 
   it('a single registration of a lost node is free again, even where the claim outlived the loss (the store answers late)', () => {
     const net = new ClusterNet(OPEN);
-    registerOk(net.join('b'), 'com.once');
+    net.join('b').register('com.once');
     // b restarts at once: the others see its new life before the old one timed out.
     net.crash('b');
     net.start('b');
     net.flush();
-    registerOk(net.join('c'), 'com.once');
+    net.join('c').register('com.once');
     expect(net.store.get(claimKey('realm1', 'com.once', 'exact'))?.node).toBe('c');
     // A node that is gone, whose claim no one has removed yet (as when the leader's delete is still on its way):
     net.start('z');
@@ -466,7 +441,7 @@ describe('cluster: faults', () => {
     net.crash('z');
     net.advance(3000);
     net.store.set(claimKey('realm1', 'com.late', 'exact'), { node: 'z', inc: 1, invoke: 'single' });
-    registerOk(net.join('a'), 'com.late');
+    net.join('a').register('com.late');
     expect(net.store.get(claimKey('realm1', 'com.late', 'exact'))?.node).toBe('a');
     // A claim of a node never heard of is respected (it may be alive and not yet known).
     net.store.set(claimKey('realm1', 'com.unknown', 'exact'), { node: 'y', inc: 1, invoke: 'single' });
@@ -478,7 +453,7 @@ describe('cluster: faults', () => {
   it('a restarted node rejoins under a new incarnation and learns the cluster state', () => {
     const net = new ClusterNet(OPEN);
     const callee = net.join('a');
-    registerOk(callee, 'com.up');
+    callee.register('com.up');
     net.crash('c');
     net.advance(3000);
     net.start('c');
@@ -493,7 +468,7 @@ describe('cluster: faults', () => {
   it('a large state crosses in parts: a node that restarts learns 450 sessions of another', () => {
     const net = new ClusterNet(OPEN);
     const many = Array.from({ length: 450 }, () => net.join('a'));
-    registerOk(many[449]!, 'com.last');
+    many[449]!.register('com.last');
     net.crash('c');
     net.advance(3000);
     net.delivered.clear();
@@ -512,8 +487,8 @@ describe('cluster: faults', () => {
     const net = new ClusterNet(OPEN);
     const callee = net.join('a');
     const local = net.join('b');
-    registerOk(callee, 'com.remote');
-    registerOk(local, 'com.local');
+    callee.register('com.remote');
+    local.register('com.local');
     const caller = net.join('b');
     caller.send(call(caller.req(), 'com.remote'));
     callee.one();
@@ -535,11 +510,11 @@ describe('cluster: faults', () => {
     const net = new ClusterNet(OPEN);
     const x = net.join('a');
     const y = net.join('b');
-    registerOk(x, 'com.x');
+    x.register('com.x');
     net.partition('a', 'b');
     net.advance(3000);
     expect(net.router('b').inspect('realm1')!.registrations).toEqual([]);
-    registerOk(y, 'com.y');
+    y.register('com.y');
     net.partition('a', 'b', false);
     net.advance(1000);
     const views = net.views();
@@ -550,7 +525,7 @@ describe('cluster: faults', () => {
   it('unregister and unsubscribe are seen everywhere', () => {
     const net = new ClusterNet(OPEN);
     const c = net.join('a');
-    const reg = registerOk(c, 'com.gone');
+    const reg = c.register('com.gone');
     const caller = net.join('b');
     const r = c.req();
     c.send(unregister(r, reg));

@@ -1,17 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { Router, RouterConfigError, seededRandomId, validateRouterConfig } from '@wamp/core';
 import { nodeCryptoProvider } from '@wamp/client/node-crypto';
+import { thrown } from './kit/thrown.js';
 
 const opts = { randomId: seededRandomId(1) };
 
 function fault(config: unknown): string {
-  try {
-    validateRouterConfig(config);
-  } catch (e) {
-    expect(e).toBeInstanceOf(RouterConfigError);
-    return (e as RouterConfigError).message;
-  }
-  throw new Error('expected a RouterConfigError');
+  return thrown(() => validateRouterConfig(config), RouterConfigError, 'expected a RouterConfigError').message;
 }
 
 describe('router configuration', () => {

@@ -26,16 +26,6 @@ function setup(config: unknown = OPEN): RouterNet {
   return new RouterNet(config);
 }
 
-/** Register `uri` and return the registration ID. */
-function reg(c: TestClient, uri: string, options: Record<string, unknown> = {}): number {
-  const r = c.req();
-  c.send(register(r, uri, options));
-  const m = c.one();
-  if (m.type !== MessageType.REGISTERED) throw new Error(`register failed: ${JSON.stringify(m)}`);
-  expect(m.request).toBe(r);
-  return m.registration;
-}
-
 function inv(c: TestClient): Invocation {
   const m = c.one();
   if (m.type !== MessageType.INVOCATION) throw new Error(`expected INVOCATION, got ${JSON.stringify(m)}`);
@@ -47,7 +37,7 @@ describe('dealer: basic RPC', () => {
     const net = setup();
     const callee = net.join();
     const caller = net.join();
-    const regId = reg(callee, 'com.app.add');
+    const regId = callee.register('com.app.add');
     caller.send(call(1, 'com.app.add', { args: [2, 3], kwargs: { k: 'v' } }));
     expect(callee.one()).toEqual(invocation(1, regId, { args: [2, 3], kwargs: { k: 'v' } }));
     callee.send(yield_(1, { args: [5] }));
@@ -58,7 +48,7 @@ describe('dealer: basic RPC', () => {
     const net = setup();
     const callee = net.join();
     const caller = net.join();
-    reg(callee, 'com.app.f');
+    callee.register('com.app.f');
     caller.send(call(1, 'com.app.f'));
     const i = inv(callee);
     callee.send(error(MessageType.INVOCATION, i.request, 'com.app.error.bad', { args: ['nope'], kwargs: { code: 3 } }));
@@ -71,8 +61,8 @@ describe('dealer: basic RPC', () => {
     const caller = net.join();
     caller.send(call(1, 'com.none'));
     expect(caller.one()).toEqual(error(MessageType.CALL, 1, ErrorUri.NO_SUCH_PROCEDURE));
-    const r1 = reg(a, 'com.a');
-    const r2 = reg(a, 'com.b');
+    const r1 = a.register('com.a');
+    const r2 = a.register('com.b');
     expect(r2).toBe(r1 + 1);
   });
 
@@ -80,7 +70,7 @@ describe('dealer: basic RPC', () => {
     const net = setup();
     const a = net.join();
     const b = net.join();
-    const r = reg(a, 'com.a');
+    const r = a.register('com.a');
     b.send(unregister(b.req(), r));
     expect(b.one()).toEqual(error(MessageType.UNREGISTER, 1, ErrorUri.NO_SUCH_REGISTRATION));
     a.send(unregister(2, r));
@@ -93,7 +83,7 @@ describe('dealer: basic RPC', () => {
     const net = setup();
     const callee = net.join();
     const caller = net.join();
-    reg(callee, 'com.a');
+    callee.register('com.a');
     caller.send(call(1, 'com.a'));
     caller.send(call(2, 'com.a'));
     expect(callee.take().map((m) => (m as Invocation).request)).toEqual([1, 2]);
@@ -103,7 +93,7 @@ describe('dealer: basic RPC', () => {
     const net = setup();
     const callee = net.join();
     const caller = net.join();
-    reg(callee, 'com.a');
+    callee.register('com.a');
     caller.send(call(1, 'com.a', undefined, { timeout: 100 }));
     callee.take();
     net.advance(100);
@@ -132,7 +122,7 @@ describe('dealer: serializers', () => {
         const net = setup();
         const callee = net.join({ serializer: b });
         const caller = net.join({ serializer: a });
-        const r = reg(callee, 'com.echo');
+        const r = callee.register('com.echo');
         const payload = { args: [new Uint8Array([0, 255]), 2 ** 53, 'ü'], kwargs: { nested: { list: [true, null] } } };
         caller.send(call(1, 'com.echo', payload));
         expect(callee.one()).toEqual(invocation(1, r, payload));
@@ -170,7 +160,7 @@ describe('dealer: pattern-based registrations', () => {
   it('picks exact > longest prefix > most specific wildcard, and tells the callee the procedure', () => {
     const net = setup();
     const callees = regs.map(() => net.join());
-    const ids = regs.map(([uri, match], i) => reg(callees[i]!, uri, { match }));
+    const ids = regs.map(([uri, match], i) => callees[i]!.register(uri, { match }));
     const caller = net.join();
     for (const [uri, want] of expected) {
       const r = caller.req();
@@ -193,8 +183,8 @@ describe('dealer: wildcard precedence without prefixes', () => {
     const net = setup();
     const w1 = net.join();
     const w2 = net.join();
-    const r1 = reg(w1, 'a1.b2..d4.e5', { match: 'wildcard' });
-    const r2 = reg(w2, 'a1.b2.c33..e5', { match: 'wildcard' });
+    const r1 = w1.register('a1.b2..d4.e5', { match: 'wildcard' });
+    const r2 = w2.register('a1.b2.c33..e5', { match: 'wildcard' });
     const caller = net.join();
     caller.send(call(1, 'a1.b2.c33.d4.e5'));
     expect(inv(w2)).toEqual(invocation(1, r2, undefined, { procedure: 'a1.b2.c33.d4.e5' }));
@@ -206,7 +196,7 @@ describe('dealer: wildcard precedence without prefixes', () => {
     // The section's examples are loose URIs ('-' in a component).
     const net = setup({ ...OPEN, uriRule: 'loose' });
     const callee = net.join();
-    const r = reg(callee, 'com.myapp.myobject1', { match: 'prefix' });
+    const r = callee.register('com.myapp.myobject1', { match: 'prefix' });
     const caller = net.join();
     for (const uri of ['com.myapp.myobject1.myprocedure1', 'com.myapp.myobject1-mysubobject1', 'com.myapp.myobject1']) {
       const q = caller.req();
@@ -226,10 +216,10 @@ describe('dealer: shared registrations', () => {
     const net = setup();
     const a = net.join();
     const b = net.join();
-    reg(a, 'com.s');
+    a.register('com.s');
     b.send(register(b.req(), 'com.s'));
     expect(b.one()).toEqual(error(MessageType.REGISTER, 1, ErrorUri.PROCEDURE_ALREADY_EXISTS));
-    reg(a, 'com.rr', { invoke: 'roundrobin' });
+    a.register('com.rr', { invoke: 'roundrobin' });
     b.send(register(b.req(), 'com.rr', { invoke: 'random' }));
     expect(b.one()).toEqual(error(MessageType.REGISTER, 2, ErrorUri.PROCEDURE_ALREADY_EXISTS));
     b.send(register(b.req(), 'com.rr'));
@@ -238,13 +228,13 @@ describe('dealer: shared registrations', () => {
     a.send(register(a.req(), 'com.rr', { invoke: 'roundrobin' }));
     expect(a.one()).toMatchObject({ type: MessageType.ERROR, error: ErrorUri.PROCEDURE_ALREADY_EXISTS });
     // Same URI under another match policy is another registration.
-    expect(reg(b, 'com.s', { match: 'prefix' })).toBeGreaterThan(0);
+    expect(b.register('com.s', { match: 'prefix' })).toBeGreaterThan(0);
   });
 
   function calleesHit(policy: string, n: number, calls: number, seed = 1): number[] {
     const net = new RouterNet(OPEN, { seed });
     const cs = Array.from({ length: n }, () => net.join());
-    const ids = cs.map((c) => reg(c, 'com.shared', { invoke: policy }));
+    const ids = cs.map((c) => c.register('com.shared', { invoke: policy }));
     expect(new Set(ids).size).toBe(1);
     const caller = net.join();
     const hits: number[] = [];
@@ -277,8 +267,8 @@ describe('dealer: shared registrations', () => {
     const net = setup();
     const a = net.join();
     const b = net.join();
-    reg(a, 'com.s', { invoke: 'first' });
-    reg(b, 'com.s', { invoke: 'first' });
+    a.register('com.s', { invoke: 'first' });
+    b.register('com.s', { invoke: 'first' });
     a.dropTransport();
     const caller = net.join();
     caller.send(call(1, 'com.s'));
@@ -291,7 +281,7 @@ describe('dealer: progressive call results', () => {
     const net = setup();
     const callee = net.join();
     const caller = net.join();
-    const r = reg(callee, 'com.stream');
+    const r = callee.register('com.stream');
     caller.send(call(1, 'com.stream', undefined, { receive_progress: true }));
     expect(callee.one()).toEqual(invocation(1, r, undefined, { receive_progress: true }));
     callee.send(yield_(1, { args: ['a'] }, { progress: true }));
@@ -308,7 +298,7 @@ describe('dealer: progressive call results', () => {
     const net = setup();
     const callee = net.join({ roles: BASIC_ROLES });
     const caller = net.join();
-    const r = reg(callee, 'com.stream');
+    const r = callee.register('com.stream');
     caller.send(call(1, 'com.stream', undefined, { receive_progress: true }));
     expect(callee.one()).toEqual(invocation(1, r));
     callee.send(yield_(1, { args: ['x'] }, { progress: true }));
@@ -324,8 +314,8 @@ describe('dealer: progressive call invocations', () => {
     const c1 = net.join();
     const c2 = net.join();
     const caller = net.join();
-    const r = reg(c1, 'com.upload', { invoke: 'roundrobin', disclose_caller: true });
-    reg(c2, 'com.upload', { invoke: 'roundrobin' });
+    const r = c1.register('com.upload', { invoke: 'roundrobin', disclose_caller: true });
+    c2.register('com.upload', { invoke: 'roundrobin' });
     const who = { caller: caller.sessionId, caller_authid: expect.any(String), caller_authrole: 'anonymous' };
     caller.send(call(1, 'com.upload', { args: ['chunk1'] }, { progress: true }));
     expect(c1.one()).toEqual(invocation(1, r, { args: ['chunk1'] }, { ...who, progress: true }));
@@ -343,7 +333,7 @@ describe('dealer: progressive call invocations', () => {
     const net = setup();
     const callee = net.join();
     const caller = net.join();
-    reg(callee, 'com.upload');
+    callee.register('com.upload');
     caller.send(call(1, 'com.upload', undefined, { progress: true }));
     callee.take();
     callee.send(error(MessageType.INVOCATION, 1, 'com.app.refused'));
@@ -361,7 +351,7 @@ describe('dealer: progressive call invocations', () => {
     const net = setup();
     const callee = net.join();
     const caller = net.join();
-    reg(callee, 'com.upload');
+    callee.register('com.upload');
     caller.send(call(1, 'com.upload', undefined, { progress: true }));
     caller.send(call(2, 'com.upload'));
     caller.send(call(1, 'com.upload'));
@@ -374,7 +364,7 @@ describe('dealer: progressive call invocations', () => {
     const net = setup();
     const callee = net.join({ roles: BASIC_ROLES });
     const caller = net.join();
-    reg(callee, 'com.upload');
+    callee.register('com.upload');
     caller.send(call(1, 'com.upload', undefined, { progress: true }));
     expect(caller.one()).toEqual(error(MessageType.CALL, 1, ErrorUri.FEATURE_NOT_SUPPORTED));
     const basic = net.join({ roles: BASIC_ROLES });
@@ -388,7 +378,7 @@ describe('dealer: call canceling', () => {
     const net = setup();
     const callee = net.join({ roles: calleeRoles });
     const caller = net.join();
-    const r = reg(callee, 'com.slow');
+    const r = callee.register('com.slow');
     caller.send(call(1, 'com.slow'));
     expect(inv(callee).registration).toBe(r);
     return { net, callee, caller };
@@ -447,7 +437,7 @@ describe('dealer: call timeout', () => {
     const net = setup();
     const callee = net.join();
     const caller = net.join();
-    reg(callee, 'com.slow');
+    callee.register('com.slow');
     caller.send(call(1, 'com.slow', undefined, { timeout: 1000 }));
     callee.take();
     expect(net.router.pollTimeout()).toBe(net.now + 1000);
@@ -463,7 +453,7 @@ describe('dealer: call timeout', () => {
     const net = setup();
     const callee = net.join();
     const caller = net.join();
-    reg(callee, 'com.slow');
+    callee.register('com.slow');
     caller.send(call(1, 'com.slow', undefined, { timeout: 1000, receive_progress: true }));
     callee.take();
     net.advance(800);
@@ -483,8 +473,8 @@ describe('dealer: caller identification', () => {
     const net = setup();
     const callee = net.join();
     const caller = net.join();
-    const r1 = reg(callee, 'com.a');
-    const r2 = reg(callee, 'com.b', { disclose_caller: true });
+    const r1 = callee.register('com.a');
+    const r2 = callee.register('com.b', { disclose_caller: true });
     const who = { caller: caller.sessionId, caller_authid: caller.welcome!.details['authid'], caller_authrole: 'anonymous' };
     caller.send(call(1, 'com.a', undefined, { disclose_me: true }));
     expect(inv(callee)).toEqual(invocation(1, r1, undefined, who));
@@ -501,7 +491,7 @@ describe('dealer: sessions leaving', () => {
     const callee = net.join();
     const c1 = net.join();
     const c2 = net.join();
-    reg(callee, 'com.x');
+    callee.register('com.x');
     c1.send(call(1, 'com.x'));
     c2.send(call(1, 'com.x'));
     c2.send(call(2, 'com.x'));
@@ -517,8 +507,8 @@ describe('dealer: sessions leaving', () => {
     const callee = net.join();
     const basicCallee = net.join({ roles: BASIC_ROLES });
     const caller = net.join();
-    reg(callee, 'com.x');
-    reg(basicCallee, 'com.y');
+    callee.register('com.x');
+    basicCallee.register('com.y');
     caller.send(call(1, 'com.x'));
     caller.send(call(2, 'com.y'));
     callee.take();
@@ -535,7 +525,7 @@ describe('dealer: sessions leaving', () => {
   it('a session calling itself and then leaving leaves nothing behind', () => {
     const net = setup();
     const c = net.join();
-    reg(c, 'com.self');
+    c.register('com.self');
     c.send(call(c.req(), 'com.self'));
     inv(c);
     c.dropTransport();
@@ -549,8 +539,8 @@ describe('dealer: registration revocation and limits', () => {
     const callee = net.join();
     const basic = net.join({ roles: BASIC_ROLES });
     const admin = net.join();
-    const r = reg(callee, 'com.x', { invoke: 'roundrobin' });
-    reg(basic, 'com.x', { invoke: 'roundrobin' });
+    const r = callee.register('com.x', { invoke: 'roundrobin' });
+    basic.register('com.x', { invoke: 'roundrobin' });
     admin.send(call(1, 'wamp.registration.remove_callee', { args: [r, callee.sessionId], kwargs: { reason: 'moved' } }));
     expect(admin.one()).toEqual(result(1));
     expect(callee.one()).toEqual(unregistered(0, { registration: r, reason: 'moved' }));
@@ -564,7 +554,7 @@ describe('dealer: registration revocation and limits', () => {
     const net = setup({ realms: [{ name: 'realm1', limits: { maxRegistrationsPerSession: 1, maxPendingInvocationsPerCallee: 1 } }] });
     const callee = net.join();
     const caller = net.join();
-    reg(callee, 'com.a');
+    callee.register('com.a');
     callee.send(register(callee.req(), 'com.b'));
     expect(callee.one()).toMatchObject({ type: MessageType.ERROR, error: 'wamp.error.limit_exceeded' });
     caller.send(call(1, 'com.a'));
@@ -588,7 +578,7 @@ describe('dealer: the measurement probe', () => {
     const net = new RouterNet(OPEN, { probe: { callStarted: () => void started++, callEnded: (ms, outcome) => ended.push([ms, outcome]) } });
     const callee = net.join();
     const caller = net.join();
-    reg(callee, 'com.app.slow');
+    callee.register('com.app.slow');
     caller.send(call(1, 'com.app.slow', { args: [1] }));
     const i1 = inv(callee);
     net.advance(250);

@@ -205,8 +205,7 @@ describe('dealer: default call timeout and per-caller share of a callee', () => 
   it('a call without its own timeout gets ERROR wamp.error.timeout after 30 s; 0 turns it off', () => {
     const n = new RouterNet({ realms: [{ name: 'realm1' }] });
     const callee = n.join();
-    callee.send(register(callee.req(), 'com.slow'));
-    callee.take();
+    callee.register('com.slow');
     const caller = n.join();
     caller.send(call(caller.req(), 'com.slow'));
     callee.take();
@@ -229,8 +228,7 @@ describe('dealer: default call timeout and per-caller share of a callee', () => 
     const n = new RouterNet({ realms: [{ name: 'realm1' }] });
     const callee = n.join();
     callee.send(register(callee.req(), 'com.fast'));
-    callee.send(register(callee.req(), 'com.slow'));
-    callee.take();
+    callee.register('com.slow');
     const caller = n.join();
     // One call that stays in flight: with a heap entry per call, every later (answered) one would stay queued behind it.
     caller.send(call(caller.req(), 'com.slow'));
@@ -254,8 +252,7 @@ describe('dealer: default call timeout and per-caller share of a callee', () => 
   it('one caller with 10,000 unanswered calls cannot starve the others', () => {
     const n = new RouterNet({ realms: [{ name: 'realm1' }], timeouts: { call: 0 } });
     const callee = n.join();
-    callee.send(register(callee.req(), 'com.busy'));
-    callee.take();
+    callee.register('com.busy');
     const greedy = n.join();
     let refused = 0;
     for (let i = 0; i < 10_000; i++) {
@@ -277,8 +274,7 @@ describe('JSON integers beyond 2^53', () => {
   it('a request ID or payload integer JSON cannot carry exactly is a protocol violation; exact ones, floats and strings pass', () => {
     const n = new RouterNet({ realms: [{ name: 'realm1' }] });
     const callee = n.join();
-    callee.send(register(callee.req(), 'com.echo'));
-    callee.take();
+    callee.register('com.echo');
     const ok = n.join();
     // 2^53 itself is exact (and a valid ID); big floats and digit strings are not integers JSON rounds.
     ok.sendRaw('[48, 1, {}, "com.echo", [9007199254740992, 1e300, "9007199254740993", 1.5e17]]');

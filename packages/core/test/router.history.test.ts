@@ -1,10 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ErrorUri, MessageType, call, publish, subscribe, type Result as ResultMsg, type ErrorMsg } from '@wamp/core';
+import { ErrorUri, MessageType, publish, type Result as ResultMsg } from '@wamp/core';
 import { EventHistory, MemoryHistoryStore, type StoredEvent } from '../src/router/history.js';
 import { RouterConfigError, validateRouterConfig } from '../src/router/config.js';
 import type { Peer } from '../src/router/peer.js';
-import { FULL_ROLES, RouterNet, type TestClient } from './harness/router-net.js';
+import { FULL_ROLES, RouterNet } from './harness/router-net.js';
 
 /** A reader that sees everything (no exclusion applies to it). */
 const reader = { id: 424242, features: { passthru: { subscriber: true } } } as unknown as Peer;
@@ -79,18 +79,6 @@ describe('event history store (model check)', () => {
   });
 });
 
-function meta(c: TestClient, procedure: string, args: unknown[] = [], kwargs: Record<string, unknown> = {}): ResultMsg | ErrorMsg {
-  c.send(call(c.req(), procedure, { args, kwargs }));
-  return c.one() as ResultMsg | ErrorMsg;
-}
-
-function sub(c: TestClient, topic: string, options: Record<string, unknown> = {}): number {
-  c.send(subscribe(c.req(), topic, options));
-  const m = c.one();
-  if (m.type !== MessageType.SUBSCRIBED) throw new Error('subscribe failed');
-  return m.subscription;
-}
-
 describe('wamp.subscription.get_events', () => {
   const config = {
     realms: [
@@ -114,16 +102,16 @@ describe('wamp.subscription.get_events', () => {
     const p = net.join({ roles: FULL_ROLES });
     const s = net.join({ roles: FULL_ROLES });
     for (let i = 1; i <= 5; i++) p.send(publish(p.req(), 'com.hist.a', { args: [i], kwargs: { i } }, {}));
-    const id = sub(s, 'com.hist.a');
-    const r = meta(s, 'wamp.subscription.get_events', [id]) as ResultMsg;
+    const id = s.subscribe('com.hist.a');
+    const r = s.call('wamp.subscription.get_events', [id]) as ResultMsg;
     const events = r.args![0] as Record<string, unknown>[];
     expect(events.map((e) => e['args'])).toEqual([[3], [4], [5]]);
     expect(events[0]).toMatchObject({ subscription: id, topic: 'com.hist.a', kwargs: { i: 3 }, timestamp: expect.any(String) });
-    expect(((meta(s, 'wamp.subscription.get_events', [id, 2]) as ResultMsg).args![0] as unknown[]).length).toBe(2);
-    expect(((meta(s, 'wamp.subscription.get_events', [id], { limit: 1 }) as ResultMsg).args![0] as unknown[]).length).toBe(1);
+    expect(((s.call('wamp.subscription.get_events', [id, 2]) as ResultMsg).args![0] as unknown[]).length).toBe(2);
+    expect(((s.call('wamp.subscription.get_events', [id], { limit: 1 }) as ResultMsg).args![0] as unknown[]).length).toBe(1);
     // Aged out after maxAgeMs.
     net.advance(10_001);
-    expect((meta(s, 'wamp.subscription.get_events', [id]) as ResultMsg).args![0]).toEqual([]);
+    expect((s.call('wamp.subscription.get_events', [id]) as ResultMsg).args![0]).toEqual([]);
   });
 
   it('applies the publication exclusion and black/white lists to the reader', () => {
@@ -132,30 +120,30 @@ describe('wamp.subscription.get_events', () => {
     const s = net.join({ roles: FULL_ROLES });
     p.send(publish(p.req(), 'com.hist.b', { args: ['all'] }, {}));
     p.send(publish(p.req(), 'com.hist.b', { args: ['not s'] }, { exclude: [s.sessionId] }));
-    const id = sub(p, 'com.hist.b');
-    const mine = (meta(p, 'wamp.subscription.get_events', [id]) as ResultMsg).args![0] as Record<string, unknown>[];
+    const id = p.subscribe('com.hist.b');
+    const mine = (p.call('wamp.subscription.get_events', [id]) as ResultMsg).args![0] as Record<string, unknown>[];
     // The publisher was excluded from its own publications (exclude_me defaults to true).
     expect(mine).toEqual([]);
-    const id2 = sub(s, 'com.hist.b');
+    const id2 = s.subscribe('com.hist.b');
     expect(id2).toBe(id);
-    const theirs = (meta(s, 'wamp.subscription.get_events', [id]) as ResultMsg).args![0] as Record<string, unknown>[];
+    const theirs = (s.call('wamp.subscription.get_events', [id]) as ResultMsg).args![0] as Record<string, unknown>[];
     expect(theirs.map((e) => e['args'])).toEqual([['all']]);
   });
 
   it('refuses: unknown subscription, topic without history, bad limit, caller not allowed to subscribe', () => {
     const net = new RouterNet(config);
     const s = net.join({ roles: FULL_ROLES });
-    expect(meta(s, 'wamp.subscription.get_events', [999])).toMatchObject({ type: MessageType.ERROR, error: ErrorUri.NO_SUCH_SUBSCRIPTION });
-    const other = sub(s, 'com.other');
-    expect(meta(s, 'wamp.subscription.get_events', [other])).toMatchObject({ error: 'wamp.error.history_unavailable' });
-    const id = sub(s, 'com.hist.c');
-    expect(meta(s, 'wamp.subscription.get_events', [id, 0])).toMatchObject({ error: ErrorUri.INVALID_ARGUMENT });
+    expect(s.call('wamp.subscription.get_events', [999])).toMatchObject({ type: MessageType.ERROR, error: ErrorUri.NO_SUCH_SUBSCRIPTION });
+    const other = s.subscribe('com.other');
+    expect(s.call('wamp.subscription.get_events', [other])).toMatchObject({ error: 'wamp.error.history_unavailable' });
+    const id = s.subscribe('com.hist.c');
+    expect(s.call('wamp.subscription.get_events', [id, 0])).toMatchObject({ error: ErrorUri.INVALID_ARGUMENT });
     // A caller that may call the meta API but not subscribe to the topic learns nothing.
     const eve = net.joinTicket('eve', 'eve-ticket');
-    expect(meta(eve, 'wamp.subscription.get_events', [id])).toMatchObject({ error: ErrorUri.NOT_AUTHORIZED });
+    expect(eve.call('wamp.subscription.get_events', [id])).toMatchObject({ error: ErrorUri.NOT_AUTHORIZED });
     const noHistory = new RouterNet({ realms: [{ name: 'realm1' }] });
     const n = noHistory.join({ roles: FULL_ROLES });
-    const nid = sub(n, 'com.hist.c');
-    expect(meta(n, 'wamp.subscription.get_events', [nid])).toMatchObject({ error: 'wamp.error.history_unavailable' });
+    const nid = n.subscribe('com.hist.c');
+    expect(n.call('wamp.subscription.get_events', [nid])).toMatchObject({ error: 'wamp.error.history_unavailable' });
   });
 });

@@ -12,7 +12,6 @@ import {
   goodbye,
   hello,
   jsonSerializer,
-  register,
   routerStateDiagram,
   subscribe,
   welcome,
@@ -157,10 +156,8 @@ describe('router session: closing', () => {
   it('cleans up a session whose transport dropped, without output', () => {
     const net = new RouterNet(OPEN);
     const callee = net.join();
-    callee.send(register(callee.req(), 'com.x'));
-    callee.take();
-    callee.send(subscribe(callee.req(), 'com.t'));
-    callee.take();
+    callee.register('com.x');
+    callee.subscribe('com.t');
     callee.dropTransport();
     expect(callee.closed).toBeUndefined();
     expect(callee.session.pollClose()).toBeUndefined();
@@ -204,8 +201,7 @@ describe('router session: protocol violations', () => {
     it(`aborts on ${name}, and only that session`, () => {
       const net = new RouterNet(OPEN);
       const bystander = net.join();
-      bystander.send(subscribe(bystander.req(), 'com.t'));
-      bystander.take();
+      bystander.subscribe('com.t');
       const c = net.join();
       act(c);
       const m = c.one();

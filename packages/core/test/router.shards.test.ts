@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { MessageType, call, publish, register, subscribe, type Event, type Invocation } from '@wamp/core';
+import { MessageType, call, publish, type Event, type Invocation } from '@wamp/core';
 import { shardOwner, shardScore } from '../src/router/shards.js';
 import { FULL_ROLES, RouterNet, type TestClient } from './harness/router-net.js';
 
@@ -52,16 +52,6 @@ describe('shard ownership (rendezvous hashing)', () => {
   });
 });
 
-function reg(c: TestClient, uri: string, options: Record<string, unknown>): void {
-  c.send(register(c.req(), uri, options));
-  expect(c.one().type).toBe(MessageType.REGISTERED);
-}
-
-function sub(c: TestClient, uri: string, options: Record<string, unknown>): void {
-  c.send(subscribe(c.req(), uri, options));
-  expect(c.one().type).toBe(MessageType.SUBSCRIBED);
-}
-
 describe('sharded registrations and subscriptions in the router (model check)', () => {
   it('a CALL with rkey reaches a callee of the owning shard; without rkey the invoke policy runs over all', () => {
     fc.assert(
@@ -75,12 +65,12 @@ describe('sharded registrations and subscriptions in the router (model check)', 
           for (const nkey of nkeys) {
             for (let i = 0; i < 2; i++) {
               const c = net.join({ roles: FULL_ROLES });
-              reg(c, 'com.db.get', { invoke: 'roundrobin', nkey });
+              c.register('com.db.get', { invoke: 'roundrobin', nkey });
               callees.push({ c, nkey });
             }
           }
           const plain = net.join({ roles: FULL_ROLES });
-          reg(plain, 'com.db.get', { invoke: 'roundrobin' });
+          plain.register('com.db.get', { invoke: 'roundrobin' });
           callees.push({ c: plain, nkey: undefined });
           const caller = net.join({ roles: FULL_ROLES });
           for (const rkey of rkeys) {
@@ -104,7 +94,7 @@ describe('sharded registrations and subscriptions in the router (model check)', 
         const subs: { c: TestClient; nkey: string | undefined }[] = [];
         for (const nkey of [...nkeys, undefined]) {
           const c = net.join({ roles: FULL_ROLES });
-          sub(c, 'com.sensor', { match: 'prefix', ...(nkey === undefined ? {} : { nkey }) });
+          c.subscribe('com.sensor', { match: 'prefix', ...(nkey === undefined ? {} : { nkey }) });
           subs.push({ c, nkey });
         }
         const pub = net.join({ roles: FULL_ROLES });

@@ -26,17 +26,13 @@ import {
   type Serializer,
 } from '@wamp/core';
 import { messageArb } from './properties.arbitraries.js';
+import { thrown } from './kit/thrown.js';
 
 const hex = (h: string): Uint8Array => hexDecode(h.replace(/\s+/g, ''))!;
 
-function violation(ser: Serializer, frame: Frame): string {
-  try {
-    decodeBatch(ser, frame);
-  } catch (e) {
-    expect(e).toBeInstanceOf(ProtocolViolation);
-    return (e as ProtocolViolation).reason;
-  }
-  throw new Error('accepted a malformed batch');
+/** The reason a malformed batch is refused with. */
+function refusal(ser: Serializer, frame: Frame): string {
+  return thrown(() => decodeBatch(ser, frame), ProtocolViolation, 'accepted a malformed batch').reason;
 }
 
 describe('batched subprotocols', () => {
@@ -65,14 +61,14 @@ describe('JSON batches', () => {
   });
 
   it('refuse an empty batch, a missing final separator and empty messages', () => {
-    expect(violation(jsonSerializer, '')).toContain('empty batch');
-    expect(violation(jsonSerializer, new Uint8Array(0))).toContain('empty batch');
-    expect(violation(jsonSerializer, '[17,1,2]')).toContain('0x1E');
-    expect(violation(jsonSerializer, '[17,1,2]\u001e[17,1,3]')).toContain('0x1E');
-    expect(violation(jsonSerializer, hex('5b5d1e5b5d'))).toContain('0x1E');
-    expect(violation(jsonSerializer, '\u001e')).toContain('empty message');
-    expect(violation(jsonSerializer, '[17,1,2]\u001e\u001e')).toContain('empty message');
-    expect(violation(jsonSerializer, hex('1e'))).toContain('empty message');
+    expect(refusal(jsonSerializer, '')).toContain('empty batch');
+    expect(refusal(jsonSerializer, new Uint8Array(0))).toContain('empty batch');
+    expect(refusal(jsonSerializer, '[17,1,2]')).toContain('0x1E');
+    expect(refusal(jsonSerializer, '[17,1,2]\u001e[17,1,3]')).toContain('0x1E');
+    expect(refusal(jsonSerializer, hex('5b5d1e5b5d'))).toContain('0x1E');
+    expect(refusal(jsonSerializer, '\u001e')).toContain('empty message');
+    expect(refusal(jsonSerializer, '[17,1,2]\u001e\u001e')).toContain('empty message');
+    expect(refusal(jsonSerializer, hex('1e'))).toContain('empty message');
   });
 });
 
@@ -89,14 +85,14 @@ describe('MessagePack and CBOR batches', () => {
     });
 
     it(`${ser.name}: refuse empty, truncated and zero-length parts, and text`, () => {
-      expect(violation(ser, new Uint8Array(0))).toContain('empty batch');
-      expect(violation(ser, hex('000000'))).toContain('truncated length prefix');
-      expect(violation(ser, hex('00000004 931101'))).toContain('truncated message');
-      expect(violation(ser, hex('00000004 93110102 0000'))).toContain('truncated length prefix');
-      expect(violation(ser, hex('00000004 93110102 00000002 93'))).toContain('truncated message');
-      expect(violation(ser, hex('00000000'))).toContain('empty message');
-      expect(violation(ser, hex('ffffffff 00'))).toContain('truncated message');
-      expect(violation(ser, '[17,1,2]\u001e')).toContain('must be binary');
+      expect(refusal(ser, new Uint8Array(0))).toContain('empty batch');
+      expect(refusal(ser, hex('000000'))).toContain('truncated length prefix');
+      expect(refusal(ser, hex('00000004 931101'))).toContain('truncated message');
+      expect(refusal(ser, hex('00000004 93110102 0000'))).toContain('truncated length prefix');
+      expect(refusal(ser, hex('00000004 93110102 00000002 93'))).toContain('truncated message');
+      expect(refusal(ser, hex('00000000'))).toContain('empty message');
+      expect(refusal(ser, hex('ffffffff 00'))).toContain('truncated message');
+      expect(refusal(ser, '[17,1,2]\u001e')).toContain('must be binary');
     });
   }
 });

@@ -28,6 +28,7 @@ import {
   type Frame,
   type Serializer,
 } from '@wamp/core';
+import { thrown } from './kit/thrown.js';
 
 const hex = (h: string): Uint8Array => {
   const b = hexDecode(h.replace(/\s+/g, ''));
@@ -37,13 +38,7 @@ const hex = (h: string): Uint8Array => {
 const asHex = (f: Frame): string => (typeof f === 'string' ? f : hexEncode(f));
 
 function refusal(ser: Serializer, frame: Frame): string {
-  try {
-    decodeMessage(ser, frame);
-  } catch (e) {
-    expect(e).toBeInstanceOf(ProtocolViolation);
-    return (e as ProtocolViolation).reason;
-  }
-  throw new Error(`${ser.name} accepted ${asHex(frame)}`);
+  return thrown(() => decodeMessage(ser, frame), ProtocolViolation, `${ser.name} accepted ${asHex(frame)}`).reason;
 }
 
 describe('serializer descriptions and lookup', () => {

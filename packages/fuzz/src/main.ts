@@ -8,6 +8,7 @@
  */
 
 import { readFileSync } from 'node:fs';
+import { parseArgs as parseNodeArgs } from 'node:util';
 import { ALL_COMMAND_KINDS, type CommandKind } from './commands.js';
 import { driverForUrl, formatReport, fuzz, serializerNamed, type FuzzOptions } from './report.js';
 import { ALL_CASE_KINDS, type CaseKind } from './suite.js';
@@ -73,77 +74,88 @@ function int(name: string, v: string | undefined, min: number): number {
   return n;
 }
 
-/** Parse the command line of `wamp-fuzz`; throws a usage error on a bad option. */
-export function parseArgs(argv: readonly string[]): Parsed | 'help' {
-  const p: Partial<Parsed> & { verbose: boolean; json: boolean } = { verbose: false, json: false, serializer: 'json' };
+const OPTIONS = {
+  realm: { type: 'string' },
+  runs: { type: 'string' },
+  'malformed-runs': { type: 'string' },
+  seed: { type: 'string' },
+  replay: { type: 'string' },
+  serializer: { type: 'string', default: 'json' },
+  'max-commands': { type: 'string' },
+  skip: { type: 'string' },
+  timeout: { type: 'string' },
+  'time-limit': { type: 'string' },
+  oversize: { type: 'string' },
+  verbose: { type: 'boolean', default: false },
+  json: { type: 'boolean', default: false },
+  version: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/**
+ * `node:util` parseArgs takes `--seed -3` for two options; a negative number
+ * right after an option that needs a value is that value (`--seed=-3`).
+ */
+function joinNegativeValues(argv: readonly string[]): string[] {
+  const out: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
-    const val = () => {
-      const v = argv[++i];
-      if (v === undefined) throw new UsageError(`${a} needs a value`);
-      return v;
-    };
-    switch (a) {
-      case '--help':
-      case '-h':
-        return 'help';
-      case '--realm':
-        p.realm = val();
-        break;
-      case '--runs':
-        p.runs = int(a, val(), 1);
-        break;
-      case '--malformed-runs':
-        p.malformedRuns = int(a, val(), 0);
-        break;
-      case '--seed':
-        p.seed = int(a, val(), -(2 ** 31));
-        break;
-      case '--replay': {
-        const v = val();
-        const m = /^(model|malformed):([0-9:]+(?:@[A-Za-z0-9+/:]*)?)$/.exec(v);
-        if (m === null) throw new UsageError('--replay needs SUITE:PATH as a report prints it, e.g. model:3:1:0@AAB:V');
-        p.replay = { suite: m[1] as 'model' | 'malformed', path: m[2]! };
-        break;
-      }
-      case '--serializer':
-        p.serializer = val();
-        break;
-      case '--max-commands':
-        p.maxCommands = int(a, val(), 1);
-        break;
-      case '--skip': {
-        const kinds = val().split(',').filter((k) => k !== '');
-        const known: readonly string[] = [...ALL_COMMAND_KINDS, ...ALL_CASE_KINDS];
-        for (const k of kinds) if (!known.includes(k)) throw new UsageError(`unknown kind ${k} for --skip`);
-        p.skip = kinds as (CommandKind | CaseKind)[];
-        break;
-      }
-      case '--timeout':
-        p.timeout = int(a, val(), 1);
-        break;
-      case '--time-limit':
-        p.timeLimit = int(a, val(), 1);
-        break;
-      case '--oversize':
-        p.oversize = int(a, val(), 0);
-        break;
-      case '--verbose':
-        p.verbose = true;
-        break;
-      case '--json':
-        p.json = true;
-        break;
-      default:
-        if (a.startsWith('-')) throw new UsageError(`unknown option ${a}`);
-        if (p.url !== undefined) throw new UsageError(`unexpected argument ${a}`);
-        p.url = a;
-    }
+    const next = argv[i + 1];
+    const spec = (OPTIONS as Record<string, { type: string }>)[a.slice(2)];
+    if (a.startsWith('--') && spec?.type === 'string' && next !== undefined && /^-\d/.test(next)) {
+      out.push(`${a}=${next}`);
+      i++;
+    } else out.push(a);
   }
-  if (p.url === undefined) throw new UsageError('the router URL is missing');
-  if (p.realm === undefined) throw new UsageError('--realm is required');
+  return out;
+}
+
+/** node:util's parse errors in the words of the usage text. */
+function usageError(e: unknown): UsageError {
+  const code = (e as { code?: unknown }).code;
+  const message = e instanceof Error ? e.message : String(e);
+  const option = /'(-[^' ]*)/.exec(message)?.[1] ?? '';
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return new UsageError(`unknown option ${option}`);
+  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') return new UsageError(`${option} needs a value`);
+  return new UsageError(message);
+}
+
+/** Parse the command line of `wamp-fuzz`; throws a usage error on a bad option. */
+export function parseArgs(argv: readonly string[]): Parsed | 'help' {
+  let parsed;
+  try {
+    parsed = parseNodeArgs({ args: joinNegativeValues(argv), options: OPTIONS, strict: true, allowPositionals: true });
+  } catch (e) {
+    throw usageError(e);
+  }
+  const { values: v, positionals } = parsed;
+  if (v.help === true) return 'help';
+  const p: Parsed = { url: '', realm: '', serializer: v.serializer, verbose: v.verbose, json: v.json };
+  if (v.runs !== undefined) p.runs = int('--runs', v.runs, 1);
+  if (v['malformed-runs'] !== undefined) p.malformedRuns = int('--malformed-runs', v['malformed-runs'], 0);
+  if (v.seed !== undefined) p.seed = int('--seed', v.seed, -(2 ** 31));
+  if (v.replay !== undefined) {
+    const m = /^(model|malformed):([0-9:]+(?:@[A-Za-z0-9+/:]*)?)$/.exec(v.replay);
+    if (m === null) throw new UsageError('--replay needs SUITE:PATH as a report prints it, e.g. model:3:1:0@AAB:V');
+    p.replay = { suite: m[1] as 'model' | 'malformed', path: m[2]! };
+  }
+  if (v['max-commands'] !== undefined) p.maxCommands = int('--max-commands', v['max-commands'], 1);
+  if (v.skip !== undefined) {
+    const kinds = v.skip.split(',').filter((k) => k !== '');
+    const known: readonly string[] = [...ALL_COMMAND_KINDS, ...ALL_CASE_KINDS];
+    for (const k of kinds) if (!known.includes(k)) throw new UsageError(`unknown kind ${k} for --skip`);
+    p.skip = kinds as (CommandKind | CaseKind)[];
+  }
+  if (v.timeout !== undefined) p.timeout = int('--timeout', v.timeout, 1);
+  if (v['time-limit'] !== undefined) p.timeLimit = int('--time-limit', v['time-limit'], 1);
+  if (v.oversize !== undefined) p.oversize = int('--oversize', v.oversize, 0);
+  if (positionals.length > 1) throw new UsageError(`unexpected argument ${positionals[1]}`);
+  if (positionals[0] === undefined) throw new UsageError('the router URL is missing');
+  if (v.realm === undefined) throw new UsageError('--realm is required');
   if (p.replay !== undefined && p.seed === undefined) throw new UsageError('--replay needs the --seed of the finding');
-  return p as Parsed;
+  p.url = positionals[0];
+  p.realm = v.realm;
+  return p;
 }
 
 /** Run the CLI; resolves to the exit status. */

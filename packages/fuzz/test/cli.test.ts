@@ -36,6 +36,8 @@ describe('wamp-fuzz arguments', () => {
     [['ws://x', '--realm', 'r', '--skip', 'nonsense'], 'unknown kind nonsense'],
     [['ws://x', '--realm', 'r', '--replay', 'model:1'], '--replay needs the --seed'],
     [['ws://x', '--realm', 'r', '--bogus'], 'unknown option --bogus'],
+    [['ws://x', '--realm'], '--realm needs a value'],
+    [['ws://x', 'ws://y', '--realm', 'r'], 'unexpected argument ws://y'],
     [['http://x', '--realm', 'r'], 'unsupported scheme'],
     [['ws://x', '--realm', 'r', '--serializer', 'xml'], 'unknown serializer'],
   ])('%j is a usage error (exit 2)', async (argv, message) => {

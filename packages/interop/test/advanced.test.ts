@@ -11,6 +11,7 @@ import { Session, type EventDetails, type InvocationDetails } from '@wamp/client
 import { cryptobox, cryptoboxKeyPair } from '@wamp/client/cryptobox';
 import { createLogger, createRouter } from '@wamp/node-router';
 import { nodeWebSocketTransport } from '@wamp/ws/node';
+import { until } from '../../core/test/kit/wait.js';
 import { CREDENTIALS, REALM, type TestRouter } from './support/router.js';
 import { SERIALIZERS, join, within, type Peer, type SerializerName } from './support/peers.js';
 
@@ -56,14 +57,6 @@ afterAll(() => router.close());
 async function ours(serializer: SerializerName, passthru?: ReturnType<typeof cryptobox>): Promise<Session> {
   const t = await nodeWebSocketTransport({ url: router.wsUrl, subprotocols: [`wamp.2.${serializer}`] })();
   return Session.join(t, { realm: REALM, ...(passthru ? { passthru } : {}) });
-}
-
-async function until(cond: () => boolean, what: string): Promise<void> {
-  const end = Date.now() + 5_000;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 describe.each(SERIALIZERS)('Autobahn|JS over WebSocket/%s', (serializer) => {

@@ -9,6 +9,7 @@ import { label } from './support/peers.js';
 import { CONFIGS, pubSubPairScenario, rpcPairScenario } from './support/pairs.js';
 import { startRouter, type TestRouter } from './support/router.js';
 import { Sessions } from './support/scenarios.js';
+import { until } from '../../core/test/kit/wait.js';
 
 /** Ordered pairs of configurations of two different libraries. */
 const PAIRS = CONFIGS.flatMap((a) => CONFIGS.filter((b) => b.library !== a.library).map((b) => [a, b] as const));
@@ -23,11 +24,7 @@ describe('independent clients across the nodes of a cluster', () => {
     nats = await NatsServer.start();
     for (const node of ['x1', 'x2', 'x3']) routers.push(await startRouter({ cluster: { servers: [nats.url], node } }));
     // Every node has heard of the others before the scenarios start.
-    const deadline = Date.now() + 10_000;
-    while (routers.some((r) => r.router.clusterNodes.length < 2)) {
-      if (Date.now() > deadline) throw new Error('the nodes did not find each other');
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await until(() => routers.every((r) => r.router.clusterNodes.length >= 2), 'the nodes to find each other', 10_000);
   }, 30_000);
   afterEach(async () => {
     await Promise.all(on.map((s) => s.leaveAll()));

@@ -30,6 +30,7 @@ import { Kvm, type KV } from '@nats-io/kv';
 import {
   DEFAULT_LIMITS,
   RouterConfigError,
+  configChecks,
   msgpackSerializer,
   type ClaimValue,
   type ClusterEnvelope,
@@ -39,6 +40,8 @@ import {
   type StoreResult,
 } from '@wamp/core';
 import type { Logger } from './log.js';
+
+const { intIn, object, optString } = configChecks;
 
 /** The `cluster` section of the router configuration. */
 export interface ClusterConfig {
@@ -72,10 +75,7 @@ export function defaultNodeName(): string {
 
 /** Check the `cluster` section (file paths resolve against `baseDir`). */
 export function validateClusterConfig(path: string, v: unknown, baseDir: string): ClusterConfig {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new RouterConfigError(path, 'must be an object');
-  const o = v as Record<string, unknown>;
-  const keys = ['servers', 'node', 'name', 'user', 'pass', 'token', 'credsFile', 'tls', 'heartbeatMs', 'nodeTimeoutMs', 'connectTimeoutMs'];
-  for (const k of Object.keys(o)) if (!keys.includes(k)) throw new RouterConfigError(`${path}.${k}`, `unknown field (expected one of ${keys.join(', ')})`);
+  const o = object(path, v, ['servers', 'node', 'name', 'user', 'pass', 'token', 'credsFile', 'tls', 'heartbeatMs', 'nodeTimeoutMs', 'connectTimeoutMs']);
   const servers = o['servers'];
   if (!Array.isArray(servers) || servers.length === 0 || !servers.every((s) => typeof s === 'string' && /^(nats|tls|wss?):\/\/./.test(s))) {
     throw new RouterConfigError(`${path}.servers`, 'must be a non-empty list of nats:// (or tls://) URLs');
@@ -85,24 +85,14 @@ export function validateClusterConfig(path: string, v: unknown, baseDir: string)
     if (typeof x !== 'string' || !NAME.test(x)) throw new RouterConfigError(`${path}.${k}`, 'must be 1-64 letters, digits, - or _');
     return x;
   };
-  const text = (k: string): string | undefined => {
-    const x = o[k];
-    if (x === undefined) return undefined;
-    if (typeof x !== 'string' || x === '') throw new RouterConfigError(`${path}.${k}`, 'must be a non-empty string');
-    return x;
-  };
+  const text = (k: string): string | undefined => optString(`${path}.${k}`, o[k]);
   const ms = (k: string, min: number, dflt?: number): number | undefined => {
     const x = o[k] ?? dflt;
-    if (x === undefined) return undefined;
-    if (typeof x !== 'number' || !Number.isInteger(x) || x < min || x > 600_000) throw new RouterConfigError(`${path}.${k}`, `must be an integer in [${min}, 600000]`);
-    return x;
+    return x === undefined ? undefined : intIn(`${path}.${k}`, x, min, 600_000);
   };
   let tls: ClusterConfig['tls'];
   if (o['tls'] !== undefined) {
-    const t = o['tls'];
-    if (typeof t !== 'object' || t === null || Array.isArray(t)) throw new RouterConfigError(`${path}.tls`, 'must be an object');
-    const to = t as Record<string, unknown>;
-    for (const k of Object.keys(to)) if (!['ca', 'cert', 'key'].includes(k)) throw new RouterConfigError(`${path}.tls.${k}`, 'unknown field (expected one of ca, cert, key)');
+    const to = object(`${path}.tls`, o['tls'], ['ca', 'cert', 'key']);
     const file = (k: string): string | undefined => {
       const x = to[k];
       if (x === undefined) return undefined;

@@ -6,7 +6,7 @@
 
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { RouterConfigError, validateRouterConfig, type RouterConfig, type SerializerName } from '@wamp/core';
+import { RouterConfigError, configChecks, validateRouterConfig, type RouterConfig, type SerializerName } from '@wamp/core';
 import { validateClusterConfig, type ClusterConfig } from './cluster-nats.js';
 import { isLogLevel, type LogLevel } from './log.js';
 
@@ -161,49 +161,8 @@ export const DEFAULT_CONNECTION_LIMITS = {
 
 type Obj = Record<string, unknown>;
 
-function isObj(v: unknown): v is Obj {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-/** Faults found by the validation running now (see `check`); it is synchronous, so one list serves. */
-let found: RouterConfigError[] | undefined;
-
-/** Record a fault and go on when collecting; throw it otherwise. */
-function fault(e: RouterConfigError): void {
-  if (found === undefined) throw e;
-  found.push(...e.errors);
-}
-
-/** Run one check; a fault is recorded and `fallback` returned, so that every field gets checked. */
-function check<T>(f: () => T, fallback: T): T {
-  try {
-    return f();
-  } catch (e) {
-    if (!(e instanceof RouterConfigError)) throw e;
-    fault(e);
-    return fallback;
-  }
-}
-
-function obj(path: string, v: unknown, keys: readonly string[]): Obj {
-  if (!isObj(v)) throw new RouterConfigError(path, 'must be an object');
-  for (const k of Object.keys(v)) {
-    if (!keys.includes(k)) fault(new RouterConfigError(`${path}.${k}`, `unknown field (expected one of ${keys.join(', ')})`));
-  }
-  return v;
-}
-
-function str(path: string, v: unknown): string {
-  if (typeof v !== 'string' || v.length === 0) throw new RouterConfigError(path, 'must be a non-empty string');
-  return v;
-}
-
-function int(path: string, v: unknown, min: number, max: number): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
-    throw new RouterConfigError(path, `must be an integer in [${min}, ${max}]`);
-  }
-  return v;
-}
+// The core's checks, under the short names this file uses.
+const { check, collectFaults, fault, intIn: int, isPlainObject: isObj, nonEmptyString: str, object: obj } = configChecks;
 
 function serializers(path: string, v: unknown): SerializerName[] {
   if (v === undefined) return [...ALL_SERIALIZERS];
@@ -308,21 +267,7 @@ function routerKeySeed(v: unknown, base: string): Uint8Array {
  * names the first bad field, and its `errors` (and message lines) all of them.
  */
 export function validateNodeRouterConfig(v: unknown, baseDir = process.cwd()): NodeRouterConfig {
-  const outer = found;
-  const mine: RouterConfigError[] = [];
-  found = mine;
-  let out: NodeRouterConfig;
-  try {
-    out = validateFields(v, baseDir);
-  } catch (e) {
-    if (!(e instanceof RouterConfigError)) throw e;
-    mine.push(...e.errors);
-    throw RouterConfigError.of(mine);
-  } finally {
-    found = outer;
-  }
-  if (mine.length > 0) throw RouterConfigError.of(mine);
-  return out;
+  return collectFaults(() => validateFields(v, baseDir));
 }
 
 function validateFields(v: unknown, baseDir: string): NodeRouterConfig {

@@ -9,7 +9,7 @@ import { WampError, type Session } from '@wamp/client';
 import { connect, createClient } from '@wamp/ws/node';
 import { readFileSync } from 'node:fs';
 import { createRouter } from '@wamp/node-router';
-import { Cleanup, RawWsPeer, RouterProcess, captureLogs, waitFor, within } from './helpers.js';
+import { Cleanup, RawWsPeer, RouterProcess, captureLogs, deferred, waitFor, within } from './helpers.js';
 import { NatsServer, natsAvailable } from './nats.js';
 
 const cleanup = new Cleanup();
@@ -47,12 +47,8 @@ beforeAll(async () => {
   await Promise.all(['n1', 'n2', 'n3'].map((n) => startNode(n)));
   // All three see each other: the session count is the same from each node.
   const probes = await Promise.all(['n1', 'n2', 'n3'].map((n) => join(n)));
-  const deadline = Date.now() + 10_000;
   for (const p of probes) {
-    while ((await p.call<number>('wamp.session.count')).value !== 3) {
-      if (Date.now() > deadline) throw new Error('the three nodes did not find each other');
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await waitFor(async () => (await p.call<number>('wamp.session.count')).value === 3, 'the three nodes to find each other', 10_000);
   }
   await cleanup.run();
 }, 60_000);
@@ -138,19 +134,19 @@ describe('a cluster of three wamp-router processes on NATS', () => {
     expect(new Set(ids).size).toBe(1);
     // Joins spread without a barrier: the counts agree once the cluster is quiet.
     const counts = async (): Promise<number[]> => Promise.all([x, y, z].map(async (s) => (await s.call<number>('wamp.session.count')).value));
-    const deadline = Date.now() + 5_000;
     let seen = await counts();
-    while (seen.some((n) => n !== seen[0]) && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 50));
-      seen = await counts();
-    }
+    await waitFor(async () => (seen = await counts()).every((n) => n === seen[0]), 'the session counts to agree').catch(() => undefined);
     expect(seen).toEqual([3, 3, 3]);
   });
 
   it('a node killed with SIGKILL is noticed within 3 s: calls to its callees fail, its registrations go, on_leave fires', async () => {
     const spare = await startNode('n4');
     const doomed = await join('n4');
-    await doomed.register('com.cluster.doomed', () => new Promise(() => undefined));
+    const invoked = deferred();
+    await doomed.register('com.cluster.doomed', () => {
+      invoked.resolve();
+      return new Promise(() => undefined);
+    });
     const watcher = await join('n1');
     const left: number[] = [];
     await watcher.subscribe('wamp.session.on_leave', (args) => void left.push(args[0] as number));
@@ -159,7 +155,7 @@ describe('a cluster of three wamp-router processes on NATS', () => {
       () => 'resolved',
       (e: unknown) => e,
     );
-    await new Promise((r) => setTimeout(r, 200));
+    await within(invoked.promise, 5_000, 'the call to reach the callee');
     const t0 = Date.now();
     spare.proc.child.kill('SIGKILL');
     const err = await within(pending, 5_000, 'the call in flight to fail');
@@ -197,16 +193,15 @@ describe('a cluster of three wamp-router processes on NATS', () => {
     spare.proc.child.kill('SIGKILL');
     nodes.delete('n6');
     // The client reconnects to n1 and registers again once the cluster has let go of the lost session's registration.
-    const deadline = Date.now() + 12_000;
-    for (;;) {
-      const r = await caller.call('com.cluster.failover', [], {}, { timeout: 2_000 }).then(
+    let last: unknown;
+    const served = async (): Promise<boolean> =>
+      (last = await caller.call('com.cluster.failover', [], {}, { timeout: 2_000 }).then(
         (x) => x.value,
         (e: unknown) => (e as WampError).uri,
-      );
-      if (r === 'served') break;
-      if (Date.now() > deadline) throw new Error(`the registration did not come back: last answer ${String(r)}`);
-      await new Promise((res) => setTimeout(res, 200));
-    }
+      )) === 'served';
+    await waitFor(served, 'the registration to come back', 12_000).catch((e: unknown) => {
+      throw new Error(`${(e as Error).message}: last answer ${String(last)}`);
+    });
   }, 30_000);
 
   it('a NATS restart: nodes reconnect and resynchronise without losing the registrations of live sessions', async () => {

@@ -164,11 +164,7 @@ describe('a router restarted on the same port', () => {
       const ids = (await second.realm('realm1').call<number[]>('wamp.session.list')).value as number[];
       return clients.every((c) => c.client.state === 'open' && c.client.session !== undefined && ids.includes(c.client.session.id));
     };
-    const deadline = Date.now() + 10_000;
-    while (!(await rejoined())) {
-      if (Date.now() > deadline) throw new Error('the clients did not rejoin the restarted router within 10 s');
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    await waitFor(rejoined, 'the clients to rejoin the restarted router', 10_000);
     expect(clients.every((c) => c.opens() >= 2)).toBe(true);
     await probe(second, 'after');
   });

@@ -15,6 +15,7 @@ import { FrameType, encodeFrame, encodeHandshake, rawSocketTransport } from '@wa
 import { nodeWebSocketTransport } from '@wamp/ws/node';
 import { WebSocket } from 'ws';
 import { createLogger, createRouter, type ListeningAddress, type Logger, type WampRouter } from '@wamp/node-router';
+import { deferred, until as waitFor, within } from '../../core/test/kit/wait.js';
 
 // ---------------------------------------------------------------------------
 // TLS material of @wamp/rawsocket's tests (self-signed for 127.0.0.1/localhost).
@@ -231,57 +232,57 @@ export async function joinSession(
 // ---------------------------------------------------------------------------
 // Waiting
 
-export function deferred<T = void>(): { promise: Promise<T>; resolve: (v: T) => void; reject: (e: unknown) => void } {
-  let resolve!: (v: T) => void;
-  let reject!: (e: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-}
-
-/** Poll `condition` every 10 ms until it holds; fail with `what` after `timeoutMs`. */
-export async function waitFor(condition: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
-/** Reject with `what` when `p` has not settled within `ms`. */
-export function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  return Promise.race([
-    p,
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
-}
+export { deferred, waitFor, within };
 
 // ---------------------------------------------------------------------------
 // Raw peers that speak WAMP by hand (JSON), for the fault tests.
 
 export type Wire = unknown[];
 
-/** A `ws` client on `wamp.2.json` with WAMP written by hand. */
-export class RawWsPeer {
+/** What the raw peers share: the messages received, in order, and waiting for one of a type. */
+abstract class RawPeer {
   readonly received: Wire[] = [];
-  readonly closed: Promise<{ code: number; reason: string }>;
   private waiters: { pred: (m: Wire) => boolean; resolve: (m: Wire) => void }[] = [];
 
+  abstract send(msg: Wire): void;
+
+  /** Record a message from the router and wake whoever waits for one like it. */
+  protected deliver(msg: Wire): void {
+    this.received.push(msg);
+    this.waiters = this.waiters.filter((w) => {
+      if (!w.pred(msg)) return true;
+      w.resolve(msg);
+      return false;
+    });
+  }
+
+  /** The next (or an already received) message whose type code is `type`. */
+  expect(type: number, timeoutMs = 5_000): Promise<Wire> {
+    const seen = this.received.find((m) => m[0] === type);
+    if (seen !== undefined) return Promise.resolve(seen);
+    return within(
+      new Promise<Wire>((resolve) => this.waiters.push({ pred: (m) => m[0] === type, resolve })),
+      timeoutMs,
+      `WAMP message type ${type}`,
+    );
+  }
+
+  /** HELLO → WELCOME into `realm`; the session ID. */
+  async join(realm: string): Promise<number> {
+    this.send([1, realm, { roles: { subscriber: {}, publisher: {}, caller: {}, callee: {} } }]);
+    const w = await this.expect(2);
+    return w[1] as number;
+  }
+}
+
+/** A `ws` client on `wamp.2.json` with WAMP written by hand. */
+export class RawWsPeer extends RawPeer {
+  readonly closed: Promise<{ code: number; reason: string }>;
+
   private constructor(readonly ws: WebSocket) {
+    super();
     ws.on('message', (data: Buffer, isBinary: boolean) => {
-      if (isBinary) return;
-      const msg = JSON.parse(data.toString('utf8')) as Wire;
-      this.received.push(msg);
-      this.waiters = this.waiters.filter((w) => {
-        if (!w.pred(msg)) return true;
-        w.resolve(msg);
-        return false;
-      });
+      if (!isBinary) this.deliver(JSON.parse(data.toString('utf8')) as Wire);
     });
     ws.on('error', () => undefined);
     this.closed = new Promise((resolve) => ws.once('close', (code: number, reason: Buffer) => resolve({ code, reason: reason.toString() })));
@@ -300,24 +301,6 @@ export class RawWsPeer {
     this.ws.send(JSON.stringify(msg));
   }
 
-  /** The next (or an already received) message whose type code is `type`. */
-  expect(type: number, timeoutMs = 5_000): Promise<Wire> {
-    const seen = this.received.find((m) => m[0] === type);
-    if (seen !== undefined) return Promise.resolve(seen);
-    return within(
-      new Promise<Wire>((resolve) => this.waiters.push({ pred: (m) => m[0] === type, resolve })),
-      timeoutMs,
-      `WAMP message type ${type}`,
-    );
-  }
-
-  /** HELLO → WELCOME into `realm`. */
-  async join(realm: string): Promise<number> {
-    this.send([1, realm, { roles: { subscriber: {}, publisher: {}, caller: {}, callee: {} } }]);
-    const w = await this.expect(2);
-    return w[1] as number;
-  }
-
   /** The underlying TCP socket of the `ws` client (to stop reading from it). */
   get socket(): Socket {
     return (this.ws as unknown as { _socket: Socket })._socket;
@@ -325,15 +308,14 @@ export class RawWsPeer {
 }
 
 /** A RawSocket client over plain TCP, handshake and framing written by hand. */
-export class RawTcpPeer {
+export class RawTcpPeer extends RawPeer {
   readonly socket: Socket;
   readonly closed: Promise<void>;
   private buf = Buffer.alloc(0);
   handshake: Buffer | undefined;
-  readonly messages: Wire[] = [];
-  private waiters: { pred: (m: Wire) => boolean; resolve: (m: Wire) => void }[] = [];
 
   private constructor(socket: Socket) {
+    super();
     this.socket = socket;
     socket.on('error', () => undefined);
     this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
@@ -363,13 +345,7 @@ export class RawTcpPeer {
       const payload = this.buf.subarray(4, 4 + len);
       this.buf = this.buf.subarray(4 + len);
       if (type !== FrameType.MESSAGE) continue;
-      const msg = JSON.parse(payload.toString('utf8')) as Wire;
-      this.messages.push(msg);
-      this.waiters = this.waiters.filter((w) => {
-        if (!w.pred(msg)) return true;
-        w.resolve(msg);
-        return false;
-      });
+      this.deliver(JSON.parse(payload.toString('utf8')) as Wire);
     }
   }
 
@@ -382,21 +358,10 @@ export class RawTcpPeer {
     this.socket.write(encodeFrame(FrameType.MESSAGE, new TextEncoder().encode(JSON.stringify(msg))));
   }
 
-  expect(type: number, timeoutMs = 5_000): Promise<Wire> {
-    const seen = this.messages.find((m) => m[0] === type);
-    if (seen !== undefined) return Promise.resolve(seen);
-    return within(
-      new Promise<Wire>((resolve) => this.waiters.push({ pred: (m) => m[0] === type, resolve })),
-      timeoutMs,
-      `WAMP message type ${type}`,
-    );
-  }
-
-  async join(realm: string): Promise<number> {
+  /** Handshake, then HELLO → WELCOME into `realm`; the session ID. */
+  override join(realm: string): Promise<number> {
     this.sendHandshake();
-    this.send([1, realm, { roles: { subscriber: {}, publisher: {}, caller: {}, callee: {} } }]);
-    const w = await this.expect(2);
-    return w[1] as number;
+    return super.join(realm);
   }
 }
 

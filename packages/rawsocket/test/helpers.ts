@@ -1,13 +1,6 @@
 import { connect, type Socket } from 'node:net';
 
-/** Poll `cond` until true; fail after `timeoutMs`. For network tests only. */
-export async function until(cond: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
-  const start = Date.now();
-  while (!cond()) {
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
+export { until, within } from '../../core/test/kit/wait.js';
 
 /** A plain TCP client that records what it reads, for driving a server byte by byte. */
 export interface RawClient {
@@ -36,22 +29,5 @@ export function rawClient(port: number): Promise<RawClient> {
       resolve({ socket, received: () => new Uint8Array(Buffer.concat(chunks)), closed, isClosed: () => isClosed });
     });
     socket.once('error', reject);
-  });
-}
-
-/** Resolves when `p` does, fails after `ms`. */
-export function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), ms);
-    p.then(
-      (v) => {
-        clearTimeout(t);
-        resolve(v);
-      },
-      (e: unknown) => {
-        clearTimeout(t);
-        reject(e instanceof Error ? e : new Error(String(e)));
-      },
-    );
   });
 }

@@ -29,6 +29,7 @@ import {
   type RawSocketServer,
   type RawSocketServerOptions,
 } from '@wamp/rawsocket';
+import { echoServer as kitEchoServer, type Echo as KitEcho } from '../../core/test/kit/echo.js';
 import { rawClient, until, within, type RawClient } from './helpers.js';
 
 const servers: RawSocketServer[] = [];
@@ -43,31 +44,19 @@ afterEach(async () => {
   for (const d of tmpDirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
-interface Echo {
-  readonly server: RawSocketServer;
-  readonly port: number;
-  readonly conns: RawSocketConnection[];
-  readonly closes: TransportCloseInfo[];
+interface Echo extends KitEcho<RawSocketServer, RawSocketConnection, TransportCloseInfo> {
   readonly rejected: Error[];
 }
 
 /** A server that sends every frame back. */
 async function echoServer(opts: Partial<RawSocketServerOptions> = {}): Promise<Echo> {
-  const conns: RawSocketConnection[] = [];
-  const closes: TransportCloseInfo[] = [];
   const rejected: Error[] = [];
-  const server = createRawSocketServer({
-    onConnection: (c) => {
-      conns.push(c);
-      c.onFrame = (f) => c.send(f);
-      c.onClose = (info) => closes.push(info);
-    },
-    onHandshakeError: (e) => rejected.push(e),
-    ...opts,
+  const echo = await kitEchoServer((onConnection: (c: RawSocketConnection) => void) => {
+    const server = createRawSocketServer({ onConnection, onHandshakeError: (e) => rejected.push(e), ...opts });
+    servers.push(server);
+    return server;
   });
-  servers.push(server);
-  await server.listen({ port: 0, host: '127.0.0.1' });
-  return { server, port: (server.address() as AddressInfo).port, conns, closes, rejected };
+  return { ...echo, rejected };
 }
 
 async function client(...args: Parameters<typeof connectRawSocket>): Promise<RawSocketConnection> {

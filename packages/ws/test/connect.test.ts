@@ -8,6 +8,8 @@ import { browserTransportFor, connect as browserConnect, type WebSocketConstruct
 import { connect, createClient, nodeTransportFor } from '@wamp/ws/node';
 import { createRouter, type WampRouter } from '@wamp/node-router';
 import { createLogger } from '@wamp/node-router';
+import type { Timers } from '@wamp/client';
+import { until } from './helpers.js';
 
 // connect() picks the transport from the URL; each case joins a real router
 // over a real socket and makes a routed call through it.
@@ -97,15 +99,25 @@ describe('connect({ url })', () => {
 
   it('runs a Client heartbeat without dropping a healthy connection', async () => {
     const warnings: string[] = [];
+    // Count the beats armed (one after each answered ping) instead of sleeping a fixed time.
+    let beats = 0;
+    const timers: Timers = {
+      setTimeout: (callback, ms) => {
+        if (ms === 20) beats++;
+        return setTimeout(callback, ms);
+      },
+      clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+    };
     const client = createClient({
       url: `tcp://${tcp}`,
       realm: 'realm1',
       retry: false,
       heartbeat: { interval: 20, timeout: 250 },
+      timers,
       onWarning: (m) => warnings.push(m),
     });
     const session = await client.connect();
-    await new Promise((r) => setTimeout(r, 600));
+    await until(() => beats > 10, 'ten answered heartbeat pings');
     expect(warnings).toEqual([]);
     expect(client.state).toBe('open');
     expect((await session.call('com.app.add', [1, 1])).value).toBe(2);

@@ -28,6 +28,7 @@ import {
   type WampWebSocketServerOptions,
   type WebSocketConnection,
 } from '@wamp/ws/node';
+import { echoServer as kitEchoServer, type Echo as KitEcho } from '../../core/test/kit/echo.js';
 import { until, within } from './helpers.js';
 
 const servers: WampWebSocketServer[] = [];
@@ -47,32 +48,20 @@ afterEach(async () => {
   );
 });
 
-interface Echo {
-  readonly server: WampWebSocketServer;
+interface Echo extends KitEcho<WampWebSocketServer, WebSocketConnection, TransportCloseInfo> {
   readonly url: string;
-  readonly conns: WebSocketConnection[];
-  readonly closes: TransportCloseInfo[];
   readonly upgradeErrors: string[];
 }
 
 /** A WAMP WebSocket endpoint that sends every frame back, listening on its own port. */
 async function echoServer(opts: Partial<WampWebSocketServerOptions> = {}): Promise<Echo> {
-  const conns: WebSocketConnection[] = [];
-  const closes: TransportCloseInfo[] = [];
   const upgradeErrors: string[] = [];
-  const server = createWebSocketServer({
-    onConnection: (c) => {
-      conns.push(c);
-      c.onFrame = (f) => c.send(f);
-      c.onClose = (i) => closes.push(i);
-    },
-    onUpgradeError: (e) => upgradeErrors.push(e.message),
-    ...opts,
+  const echo = await kitEchoServer((onConnection: (c: WebSocketConnection) => void) => {
+    const server = createWebSocketServer({ onConnection, onUpgradeError: (e) => upgradeErrors.push(e.message), ...opts });
+    servers.push(server);
+    return server;
   });
-  servers.push(server);
-  await server.listen({ port: 0, host: '127.0.0.1' });
-  const port = (server.address() as AddressInfo).port;
-  return { server, url: `ws://127.0.0.1:${port}/`, conns, closes, upgradeErrors };
+  return { ...echo, url: `ws://127.0.0.1:${echo.port}/`, upgradeErrors };
 }
 
 async function client(...args: Parameters<typeof connectNodeWebSocket>): Promise<WebSocketTransport> {

@@ -8,10 +8,8 @@
 // router; a failing seed replays exactly.
 
 import {
-  MessageType,
   Router,
   decodeMessage,
-  hello,
   jsonSerializer,
   seededRandomId,
   type ClaimValue,
@@ -22,7 +20,7 @@ import {
   type Serializer,
   type SessionInfo,
 } from '@wamp/core';
-import { FULL_ROLES, T0, TestClient, type ClientNet, type JoinOptions } from './router-net.js';
+import { T0, TestClient, joinOn, type ClientNet, type JoinOptions } from './router-net.js';
 
 export interface ClusterNetOptions {
   /** Node names (default a, b, c). */
@@ -127,13 +125,7 @@ export class ClusterNet implements ClientNet {
 
   /** Connect to node `name` and join; the client must be welcomed. */
   join(name: string, opts: JoinOptions = {}): TestClient {
-    const c = this.connect(name, opts.serializer, opts.info);
-    c.send(hello(opts.realm ?? 'realm1', { roles: opts.roles ?? FULL_ROLES, ...opts.details }));
-    const m = c.one();
-    if (m.type !== MessageType.WELCOME) throw new Error(`expected WELCOME, got ${JSON.stringify(m)}`);
-    c.welcome = m;
-    c.sessionId = m.session;
-    return c;
+    return joinOn(this.connect(name, opts.serializer, opts.info), opts);
   }
 
   /** Drain every node and deliver the bus until it is quiet (the clock moves to each delivery). */

@@ -2,6 +2,7 @@
 // by feeding wire arrays and reading back the exact wire arrays the client
 // sent, on a virtual clock. No transport, no real time.
 
+import { expect } from 'vitest';
 import {
   ClientSession,
   jsonSerializer,
@@ -11,35 +12,9 @@ import {
   type Frame,
   type Serializer,
 } from '@wamp/core';
+import { FULL_ROUTER_ROLES } from '../kit/roles.js';
 
-/** WELCOME.Details.roles of a router that implements every feature the client uses. */
-export const FULL_ROUTER_ROLES: Dict = {
-  broker: {
-    features: {
-      pattern_based_subscription: true,
-      publisher_exclusion: true,
-      publisher_identification: true,
-      subscriber_blackwhite_listing: true,
-      subscription_revocation: true,
-      event_retention: true,
-    },
-  },
-  dealer: {
-    features: {
-      call_canceling: true,
-      call_timeout: true,
-      caller_identification: true,
-      pattern_based_registration: true,
-      progressive_call_results: true,
-      progressive_call_invocations: true,
-      registration_revocation: true,
-      shared_registration: true,
-    },
-  },
-};
-
-/** A dealer and broker that announce no advanced feature (basic profile). */
-export const BASIC_ROUTER_ROLES: Dict = { broker: {}, dealer: {} };
+export { BASIC_ROUTER_ROLES, FULL_ROUTER_ROLES } from '../kit/roles.js';
 
 export type Wire = unknown[];
 
@@ -123,4 +98,43 @@ export class ScriptedRouter {
     this.sent();
     this.events();
   }
+}
+
+/** A scripted router whose session is established (WELCOME with `roles`), queues empty. */
+export function joined(roles: Dict = FULL_ROUTER_ROLES, options: HarnessOptions = {}): ScriptedRouter {
+  const r = new ScriptedRouter(options);
+  r.establish({ roles });
+  return r;
+}
+
+/** An established session holding registration 100 for `com.p` (request 1), queues empty. */
+export function registered(): ScriptedRouter {
+  const r = joined();
+  r.run((s) => s.register('com.p'));
+  r.recv([65, 1, 100]);
+  r.sent();
+  r.events();
+  return r;
+}
+
+/** An established session subscribed to `com.t` as subscription 300 (request 1), queues empty. */
+export function subscribed(): ScriptedRouter {
+  const r = joined();
+  r.run((s) => s.subscribe('com.t'));
+  r.recv([33, 1, 300]);
+  r.sent();
+  r.events();
+  return r;
+}
+
+/**
+ * The router's last message was a protocol violation: the client sent exactly
+ * ABORT wamp.error.protocol_violation with `reason`, and closed itself (state
+ * and `closed` event, initiator client).
+ */
+export function violation(r: ScriptedRouter, reason: string): void {
+  expect(r.sent()).toEqual([[3, { message: reason }, 'wamp.error.protocol_violation']]);
+  expect(r.session.state).toMatchObject({ tag: 'closed', close: { reason: 'wamp.error.protocol_violation', message: reason } });
+  const closed = r.events().find((e) => e.type === 'closed');
+  expect(closed).toMatchObject({ reason: 'wamp.error.protocol_violation', message: reason, initiator: 'client' });
 }

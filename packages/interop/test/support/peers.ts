@@ -25,6 +25,7 @@ import { cborSerializer, jsonSerializer, msgpackSerializer, toWire, type Seriali
 import { rawSocketTransport } from '@wamp/rawsocket';
 import { nodeWebSocketTransport } from '@wamp/ws/node';
 import { CREDENTIALS, CRYPTOSIGN_KEYPAIR, CRYPTOSIGN_PUBKEY, REALM, type TestRouter } from './router.js';
+import { deferred } from '../../../core/test/kit/wait.js';
 
 export type Library = 'autobahn' | 'wampy' | 'wamp-client';
 export type SerializerName = 'json' | 'msgpack' | 'cbor';
@@ -158,16 +159,7 @@ export function within<T>(ms: number, what: string, p: Promise<T>): Promise<T> {
   return Promise.race([p, t]).finally(() => clearTimeout(timer));
 }
 
-/** A promise and its resolver, for "wait until the handler saw N events". */
-export function deferred<T>(): { promise: Promise<T>; resolve: (v: T) => void; reject: (e: unknown) => void } {
-  let resolve!: (v: T) => void;
-  let reject!: (e: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-}
+export { deferred };
 
 const JOIN_MS = 5_000;
 
