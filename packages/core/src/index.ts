@@ -68,6 +68,7 @@ export {
   type Welcome,
   type Yield,
 } from './messages.js';
+export { excludesPublisher, isProgress, wantsAcknowledge, wantsProgress } from './message-helpers.js';
 export { fromWire, toWire, type WireOptions } from './wire.js';
 export { decodeMessage, encodeMessage, type DecodeOptions } from './codec.js';
 export type { Serializer, SerializerName } from './serializers/serializer.js';
