@@ -11,6 +11,13 @@ export {
   type TransportCloseInfo,
   type TransportFactory,
 } from './transport.js';
+export {
+  TransportsFailedError,
+  firstOpening,
+  type ConnectAttempt,
+  type Connector,
+  type ConnectorFailureListener,
+} from './connectors.js';
 export { webCryptoProvider, type WebCryptoProviderOptions } from './crypto/web.js';
 export { nobleCryptoProvider, type NobleCryptoProviderOptions } from './crypto/noble.js';
 export { MemoryTransport, memoryTransportPair, type MemoryTransportOptions } from './memory.js';

@@ -27,7 +27,9 @@ export {
 export {
   connect,
   createClient,
+  nodeConnectors,
   nodeTransportFor,
   type NodeConnectOptions,
   type NodeCreateClientOptions,
+  type NodeTransportSpec,
 } from './node-connect.js';
