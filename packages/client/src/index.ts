@@ -82,6 +82,17 @@ export {
   type SubscribeOptions,
   type TraceEvent,
 } from '@wamp/core';
+export {
+  DEFAULT_EVENT_QUEUE_SIZE,
+  EventQueue,
+  type EventAcceptor,
+  type EventQueueOptions,
+  type EventQueueOverflow,
+  type QueueSession,
+  type QueueSubscription,
+  type QueuedEvent,
+} from './event-queue.js';
+export { eventsTyped, type TypedQueuedEvent } from './typed-events.js';
 export { TLS_CHANNEL_BINDINGS, tlsChannelBinding } from './tls-binding.js';
 export {
   SchemaError,

@@ -34,6 +34,7 @@ import {
 } from '@wamp/core';
 import type { AuthAttempt, AuthMethod } from './auth.js';
 import { passthruAttributes, type DecodedArguments, type PassthruCodec } from './passthru.js';
+import { EventQueue, type EventQueueOptions, type QueuedEvent } from './event-queue.js';
 import { AsyncQueue } from './queue.js';
 import { Result } from './result.js';
 import { systemClock, systemTimers, type Clock, type Timers } from './timers.js';
@@ -1415,6 +1416,17 @@ export class Session {
       if (this.topicLocks.get(key) === tail) this.topicLocks.delete(key);
     });
     return run;
+  }
+
+  /**
+   * Subscribe as an event queue: `for await (const { args, kwargs, details } of session.events(topic))`.
+   * The buffer holds `maxBuffered` events (default 1000); when it is full the
+   * `overflow` policy drops the oldest (default) or the newest, with a
+   * warning. Leaving the loop unsubscribes; the loop ends when the session
+   * ends. See {@link EventQueue}; `eventsTyped` does the same for a typed topic.
+   */
+  events(topic: string, options: EventQueueOptions = {}): EventQueue<QueuedEvent<Args, KwArgs, EventDetails>> {
+    return new EventQueue(this, topic, options);
   }
 }
 

@@ -280,8 +280,8 @@ export function subscribeTyped<A extends Schema | undefined, K extends Schema | 
 type Described = Procedure | Topic;
 type Checked = { readonly args: Args; readonly kwargs: KwArgs } | { readonly issues: readonly SchemaIssue[] };
 
-/** Bind positional arguments to names where the description says so, then run the schemas. */
-async function checkInput(d: Described, args: Args, kwargs: KwArgs): Promise<Checked> {
+/** @internal Bind positional arguments to names where the description says so, then run the schemas (also used by `eventsTyped`). */
+export async function checkInput(d: Described, args: Args, kwargs: KwArgs): Promise<Checked> {
   let a: Args = args;
   let k: KwArgs = kwargs;
   if (d.positional.length > 0 && args.length > 0) {
