@@ -43,14 +43,19 @@ export interface QueuedEvent<A = Args, K = KwArgs, D = unknown> {
 
 /** The part of a subscription a queue uses. */
 export interface QueueSubscription {
+  /** End the subscription (the queue calls it when the loop is left). */
   unsubscribe(): Promise<void>;
+  /** Set by the queue: the broker revoked the subscription, so the queue ends. */
   onRevoked: ((reason: string | undefined) => void) | undefined;
 }
 
 /** The part of a session a queue uses (`Session` has it). */
 export interface QueueSession<D> {
+  /** Subscribe `handler` to `topic` (the queue's `push`). */
   subscribe(topic: string, handler: (args: Args, kwargs: KwArgs, details: D) => void, options?: SubscribeOptions): Promise<QueueSubscription>;
+  /** Listen for the session's end; returns the function that stops listening. */
   on(event: 'closed' | 'failed', listener: () => void): () => void;
+  /** Report a problem through the session's `onWarning` hook. */
   warn(message: string): void;
 }
 
@@ -164,6 +169,7 @@ export class EventQueue<T> implements AsyncIterableIterator<T, undefined> {
     }
   }
 
+  /** The queue is its own iterator (one loop reads it). */
   [Symbol.asyncIterator](): this {
     return this;
   }

@@ -23,10 +23,15 @@ import { webSocketTransport, type WebSocketConstructor } from './client.js';
  * place of the top-level ones for this entry.
  */
 export interface TransportSpec {
+  /** `ws://` or `wss://` (in `@wamp/ws/node` also the RawSocket URLs). */
   readonly url: string;
+  /** As {@link ConnectOptions.serializers}, for this entry. */
   readonly serializers?: readonly Serializer[];
+  /** As {@link ConnectOptions.batched}, for this entry. */
   readonly batched?: boolean;
+  /** As {@link ConnectOptions.WebSocket}, for this entry. */
   readonly WebSocket?: WebSocketConstructor;
+  /** As {@link ConnectOptions.connectTimeoutMs}, for this entry. */
   readonly connectTimeoutMs?: number;
 }
 

@@ -18,11 +18,17 @@ import { nodeWebSocketTransport, type NodeWebSocketClientOptions } from './node-
  * take the place of the top-level ones for this entry.
  */
 export interface NodeTransportSpec {
+  /** Any URL `connect` takes: `ws://`, `wss://`, `rawsocket+tcp://`, `rawsocket+tls://`, `rawsocket+unix:///path` and their spellings. */
   readonly url: string;
+  /** As {@link NodeConnectOptions.serializers}, for this entry (RawSocket: asked for in turn). */
   readonly serializers?: readonly (Serializer | SerializerName)[];
+  /** Offer the `.batched` WebSocket subprotocols, for this entry. */
   readonly batched?: boolean;
+  /** Opening must finish within this time (ms), for this entry. */
   readonly connectTimeoutMs?: number;
+  /** As {@link NodeConnectOptions.wsOptions}, for this entry. */
   readonly wsOptions?: NodeWebSocketClientOptions['wsOptions'];
+  /** As {@link NodeConnectOptions.tlsOptions}, for this entry. */
   readonly tlsOptions?: ConnectionOptions;
 }
 
