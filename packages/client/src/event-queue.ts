@@ -88,6 +88,7 @@ export class EventQueue<T> implements AsyncIterableIterator<T, undefined> {
   private readonly session: QueueSession<unknown>;
   private readonly accept: EventAcceptor<unknown, T> | undefined;
   private subscription: QueueSubscription | undefined;
+  private unsubscribing: Promise<void> | undefined;
   private stopListening: (() => void)[] = [];
   private ended = false;
   private failure: { readonly error: unknown } | undefined;
@@ -116,7 +117,7 @@ export class EventQueue<T> implements AsyncIterableIterator<T, undefined> {
       (sub) => {
         if (this.ended) {
           // The loop was left (or the session ended) before the router answered.
-          void sub.unsubscribe().catch(() => undefined);
+          this.unsubscribing = sub.unsubscribe().catch(() => undefined);
           return;
         }
         this.subscription = sub;
@@ -157,10 +158,16 @@ export class EventQueue<T> implements AsyncIterableIterator<T, undefined> {
     return { value: undefined, done: true };
   }
 
-  /** Unsubscribe and end the queue; buffered events are dropped. Safe to call more than once. */
+  /**
+   * Unsubscribe and end the queue; buffered events are dropped. Resolves once
+   * the router confirmed the unsubscription (also when called before it
+   * confirmed the subscription). Safe to call more than once.
+   */
   async close(): Promise<void> {
     this.buffer.length = 0;
     this.end();
+    await this.ready.catch(() => undefined);
+    await this.unsubscribing;
     const sub = this.subscription;
     this.subscription = undefined;
     if (sub !== undefined) {

@@ -90,6 +90,36 @@ describe('Session.events', () => {
     expect(seen).toEqual([1, 2]);
   });
 
+  it('ends when the broker revokes the subscription', async () => {
+    const { subscriber, publisher } = await two();
+    const queue = subscriber.events('com.test.revoked');
+    await queue.ready;
+    await publishCount(publisher, 'com.test.revoked', 1);
+    await waitFor(() => queue.size === 1, 'one buffered event');
+    const id = (await publisher.call('wamp.subscription.lookup', ['com.test.revoked'])).value;
+    await publisher.call('wamp.subscription.remove_subscriber', [id, subscriber.id]);
+    const seen: unknown[] = [];
+    for await (const e of queue) seen.push(e.args[0]);
+    expect(seen).toEqual([1]);
+    expect(subscriber.isOpen).toBe(true);
+  });
+
+  it('serves concurrent next() calls in order, and close() before the router answered leaves no subscription', async () => {
+    const { subscriber, publisher } = await two();
+    const queue = subscriber.events('com.test.concurrent');
+    const first = queue.next();
+    const second = queue.next();
+    await queue.ready;
+    await publishCount(publisher, 'com.test.concurrent', 2);
+    expect([(await first).value?.args[0], (await second).value?.args[0]]).toEqual([1, 2]);
+    await queue.close();
+
+    const early = subscriber.events('com.test.early');
+    await early.close(); // called before SUBSCRIBED arrived; resolves after UNSUBSCRIBED
+    expect((await publisher.call('wamp.subscription.lookup', ['com.test.early'])).value).toBeNull();
+    expect(await early.next()).toEqual({ value: undefined, done: true });
+  });
+
   it('rejects ready and the loop when the subscription fails', async () => {
     const { subscriber } = await two();
     const queue = subscriber.events('com.test.not a uri');
