@@ -81,6 +81,7 @@ export type EventAcceptor<D, T> = (event: QueuedEvent<Args, KwArgs, D>) => T | u
 export class EventQueue<T> implements AsyncIterableIterator<T, undefined> {
   /** Resolves once the router confirmed the subscription; rejects (and the loop throws) if it refused. */
   readonly ready: Promise<void>;
+  /** The topic (or pattern) subscribed to. */
   readonly topic: string;
   private readonly buffer: QueuedEvent<Args, KwArgs, unknown>[] = [];
   private readonly max: number;
