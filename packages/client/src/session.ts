@@ -34,9 +34,9 @@ import {
 } from '@wamp/core';
 import type { AuthAttempt, AuthMethod } from './auth.js';
 import { passthruAttributes, type DecodedArguments, type PassthruCodec } from './passthru.js';
-import { EventQueue, type EventQueueOptions, type QueuedEvent } from './event-queue.js';
 import { AsyncQueue } from './queue.js';
 import { Result } from './result.js';
+import { EventQueue, type EventQueueOptions, type QueuedEvent } from './event-queue.js';
 import { systemClock, systemTimers, type Clock, type Timers } from './timers.js';
 import type { Transport } from './transport.js';
 
