@@ -280,7 +280,7 @@ export function subscribeTyped<A extends Schema | undefined, K extends Schema | 
 type Described = Procedure | Topic;
 type Checked = { readonly args: Args; readonly kwargs: KwArgs } | { readonly issues: readonly SchemaIssue[] };
 
-/** @internal Bind positional arguments to names where the description says so, then run the schemas (also used by `eventsTyped`). */
+/** @internal Bind positional arguments to names where the description says so, then run the schemas (also used by route sets). */
 export async function checkInput(d: Described, args: Args, kwargs: KwArgs): Promise<Checked> {
   let a: Args = args;
   let k: KwArgs = kwargs;

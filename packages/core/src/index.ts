@@ -5,6 +5,17 @@ export type { Args, Dict, Frame, KwArgs, Payload } from './types.js';
 export { ErrorUri, InvalidUriViolation, LocalProtocolError, ProtocolViolation, WampError } from './errors.js';
 export { MAX_ID, SequentialIds, isId, isIdOrZero, seededRandomId, type RandomId } from './ids.js';
 export { isReservedUri, isValidPattern, isValidUri, type MatchPolicy, type UriRule } from './uri.js';
+export {
+  excludesPublisher,
+  isProgress,
+  wantsAcknowledge,
+  wantsProgress,
+  type CallLike,
+  type InvocationLike,
+  type PublishLike,
+  type ResultLike,
+  type YieldLike,
+} from './message-helpers.js';
 export { base64Decode, base64Encode, hexDecode, hexEncode } from './base64.js';
 export { DEFAULT_LIMITS, resolveLimits, sanitize, type Limits } from './limits.js';
 export {
@@ -68,7 +79,6 @@ export {
   type Welcome,
   type Yield,
 } from './messages.js';
-export { excludesPublisher, isProgress, wantsAcknowledge, wantsProgress } from './message-helpers.js';
 export { fromWire, toWire, type WireOptions } from './wire.js';
 export { decodeMessage, encodeMessage, type DecodeOptions } from './codec.js';
 export type { Serializer, SerializerName } from './serializers/serializer.js';

@@ -1,9 +1,37 @@
 // Questions a sans-IO user asks of a decoded message, answered with the
 // defaults of the specification, so that nobody reads `options['...']` and
 // forgets that `exclude_me` is true when absent. Pure functions: a message in,
-// a boolean out.
+// a boolean out. The parameters name only what is read (the message type codes
+// and the Options/Details dictionary), so that `Publish`, `Call`, `Result`...
+// of the message model fit them and nothing else does.
 
-import { MessageType, type Call, type Invocation, type Publish, type Result, type Yield } from './messages.js';
+import type { Dict } from './types.js';
+
+/** A PUBLISH (16), as far as the helpers read it (`Publish` of the message model fits). */
+export interface PublishLike {
+  readonly type: 16;
+  readonly options: Dict;
+}
+/** A CALL (48), as far as the helpers read it (`Call` fits). */
+export interface CallLike {
+  readonly type: 48;
+  readonly options: Dict;
+}
+/** A RESULT (50), as far as the helpers read it (`Result` fits). */
+export interface ResultLike {
+  readonly type: 50;
+  readonly details: Dict;
+}
+/** An INVOCATION (68), as far as the helpers read it (`Invocation` fits). */
+export interface InvocationLike {
+  readonly type: 68;
+  readonly details: Dict;
+}
+/** A YIELD (70), as far as the helpers read it (`Yield` fits). */
+export interface YieldLike {
+  readonly type: 70;
+  readonly options: Dict;
+}
 
 /**
  * Whether the publisher asked for PUBLISHED (basic profile, "Publish":
@@ -11,7 +39,7 @@ import { MessageType, type Call, type Invocation, type Publish, type Result, typ
  * acknowledged PUBLISH with PUBLISHED or ERROR, and an unacknowledged one
  * with nothing at all, not even an ERROR.
  */
-export function wantsAcknowledge(msg: Publish): boolean {
+export function wantsAcknowledge(msg: PublishLike): boolean {
   return msg.options['acknowledge'] === true;
 }
 
@@ -21,7 +49,7 @@ export function wantsAcknowledge(msg: Publish): boolean {
  * default **true** — only an explicit `false` lets a publisher that is also
  * subscribed receive its own event).
  */
-export function excludesPublisher(msg: Publish): boolean {
+export function excludesPublisher(msg: PublishLike): boolean {
   return msg.options['exclude_me'] !== false;
 }
 
@@ -32,8 +60,8 @@ export function excludesPublisher(msg: Publish): boolean {
  * forwards (it does so only when the callee announced the feature). Default
  * false: a callee must then send one final YIELD.
  */
-export function wantsProgress(msg: Call | Invocation): boolean {
-  const where = msg.type === MessageType.CALL ? msg.options : msg.details;
+export function wantsProgress(msg: CallLike | InvocationLike): boolean {
+  const where = msg.type === 48 ? msg.options : msg.details;
   return where['receive_progress'] === true;
 }
 
@@ -45,7 +73,7 @@ export function wantsProgress(msg: Call | Invocation): boolean {
  * Invocations": `CALL.Options.progress`, `INVOCATION.Details.progress`).
  * Default false: the message is the last of its request.
  */
-export function isProgress(msg: Result | Yield | Call | Invocation): boolean {
-  const where = msg.type === MessageType.CALL || msg.type === MessageType.YIELD ? msg.options : msg.details;
+export function isProgress(msg: ResultLike | YieldLike | CallLike | InvocationLike): boolean {
+  const where = msg.type === 48 || msg.type === 70 ? msg.options : msg.details;
   return where['progress'] === true;
 }
