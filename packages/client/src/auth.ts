@@ -111,6 +111,43 @@ export function wampcra(secret: Secret): AuthMethod {
   };
 }
 
+/** A transport method: offered in HELLO, never challenged (the router decides from the transport alone). */
+function transportMethod(name: string): AuthMethod {
+  return {
+    name,
+    needsAuthid: false,
+    start: async () => ({
+      respond: async () => {
+        throw new WampError(ErrorUri.AUTHENTICATION_FAILED, [`${name}: the router sent a CHALLENGE, but this method has none`]);
+      },
+    }),
+  };
+}
+
+/**
+ * `cookie` (advanced profile, "Cookie-based Authentication"): the router
+ * admits the session by a cookie of the WebSocket upgrade (set by an HTTP
+ * route of the application, or by the router itself after an earlier login).
+ * The cookie travels with the upgrade: in Node, give it in the WebSocket
+ * options' `headers`. Offer it first and a challenge method after it
+ * (`auth: [cookie(), ticket(t)]`): without a good cookie the router goes on
+ * to the next method.
+ */
+export function cookie(): AuthMethod {
+  return transportMethod('cookie');
+}
+
+/**
+ * `tls` (advanced profile, "TLS Certificate Authentication"): the router
+ * admits the session by the client certificate of the TLS connection (in
+ * Node, the `cert` and `key` of the transport's TLS options). As with
+ * {@link cookie}, a method offered after it is tried when the certificate
+ * does not do.
+ */
+export function tlsCertificate(): AuthMethod {
+  return transportMethod('tls');
+}
+
 /** Options of {@link cryptosign} beyond the private key. */
 export interface CryptosignOptions {
   /**

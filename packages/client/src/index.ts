@@ -26,9 +26,11 @@ export { passthruAttributes, type DecodedArguments, type PassthruCodec } from '.
 export { systemClock, systemTimers, type Clock, type Timers } from './timers.js';
 export {
   anonymous,
+  cookie,
   cryptosign,
   scram,
   ticket,
+  tlsCertificate,
   wampcra,
   type AuthAttempt,
   type AuthContext,
@@ -94,6 +96,7 @@ export {
 } from './event-queue.js';
 export { eventsTyped, type TypedQueuedEvent } from './typed-events.js';
 export { TLS_CHANNEL_BINDINGS, tlsChannelBinding } from './tls-binding.js';
+export { tlsClientInfo } from './tls-peer.js';
 export {
   SchemaError,
   type HandlerArgs,
@@ -117,3 +120,27 @@ export {
   type TypedInvocationHandler,
   type TypedReturn,
 } from './typed.js';
+export {
+  RouteSet,
+  matchesPattern,
+  mountRoutes,
+  transportInfo,
+  type CallContext,
+  type EventContext,
+  type HookOptions,
+  type Identify,
+  type Middleware,
+  type MountOptions,
+  type MountedRoutes,
+  type RouteContext,
+  type RouteHandler,
+  type RouteOptions,
+  type RouteSetOptions,
+  type SessionContext,
+  type Subscriber,
+  type SubscriptionHook,
+  type TopicHandler,
+  type TransportInfo,
+  type TypedRouteHandler,
+  type TypedTopicHandler,
+} from './routes.js';

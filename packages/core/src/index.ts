@@ -226,8 +226,11 @@ export {
   Router,
   type AuthenticateEvent,
   type CallOutcome,
+  type MessageInterceptor,
   type RealmSnapshot,
+  type Refusal,
   type RouterEvent,
+  type SessionDescription,
   type RouterOptions,
   type RouterProbe,
   type RouterWarningCode,
@@ -254,6 +257,9 @@ export {
 } from './router/transitions.js';
 export {
   AUTH_METHODS,
+  DEFAULT_AUTH_COOKIE,
+  DEFAULT_AUTH_COOKIE_MAX_AGE_MS,
+  TRANSPORT_AUTH_METHODS,
   DEFAULT_AGENT,
   DEFAULT_ROUTER_LIMITS,
   DEFAULT_ROUTER_TIMEOUTS,
@@ -265,7 +271,17 @@ export {
   type AuthorizationAction,
   type AuthorizationDecision,
   type AuthorizationRequest,
+  type CookieAuthConfig,
   type CryptosignPrincipal,
+  type IdentityProvider,
+  type IdentityResult,
+  type TlsAuthConfig,
+  type TlsPrincipal,
+  type TransportAuthResult,
+  type TransportAuthenticator,
+  type WampcraRequirement,
+  type WampcraRequirementProvider,
+  type WampcraSplitConfig,
   type DisclosePolicy,
   type DynamicAuthResult,
   type DynamicAuthenticator,
@@ -288,6 +304,7 @@ export { INTERNAL_AUTHMETHOD, ROUTER_ROLES, type AuthRequest, type AuthVerdict, 
 export { META_PROCEDURES } from './router/meta.js';
 export { RouterUri } from './router/uris.js';
 export { routerAuthExtra, type RouterKey } from './router/router-auth.js';
+export { AuthCookieStore, DEFAULT_MAX_AUTH_COOKIES, type CookieIdentity } from './router/auth-cookies.js';
 export {
   DEFAULT_GET_EVENTS_LIMIT,
   DEFAULT_HISTORY_LIMIT,
@@ -324,3 +341,12 @@ export {
   type TestamentRecord,
 } from './router/cluster-protocol.js';
 export type { PassthruRoles, PeerFeatures, PeerIdentity, Testament, TestamentScope } from './router/peer-info.js';
+export {
+  MAX_COOKIE_HEADER,
+  authTransportDetails,
+  parseCookies,
+  type DistinguishedName,
+  type HttpUpgradeInfo,
+  type TlsCertificate,
+  type TlsClientInfo,
+} from './router/peer-info.js';

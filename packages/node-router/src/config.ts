@@ -16,8 +16,21 @@ export interface TlsFiles {
   readonly cert: string;
   /** PEM private key (file path). */
   readonly key: string;
-  /** Optional PEM CA bundle for client certificates (file path). */
+  /** Optional PEM CA bundle (file path): the chain sent with `cert`, and the CAs client certificates must chain to. */
   readonly ca?: string;
+  /**
+   * Mutual TLS: ask every client for a certificate (Node's `requestCert`).
+   * The certificate, whether it verified against `ca`, and its chain reach
+   * the `tls` authentication method and dynamic authenticators. Default false.
+   */
+  readonly requestCert?: boolean;
+  /**
+   * With `requestCert`: refuse, during the TLS handshake, clients whose
+   * certificate is missing or does not verify. Default false, so that such
+   * clients can still authenticate by another method (the `tls` method never
+   * accepts a certificate that did not verify).
+   */
+  readonly rejectUnauthorized?: boolean;
 }
 
 /** A WebSocket listener. */
@@ -205,9 +218,22 @@ function serializers(path: string, v: unknown): SerializerName[] {
 
 function tls(path: string, v: unknown, base: string): TlsFiles | undefined {
   if (v === undefined) return undefined;
-  const o = obj(path, v, ['cert', 'key', 'ca']);
+  const o = obj(path, v, ['cert', 'key', 'ca', 'requestCert', 'rejectUnauthorized']);
   const file = (k: string): string => resolve(base, check(() => str(`${path}.${k}`, o[k]), ''));
-  return o['ca'] === undefined ? { cert: file('cert'), key: file('key') } : { cert: file('cert'), key: file('key'), ca: file('ca') };
+  const flag = (k: 'requestCert' | 'rejectUnauthorized'): { [x: string]: boolean } => {
+    const x = o[k];
+    if (x === undefined) return {};
+    if (typeof x !== 'boolean') fault(new RouterConfigError(`${path}.${k}`, 'must be true or false'));
+    return { [k]: x === true };
+  };
+  if (o['rejectUnauthorized'] === true && o['requestCert'] !== true) fault(new RouterConfigError(`${path}.rejectUnauthorized`, 'needs requestCert'));
+  return {
+    cert: file('cert'),
+    key: file('key'),
+    ...(o['ca'] === undefined ? {} : { ca: file('ca') }),
+    ...flag('requestCert'),
+    ...flag('rejectUnauthorized'),
+  };
 }
 
 function trustlevelOf(path: string, o: Obj): { trustlevel?: number } {

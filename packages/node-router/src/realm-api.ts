@@ -9,6 +9,11 @@ import { jsonSerializer, type Args, type KwArgs, type PublishOptions, type Regis
 import {
   Session,
   memoryTransportPair,
+  mountRoutes,
+  transportInfo,
+  type MountedRoutes,
+  type RouteSet,
+  type SessionContext,
   type CallOptions,
   type EventHandler,
   type InvocationHandler,
@@ -81,6 +86,36 @@ export class RealmApi {
   /** Call `procedure` from inside the router. */
   async call<R = unknown>(procedure: string, args?: Args, kwargs?: KwArgs, options: CallOptions = {}): Promise<Result<R>> {
     return (await this.session()).call<R>(procedure, args, kwargs, options);
+  }
+
+  /**
+   * Mount a route set on this realm: its procedures are served and its
+   * topics handled by the internal session, and its subscription hooks
+   * watch the realm. Handlers see their caller's session ID, authid,
+   * authrole, authmethod, authextra and transport (peer address, and the
+   * HTTP headers, cookies and TLS client certificate where the transport
+   * recorded them) whether or not the caller set `disclose_me`.
+   */
+  async mount(routes: RouteSet): Promise<MountedRoutes> {
+    const session = await this.session();
+    return mountRoutes(session, routes, { identify: (id, disclosed) => this.identify(id, disclosed) });
+  }
+
+  /**
+   * Publish an event that only session `to` receives (PUBLISH.Options.eligible);
+   * resolves once the router has it.
+   */
+  async sendTo(to: number, topic: string, args?: Args, kwargs?: KwArgs, options: PublishOptions = {}): Promise<void> {
+    await (await this.session()).publish(topic, args, kwargs, { ...options, eligible: [to] });
+  }
+
+  /** What the core router knows about session `id` of this realm, as handlers see it. */
+  identify(id: number, disclosed: { readonly authid: string | undefined; readonly authrole: string | undefined } = { authid: undefined, authrole: undefined }): SessionContext {
+    const d = this.host.router.describeSession(this.name, id);
+    if (d === undefined) {
+      return { session: id, authid: disclosed.authid, authrole: disclosed.authrole, authmethod: undefined, authextra: undefined, transport: undefined };
+    }
+    return { session: id, authid: d.authid, authrole: d.authrole, authmethod: d.authmethod, authextra: d.authextra, transport: transportInfo(d.transport, d.info ?? {}) };
   }
 
   /** @internal The router is closing; the internal session goes with it. */

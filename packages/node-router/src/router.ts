@@ -5,14 +5,15 @@
  * the process.
  */
 
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
+import { createServer as createHttpServer, type IncomingHttpHeaders, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
-import { Router, serializerByName, type HistoryStore, type Serializer, type SessionInfo } from '@wamp/core';
+import { DEFAULT_AUTH_COOKIE, DEFAULT_AUTH_COOKIE_MAX_AGE_MS, Router, serializerByName, type HistoryStore, type HttpUpgradeInfo, type MessageInterceptor, type Serializer, type SessionInfo } from '@wamp/core';
 import { nodeCryptoProvider } from '@wamp/client/node-crypto';
 import { createRawSocketServer, type DropInfo as RsDropInfo, type RawSocketConnection, type RawSocketServer } from '@wamp/rawsocket';
-import { createWebSocketServer, type DropInfo as WsDropInfo, type WampWebSocketServer, type WebSocketConnection } from '@wamp/ws/node';
+import { createWebSocketServer, type DropInfo as WsDropInfo, type IssuedCookie, type WampWebSocketServer, type WebSocketConnection } from '@wamp/ws/node';
 import {
   validateNodeRouterConfig,
   type ListenerConfig,
@@ -46,6 +47,12 @@ export interface CreateRouterOptions {
   readonly metrics?: boolean;
   /** Where each realm's event history is kept (default in memory); see `HistoryStore` of @wamp/core. */
   readonly historyStore?: (realm: string) => HistoryStore;
+  /**
+   * A per-message policy hook of the core router: it sees every message a
+   * client sends, with its session (`session.info` has the transport, `session.identity`
+   * who it is), and may refuse it. See `MessageInterceptor` of @wamp/core.
+   */
+  readonly interceptor?: MessageInterceptor;
 }
 
 /** Where a listener ended up listening (port 0 resolves to the real port). */
@@ -79,9 +86,24 @@ function serializersOf(names: readonly string[]): Serializer[] {
   });
 }
 
-function readTls(t: TlsFiles): { cert: Buffer; key: Buffer; ca?: Buffer } {
-  const out: { cert: Buffer; key: Buffer; ca?: Buffer } = { cert: readFileSync(t.cert), key: readFileSync(t.key) };
+function readTls(t: TlsFiles): { cert: Buffer; key: Buffer; ca?: Buffer; requestCert: boolean; rejectUnauthorized: boolean } {
+  // Mutual TLS: without rejectUnauthorized, a client whose certificate is missing or does not verify still
+  // connects (and may authenticate otherwise); SessionInfo.tls says which.
+  const requestCert = t.requestCert === true;
+  const out: { cert: Buffer; key: Buffer; ca?: Buffer; requestCert: boolean; rejectUnauthorized: boolean } = {
+    cert: readFileSync(t.cert),
+    key: readFileSync(t.key),
+    requestCert,
+    rejectUnauthorized: requestCert && t.rejectUnauthorized === true,
+  };
   if (t.ca !== undefined) out.ca = readFileSync(t.ca);
+  return out;
+}
+
+/** Node's upgrade headers without the undefined entries its type allows. */
+function plainHeaders(h: IncomingHttpHeaders): Record<string, string | readonly string[]> {
+  const out: Record<string, string | readonly string[]> = {};
+  for (const [k, v] of Object.entries(h)) if (v !== undefined) out[k] = v;
   return out;
 }
 
@@ -141,6 +163,7 @@ export class WampRouter {
       crypto,
       ...(routerKey ? { routerKey } : {}),
       ...(options.historyStore ? { historyStore: options.historyStore } : {}),
+      ...(options.interceptor ? { interceptor: options.interceptor } : {}),
       ...(metrics ? { probe: metrics.probe } : {}),
       ...(c !== undefined
         ? {
@@ -326,7 +349,9 @@ export class WampRouter {
 
   private makeWebSocketServer(path: string, serializers: readonly Serializer[], tls: boolean, trustlevel?: number): WampWebSocketServer {
     const cfg = this.config;
+    const issueCookie = this.authCookie;
     const server = createWebSocketServer({
+      ...(issueCookie === undefined ? {} : { issueCookie }),
       path,
       serializers,
       subprotocols: serializers.flatMap((s) => [s.subprotocol, `${s.subprotocol}.batched`]),
@@ -336,7 +361,7 @@ export class WampRouter {
         ...cfg.backpressure,
         onDrop: (info) => this.logDrop('websocket', info),
       },
-      onConnection: (conn: WebSocketConnection) => this.accept(conn, 'websocket', conn.peer.remoteAddress, conn.peer.remotePort, tls, conn.serializer, trustlevel),
+      onConnection: (conn: WebSocketConnection) => this.accept(conn, 'websocket', conn.peer.remoteAddress, conn.peer.remotePort, tls || conn.peer.tls, conn.serializer, trustlevel),
       onUpgradeError: (err) => this.log.debug('websocket upgrade refused', { error: err.message }),
       onServerError: (err) => this.log.error('websocket server error', { error: err.message }),
     });
@@ -362,14 +387,41 @@ export class WampRouter {
     const peer = peerString(addr, port, tls);
     // TLS channel binding (cryptosign, WAMP-SCRAM): the `tls-exporter` data of this connection.
     const channelId = tls ? conn.channelBinding('tls-exporter') : undefined;
+    const p = conn.peer;
+    // The upgrade request (cookie authentication) and the client certificate (mutual TLS), for authenticators and handlers.
+    const http: HttpUpgradeInfo | undefined =
+      p.transport === 'websocket'
+        ? { url: p.url, headers: plainHeaders(p.headers), cookies: p.cookies, ...(p.issuedCookie === undefined ? {} : { issuedCookie: p.issuedCookie }) }
+        : undefined;
     const info: SessionInfo = {
       transport,
       serializer,
       ...(peer === undefined ? {} : { peer }),
       ...(trustlevel === undefined ? {} : { trustlevel }),
       ...(channelId === undefined ? {} : { channelId, channelBinding: 'tls-exporter' as const }),
+      ...(http === undefined ? {} : { http }),
+      ...(p.tlsClient === undefined ? {} : { tls: p.tlsClient }),
     };
     this.host.attach(conn, info);
+  }
+
+  /**
+   * Cookie authentication with the router's own store (a realm's `auth.cookie`
+   * of type `static`): the cookie every WebSocket endpoint sets on upgrades
+   * that lack it. One name for all realms: the first realm's counts.
+   */
+  private get authCookie(): IssuedCookie | undefined {
+    const found = this.config.router.realms.map((r) => r.auth?.cookie).filter((c) => c?.type === 'static');
+    const c = found[0];
+    if (c?.type !== 'static') return undefined;
+    const maxAgeMs = Math.max(...found.map((x) => (x?.type === 'static' ? (x.maxAgeMs ?? DEFAULT_AUTH_COOKIE_MAX_AGE_MS) : 0)));
+    return {
+      name: c.name ?? DEFAULT_AUTH_COOKIE,
+      maxAgeSeconds: Math.ceil(maxAgeMs / 1000),
+      generate: () => randomBytes(24).toString('base64url'),
+      // A cookie the store no longer knows (expired, evicted, or never ours) is replaced.
+      keep: (value) => this.core.authCookies.known(value, Date.now()),
+    };
   }
 
   private async openListener(l: ListenerConfig): Promise<ActiveListener> {

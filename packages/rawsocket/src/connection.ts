@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import type { Frame, Serializer } from '@wamp/core';
+import type { Frame, Serializer, TlsClientInfo } from '@wamp/core';
 import {
   DEFAULT_MAX_QUEUED_BYTES,
   DEFAULT_MAX_QUEUED_FRAMES,
@@ -10,6 +10,7 @@ import {
   type Transport,
   type TransportCloseInfo,
   tlsChannelBinding,
+  tlsClientInfo,
 } from '@wamp/client';
 import { RawSocketError, type RawSocketEvent, type RawSocketProtocol } from './framing.js';
 
@@ -35,6 +36,8 @@ export interface RawSocketPeer {
   readonly unixPath: string | undefined;
   /** The serializer the handshake agreed on. */
   readonly serializer: Serializer['name'];
+  /** Over TLS: the client's certificate and whether it verified (see the server's `tls.requestCert`). */
+  readonly tlsClient?: TlsClientInfo;
 }
 
 /**
@@ -488,6 +491,7 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 
 /** Peer description of a connected socket. */
 export function describePeer(socket: Socket, serializer: Serializer, unixPath: string | undefined): RawSocketPeer {
+  const tlsClient = tlsClientInfo(socket);
   return {
     transport: 'rawsocket',
     remoteAddress: socket.remoteAddress,
@@ -497,5 +501,6 @@ export function describePeer(socket: Socket, serializer: Serializer, unixPath: s
     tls: (socket as Partial<TLSSocket>).encrypted === true,
     unixPath,
     serializer: serializer.name,
+    ...(tlsClient === undefined ? {} : { tlsClient }),
   };
 }

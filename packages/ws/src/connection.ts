@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import type { IncomingHttpHeaders } from 'node:http';
-import { decodeBatch, encodeBatch, type Frame, type Serializer } from '@wamp/core';
+import { decodeBatch, encodeBatch, type Frame, type Serializer, type TlsClientInfo } from '@wamp/core';
 import {
   DEFAULT_MAX_QUEUED_BYTES,
   DEFAULT_MAX_QUEUED_FRAMES,
@@ -74,6 +74,12 @@ export interface WebSocketPeer {
   readonly url: string;
   /** Headers of the upgrade request (cookies, `x-forwarded-for`, origin...). */
   readonly headers: IncomingHttpHeaders;
+  /** The upgrade request's `Cookie` header, parsed (`parseCookies` of @wamp/core). */
+  readonly cookies: Readonly<Record<string, string>>;
+  /** The name of the cookie the server set on the upgrade's response (`issueCookie`), when it set one. */
+  readonly issuedCookie?: string;
+  /** Over TLS: the client's certificate and whether it verified (see the server's `requestCert`). */
+  readonly tlsClient?: TlsClientInfo;
   /** The negotiated subprotocol. */
   readonly subprotocol: string;
   readonly serializer: Serializer['name'];

@@ -10,6 +10,7 @@ export {
   DEFAULT_MAX_MESSAGE_SIZE,
   WampWebSocketServer,
   createWebSocketServer,
+  type IssuedCookie,
   type UpgradeRefusal,
   type WampWebSocketServerOptions,
 } from './server.js';

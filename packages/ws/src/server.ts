@@ -3,9 +3,9 @@ import type { Server as HttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
-import { ALL_SERIALIZERS, type Serializer } from '@wamp/core';
+import { ALL_SERIALIZERS, parseCookies, type Serializer } from '@wamp/core';
 import { WebSocketServer, type ServerOptions, type WebSocket } from 'ws';
-import { DEFAULT_MAX_QUEUED_BYTES, type BackpressureOptions } from '@wamp/client';
+import { DEFAULT_MAX_QUEUED_BYTES, tlsClientInfo, type BackpressureOptions } from '@wamp/client';
 import { closeReason } from './client.js';
 import { WebSocketConnection, type HeartbeatOptions, type WebSocketPeer } from './connection.js';
 import { resolveSubprotocol, wampSubprotocols, type Subprotocol } from './subprotocols.js';
@@ -14,6 +14,18 @@ import { resolveSubprotocol, wampSubprotocols, type Subprotocol } from './subpro
 export interface UpgradeRefusal {
   readonly status: number;
   readonly message?: string;
+}
+
+/** A cookie the server sets on upgrades that come without it (for cookie authentication). */
+export interface IssuedCookie {
+  /** Cookie name, e.g. `cbtid`. */
+  readonly name: string;
+  /** `Max-Age` in seconds; default none (a session cookie). */
+  readonly maxAgeSeconds?: number;
+  /** A fresh unguessable value (at least 128 random bits, cookie-safe characters). */
+  generate(): string;
+  /** Whether the value the client sent is still good; default yes. A refused one is replaced by a fresh value. */
+  keep?(value: string): boolean;
 }
 
 /** Options of {@link createWebSocketServer}. */
@@ -54,6 +66,13 @@ export interface WampWebSocketServerOptions {
    * handshake: return a refusal to answer it with an HTTP status.
    */
   readonly verifyUpgrade?: (request: IncomingMessage) => UpgradeRefusal | undefined;
+  /**
+   * Set this cookie (`HttpOnly; SameSite=Lax; Path=/`, and `Secure` over
+   * TLS) on the 101 response of an upgrade that did not send it. The
+   * connection's `peer.cookies` then holds the new value, as if the client
+   * had sent it, so a session on it can bind the cookie to its identity.
+   */
+  readonly issueCookie?: IssuedCookie;
   /** How long a close handshake may take before ws cuts the socket (ms). Default 5 000. */
   readonly closeTimeoutMs?: number;
   /** An upgrade refused or a WebSocket that failed before being handed over (for logs). */
@@ -135,6 +154,8 @@ export class WampWebSocketServer {
   private readonly attachedTo = new Set<AnyServer>();
   private ownServer: HttpServer | undefined;
   private closing = false;
+  /** Cookies set on upgrades in progress (see `issueCookie`). */
+  private readonly issued = new WeakMap<IncomingMessage, string>();
 
   constructor(options: WampWebSocketServerOptions) {
     this.options = options;
@@ -158,6 +179,16 @@ export class WampWebSocketServer {
       handleProtocols: (offered) => this.pick(offered)?.name ?? false,
     };
     this.wss = new WebSocketServer(wsOptions);
+    const cookie = options.issueCookie;
+    if (cookie !== undefined) {
+      this.wss.on('headers', (headers: string[], req: IncomingMessage) => {
+        const value = this.issued.get(req);
+        if (value === undefined) return;
+        const secure = (req.socket as Partial<TLSSocket>).encrypted === true ? '; Secure' : '';
+        const age = cookie.maxAgeSeconds === undefined ? '' : `; Max-Age=${Math.floor(cookie.maxAgeSeconds)}`;
+        headers.push(`Set-Cookie: ${cookie.name}=${value}${age}; Path=/; HttpOnly; SameSite=Lax${secure}`);
+      });
+    }
   }
 
   /** The path this endpoint serves, or undefined for every path. */
@@ -270,10 +301,24 @@ export class WampWebSocketServer {
       refuseUpgrade(socket, 400, message);
       return true;
     }
+    const cookie = this.options.issueCookie;
+    if (cookie !== undefined) {
+      const sent = parseCookies(req.headers.cookie);
+      const has = Object.prototype.hasOwnProperty.call(sent, cookie.name);
+      if (!has || cookie.keep?.(sent[cookie.name]!) === false) this.issued.set(req, cookie.generate());
+    }
     this.sockets.add(socket);
     socket.once('close', () => this.sockets.delete(socket));
     this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, req, socket, chosen));
     return true;
+  }
+
+  /** The request's cookies, with the one this server just set (`issueCookie`). */
+  private cookiesOf(req: IncomingMessage): Record<string, string> {
+    const cookies = parseCookies(req.headers.cookie);
+    const value = this.issued.get(req);
+    if (value !== undefined && this.options.issueCookie !== undefined) cookies[this.options.issueCookie.name] = value;
+    return cookies;
   }
 
   /** The client's most preferred subprotocol among those accepted. */
@@ -291,6 +336,7 @@ export class WampWebSocketServer {
       return;
     }
     const s = socket as Socket;
+    const tlsClient = tlsClientInfo(socket);
     const peer: WebSocketPeer = {
       transport: 'websocket',
       remoteAddress: s.remoteAddress,
@@ -300,6 +346,9 @@ export class WampWebSocketServer {
       tls: (socket as Partial<TLSSocket>).encrypted === true,
       url: req.url ?? '/',
       headers: req.headers,
+      cookies: this.cookiesOf(req),
+      ...(this.issued.has(req) && this.options.issueCookie !== undefined ? { issuedCookie: this.options.issueCookie.name } : {}),
+      ...(tlsClient === undefined ? {} : { tlsClient }),
       subprotocol: proto.name,
       serializer: proto.serializer.name,
       batched: proto.batched,

@@ -11,6 +11,7 @@ import { WampError } from '../errors.js';
 import { DEFAULT_LIMITS, type Limits } from '../limits.js';
 import type { Dict } from '../types.js';
 import { isValidPattern, isValidUri, type MatchPolicy, type UriRule } from '../uri.js';
+import type { SessionInfo } from './peer-info.js';
 import type { AuthThrottleConfig } from './throttle.js';
 
 // ---------------------------------------------------------------------------
@@ -128,7 +129,115 @@ export type DynamicAuthenticator = (
   realm: string,
   authid: string | undefined,
   details: Dict,
+  /** What the transport knows of the client: upgrade headers and cookies (`http`), TLS client certificate (`tls`), address (`peer`). */
+  transport: SessionInfo,
 ) => DynamicAuthResult | Promise<DynamicAuthResult>;
+
+/**
+ * The answer of a transport method's (`cookie`, `tls`) authenticator: a
+ * principal (the session is welcomed without a challenge), or `null` to pass
+ * the session on to the next method the client offered.
+ */
+export type TransportAuthResult = DynamicAuthResult | null;
+
+/** The dynamic authenticator of a transport method (`cookie`, `tls`): as {@link DynamicAuthenticator}, and `null` passes on. */
+export type TransportAuthenticator = (
+  realm: string,
+  authid: string | undefined,
+  details: Dict,
+  transport: SessionInfo,
+) => TransportAuthResult | Promise<TransportAuthResult>;
+
+/**
+ * Cookie authentication (authmethod `cookie`, a transport method): a
+ * WebSocket client is admitted by a cookie of its upgrade request.
+ * - `static`: the router's own cookie store. WebSocket listeners set the
+ *   cookie `name` (default `cbtid`) on upgrades that lack it; once a session
+ *   on that connection authenticated by another method, a later connection
+ *   sending the cookie and offering `cookie` gets the same identity, until
+ *   `maxAgeMs` (default 24 h) passes or the store evicts it.
+ * - `dynamic` / `procedure`: an authenticator reads the cookies
+ *   (`transport.http.cookies`; for a procedure, `details.transport.cookies`)
+ *   and answers a principal, or `null` to pass on (e.g. a session cookie an
+ *   HTTP route of the application set).
+ */
+export type CookieAuthConfig =
+  | { readonly type: 'static'; readonly name?: string; readonly maxAgeMs?: number }
+  | { readonly type: 'dynamic'; readonly authenticator: TransportAuthenticator }
+  | { readonly type: 'procedure'; readonly procedure: string; readonly realm?: string };
+
+/** A user of TLS client certificate authentication, keyed by authid (the certificate's subject CN by default). */
+export interface TlsPrincipal {
+  readonly authrole: string;
+  /** SHA-256 fingerprints (hex, `:` optional) the certificate must have; default any certificate the listener's CA verified. */
+  readonly fingerprints?: readonly string[];
+  readonly authextra?: Dict;
+}
+
+/**
+ * TLS client certificate authentication (authmethod `tls`, a transport
+ * method): the listener asks for a certificate (`requestCert`) and verifies
+ * it against its CA; this decides who it is.
+ * - `static`: the authid is HELLO.Details.authid when given, else the
+ *   certificate's subject CN; `principals[authid]` gives the role (and may pin
+ *   fingerprints); without an entry, `authrole` (when set) admits any verified
+ *   certificate. A certificate that did not verify is never accepted here.
+ * - `dynamic` / `procedure`: an authenticator reads `transport.tls` (for a
+ *   procedure, `details.transport.client_cert`) and answers a principal, or
+ *   `null` to pass on.
+ */
+export type TlsAuthConfig =
+  | { readonly type: 'static'; readonly principals?: Readonly<Record<string, TlsPrincipal>>; readonly authrole?: string }
+  | { readonly type: 'dynamic'; readonly authenticator: TransportAuthenticator }
+  | { readonly type: 'procedure'; readonly procedure: string; readonly realm?: string };
+
+/** WAMP-CRA's secret for one authid, from a {@link WampcraRequirementProvider}. */
+export interface WampcraRequirement {
+  readonly secret: string;
+  /** Salted password (PBKDF2): `secret` is the password, the key is derived with these. */
+  readonly salt?: string;
+  readonly iterations?: number;
+  readonly keylen?: number;
+}
+
+/**
+ * The first half of WAMP-CRA split in two: the secret for an authid (or
+ * `null` for an unknown one: the client gets a mock challenge and fails as
+ * with a wrong password). No role yet.
+ */
+export type WampcraRequirementProvider = (
+  realm: string,
+  authid: string,
+  details: Dict,
+  transport: SessionInfo,
+) => WampcraRequirement | null | Promise<WampcraRequirement | null>;
+
+/** Who an authenticated authid is: its role (and authid, authextra); as {@link DynamicAuthResult} without the secrets. */
+export interface IdentityResult {
+  readonly role: string;
+  readonly authid?: string;
+  readonly authprovider?: string;
+  readonly extra?: Dict;
+}
+
+/** The second half of split WAMP-CRA: called only after the signature verified. */
+export type IdentityProvider = (
+  realm: string,
+  authid: string,
+  details: Dict,
+  transport: SessionInfo,
+) => IdentityResult | string | Promise<IdentityResult | string>;
+
+/**
+ * WAMP-CRA with the two questions apart (as serverwamp has it): `requirement`
+ * gives the secret, `identity` the role, and runs only once the client proved
+ * it knows the secret.
+ */
+export interface WampcraSplitConfig {
+  readonly type: 'split';
+  readonly requirement: WampcraRequirementProvider;
+  readonly identity: IdentityProvider;
+}
 
 /** The principal source of an authentication method. */
 export type PrincipalSource<P> =
@@ -183,15 +292,28 @@ export type AnonymousAuthConfig =
 export interface AuthMethodsConfig {
   readonly anonymous?: AnonymousAuthConfig;
   readonly ticket?: PrincipalSource<TicketPrincipal>;
-  readonly wampcra?: PrincipalSource<WampcraPrincipal>;
+  readonly wampcra?: PrincipalSource<WampcraPrincipal> | WampcraSplitConfig;
   readonly cryptosign?: PrincipalSource<CryptosignPrincipal>;
   readonly 'wamp-scram'?: PrincipalSource<ScramPrincipal>;
+  /** Transport method: a cookie of the WebSocket upgrade. A miss passes on to the next method the client offered. */
+  readonly cookie?: CookieAuthConfig;
+  /** Transport method: the TLS client certificate. A miss passes on to the next method the client offered. */
+  readonly tls?: TlsAuthConfig;
 }
 
 /** An authentication method, by its `authmethod` name. */
 export type AuthMethod = keyof AuthMethodsConfig;
 /** Every authentication method the router implements. */
-export const AUTH_METHODS: readonly AuthMethod[] = ['anonymous', 'ticket', 'wampcra', 'cryptosign', 'wamp-scram'];
+export const AUTH_METHODS: readonly AuthMethod[] = ['anonymous', 'ticket', 'wampcra', 'cryptosign', 'wamp-scram', 'cookie', 'tls'];
+/**
+ * The transport methods: they never send a CHALLENGE; they admit the session
+ * from what the transport knows, or pass it on to the next method offered.
+ */
+export const TRANSPORT_AUTH_METHODS: readonly AuthMethod[] = ['cookie', 'tls'];
+/** Default of the `cookie` method's cookie name (Crossbar's). */
+export const DEFAULT_AUTH_COOKIE = 'cbtid';
+/** Default lifetime of a cookie in the router's own store: 24 h. */
+export const DEFAULT_AUTH_COOKIE_MAX_AGE_MS = 24 * 60 * 60 * 1000;
 
 /** Per-session and per-realm caps. */
 export interface SessionLimits {
@@ -626,6 +748,69 @@ function scramPrincipal(path: string, v: unknown): ScramPrincipal {
   });
 }
 
+function wampcraSplit(path: string, v: Obj): WampcraSplitConfig {
+  const o = object(path, v, ['type', 'requirement', 'identity']);
+  return Object.freeze({
+    type: 'split' as const,
+    requirement: check(() => fn<WampcraRequirementProvider>(`${path}.requirement`, o['requirement']), (() => null) as WampcraRequirementProvider),
+    identity: check(() => fn<IdentityProvider>(`${path}.identity`, o['identity']), (() => '') as IdentityProvider),
+  });
+}
+
+function cookieAuth(path: string, v: unknown, rule: UriRule): CookieAuthConfig {
+  if (isPlainObject(v) && v['type'] === 'static') {
+    const o = object(path, v, ['type', 'name', 'maxAgeMs']);
+    const name = check(() => optString(`${path}.name`, o['name']), undefined);
+    if (name !== undefined && !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) fault(new RouterConfigError(`${path}.name`, 'must be a cookie name (RFC 6265 token)'));
+    const maxAgeMs = check(() => optPositiveInt(`${path}.maxAgeMs`, o['maxAgeMs']), undefined);
+    return Object.freeze({ type: 'static' as const, ...(name !== undefined ? { name } : {}), ...(maxAgeMs !== undefined ? { maxAgeMs } : {}) });
+  }
+  return source<never>(path, v, rule, (p) => {
+    throw new RouterConfigError(p, 'cookie has no principals: the static source is the router\'s cookie store');
+  }) as CookieAuthConfig;
+}
+
+function tlsPrincipal(path: string, v: unknown): TlsPrincipal {
+  const o = object(path, v, ['authrole', 'fingerprints', 'authextra']);
+  const authextra = check(() => optDict(`${path}.authextra`, o['authextra']), undefined);
+  const fingerprints =
+    o['fingerprints'] === undefined
+      ? undefined
+      : checkedList(`${path}.fingerprints`, o['fingerprints'], (f, i) => {
+          const hex = typeof f === 'string' ? f.replace(/:/g, '') : '';
+          if (!/^[0-9a-fA-F]{64}$/.test(hex)) throw new RouterConfigError(`${path}.fingerprints[${i}]`, 'must be a SHA-256 fingerprint (64 hex digits, colons allowed)');
+          return hex.toUpperCase();
+        });
+  return Object.freeze({
+    authrole: check(() => nonEmptyString(`${path}.authrole`, o['authrole']), ''),
+    ...(fingerprints ? { fingerprints: Object.freeze(fingerprints) } : {}),
+    ...(authextra ? { authextra } : {}),
+  });
+}
+
+function tlsAuth(path: string, v: unknown, rule: UriRule): TlsAuthConfig {
+  if (isPlainObject(v) && v['type'] === 'static') {
+    const o = object(path, v, ['type', 'principals', 'authrole']);
+    const authrole = o['authrole'] === undefined ? undefined : check(() => nonEmptyString(`${path}.authrole`, o['authrole']), undefined);
+    let principals: Record<string, TlsPrincipal> | undefined;
+    if (o['principals'] !== undefined) {
+      if (!isPlainObject(o['principals'])) throw new RouterConfigError(`${path}.principals`, 'must be an object keyed by authid');
+      principals = Object.create(null) as Record<string, TlsPrincipal>;
+      for (const [authid, p] of Object.entries(o['principals'])) {
+        const r = check<TlsPrincipal | undefined>(() => tlsPrincipal(`${path}.principals.${authid}`, p), undefined);
+        if (r !== undefined) principals[authid] = r;
+      }
+    }
+    if (principals === undefined && authrole === undefined) throw new RouterConfigError(path, 'needs principals or an authrole');
+    return Object.freeze({
+      type: 'static' as const,
+      ...(principals ? { principals: Object.freeze(principals) } : {}),
+      ...(authrole !== undefined ? { authrole } : {}),
+    });
+  }
+  return source<never>(path, v, rule, () => undefined as never) as TlsAuthConfig;
+}
+
 function anonymous(path: string, v: unknown, rule: UriRule): AnonymousAuthConfig {
   if (isPlainObject(v) && v['type'] === 'static') {
     const o = object(path, v, ['type', 'authrole', 'authid']);
@@ -651,9 +836,11 @@ function auth(path: string, v: unknown, rule: UriRule): AuthMethodsConfig {
   };
   method('anonymous', (p, x) => anonymous(p, x, rule));
   method('ticket', (p, x) => source(p, x, rule, ticketPrincipal));
-  method('wampcra', (p, x) => source(p, x, rule, wampcraPrincipal));
+  method('wampcra', (p, x) => (isPlainObject(x) && x['type'] === 'split' ? wampcraSplit(p, x) : source(p, x, rule, wampcraPrincipal)));
   method('cryptosign', (p, x) => source(p, x, rule, cryptosignPrincipal));
   method('wamp-scram', (p, x) => source(p, x, rule, scramPrincipal));
+  method('cookie', (p, x) => cookieAuth(p, x, rule));
+  method('tls', (p, x) => tlsAuth(p, x, rule));
   if (AUTH_METHODS.every((k) => o[k] === undefined)) throw new RouterConfigError(path, 'must enable at least one authentication method');
   return Object.freeze(out);
 }

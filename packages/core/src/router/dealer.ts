@@ -381,7 +381,9 @@ export class Dealer {
     if (ppt !== undefined && !cp.features.passthru.callee) {
       return fail(peer, C, request, ErrorUri.FEATURE_NOT_SUPPORTED, 'the callee does not support payload passthru mode');
     }
-    const disclose = d.disclose === 'force' || (d.disclose === 'allow' && (o['disclose_me'] === true || callee.discloseCaller));
+    // A trusted callee (the router's own internal sessions, say) that asks for the caller gets it whatever the policy.
+    const disclose =
+      d.disclose === 'force' || (d.disclose === 'allow' && (o['disclose_me'] === true || callee.discloseCaller)) || (callee.discloseCaller && cp.role.trusted);
     const receiveProgress = o['receive_progress'] === true && cp.features.calleeProgressiveResults;
     let details: Dict = EMPTY;
     const trustlevel = this.realm.trust.of(peer);

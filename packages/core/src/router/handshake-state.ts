@@ -13,7 +13,8 @@ import type { ScramCredential, ScramHello, ScramServerState } from '../auth/scra
 import type { WampcraSalt } from '../auth/wampcra.js';
 import type { Hello } from '../messages.js';
 import type { Dict } from '../types.js';
-import type { AuthMethod, DynamicAuthenticator, DynamicAuthResult } from './config.js';
+import type { AuthMethod, DynamicAuthResult } from './config.js';
+import type { SessionInfo } from './peer-info.js';
 import type { Invocation } from './dealer.js';
 import type { Realm } from './realm.js';
 
@@ -35,7 +36,14 @@ export type AuthRequest =
       readonly authmethod: AuthMethod;
       /** HELLO.Details plus `session`, `authmethod`, `transport`, and `ticket` for ticket auth. */
       readonly details: Dict;
-      readonly authenticator: DynamicAuthenticator;
+      /** What the transport knows of the client, handed to the authenticator as its fourth argument. */
+      readonly transport: SessionInfo;
+      /**
+       * The configured function: a dynamic authenticator (its answer is a
+       * principal; for `cookie` and `tls`, `null` passes on), or one half of
+       * split WAMP-CRA (the requirement provider, then the identity provider).
+       */
+      readonly authenticator: (realm: string, authid: string | undefined, details: Dict, transport: SessionInfo) => unknown;
     }
   | {
       readonly kind: 'wampcra';
@@ -64,7 +72,7 @@ export type AuthRequest =
 /** The answer to an {@link AuthRequest}. */
 export type AuthVerdict =
   /** A dynamic authenticator's answer (for `dynamic` requests). */
-  | { readonly kind: 'principal'; readonly result: DynamicAuthResult }
+  | { readonly kind: 'principal'; readonly result: DynamicAuthResult | null }
   /** The signature is right (for the other requests); `authextra` is added to WELCOME.Details.authextra. */
   | { readonly kind: 'verified'; readonly authextra?: Dict }
   /** Refuse: ABORT with `reason` (default `wamp.error.authentication_failed`). */
@@ -111,10 +119,15 @@ export interface Handshake {
   readonly realm: Realm;
   readonly hello: Hello;
   readonly sessionId: number;
-  readonly method: AuthMethod | typeof INTERNAL_AUTHMETHOD;
+  /** The method being tried: the first the client offered that the realm accepts, then the next while transport methods pass on. */
+  method: AuthMethod | typeof INTERNAL_AUTHMETHOD;
+  /** The methods still to try, in the client's order, when the current one is a transport method that passes on. */
+  readonly remaining: AuthMethod[];
   /** HELLO.Details.authid, if the client sent one. */
   readonly requestedAuthid: string | undefined;
-  readonly methodHello: MethodHello;
+  methodHello: MethodHello;
+  /** Split WAMP-CRA: `identity` once the signature verified and the identity provider runs. */
+  stage: 'identity' | undefined;
   principal: Principal | undefined;
   challenge: ChallengeState | undefined;
   pending: PendingAuth | undefined;

@@ -35,16 +35,25 @@ import { wampcraChallengeExtra, wampcraChallengeString } from '../auth/wampcra.j
 import { ErrorUri, ProtocolViolation } from '../errors.js';
 import { challenge, welcome, type Authenticate, type Hello } from '../messages.js';
 import type { Dict } from '../types.js';
-import type { AuthMethod, DynamicAuthResult, PrincipalSource } from './config.js';
+import {
+  DEFAULT_AUTH_COOKIE,
+  DEFAULT_AUTH_COOKIE_MAX_AGE_MS,
+  type AuthMethod,
+  type DynamicAuthenticator,
+  type DynamicAuthResult,
+  type TransportAuthenticator,
+} from './config.js';
+import type { AuthCookieStore } from './auth-cookies.js';
+import type { PeerIdentity, SessionInfo } from './peer-info.js';
 import {
   INTERNAL_AUTHMETHOD,
   type AuthRequest,
   type AuthVerdict,
   type Handshake,
-  type MethodHello,
   type Principal,
 } from './handshake-state.js';
-import { Peer, peerFeatures, transportDetails } from './peer.js';
+import { Peer, peerFeatures } from './peer.js';
+import { authTransportDetails } from './peer-info.js';
 import type { Realm } from './realm.js';
 import type { RouterSession, SessionHost } from './session.js';
 import { mockScramCredential, mockSecret, mockWampcraSalt } from './mock.js';
@@ -109,6 +118,8 @@ export interface HandshakeHost extends SessionHost {
   readonly mockSecret: Uint8Array;
   /** The key for cryptosign router authentication, if configured. */
   readonly routerKey: RouterKey | undefined;
+  /** The `cookie` method's own store: cookie → identity, per realm. */
+  readonly authCookies: AuthCookieStore;
   realmByName(name: string): Realm | undefined;
   allocateSessionId(): number;
 }
@@ -142,7 +153,7 @@ export function onHello(router: HandshakeHost, session: RouterSession, hello: He
   const info = session.info;
 
   if (info.transport === 'internal') {
-    const hs = handshake(router, realm, hello, INTERNAL_AUTHMETHOD, requestedAuthid, { kind: 'plain' });
+    const hs = handshake(router, realm, hello, INTERNAL_AUTHMETHOD, [], requestedAuthid);
     session.beginHandshake(hs, now);
     const principal: Principal = {
       authid: info.authid ?? 'internal',
@@ -155,20 +166,40 @@ export function onHello(router: HandshakeHost, session: RouterSession, hello: He
     return;
   }
 
-  // The first method the client offers that the realm accepts (HELLO.Details.authmethods, default anonymous).
-  // An empty list (Autobahn|C++ sends one) means the same as none, as in Crossbar.
+  // The methods the client offers that the realm accepts, in the client's order (HELLO.Details.authmethods,
+  // default anonymous). An empty list (Autobahn|C++ sends one) means the same as none, as in Crossbar.
+  // The first is tried; a transport method (cookie, tls) that finds no identity passes on to the next.
   const listed = d['authmethods'];
   const offered = Array.isArray(listed) && listed.length > 0 ? (listed as string[]) : ['anonymous'];
-  const method = offered.find((m): m is AuthMethod => Object.prototype.hasOwnProperty.call(realm.auth, m));
-  if (method === undefined) {
+  const accepted: AuthMethod[] = [];
+  for (const m of offered) {
+    if (Object.prototype.hasOwnProperty.call(realm.auth, m) && !accepted.includes(m as AuthMethod)) accepted.push(m as AuthMethod);
+  }
+  const first = accepted.shift();
+  if (first === undefined) {
     session.abortHandshake(ErrorUri.NO_MATCHING_AUTH_METHOD, `realm "${realm.name}" accepts none of ${offered.join(', ')}`, now, hello);
     return;
   }
-  let methodHello: MethodHello = { kind: 'plain' };
+  const hs = handshake(router, realm, hello, first, accepted, requestedAuthid);
+  session.beginHandshake(hs, now);
+  startMethod(router, session, hs, now);
+}
+
+/** Try `hs.method`: a transport method admits or passes on; the others challenge (or admit anonymous). */
+function startMethod(router: HandshakeHost, session: RouterSession, hs: Handshake, now: number): void {
+  const method = hs.method as AuthMethod;
+  const realm = hs.realm;
+  const requestedAuthid = hs.requestedAuthid;
+  if (method === 'cookie' || method === 'tls') {
+    transportStep(router, session, hs, method, now);
+    return;
+  }
+  hs.methodHello = { kind: 'plain' };
   try {
+    const d = hs.hello.details;
     const authextra = isDict(d['authextra']) ? d['authextra'] : undefined;
-    if (method === 'cryptosign') methodHello = { kind: 'cryptosign', hello: cryptosignParseHello(authextra) };
-    else if (method === 'wamp-scram') methodHello = { kind: 'wamp-scram', hello: scramParseHello(authextra) };
+    if (method === 'cryptosign') hs.methodHello = { kind: 'cryptosign', hello: cryptosignParseHello(authextra) };
+    else if (method === 'wamp-scram') hs.methodHello = { kind: 'wamp-scram', hello: scramParseHello(authextra) };
   } catch (e) {
     if (!(e instanceof ProtocolViolation)) throw e;
     session.violate(e.reason, now);
@@ -176,26 +207,29 @@ export function onHello(router: HandshakeHost, session: RouterSession, hello: He
   }
   if ((method === 'ticket' || method === 'wampcra' || method === 'wamp-scram') && requestedAuthid === undefined) {
     // Advanced profile: for these methods HELLO.Details.authid "MUST be provided".
-    session.abortHandshake(ErrorUri.AUTHENTICATION_FAILED, `${method} needs HELLO.Details.authid`, now, hello);
+    session.abortHandshake(ErrorUri.AUTHENTICATION_FAILED, `${method} needs HELLO.Details.authid`, now);
     return;
   }
   if (method !== 'anonymous') {
     // Brute-force throttling: a locked authid or address is refused before any credential is looked at.
-    const wait = router.authThrottle.retryAfter(realm.name, requestedAuthid, peerAddress(info.peer), now);
+    const wait = router.authThrottle.retryAfter(realm.name, requestedAuthid, peerAddress(session.info.peer), now);
     if (wait > 0) {
       session.throttled = true;
-      session.abortHandshake(ErrorUri.AUTHENTICATION_FAILED, `too many failed authentication attempts; retry in ${Math.ceil(wait / 1000)} s`, now, hello);
+      session.abortHandshake(ErrorUri.AUTHENTICATION_FAILED, `too many failed authentication attempts; retry in ${Math.ceil(wait / 1000)} s`, now);
       return;
     }
   }
-  const hs = handshake(router, realm, hello, method, requestedAuthid, methodHello);
-  session.beginHandshake(hs, now);
 
   const source = realm.auth[method]!;
   if (method === 'ticket') {
     // The ticket arrives with AUTHENTICATE, for static and dynamic principals alike.
     hs.challenge = { kind: 'ticket' };
     session.challenge(hs, challenge('ticket', {}));
+    return;
+  }
+  if (source.type === 'split') {
+    // Split WAMP-CRA: the requirement provider gives the secret; the identity provider runs after the signature verified.
+    requestDynamic(router, session, hs, source.requirement, baseDetails(session, hs));
     return;
   }
   if (source.type !== 'static') {
@@ -211,21 +245,102 @@ export function onHello(router: HandshakeHost, session: RouterSession, hello: He
   proceed(router, session, hs, principal, now);
 }
 
+/**
+ * A transport method found no identity: try the next method the client
+ * offered (a failed cookie check falls back to ticket when the client
+ * offered ticket), or refuse with `why` when none is left.
+ */
+function passOn(router: HandshakeHost, session: RouterSession, hs: Handshake, why: string, now: number): void {
+  const next = hs.remaining.shift();
+  if (next === undefined) {
+    session.abortHandshake(ErrorUri.AUTHENTICATION_FAILED, why, now);
+    return;
+  }
+  hs.method = next;
+  hs.principal = undefined;
+  startMethod(router, session, hs, now);
+}
+
+/** Normalized SHA-256 fingerprint: upper-case hex without colons. */
+function fingerprintHex(f: string): string {
+  return f.replace(/:/g, '').toUpperCase();
+}
+
+function commonName(dn: Readonly<Record<string, string | readonly string[]>>): string | undefined {
+  const cn = dn['CN'];
+  return typeof cn === 'string' ? cn : cn?.[0];
+}
+
+/** The `cookie` and `tls` methods: admit from what the transport knows, ask the authenticator, or pass on. */
+function transportStep(router: HandshakeHost, session: RouterSession, hs: Handshake, method: 'cookie' | 'tls', now: number): void {
+  const info = session.info;
+  if (method === 'cookie') {
+    const c = hs.realm.auth.cookie!;
+    if (info.http === undefined) {
+      passOn(router, session, hs, 'cookie authentication needs a WebSocket transport', now);
+      return;
+    }
+    if (c.type !== 'static') {
+      lookup(router, session, hs, c, baseDetails(session, hs), now);
+      return;
+    }
+    const name = c.name ?? DEFAULT_AUTH_COOKIE;
+    const value = ownEntry(info.http.cookies, name);
+    const known = value === undefined ? undefined : router.authCookies.lookup(hs.realm.name, value, now);
+    if (known === undefined || (hs.requestedAuthid !== undefined && hs.requestedAuthid !== known.authid)) {
+      const why = value === undefined ? `no ${name} cookie` : known === undefined ? `the ${name} cookie is not known` : `the ${name} cookie is not ${hs.requestedAuthid}'s`;
+      passOn(router, session, hs, why, now);
+      return;
+    }
+    grant(router, session, hs, { ...known, authprovider: 'cookie', credential: { kind: 'none' } }, undefined, now);
+    return;
+  }
+  const t = hs.realm.auth.tls!;
+  if (info.tls === undefined) {
+    passOn(router, session, hs, 'TLS client authentication needs a TLS transport', now);
+    return;
+  }
+  if (t.type !== 'static') {
+    lookup(router, session, hs, t, baseDetails(session, hs), now);
+    return;
+  }
+  const cert = info.tls.certificate;
+  if (cert === undefined || !info.tls.authorized) {
+    passOn(router, session, hs, cert === undefined ? 'no TLS client certificate' : `the TLS client certificate did not verify (${info.tls.authorizationError ?? 'unknown'})`, now);
+    return;
+  }
+  const authid = hs.requestedAuthid ?? commonName(cert.subject) ?? fingerprintHex(cert.fingerprint256);
+  const p = t.principals === undefined ? undefined : ownEntry(t.principals, authid);
+  if (p !== undefined && p.fingerprints !== undefined && !p.fingerprints.includes(fingerprintHex(cert.fingerprint256))) {
+    passOn(router, session, hs, `the TLS client certificate is not one of ${authid}'s`, now);
+    return;
+  }
+  const authrole = p?.authrole ?? t.authrole;
+  if (authrole === undefined || (hs.requestedAuthid !== undefined && hs.requestedAuthid !== commonName(cert.subject) && p?.fingerprints === undefined)) {
+    // An authid other than the certificate's subject must be pinned to the certificate by fingerprint.
+    passOn(router, session, hs, `no TLS principal for ${authid}`, now);
+    return;
+  }
+  grant(router, session, hs, { authid, authrole, authprovider: 'static', authextra: p?.authextra, credential: { kind: 'none' } }, undefined, now);
+}
+
 function handshake(
   router: HandshakeHost,
   realm: Realm,
   hello: Hello,
   method: Handshake['method'],
+  remaining: AuthMethod[],
   requestedAuthid: string | undefined,
-  methodHello: MethodHello,
 ): Handshake {
   return {
     realm,
     hello,
     sessionId: router.allocateSessionId(),
     method,
+    remaining,
     requestedAuthid,
-    methodHello,
+    methodHello: { kind: 'plain' },
+    stage: undefined,
     principal: undefined,
     challenge: undefined,
     pending: undefined,
@@ -320,7 +435,7 @@ function generatedAuthid(router: HandshakeHost): string {
 
 /** What a dynamic authenticator gets as `details`: HELLO.Details, and what the router knows. */
 function baseDetails(session: RouterSession, hs: Handshake): Dict {
-  return { ...hs.hello.details, authmethod: hs.method, session: hs.sessionId, transport: transportDetails(session.info) };
+  return { ...hs.hello.details, authmethod: hs.method, session: hs.sessionId, transport: authTransportDetails(session.info) };
 }
 
 /** Ask the realm's dynamic authenticator (function: an event for the adapter; procedure: an INVOCATION). */
@@ -328,18 +443,12 @@ function lookup(
   router: HandshakeHost,
   session: RouterSession,
   hs: Handshake,
-  source: Exclude<PrincipalSource<unknown>, { type: 'static' }>,
+  source: { readonly type: 'dynamic'; readonly authenticator: DynamicAuthenticator | TransportAuthenticator } | { readonly type: 'procedure'; readonly procedure: string; readonly realm?: string },
   details: Dict,
   now: number,
 ): void {
-  const method = hs.method as AuthMethod;
   if (source.type === 'dynamic') {
-    hs.pending = { kind: 'lookup' };
-    router.emit({
-      type: 'authenticate',
-      session,
-      request: { kind: 'dynamic', realm: hs.realm.name, authid: hs.requestedAuthid, authmethod: method, details, authenticator: source.authenticator },
-    });
+    requestDynamic(router, session, hs, source.authenticator, details);
     return;
   }
   const target = router.realmByName(source.realm ?? hs.realm.name);
@@ -353,6 +462,30 @@ function lookup(
     return;
   }
   hs.pending = { kind: 'procedure', invocation: inv };
+}
+
+/** Hand a function of the configuration to the adapter (`authenticate` event, `dynamic` request). */
+function requestDynamic(
+  router: HandshakeHost,
+  session: RouterSession,
+  hs: Handshake,
+  authenticator: (realm: string, authid: string, details: Dict, transport: SessionInfo) => unknown,
+  details: Dict,
+): void {
+  hs.pending = { kind: 'lookup' };
+  router.emit({
+    type: 'authenticate',
+    session,
+    request: {
+      kind: 'dynamic',
+      realm: hs.realm.name,
+      authid: hs.requestedAuthid,
+      authmethod: hs.method as AuthMethod,
+      details,
+      transport: session.info,
+      authenticator: authenticator as (realm: string, authid: string | undefined, details: Dict, transport: SessionInfo) => unknown,
+    },
+  });
 }
 
 /** With the principal known: WELCOME (anonymous, ticket) or CHALLENGE (the signature methods). */
@@ -501,6 +634,13 @@ export function completeAuthentication(router: HandshakeHost, session: RouterSes
   }
   if (verdict.kind !== 'verified' || hs.principal === undefined) return false;
   hs.pending = undefined;
+  const cra = hs.realm.auth.wampcra;
+  if (hs.method === 'wampcra' && cra?.type === 'split') {
+    // Split WAMP-CRA: only now, with the secret proven, ask who the authid is.
+    hs.stage = 'identity';
+    requestDynamic(router, session, hs, cra.identity, baseDetails(session, hs));
+    return true;
+  }
   grant(router, session, hs, hs.principal, verdict.authextra, now);
   return true;
 }
@@ -532,6 +672,15 @@ function dynamicResult(router: HandshakeHost, session: RouterSession, hs: Handsh
     router.emit({ type: 'warning', code: 'authenticator_result', message: why, session, sessionId: hs.sessionId });
     session.abortHandshake(ErrorUri.AUTHENTICATION_FAILED, 'the authenticator gave an invalid answer', now);
   };
+  const transportMethod = hs.method === 'cookie' || hs.method === 'tls';
+  if (transportMethod && (result === null || result === undefined)) {
+    passOn(router, session, hs, `the ${hs.method} authenticator found no identity`, now);
+    return;
+  }
+  if (hs.method === 'wampcra' && hs.realm.auth.wampcra?.type === 'split' && hs.stage === undefined) {
+    splitRequirement(router, session, hs, result, fail, now);
+    return;
+  }
   const r: Dict | undefined = typeof result === 'string' ? { role: result } : isDict(result) ? result : undefined;
   if (r === undefined) return fail('the result must be a role name or a dictionary');
   const role = r['role'];
@@ -544,7 +693,17 @@ function dynamicResult(router: HandshakeHost, session: RouterSession, hs: Handsh
   if (extra !== undefined && !isDict(extra)) return fail('extra must be a dictionary');
   const base = { authrole: role, authprovider, authextra: extra };
   let principal: Principal;
+  if (hs.stage === 'identity' && hs.principal !== undefined) {
+    // Split WAMP-CRA, after the signature: the identity provider's answer is the principal.
+    grant(router, session, hs, { ...base, authid: authid ?? hs.principal.authid, credential: hs.principal.credential }, undefined, now);
+    return;
+  }
   switch (hs.method) {
+    case 'cookie':
+    case 'tls':
+      if (authid === undefined) return fail(`${hs.method}: the authenticator must give an authid`);
+      grant(router, session, hs, { ...base, authid, credential: { kind: 'none' } }, undefined, now);
+      return;
     case 'anonymous':
       principal = { ...base, authid: authid ?? generatedAuthid(router), credential: { kind: 'none' } };
       break;
@@ -588,6 +747,24 @@ function dynamicResult(router: HandshakeHost, session: RouterSession, hs: Handsh
   proceed(router, session, hs, principal, now);
 }
 
+/** Split WAMP-CRA, first half: the requirement provider's secret (or `null`: a mock challenge that fails like a wrong password). */
+function splitRequirement(router: HandshakeHost, session: RouterSession, hs: Handshake, result: unknown, fail: (why: string) => void, now: number): void {
+  const authid = hs.requestedAuthid!;
+  const base = { authid, authrole: '', authprovider: 'dynamic', authextra: undefined };
+  if (result === null || result === undefined) {
+    proceed(router, session, hs, { ...base, credential: { kind: 'wampcra', secret: mockSecret(router.mockSecret, authid), salt: undefined } }, now);
+    return;
+  }
+  if (!isDict(result)) return fail('the requirement provider must answer { secret, salt?, iterations?, keylen? } or null');
+  const { secret, salt, iterations, keylen } = result;
+  if (typeof secret !== 'string' || secret.length === 0) return fail('wampcra needs a secret');
+  if (salt !== undefined && typeof salt !== 'string') return fail('salt must be a string');
+  if (iterations !== undefined && !(Number.isInteger(iterations) && (iterations as number) > 0)) return fail('iterations must be a positive integer');
+  if (keylen !== undefined && !(Number.isInteger(keylen) && (keylen as number) > 0)) return fail('keylen must be a positive integer');
+  const s = salt === undefined ? undefined : { salt, iterations: iterations as number | undefined, keylen: keylen as number | undefined };
+  proceed(router, session, hs, { ...base, credential: { kind: 'wampcra', secret, salt: s } }, now);
+}
+
 // ---------------------------------------------------------------------------
 // WELCOME
 
@@ -624,6 +801,7 @@ function grant(router: HandshakeHost, session: RouterSession, hs: Handshake, pri
   };
   if (extra !== undefined) details['authextra'] = extra;
   session.establish(peer, realm, welcome(hs.sessionId, details));
+  rememberCookie(router, session, hs, identity, now);
   if (hs.method !== 'anonymous' && hs.method !== INTERNAL_AUTHMETHOD) router.authThrottle.succeeded(realm.name, identity.authid, peerAddress(session.info.peer));
   realm.join(peer);
   router.emit({
@@ -638,4 +816,29 @@ function grant(router: HandshakeHost, session: RouterSession, hs: Handshake, pri
     transport: session.info.transport,
     serializer: session.info.serializer.name,
   });
+}
+
+/**
+ * The router's own cookie store (`cookie` method, static): a session that
+ * authenticated by another method over a WebSocket that carries the store's
+ * cookie binds that cookie to its identity, for later connections.
+ */
+function rememberCookie(router: HandshakeHost, session: RouterSession, hs: Handshake, identity: PeerIdentity, now: number): void {
+  const c = hs.realm.auth.cookie;
+  if (c?.type !== 'static' || hs.method === 'cookie' || hs.method === 'anonymous' || hs.method === INTERNAL_AUTHMETHOD) return;
+  const http = session.info.http;
+  const name = c.name ?? DEFAULT_AUTH_COOKIE;
+  const value = http === undefined ? undefined : ownEntry(http.cookies, name);
+  // Only a cookie the router set (now, or earlier: then it is known): never one the client chose (session fixation).
+  if (value === undefined || (http?.issuedCookie !== name && !router.authCookies.known(value, now))) return;
+  const evicted = router.authCookies.remember(
+    hs.realm.name,
+    value,
+    { authid: identity.authid, authrole: identity.authrole, authextra: identity.authextra },
+    now + (c.maxAgeMs ?? DEFAULT_AUTH_COOKIE_MAX_AGE_MS),
+    now,
+  );
+  if (evicted) {
+    router.emit({ type: 'warning', code: 'auth_cookies_full', message: `the authentication cookie store is full (${router.authCookies.maxEntries}): the oldest cookie was forgotten`, session, sessionId: hs.sessionId });
+  }
 }

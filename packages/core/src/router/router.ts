@@ -36,6 +36,7 @@ import type { DecodeOptions } from '../codec.js';
 import { ErrorUri, LocalProtocolError } from '../errors.js';
 import { MAX_ID, type RandomId } from '../ids.js';
 import type { Authenticate, Hello } from '../messages.js';
+import type { Dict } from '../types.js';
 import type { MatchPolicy, UriRule } from '../uri.js';
 import {
   DEFAULT_AGENT,
@@ -57,11 +58,14 @@ import { Realm } from './realm.js';
 import type { RouterKey } from './router-auth.js';
 import type { HistoryStore } from './history.js';
 import { AuthThrottle, DEFAULT_AUTH_THROTTLE } from './throttle.js';
-import { RouterSession, type AuthenticateEvent, type RouterEvent, type SessionInfo } from './session.js';
+import { RouterSession, type AuthenticateEvent, type MessageInterceptor, type RouterEvent, type SessionInfo } from './session.js';
 import { runAuth } from './verify.js';
+import { AuthCookieStore } from './auth-cookies.js';
 
 export type {
   AuthenticateEvent,
+  MessageInterceptor,
+  Refusal,
   RouterEvent,
   RouterWarningCode,
   RouterWarningEvent,
@@ -108,6 +112,14 @@ export interface RouterOptions {
    * Default: 32 random bytes of `crypto` (stable for the router's lifetime).
    */
   readonly mockSecret?: Uint8Array;
+  /**
+   * A per-message policy hook: sees every message a client sends (with its
+   * session) before the router acts on it, and may refuse it. See
+   * {@link MessageInterceptor}. None by default (then it costs one check per message).
+   */
+  readonly interceptor?: MessageInterceptor;
+  /** Cookies the `cookie` method's store remembers at once (default 100 000); past it the oldest goes, with a warning. */
+  readonly maxAuthCookies?: number;
 }
 
 /** A read-only view of a realm, for operators and tests. */
@@ -119,6 +131,24 @@ export interface RealmSnapshot {
   /** Calls in flight (counted at their callees). */
   readonly invocations: number;
   readonly retained: number;
+}
+
+/**
+ * A joined session as the router knows it ({@link Router.describeSession}):
+ * identity, and for a session connected to this node, its transport.
+ */
+export interface SessionDescription {
+  readonly id: number;
+  readonly realm: string;
+  readonly authid: string;
+  readonly authrole: string;
+  readonly authmethod: string;
+  readonly authprovider: string;
+  readonly authextra: Dict | undefined;
+  /** The meta API's `transport` dictionary. */
+  readonly transport: Dict;
+  /** What the adapter said about the connection; undefined for a session of another cluster node. */
+  readonly info: SessionInfo | undefined;
 }
 
 interface Timed extends HasDeadline {
@@ -177,6 +207,10 @@ export class Router implements HandshakeHost {
   readonly authThrottle: AuthThrottle;
   /** @internal See {@link RouterOptions.mockSecret}. */
   readonly mockSecret: Uint8Array;
+  /** The per-message hook given in the options ({@link RouterOptions.interceptor}). */
+  readonly interceptor: MessageInterceptor | undefined;
+  /** @internal The `cookie` method's own store (see `CookieAuthConfig`). */
+  readonly authCookies: AuthCookieStore;
   private readonly realms = new Map<string, Realm>();
   private readonly randomId: RandomId;
   private readonly sessionIds = new Set<number>();
@@ -221,6 +255,11 @@ export class Router implements HandshakeHost {
     this.historyStore = options.historyStore;
     this.authThrottle = new AuthThrottle(Object.freeze({ ...DEFAULT_AUTH_THROTTLE, ...c.authThrottle }));
     this.mockSecret = options.mockSecret ?? options.crypto?.randomBytes(32) ?? new Uint8Array(32);
+    if (options.interceptor !== undefined && typeof options.interceptor !== 'function') {
+      throw new RouterConfigError('options.interceptor', 'must be a function');
+    }
+    this.interceptor = options.interceptor;
+    this.authCookies = new AuthCookieStore(options.maxAuthCookies);
     c.realms.forEach((r, i) => {
       if (this.crypto === undefined && (r.auth?.wampcra ?? r.auth?.cryptosign ?? r.auth?.['wamp-scram']) !== undefined) {
         throw new RouterConfigError(`realms[${i}].auth`, 'wampcra, cryptosign and wamp-scram need options.crypto (challenges are random)');
@@ -372,6 +411,28 @@ export class Router implements HandshakeHost {
       })),
       invocations,
       retained: r.broker.retainedCount,
+    };
+  }
+
+  /**
+   * Who session `id` of `realm` is and how it is connected, while it is
+   * joined (for embedders: an in-process callee that wants its caller's
+   * transport, say). Undefined for an unknown realm or session.
+   */
+  describeSession(realm: string, id: number): SessionDescription | undefined {
+    const peer = this.realms.get(realm)?.peers.get(id);
+    if (peer === undefined) return undefined;
+    const i = peer.identity;
+    return {
+      id,
+      realm,
+      authid: i.authid,
+      authrole: i.authrole,
+      authmethod: i.authmethod,
+      authprovider: i.authprovider,
+      authextra: i.authextra,
+      transport: peer.session.transportDetails(),
+      info: peer.session instanceof RouterSession ? peer.session.info : undefined,
     };
   }
 

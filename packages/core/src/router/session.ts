@@ -10,12 +10,12 @@
 
 import { decodeMessage, encodeMessage, type DecodeOptions } from '../codec.js';
 import { ErrorUri, InvalidUriViolation, ProtocolViolation } from '../errors.js';
-import { MessageType, abort, error, goodbye, messageTypeName, type Authenticate, type Hello, type Message } from '../messages.js';
+import { MessageType, abort, error, goodbye, messageTypeName, type Authenticate, type ErrorRequestType, type Hello, type Message } from '../messages.js';
 import type { Serializer, SerializerName } from '../serializers/serializer.js';
 import type { Dict, Frame } from '../types.js';
 import type { HasDeadline } from './deadlines.js';
 import type { AuthRequest, Handshake } from './handshake-state.js';
-import type { SessionInfo, TransportKind } from './peer-info.js';
+import type { PeerIdentity, SessionInfo, TransportKind } from './peer-info.js';
 import { transportDetails, type Peer, type PeerSession, type RouterServices } from './peer.js';
 import type { Realm } from './realm.js';
 import { peerAddress, type AuthThrottle } from './throttle.js';
@@ -91,7 +91,11 @@ export type RouterWarningCode =
   /** A realm's event history reached its topic cap and forgot the least recently published topic. */
   | 'history_topics_exceeded'
   /** Brute-force throttling locked an authid or a peer address out for a while. */
-  | 'auth_lockout';
+  | 'auth_lockout'
+  /** The embedder's message interceptor threw; the message was refused (`wamp.error.runtime_error`). */
+  | 'interceptor_failed'
+  /** The cookie store of cookie authentication is full: the oldest cookie was forgotten. */
+  | 'auth_cookies_full';
 
 /** Something the operator may want to log. */
 export interface RouterWarningEvent {
@@ -106,6 +110,40 @@ export interface RouterWarningEvent {
 export type RouterEvent = SessionJoinedEvent | SessionLeftEvent | SessionRefusedEvent | AuthenticateEvent | RouterWarningEvent;
 
 /**
+ * An interceptor's refusal of one client message (see {@link MessageInterceptor}).
+ */
+export interface Refusal {
+  /** The error URI (ERROR.Error, or the ABORT/GOODBYE reason when the session is closed). */
+  readonly error: string;
+  /** A readable reason: ERROR.Arguments[0], or ABORT/GOODBYE `Details.message`. */
+  readonly message?: string;
+  /** Close the session (ABORT before WELCOME, GOODBYE after) instead of answering the one request. */
+  readonly close?: boolean;
+}
+
+/**
+ * A per-message policy hook of the router (`RouterOptions.interceptor`):
+ * called synchronously with every message a client sends, once it is decoded
+ * and allowed in the session's state, before the router acts on it. Return
+ * `undefined` to let it through, or a {@link Refusal}:
+ *
+ * - a request of a joined session (SUBSCRIBE, UNSUBSCRIBE, CALL, REGISTER,
+ *   UNREGISTER, PUBLISH) is answered with ERROR `error` (a PUBLISH only when
+ *   it asked for `acknowledge`, as for any refused publication) and the
+ *   session stays open;
+ * - HELLO and AUTHENTICATE are refused with ABORT `error`;
+ * - YIELD, ERROR, CANCEL and the continuation of a progressive call cannot be
+ *   answered on their own: the session is closed with GOODBYE `error`;
+ * - with `close: true`, any message closes the session (ABORT or GOODBYE);
+ * - GOODBYE and ABORT are seen but cannot be refused.
+ *
+ * The interceptor must not call back into the router. If it throws, the
+ * message is refused with `wamp.error.runtime_error` and a `warning` event
+ * (`interceptor_failed`) is emitted: a policy hook fails closed.
+ */
+export type MessageInterceptor = (session: RouterSession, message: Message, now: number) => Refusal | undefined;
+
+/**
  * What a session needs of the router (`Router` implements it): its deadlines
  * and timeouts, the ready queue, events, session IDs, and the handshake entry
  * points, reached through here so that the session never imports the
@@ -115,6 +153,8 @@ export interface SessionHost extends RouterServices {
   readonly decodeOptions: DecodeOptions;
   /** Brute-force throttling of failed logins (a failure is counted when a handshake fails). */
   readonly authThrottle: AuthThrottle;
+  /** The embedder's per-message hook, if any. */
+  readonly interceptor: MessageInterceptor | undefined;
   markReady(session: RouterSession): void;
   emit(event: RouterEvent): void;
   releaseSessionId(id: number): void;
@@ -215,6 +255,18 @@ export class RouterSession implements HasDeadline, PeerSession {
     return this.info.trustlevel;
   }
 
+  /** The realm this session joined, while it is joined. */
+  get realm(): string | undefined {
+    const st = this.st;
+    return st.tag === 'established' ? st.realm.name : undefined;
+  }
+
+  /** Who this session is (authid, authrole, authmethod, authprovider, authextra), while it is joined. */
+  get identity(): PeerIdentity | undefined {
+    const st = this.st;
+    return st.tag === 'established' ? st.peer.identity : undefined;
+  }
+
   /** The meta API's `transport` dictionary of this connection. */
   transportDetails(): Dict {
     return transportDetails(this.info);
@@ -260,6 +312,8 @@ export class RouterSession implements HasDeadline, PeerSession {
       this.violate(`${messageTypeName(msg.type) ?? msg.type} is not allowed in state ${tag}`, now);
       return;
     }
+    // The one cost when no interceptor is installed: this check.
+    if (this.router.interceptor !== undefined && this.intercepted(this.router.interceptor, msg, now)) return;
     const st = this.st;
     switch (st.tag) {
       case 'awaitingHello':
@@ -288,6 +342,59 @@ export class RouterSession implements HasDeadline, PeerSession {
         }
         return;
     }
+  }
+
+  /** Run the interceptor; true when it refused `msg` (and the refusal has been answered). */
+  private intercepted(interceptor: MessageInterceptor, msg: Message, now: number): boolean {
+    let r: Refusal | undefined;
+    try {
+      r = interceptor(this, msg, now);
+    } catch (e) {
+      const reason = `message interceptor threw: ${e instanceof Error ? e.message : String(e)}`;
+      this.router.emit({ type: 'warning', code: 'interceptor_failed', message: reason, session: this, sessionId: this.id });
+      r = { error: ErrorUri.RUNTIME_ERROR, message: reason };
+    }
+    if (r === undefined || msg.type === MessageType.GOODBYE || msg.type === MessageType.ABORT) return false;
+    const st = this.st;
+    switch (st.tag) {
+      case 'awaitingHello':
+      case 'challenging':
+      case 'authenticating':
+        this.abortHandshake(r.error, r.message, now, msg.type === MessageType.HELLO ? msg : undefined);
+        return true;
+      case 'established':
+        break;
+      default:
+        // shuttingDown: the message is ignored anyway.
+        return true;
+    }
+    const peer = st.peer;
+    const what = messageTypeName(msg.type) ?? String(msg.type);
+    let request: number | undefined;
+    switch (msg.type) {
+      case MessageType.CALL:
+        // A continuation of a progressive call (or a late one) has no answer of its own.
+        if (!peer.calls.has(msg.request) && !peer.recentProgressive.has(msg.request)) request = msg.request;
+        break;
+      case MessageType.PUBLISH:
+      case MessageType.SUBSCRIBE:
+      case MessageType.UNSUBSCRIBE:
+      case MessageType.REGISTER:
+      case MessageType.UNREGISTER:
+        request = msg.request;
+        break;
+      default:
+        break;
+    }
+    if (r.close === true || request === undefined) {
+      this.kill(r.error, r.message ?? `${what} refused`, now, true);
+      return true;
+    }
+    // The request still takes its place in the session's request ID sequence.
+    if (!peer.acceptRequest(request, what, now)) return true;
+    if (msg.type === MessageType.PUBLISH && msg.options['acknowledge'] !== true) return true;
+    this.send(error(msg.type as ErrorRequestType, request, r.error, r.message === undefined ? {} : { args: [r.message] }));
+    return true;
   }
 
   /** The transport is gone (closed by either side, or failed). Frames still queued are dropped. */

@@ -10,6 +10,7 @@ import { cryptosignVerify } from '../auth/cryptosign.js';
 import { scramServerVerify, scramWelcomeAuthextra } from '../auth/scram.js';
 import { wampcraDeriveKey, wampcraVerify } from '../auth/wampcra.js';
 import { ErrorUri, WampError } from '../errors.js';
+import type { DynamicAuthResult } from './config.js';
 import type { AuthRequest, AuthVerdict } from './handshake.js';
 
 const DENIED: AuthVerdict = Object.freeze({ kind: 'reject', reason: ErrorUri.AUTHENTICATION_FAILED, message: 'invalid signature' });
@@ -23,7 +24,7 @@ const DENIED: AuthVerdict = Object.freeze({ kind: 'reject', reason: ErrorUri.AUT
 export async function runAuth(request: AuthRequest, crypto: CryptoProvider | undefined): Promise<AuthVerdict> {
   try {
     if (request.kind === 'dynamic') {
-      const result = await request.authenticator(request.realm, request.authid, request.details);
+      const result = (await request.authenticator(request.realm, request.authid, request.details, request.transport)) as DynamicAuthResult | null;
       return { kind: 'principal', result };
     }
     if (crypto === undefined) {

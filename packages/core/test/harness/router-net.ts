@@ -18,6 +18,7 @@ import {
   type Dict,
   type Frame,
   type Message,
+  type MessageInterceptor,
   type RouterEvent,
   type RouterProbe,
   type RouterSession,
@@ -136,6 +137,7 @@ export interface NetOptions {
   readonly crypto?: CryptoProvider;
   readonly probe?: RouterProbe;
   readonly routerKey?: RouterKey;
+  readonly interceptor?: MessageInterceptor;
 }
 
 export class RouterNet {
@@ -150,6 +152,7 @@ export class RouterNet {
       ...(opts.crypto !== undefined ? { crypto: opts.crypto } : {}),
       ...(opts.probe !== undefined ? { probe: opts.probe } : {}),
       ...(opts.routerKey !== undefined ? { routerKey: opts.routerKey } : {}),
+      ...(opts.interceptor !== undefined ? { interceptor: opts.interceptor } : {}),
     });
   }
 
