@@ -11,6 +11,13 @@ export {
   type TransportCloseInfo,
   type TransportFactory,
 } from './transport.js';
+export {
+  TransportsFailedError,
+  firstOpening,
+  type ConnectAttempt,
+  type Connector,
+  type ConnectorFailureListener,
+} from './connectors.js';
 export { webCryptoProvider, type WebCryptoProviderOptions } from './crypto/web.js';
 export { nobleCryptoProvider, type NobleCryptoProviderOptions } from './crypto/noble.js';
 export { MemoryTransport, memoryTransportPair, type MemoryTransportOptions } from './memory.js';
@@ -84,6 +91,17 @@ export {
   type SubscribeOptions,
   type TraceEvent,
 } from '@wamp/core';
+export {
+  DEFAULT_EVENT_QUEUE_SIZE,
+  EventQueue,
+  type EventAcceptor,
+  type EventQueueOptions,
+  type EventQueueOverflow,
+  type QueueSession,
+  type QueueSubscription,
+  type QueuedEvent,
+} from './event-queue.js';
+export { eventsTyped, type TypedQueuedEvent } from './typed-events.js';
 export { TLS_CHANNEL_BINDINGS, tlsChannelBinding } from './tls-binding.js';
 export { tlsClientInfo } from './tls-peer.js';
 export {

@@ -56,6 +56,7 @@ import { AuthFlow } from './join-auth.js';
 import { callProgressive, progressiveCall } from './progressive.js';
 import { passthruAttributes, type DecodedArguments, type PassthruCodec } from './passthru.js';
 import { Result } from './result.js';
+import { EventQueue, type EventQueueOptions, type QueuedEvent } from './event-queue.js';
 import { systemClock, systemTimers, type Clock, type Timers } from './timers.js';
 import type { Transport } from './transport.js';
 
@@ -906,6 +907,17 @@ export class LeanSession implements SessionApi {
       if (this.topicLocks.get(key) === tail) this.topicLocks.delete(key);
     });
     return run;
+  }
+
+  /**
+   * Subscribe as an event queue: `for await (const { args, kwargs, details } of session.events(topic))`.
+   * The buffer holds `maxBuffered` events (default 1000); when it is full the
+   * `overflow` policy drops the oldest (default) or the newest, with a
+   * warning. Leaving the loop unsubscribes; the loop ends when the session
+   * ends. See {@link EventQueue}; `eventsTyped` does the same for a typed topic.
+   */
+  events(topic: string, options: EventQueueOptions = {}): EventQueue<QueuedEvent<Args, KwArgs, EventDetails>> {
+    return new EventQueue(this, topic, options);
   }
 }
 

@@ -5,6 +5,17 @@ export type { Args, Dict, Frame, KwArgs, Payload } from './types.js';
 export { ErrorUri, InvalidUriViolation, LocalProtocolError, ProtocolViolation, WampError } from './errors.js';
 export { MAX_ID, SequentialIds, isId, isIdOrZero, seededRandomId, type RandomId } from './ids.js';
 export { isReservedUri, isValidPattern, isValidUri, type MatchPolicy, type UriRule } from './uri.js';
+export {
+  excludesPublisher,
+  isProgress,
+  wantsAcknowledge,
+  wantsProgress,
+  type CallLike,
+  type InvocationLike,
+  type PublishLike,
+  type ResultLike,
+  type YieldLike,
+} from './message-helpers.js';
 export { base64Decode, base64Encode, hexDecode, hexEncode } from './base64.js';
 export { DEFAULT_LIMITS, resolveLimits, sanitize, type Limits } from './wire/limits.js';
 export {

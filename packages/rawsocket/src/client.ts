@@ -3,7 +3,7 @@ import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import { jsonSerializer, type Serializer } from '@wamp/core';
 import type { TransportFactory } from '@wamp/client';
 import { RawSocketConnection, describePeer, plainBytes, type KeepaliveOptions } from './connection.js';
-import { MAX_MAX_LENGTH, RawSocketError, RawSocketProtocol } from './framing.js';
+import { HandshakeErrorCode, MAX_MAX_LENGTH, RawSocketError, RawSocketProtocol, describeHandshakeError } from './framing.js';
 
 /** Where to connect: TCP (optionally TLS) or a Unix socket. */
 export type RawSocketEndpoint =
@@ -21,11 +21,19 @@ export interface RawSocketClientOptions {
   readonly endpoint?: RawSocketEndpoint;
   /** TLS options (CA, client certificate, servername...) when the URL is `rss:`/`tcps:`/`tls:`. */
   readonly tlsOptions?: ConnectionOptions;
-  /** Default: JSON. */
+  /** Default: JSON. Ignored when `serializers` is given. */
   readonly serializer?: Serializer;
+  /**
+   * Serializers to ask for, preferred first. A RawSocket handshake names one
+   * serializer, so they are tried one connection after the other: when the
+   * router refuses the handshake with error 1 ("serializer unsupported"), the
+   * next one is asked for on a new connection. Any other failure ends the
+   * attempt at once. Default: `[serializer]`.
+   */
+  readonly serializers?: readonly Serializer[];
   /** Largest message accepted from the router; announced rounded down to a power of two (2^9..2^24). Default 2^24. */
   readonly maxMessageSize?: number;
-  /** Connecting, TLS and the RawSocket handshake must finish within this time (ms). Default 10 000. */
+  /** Connecting, TLS and the RawSocket handshake must finish within this time (ms), for each serializer tried. Default 10 000. */
   readonly connectTimeoutMs?: number;
   /** How long close() waits for the router before cutting the socket (ms). Default 5 000. */
   readonly closeTimeoutMs?: number;
@@ -64,13 +72,40 @@ export function parseRawSocketUrl(url: string): RawSocketEndpoint {
 
 /**
  * Connect, run the RawSocket handshake and resolve with the open transport.
- * Rejects with a {@link RawSocketError} (`handshake-refused` carries the
- * router's error code in `handshakeError`) or the socket's error.
+ * With several `serializers`, a refusal with error 1 ("serializer
+ * unsupported") moves on to the next one (see
+ * {@link RawSocketClientOptions.serializers}). Rejects with a
+ * {@link RawSocketError} (`handshake-refused` carries the router's error code
+ * in `handshakeError`; when every serializer was refused, the message names
+ * them all) or the socket's error.
  */
-export function connectRawSocket(options: RawSocketClientOptions): Promise<RawSocketConnection> {
+export async function connectRawSocket(options: RawSocketClientOptions): Promise<RawSocketConnection> {
   const endpoint = options.endpoint ?? (options.url !== undefined ? parseRawSocketUrl(options.url) : undefined);
-  if (endpoint === undefined) return Promise.reject(new TypeError('connectRawSocket needs `url` or `endpoint`'));
-  const serializer = options.serializer ?? jsonSerializer;
+  if (endpoint === undefined) throw new TypeError('connectRawSocket needs `url` or `endpoint`');
+  const serializers = options.serializers ?? [options.serializer ?? jsonSerializer];
+  if (serializers.length === 0) throw new TypeError('connectRawSocket: `serializers` is empty');
+  const refused: string[] = [];
+  let last: unknown;
+  for (const serializer of serializers) {
+    try {
+      return await connectOnce(options, endpoint, serializer);
+    } catch (e) {
+      const unsupported = e instanceof RawSocketError && e.kind === 'handshake-refused' && e.handshakeError === HandshakeErrorCode.SERIALIZER_UNSUPPORTED;
+      if (!unsupported) throw e;
+      refused.push(serializer.name);
+      last = e;
+    }
+  }
+  if (refused.length === 1) throw last;
+  throw new RawSocketError(
+    'handshake-refused',
+    `the router refused every serializer asked for (${refused.join(', ')}): ${describeHandshakeError(HandshakeErrorCode.SERIALIZER_UNSUPPORTED)}`,
+    HandshakeErrorCode.SERIALIZER_UNSUPPORTED,
+  );
+}
+
+/** One connection and handshake with one serializer. */
+function connectOnce(options: RawSocketClientOptions, endpoint: RawSocketEndpoint, serializer: Serializer): Promise<RawSocketConnection> {
   const connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
 
   return new Promise((resolve, reject) => {

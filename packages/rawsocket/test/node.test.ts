@@ -140,6 +140,34 @@ describe('RawSocket over TCP', () => {
     expect(echo.rejected[0]).toMatchObject({ handshakeError: 1 });
   });
 
+  it('falls back to the next serializer when the router answers error 1', async () => {
+    const echo = await echoServer({ serializers: [jsonSerializer] });
+    const conn = await connectRawSocket({ url: `rs://127.0.0.1:${echo.port}`, serializers: [msgpackSerializer, cborSerializer, jsonSerializer] });
+    clients.push(conn);
+    expect(conn.serializer).toBe(jsonSerializer);
+    // Two refused handshakes, then the one that opened.
+    await until(() => echo.rejected.length === 2, 'two refusals');
+    expect(echo.rejected.map((e) => (e as RawSocketError).handshakeError)).toEqual([1, 1]);
+    await until(() => echo.server.connections.size === 1, 'the open connection');
+  });
+
+  it('names every refused serializer when none is accepted', async () => {
+    const echo = await echoServer({ serializers: [jsonSerializer] });
+    const err = await connectRawSocket({ url: `rs://127.0.0.1:${echo.port}`, serializers: [msgpackSerializer, cborSerializer] }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RawSocketError);
+    expect(err).toMatchObject({ kind: 'handshake-refused', handshakeError: 1 });
+    expect((err as Error).message).toBe('the router refused every serializer asked for (msgpack, cbor): serializer unsupported');
+  });
+
+  it('does not fall back on a refusal other than error 1', async () => {
+    const echo = await echoServer({ minClientMaxLength: 2 ** 20 });
+    const err = await connectRawSocket({ url: `rs://127.0.0.1:${echo.port}`, maxMessageSize: 4096, serializers: [jsonSerializer, msgpackSerializer] }).catch(
+      (e: unknown) => e,
+    );
+    expect(err).toMatchObject({ kind: 'handshake-refused', handshakeError: 2 });
+    expect(echo.rejected).toHaveLength(1);
+  });
+
   it('refuses a too small client maximum with error 2', async () => {
     const echo = await echoServer({ minClientMaxLength: 2 ** 20 });
     const err = await connectRawSocket({ url: `rs://127.0.0.1:${echo.port}`, maxMessageSize: 4096 }).catch((e: unknown) => e);

@@ -12,10 +12,12 @@ import {
   type WebSocketTransport,
 } from './client.js';
 import {
+  browserConnectors as connectorsForGiven,
   browserTransportFor as transportForGiven,
-  rotatingTransport,
+  clientTransport,
   type ConnectOptions,
   type CreateClientOptions,
+  type TransportSpec,
 } from './connect.js';
 import { wsConstructor } from './node-client.js';
 
@@ -28,7 +30,7 @@ export {
   type WebSocketLike,
 } from './client.js';
 export { resolveSubprotocol, wampSubprotocols, type Subprotocol } from './subprotocols.js';
-export { subprotocolsFor, type ConnectOptions, type CreateClientOptions } from './connect.js';
+export { subprotocolsFor, type ConnectOptions, type CreateClientOptions, type TransportSpec } from './connect.js';
 
 /** `ws` with its defaults (16 MiB messages, no compression), as the WHATWG-style constructor. */
 const NodeWebSocket = wsConstructor({ url: '' });
@@ -44,17 +46,24 @@ export function webSocketTransport(options: WebSocketClientOptions): TransportFa
 }
 
 /** As `browserTransportFor` of the browser entry, on the `ws` client unless `opts.WebSocket` is given. */
-export function browserTransportFor(opts: ConnectOptions): TransportFactory {
+export function browserTransportFor(opts: ConnectOptions & { readonly url: string }): TransportFactory {
   return transportForGiven({ ...opts, WebSocket: opts.WebSocket ?? NodeWebSocket });
 }
 
-/** Join `realm` at `url` once (no reconnection), as in a browser: `ws://` or `wss://`, JSON unless `serializers` say otherwise. */
+/** As `browserConnectors` of the browser entry, on the `ws` client where an entry gives no `WebSocket`. */
+export function browserConnectors(opts: ConnectOptions): TransportFactory {
+  const WebSocket = opts.WebSocket ?? NodeWebSocket;
+  const transports = opts.transports?.map((t): TransportSpec => (typeof t === 'string' ? { url: t, WebSocket } : { ...t, WebSocket: t.WebSocket ?? WebSocket }));
+  return connectorsForGiven({ ...opts, WebSocket, ...(transports === undefined ? {} : { transports }) });
+}
+
+/** Join `realm` at `url` (or the first of `transports` that opens) once, without reconnection, as in a browser: `ws://` or `wss://`, JSON unless `serializers` say otherwise. */
 export async function connect(opts: ConnectOptions): Promise<Session> {
-  const transport = await browserTransportFor(opts)();
+  const transport = await browserConnectors(opts)();
   return Session.join(transport, opts);
 }
 
-/** A `Client` (reconnection, re-registration, re-subscription) for `url` (and `urls`, in turn); call `connect()` on it. */
+/** A `Client` (reconnection, re-registration, re-subscription) for `url` (and `urls`, in turn), or the connector list `transports`; call `connect()` on it. */
 export function createClient(opts: CreateClientOptions): Client {
-  return new Client({ ...opts, transport: rotatingTransport(opts, (url) => browserTransportFor({ ...opts, url })) });
+  return new Client({ ...opts, transport: clientTransport(opts, browserConnectors, (url) => browserTransportFor({ ...opts, url })) });
 }

@@ -14,10 +14,12 @@ export {
 } from './client.js';
 export { resolveSubprotocol, wampSubprotocols, type Subprotocol } from './subprotocols.js';
 export {
+  browserConnectors,
   browserTransportFor,
   connect,
   createClient,
   subprotocolsFor,
   type ConnectOptions,
   type CreateClientOptions,
+  type TransportSpec,
 } from './connect.js';

@@ -28,7 +28,9 @@ export {
 export {
   connect,
   createClient,
+  nodeConnectors,
   nodeTransportFor,
   type NodeConnectOptions,
   type NodeCreateClientOptions,
+  type NodeTransportSpec,
 } from './node-connect.js';
