@@ -15,7 +15,7 @@ import { connect } from '@wamp/ws/node';
 import { selfSignedCertificate } from './self-signed.js';
 
 // 1. A certificate for 127.0.0.1 and localhost, as files (the router's config names files).
-const { cert, key, fingerprint256 } = selfSignedCertificate({ hosts: ['localhost', '127.0.0.1'] });
+const { cert, key, fingerprint256 } = await selfSignedCertificate({ hosts: ['localhost', '127.0.0.1'] });
 const dir = mkdtempSync(join(tmpdir(), 'wamp-tls-example-'));
 writeFileSync(join(dir, 'cert.pem'), cert);
 writeFileSync(join(dir, 'key.pem'), key, { mode: 0o600 });

@@ -16,8 +16,8 @@ describe('examples/tls-router', () => {
     expect((await run.exit()).code).toBe(0);
   });
 
-  it('makes a certificate that node:crypto parses, for the hosts asked, signed by its own key', () => {
-    const made = selfSignedCertificate({ commonName: 'example.test', hosts: ['example.test', '127.0.0.1'], days: 2 });
+  it('makes a certificate that node:crypto parses, for the hosts asked, signed by its own key', async () => {
+    const made = await selfSignedCertificate({ commonName: 'example.test', hosts: ['example.test', '127.0.0.1'], days: 2 });
     const x = new X509Certificate(made.cert);
     expect(x.subject).toBe('CN=example.test');
     expect(x.issuer).toBe('CN=example.test');
