@@ -113,6 +113,31 @@ export function wsConstructor(options: NodeWebSocketClientOptions): WebSocketCon
       return tlsChannelBinding((this as unknown as { _socket?: unknown })._socket, type);
     }
 
+    /** The `onmessage` handler (see the accessor defined below the class). */
+    private messageHandler: ((ev: { readonly data: unknown }) => void) | null = null;
+    private messageListener: ((data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => void) | undefined;
+
+    /**
+     * `onmessage`, without ws's WHATWG event shim: that builds a
+     * `MessageEvent` (and its options object) for every message, which
+     * showed in profiles of many small messages. The handler gets a plain
+     * `{ type, target, data }` with the same `data` (a string for text, per
+     * `binaryType` for binary).
+     */
+    setMessageHandler(handler: unknown): void {
+      if (this.messageListener !== undefined) this.off('message', this.messageListener);
+      this.messageListener = undefined;
+      this.messageHandler = typeof handler === 'function' ? (handler as (ev: { readonly data: unknown }) => void) : null;
+      const h = this.messageHandler;
+      if (h === null) return;
+      this.messageListener = (data, isBinary) => h.call(this, { type: 'message', target: this, data: isBinary ? data : data.toString() });
+      this.on('message', this.messageListener);
+    }
+
+    getMessageHandler(): ((ev: { readonly data: unknown }) => void) | null {
+      return this.messageHandler;
+    }
+
     /** The transport's `keepalive` (see `WebSocketLike.keepalive`). */
     keepalive(): Promise<void> {
       return new Promise<void>((resolve, reject) => {
@@ -179,7 +204,17 @@ export function wsConstructor(options: NodeWebSocketClientOptions): WebSocketCon
       (this as unknown as { _socket?: Socket | null })._socket?.uncork();
     };
   }
-  // ws implements the WHATWG attributes (onopen, onmessage with `data`,
+  Object.defineProperty(NodeWebSocket.prototype, 'onmessage', {
+    configurable: true,
+    enumerable: true,
+    get(this: NodeWebSocket) {
+      return this.getMessageHandler();
+    },
+    set(this: NodeWebSocket, handler: unknown) {
+      this.setMessageHandler(handler);
+    },
+  });
+  // ws implements the other WHATWG attributes (onopen, onclose, onerror,
   // binaryType 'arraybuffer', protocol, bufferedAmount) that the transport uses.
   return NodeWebSocket as unknown as WebSocketConstructor;
 }
