@@ -45,15 +45,22 @@ let lastPayload: Frame | undefined;
 let lastOpcode = 0;
 let lastFrame: Buffer | undefined;
 
-/** The connections that wrote in this turn of the event loop (see {@link endTurn}). */
+/**
+ * True while a message is handled that is not the last one of what was read
+ * from its socket: more messages follow in this turn, so the answers are
+ * corked until it ends (see {@link WebSocketConnection.write}).
+ */
+let inboundMore = false;
+
+/** The connections that corked in this turn of the event loop (see {@link endTurn}). */
 let touched: WebSocketConnection[] = [];
 let spare: WebSocketConnection[] = [];
 let turnEnding = false;
 
 /**
- * The end of a turn, run once per turn from `process.nextTick` for every
- * connection that wrote in it: uncork what was corked and forget the cached
- * frame. One tick per turn, however many connections wrote.
+ * The end of a turn, run once per turn from `process.nextTick`: uncork what
+ * was corked and forget the cached frame. One tick per turn, however many
+ * connections wrote.
  */
 function endTurn(): void {
   turnEnding = false;
@@ -190,6 +197,8 @@ export class WebSocketConnection implements Transport {
   private readonly ws: WebSocket;
   /** The socket under `ws`, written to directly (see {@link write}). */
   private readonly socket: Socket | undefined;
+  /** ws's frame parser, whose `_bufferedBytes` tell whether more was read than this message (see {@link receive}). */
+  private readonly receiver: { readonly _bufferedBytes?: number } | undefined;
   /** The WebSocket opcode of every message: text for JSON, binary for the others. */
   private readonly opcode: number;
   private state: ConnState = { tag: 'open' };
@@ -226,6 +235,7 @@ export class WebSocketConnection implements Transport {
     this.policy = bp.policy ?? 'disconnect';
     this.onDrop = bp.onDrop;
     this.socket = (config.ws as unknown as { _socket?: Socket })._socket;
+    this.receiver = (config.ws as unknown as { _receiver?: { _bufferedBytes?: number } })._receiver;
     this.opcode = this.serializer.binary ? BINARY : TEXT;
 
     const ws = this.ws;
@@ -323,8 +333,6 @@ export class WebSocketConnection implements Transport {
     return true;
   }
 
-  /** Frames written in this turn of the event loop. */
-  private turnFrames = 0;
   /** Whether the socket is corked until the end of this turn (see {@link write}). */
   private corked = false;
   /** Frames written since the socket was last corked. */
@@ -337,25 +345,24 @@ export class WebSocketConnection implements Transport {
    * message. Close and ping frames still go through ws, on the same socket,
    * in order.
    *
-   * A lone frame (the answer to a lone message) is written at once: on
-   * loopback one system call per frame is the floor, and waiting for the end
-   * of the turn only delays it. From the second frame of a turn on, the
-   * socket is corked, so that a burst (the answers to a batch of messages,
-   * the EVENTs of several publications) leaves in a few writevs, and
-   * uncorked when the turn ends and every CORK_FRAMES frames before that.
+   * The answer to a lone message is written at once: on loopback one system
+   * call per frame is the floor, and holding it to the end of the turn only
+   * delays it. While more messages read in the same chunk wait to be handled
+   * (a burst of calls, several publications), the socket is corked, so that
+   * their answers leave in a few writevs; it is uncorked when the turn ends,
+   * and every CORK_FRAMES frames before that.
    */
   private write(head: Buffer, tail: Uint8Array | undefined, frames: number): void {
     const socket = this.socket;
     // Once ws has sent (or received) a close frame, or the socket is gone,
     // nothing more may be written: ws itself would drop the frame too.
     if (this.ws.readyState !== WS_OPEN || socket === undefined || !socket.writable) return;
-    if (this.turnFrames++ === 0) {
-      touched.push(this);
-      endTurnSoon();
-    } else if (!this.corked) {
+    if (!this.corked && inboundMore) {
       this.corked = true;
       this.corkedFrames = 0;
       socket.cork();
+      touched.push(this);
+      endTurnSoon();
     }
     this.pendingFrames += frames;
     const done = frames === 1 ? this.sentOne : () => (this.pendingFrames -= frames);
@@ -377,7 +384,6 @@ export class WebSocketConnection implements Transport {
 
   /** @internal The turn of the event loop ended (see {@link endTurn}). */
   endTurn(): void {
-    this.turnFrames = 0;
     if (this.corked) {
       this.corked = false;
       this.socket?.uncork();
@@ -436,10 +442,17 @@ export class WebSocketConnection implements Transport {
     }
     const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
     const frame: Frame = isBinary ? new Uint8Array(buf.buffer, buf.byteOffset, buf.length) : buf.toString('utf8');
+    // More of what was read from the socket waits behind this message (see write()).
+    const more = (this.receiver?._bufferedBytes ?? 0) > 0;
     if (!this.batched) {
       this.counters.framesReceived++;
       this.counters.bytesReceived += buf.length;
-      this.onFrame?.(frame);
+      inboundMore = more;
+      try {
+        this.onFrame?.(frame);
+      } finally {
+        inboundMore = false;
+      }
       return;
     }
     let frames: Frame[];
@@ -450,11 +463,17 @@ export class WebSocketConnection implements Transport {
       this.protocolError(1002, e instanceof Error ? e.message : String(e));
       return;
     }
-    for (const f of frames) {
+    for (let i = 0; i < frames.length; i++) {
       if (this.state.tag !== 'open') return;
+      const f = frames[i]!;
       this.counters.framesReceived++;
       this.counters.bytesReceived += f.length;
-      this.onFrame?.(f);
+      inboundMore = more || i < frames.length - 1;
+      try {
+        this.onFrame?.(f);
+      } finally {
+        inboundMore = false;
+      }
     }
   }
 

@@ -93,7 +93,7 @@ export function wsConstructor(options: NodeWebSocketClientOptions): WebSocketCon
   };
   class NodeWebSocket extends WebSocket {
     private readonly pongWaiters: { resolve: () => void; reject: (e: Error) => void }[] = [];
-    /** Whether the socket is corked until the end of this turn (see {@link writeTurn}). */
+    /** Whether the socket is corked until the microtasks of this turn have run (see {@link writeTurn}). */
     private corked = false;
 
     constructor(url: string, protocols: string[]) {
@@ -169,37 +169,26 @@ export function wsConstructor(options: NodeWebSocketClientOptions): WebSocketCon
       (super.send as (data: unknown, options?: unknown, cb?: unknown) => void).call(this, data, options, cb);
     }
 
-    /** Frames written in this run of callbacks and promise continuations (see {@link writeTurn}). */
-    private turnFrames = 0;
-
     /**
      * Write a frame straight to the socket (ws would build the same frame
-     * with more work per message). The first frame of a turn — a lone CALL
-     * or YIELD — leaves at once; from the second on the socket is corked
-     * until this turn's callbacks and promise continuations have run, so
-     * that a burst leaves in one write.
+     * with more work per message), corked until this turn's callbacks and
+     * promise continuations have run, so that what they send leaves in one
+     * write.
      */
     private writeTurn(socket: Socket, frame: Buffer): void {
-      if (this.turnFrames++ === 0) queueMicrotask(this.endTurn);
-      else if (!this.corked) {
-        this.corked = true;
-        socket.cork();
-      }
+      this.corkTurn(socket);
       socket.write(frame);
     }
 
-    /** Cork before a frame that ws writes itself, unless it is the turn's first. */
+    /** Cork the socket until the microtasks of this turn have run. */
     private corkTurn(socket: Socket): void {
-      if (this.turnFrames++ === 0) queueMicrotask(this.endTurn);
-      else if (!this.corked) {
-        this.corked = true;
-        socket.cork();
-      }
+      if (this.corked) return;
+      this.corked = true;
+      socket.cork();
+      queueMicrotask(this.endTurn);
     }
 
     private readonly endTurn = (): void => {
-      this.turnFrames = 0;
-      if (!this.corked) return;
       this.corked = false;
       (this as unknown as { _socket?: Socket | null })._socket?.uncork();
     };
