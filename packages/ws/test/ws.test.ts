@@ -332,6 +332,38 @@ describe('frame types', () => {
     expect(gotBlobs.map((b) => [...(b as Uint8Array)])).toEqual(blobs.map((b) => [...b]));
   });
 
+  it('answers a lone message with one write at once, and a burst read together in a few writes', async () => {
+    const echo = await echoServer();
+    const j = raw(echo.url, ['wamp.2.json']);
+    await opened(j);
+    await until(() => echo.conns.length === 1, 'the connection');
+    // Count the writes the server makes on its socket (one per system call once uncorked).
+    const socket = (echo.conns[0] as unknown as { socket: { _write: unknown; _writev: unknown } }).socket;
+    let writes = 0;
+    for (const m of ['_write', '_writev'] as const) {
+      const orig = socket[m] as (...a: unknown[]) => unknown;
+      socket[m] = function (this: unknown, ...a: unknown[]) {
+        writes++;
+        return orig.apply(this, a);
+      };
+    }
+    const got: string[] = [];
+    j.on('message', (data: RawData) => got.push(data.toString()));
+    j.send('[1]');
+    await until(() => got.length === 1, 'the echo');
+    expect(writes).toBe(1);
+    // 40 messages in one write: the echoes leave corked, in groups of 32.
+    writes = 0;
+    const burst = Array.from({ length: 40 }, (_, i) => `[${i}]`);
+    const sock = (j as unknown as { _socket: { cork(): void; uncork(): void } })._socket;
+    sock.cork();
+    for (const m of burst) j.send(m);
+    sock.uncork();
+    await until(() => got.length === 41, 'every echo');
+    expect(got.slice(1)).toEqual(burst);
+    expect(writes).toBeLessThanOrEqual(4);
+  });
+
   it('fails a connection that sends the wrong message type (1003)', async () => {
     const echo = await echoServer();
     const j = raw(echo.url, ['wamp.2.json']);
