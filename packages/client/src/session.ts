@@ -36,7 +36,7 @@ import {
   type UriRule,
 } from '@wamp/core';
 import type { AuthMethod, AuthResponse } from './auth.js';
-import { register } from './handler-runner.js';
+import { isPromiseLike, register } from './handler-runner.js';
 import {
   Registration,
   Subscription,
@@ -925,10 +925,6 @@ export class LeanSession implements SessionApi {
 function endOf(info: CloseInfo): SessionEnd {
   if (info.routerReason === undefined) return { reason: info.reason, message: info.message, details: info.details };
   return { reason: info.routerReason, message: stringOf(info.details['message']), details: info.details };
-}
-
-function isPromiseLike(v: unknown): v is PromiseLike<unknown> {
-  return typeof v === 'object' && v !== null && typeof (v as { then?: unknown }).then === 'function';
 }
 
 function stringOf(v: unknown): string | undefined {

@@ -311,21 +311,31 @@ export class RouterHost {
     }
   }
 
+  /**
+   * Keep one timer armed no later than the router's earliest deadline. A
+   * timer that is already armed at or before that deadline is left alone,
+   * even when the deadline went away or moved later: it fires early, finds
+   * nothing due and re-arms. With calls one at a time the earliest deadline
+   * appears with each CALL (the call timeout) and goes with its YIELD;
+   * re-arming on every change cost a clearTimeout and a setTimeout per call.
+   */
   private arm(): void {
     if (this.closed) return;
     const at = this.router.pollTimeout();
-    if (at === this.timerAt) return;
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    this.timer = undefined;
-    this.timerAt = at;
     if (at === undefined) return;
+    if (this.timerAt !== undefined && this.timerAt <= at) return;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timerAt = at;
     const delay = Math.max(0, at - this.now());
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.timerAt = undefined;
-      this.router.handleTimeout(this.now());
-      this.drain();
-    }, delay);
+    this.timer = setTimeout(this.fire, delay);
     this.timer.unref?.();
   }
+
+  private readonly fire = (): void => {
+    this.timer = undefined;
+    this.timerAt = undefined;
+    if (this.closed) return;
+    this.router.handleTimeout(this.now());
+    this.drain();
+  };
 }

@@ -18,39 +18,124 @@ import type { Subprotocol } from './subprotocols.js';
 
 
 /**
- * The frames of one turn of the event loop are written in groups of at most
- * this many: the socket is uncorked and corked again after each group. One
- * write for the whole turn costs the fewest system calls, but then the peer
- * cannot start on the first frame before the last is produced, and with many
- * calls in flight the two ends took turns instead of working at the same time.
- * Groups of 32 keep most of the saving and let both ends run in parallel.
+ * A burst of frames to one connection in one turn of the event loop is
+ * written in groups of at most this many: the socket is uncorked and corked
+ * again after each group. One write for the whole turn costs the fewest
+ * system calls, but then the peer cannot start on the first frame before the
+ * last is produced, and with many calls in flight the two ends took turns
+ * instead of working at the same time. Groups of 32 keep most of the saving
+ * and let both ends run in parallel.
  */
 const CORK_FRAMES = 32;
 
 /**
- * The UTF-8 octets of the last text frame sent, on any connection, until the
- * turn of the event loop ends. A publication hands the same EVENT text to
- * every subscriber: it is encoded once here, and each socket write takes the
- * same bytes instead of encoding the text again.
+ * Binary payloads up to this size are copied behind their frame header and
+ * written as one buffer; larger ones are written as header and payload (one
+ * `writev`), without the copy.
  */
-let lastText: string | undefined;
-let lastOctets: Buffer | undefined;
-const forgetOctets = (): void => {
-  lastText = undefined;
-  lastOctets = undefined;
-};
+const COPY_LIMIT = 16 * 1024;
 
-function octetsOf(text: string): Buffer {
-  if (text === lastText) return lastOctets!;
-  if (lastText === undefined) process.nextTick(forgetOctets);
-  lastText = text;
-  lastOctets = Buffer.from(text, 'utf8');
-  return lastOctets;
+/**
+ * The WebSocket frame (header and payload) of the last payload sent, on any
+ * connection, until the turn of the event loop ends. A publication hands the
+ * same EVENT (the same string or `Uint8Array`) to every subscriber: it is
+ * framed once here, and every socket writes the same `Buffer`.
+ */
+let lastPayload: Frame | undefined;
+let lastOpcode = 0;
+let lastFrame: Buffer | undefined;
+
+/**
+ * True while a message is handled that is not the last one of what was read
+ * from its socket: more messages follow in this turn, so the answers are
+ * corked until it ends (see {@link WebSocketConnection.write}).
+ */
+let inboundMore = false;
+
+/** The connections that corked in this turn of the event loop (see {@link endTurn}). */
+let touched: WebSocketConnection[] = [];
+let spare: WebSocketConnection[] = [];
+let turnEnding = false;
+
+/**
+ * The end of a turn, run once per turn from `process.nextTick`: uncork what
+ * was corked and forget the cached frame. One tick per turn, however many
+ * connections wrote.
+ */
+function endTurn(): void {
+  turnEnding = false;
+  lastPayload = undefined;
+  lastFrame = undefined;
+  // A write from inside this loop belongs to the next turn's list.
+  const list = touched;
+  touched = spare;
+  spare = list;
+  for (let i = 0; i < list.length; i++) list[i]!.endTurn();
+  list.length = 0;
 }
 
-/** `ws` send options, shared by every connection. */
-const TEXT_MESSAGE = Object.freeze({ binary: false });
-const BINARY_MESSAGE = Object.freeze({ binary: true });
+/** WebSocket opcodes (RFC 6455 §5.2). */
+const TEXT = 1;
+const BINARY = 2;
+
+/**
+ * An unmasked (server-to-client) WebSocket frame, FIN set, header and
+ * payload in one buffer: RFC 6455 §5.2. JSON is a text message (opcode 1)
+ * also when handed over as UTF-8 octets; the other serializers binary (2).
+ */
+function frameOf(payload: string | Uint8Array, opcode: number): Buffer {
+  if (payload === lastPayload && opcode === lastOpcode) return lastFrame!;
+  const text = typeof payload === 'string';
+  const size = text ? Buffer.byteLength(payload, 'utf8') : payload.length;
+  const head = size < 126 ? 2 : size < 65536 ? 4 : 10;
+  const buf = Buffer.allocUnsafe(head + size);
+  writeHeader(buf, 0x80 | opcode, size, head);
+  if (text) buf.write(payload, head, size, 'utf8');
+  else buf.set(payload, head);
+  lastPayload = payload;
+  lastOpcode = opcode;
+  lastFrame = buf;
+  endTurnSoon();
+  return buf;
+}
+
+function endTurnSoon(): void {
+  if (turnEnding) return;
+  turnEnding = true;
+  process.nextTick(endTurn);
+}
+
+/** The frame header alone, for a large binary payload written after it. */
+function headerOf(size: number, opcode: number): Buffer {
+  const head = size < 126 ? 2 : size < 65536 ? 4 : 10;
+  const buf = Buffer.allocUnsafe(head);
+  writeHeader(buf, 0x80 | opcode, size, head);
+  return buf;
+}
+
+function writeHeader(buf: Buffer, first: number, size: number, head: number): void {
+  buf[0] = first;
+  if (head === 2) {
+    buf[1] = size;
+  } else if (head === 4) {
+    buf[1] = 126;
+    buf.writeUInt16BE(size, 2);
+  } else {
+    buf[1] = 127;
+    buf.writeUInt32BE(Math.floor(size / 0x100000000), 2);
+    buf.writeUInt32BE(size >>> 0, 6);
+  }
+}
+
+/** The size of the header of a frame made by {@link frameOf}. */
+function headerSize(frame: Buffer): number {
+  const len = frame[1]! & 0x7f;
+  return len < 126 ? 2 : len === 126 ? 4 : 10;
+}
+
+/** `ws` readyState of an open connection. */
+const WS_OPEN = 1;
+
 
 /** WebSocket ping/pong heartbeat. */
 export interface HeartbeatOptions {
@@ -116,6 +201,12 @@ export class WebSocketConnection implements Transport {
   onClose: ((info: TransportCloseInfo) => void) | undefined = undefined;
 
   private readonly ws: WebSocket;
+  /** The socket under `ws`, written to directly (see {@link write}). */
+  private readonly socket: Socket | undefined;
+  /** ws's frame parser, whose `_bufferedBytes` tell whether more was read than this message (see {@link receive}). */
+  private readonly receiver: { readonly _bufferedBytes?: number } | undefined;
+  /** The WebSocket opcode of every message: text for JSON, binary for the others. */
+  private readonly opcode: number;
   private state: ConnState = { tag: 'open' };
   private failure: TransportCloseInfo | undefined;
   private readonly maxQueuedBytes: number;
@@ -149,7 +240,9 @@ export class WebSocketConnection implements Transport {
     this.maxQueuedFrames = bp.maxQueuedFrames ?? DEFAULT_MAX_QUEUED_FRAMES;
     this.policy = bp.policy ?? 'disconnect';
     this.onDrop = bp.onDrop;
-    this.sendOptions = this.serializer.binary ? BINARY_MESSAGE : TEXT_MESSAGE;
+    this.socket = (config.ws as unknown as { _socket?: Socket })._socket;
+    this.receiver = (config.ws as unknown as { _receiver?: { _bufferedBytes?: number } })._receiver;
+    this.opcode = this.serializer.binary ? BINARY : TEXT;
 
     const ws = this.ws;
     ws.on('message', (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => this.receive(data, isBinary));
@@ -194,9 +287,29 @@ export class WebSocketConnection implements Transport {
     if (this.serializer.binary && typeof frame === 'string') {
       throw new TypeError(`${this.serializer.name} frames must be bytes, not text`);
     }
-    // JSON text goes out as its UTF-8 octets (see octetsOf); a batch is built from the texts.
-    const data = typeof frame === 'string' && !this.batched ? octetsOf(frame) : frame;
-    const size = typeof data === 'string' ? Buffer.byteLength(data, 'utf8') : data.length;
+    if (this.batched) {
+      const size = typeof frame === 'string' ? Buffer.byteLength(frame, 'utf8') : frame.length;
+      if (!this.admit(size)) return;
+      if (this.batch.length === 0) queueMicrotask(() => this.flushBatch());
+      this.batch.push(frame);
+      this.batchBytes += size;
+      return;
+    }
+    // JSON text goes out as UTF-8 (a text message), framed once per payload (see frameOf).
+    if (typeof frame === 'string' || frame.length <= COPY_LIMIT) {
+      const framed = frameOf(frame, this.opcode);
+      if (!this.admit(framed.length - headerSize(framed))) return;
+      this.write(framed, undefined, 1);
+    } else if (this.admit(frame.length)) {
+      this.write(headerOf(frame.length, this.opcode), frame, 1);
+    }
+  }
+
+  /**
+   * The backpressure bound: true when a frame of `size` octets may be queued.
+   * Otherwise the frame is dropped or the connection failed, per policy.
+   */
+  private admit(size: number): boolean {
     const queuedFrames = this.bufferedFrames;
     if (queuedFrames > 0) {
       const queuedBytes = this.bufferedAmount;
@@ -218,53 +331,71 @@ export class WebSocketConnection implements Transport {
             `outbound queue bound exceeded (${queuedBytes} octets, ${queuedFrames} frames queued): the peer is not reading`,
           );
         }
-        return;
+        return false;
       }
     }
     this.counters.framesSent++;
     this.counters.bytesSent += size;
-    if (this.batched) {
-      if (this.batch.length === 0) queueMicrotask(() => this.flushBatch());
-      this.batch.push(frame);
-      this.batchBytes += size;
-      return;
-    }
-    this.write(data, 1);
+    return true;
   }
 
   /** Whether the socket is corked until the end of this turn (see {@link write}). */
   private corked = false;
   /** Frames written since the socket was last corked. */
   private corkedFrames = 0;
-  private readonly uncork = (): void => {
-    this.corked = false;
-    (this.ws as unknown as { _socket?: Socket })._socket?.uncork();
-  };
 
-  private write(data: Frame, frames: number): void {
-    // The frames sent in one turn of the event loop (the answers to a burst
-    // of messages, the EVENTs of a publication) leave in a few writevs, not
-    // one system call per WAMP message, which on loopback is most of a
-    // router's cost. The socket is uncorked when the turn ends, and every
-    // CORK_FRAMES frames before that.
-    const socket = (this.ws as unknown as { _socket?: Socket })._socket;
-    if (!this.corked && socket !== undefined && socket.writable) {
+  /**
+   * Write one WebSocket frame (`head`, and `tail` when the payload is not
+   * copied behind it) carrying `frames` WAMP messages, straight to the
+   * socket: ws's own sender would build the same frame with more work per
+   * message. Close and ping frames still go through ws, on the same socket,
+   * in order.
+   *
+   * The answer to a lone message is written at once: on loopback one system
+   * call per frame is the floor, and holding it to the end of the turn only
+   * delays it. While more messages read in the same chunk wait to be handled
+   * (a burst of calls, several publications), the socket is corked, so that
+   * their answers leave in a few writevs; it is uncorked when the turn ends,
+   * and every CORK_FRAMES frames before that.
+   */
+  private write(head: Buffer, tail: Uint8Array | undefined, frames: number): void {
+    const socket = this.socket;
+    // Once ws has sent (or received) a close frame, or the socket is gone,
+    // nothing more may be written: ws itself would drop the frame too.
+    if (this.ws.readyState !== WS_OPEN || socket === undefined || !socket.writable) return;
+    if (!this.corked && inboundMore) {
       this.corked = true;
       this.corkedFrames = 0;
       socket.cork();
-      process.nextTick(this.uncork);
+      touched.push(this);
+      endTurnSoon();
     }
     this.pendingFrames += frames;
-    this.ws.send(data, this.sendOptions, frames === 1 ? this.sentOne : () => (this.pendingFrames -= frames));
-    if (this.corked && ++this.corkedFrames >= CORK_FRAMES && socket !== undefined) {
+    const done = frames === 1 ? this.sentOne : () => (this.pendingFrames -= frames);
+    if (tail === undefined) {
+      socket.write(head, done);
+    } else {
+      // Header and payload in one writev.
+      if (!this.corked) socket.cork();
+      socket.write(head);
+      socket.write(tail, done);
+      if (!this.corked) socket.uncork();
+    }
+    if (this.corked && ++this.corkedFrames >= CORK_FRAMES) {
       this.corkedFrames = 0;
       socket.uncork();
       socket.cork();
     }
   }
 
-  /** JSON is always a text message, even when handed over as UTF-8 octets. */
-  private readonly sendOptions: { readonly binary: boolean };
+  /** @internal The turn of the event loop ended (see {@link endTurn}). */
+  endTurn(): void {
+    if (this.corked) {
+      this.corked = false;
+      this.socket?.uncork();
+    }
+  }
+
   private readonly sentOne = (): void => {
     this.pendingFrames--;
   };
@@ -275,7 +406,9 @@ export class WebSocketConnection implements Transport {
     this.batchBytes = 0;
     if (this.state.tag !== 'open' || frames.length === 0) return;
     const text = !this.serializer.binary;
-    this.write(encodeBatch(this.serializer, text ? frames.map(asText) : frames), frames.length);
+    const batch = encodeBatch(this.serializer, text ? frames.map(asText) : frames);
+    if (typeof batch === 'string' || batch.length <= COPY_LIMIT) this.write(frameOf(batch, this.opcode), undefined, frames.length);
+    else this.write(headerOf(batch.length, this.opcode), batch, frames.length);
   }
 
   /** Close with a WebSocket close handshake (ws cuts the socket if the peer does not answer in time). */
@@ -315,10 +448,17 @@ export class WebSocketConnection implements Transport {
     }
     const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
     const frame: Frame = isBinary ? new Uint8Array(buf.buffer, buf.byteOffset, buf.length) : buf.toString('utf8');
+    // More of what was read from the socket waits behind this message (see write()).
+    const more = (this.receiver?._bufferedBytes ?? 0) > 0;
     if (!this.batched) {
       this.counters.framesReceived++;
       this.counters.bytesReceived += buf.length;
-      this.onFrame?.(frame);
+      inboundMore = more;
+      try {
+        this.onFrame?.(frame);
+      } finally {
+        inboundMore = false;
+      }
       return;
     }
     let frames: Frame[];
@@ -329,11 +469,17 @@ export class WebSocketConnection implements Transport {
       this.protocolError(1002, e instanceof Error ? e.message : String(e));
       return;
     }
-    for (const f of frames) {
+    for (let i = 0; i < frames.length; i++) {
       if (this.state.tag !== 'open') return;
+      const f = frames[i]!;
       this.counters.framesReceived++;
       this.counters.bytesReceived += f.length;
-      this.onFrame?.(f);
+      inboundMore = more || i < frames.length - 1;
+      try {
+        this.onFrame?.(f);
+      } finally {
+        inboundMore = false;
+      }
     }
   }
 

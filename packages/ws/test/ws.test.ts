@@ -289,6 +289,70 @@ describe('frame types', () => {
     expect(echo.conns[0]!.stats).toMatchObject({ framesSent: expected[0]!.length, bytesSent: octets });
   });
 
+  it('frames messages of every length form intact both ways, one at a time and in a burst', async () => {
+    // Both ends frame small messages themselves (the Node client also masks
+    // them) and leave large ones to ws: cover each header form (7-bit,
+    // 16-bit, 64-bit length), both sides of each threshold, and multi-octet
+    // characters, whose UTF-8 length differs from the string's.
+    const sizes = [1, 2, 3, 4, 5, 125, 126, 127, 2047, 2048, 2049, 16384, 16385, 65535, 65536, 70000];
+    const echo = await echoServer();
+    const json = await client({ url: echo.url, subprotocols: ['wamp.2.json'] });
+    const pack = await client({ url: echo.url, subprotocols: ['wamp.2.msgpack'] });
+    const texts = sizes.flatMap((n) => ['a'.repeat(n), 'é'.repeat(Math.ceil(n / 2)), `😀${'b'.repeat(n)}`]);
+    const blobs = sizes.map((n) => Uint8Array.from({ length: n }, (_, i) => (i * 7 + n) & 0xff));
+    const gotTexts: Frame[] = [];
+    const gotBlobs: Frame[] = [];
+    json.onFrame = (f) => gotTexts.push(f);
+    pack.onFrame = (f) => gotBlobs.push(f);
+    for (const t of texts) {
+      json.send(t);
+      await until(() => gotTexts.length > 0, 'the echo');
+      expect(gotTexts.pop()).toBe(t);
+    }
+    for (const b of blobs) {
+      pack.send(b);
+      await until(() => gotBlobs.length > 0, 'the echo');
+      expect([...(gotBlobs.pop() as Uint8Array)]).toEqual([...b]);
+    }
+    for (const t of texts) json.send(t);
+    for (const b of blobs) pack.send(b);
+    await until(() => gotTexts.length === texts.length && gotBlobs.length === blobs.length, 'every echo');
+    expect(gotTexts).toEqual(texts);
+    expect(gotBlobs.map((b) => [...(b as Uint8Array)])).toEqual(blobs.map((b) => [...b]));
+  });
+
+  it('answers a lone message with one write at once, and a burst read together in a few writes', async () => {
+    const echo = await echoServer();
+    const j = raw(echo.url, ['wamp.2.json']);
+    await opened(j);
+    await until(() => echo.conns.length === 1, 'the connection');
+    // Count the writes the server makes on its socket (one per system call once uncorked).
+    const socket = (echo.conns[0] as unknown as { socket: { _write: unknown; _writev: unknown } }).socket;
+    let writes = 0;
+    for (const m of ['_write', '_writev'] as const) {
+      const orig = socket[m] as (...a: unknown[]) => unknown;
+      socket[m] = function (this: unknown, ...a: unknown[]) {
+        writes++;
+        return orig.apply(this, a);
+      };
+    }
+    const got: string[] = [];
+    j.on('message', (data: RawData) => got.push(data.toString()));
+    j.send('[1]');
+    await until(() => got.length === 1, 'the echo');
+    expect(writes).toBe(1);
+    // 40 messages in one write: the echoes leave corked, in groups of 32.
+    writes = 0;
+    const burst = Array.from({ length: 40 }, (_, i) => `[${i}]`);
+    const sock = (j as unknown as { _socket: { cork(): void; uncork(): void } })._socket;
+    sock.cork();
+    for (const m of burst) j.send(m);
+    sock.uncork();
+    await until(() => got.length === 41, 'every echo');
+    expect(got.slice(1)).toEqual(burst);
+    expect(writes).toBeLessThanOrEqual(4);
+  });
+
   it('fails a connection that sends the wrong message type (1003)', async () => {
     const echo = await echoServer();
     const j = raw(echo.url, ['wamp.2.json']);
