@@ -279,7 +279,7 @@ export {
   type RouterStateTag,
   type RouterTransitionTable,
 } from './router/transitions.js';
-export { configChecks } from './router/config-checks.js';
+export { configChecks, type ConfigChecks, type Obj as ConfigObject } from './router/config-checks.js';
 export {
   AUTH_METHODS,
   DEFAULT_AUTH_COOKIE,

@@ -174,6 +174,42 @@ export function checkedList<T>(path: string, v: unknown, item: (v: unknown, i: n
   return out;
 }
 
+/** The members of {@link configChecks}; each is the function of the same name above. */
+export interface ConfigChecks {
+  /** Run a whole validation, collecting its faults; throws them together at the end. */
+  readonly collectFaults: typeof collectFaults;
+  /** Run one check; a fault is recorded and `fallback` returned, so that the other fields are checked too. */
+  readonly check: typeof check;
+  /** Record a fault and go on when collecting; throw it otherwise. */
+  readonly fault: typeof fault;
+  /** A plain object (`{}` or a null prototype). */
+  readonly isPlainObject: typeof isPlainObject;
+  /** A plain object whose keys are all `allowed`; each unknown key is a fault of its own. */
+  readonly object: typeof object;
+  /** A non-empty string. */
+  readonly nonEmptyString: typeof nonEmptyString;
+  /** Absent, or a non-empty string. */
+  readonly optString: typeof optString;
+  /** Absent, or true or false. */
+  readonly optBool: typeof optBool;
+  /** A safe integer ≥ 1. */
+  readonly positiveInt: typeof positiveInt;
+  /** Absent, or a safe integer ≥ 1. */
+  readonly optPositiveInt: typeof optPositiveInt;
+  /** An integer in [min, max]. */
+  readonly intIn: typeof intIn;
+  /** One of the strings `values`. */
+  readonly oneOf: typeof oneOf;
+  /** Absent, or a plain object (not looked into). */
+  readonly optDict: typeof optDict;
+  /** A function (a hook given in code). */
+  readonly fn: typeof fn;
+  /** An array. */
+  readonly list: typeof list;
+  /** Each item checked on its own; the items that passed, in order. */
+  readonly checkedList: typeof checkedList;
+}
+
 /**
  * The checks `validateRouterConfig` is built from, for validators of
  * configurations that extend the router's (as `@wamp/node-router`'s does):
@@ -181,7 +217,7 @@ export function checkedList<T>(path: string, v: unknown, item: (v: unknown, i: n
  * `check(() => ..., fallback)` so that the others are checked too, and
  * report a fault that does not stop the field with `fault`.
  */
-export const configChecks = Object.freeze({
+export const configChecks: ConfigChecks = Object.freeze({
   collectFaults,
   check,
   fault,
