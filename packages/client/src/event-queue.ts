@@ -241,3 +241,12 @@ export class EventQueue<T> implements AsyncIterableIterator<T, undefined> {
     wake?.();
   }
 }
+
+/**
+ * `Session.events` as a function, for a `LeanSession` (which leaves the
+ * queue out of bundles that do not use it): subscribe to `topic` and read its
+ * events with `for await`.
+ */
+export function eventQueue<D>(session: QueueSession<D>, topic: string, options: EventQueueOptions = {}): EventQueue<QueuedEvent<Args, KwArgs, D>> {
+  return new EventQueue(session as QueueSession<unknown>, topic, options) as EventQueue<QueuedEvent<Args, KwArgs, D>>;
+}

@@ -94,6 +94,7 @@ export {
 export {
   DEFAULT_EVENT_QUEUE_SIZE,
   EventQueue,
+  eventQueue,
   type EventAcceptor,
   type EventQueueOptions,
   type EventQueueOverflow,

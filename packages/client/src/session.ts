@@ -56,7 +56,7 @@ import { AuthFlow } from './join-auth.js';
 import { callProgressive, progressiveCall } from './progressive.js';
 import { passthruAttributes, type DecodedArguments, type PassthruCodec } from './passthru.js';
 import { Result } from './result.js';
-import { EventQueue, type EventQueueOptions, type QueuedEvent } from './event-queue.js';
+import { eventQueue, type EventQueue, type EventQueueOptions, type QueuedEvent } from './event-queue.js';
 import { systemClock, systemTimers, type Clock, type Timers } from './timers.js';
 import type { Transport } from './transport.js';
 
@@ -908,17 +908,6 @@ export class LeanSession implements SessionApi {
     });
     return run;
   }
-
-  /**
-   * Subscribe as an event queue: `for await (const { args, kwargs, details } of session.events(topic))`.
-   * The buffer holds `maxBuffered` events (default 1000); when it is full the
-   * `overflow` policy drops the oldest (default) or the newest, with a
-   * warning. Leaving the loop unsubscribes; the loop ends when the session
-   * ends. See {@link EventQueue}; `eventsTyped` does the same for a typed topic.
-   */
-  events(topic: string, options: EventQueueOptions = {}): EventQueue<QueuedEvent<Args, KwArgs, EventDetails>> {
-    return new EventQueue(this, topic, options);
-  }
 }
 
 /** What `leave()` resolves with: the router's GOODBYE reason when it replied, no internal fields. */
@@ -945,7 +934,7 @@ function safely(f: () => void): void {
 
 /**
  * One WAMP session (a {@link LeanSession} with `register`,
- * `subscribeWithHistory`, `callProgressive` and `progressiveCall` as
+ * `subscribeWithHistory`, `callProgressive`, `progressiveCall` and `events` as
  * methods). Obtain it with
  * {@link Session.join}; it ends with `leave()`, when the router closes it, or
  * when the transport goes away (`closed` then resolves). Every pending
@@ -993,5 +982,17 @@ export class Session extends LeanSession {
     options: SubscribeOptions & { readonly limit?: number } = {},
   ): Promise<Subscription> {
     return subscribeWithHistory(this, topic, handler, options);
+  }
+
+  /**
+   * Subscribe as an event queue: `for await (const { args, kwargs, details } of session.events(topic))`.
+   * The buffer holds `maxBuffered` events (default 1000); when it is full the
+   * `overflow` policy drops the oldest (default) or the newest, with a
+   * warning. Leaving the loop unsubscribes; the loop ends when the session
+   * ends. See {@link EventQueue} (on a {@link LeanSession}: {@link eventQueue});
+   * `eventsTyped` does the same for a typed topic.
+   */
+  events(topic: string, options: EventQueueOptions = {}): EventQueue<QueuedEvent<Args, KwArgs, EventDetails>> {
+    return eventQueue(this, topic, options);
   }
 }
