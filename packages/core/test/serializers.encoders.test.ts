@@ -129,7 +129,7 @@ describe('our encoders', () => {
 
   it('write a lone surrogate as U+FFFD, never as malformed UTF-8', () => {
     expect(hexEncode(bytesOf(msgpackSerializer.encode(['a\ud800'])))).toBe('91a461efbfbd');
-    // 30 × (a, U+FFFD): 120 bytes, the text written after a header sized for 180.
+    // 30 × (a, U+FFFD): 120 bytes, written after room for the longest header, then moved back.
     const f = bytesOf(cborSerializer.encode(['a\udc00'.repeat(30)]));
     expect(hexEncode(f)).toBe('817878' + '61efbfbd'.repeat(30));
     expect(cborSerializer.decode(f)).toEqual(['a\ufffd'.repeat(30)]);
