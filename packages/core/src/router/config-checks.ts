@@ -85,14 +85,14 @@ export function collectFaults<T>(run: () => T): T {
 export type Obj = Readonly<Record<string, unknown>>;
 
 /** A plain object (`{}` or a null prototype): what JSON gives and a config written in code is. */
-export function isPlainObject(v: unknown): v is Obj {
+export function isPlainObject(v: unknown): v is Readonly<Record<string, unknown>> {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
   const proto: unknown = Object.getPrototypeOf(v);
   return proto === Object.prototype || proto === null;
 }
 
 /** A plain object whose keys are all `allowed`; each unknown key is a fault of its own. */
-export function object(path: string, v: unknown, allowed: readonly string[]): Obj {
+export function object(path: string, v: unknown, allowed: readonly string[]): Readonly<Record<string, unknown>> {
   if (!isPlainObject(v)) throw new RouterConfigError(path, 'must be an object');
   for (const k of Object.keys(v)) {
     if (!allowed.includes(k)) fault(new RouterConfigError(`${path}.${k}`, `unknown field (expected one of ${allowed.join(', ')})`));
@@ -182,20 +182,36 @@ export function checkedList<T>(path: string, v: unknown, item: (v: unknown, i: n
  * report a fault that does not stop the field with `fault`.
  */
 export const configChecks = Object.freeze({
+  /** Run a whole validation, collecting its faults; throws them together at the end. */
   collectFaults,
+  /** Run one check; a fault is recorded and `fallback` returned, so that the other fields are checked too. */
   check,
+  /** Record a fault and go on when collecting; throw it otherwise. */
   fault,
+  /** A plain object (`{}` or a null prototype): what JSON gives and a config written in code is. */
   isPlainObject,
+  /** A plain object whose keys are all `allowed`; each unknown key is a fault of its own. */
   object,
+  /** A non-empty string. */
   nonEmptyString,
+  /** Absent, or a non-empty string. */
   optString,
+  /** Absent, or true or false. */
   optBool,
+  /** A safe integer ≥ 1. */
   positiveInt,
+  /** Absent, or a safe integer ≥ 1. */
   optPositiveInt,
+  /** An integer in [min, max]. */
   intIn,
+  /** One of the strings `values`. */
   oneOf,
+  /** Absent, or a plain object (not looked into). */
   optDict,
+  /** A function (a hook given in code). */
   fn,
+  /** An array. */
   list,
+  /** Each item checked on its own; the items that passed, in order. */
   checkedList,
 });
