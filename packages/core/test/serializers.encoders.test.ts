@@ -125,6 +125,16 @@ describe('our encoders', () => {
     const wire = [{ a: undefined, b: 1, c: [undefined] }];
     expect(hexEncode(bytesOf(msgpackSerializer.encode(wire)))).toBe('91' + '82' + 'a162' + '01' + 'a163' + '91c0');
     expect(hexEncode(bytesOf(cborSerializer.encode(wire)))).toBe('81' + 'a2' + '6162' + '01' + '6163' + '81f6');
+    // The entry count drops below a header size edge: the shorter header, the entries moved back.
+    for (const size of [16, 17, 24, 25, 256, 257]) {
+      const dict: Record<string, unknown> = { gone: undefined };
+      for (let i = 1; i < size; i++) dict[`k${i}`] = i;
+      const expected = Object.fromEntries(Object.entries(dict).filter(([, v]) => v !== undefined));
+      const rawMsgpack = new RawMsgpackEncoder();
+      const rawCbor = new RawCborEncoder({ useRecords: false, mapsAsObjects: true, variableMapSize: true });
+      expect(hexEncode(bytesOf(msgpackSerializer.encode([dict, 'end'])))).toBe(hexEncode(rawMsgpack.encode([expected, 'end'])));
+      expect(hexEncode(bytesOf(cborSerializer.encode([dict, 'end'])))).toBe(hexEncode(rawCbor.encode([expected, 'end'])));
+    }
   });
 
   it('write a lone surrogate as U+FFFD, never as malformed UTF-8', () => {

@@ -8,7 +8,6 @@ import {
   bigintNumber,
   bytes,
   encodeWith,
-  entryCount,
   head,
   head16,
   head32,
@@ -18,6 +17,8 @@ import {
   isWireInteger,
   MAX_ENCODE_DEPTH,
   notEncodable,
+  position,
+  rewriteHeader,
   text as utf8Text,
   tooDeep,
 } from './writer.js';
@@ -78,7 +79,7 @@ function writeNumber(n: number): void {
 function write(v: unknown, depth: number): void {
   switch (typeof v) {
     case 'string':
-      return utf8Text(v, textHeader, 9);
+      return utf8Text(v, textHeader, 24, 9);
     case 'number':
       return writeNumber(v);
     case 'boolean':
@@ -108,14 +109,23 @@ function write(v: unknown, depth: number): void {
   }
   const obj = v as Record<string, unknown>;
   const keys = Object.keys(obj);
-  argHead(0xa0, entryCount(obj, keys));
+  const at = position();
+  mapHeader(keys.length);
+  const end = position();
+  let n = 0;
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i]!;
     const value = obj[key];
     if (value === undefined) continue;
-    utf8Text(key, textHeader, 9);
+    n++;
+    utf8Text(key, textHeader, 24, 9);
     write(value, depth + 1);
   }
+  if (n !== keys.length) rewriteHeader(at, end, mapHeader, n);
+}
+
+function mapHeader(n: number): void {
+  argHead(0xa0, n);
 }
 
 // ---------------------------------------------------------------------------

@@ -8,7 +8,6 @@ import {
   bigintNumber,
   bytes,
   encodeWith,
-  entryCount,
   head,
   head16,
   head32,
@@ -18,6 +17,8 @@ import {
   isWireInteger,
   MAX_ENCODE_DEPTH,
   notEncodable,
+  position,
+  rewriteHeader,
   text as utf8Text,
   tooDeep,
 } from './writer.js';
@@ -74,7 +75,7 @@ function writeNumber(n: number): void {
 function write(v: unknown, depth: number): void {
   switch (typeof v) {
     case 'string':
-      return utf8Text(v, strHeader, 5);
+      return utf8Text(v, strHeader, 32, 5);
     case 'number':
       return writeNumber(v);
     case 'boolean':
@@ -108,17 +109,25 @@ function write(v: unknown, depth: number): void {
   }
   const obj = v as Record<string, unknown>;
   const keys = Object.keys(obj);
-  const n = entryCount(obj, keys);
-  if (n < 16) head(0x80 | n);
-  else if (n < 0x10000) head16(0xde, n);
-  else head32(0xdf, n);
+  const at = position();
+  mapHeader(keys.length);
+  const end = position();
+  let n = 0;
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i]!;
     const value = obj[key];
     if (value === undefined) continue;
-    utf8Text(key, strHeader, 5);
+    n++;
+    utf8Text(key, strHeader, 32, 5);
     write(value, depth + 1);
   }
+  if (n !== keys.length) rewriteHeader(at, end, mapHeader, n);
+}
+
+function mapHeader(n: number): void {
+  if (n < 16) head(0x80 | n);
+  else if (n < 0x10000) head16(0xde, n);
+  else head32(0xdf, n);
 }
 
 // ---------------------------------------------------------------------------

@@ -98,20 +98,26 @@ export function bytes(b: Uint8Array): void {
 }
 
 /**
- * The UTF-8 bytes of `s`, after a header that `header(byteLength)` writes
- * (it must write at most `maxHeader` bytes). Lone surrogates are written as
- * U+FFFD, as TextEncoder writes them, so that a frame never holds malformed
- * UTF-8.
+ * The UTF-8 bytes of `s`, after a header that `header(byteLength)` writes:
+ * one byte for a length below `oneByte`, two for one below 256, at most
+ * `maxHeader` in all. Lone surrogates are written as U+FFFD, as TextEncoder
+ * writes them, so that a frame never holds malformed UTF-8.
  */
-export function text(s: string, header: (byteLength: number) => void, maxHeader: number): void {
+export function text(s: string, header: (byteLength: number) => void, oneByte: number, maxHeader: number): void {
   const n = s.length;
   if (n < SHORT_TEXT) {
+    // ASCII (URIs, keys) in one pass, after room for its header; anything
+    // else is handed to the TextEncoder below.
+    reserve(2 + n);
+    const at = pos + (n < oneByte ? 1 : 2);
     let i = 0;
-    while (i < n && s.charCodeAt(i) < 0x80) i++;
+    for (; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 0x80) break;
+      buf[at + i] = c;
+    }
     if (i === n) {
       header(n);
-      reserve(n);
-      for (let j = 0; j < n; j++) buf[pos + j] = s.charCodeAt(j);
       pos += n;
       return;
     }
@@ -122,9 +128,27 @@ export function text(s: string, header: (byteLength: number) => void, maxHeader:
   const start = pos;
   const { written } = utf8.encodeInto(s, buf.subarray(start + maxHeader));
   header(written);
-  const gap = start + maxHeader - pos;
-  if (gap > 0) buf.copyWithin(pos, start + maxHeader, start + maxHeader + written);
+  if (pos < start + maxHeader) buf.copyWithin(pos, start + maxHeader, start + maxHeader + written);
   pos += written;
+}
+
+/** The write position, for {@link rewriteHeader}. */
+export function position(): number {
+  return pos;
+}
+
+/**
+ * Replace the header written at `at` (up to `end`) by what `header(n)`
+ * writes, no longer than it, moving what follows it back: a dictionary's
+ * entry count, once entries holding undefined have been left out.
+ */
+export function rewriteHeader(at: number, end: number, header: (n: number) => void, n: number): void {
+  const tail = pos;
+  pos = at;
+  header(n);
+  const shift = end - pos;
+  if (shift > 0) buf.copyWithin(pos, end, tail);
+  pos = tail - shift;
 }
 
 /** True when `n` is written as an integer: exact within ±2^53 (2^53 is a valid WAMP ID), -0 as 0. */
@@ -145,13 +169,6 @@ export function binaryOf(v: object): Uint8Array | undefined {
   if (ArrayBuffer.isView(v)) return new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
   if (v instanceof ArrayBuffer) return new Uint8Array(v);
   return undefined;
-}
-
-/** The number of entries a dictionary writes: its own enumerable keys, but for those holding undefined (left out, as JSON leaves them). */
-export function entryCount(obj: Record<string, unknown>, keys: readonly string[]): number {
-  let n = keys.length;
-  for (let i = 0; i < keys.length; i++) if (obj[keys[i]!] === undefined) n--;
-  return n;
 }
 
 /** A refusal of a value outside the data model. */
