@@ -22,7 +22,6 @@
  */
 
 import { readFileSync } from 'node:fs';
-import { Encoder } from '@msgpack/msgpack';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { connect, credsAuthenticator, type ConnectionOptions, type NatsConnection, type Subscription } from '@nats-io/transport-node';
@@ -144,12 +143,6 @@ export class NatsBus {
   /** Envelopes of this turn, as runs of consecutive envelopes for one subject (flushed in order). */
   private runs: { subject: string; envs: ClusterEnvelope[] }[] = [];
   private flushQueued = false;
-  /**
-   * Written with `ignoreUndefined` (MessagePack has no undefined: an absent
-   * field must not arrive as null); read with the core's codec, which takes
-   * any key, "__proto__" included, as data and keeps integers exact.
-   */
-  private readonly encoder = new Encoder({ ignoreUndefined: true });
   /** WAMP payloads nest inside envelopes: the depth limit of a message, plus the envelope's own levels. */
   private readonly limits: Limits = { ...DEFAULT_LIMITS, maxDepth: DEFAULT_LIMITS.maxDepth + 16 };
   private input: ClusterInput | undefined;
@@ -260,7 +253,10 @@ export class NatsBus {
 
   /** Publish envelopes as one NATS message, split in halves while it exceeds the server's max_payload. */
   private publish(subject: string, envs: ClusterEnvelope[]): void {
-    const data = this.encoder.encode(envs);
+    // The core's MessagePack codec both ways: it leaves out dictionary
+    // entries holding undefined (an absent field must not arrive as null), and
+    // reads any key, "__proto__" included, as data with integers exact.
+    const data = msgpackSerializer.encode(envs) as Uint8Array;
     const max = this.nc.info?.max_payload ?? 1024 * 1024;
     if (data.length > max) {
       if (envs.length > 1) {

@@ -85,14 +85,14 @@ export function collectFaults<T>(run: () => T): T {
 export type Obj = Readonly<Record<string, unknown>>;
 
 /** A plain object (`{}` or a null prototype): what JSON gives and a config written in code is. */
-export function isPlainObject(v: unknown): v is Obj {
+export function isPlainObject(v: unknown): v is Readonly<Record<string, unknown>> {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
   const proto: unknown = Object.getPrototypeOf(v);
   return proto === Object.prototype || proto === null;
 }
 
 /** A plain object whose keys are all `allowed`; each unknown key is a fault of its own. */
-export function object(path: string, v: unknown, allowed: readonly string[]): Obj {
+export function object(path: string, v: unknown, allowed: readonly string[]): Readonly<Record<string, unknown>> {
   if (!isPlainObject(v)) throw new RouterConfigError(path, 'must be an object');
   for (const k of Object.keys(v)) {
     if (!allowed.includes(k)) fault(new RouterConfigError(`${path}.${k}`, `unknown field (expected one of ${allowed.join(', ')})`));

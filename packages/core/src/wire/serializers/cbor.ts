@@ -1,10 +1,27 @@
-import { Encoder } from 'cbor-x';
-import { MAX_ID } from '../../ids.js';
 import { DEFAULT_LIMITS, type Limits } from '../limits.js';
 import type { Frame } from '../../types.js';
 import { fail, keyText, LIMIT, refuse, setEntry, text, textLength, truncated as cut } from './build.js';
 import { plainBytes } from './bytes.js';
 import type { Serializer } from './serializer.js';
+import {
+  binaryOf,
+  bigintNumber,
+  bytes,
+  encodeWith,
+  head,
+  head16,
+  head32,
+  head64,
+  head8,
+  headFloat64,
+  isWireInteger,
+  MAX_ENCODE_DEPTH,
+  notEncodable,
+  position,
+  rewriteHeader,
+  text as utf8Text,
+  tooDeep,
+} from './writer.js';
 
 /*
  * `wamp.2.cbor` (basic profile, "Serializers": CBOR as in RFC 8949), limited
@@ -26,40 +43,93 @@ import type { Serializer } from './serializer.js';
  * small data model is quicker than its general one on WAMP-sized messages.
  * Byte strings are views into the frame.
  *
- * Encoding is cbor-x's. After it, integers beyond 32 bits are rewritten: on a
- * number cbor-x writes a float 64 there, where RFC 8949 preferred
- * serialization (and every other WAMP implementation) writes a major type 0/1
- * integer with an 8-byte argument. Both take 9 bytes, so the fix is done in
- * place (as is undefined → null).
+ * Encoding is our own too (see writer.ts), in RFC 8949 preferred
+ * serialization: integers within ±2^53 as major type 0/1 with the shortest
+ * argument (beyond 32 bits too, as every other WAMP implementation writes
+ * them), other numbers as float 64, text as UTF-8 text strings, binary as
+ * byte strings (no tag 64), map headers of the preferred size, dictionary
+ * entries holding undefined left out (as JSON leaves them), undefined
+ * elsewhere as null. No tag is ever written.
  */
 
-const MAX_UINT32 = 0xffffffff;
-const MIN_NINT32 = -0x100000000;
 const HI_2_53 = 0x200000; // the high 32 bits of 2^53
 
-const encoder = new Encoder({
-  useRecords: false,
-  mapsAsObjects: true,
-  // Preferred serialization of map headers (a0..b7 for small maps) instead of
-  // the fixed 3-byte header cbor-x writes to back-patch the size.
-  variableMapSize: true,
-  // A byte string (major type 2), not tag 64 around it.
-  tagUint8Array: false,
-  useFloat32: 0,
-  pack: false,
-  bundleStrings: false,
-  structuredClone: false,
-  useToJSON: false,
-});
+// ---------------------------------------------------------------------------
+// Encoding: the plain data model in preferred serialization (RFC 8949, 4.1)
 
+/** The head of major type `major` (already shifted: 0x00, 0x20 ... 0xa0) with argument `n` (0 <= n <= 2^53). */
+function argHead(major: number, n: number): void {
+  if (n < 24) head(major | n);
+  else if (n < 0x100) head8(major | 24, n);
+  else if (n < 0x10000) head16(major | 25, n);
+  else if (n <= 0xffffffff) head32(major | 26, n);
+  else head64(major | 27, n);
+}
+
+function textHeader(n: number): void {
+  argHead(0x60, n);
+}
+
+function writeNumber(n: number): void {
+  if (!isWireInteger(n)) headFloat64(0xfb, n);
+  else if (n >= 0) argHead(0x00, n);
+  else argHead(0x20, -1 - n);
+}
+
+function write(v: unknown, depth: number): void {
+  switch (typeof v) {
+    case 'string':
+      return utf8Text(v, textHeader, 24, 9);
+    case 'number':
+      return writeNumber(v);
+    case 'boolean':
+      return head(v ? 0xf5 : 0xf4);
+    case 'undefined':
+      // Outside the data model (our decoder refuses simple value 23): null, as MessagePack and JSON lists have it.
+      return head(0xf6);
+    case 'bigint':
+      return writeNumber(bigintNumber(v));
+    case 'object':
+      break;
+    default:
+      return notEncodable(v);
+  }
+  if (v === null) return head(0xf6);
+  if (depth >= MAX_ENCODE_DEPTH) tooDeep();
+  if (Array.isArray(v)) {
+    const n = v.length;
+    argHead(0x80, n);
+    for (let i = 0; i < n; i++) write(v[i], depth + 1);
+    return;
+  }
+  const bin = binaryOf(v);
+  if (bin !== undefined) {
+    argHead(0x40, bin.length);
+    return bytes(bin);
+  }
+  const obj = v as Record<string, unknown>;
+  const keys = Object.keys(obj);
+  const at = position();
+  mapHeader(keys.length);
+  const end = position();
+  let n = 0;
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!;
+    const value = obj[key];
+    if (value === undefined) continue;
+    n++;
+    utf8Text(key, textHeader, 24, 9);
+    write(value, depth + 1);
+  }
+  if (n !== keys.length) rewriteHeader(at, end, mapHeader, n);
+}
+
+function mapHeader(n: number): void {
+  argHead(0xa0, n);
+}
 
 // ---------------------------------------------------------------------------
-// Encoding: integers beyond 32 bits
-
-/** An integer cbor-x writes as a float 64 although it fits a CBOR integer within ±2^53. */
-function isWideInteger(n: number): boolean {
-  return (n > MAX_UINT32 || n < MIN_NINT32) && n <= MAX_ID && n >= -MAX_ID && Number.isInteger(n);
-}
+// Decoding: the plain data model only, checked as it is built
 
 const f64 = new Float64Array(1);
 const f64Bytes = new Uint8Array(f64.buffer);
@@ -71,133 +141,6 @@ function readFloat64(b: Uint8Array, p: number): number {
   else for (let i = 0; i < 8; i++) f64Bytes[i] = b[p + i]!;
   return f64[0]!;
 }
-
-/**
- * Rewrite, in `b` as written by our encoder, every float 64 that holds such
- * an integer as major type 0/1 with an 8-byte argument, and every undefined
- * (outside the data model, which our decoder refuses) as null, as MessagePack
- * and JSON lists have it; cbor-x declares an option for the latter but does
- * not implement it. Walks the items so that bytes inside strings are never
- * taken for headers.
- */
-function rewriteForPeers(b: Uint8Array): void {
-  // Neither 0xfb nor 0xf7 anywhere (common with small IDs): nothing to do.
-  // (Neither byte occurs in UTF-8, only in binary values and numbers.)
-  if (b.indexOf(0xfb) < 0 && b.indexOf(0xf7) < 0) return;
-  const end = rewriteItem(b, 0);
-  if (end !== b.length) throw new Error('CBOR encoder output not understood');
-}
-
-/** The float 64 item at `p` (0xfb and 8 bytes), rewritten if it holds a wide integer; returns the position after it. */
-function rewriteFloat64(b: Uint8Array, p: number): number {
-  const v = readFloat64(b, p + 1);
-  if (isWideInteger(v)) {
-    const n = v > 0 ? v : -1 - v;
-    const hi = Math.floor(n / 0x100000000);
-    const lo = n >>> 0;
-    b[p] = v > 0 ? 0x1b : 0x3b;
-    b[p + 1] = hi >>> 24;
-    b[p + 2] = (hi >>> 16) & 0xff;
-    b[p + 3] = (hi >>> 8) & 0xff;
-    b[p + 4] = hi & 0xff;
-    b[p + 5] = lo >>> 24;
-    b[p + 6] = (lo >>> 16) & 0xff;
-    b[p + 7] = (lo >>> 8) & 0xff;
-    b[p + 8] = lo & 0xff;
-  }
-  return p + 9;
-}
-
-/**
- * The size of the item whose head byte is `c` when it is a small one that
- * can be skipped without looking further (integers, floats, false, true,
- * null, strings with a length below 24), or 0.
- */
-function smallItemSize(c: number): number {
-  if (c < 0x18 || (c >= 0x20 && c < 0x38) || (c >= 0xf4 && c <= 0xf6)) return 1;
-  if ((c >= 0x60 && c < 0x78) || (c >= 0x40 && c < 0x58)) return 1 + (c & 0x1f);
-  switch (c) {
-    case 0x18:
-    case 0x38:
-      return 2;
-    case 0x19:
-    case 0x39:
-    case 0xf9:
-      return 3;
-    case 0x1a:
-    case 0x3a:
-    case 0xfa:
-      return 5;
-    case 0x1b:
-    case 0x3b:
-      return 9;
-    default:
-      return 0;
-  }
-}
-
-function rewriteItem(b: Uint8Array, p: number): number {
-  const ib = b[p++]!;
-  const major = ib >> 5;
-  const ai = ib & 0x1f;
-  if (major === 7) {
-    if (ai === 27) return rewriteFloat64(b, p - 1);
-    if (ai === 23) b[p - 1] = 0xf6;
-    return ai === 24 ? p + 1 : ai === 25 ? p + 2 : ai === 26 ? p + 4 : p;
-  }
-  let arg: number;
-  if (ai < 24) {
-    arg = ai;
-  } else if (ai === 24) {
-    arg = b[p]!;
-    p += 1;
-  } else if (ai === 25) {
-    arg = (b[p]! << 8) | b[p + 1]!;
-    p += 2;
-  } else if (ai === 26) {
-    arg = b[p]! * 0x1000000 + ((b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!);
-    p += 4;
-  } else if (ai === 27) {
-    arg = (b[p]! * 0x1000000 + ((b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!)) * 0x100000000 +
-      b[p + 4]! * 0x1000000 + ((b[p + 5]! << 16) | (b[p + 6]! << 8) | b[p + 7]!);
-    p += 8;
-  } else {
-    // Indefinite length (cbor-x writes it for iterables): items up to the break.
-    if (major === 0 || major === 1 || major === 6) throw new Error('CBOR encoder output not understood');
-    while (b[p] !== 0xff) p = rewriteItem(b, p);
-    return p + 1;
-  }
-  switch (major) {
-    case 0:
-    case 1:
-      return p;
-    case 2:
-    case 3:
-      return p + arg;
-    case 4:
-    case 5: {
-      const items = major === 4 ? arg : 2 * arg;
-      for (let i = 0; i < items; i++) {
-        const c = b[p]!;
-        if (c === 0xfb) {
-          p = rewriteFloat64(b, p);
-        } else if (c === 0xf7) {
-          b[p++] = 0xf6;
-        } else {
-          const size = smallItemSize(c);
-          p = size > 0 ? p + size : rewriteItem(b, p);
-        }
-      }
-      return p;
-    }
-    default: // 6: a tag (cbor-x writes some for values outside the data model) and its content
-      return rewriteItem(b, p);
-  }
-}
-
-
-// ---------------------------------------------------------------------------
-// Decoding: the plain data model only, checked as it is built
 
 const f32 = new Float32Array(1);
 const f32Bytes = new Uint8Array(f32.buffer);
@@ -481,13 +424,7 @@ export const cborSerializer: Serializer = Object.freeze({
   binaryStrings: false,
   checksLimits: true,
   encode(wire: readonly unknown[]): Frame {
-    // cbor-x hands out Buffers (in Node) cut from its own reusable slab;
-    // a plain view keeps frames the same type on every platform.
-    const encoded: Uint8Array = encoder.encode(wire);
-    const out =
-      encoded.constructor === Uint8Array ? encoded : new Uint8Array(encoded.buffer, encoded.byteOffset, encoded.byteLength);
-    rewriteForPeers(out);
-    return out;
+    return encodeWith(write, wire);
   },
   decode(frame: Frame, limits: Limits = DEFAULT_LIMITS): unknown {
     return readCbor(plainBytes(frame, 'CBOR'), limits);

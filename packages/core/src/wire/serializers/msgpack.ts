@@ -1,11 +1,27 @@
-import { Encoder, type ExtensionCodecType } from '@msgpack/msgpack';
-import { hexEncode } from '../../base64.js';
-import { MAX_ID } from '../../ids.js';
 import type { Frame } from '../../types.js';
 import { DEFAULT_LIMITS, type Limits } from '../limits.js';
 import { fail, keyText, LIMIT, refuse, setEntry, text, textLength, truncated as cut } from './build.js';
 import { plainBytes } from './bytes.js';
 import type { Serializer } from './serializer.js';
+import {
+  binaryOf,
+  bigintNumber,
+  bytes,
+  encodeWith,
+  head,
+  head16,
+  head32,
+  head64,
+  head8,
+  headFloat64,
+  isWireInteger,
+  MAX_ENCODE_DEPTH,
+  notEncodable,
+  position,
+  rewriteHeader,
+  text as utf8Text,
+  tooDeep,
+} from './writer.js';
 
 /*
  * `wamp.2.msgpack` (basic profile, "Serializers"), limited to the plain data
@@ -23,67 +39,96 @@ import type { Serializer } from './serializer.js';
  * model is also quicker on WAMP-sized messages. A `__proto__` key is data
  * (the dictionary gets a null prototype). Bin values are views into the frame.
  *
- * Encoding is the library's.
+ * Encoding is our own too (see writer.ts): integers within ±2^53 in the
+ * smallest form (±2^53 as uint 64 / int 64: 2^53 is a valid WAMP ID), other
+ * numbers as float 64, text as UTF-8 str, binary as bin, dictionary entries
+ * holding undefined left out (as JSON leaves them), undefined elsewhere as
+ * nil. No extension type is ever written.
  */
 
-/**
- * WAMP uses no MessagePack extension type, and the encoder writes none: the
- * library's default codec would write a Date as ext -1 (and probe every
- * object with `instanceof Date` to find out).
- */
-const NO_EXTENSIONS: ExtensionCodecType<undefined> = {
-  tryToEncode: () => null,
-  decode(_data: Uint8Array, type: number): undefined {
-    throw new Error(`extension type ${type} is not allowed`);
-  },
-};
+// ---------------------------------------------------------------------------
+// Encoding: the plain data model, integers in the smallest form
 
-// One encoder for the process: it keeps its buffer between calls, and
-// re-entrant use (an encode inside an encode) is handled by the library with
-// a temporary clone.
-const encoder = new Encoder({ extensionCodec: NO_EXTENSIONS, maxDepth: 1000 });
-
-/*
- * The library writes integers outside the safe range (|n| >= 2^53) as float
- * 64. 2^53 is a valid WAMP ID (basic profile, "Identifiers"), and a peer with
- * 64-bit integers may refuse a float there, so ±2^53 are written as uint 64 /
- * int 64 like every other integer. The library offers no hook for it: this
- * reaches into a private method, checked against known bytes when the module
- * loads and left out if the library has changed (2^53 is then written as an
- * exact float 64).
- */
-interface EncoderInternals {
-  encodeNumber(n: number): void;
-  writeU8(v: number): void;
-  writeU64(v: number): void;
-  writeI64(v: number): void;
+function strHeader(n: number): void {
+  if (n < 32) head(0xa0 | n);
+  else if (n < 0x100) head8(0xd9, n);
+  else if (n < 0x10000) head16(0xda, n);
+  else head32(0xdb, n);
 }
 
-function installEncodeNumber(): void {
-  const enc = encoder as unknown as EncoderInternals;
-  const baseEncodeNumber = enc.encodeNumber;
-  if (typeof baseEncodeNumber !== 'function') return;
-  enc.encodeNumber = function encodeNumber(this: EncoderInternals, n: number): void {
-    if (n === MAX_ID) {
-      this.writeU8(0xcf);
-      this.writeU64(n);
-    } else if (n === -MAX_ID) {
-      this.writeU8(0xd3);
-      this.writeI64(n);
-    } else {
-      baseEncodeNumber.call(this, n);
-    }
-  };
-  let ok = false;
-  try {
-    const probe = encoder.encode([MAX_ID, -MAX_ID, 1.5, 2 ** 32]);
-    ok = hexEncode(probe) === '94cf0020000000000000d3ffe0000000000000cb3ff8000000000000cf0000000100000000';
-  } catch {
-    ok = false;
+function writeNumber(n: number): void {
+  if (!isWireInteger(n)) {
+    headFloat64(0xcb, n);
+  } else if (n >= 0) {
+    if (n < 0x80) head(n);
+    else if (n < 0x100) head8(0xcc, n);
+    else if (n < 0x10000) head16(0xcd, n);
+    else if (n <= 0xffffffff) head32(0xce, n);
+    else head64(0xcf, n);
+  } else if (n >= -32) head(n + 0x100);
+  else if (n >= -0x80) head8(0xd0, n + 0x100);
+  else if (n >= -0x8000) head16(0xd1, n + 0x10000);
+  else if (n >= -0x80000000) head32(0xd2, n >>> 0);
+  else head64(0xd3, n);
+}
+
+function write(v: unknown, depth: number): void {
+  switch (typeof v) {
+    case 'string':
+      return utf8Text(v, strHeader, 32, 5);
+    case 'number':
+      return writeNumber(v);
+    case 'boolean':
+      return head(v ? 0xc3 : 0xc2);
+    case 'undefined':
+      return head(0xc0);
+    case 'bigint':
+      return writeNumber(bigintNumber(v));
+    case 'object':
+      break;
+    default:
+      return notEncodable(v);
   }
-  if (!ok) enc.encodeNumber = baseEncodeNumber;
+  if (v === null) return head(0xc0);
+  if (depth >= MAX_ENCODE_DEPTH) tooDeep();
+  if (Array.isArray(v)) {
+    const n = v.length;
+    if (n < 16) head(0x90 | n);
+    else if (n < 0x10000) head16(0xdc, n);
+    else head32(0xdd, n);
+    for (let i = 0; i < n; i++) write(v[i], depth + 1);
+    return;
+  }
+  const bin = binaryOf(v);
+  if (bin !== undefined) {
+    const n = bin.length;
+    if (n < 0x100) head8(0xc4, n);
+    else if (n < 0x10000) head16(0xc5, n);
+    else head32(0xc6, n);
+    return bytes(bin);
+  }
+  const obj = v as Record<string, unknown>;
+  const keys = Object.keys(obj);
+  const at = position();
+  mapHeader(keys.length);
+  const end = position();
+  let n = 0;
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!;
+    const value = obj[key];
+    if (value === undefined) continue;
+    n++;
+    utf8Text(key, strHeader, 32, 5);
+    write(value, depth + 1);
+  }
+  if (n !== keys.length) rewriteHeader(at, end, mapHeader, n);
 }
-installEncodeNumber();
+
+function mapHeader(n: number): void {
+  if (n < 16) head(0x80 | n);
+  else if (n < 0x10000) head16(0xde, n);
+  else head32(0xdf, n);
+}
 
 // ---------------------------------------------------------------------------
 // Decoding: the plain data model only, checked as it is built
@@ -339,7 +384,7 @@ export const msgpackSerializer: Serializer = Object.freeze({
   binaryStrings: false,
   checksLimits: true,
   encode(wire: readonly unknown[]): Frame {
-    return encoder.encode(wire);
+    return encodeWith(write, wire);
   },
   decode(frame: Frame, limits: Limits = DEFAULT_LIMITS): unknown {
     return readMsgpack(plainBytes(frame, 'MessagePack'), limits);
