@@ -4,6 +4,7 @@
 // speak WAMP by hand for the fault tests.
 
 import { spawn, type ChildProcess } from 'node:child_process';
+import { vi } from 'vitest';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { connect as netConnect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -409,3 +410,22 @@ export class RouterProcess {
   }
 }
 
+/**
+ * Run the ```ts block after `<!-- marker -->` of a README (a path relative to
+ * this folder) as a module, and return what it printed with console.log.
+ */
+export async function runReadmeBlock(cleanup: Cleanup, readme: string, marker: string): Promise<string[]> {
+  const text = readFileSync(new URL(readme, import.meta.url), 'utf8');
+  const code = new RegExp(`<!-- ${marker} -->\\n\`\`\`ts\\n([\\s\\S]*?)\`\`\``).exec(text)?.[1];
+  if (code === undefined) throw new Error(`${readme} has no block marked ${marker}`);
+  const file = fileURLToPath(new URL(`./.readme-${marker}-${process.pid}.ts`, import.meta.url));
+  writeFileSync(file, code);
+  cleanup.add(() => rmSync(file, { force: true }));
+  const printed: string[] = [];
+  const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => {
+    printed.push(a.map((x) => (typeof x === 'string' ? x : JSON.stringify(x))).join(' '));
+  });
+  cleanup.add(() => log.mockRestore());
+  await import(/* @vite-ignore */ file);
+  return printed;
+}

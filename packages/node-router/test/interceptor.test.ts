@@ -2,13 +2,11 @@
 // exercised over a real WebSocket: refusing one request answers it with ERROR
 // and keeps the session; refusing HELLO answers ABORT.
 
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { MessageType, messageTypeName, type MessageInterceptor } from '@wamp/core';
 import { Session } from '@wamp/client';
 import { createRouter, type WampRouter } from '@wamp/node-router';
-import { COMBOS, Cleanup, joinSession, quietLogger, transportFor } from './helpers.js';
+import { COMBOS, Cleanup, runReadmeBlock, joinSession, quietLogger, transportFor } from './helpers.js';
 
 const cleanup = new Cleanup();
 afterEach(() => cleanup.run());
@@ -59,18 +57,7 @@ describe('createRouter({ interceptor })', () => {
 
 describe('packages/node-router/README.md', () => {
   it('the interceptor example runs as written and prints what its comments say', async () => {
-    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
-    const code = /<!-- interceptor-example -->\n```ts\n([\s\S]*?)```/.exec(readme)?.[1];
-    expect(code).toBeDefined();
-    const file = fileURLToPath(new URL(`./.readme-interceptor-${process.pid}.ts`, import.meta.url));
-    writeFileSync(file, code!);
-    cleanup.add(() => rmSync(file, { force: true }));
-    const printed: string[] = [];
-    const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => {
-      printed.push(a.map((x) => (typeof x === 'string' ? x : JSON.stringify(x))).join(' '));
-    });
-    cleanup.add(() => log.mockRestore());
-    await import(/* @vite-ignore */ file);
+    const printed = await runReadmeBlock(cleanup, '../README.md', 'interceptor-example');
     expect(printed).toEqual(['pong', 'pong', 'com.example.error.quota two calls per session']);
   });
 });

@@ -4,9 +4,8 @@
 // progressive procedures, topic handlers, subscription hooks and sending an
 // event to one session — all over real sockets on 127.0.0.1.
 
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
 import * as v from 'valibot';
 import {
   RouteSet,
@@ -25,7 +24,7 @@ import type { AddressInfo } from 'node:net';
 import { nodeWebSocketTransport } from '@wamp/ws/node';
 import { createRouter, type WampRouter } from '@wamp/node-router';
 import { makeClientCerts } from './certs.js';
-import { COMBOS, Cleanup, TLS_CA, TLS_CERT_FILE, TLS_KEY_FILE, deferred, joinSession, quietLogger, transportFor, waitFor } from './helpers.js';
+import { COMBOS, Cleanup, runReadmeBlock, TLS_CA, TLS_CERT_FILE, TLS_KEY_FILE, deferred, joinSession, quietLogger, transportFor, waitFor } from './helpers.js';
 
 const cleanup = new Cleanup();
 afterEach(() => cleanup.run());
@@ -364,26 +363,10 @@ describe('topic routes, subscription hooks and sending to one session', () => {
   });
 });
 
-/** Run the ```ts block after `<!-- marker -->` of a README as a module, capturing console.log. */
-async function runReadmeBlock(readme: string, marker: string): Promise<string[]> {
-  const text = readFileSync(new URL(readme, import.meta.url), 'utf8');
-  const code = new RegExp(`<!-- ${marker} -->\\n\`\`\`ts\\n([\\s\\S]*?)\`\`\``).exec(text)?.[1];
-  if (code === undefined) throw new Error(`${readme} has no block marked ${marker}`);
-  const file = fileURLToPath(new URL(`./.readme-${marker}-${process.pid}.ts`, import.meta.url));
-  writeFileSync(file, code);
-  cleanup.add(() => rmSync(file, { force: true }));
-  const printed: string[] = [];
-  const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => {
-    printed.push(a.map((x) => (typeof x === 'string' ? x : JSON.stringify(x))).join(' '));
-  });
-  cleanup.add(() => log.mockRestore());
-  await import(/* @vite-ignore */ file);
-  return printed;
-}
 
 describe('README examples', () => {
   it('packages/client/README.md: the route set example runs as written and prints what its comments say', async () => {
-    const printed = await runReadmeBlock('../../client/README.md', 'routes-example');
+    const printed = await runReadmeBlock(cleanup, '../../client/README.md', 'routes-example');
     expect(printed).toEqual([
       'hello Ada (anonymous)',
       '2',
@@ -396,7 +379,7 @@ describe('README examples', () => {
   });
 
   it('packages/node-router/README.md: the mount example runs as written and prints what its comments say', async () => {
-    const printed = await runReadmeBlock('../README.md', 'mount-example');
+    const printed = await runReadmeBlock(cleanup, '../README.md', 'mount-example');
     expect(printed.slice(0, 3)).toEqual(['com.shop.error.login_first', 'anonymous on websocket from 127.0.0.1', 'com.shop.stock.apples: 12 left']);
     expect(printed[3]).toMatch(/^session \d+ left com\.shop\.stock\.apples$/);
     expect(printed).toHaveLength(4);

@@ -2,9 +2,7 @@
 // shapes, over a real router on a WebSocket (JSON) listener bound to port 0.
 // The schemas are valibot's, used without any adapter (Standard Schema).
 
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { StandardSchemaV1 } from '@standard-schema/spec';
 import * as v from 'valibot';
 import {
@@ -20,7 +18,7 @@ import {
   type Session,
 } from '@wamp/client';
 import { createRouter, type WampRouter } from '@wamp/node-router';
-import { COMBOS, Cleanup, deferred, joinSession, quietLogger, transportFor, waitFor } from './helpers.js';
+import { COMBOS, Cleanup, runReadmeBlock, deferred, joinSession, quietLogger, transportFor, waitFor } from './helpers.js';
 
 const cleanup = new Cleanup();
 afterEach(() => cleanup.run());
@@ -240,18 +238,7 @@ describe('typed topics', () => {
 
 describe('packages/client/README.md', () => {
   it('the typed example runs as written and prints what its comments say', async () => {
-    const readme = readFileSync(new URL('../../client/README.md', import.meta.url), 'utf8');
-    const code = /<!-- typed-example -->\n```ts\n([\s\S]*?)```/.exec(readme)?.[1];
-    expect(code).toBeDefined();
-    const file = fileURLToPath(new URL(`./.readme-typed-${process.pid}.ts`, import.meta.url));
-    writeFileSync(file, code!);
-    cleanup.add(() => rmSync(file, { force: true }));
-    const printed: string[] = [];
-    const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => {
-      printed.push(a.map((x) => (typeof x === 'string' ? x : JSON.stringify(x))).join(' '));
-    });
-    cleanup.add(() => log.mockRestore());
-    await import(/* @vite-ignore */ file);
+    const printed = await runReadmeBlock(cleanup, '../../client/README.md', 'typed-example');
     expect(printed.slice(0, 3)).toEqual(['3', '3', '36']);
     expect(printed[3]).toBe('wamp.error.invalid_argument ["kwargs.a: Invalid type: Expected number but received \\"one\\""]');
     expect(printed[4]).toBe('21.5 °C');

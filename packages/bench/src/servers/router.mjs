@@ -1,6 +1,7 @@
 // The project's router, as a user embeds it: `createRouter` from
 // @wamp/node-router with the embedded default realm (realm1, anonymous allowed
-// everything) and its default limits, backpressure and heartbeat; listeners on
+// everything) and its default limits (but the connection caps, for the scale
+// rows), backpressure and heartbeat; listeners on
 // ports chosen by the OS, plus a Unix socket at $WAMP_BENCH_UNIX.
 
 import { rmSync } from 'node:fs';
@@ -18,6 +19,10 @@ serve(async () => {
       { type: 'rawsocket', host: '127.0.0.1', port: 0 },
       ...(unixPath ? [{ type: 'rawsocket', path: unixPath }] : []),
     ],
+    // The scale rows open up to 10,000 sessions from one address (127.0.0.1),
+    // past the defaults' 256 per address: a load test's crowd, not an attack.
+    maxConnections: 20_000,
+    maxConnectionsPerAddress: 20_000,
     log: { level: 'warn' },
   });
   const addresses = await router.listen();
