@@ -38,6 +38,7 @@ import {
   type StoreRequest,
   type StoreResult,
 } from '@wamp/core';
+import { coalesceWrites } from '@wamp/ws/node';
 import type { Logger } from './log.js';
 
 const { intIn, object, optString } = configChecks;
@@ -213,7 +214,13 @@ export class NatsBus {
         this.log.warn('cluster: undecodable message on the bus', { error: (e as Error).message });
         return;
       }
-      for (const env of envs) input.handleCluster(env);
+      // A bus message carries what a node produced in one turn: often many
+      // envelopes (a burst of events), each fanned out to local clients.
+      // Their frames to one client are coalesced into few writes.
+      if (envs.length === 1) input.handleCluster(envs[0]!);
+      else coalesceWrites(() => {
+        for (const env of envs) input.handleCluster(env);
+      });
     };
     this.subs.push(this.nc.subscribe(`${this.prefix}.all`, { callback: onMsg }));
     this.subs.push(this.nc.subscribe(`${this.prefix}.node.${this.config.node}`, { callback: onMsg }));

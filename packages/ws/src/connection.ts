@@ -52,6 +52,25 @@ let lastFrame: Buffer | undefined;
  */
 let inboundMore = false;
 
+/**
+ * Handle messages that arrived together from somewhere other than a client
+ * socket (a cluster bus message carrying many envelopes, say) as if more
+ * inbound messages waited behind each: every WebSocket connection that
+ * `handle` writes to is corked until the turn of the event loop ends, so what
+ * goes to one client leaves in a few writes instead of one system call per
+ * frame. A lone message should not go through here: written at once, its
+ * answer leaves sooner.
+ */
+export function coalesceWrites<T>(handle: () => T): T {
+  const before = inboundMore;
+  inboundMore = true;
+  try {
+    return handle();
+  } finally {
+    inboundMore = before;
+  }
+}
+
 /** The connections that corked in this turn of the event loop (see {@link endTurn}). */
 let touched: WebSocketConnection[] = [];
 let spare: WebSocketConnection[] = [];

@@ -14,7 +14,7 @@ export {
   type UpgradeRefusal,
   type WampWebSocketServerOptions,
 } from './server.js';
-export { WebSocketConnection, type HeartbeatOptions, type WebSocketPeer } from './connection.js';
+export { WebSocketConnection, coalesceWrites, type HeartbeatOptions, type WebSocketPeer } from './connection.js';
 // The backpressure options and counters, shared by every server connection.
 export {
   DEFAULT_MAX_QUEUED_BYTES,

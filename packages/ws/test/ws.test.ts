@@ -21,6 +21,7 @@ import {
   type WebSocketTransport,
 } from '@wamp/ws';
 import {
+  coalesceWrites,
   connectNodeWebSocket,
   createWebSocketServer,
   nodeWebSocketTransport,
@@ -350,6 +351,37 @@ describe('frame types', () => {
     sock.uncork();
     await until(() => got.length === 41, 'every echo');
     expect(got.slice(1)).toEqual(burst);
+    expect(writes).toBeLessThanOrEqual(4);
+  });
+
+  it('coalesceWrites: frames sent outside any read leave one write each, inside it in a few writes', async () => {
+    const echo = await echoServer();
+    const j = raw(echo.url, ['wamp.2.json']);
+    await opened(j);
+    await until(() => echo.conns.length === 1, 'the connection');
+    const conn = echo.conns[0]!;
+    const socket = (conn as unknown as { socket: { _write: unknown; _writev: unknown } }).socket;
+    let writes = 0;
+    for (const m of ['_write', '_writev'] as const) {
+      const orig = socket[m] as (...a: unknown[]) => unknown;
+      socket[m] = function (this: unknown, ...a: unknown[]) {
+        writes++;
+        return orig.apply(this, a);
+      };
+    }
+    const got: string[] = [];
+    j.on('message', (data: RawData) => got.push(data.toString()));
+    // As a cluster node relays a bus message: 40 frames to one client, from no client's read.
+    const frames = Array.from({ length: 40 }, (_, i) => `[${i}]`);
+    for (const f of frames) conn.send(f);
+    await until(() => got.length === 40, 'the first 40');
+    expect(writes).toBeGreaterThanOrEqual(20);
+    writes = 0;
+    coalesceWrites(() => {
+      for (const f of frames) conn.send(f);
+    });
+    await until(() => got.length === 80, 'the next 40');
+    expect(got).toEqual([...frames, ...frames]);
     expect(writes).toBeLessThanOrEqual(4);
   });
 
