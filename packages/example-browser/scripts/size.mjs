@@ -31,6 +31,20 @@ const REFERENCES = {
   wampyAll: ['wampy-all.min.js 8.0.2', 93 * 1024, 30.8 * 1024],
 };
 
+/** The minimal page over `connectWebSocket` and `Session.join`, with `sessionImport` naming the class. */
+function overJoin(sessionImport) {
+  return `
+      ${sessionImport}
+      import { jsonSerializer } from '@wamp/core';
+      import { connectWebSocket } from '@wamp/ws';
+      export async function start(url, realm) {
+        const transport = await connectWebSocket({ url, serializers: [jsonSerializer] });
+        const session = await Session.join(transport, { realm });
+        await session.subscribe('com.example.tick', (args) => console.log(args));
+        return session.call('com.example.add2', [2, 3]);
+      }`;
+}
+
 /**
  * Each shape is the code an application of that kind would contain; `goal`
  * is the gzipped size the issue asks for, `compare` the references it is
@@ -41,30 +55,12 @@ const SHAPES = {
     what: 'core + client + ws, JSON, no auth (LeanSession over connectWebSocket)',
     goal: 8 * 1024,
     compare: ['wampy'],
-    code: `
-      import { LeanSession as Session } from '@wamp/client';
-      import { jsonSerializer } from '@wamp/core';
-      import { connectWebSocket } from '@wamp/ws';
-      export async function start(url, realm) {
-        const transport = await connectWebSocket({ url, serializers: [jsonSerializer] });
-        const session = await Session.join(transport, { realm });
-        await session.subscribe('com.example.tick', (args) => console.log(args));
-        return session.call('com.example.add2', [2, 3]);
-      }`,
+    code: overJoin("import { LeanSession as Session } from '@wamp/client';"),
   },
   'minimal-session': {
     what: 'the same with Session (history and progressive calls as methods)',
     compare: ['wampy'],
-    code: `
-      import { Session } from '@wamp/client';
-      import { jsonSerializer } from '@wamp/core';
-      import { connectWebSocket } from '@wamp/ws';
-      export async function start(url, realm) {
-        const transport = await connectWebSocket({ url, serializers: [jsonSerializer] });
-        const session = await Session.join(transport, { realm });
-        await session.subscribe('com.example.tick', (args) => console.log(args));
-        return session.call('com.example.add2', [2, 3]);
-      }`,
+    code: overJoin("import { Session } from '@wamp/client';"),
   },
   'minimal-connect': {
     what: 'the same through connect({ url, realm }) (JSON by default)',

@@ -14,7 +14,7 @@ import { MAX_ID } from '../../ids.js';
 
 /** The buffer's size at the start, and the size it goes back to after a frame above {@link KEEP_BYTES}. */
 const INITIAL_BYTES = 2048;
-/** A buffer grown beyond this for one large frame is dropped afterwards rather than kept for the process. */
+/** A buffer grown beyond this for one large frame is dropped afterwards rather than kept for all later frames. */
 const KEEP_BYTES = 1 << 20;
 /**
  * Nesting deeper than this is refused (with a plain Error) rather than
