@@ -101,49 +101,49 @@ type Listener<E extends keyof ClientEvents> = (event: ClientEvents[E]) => void;
  * registrations and subscriptions on every new session.
  */
 export class Client {
-  private readonly options: ClientOptions;
-  private readonly timers: Timers;
-  private readonly random: () => number;
-  private readonly registrations = new Set<Registration>();
-  private readonly subscriptions = new Set<Subscription>();
-  private readonly listeners: { [E in keyof ClientEvents]: Set<Listener<E>> } = {
+  readonly #options: ClientOptions;
+  readonly #timers: Timers;
+  readonly #random: () => number;
+  readonly #registrations = new Set<Registration>();
+  readonly #subscriptions = new Set<Subscription>();
+  readonly #listeners: { [E in keyof ClientEvents]: Set<Listener<E>> } = {
     connecting: new Set(),
     open: new Set(),
     closed: new Set(),
     retrying: new Set(),
   };
-  private status: ConnectionState = 'idle';
-  private current: Session | undefined;
-  private transport: Transport | undefined;
-  private failures = 0;
-  private retryTimer: unknown;
-  private heartbeatTimer: unknown;
-  private stopping = false;
-  private firstOpen: { promise: Promise<Session>; resolve: (s: Session) => void; reject: (e: unknown) => void } | undefined;
-  private openedOnce = false;
-  private resolveEnded!: () => void;
-  private readonly ended = new Promise<void>((resolve) => {
-    this.resolveEnded = resolve;
+  #status: ConnectionState = 'idle';
+  #current: Session | undefined;
+  #transport: Transport | undefined;
+  #failures = 0;
+  #retryTimer: unknown;
+  #heartbeatTimer: unknown;
+  #stopping = false;
+  #firstOpen: { promise: Promise<Session>; resolve: (s: Session) => void; reject: (e: unknown) => void } | undefined;
+  #openedOnce = false;
+  #resolveEnded!: () => void;
+  readonly #ended = new Promise<void>((resolve) => {
+    this.#resolveEnded = resolve;
   });
 
   constructor(options: ClientOptions) {
-    this.options = options;
-    this.timers = options.timers ?? systemTimers;
-    this.random = options.random ?? Math.random;
+    this.#options = options;
+    this.#timers = options.timers ?? systemTimers;
+    this.#random = options.random ?? Math.random;
   }
 
   get state(): ConnectionState {
-    return this.status;
+    return this.#status;
   }
 
   /** The open session, if any. */
   get session(): Session | undefined {
-    return this.current?.isOpen === true ? this.current : undefined;
+    return this.#current?.isOpen === true ? this.#current : undefined;
   }
 
   /** Listen to an event; returns the function that stops listening. */
   on<E extends keyof ClientEvents>(event: E, listener: Listener<E>): () => void {
-    const set = this.listeners[event] as Set<Listener<E>>;
+    const set = this.#listeners[event] as Set<Listener<E>>;
     set.add(listener);
     return () => set.delete(listener);
   }
@@ -155,37 +155,37 @@ export class Client {
    * reason, as does giving up or `close()`.
    */
   connect(): Promise<Session> {
-    if (this.status === 'closed') return Promise.reject(new LocalProtocolError(ErrorUri.PROTOCOL_VIOLATION, 'the client is closed'));
-    if (this.firstOpen !== undefined) return this.firstOpen.promise;
+    if (this.#status === 'closed') return Promise.reject(new LocalProtocolError(ErrorUri.PROTOCOL_VIOLATION, 'the client is closed'));
+    if (this.#firstOpen !== undefined) return this.#firstOpen.promise;
     let resolve!: (s: Session) => void;
     let reject!: (e: unknown) => void;
     const promise = new Promise<Session>((res, rej) => {
       resolve = res;
       reject = rej;
     });
-    this.firstOpen = { promise, resolve, reject };
-    if (this.status === 'idle') void this.attempt();
+    this.#firstOpen = { promise, resolve, reject };
+    if (this.#status === 'idle') void this.#attempt();
     return promise;
   }
 
   /** Stop reconnecting, leave the session if one is open, and resolve when the client is closed. */
   async close(reason?: string, message?: string): Promise<void> {
-    if (this.status === 'closed') return;
-    this.stopping = true;
-    this.stopHeartbeat();
-    if (this.status === 'idle' || this.status === 'retrying') {
-      if (this.retryTimer !== undefined) this.timers.clearTimeout(this.retryTimer);
-      this.retryTimer = undefined;
+    if (this.#status === 'closed') return;
+    this.#stopping = true;
+    this.#stopHeartbeat();
+    if (this.#status === 'idle' || this.#status === 'retrying') {
+      if (this.#retryTimer !== undefined) this.#timers.clearTimeout(this.#retryTimer);
+      this.#retryTimer = undefined;
       const error = new SessionClosedError(ErrorUri.CLOSE_NORMAL, 'client', {}, 'client closed');
-      this.emit('closed', { reason: ErrorUri.CLOSE_NORMAL, message: 'client closed', error, willRetry: false });
-      this.finish(error);
-    } else if (this.current?.isOpen === true) {
-      await this.current.leave(reason, message);
+      this.#emit('closed', { reason: ErrorUri.CLOSE_NORMAL, message: 'client closed', error, willRetry: false });
+      this.#finish(error);
+    } else if (this.#current?.isOpen === true) {
+      await this.#current.leave(reason, message);
     } else {
       // Connecting: the attempt sees `stopping` or its transport closing, and ends the client.
-      this.transport?.close(1000, 'client closed');
+      this.#transport?.close(1000, 'client closed');
     }
-    await this.ended;
+    await this.#ended;
   }
 
   // -------------------------------------------------------------------------
@@ -194,7 +194,7 @@ export class Client {
   /** Call `procedure` on the current session; rejects when not connected. */
   call<R = unknown>(procedure: string, args?: Args, kwargs?: KwArgs, options?: CallOptions): Promise<Result<R>> {
     const s = this.session;
-    return s === undefined ? Promise.reject(this.notConnected()) : s.call<R>(procedure, args, kwargs, options);
+    return s === undefined ? Promise.reject(this.#notConnected()) : s.call<R>(procedure, args, kwargs, options);
   }
 
   /** Call `procedure` and iterate over its progressive results, the last one included. */
@@ -206,7 +206,7 @@ export class Client {
   ): AsyncIterableIterator<Result<R>> {
     const s = this.session;
     if (s !== undefined) return s.callProgressive<R>(procedure, args, kwargs, options);
-    const error = this.notConnected();
+    const error = this.#notConnected();
     return {
       next: () => Promise.reject(error),
       [Symbol.asyncIterator]() {
@@ -218,7 +218,7 @@ export class Client {
   /** Publish to `topic` on the current session; resolves to the publication ID when acknowledged. */
   publish(topic: string, args?: Args, kwargs?: KwArgs, options?: PublishOptions): Promise<number | undefined> {
     const s = this.session;
-    return s === undefined ? Promise.reject(this.notConnected()) : s.publish(topic, args, kwargs, options);
+    return s === undefined ? Promise.reject(this.#notConnected()) : s.publish(topic, args, kwargs, options);
   }
 
   /**
@@ -233,14 +233,14 @@ export class Client {
   ): Promise<Registration> {
     const handle = new Registration(this, 0, procedure, handler as InvocationHandler, options);
     const s = this.session;
-    if (s !== undefined) await this.registerOn(s, handle);
-    this.registrations.add(handle);
+    if (s !== undefined) await this.#registerOn(s, handle);
+    this.#registrations.add(handle);
     return handle;
   }
 
   /** Unregister `handle` and forget it, so that it is not restored on reconnect. */
   async unregister(handle: Registration): Promise<void> {
-    if (!this.registrations.delete(handle)) return;
+    if (!this.#registrations.delete(handle)) return;
     handle.end();
     const current = handle.current;
     handle.current = undefined;
@@ -255,14 +255,14 @@ export class Client {
   ): Promise<Subscription> {
     const handle = new Subscription(this, 0, topic, handler as EventHandler, options);
     const s = this.session;
-    if (s !== undefined) await this.subscribeOn(s, handle);
-    this.subscriptions.add(handle);
+    if (s !== undefined) await this.#subscribeOn(s, handle);
+    this.#subscriptions.add(handle);
     return handle;
   }
 
   /** Unsubscribe `handle` and forget it, so that it is not restored on reconnect. */
   async unsubscribe(handle: Subscription): Promise<void> {
-    if (!this.subscriptions.delete(handle)) return;
+    if (!this.#subscriptions.delete(handle)) return;
     handle.end();
     const current = handle.current;
     handle.current = undefined;
@@ -272,52 +272,52 @@ export class Client {
   // -------------------------------------------------------------------------
   // Connection life cycle
 
-  private async attempt(): Promise<void> {
-    this.retryTimer = undefined;
-    this.setState('connecting');
-    this.emit('connecting', { attempt: this.failures + 1 });
+  async #attempt(): Promise<void> {
+    this.#retryTimer = undefined;
+    this.#setState('connecting');
+    this.#emit('connecting', { attempt: this.#failures + 1 });
     let transport: Transport;
     try {
-      transport = await this.options.transport();
+      transport = await this.#options.transport();
     } catch (e) {
-      return this.lost(e, TRANSPORT_LOST, true);
+      return this.#lost(e, TRANSPORT_LOST, true);
     }
-    if (this.stopping) {
+    if (this.#stopping) {
       transport.close(1000, 'client closed');
-      return this.lost(new SessionClosedError(ErrorUri.CLOSE_NORMAL, 'client', {}, 'client closed'), ErrorUri.CLOSE_NORMAL, false);
+      return this.#lost(new SessionClosedError(ErrorUri.CLOSE_NORMAL, 'client', {}, 'client closed'), ErrorUri.CLOSE_NORMAL, false);
     }
-    this.transport = transport;
+    this.#transport = transport;
     let session: Session;
     try {
-      session = await Session.join(transport, { ...this.options, timers: this.timers, clock: this.options.clock ?? systemClock });
+      session = await Session.join(transport, { ...this.#options, timers: this.#timers, clock: this.#options.clock ?? systemClock });
     } catch (e) {
-      this.transport = undefined;
+      this.#transport = undefined;
       // The router refused us (ABORT), or the options are wrong: retrying cannot help.
       const refused = (e instanceof SessionClosedError && e.initiator === 'router') || e instanceof LocalProtocolError;
-      return this.lost(e, e instanceof SessionClosedError ? e.uri : ErrorUri.AUTHENTICATION_FAILED, !refused);
+      return this.#lost(e, e instanceof SessionClosedError ? e.uri : ErrorUri.AUTHENTICATION_FAILED, !refused);
     }
-    this.current = session;
-    this.failures = 0;
-    void session.closed.then((info) => this.onSessionClosed(session, info));
-    await this.restore(session);
+    this.#current = session;
+    this.#failures = 0;
+    void session.closed.then((info) => this.#onSessionClosed(session, info));
+    await this.#restore(session);
     if (!session.isOpen) return;
-    if (this.stopping) {
+    if (this.#stopping) {
       await session.leave();
       return;
     }
-    this.setState('open');
-    this.startHeartbeat(transport);
-    this.emit('open', { session });
-    const first = this.firstOpen;
+    this.#setState('open');
+    this.#startHeartbeat(transport);
+    this.#emit('open', { session });
+    const first = this.#firstOpen;
     if (first !== undefined) first.resolve(session);
   }
 
   /** Re-register and re-subscribe what was active, with the same options; a failure is a warning. */
-  private async restore(session: Session): Promise<void> {
+  async #restore(session: Session): Promise<void> {
     await Promise.all([
-      ...[...this.registrations].map((h) => this.restoreRegistration(session, h, 0)),
-      ...[...this.subscriptions].map((h) =>
-        this.subscribeOn(session, h).catch((e: unknown) => this.warn(`re-subscribing ${h.topic} failed: ${messageOf(e)}`)),
+      ...[...this.#registrations].map((h) => this.#restoreRegistration(session, h, 0)),
+      ...[...this.#subscriptions].map((h) =>
+        this.#subscribeOn(session, h).catch((e: unknown) => this.#warn(`re-subscribing ${h.topic} failed: ${messageOf(e)}`)),
       ),
     ]);
   }
@@ -329,136 +329,136 @@ export class Client {
    * `procedure_already_exists` is tried again after 0.5, 1, 2 and 4 s, while
    * this session lasts; any other failure, or the last, is a warning.
    */
-  private async restoreRegistration(session: Session, h: Registration, attempt: number): Promise<void> {
+  async #restoreRegistration(session: Session, h: Registration, attempt: number): Promise<void> {
     try {
-      await this.registerOn(session, h);
+      await this.#registerOn(session, h);
     } catch (e) {
       const held = e instanceof WampError && e.uri === ErrorUri.PROCEDURE_ALREADY_EXISTS;
-      if (held && attempt < 4 && this.current === session && session.isOpen && this.registrations.has(h)) {
-        this.timers.setTimeout(() => {
-          if (this.current === session && session.isOpen) void this.restoreRegistration(session, h, attempt + 1);
+      if (held && attempt < 4 && this.#current === session && session.isOpen && this.#registrations.has(h)) {
+        this.#timers.setTimeout(() => {
+          if (this.#current === session && session.isOpen) void this.#restoreRegistration(session, h, attempt + 1);
         }, 500 * 2 ** attempt);
         return;
       }
-      this.warn(`re-registering ${h.procedure} failed: ${messageOf(e)}`);
+      this.#warn(`re-registering ${h.procedure} failed: ${messageOf(e)}`);
     }
   }
 
-  private async registerOn(session: Session, handle: Registration): Promise<void> {
+  async #registerOn(session: Session, handle: Registration): Promise<void> {
     const registration = await session.register(handle.procedure, handle.handler, handle.options);
     handle.current = registration;
     registration.onRevoked = (reason) => {
       if (endsWithSession(reason)) return;
       // Revoked by the router: no longer active, so not registered again after a reconnect.
       handle.end();
-      this.registrations.delete(handle);
+      this.#registrations.delete(handle);
       handle.onRevoked?.(reason);
     };
   }
 
-  private async subscribeOn(session: Session, handle: Subscription): Promise<void> {
+  async #subscribeOn(session: Session, handle: Subscription): Promise<void> {
     const subscription = await session.subscribe(handle.topic, handle.handler, handle.options);
     handle.current = subscription;
     subscription.onRevoked = (reason) => {
       if (endsWithSession(reason)) return;
       handle.end();
-      this.subscriptions.delete(handle);
+      this.#subscriptions.delete(handle);
       handle.onRevoked?.(reason);
     };
   }
 
-  private onSessionClosed(session: Session, info: CloseInfo): void {
-    if (this.current !== session) return;
-    this.current = undefined;
-    this.transport = undefined;
-    this.stopHeartbeat();
-    for (const h of this.registrations) h.current = undefined;
-    for (const h of this.subscriptions) h.current = undefined;
+  #onSessionClosed(session: Session, info: CloseInfo): void {
+    if (this.#current !== session) return;
+    this.#current = undefined;
+    this.#transport = undefined;
+    this.#stopHeartbeat();
+    for (const h of this.#registrations) h.current = undefined;
+    for (const h of this.#subscriptions) h.current = undefined;
     const error = new SessionClosedError(info.reason, info.initiator, info.details, info.message);
-    this.lost(error, info.reason, !this.stopping, info.message);
+    this.#lost(error, info.reason, !this.#stopping, info.message);
   }
 
   /** A session or an attempt ended: retry after the backoff delay, or stop. */
-  private lost(error: unknown, reason: string, retryable: boolean, message = messageOf(error)): void {
-    const retry = this.options.retry === false ? undefined : this.options.retry ?? {};
-    this.failures++;
+  #lost(error: unknown, reason: string, retryable: boolean, message = messageOf(error)): void {
+    const retry = this.#options.retry === false ? undefined : this.#options.retry ?? {};
+    this.#failures++;
     const canRetry =
-      retryable && !this.stopping && retry !== undefined && this.failures <= (retry.maxRetries ?? Number.POSITIVE_INFINITY);
-    this.emit('closed', { reason, message, error, willRetry: canRetry });
-    if (!canRetry || retry === undefined) return this.finish(error);
-    const base = Math.min(retry.maxDelay ?? 30_000, (retry.initialDelay ?? 1000) * (retry.multiplier ?? 2) ** (this.failures - 1));
+      retryable && !this.#stopping && retry !== undefined && this.#failures <= (retry.maxRetries ?? Number.POSITIVE_INFINITY);
+    this.#emit('closed', { reason, message, error, willRetry: canRetry });
+    if (!canRetry || retry === undefined) return this.#finish(error);
+    const base = Math.min(retry.maxDelay ?? 30_000, (retry.initialDelay ?? 1000) * (retry.multiplier ?? 2) ** (this.#failures - 1));
     const jitter = Math.min(1, Math.max(0, retry.jitter ?? 0.5));
-    const delay = Math.round(base * (1 - jitter * this.random()));
-    this.setState('retrying');
-    this.emit('retrying', { attempt: this.failures + 1, delay });
-    this.retryTimer = this.timers.setTimeout(() => void this.attempt(), delay);
+    const delay = Math.round(base * (1 - jitter * this.#random()));
+    this.#setState('retrying');
+    this.#emit('retrying', { attempt: this.#failures + 1, delay });
+    this.#retryTimer = this.#timers.setTimeout(() => void this.#attempt(), delay);
   }
 
   /** The client is done: no session, no retry. */
-  private finish(error: unknown): void {
-    this.status = 'closed';
+  #finish(error: unknown): void {
+    this.#status = 'closed';
     // connect() rejects only if no session ever opened; a later end is told by the `closed` event.
-    if (!this.openedOnce) this.firstOpen?.reject(error);
-    this.resolveEnded();
+    if (!this.#openedOnce) this.#firstOpen?.reject(error);
+    this.#resolveEnded();
   }
 
-  private setState(state: ConnectionState): void {
-    if (state === 'open') this.openedOnce = true;
-    this.status = state;
+  #setState(state: ConnectionState): void {
+    if (state === 'open') this.#openedOnce = true;
+    this.#status = state;
   }
 
-  private startHeartbeat(transport: Transport): void {
-    const hb = this.options.heartbeat;
+  #startHeartbeat(transport: Transport): void {
+    const hb = this.#options.heartbeat;
     if (hb === undefined) return;
     const ping = transport.keepalive?.bind(transport);
     if (ping === undefined) {
-      this.warn('heartbeat: this transport cannot ping; no heartbeat');
+      this.#warn('heartbeat: this transport cannot ping; no heartbeat');
       return;
     }
     const beat = (): void => {
       let answered = false;
-      const deadline = this.timers.setTimeout(() => {
-        if (answered || this.transport !== transport) return;
-        this.warn(`heartbeat: no answer to a ping within ${hb.timeout} ms; dropping the connection`);
+      const deadline = this.#timers.setTimeout(() => {
+        if (answered || this.#transport !== transport) return;
+        this.#warn(`heartbeat: no answer to a ping within ${hb.timeout} ms; dropping the connection`);
         transport.close(4000, 'heartbeat timeout');
       }, hb.timeout);
       ping().then(
         () => {
           answered = true;
-          this.timers.clearTimeout(deadline);
-          if (this.transport === transport) this.heartbeatTimer = this.timers.setTimeout(beat, hb.interval);
+          this.#timers.clearTimeout(deadline);
+          if (this.#transport === transport) this.#heartbeatTimer = this.#timers.setTimeout(beat, hb.interval);
         },
         () => {
           answered = true;
-          this.timers.clearTimeout(deadline);
+          this.#timers.clearTimeout(deadline);
         },
       );
     };
-    this.heartbeatTimer = this.timers.setTimeout(beat, hb.interval);
+    this.#heartbeatTimer = this.#timers.setTimeout(beat, hb.interval);
   }
 
-  private stopHeartbeat(): void {
-    if (this.heartbeatTimer !== undefined) this.timers.clearTimeout(this.heartbeatTimer);
-    this.heartbeatTimer = undefined;
+  #stopHeartbeat(): void {
+    if (this.#heartbeatTimer !== undefined) this.#timers.clearTimeout(this.#heartbeatTimer);
+    this.#heartbeatTimer = undefined;
   }
 
-  private notConnected(): SessionClosedError {
+  #notConnected(): SessionClosedError {
     return new SessionClosedError(TRANSPORT_LOST, 'transport', {}, 'the client is not connected');
   }
 
-  private emit<E extends keyof ClientEvents>(event: E, payload: ClientEvents[E]): void {
-    for (const listener of [...(this.listeners[event] as Set<Listener<E>>)]) {
+  #emit<E extends keyof ClientEvents>(event: E, payload: ClientEvents[E]): void {
+    for (const listener of [...(this.#listeners[event] as Set<Listener<E>>)]) {
       try {
         listener(payload);
       } catch (e) {
-        this.warn(`${event} listener threw: ${messageOf(e)}`);
+        this.#warn(`${event} listener threw: ${messageOf(e)}`);
       }
     }
   }
 
-  private warn(message: string): void {
+  #warn(message: string): void {
     try {
-      this.options.onWarning?.(message);
+      this.#options.onWarning?.(message);
     } catch {
       // A hook that throws cannot be reported through the hooks themselves.
     }

@@ -80,10 +80,14 @@ export function clientCallee(session: LeanClientSession): ClientCallee {
 }
 
 class Callee implements ClientCallee, CalleeHandlers {
-  constructor(private readonly s: LeanClientSession) {}
+  readonly #s: LeanClientSession;
+
+  constructor(s: LeanClientSession) {
+    this.#s = s;
+  }
 
   register(procedure: string, options?: RegisterOptions): number {
-    const s = this.s;
+    const s = this.#s;
     const j = s.established('register');
     s.requireOwnRole('callee', 'register');
     requireRole(j.roles.dealer, 'dealer', 'register');
@@ -96,18 +100,18 @@ class Callee implements ClientCallee, CalleeHandlers {
   }
 
   unregister(registration: number): number {
-    const j = this.s.established('unregister');
+    const j = this.#s.established('unregister');
     const reg = j.registrations.get(registration);
     if (reg === undefined || reg.phase !== 'active') {
       throw new LocalProtocolError(ErrorUri.NO_SUCH_REGISTRATION, `no active registration ${registration}`);
     }
-    const id = this.s.request(j, (id) => unregisterMsg(id, registration), { kind: 'unregister', registration });
+    const id = this.#s.request(j, (id) => unregisterMsg(id, registration), { kind: 'unregister', registration });
     reg.phase = 'unregistering';
     return id;
   }
 
   yield(request: number, payload?: Arguments, options?: YieldOptions): boolean {
-    const s = this.s;
+    const s = this.#s;
     const j = s.joinedForReply('yield');
     if (j === undefined) return false;
     const inv = invocationFor(j, request);
@@ -124,14 +128,14 @@ class Callee implements ClientCallee, CalleeHandlers {
     const dict = payload?.passthru !== undefined ? withPassthru(wire.dict, payload.passthru, j.roles.dealer, 'dealer') : wire.dict;
     const msg = yield_(request, args, dict);
     const frame = s.encode(msg);
-    if (!progress) this.endInvocation(j, request);
+    if (!progress) this.#endInvocation(j, request);
     s.warnUnknown('YieldOptions', wire.unknown);
     s.transmit(frame, msg);
     return true;
   }
 
   yieldError(request: number, error: string, payload?: Arguments, details: Dict = EMPTY): boolean {
-    const s = this.s;
+    const s = this.#s;
     const j = s.joinedForReply('yieldError');
     if (j === undefined) return false;
     const inv = invocationFor(j, request);
@@ -142,7 +146,7 @@ class Callee implements ClientCallee, CalleeHandlers {
     if (payload?.passthru !== undefined) dict = withPassthru(dict, payload.passthru, j.roles.dealer, 'dealer');
     const msg = errorMsg(MessageType.INVOCATION, request, error, args, dict);
     const frame = s.encode(msg);
-    this.endInvocation(j, request);
+    this.#endInvocation(j, request);
     s.transmit(frame, msg);
     return true;
   }
@@ -151,7 +155,7 @@ class Callee implements ClientCallee, CalleeHandlers {
   // Router messages
 
   onRegistered(j: Joined, msg: Registered): void {
-    const p = this.s.pendingFor(j, msg.request, 'register', 'REGISTERED');
+    const p = this.#s.pendingFor(j, msg.request, 'register', 'REGISTERED');
     if (p === undefined) return;
     j.requests.delete(msg.request);
     // An ID this session already holds stays as it is: if it is being
@@ -159,23 +163,23 @@ class Callee implements ClientCallee, CalleeHandlers {
     if (!j.registrations.has(msg.registration)) {
       j.registrations.set(msg.registration, { procedure: p.procedure, phase: 'active' });
     }
-    this.s.emit({ type: 'registered', request: msg.request, registration: msg.registration, procedure: p.procedure });
+    this.#s.emit({ type: 'registered', request: msg.request, registration: msg.registration, procedure: p.procedure });
   }
 
   onUnregistered(j: Joined, msg: Unregistered): void {
     if (msg.request === 0) {
       // Advanced profile "Registration Revocation": [UNREGISTERED, 0, {registration, reason}].
       const registration = msg.details?.['registration'];
-      if (!isId(registration) || !j.registrations.has(registration)) return this.s.unknownRegistration('UNREGISTERED revokes', registration);
+      if (!isId(registration) || !j.registrations.has(registration)) return this.#s.unknownRegistration('UNREGISTERED revokes', registration);
       j.registrations.delete(registration);
-      this.s.emit({ type: 'registrationRevoked', registration, reason: stringOf(msg.details?.['reason']) });
+      this.#s.emit({ type: 'registrationRevoked', registration, reason: stringOf(msg.details?.['reason']) });
       return;
     }
-    const p = this.s.pendingFor(j, msg.request, 'unregister', 'UNREGISTERED');
+    const p = this.#s.pendingFor(j, msg.request, 'unregister', 'UNREGISTERED');
     if (p === undefined) return;
     j.requests.delete(msg.request);
     j.registrations.delete(p.registration);
-    this.s.emit({ type: 'unregistered', request: msg.request, registration: p.registration });
+    this.#s.emit({ type: 'unregistered', request: msg.request, registration: p.registration });
   }
 
   /**
@@ -186,20 +190,20 @@ class Callee implements ClientCallee, CalleeHandlers {
    */
   onInvocation(j: Joined, msg: Invocation, now: number): void {
     const reg = j.registrations.get(msg.registration);
-    if (reg === undefined) return this.s.unknownRegistration('INVOCATION for', msg.registration);
+    if (reg === undefined) return this.#s.unknownRegistration('INVOCATION for', msg.registration);
     const progress = msg.details['progress'] === true;
     const procedure = stringOf(msg.details['procedure']) ?? reg.procedure;
     const receiveProgress = msg.details['receive_progress'] === true;
     const existing = j.invocations.get(msg.request);
     if (existing !== undefined) {
       if (!existing.receiving) {
-        return this.s.violate(`INVOCATION reuses request ${msg.request} of an invocation in progress`);
+        return this.#s.violate(`INVOCATION reuses request ${msg.request} of an invocation in progress`);
       }
       if (existing.registration !== msg.registration) {
-        return this.s.violate(`INVOCATION continues request ${msg.request} under another registration`);
+        return this.#s.violate(`INVOCATION continues request ${msg.request} under another registration`);
       }
       existing.receiving = progress;
-      this.s.emit(
+      this.#s.emit(
         withDelivered(
           withCaller({
             type: 'invocation',
@@ -217,7 +221,7 @@ class Callee implements ClientCallee, CalleeHandlers {
       return;
     }
     if (msg.request <= j.invocationWatermark) {
-      this.s.warn(`INVOCATION chunk for finished invocation ${msg.request} dropped`);
+      this.#s.warn(`INVOCATION chunk for finished invocation ${msg.request} dropped`);
       return;
     }
     j.invocationWatermark = msg.request;
@@ -229,8 +233,8 @@ class Callee implements ClientCallee, CalleeHandlers {
     });
     // Advanced profile "Call Timeouts": the dealer hands the timeout to a callee announcing call_timeout.
     const timeout = msg.details['timeout'];
-    if (typeof timeout === 'number' && timeout > 0 && Number.isFinite(timeout)) this.s.deadlines.set(-msg.request, now + timeout);
-    this.s.emit(
+    if (typeof timeout === 'number' && timeout > 0 && Number.isFinite(timeout)) this.#s.deadlines.set(-msg.request, now + timeout);
+    this.#s.emit(
       withDelivered(
         withCaller({
           type: 'invocation',
@@ -251,22 +255,22 @@ class Callee implements ClientCallee, CalleeHandlers {
   onInterrupt(j: Joined, msg: Interrupt): void {
     const inv = j.invocations.get(msg.request);
     if (inv === undefined) {
-      if (msg.request > j.invocationWatermark) return this.s.unknownInvocation(msg.request);
+      if (msg.request > j.invocationWatermark) return this.#s.unknownInvocation(msg.request);
       // Already answered: the INTERRUPT crossed our YIELD or ERROR.
       return;
     }
     if (inv.interrupted) {
-      this.s.warn(`second INTERRUPT for invocation ${msg.request} ignored`);
+      this.#s.warn(`second INTERRUPT for invocation ${msg.request} ignored`);
       return;
     }
     const mode = msg.options['mode'] === 'killnowait' ? 'killnowait' : 'kill';
     if (mode === 'killnowait') {
       // "any responses from the Callee are ignored": forget it, so a late answer is dropped here.
-      this.endInvocation(j, msg.request);
+      this.#endInvocation(j, msg.request);
     } else {
       inv.interrupted = true;
     }
-    this.s.emit({ type: 'interrupt', request: msg.request, mode, reason: stringOf(msg.options['reason']) });
+    this.#s.emit({ type: 'interrupt', request: msg.request, mode, reason: stringOf(msg.options['reason']) });
   }
 
   /**
@@ -276,18 +280,18 @@ class Callee implements ClientCallee, CalleeHandlers {
    * `wamp.error.canceled`).
    */
   onInvocationTimeout(request: number): void {
-    const st = this.s.state;
+    const st = this.#s.state;
     if (st.tag !== 'established') return;
     const inv = st.joined.invocations.get(request);
     if (inv === undefined || inv.interrupted) return;
     inv.interrupted = true;
-    this.s.emit({ type: 'interrupt', request, mode: 'kill', reason: ErrorUri.TIMEOUT });
+    this.#s.emit({ type: 'interrupt', request, mode: 'kill', reason: ErrorUri.TIMEOUT });
   }
 
   /** An invocation is over (answered, or interrupted with `killnowait`): forget it and its deadline. */
-  private endInvocation(j: Joined, request: number): void {
+  #endInvocation(j: Joined, request: number): void {
     j.invocations.delete(request);
-    this.s.deadlines.delete(-request);
+    this.#s.deadlines.delete(-request);
   }
 }
 
@@ -327,21 +331,21 @@ function positiveIntOf(v: unknown): number | undefined {
  * `yieldError` as methods (see {@link ClientCallee}).
  */
 export class ClientSession extends LeanClientSession implements ClientCallee {
-  private readonly calleeSide: ClientCallee;
+  readonly #calleeSide: ClientCallee;
 
   constructor(options: ClientSessionOptions) {
     super(options);
-    this.calleeSide = clientCallee(this);
+    this.#calleeSide = clientCallee(this);
   }
 
   /** Send REGISTER; returns its request ID. Answered by a `registered` or `error` event. */
   register(procedure: string, options?: RegisterOptions): number {
-    return this.calleeSide.register(procedure, options);
+    return this.#calleeSide.register(procedure, options);
   }
 
   /** Send UNREGISTER; returns its request ID. Answered by an `unregistered` or `error` event. */
   unregister(registration: number): number {
-    return this.calleeSide.unregister(registration);
+    return this.#calleeSide.unregister(registration);
   }
 
   /**
@@ -351,11 +355,11 @@ export class ClientSession extends LeanClientSession implements ClientCallee {
    * with `killnowait`, or the session ended): a late answer is not a fault.
    */
   yield(request: number, payload?: Arguments, options?: YieldOptions): boolean {
-    return this.calleeSide.yield(request, payload, options);
+    return this.#calleeSide.yield(request, payload, options);
   }
 
   /** Answer an invocation with ERROR (basic profile "Invocation ERROR"). Returns false when the invocation is gone. */
   yieldError(request: number, error: string, payload?: Arguments, details: Dict = EMPTY): boolean {
-    return this.calleeSide.yieldError(request, error, payload, details);
+    return this.#calleeSide.yieldError(request, error, payload, details);
   }
 }

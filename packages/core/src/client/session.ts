@@ -356,42 +356,42 @@ export interface CalleeHandlers {
  * refused as the full session refuses them when nothing is registered.
  */
 export class LeanClientSession {
-  private st: ClientState = { tag: 'closed', close: undefined };
-  private readonly outbox: Frame[] = [];
-  private readonly eventQueue: ClientEvent[] = [];
+  #st: ClientState = { tag: 'closed', close: undefined };
+  readonly #outbox: Frame[] = [];
+  readonly #eventQueue: ClientEvent[] = [];
   /** @internal */
   readonly deadlines = new Deadlines<DeadlineKey>();
-  private readonly serializer: Serializer;
-  private readonly limits: Limits;
+  readonly #serializer: Serializer;
+  readonly #limits: Limits;
   /** @internal */
   readonly uriRule: UriRule;
-  private readonly agent: string;
-  private readonly joinTimeout: number;
-  private readonly goodbyeTimeout: number;
-  private readonly tracing: boolean;
-  private readonly decodeOptions: DecodeOptions;
+  readonly #agent: string;
+  readonly #joinTimeout: number;
+  readonly #goodbyeTimeout: number;
+  readonly #tracing: boolean;
+  readonly #decodeOptions: DecodeOptions;
   /** The last WELCOME: kept after the session ended, until the next join. */
-  private welcomed: WelcomeInfo | undefined = undefined;
+  #welcomed: WelcomeInfo | undefined = undefined;
   /** HELLO.Details.roles: the announced subset of CLIENT_ROLES. */
-  private readonly roles: Dict;
+  readonly #roles: Dict;
   /** @internal The callee side (REGISTER, INVOCATION, YIELD, INTERRUPT), installed by {@link clientCallee}. */
   callee: CalleeHandlers | undefined = undefined;
 
   constructor(options: ClientSessionOptions) {
-    this.serializer = options.serializer;
-    this.limits = resolveLimits(options.limits);
+    this.#serializer = options.serializer;
+    this.#limits = resolveLimits(options.limits);
     this.uriRule = options.uriRule ?? 'loose';
-    this.decodeOptions = Object.freeze({ limits: this.limits, uriRule: this.uriRule });
-    this.agent = options.agent ?? '@wamp/core';
-    this.joinTimeout = options.joinTimeout ?? 30_000;
-    this.goodbyeTimeout = options.goodbyeTimeout ?? 5_000;
-    this.tracing = options.trace === true;
-    this.roles = options.roles === undefined ? CLIENT_ROLES : announcedRoles(options.roles);
+    this.#decodeOptions = Object.freeze({ limits: this.#limits, uriRule: this.uriRule });
+    this.#agent = options.agent ?? '@wamp/core';
+    this.#joinTimeout = options.joinTimeout ?? 30_000;
+    this.#goodbyeTimeout = options.goodbyeTimeout ?? 5_000;
+    this.#tracing = options.trace === true;
+    this.#roles = options.roles === undefined ? CLIENT_ROLES : announcedRoles(options.roles);
   }
 
   /** The current state. */
   get state(): ClientState {
-    return this.st;
+    return this.#st;
   }
 
   /**
@@ -400,12 +400,12 @@ export class LeanClientSession {
    * the session ended, until the next `join()`. Undefined before.
    */
   get welcome(): WelcomeInfo | undefined {
-    return this.welcomed;
+    return this.#welcomed;
   }
 
   /** The session ID while established or shutting down, else undefined. */
   get sessionId(): number | undefined {
-    const st = this.st;
+    const st = this.#st;
     return st.tag === 'established' || st.tag === 'shuttingDown' ? st.joined.session : undefined;
   }
 
@@ -414,12 +414,12 @@ export class LeanClientSession {
 
   /** The next frame to send, or undefined. */
   pollTransmit(): Frame | undefined {
-    return this.outbox.shift();
+    return this.#outbox.shift();
   }
 
   /** The next event for the application, or undefined. */
   pollEvent(): ClientEvent | undefined {
-    return this.eventQueue.shift();
+    return this.#eventQueue.shift();
   }
 
   /** The earliest deadline (same time scale as `now`), or undefined when nothing waits on time. */
@@ -434,36 +434,36 @@ export class LeanClientSession {
   handleMessage(frame: Frame, now: number): void {
     let msg: Message;
     try {
-      msg = decodeRouterMessage(this.serializer, frame, this.decodeOptions);
+      msg = decodeRouterMessage(this.#serializer, frame, this.#decodeOptions);
     } catch (e) {
       // A message only clients send is not decoded here (RECV_INVALID
       // whatever its fields), and is refused as any message out of place.
       const reason =
         e instanceof ClientOnlyMessage
-          ? `${messageTypeName(e.code) ?? e.code} is not allowed in state ${this.st.tag}`
+          ? `${messageTypeName(e.code) ?? e.code} is not allowed in state ${this.#st.tag}`
           : e instanceof ProtocolViolation
             ? e.reason
             : `undecodable message (${String(e)})`;
-      if (clientNextState(this.st.tag, 'RECV_INVALID') === undefined) this.violate(reason);
+      if (clientNextState(this.#st.tag, 'RECV_INVALID') === undefined) this.violate(reason);
       return;
     }
-    if (this.tracing) this.emit({ type: 'trace', direction: 'in', message: msg, text: formatMessage(msg) });
+    if (this.#tracing) this.emit({ type: 'trace', direction: 'in', message: msg, text: formatMessage(msg) });
     const input = inputOf(msg);
-    if (clientNextState(this.st.tag, input) === undefined) {
-      this.violate(`${messageTypeName(msg.type) ?? msg.type} is not allowed in state ${this.st.tag}`);
+    if (clientNextState(this.#st.tag, input) === undefined) {
+      this.violate(`${messageTypeName(msg.type) ?? msg.type} is not allowed in state ${this.#st.tag}`);
       return;
     }
-    const st = this.st;
+    const st = this.#st;
     // Every message is allowed in `closed` and ignored there: after ABORT or
     // GOODBYE a peer stops processing what the other side still sends.
     if (st.tag === 'closed') return;
     switch (msg.type) {
       case MessageType.WELCOME:
-        return this.onWelcome(msg);
+        return this.#onWelcome(msg);
       case MessageType.CHALLENGE:
-        return this.onChallenge(msg);
+        return this.#onChallenge(msg);
       case MessageType.ABORT:
-        return this.enterClosed('RECV_ABORT', {
+        return this.#enterClosed('RECV_ABORT', {
           reason: msg.reason,
           message: stringOf(msg.details['message']),
           details: msg.details,
@@ -471,29 +471,29 @@ export class LeanClientSession {
           wasJoined: st.tag === 'established' || st.tag === 'shuttingDown',
         });
       case MessageType.GOODBYE:
-        return this.onGoodbye(msg.reason, msg.details);
+        return this.#onGoodbye(msg.reason, msg.details);
       default:
         // RECV_SESSION_MSG: processed when established; ignored while shutting
         // down (basic profile "Sessions", transition 14: "received other / ignore").
-        if (st.tag === 'established') this.onSessionMessage(st.joined, msg, now);
+        if (st.tag === 'established') this.#onSessionMessage(st.joined, msg, now);
     }
   }
 
   /** Fire every deadline `<= now`. */
   handleTimeout(now: number): void {
     for (let key = this.deadlines.popExpired(now); key !== undefined; key = this.deadlines.popExpired(now)) {
-      if (key === 'join') this.onJoinTimeout();
-      else if (key === 'goodbye') this.onGoodbyeTimeout();
+      if (key === 'join') this.#onJoinTimeout();
+      else if (key === 'goodbye') this.#onGoodbyeTimeout();
       else if (key < 0) this.callee?.onInvocationTimeout(-key);
-      else this.onCallTimeout(key);
+      else this.#onCallTimeout(key);
     }
   }
 
   /** The transport closed (or was lost). Pending requests fail; the state becomes closed. */
   handleTransportClosed(): void {
-    const st = this.st;
+    const st = this.#st;
     if (clientNextState(st.tag, 'TRANSPORT_CLOSED') === undefined || st.tag === 'closed') return;
-    this.enterClosed('TRANSPORT_CLOSED', {
+    this.#enterClosed('TRANSPORT_CLOSED', {
       reason: TRANSPORT_LOST,
       message: 'the transport closed',
       details: EMPTY,
@@ -507,14 +507,14 @@ export class LeanClientSession {
 
   /** Send HELLO (basic profile "HELLO"). Allowed in `closed`, so a session can be joined again after it ended. */
   join(params: JoinParams, now: number): void {
-    this.allow('SEND_HELLO', 'join');
+    this.#allow('SEND_HELLO', 'join');
     if (!isValidUri(params.realm, this.uriRule)) {
       throw new LocalProtocolError(ErrorUri.INVALID_URI, `invalid realm ${JSON.stringify(params.realm)}`);
     }
     const extra = params.details === undefined ? undefined : checkDict(params.details, 'details');
     const details: Record<string, unknown> = extra === undefined ? {} : { ...extra };
-    details['agent'] = this.agent;
-    details['roles'] = this.roles;
+    details['agent'] = this.#agent;
+    details['roles'] = this.#roles;
     if (params.authid !== undefined) details['authid'] = checkString(params.authid, 'authid');
     if (params.authrole !== undefined) details['authrole'] = checkString(params.authrole, 'authrole');
     if (params.authmethods !== undefined) {
@@ -527,20 +527,20 @@ export class LeanClientSession {
     const msg = hello(params.realm, details);
     const frame = this.encode(msg);
     this.deadlines.clear();
-    this.welcomed = undefined;
-    this.move('SEND_HELLO', { tag: 'establishing', hello: msg });
-    if (this.joinTimeout > 0) this.deadlines.set('join', now + this.joinTimeout);
+    this.#welcomed = undefined;
+    this.#move('SEND_HELLO', { tag: 'establishing', hello: msg });
+    if (this.#joinTimeout > 0) this.deadlines.set('join', now + this.#joinTimeout);
     this.transmit(frame, msg);
   }
 
   /** Answer the router's CHALLENGE (advanced profile "Authentication") with a signature computed by the application. */
   authenticate(signature: string, extra: Dict = EMPTY): void {
-    this.allow('SEND_AUTHENTICATE', 'authenticate');
-    const st = this.st;
-    if (st.tag !== 'challenging') throw this.notAllowed('authenticate');
+    this.#allow('SEND_AUTHENTICATE', 'authenticate');
+    const st = this.#st;
+    if (st.tag !== 'challenging') throw this.#notAllowed('authenticate');
     const msg = authenticateMsg(checkString(signature, 'signature'), checkDict(extra, 'extra'));
     const frame = this.encode(msg);
-    this.move('SEND_AUTHENTICATE', { tag: 'authenticating', hello: st.hello });
+    this.#move('SEND_AUTHENTICATE', { tag: 'authenticating', hello: st.hello });
     this.transmit(frame, msg);
   }
 
@@ -550,9 +550,9 @@ export class LeanClientSession {
    * the goodbye deadline bounds the wait instead.
    */
   leave(options: LeaveOptions, now: number): void {
-    this.allow('SEND_GOODBYE', 'leave');
-    const st = this.st;
-    if (st.tag !== 'established') throw this.notAllowed('leave');
+    this.#allow('SEND_GOODBYE', 'leave');
+    const st = this.#st;
+    if (st.tag !== 'established') throw this.#notAllowed('leave');
     const reason = options.reason ?? ErrorUri.CLOSE_REALM;
     if (!isValidUri(reason, this.uriRule)) {
       throw new LocalProtocolError(ErrorUri.INVALID_URI, `invalid GOODBYE reason ${JSON.stringify(reason)}`);
@@ -561,8 +561,8 @@ export class LeanClientSession {
     const msg = goodbye(reason, message === undefined ? EMPTY : { message });
     const frame = this.encode(msg);
     this.deadlines.clear();
-    this.move('SEND_GOODBYE', { tag: 'shuttingDown', joined: st.joined, reason, message });
-    if (this.goodbyeTimeout > 0) this.deadlines.set('goodbye', now + this.goodbyeTimeout);
+    this.#move('SEND_GOODBYE', { tag: 'shuttingDown', joined: st.joined, reason, message });
+    if (this.#goodbyeTimeout > 0) this.deadlines.set('goodbye', now + this.#goodbyeTimeout);
     this.transmit(frame, msg);
   }
 
@@ -571,15 +571,15 @@ export class LeanClientSession {
    * challenge or the router's WAMP-SCRAM verifier does not match.
    */
   abort(reason: string, message?: string): void {
-    this.allow('SEND_ABORT', 'abort');
-    const st = this.st;
+    this.#allow('SEND_ABORT', 'abort');
+    const st = this.#st;
     if (!isValidUri(reason, this.uriRule)) {
       throw new LocalProtocolError(ErrorUri.INVALID_URI, `invalid ABORT reason ${JSON.stringify(reason)}`);
     }
     const details = message === undefined ? EMPTY : { message: checkString(message, 'message') };
     const msg = abort(reason, details);
     this.transmit(this.encode(msg), msg);
-    this.enterClosed('SEND_ABORT', {
+    this.#enterClosed('SEND_ABORT', {
       reason,
       message,
       details,
@@ -688,7 +688,7 @@ export class LeanClientSession {
       p.phase = 'killing';
       return true;
     }
-    this.abandon(j, request, p, new CanceledError(`call to ${p.procedure} cancelled (${mode})`));
+    this.#abandon(j, request, p, new CanceledError(`call to ${p.procedure} cancelled (${mode})`));
     return true;
   }
 
@@ -740,8 +740,8 @@ export class LeanClientSession {
   // -------------------------------------------------------------------------
   // Router messages
 
-  private onWelcome(msg: Welcome): void {
-    const st = this.st;
+  #onWelcome(msg: Welcome): void {
+    const st = this.#st;
     if (st.tag !== 'establishing' && st.tag !== 'authenticating') return this.violate(`WELCOME in state ${st.tag}`);
     const roles = msg.details['roles'];
     if (!isDict(roles)) return this.violate('WELCOME.Details.roles is missing');
@@ -763,7 +763,7 @@ export class LeanClientSession {
       invocationWatermark: 0,
     };
     this.deadlines.delete('join');
-    this.welcomed = {
+    this.#welcomed = {
       session: msg.session,
       realm: joined.realm,
       details: msg.details,
@@ -772,37 +772,37 @@ export class LeanClientSession {
       authrole: stringOf(msg.details['authrole']),
       authmethod: stringOf(msg.details['authmethod']),
     };
-    this.move('RECV_WELCOME', { tag: 'established', joined });
+    this.#move('RECV_WELCOME', { tag: 'established', joined });
     this.emit({ type: 'joined', session: msg.session, realm: joined.realm, details: msg.details, roles: joined.roles });
   }
 
-  private onChallenge(msg: Challenge): void {
-    const st = this.st;
+  #onChallenge(msg: Challenge): void {
+    const st = this.#st;
     if (st.tag !== 'establishing' && st.tag !== 'authenticating') return this.violate(`CHALLENGE in state ${st.tag}`);
-    this.move('RECV_CHALLENGE', { tag: 'challenging', hello: st.hello, challenge: msg });
+    this.#move('RECV_CHALLENGE', { tag: 'challenging', hello: st.hello, challenge: msg });
     this.emit({ type: 'challenge', authMethod: msg.authMethod, extra: msg.extra });
   }
 
-  private onGoodbye(reason: string, details: Dict): void {
-    const st = this.st;
+  #onGoodbye(reason: string, details: Dict): void {
+    const st = this.#st;
     if (st.tag === 'established') {
       // Basic profile "GOODBYE": the receiving peer replies, then the session is over.
       const reply = goodbye(ErrorUri.GOODBYE_AND_OUT);
       this.transmit(this.encode(reply), reply);
-      this.enterClosed('RECV_GOODBYE', { reason, message: stringOf(details['message']), details, initiator: 'router', wasJoined: true });
+      this.#enterClosed('RECV_GOODBYE', { reason, message: stringOf(details['message']), details, initiator: 'router', wasJoined: true });
     } else if (st.tag === 'shuttingDown') {
-      this.enterClosed('RECV_GOODBYE', { reason: st.reason, message: st.message, details, initiator: 'client', wasJoined: true, routerReason: reason });
+      this.#enterClosed('RECV_GOODBYE', { reason: st.reason, message: st.message, details, initiator: 'client', wasJoined: true, routerReason: reason });
     } else {
       this.violate(`GOODBYE in state ${st.tag}`);
     }
   }
 
-  private onSessionMessage(j: Joined, msg: Message, now: number): void {
+  #onSessionMessage(j: Joined, msg: Message, now: number): void {
     switch (msg.type) {
       case MessageType.RESULT:
-        return this.onResult(j, msg, now);
+        return this.#onResult(j, msg, now);
       case MessageType.ERROR:
-        return this.onError(j, msg);
+        return this.#onError(j, msg);
       case MessageType.REGISTERED:
         if (this.callee !== undefined) return this.callee.onRegistered(j, msg);
         // Without the callee side this session sent no REGISTER: a violation, as pendingFor() says.
@@ -814,13 +814,13 @@ export class LeanClientSession {
         this.pendingFor(j, msg.request, 'unregister', 'UNREGISTERED');
         return;
       case MessageType.SUBSCRIBED:
-        return this.onSubscribed(j, msg);
+        return this.#onSubscribed(j, msg);
       case MessageType.UNSUBSCRIBED:
-        return this.onUnsubscribed(j, msg);
+        return this.#onUnsubscribed(j, msg);
       case MessageType.PUBLISHED:
-        return this.onPublished(j, msg);
+        return this.#onPublished(j, msg);
       case MessageType.EVENT:
-        return this.onEvent(j, msg);
+        return this.#onEvent(j, msg);
       case MessageType.INVOCATION:
         if (this.callee !== undefined) return this.callee.onInvocation(j, msg, now);
         return this.unknownRegistration('INVOCATION for', msg.registration);
@@ -861,7 +861,7 @@ export class LeanClientSession {
     return p as Extract<PendingRequest, { kind: K }>;
   }
 
-  private onResult(j: Joined, msg: Result, now: number): void {
+  #onResult(j: Joined, msg: Result, now: number): void {
     const p = this.pendingFor(j, msg.request, 'call', 'RESULT');
     if (p === undefined) return;
     const progress = msg.details['progress'] === true;
@@ -884,7 +884,7 @@ export class LeanClientSession {
     this.emit(withDelivered({ type: 'result', request: msg.request, details: msg.details }, msg));
   }
 
-  private onError(j: Joined, msg: ErrorMsg): void {
+  #onError(j: Joined, msg: ErrorMsg): void {
     if (msg.requestType === MessageType.CANCEL) {
       // The dealer refused a CANCEL; the call itself is still answered on its own.
       const p = j.requests.get(msg.request);
@@ -920,7 +920,7 @@ export class LeanClientSession {
     this.emit({ type: 'error', request: msg.request, kind, error, details: msg.details, ...(msg.payload === undefined ? {} : { payload: msg.payload }) });
   }
 
-  private onSubscribed(j: Joined, msg: Subscribed): void {
+  #onSubscribed(j: Joined, msg: Subscribed): void {
     const p = this.pendingFor(j, msg.request, 'subscribe', 'SUBSCRIBED');
     if (p === undefined) return;
     j.requests.delete(msg.request);
@@ -934,7 +934,7 @@ export class LeanClientSession {
     this.emit({ type: 'subscribed', request: msg.request, subscription: msg.subscription, topic: p.topic });
   }
 
-  private onUnsubscribed(j: Joined, msg: Unsubscribed): void {
+  #onUnsubscribed(j: Joined, msg: Unsubscribed): void {
     if (msg.request === 0) {
       // Advanced profile "Subscription Revocation": [UNSUBSCRIBED, 0, {subscription, reason}].
       const subscription = msg.details?.['subscription'];
@@ -952,14 +952,14 @@ export class LeanClientSession {
     this.emit({ type: 'unsubscribed', request: msg.request, subscription: p.subscription });
   }
 
-  private onPublished(j: Joined, msg: Published): void {
+  #onPublished(j: Joined, msg: Published): void {
     const p = this.pendingFor(j, msg.request, 'publish', 'PUBLISHED');
     if (p === undefined) return;
     j.requests.delete(msg.request);
     this.emit({ type: 'published', request: msg.request, publication: msg.publication });
   }
 
-  private onEvent(j: Joined, msg: Event): void {
+  #onEvent(j: Joined, msg: Event): void {
     const sub = j.subscriptions.get(msg.subscription);
     if (sub === undefined) return this.violate(`EVENT for subscription ${msg.subscription}, which this session does not hold`);
     // Events the broker dispatched before it saw our UNSUBSCRIBE.
@@ -976,23 +976,23 @@ export class LeanClientSession {
   // -------------------------------------------------------------------------
   // Deadlines
 
-  private onJoinTimeout(): void {
-    if (clientNextState(this.st.tag, 'JOIN_TIMEOUT') === undefined) return;
-    const message = `no WELCOME within ${this.joinTimeout} ms`;
+  #onJoinTimeout(): void {
+    if (clientNextState(this.#st.tag, 'JOIN_TIMEOUT') === undefined) return;
+    const message = `no WELCOME within ${this.#joinTimeout} ms`;
     const msg = abort(ErrorUri.TIMEOUT, { message });
     this.transmit(this.encode(msg), msg);
-    this.enterClosed('JOIN_TIMEOUT', { reason: ErrorUri.TIMEOUT, message, details: msg.details, initiator: 'client', wasJoined: false });
+    this.#enterClosed('JOIN_TIMEOUT', { reason: ErrorUri.TIMEOUT, message, details: msg.details, initiator: 'client', wasJoined: false });
   }
 
-  private onGoodbyeTimeout(): void {
-    const st = this.st;
+  #onGoodbyeTimeout(): void {
+    const st = this.#st;
     if (clientNextState(st.tag, 'GOODBYE_TIMEOUT') === undefined || st.tag !== 'shuttingDown') return;
-    this.warn(`the router did not answer GOODBYE within ${this.goodbyeTimeout} ms`);
-    this.enterClosed('GOODBYE_TIMEOUT', { reason: st.reason, message: st.message, details: EMPTY, initiator: 'client', wasJoined: true });
+    this.warn(`the router did not answer GOODBYE within ${this.#goodbyeTimeout} ms`);
+    this.#enterClosed('GOODBYE_TIMEOUT', { reason: st.reason, message: st.message, details: EMPTY, initiator: 'client', wasJoined: true });
   }
 
-  private onCallTimeout(request: number): void {
-    const st = this.st;
+  #onCallTimeout(request: number): void {
+    const st = this.#st;
     if (clientNextState(st.tag, 'CALL_TIMEOUT') === undefined || st.tag !== 'established') return;
     const j = st.joined;
     const p = j.requests.get(request);
@@ -1004,7 +1004,7 @@ export class LeanClientSession {
       this.transmit(this.encode(msg), msg);
       p.cancelSent = true;
     }
-    this.abandon(j, request, p, new RequestTimeoutError(`call to ${p.procedure} timed out after ${p.timeout} ms`));
+    this.#abandon(j, request, p, new RequestTimeoutError(`call to ${p.procedure} timed out after ${p.timeout} ms`));
   }
 
   // -------------------------------------------------------------------------
@@ -1036,7 +1036,7 @@ export class LeanClientSession {
   }
 
   /** A call fails locally; its entry stays until the router's final answer, which is then dropped. */
-  private abandon(j: Joined, request: number, p: PendingRequest & { kind: 'call' }, error: WampError): void {
+  #abandon(j: Joined, request: number, p: PendingRequest & { kind: 'call' }, error: WampError): void {
     p.phase = 'abandoned';
     this.deadlines.delete(request);
     this.emit({ type: 'error', request, kind: 'call', error, details: EMPTY });
@@ -1047,8 +1047,8 @@ export class LeanClientSession {
    * current state. The command then changes the state only through
    * {@link move}, which checks the same cell again.
    */
-  private allow(input: ClientInput, command: string): void {
-    if (clientNextState(this.st.tag, input) === undefined) throw this.notAllowed(command);
+  #allow(input: ClientInput, command: string): void {
+    if (clientNextState(this.#st.tag, input) === undefined) throw this.#notAllowed(command);
   }
 
   /**
@@ -1056,36 +1056,36 @@ export class LeanClientSession {
    * for `input` in the current state. Anything else is a bug here, not a
    * fault of the router or the application.
    */
-  private move(input: ClientInput, next: ClientState): void {
-    const to = clientNextState(this.st.tag, input);
-    if (to !== next.tag) throw new Error(`client session: no transition ${this.st.tag} --${input}--> ${next.tag}`);
-    this.st = next;
+  #move(input: ClientInput, next: ClientState): void {
+    const to = clientNextState(this.#st.tag, input);
+    if (to !== next.tag) throw new Error(`client session: no transition ${this.#st.tag} --${input}--> ${next.tag}`);
+    this.#st = next;
   }
 
   /** Throw unless HELLO announced `role`: the router may refuse, or not expect, what a role not announced does. */
   /** @internal */
   requireOwnRole(role: ClientRole, command: string): void {
-    if (this.roles === CLIENT_ROLES || this.roles[role] !== undefined) return;
+    if (this.#roles === CLIENT_ROLES || this.#roles[role] !== undefined) return;
     throw new LocalProtocolError(ErrorUri.FEATURE_NOT_SUPPORTED, `${command}(): this session did not announce the ${role} role`);
   }
 
-  private notAllowed(command: string): LocalProtocolError {
-    return new LocalProtocolError(ErrorUri.PROTOCOL_VIOLATION, `${command}() is not allowed in state ${this.st.tag}`);
+  #notAllowed(command: string): LocalProtocolError {
+    return new LocalProtocolError(ErrorUri.PROTOCOL_VIOLATION, `${command}() is not allowed in state ${this.#st.tag}`);
   }
 
   /** The joined data for a request command; the table allows SEND_REQUEST only when established. */
   /** @internal */
   established(command: string): Joined {
-    this.allow('SEND_REQUEST', command);
-    const st = this.st;
-    if (st.tag !== 'established') throw this.notAllowed(command);
+    this.#allow('SEND_REQUEST', command);
+    const st = this.#st;
+    if (st.tag !== 'established') throw this.#notAllowed(command);
     return st.joined;
   }
 
   /** @internal The joined data for an answer to an invocation, or undefined when the table says to drop it. */
   joinedForReply(command: string): Joined | undefined {
-    this.allow('SEND_REPLY', command);
-    const st = this.st;
+    this.#allow('SEND_REPLY', command);
+    const st = this.#st;
     return st.tag === 'established' ? st.joined : undefined;
   }
 
@@ -1102,11 +1102,11 @@ export class LeanClientSession {
   /** The router broke the protocol: ABORT with the reason, then close. */
   /** @internal */
   violate(reason: string): void {
-    const st = this.st;
+    const st = this.#st;
     const details = { message: reason };
     const msg = abort(ErrorUri.PROTOCOL_VIOLATION, details);
     this.transmit(this.encode(msg), msg);
-    this.enterClosed('SEND_ABORT', {
+    this.#enterClosed('SEND_ABORT', {
       reason: ErrorUri.PROTOCOL_VIOLATION,
       message: reason,
       details,
@@ -1119,8 +1119,8 @@ export class LeanClientSession {
    * Enter `closed`: every pending request fails with SessionClosedError (in
    * request order), every running invocation is interrupted, then `closed`.
    */
-  private enterClosed(input: ClientInput, info: CloseInfo): void {
-    const st = this.st;
+  #enterClosed(input: ClientInput, info: CloseInfo): void {
+    const st = this.#st;
     if (st.tag === 'established' || st.tag === 'shuttingDown') {
       const j = st.joined;
       const error = new SessionClosedError(info.reason, info.initiator, info.details, info.message);
@@ -1133,7 +1133,7 @@ export class LeanClientSession {
       }
     }
     this.deadlines.clear();
-    this.move(input, { tag: 'closed', close: info });
+    this.#move(input, { tag: 'closed', close: info });
     this.emit({ type: 'closed', ...info });
   }
 
@@ -1144,24 +1144,24 @@ export class LeanClientSession {
   /** @internal */
   encode(msg: Message): Frame {
     try {
-      return encodeMessage(this.serializer, msg);
+      return encodeMessage(this.#serializer, msg);
     } catch (e) {
       throw new LocalProtocolError(
         ErrorUri.INVALID_ARGUMENT,
-        `cannot serialize ${messageTypeName(msg.type)} with ${this.serializer.name}: ${e instanceof Error ? e.message : String(e)}`,
+        `cannot serialize ${messageTypeName(msg.type)} with ${this.#serializer.name}: ${e instanceof Error ? e.message : String(e)}`,
       );
     }
   }
 
   /** @internal */
   transmit(frame: Frame, msg: Message): void {
-    this.outbox.push(frame);
-    if (this.tracing) this.emit({ type: 'trace', direction: 'out', message: msg, text: formatMessage(msg) });
+    this.#outbox.push(frame);
+    if (this.#tracing) this.emit({ type: 'trace', direction: 'out', message: msg, text: formatMessage(msg) });
   }
 
   /** @internal */
   emit(event: ClientEvent): void {
-    this.eventQueue.push(event);
+    this.#eventQueue.push(event);
   }
 
   /** @internal */
