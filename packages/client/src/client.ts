@@ -1,8 +1,11 @@
 /**
- * `Client`: a WAMP session that survives its transport. It opens transports
- * from a factory, joins, and when the session is lost it waits (exponential
- * backoff with jitter, capped), reconnects, joins again and re-registers and
- * re-subscribes everything that was active, with the same options.
+ * `LeanClient`: a WAMP session that survives its transport. It opens
+ * transports from a factory, joins, and when the session is lost it waits
+ * (exponential backoff with jitter, capped), reconnects, joins again and
+ * re-subscribes (and, once `registerOnClient()` was used, re-registers)
+ * everything that was active, with the same options. Its sessions are
+ * `LeanSession`s. `Client` (client-register.ts) is the same over `Session`,
+ * with `register` and `callProgressive` as methods.
  */
 
 import {
@@ -10,17 +13,15 @@ import {
   LocalProtocolError,
   SessionClosedError,
   TRANSPORT_LOST,
-  WampError,
   type Args,
   type CloseInfo,
   type KwArgs,
   type PublishOptions,
-  type RegisterOptions,
   type SubscribeOptions,
 } from '@wamp/core';
 import { Registration, Subscription } from './session-api.js';
 import type { Result } from './result.js';
-import { Session, type CallOptions, type EventHandler, type InvocationHandler, type JoinOptions } from './session.js';
+import { LeanSession, type CallOptions, type EventHandler, type JoinOptions, type Session } from './session.js';
 import { systemClock, systemTimers, type Clock, type Timers } from './timers.js';
 import type { Transport, TransportFactory } from './transport.js';
 
@@ -46,6 +47,7 @@ export interface HeartbeatOptions {
   readonly timeout: number;
 }
 
+/** Options of {@link LeanClient} and {@link Client}. */
 export interface ClientOptions extends JoinOptions {
   /** Opens a transport; called again for every reconnect. */
   readonly transport: TransportFactory;
@@ -62,12 +64,12 @@ export interface ClientOptions extends JoinOptions {
 /** Where a {@link Client} is: not started, opening, joined, waiting to retry, or closed for good. */
 export type ConnectionState = 'idle' | 'connecting' | 'open' | 'retrying' | 'closed';
 
-/** What the `Client` reports, by event name. */
-export interface ClientEvents {
+/** What the `Client` reports, by event name (`S`: the session class, `Session` for `Client`). */
+export interface ClientEvents<S extends LeanSession = Session> {
   /** A connection attempt starts (1 for the first after a success). */
   connecting: { readonly attempt: number };
   /** A session is joined and everything was re-registered and re-subscribed. */
-  open: { readonly session: Session };
+  open: { readonly session: S };
   /** A session or a connection attempt ended. */
   closed: { readonly reason: string; readonly message: string | undefined; readonly error: unknown; readonly willRetry: boolean };
   /** The next attempt will start after `delay` ms. */
@@ -89,45 +91,71 @@ export type ClientSubscription = Subscription;
  * close reason (`wamp.close.system_shutdown`, `wamp.close.killed`...). That
  * ends the session, not the application's interest: such a revocation keeps
  * the handle, to be restored on the next session like after any lost one.
+ * @internal
  */
-function endsWithSession(reason: string | undefined): boolean {
+export function endsWithSession(reason: string | undefined): boolean {
   return reason !== undefined && reason.startsWith('wamp.close.');
 }
 
-type Listener<E extends keyof ClientEvents> = (event: ClientEvents[E]) => void;
+type Listener<S extends LeanSession, E extends keyof ClientEvents<S>> = (event: ClientEvents<S>[E]) => void;
+
+/** How a client opens its sessions: `LeanSession` or `Session` (their static `join`). */
+export interface SessionClass<S extends LeanSession> {
+  join(transport: Transport, options: JoinOptions): Promise<S>;
+}
 
 /**
- * A session that reconnects: opens transports from a factory, joins, retries with backoff, and restores its
- * registrations and subscriptions on every new session.
+ * @internal The registrations a client restores on every session: made by
+ * the first `registerOnClient()` (client-register.ts), so that a client that
+ * registers nothing carries none of the callee side.
  */
-export class Client {
+export interface ClientCalleeHook<S extends LeanSession> {
+  /** Register everything again on a new session; failures are warnings. */
+  restore(session: S): Promise<unknown>;
+  /** The session ended: no registration is current any more. */
+  detach(): void;
+  unregister(handle: Registration): Promise<void>;
+}
+
+/**
+ * A session that reconnects: opens transports from a factory, joins, retries
+ * with backoff, and restores its subscriptions (and registrations, see
+ * `registerOnClient`) on every new session. Its sessions are `LeanSession`s
+ * (`S`); {@link Client} is the same over `Session`, with `register` and
+ * `callProgressive` as methods.
+ */
+export class LeanClient<S extends LeanSession = LeanSession> {
   readonly #options: ClientOptions;
+  readonly #sessions: SessionClass<S>;
   readonly #timers: Timers;
   readonly #random: () => number;
-  readonly #registrations = new Set<Registration>();
   readonly #subscriptions = new Set<Subscription>();
-  readonly #listeners: { [E in keyof ClientEvents]: Set<Listener<E>> } = {
+  /** @internal The callee side, made by the first `registerOnClient()`. */
+  callee: ClientCalleeHook<S> | undefined = undefined;
+  readonly #listeners: { [E in keyof ClientEvents<S>]: Set<Listener<S, E>> } = {
     connecting: new Set(),
     open: new Set(),
     closed: new Set(),
     retrying: new Set(),
   };
   #status: ConnectionState = 'idle';
-  #current: Session | undefined;
+  #current: S | undefined;
   #transport: Transport | undefined;
   #failures = 0;
   #retryTimer: unknown;
   #heartbeatTimer: unknown;
   #stopping = false;
-  #firstOpen: { promise: Promise<Session>; resolve: (s: Session) => void; reject: (e: unknown) => void } | undefined;
+  #firstOpen: { promise: Promise<S>; resolve: (s: S) => void; reject: (e: unknown) => void } | undefined;
   #openedOnce = false;
   #resolveEnded!: () => void;
   readonly #ended = new Promise<void>((resolve) => {
     this.#resolveEnded = resolve;
   });
 
-  constructor(options: ClientOptions) {
+  /** `sessions`: the class whose `join` opens each session; `LeanSession` by default. */
+  constructor(options: ClientOptions, sessions?: SessionClass<S>) {
     this.#options = options;
+    this.#sessions = sessions ?? (LeanSession as unknown as SessionClass<S>);
     this.#timers = options.timers ?? systemTimers;
     this.#random = options.random ?? Math.random;
   }
@@ -137,13 +165,13 @@ export class Client {
   }
 
   /** The open session, if any. */
-  get session(): Session | undefined {
+  get session(): S | undefined {
     return this.#current?.isOpen === true ? this.#current : undefined;
   }
 
   /** Listen to an event; returns the function that stops listening. */
-  on<E extends keyof ClientEvents>(event: E, listener: Listener<E>): () => void {
-    const set = this.#listeners[event] as Set<Listener<E>>;
+  on<E extends keyof ClientEvents<S>>(event: E, listener: Listener<S, E>): () => void {
+    const set = this.#listeners[event] as Set<Listener<S, E>>;
     set.add(listener);
     return () => set.delete(listener);
   }
@@ -154,12 +182,12 @@ export class Client {
    * (the realm or the credentials are refused) rejects with the router's
    * reason, as does giving up or `close()`.
    */
-  connect(): Promise<Session> {
+  connect(): Promise<S> {
     if (this.#status === 'closed') return Promise.reject(new LocalProtocolError(ErrorUri.PROTOCOL_VIOLATION, 'the client is closed'));
     if (this.#firstOpen !== undefined) return this.#firstOpen.promise;
-    let resolve!: (s: Session) => void;
+    let resolve!: (s: S) => void;
     let reject!: (e: unknown) => void;
-    const promise = new Promise<Session>((res, rej) => {
+    const promise = new Promise<S>((res, rej) => {
       resolve = res;
       reject = rej;
     });
@@ -194,60 +222,25 @@ export class Client {
   /** Call `procedure` on the current session; rejects when not connected. */
   call<R = unknown>(procedure: string, args?: Args, kwargs?: KwArgs, options?: CallOptions): Promise<Result<R>> {
     const s = this.session;
-    return s === undefined ? Promise.reject(this.#notConnected()) : s.call<R>(procedure, args, kwargs, options);
-  }
-
-  /** Call `procedure` and iterate over its progressive results, the last one included. */
-  callProgressive<R = unknown>(
-    procedure: string,
-    args?: Args,
-    kwargs?: KwArgs,
-    options?: Omit<CallOptions, 'onProgress'>,
-  ): AsyncIterableIterator<Result<R>> {
-    const s = this.session;
-    if (s !== undefined) return s.callProgressive<R>(procedure, args, kwargs, options);
-    const error = this.#notConnected();
-    return {
-      next: () => Promise.reject(error),
-      [Symbol.asyncIterator]() {
-        return this;
-      },
-    };
+    return s === undefined ? Promise.reject(notConnected()) : s.call<R>(procedure, args, kwargs, options);
   }
 
   /** Publish to `topic` on the current session; resolves to the publication ID when acknowledged. */
   publish(topic: string, args?: Args, kwargs?: KwArgs, options?: PublishOptions): Promise<number | undefined> {
     const s = this.session;
-    return s === undefined ? Promise.reject(this.#notConnected()) : s.publish(topic, args, kwargs, options);
-  }
-
-  /**
-   * Register a procedure for this and every future session. When connected,
-   * resolves once the router accepted it (and rejects, keeping nothing, if it
-   * refused); when not, it is registered on the next connect.
-   */
-  async register<A extends Args = Args, K extends KwArgs = KwArgs>(
-    procedure: string,
-    handler: InvocationHandler<A, K>,
-    options: RegisterOptions = {},
-  ): Promise<Registration> {
-    const handle = new Registration(this, 0, procedure, handler as InvocationHandler, options);
-    const s = this.session;
-    if (s !== undefined) await this.#registerOn(s, handle);
-    this.#registrations.add(handle);
-    return handle;
+    return s === undefined ? Promise.reject(notConnected()) : s.publish(topic, args, kwargs, options);
   }
 
   /** Unregister `handle` and forget it, so that it is not restored on reconnect. */
-  async unregister(handle: Registration): Promise<void> {
-    if (!this.#registrations.delete(handle)) return;
-    handle.end();
-    const current = handle.current;
-    handle.current = undefined;
-    await current?.unregister();
+  unregister(handle: Registration): Promise<void> {
+    return this.callee === undefined ? Promise.resolve() : this.callee.unregister(handle);
   }
 
-  /** Subscribe for this and every future session; like {@link Client.register}. */
+  /**
+   * Subscribe for this and every future session. When connected, resolves
+   * once the router accepted it (and rejects, keeping nothing, if it
+   * refused); when not, it is subscribed on the next connect.
+   */
   async subscribe<A extends Args = Args, K extends KwArgs = KwArgs>(
     topic: string,
     handler: EventHandler<A, K>,
@@ -287,9 +280,9 @@ export class Client {
       return this.#lost(new SessionClosedError(ErrorUri.CLOSE_NORMAL, 'client', {}, 'client closed'), ErrorUri.CLOSE_NORMAL, false);
     }
     this.#transport = transport;
-    let session: Session;
+    let session: S;
     try {
-      session = await Session.join(transport, { ...this.#options, timers: this.#timers, clock: this.#options.clock ?? systemClock });
+      session = await this.#sessions.join(transport, { ...this.#options, timers: this.#timers, clock: this.#options.clock ?? systemClock });
     } catch (e) {
       this.#transport = undefined;
       // The router refused us (ABORT), or the options are wrong: retrying cannot help.
@@ -313,50 +306,16 @@ export class Client {
   }
 
   /** Re-register and re-subscribe what was active, with the same options; a failure is a warning. */
-  async #restore(session: Session): Promise<void> {
+  async #restore(session: S): Promise<void> {
     await Promise.all([
-      ...[...this.#registrations].map((h) => this.#restoreRegistration(session, h, 0)),
+      this.callee?.restore(session),
       ...[...this.#subscriptions].map((h) =>
         this.#subscribeOn(session, h).catch((e: unknown) => this.#warn(`re-subscribing ${h.topic} failed: ${messageOf(e)}`)),
       ),
     ]);
   }
 
-  /**
-   * Re-register `h`. After a failover to another node of a cluster, the
-   * registration can still be held for a few seconds by the session that was
-   * lost with its node (the cluster notices a dead node within seconds): a
-   * `procedure_already_exists` is tried again after 0.5, 1, 2 and 4 s, while
-   * this session lasts; any other failure, or the last, is a warning.
-   */
-  async #restoreRegistration(session: Session, h: Registration, attempt: number): Promise<void> {
-    try {
-      await this.#registerOn(session, h);
-    } catch (e) {
-      const held = e instanceof WampError && e.uri === ErrorUri.PROCEDURE_ALREADY_EXISTS;
-      if (held && attempt < 4 && this.#current === session && session.isOpen && this.#registrations.has(h)) {
-        this.#timers.setTimeout(() => {
-          if (this.#current === session && session.isOpen) void this.#restoreRegistration(session, h, attempt + 1);
-        }, 500 * 2 ** attempt);
-        return;
-      }
-      this.#warn(`re-registering ${h.procedure} failed: ${messageOf(e)}`);
-    }
-  }
-
-  async #registerOn(session: Session, handle: Registration): Promise<void> {
-    const registration = await session.register(handle.procedure, handle.handler, handle.options);
-    handle.current = registration;
-    registration.onRevoked = (reason) => {
-      if (endsWithSession(reason)) return;
-      // Revoked by the router: no longer active, so not registered again after a reconnect.
-      handle.end();
-      this.#registrations.delete(handle);
-      handle.onRevoked?.(reason);
-    };
-  }
-
-  async #subscribeOn(session: Session, handle: Subscription): Promise<void> {
+  async #subscribeOn(session: S, handle: Subscription): Promise<void> {
     const subscription = await session.subscribe(handle.topic, handle.handler, handle.options);
     handle.current = subscription;
     subscription.onRevoked = (reason) => {
@@ -367,12 +326,12 @@ export class Client {
     };
   }
 
-  #onSessionClosed(session: Session, info: CloseInfo): void {
+  #onSessionClosed(session: S, info: CloseInfo): void {
     if (this.#current !== session) return;
     this.#current = undefined;
     this.#transport = undefined;
     this.#stopHeartbeat();
-    for (const h of this.#registrations) h.current = undefined;
+    this.callee?.detach();
     for (const h of this.#subscriptions) h.current = undefined;
     const error = new SessionClosedError(info.reason, info.initiator, info.details, info.message);
     this.#lost(error, info.reason, !this.#stopping, info.message);
@@ -442,12 +401,13 @@ export class Client {
     this.#heartbeatTimer = undefined;
   }
 
-  #notConnected(): SessionClosedError {
-    return new SessionClosedError(TRANSPORT_LOST, 'transport', {}, 'the client is not connected');
+  /** @internal The timers and the warning hook, for the callee side (client-register.ts). */
+  calleeContext(): { readonly timers: Timers; readonly warn: (message: string) => void } {
+    return { timers: this.#timers, warn: (message) => this.#warn(message) };
   }
 
-  #emit<E extends keyof ClientEvents>(event: E, payload: ClientEvents[E]): void {
-    for (const listener of [...(this.#listeners[event] as Set<Listener<E>>)]) {
+  #emit<E extends keyof ClientEvents<S>>(event: E, payload: ClientEvents<S>[E]): void {
+    for (const listener of [...(this.#listeners[event] as Set<Listener<S, E>>)]) {
       try {
         listener(payload);
       } catch (e) {
@@ -465,6 +425,12 @@ export class Client {
   }
 }
 
-function messageOf(e: unknown): string {
+/** What a command rejects with while the client has no open session. */
+export function notConnected(): SessionClosedError {
+  return new SessionClosedError(TRANSPORT_LOST, 'transport', {}, 'the client is not connected');
+}
+
+/** @internal */
+export function messageOf(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
