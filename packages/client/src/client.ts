@@ -101,6 +101,7 @@ type Listener<S extends LeanSession, E extends keyof ClientEvents<S>> = (event: 
 
 /** How a client opens its sessions: `LeanSession` or `Session` (their static `join`). */
 export interface SessionClass<S extends LeanSession> {
+  /** Open a session on `transport` (HELLO, authentication, WELCOME), as `LeanSession.join` does. */
   join(transport: Transport, options: JoinOptions): Promise<S>;
 }
 
