@@ -837,8 +837,8 @@ export class LeanClientSession {
    * The pending request an answer refers to, if it is of the expected kind.
    * Otherwise the router answered a request that does not exist (or is not
    * pending, or is of another kind): a protocol violation.
+   * @internal
    */
-  /** @internal */
   pendingFor<K extends RequestKind>(
     j: Joined,
     request: number,
@@ -1015,8 +1015,8 @@ export class LeanClientSession {
    * SUBSCRIBE, UNSUBSCRIBE, PUBLISH) under the next session-scope request ID,
    * and record what it awaits. The message is serialized before anything
    * changes, so a payload the serializer refuses leaves the session as it was.
+   * @internal
    */
-  /** @internal */
   request(
     j: Joined,
     build: (id: number) => Message,
@@ -1062,8 +1062,7 @@ export class LeanClientSession {
     this.#st = next;
   }
 
-  /** Throw unless HELLO announced `role`: the router may refuse, or not expect, what a role not announced does. */
-  /** @internal */
+  /** @internal Throw unless HELLO announced `role`: the router may refuse, or not expect, what a role not announced does. */
   requireOwnRole(role: ClientRole, command: string): void {
     if (this.#roles === CLIENT_ROLES || this.#roles[role] !== undefined) return;
     throw new LocalProtocolError(ErrorUri.FEATURE_NOT_SUPPORTED, `${command}(): this session did not announce the ${role} role`);
@@ -1073,8 +1072,7 @@ export class LeanClientSession {
     return new LocalProtocolError(ErrorUri.PROTOCOL_VIOLATION, `${command}() is not allowed in state ${this.#st.tag}`);
   }
 
-  /** The joined data for a request command; the table allows SEND_REQUEST only when established. */
-  /** @internal */
+  /** @internal The joined data for a request command; the table allows SEND_REQUEST only when established. */
   established(command: string): Joined {
     this.#allow('SEND_REQUEST', command);
     const st = this.#st;
@@ -1099,8 +1097,7 @@ export class LeanClientSession {
     this.violate(`INTERRUPT for invocation ${request}, which was never received`);
   }
 
-  /** The router broke the protocol: ABORT with the reason, then close. */
-  /** @internal */
+  /** @internal The router broke the protocol: ABORT with the reason, then close. */
   violate(reason: string): void {
     const st = this.#st;
     const details = { message: reason };
@@ -1140,8 +1137,8 @@ export class LeanClientSession {
   /**
    * Serialize before changing any state, so that a payload the serializer
    * refuses is the application's error and leaves the session as it was.
+   * @internal
    */
-  /** @internal */
   encode(msg: Message): Frame {
     try {
       return encodeMessage(this.#serializer, msg);
