@@ -47,6 +47,22 @@ export type WebSocketConstructor = new (url: string, protocols: string[]) => Web
  */
 const DEFAULT_SERIALIZERS: readonly Serializer[] = [jsonSerializer];
 
+/**
+ * The framing of the `.batched` subprotocols (advanced profile "Message
+ * Batching"), which {@link WebSocketClientOptions.batching} takes. It is an
+ * option of its own so that a browser bundle that offers only the plain
+ * subprotocols does not carry it; the Node entries pass it by default.
+ */
+export interface WebSocketBatching {
+  /** Frames sent in one turn of the event loop, as one WebSocket message. */
+  readonly encode: (serializer: Serializer, frames: readonly Frame[]) => Frame;
+  /** One WebSocket message, split into its frames; throws on a malformed batch. */
+  readonly decode: (serializer: Serializer, frame: Frame) => Frame[];
+}
+
+/** The `.batched` framing, for {@link WebSocketClientOptions.batching}. */
+export const webSocketBatching: WebSocketBatching = { encode: encodeBatch, decode: decodeBatch };
+
 /** Options of {@link connectWebSocket} and {@link webSocketTransport}. */
 export interface WebSocketClientOptions {
   /** `ws://` or `wss://` URL of the router. */
@@ -59,9 +75,16 @@ export interface WebSocketClientOptions {
   /**
    * Subprotocols offered, most preferred first: the serializers' own
    * (`wamp.2.json`, ...) or their `.batched` variants. Default: the plain
-   * subprotocol of each serializer, in the order of `serializers`.
+   * subprotocol of each serializer, in the order of `serializers`. A
+   * `.batched` name needs `batching` (in a browser; the Node entries have it).
    */
   readonly subprotocols?: readonly string[];
+  /**
+   * The framing of the `.batched` subprotocols: `webSocketBatching` of
+   * `@wamp/ws`. Default: none in the browser entry (offering a `.batched`
+   * name without it is refused), `webSocketBatching` in Node.
+   */
+  readonly batching?: WebSocketBatching;
   /**
    * The WebSocket implementation. Default: in Node, the `ws` client (the
    * `node` condition of the package's exports); elsewhere `globalThis.WebSocket`.
@@ -124,6 +147,8 @@ export class WebSocketTransport implements Transport {
   readonly keepalive?: () => Promise<void>;
 
   private readonly ws: WebSocketLike;
+  /** The `.batched` framing, when the subprotocol is batched. */
+  private readonly batching: WebSocketBatching | undefined;
   private state: 'open' | 'closing' | 'closed' = 'open';
   private failure: TransportCloseInfo | undefined;
   private errorReason: string | undefined;
@@ -131,11 +156,12 @@ export class WebSocketTransport implements Transport {
   private batchBytes = 0;
 
   /** @internal Built by {@link connectWebSocket}. */
-  constructor(ws: WebSocketLike, proto: Subprotocol) {
+  constructor(ws: WebSocketLike, proto: Subprotocol, batching?: WebSocketBatching) {
     this.ws = ws;
     this.serializer = proto.serializer;
     this.subprotocol = proto.name;
     this.batched = proto.batched;
+    this.batching = proto.batched ? batching : undefined;
     ws.onmessage = (ev) => this.receive(ev.data);
     ws.onerror = (ev) => {
       // Browsers give no detail; ws does (e.g. "Max payload size exceeded").
@@ -157,7 +183,7 @@ export class WebSocketTransport implements Transport {
   send(frame: Frame): void {
     if (this.state !== 'open') return;
     const f = checkFrame(this.serializer, frame);
-    if (this.batched) {
+    if (this.batching !== undefined) {
       if (this.batch.length === 0) queueMicrotask(() => this.flushBatch());
       this.batch.push(f);
       this.batchBytes += f.length;
@@ -170,8 +196,8 @@ export class WebSocketTransport implements Transport {
     const frames = this.batch;
     this.batch = [];
     this.batchBytes = 0;
-    if (this.state !== 'open' || frames.length === 0) return;
-    this.ws.send(encodeBatch(this.serializer, frames));
+    if (this.state !== 'open' || frames.length === 0 || this.batching === undefined) return;
+    this.ws.send(this.batching.encode(this.serializer, frames));
   }
 
   /**
@@ -210,13 +236,14 @@ export class WebSocketTransport implements Transport {
       else if (ArrayBuffer.isView(data)) frame = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
       else return this.fail(1003, 'unexpected message data type');
     }
-    if (!this.batched) {
+    const batching = this.batching;
+    if (batching === undefined) {
       this.onFrame?.(frame);
       return;
     }
     let frames: Frame[];
     try {
-      frames = decodeBatch(this.serializer, frame);
+      frames = batching.decode(this.serializer, frame);
     } catch (e) {
       return this.fail(1002, e instanceof Error ? e.message : String(e));
     }
@@ -268,6 +295,9 @@ export function connectWebSocket(options: WebSocketClientOptions): Promise<WebSo
         ),
       );
     }
+    if (options.batching === undefined && p.endsWith('.batched')) {
+      return Promise.reject(new TypeError(`${p} needs the .batched framing: pass \`batching: webSocketBatching\` (of @wamp/ws)`));
+    }
   }
   if (offered.length === 0) return Promise.reject(new TypeError('offer at least one subprotocol'));
   const Ctor =
@@ -316,7 +346,7 @@ export function connectWebSocket(options: WebSocketClientOptions): Promise<WebSo
       settled = true;
       clearTimeout(timer);
       ws.onopen = null;
-      resolve(new WebSocketTransport(ws, proto));
+      resolve(new WebSocketTransport(ws, proto, options.batching));
     };
   });
 }

@@ -16,7 +16,7 @@ import {
   type TransportFactory,
 } from '@wamp/client';
 import { LocalProtocolError, jsonSerializer, type Serializer } from '@wamp/core';
-import { webSocketTransport, type WebSocketConstructor } from './client.js';
+import { webSocketBatching, webSocketTransport, type WebSocketConstructor } from './client.js';
 
 /**
  * One entry of `transports`: a URL with options of its own, which take the
@@ -97,6 +97,7 @@ export function browserTransportFor(opts: ConnectOptions & { readonly url: strin
     url: opts.url,
     serializers,
     subprotocols: subprotocolsFor(serializers, opts.batched),
+    ...(opts.batched === true ? { batching: webSocketBatching } : {}),
     ...(opts.WebSocket === undefined ? {} : { WebSocket: opts.WebSocket }),
     ...(opts.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: opts.connectTimeoutMs }),
   });

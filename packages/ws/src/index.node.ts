@@ -8,6 +8,7 @@
 import { Client, Session, type TransportFactory } from '@wamp/client';
 import {
   connectWebSocket as connectWithGiven,
+  webSocketBatching,
   type WebSocketClientOptions,
   type WebSocketTransport,
 } from './client.js';
@@ -25,6 +26,8 @@ export {
   WebSocketTransport,
   WebSocketTransportError,
   closeReason,
+  webSocketBatching,
+  type WebSocketBatching,
   type WebSocketClientOptions,
   type WebSocketConstructor,
   type WebSocketLike,
@@ -35,9 +38,9 @@ export { subprotocolsFor, type ConnectOptions, type CreateClientOptions, type Tr
 /** `ws` with its defaults (16 MiB messages, no compression), as the WHATWG-style constructor. */
 const NodeWebSocket = wsConstructor({ url: '' });
 
-/** As `connectWebSocket` of the browser entry, on the `ws` client unless `options.WebSocket` is given. */
+/** As `connectWebSocket` of the browser entry, on the `ws` client unless `options.WebSocket` is given, with the `.batched` framing. */
 export function connectWebSocket(options: WebSocketClientOptions): Promise<WebSocketTransport> {
-  return connectWithGiven({ ...options, WebSocket: options.WebSocket ?? NodeWebSocket });
+  return connectWithGiven({ ...options, WebSocket: options.WebSocket ?? NodeWebSocket, batching: options.batching ?? webSocketBatching });
 }
 
 /** As `webSocketTransport` of the browser entry, on the `ws` client unless `options.WebSocket` is given. */

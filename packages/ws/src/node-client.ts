@@ -4,6 +4,7 @@ import { ALL_SERIALIZERS } from '@wamp/core';
 import { WebSocket, type ClientOptions } from 'ws';
 import {
   connectWebSocket,
+  webSocketBatching,
   type WebSocketClientOptions,
   type WebSocketConstructor,
   type WebSocketTransport,
@@ -210,11 +211,17 @@ export function wsConstructor(options: NodeWebSocketClientOptions): WebSocketCon
 
 /** Connect with the `ws` client: the Node counterpart of `connectWebSocket`. */
 export function connectNodeWebSocket(options: NodeWebSocketClientOptions): Promise<WebSocketTransport> {
-  return connectWebSocket({ ...options, serializers: options.serializers ?? ALL_SERIALIZERS, WebSocket: wsConstructor(options) });
+  return connectWebSocket({ ...nodeDefaults(options), WebSocket: wsConstructor(options) });
 }
 
 /** A `TransportFactory` over the `ws` client, for Node (any version). */
 export function nodeWebSocketTransport(options: NodeWebSocketClientOptions): TransportFactory {
   const WebSocketCtor = wsConstructor(options);
-  return () => connectWebSocket({ ...options, serializers: options.serializers ?? ALL_SERIALIZERS, WebSocket: WebSocketCtor });
+  const opts = nodeDefaults(options);
+  return () => connectWebSocket({ ...opts, WebSocket: WebSocketCtor });
+}
+
+/** In Node every serializer and the `.batched` framing are there unless the options say otherwise. */
+function nodeDefaults(options: NodeWebSocketClientOptions): NodeWebSocketClientOptions {
+  return { ...options, serializers: options.serializers ?? ALL_SERIALIZERS, batching: options.batching ?? webSocketBatching };
 }

@@ -16,6 +16,7 @@ import {
   WebSocketTransportError,
   closeReason,
   connectWebSocket,
+  webSocketBatching,
   webSocketTransport,
   type WebSocketConstructor,
   type WebSocketTransport,
@@ -160,6 +161,11 @@ describe('subprotocol negotiation', () => {
     expect(echo.upgradeErrors[0]).toMatch(/offered: wamp.2.ubjson, mqtt; supported: wamp.2.json/);
   });
 
+  it('refuses a .batched subprotocol without the batching framing in the browser entry, before connecting', async () => {
+    const offer = { url: 'ws://127.0.0.1:1/', subprotocols: ['wamp.2.json.batched'], WebSocket: WebSocket as unknown as WebSocketConstructor };
+    await expect(connectWebSocket(offer)).rejects.toThrow(/needs the .batched framing: pass `batching: webSocketBatching`/);
+  });
+
   it('rejects subprotocol names it does not know before connecting', async () => {
     await expect(connectWebSocket({ url: 'ws://127.0.0.1:1/', subprotocols: ['wamp.2.xml'] })).rejects.toThrow(/unknown WAMP/);
     expect(() => createWebSocketServer({ onConnection: () => {}, subprotocols: ['mqtt'] })).toThrow(/unknown WAMP/);
@@ -173,6 +179,7 @@ describe('the browser-side client', () => {
       url: echo.url,
       serializers: [msgpackSerializer, jsonSerializer],
       subprotocols: ['wamp.2.msgpack.batched', 'wamp.2.json'],
+      batching: webSocketBatching,
       WebSocket: WebSocket as unknown as WebSocketConstructor,
     });
     const t = (await factory()) as WebSocketTransport;
