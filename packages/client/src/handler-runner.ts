@@ -57,7 +57,7 @@ class RunningInvocation implements InvocationDetails {
   readonly details: Dict;
   /** What the signal is aborted with; set by the first interrupt (INTERRUPT, its timeout, or the session's end). */
   interruptReason: unknown = undefined;
-  private controller: AbortController | undefined = undefined;
+  #controller: AbortController | undefined = undefined;
 
   constructor(
     ev: InvocationEvent,
@@ -81,9 +81,9 @@ class RunningInvocation implements InvocationDetails {
   }
 
   get signal(): AbortSignal {
-    let c = this.controller;
+    let c = this.#controller;
     if (c === undefined) {
-      c = this.controller = new AbortController();
+      c = this.#controller = new AbortController();
       if (this.interrupted) c.abort(this.interruptReason);
     }
     return c.signal;
@@ -91,7 +91,7 @@ class RunningInvocation implements InvocationDetails {
 
   interrupt(reason: Error): void {
     if (!this.interrupted) this.interruptReason = reason;
-    this.controller?.abort(reason);
+    this.#controller?.abort(reason);
     this.input?.fail(reason);
   }
 }
@@ -99,57 +99,59 @@ class RunningInvocation implements InvocationDetails {
 /** The callee side of one session: its registrations' handlers, and the handlers that run. */
 export class HandlerRunner implements CalleeSide {
   /** The handler of each registration of the session, by registration ID. */
-  private readonly registrations = new Map<number, Registration>();
+  readonly #registrations = new Map<number, Registration>();
   /** The invocations whose handler still runs, by INVOCATION request ID. */
-  private readonly running = new Map<number, RunningInvocation>();
+  readonly #running = new Map<number, RunningInvocation>();
+  readonly #session: SessionApi;
+  readonly #host: CalleeHost;
 
-  constructor(
-    private readonly session: SessionApi,
-    private readonly host: CalleeHost,
-  ) {}
+  constructor(session: SessionApi, host: CalleeHost) {
+    this.#session = session;
+    this.#host = host;
+  }
 
   /** Send REGISTER; resolves with the handle once the router answers REGISTERED. */
   register(procedure: string, handler: InvocationHandler, options: RegisterOptions): Promise<Registration> {
-    return this.host.request<Registration>(() => this.host.core.register(procedure, options), { kind: 'register', procedure, handler, options });
+    return this.#host.request<Registration>(() => this.#host.core.register(procedure, options), { kind: 'register', procedure, handler, options });
   }
 
   /** Send UNREGISTER; resolves when the router confirms (at once if the registration already ended). */
   unregister(registration: Registration): Promise<void> {
-    if (!registration.active || this.registrations.get(registration.id) !== registration || !this.host.isOpen) return Promise.resolve();
-    return this.host.request<void>(() => this.host.core.unregister(registration.id), { kind: 'unregister', registration });
+    if (!registration.active || this.#registrations.get(registration.id) !== registration || !this.#host.isOpen) return Promise.resolve();
+    return this.#host.request<void>(() => this.#host.core.unregister(registration.id), { kind: 'unregister', registration });
   }
 
   /** REGISTERED: the handle for the waiting `register()`. */
   registered(id: number, w: CalleeRequest & { kind: 'register' }): Registration {
-    const registration = new Registration(this.session, id, w.procedure, w.handler, w.options);
-    this.registrations.set(id, registration);
+    const registration = new Registration(this.#session, id, w.procedure, w.handler, w.options);
+    this.#registrations.set(id, registration);
     return registration;
   }
 
   /** UNREGISTERED: the registration is gone. */
   unregistered(id: number, w: CalleeRequest | undefined): void {
-    this.registrations.delete(id);
+    this.#registrations.delete(id);
     if (w?.kind === 'unregister') w.registration.end();
   }
 
   /** The router revoked a registration ("Registration Revocation"). */
   revoked(ev: RegistrationRevokedEvent): void {
-    const registration = this.registrations.get(ev.registration);
-    this.registrations.delete(ev.registration);
+    const registration = this.#registrations.get(ev.registration);
+    this.#registrations.delete(ev.registration);
     if (registration === undefined) return;
     registration.end();
-    this.host.callback('onRevoked', () => registration.onRevoked?.(ev.reason));
+    this.#host.callback('onRevoked', () => registration.onRevoked?.(ev.reason));
   }
 
   /** The session ended: every registration with it. */
   end(): void {
-    for (const r of this.registrations.values()) r.end();
-    this.registrations.clear();
+    for (const r of this.#registrations.values()) r.end();
+    this.#registrations.clear();
   }
 
   /** INVOCATION, a first one or a chunk of a progressive call invocation (payloads through the passthru codecs). */
   invocation(ev: InvocationEvent): void {
-    const host = this.host;
+    const host = this.#host;
     if (ev.continuation && ev.payload !== undefined) {
       try {
         ev = { ...ev, ...host.incoming(ev.procedure, ev.payload, ev.details) };
@@ -158,8 +160,8 @@ export class HandlerRunner implements CalleeSide {
         return;
       }
     }
-    if (ev.continuation) return this.chunk(ev);
-    const registration = this.registrations.get(ev.registration);
+    if (ev.continuation) return this.#chunk(ev);
+    const registration = this.#registrations.get(ev.registration);
     if (registration === undefined) {
       host.core.yieldError(ev.request, ErrorUri.NO_SUCH_REGISTRATION);
       return;
@@ -175,12 +177,12 @@ export class HandlerRunner implements CalleeSide {
       }
       ev = { ...ev, args: decoded.args, kwargs: decoded.kwargs };
     }
-    this.start(registration, ev);
+    this.#start(registration, ev);
   }
 
   /** A new invocation (its payload already decoded): run the handler of `registration`. */
-  private start(registration: Registration, ev: InvocationEvent): void {
-    const host = this.host;
+  #start(registration: Registration, ev: InvocationEvent): void {
+    const host = this.#host;
     const request = ev.request;
     const running = new RunningInvocation(
       ev,
@@ -190,7 +192,7 @@ export class HandlerRunner implements CalleeSide {
       },
       ev.progress ? new AsyncQueue<Result>() : undefined,
     );
-    this.running.set(request, running);
+    this.#running.set(request, running);
     let first: unknown;
     try {
       first = registration.handler(ev.args, ev.kwargs, running);
@@ -198,22 +200,22 @@ export class HandlerRunner implements CalleeSide {
       first = Promise.reject(e);
     }
     if (isPromiseLike(first) || isAsyncIterable(first) || first instanceof WampError) {
-      void this.run(ev, running, first);
+      void this.#run(ev, running, first);
       return;
     }
     // A plain value is answered at once, without a turn through the microtask
     // queue (a YIELD per invocation; it showed in profiles of one call at a time).
     try {
-      this.answer(request, ev.procedure, first, false);
+      this.#answer(request, ev.procedure, first, false);
     } finally {
-      this.running.delete(request);
+      this.#running.delete(request);
       running.input?.end();
     }
   }
 
   /** One more chunk of a progressive call invocation, for the handler's `input`. */
-  private chunk(ev: InvocationEvent): void {
-    const running = this.running.get(ev.request);
+  #chunk(ev: InvocationEvent): void {
+    const running = this.#running.get(ev.request);
     if (running?.input === undefined) return;
     running.input.push(new Result(ev.args, ev.kwargs, ev.details, ev.progress));
     if (!ev.progress) running.input.end();
@@ -221,7 +223,7 @@ export class HandlerRunner implements CalleeSide {
 
   /** INTERRUPT, the invocation's timeout, or the session's end: the handler's signal fires. */
   interrupt(ev: InterruptEvent): void {
-    const running = this.running.get(ev.request);
+    const running = this.#running.get(ev.request);
     if (running === undefined) return;
     const reason =
       ev.reason === ErrorUri.TIMEOUT && ev.mode === 'kill'
@@ -234,7 +236,7 @@ export class HandlerRunner implements CalleeSide {
    * Answer an invocation once the handler's result (`first`: a promise, an
    * async iterable or a WampError) settles.
    */
-  private async run(ev: InvocationEvent, running: RunningInvocation, first: unknown): Promise<void> {
+  async #run(ev: InvocationEvent, running: RunningInvocation, first: unknown): Promise<void> {
     const request = ev.request;
     try {
       let final: unknown = await first;
@@ -247,17 +249,17 @@ export class HandlerRunner implements CalleeSide {
             final = step.value;
             break;
           }
-          if (running.interrupted || !this.host.isOpen) {
+          if (running.interrupted || !this.#host.isOpen) {
             // Interrupted (the caller cancelled) or the session ended: stop the generator.
             await it.return?.();
             throw running.interrupted ? running.interruptReason : new CanceledError('the session ended');
           }
           if (!ev.receiveProgress) {
-            if (!warned) this.host.warn(`${ev.procedure}: progressive results dropped, the caller did not ask for them`);
+            if (!warned) this.#host.warn(`${ev.procedure}: progressive results dropped, the caller did not ask for them`);
             warned = true;
             continue;
           }
-          if (!this.answer(request, ev.procedure, step.value, true)) {
+          if (!this.#answer(request, ev.procedure, step.value, true)) {
             await it.return?.();
             return;
           }
@@ -265,25 +267,25 @@ export class HandlerRunner implements CalleeSide {
       }
       // A returned WampError is an answer of ERROR, the same as a thrown one.
       if (final instanceof WampError) throw final;
-      this.answer(request, ev.procedure, final, false);
+      this.#answer(request, ev.procedure, final, false);
     } catch (e) {
-      this.answerError(request, e, running.interrupted, ev.procedure);
+      this.#answerError(request, e, running.interrupted, ev.procedure);
     } finally {
-      this.running.delete(request);
+      this.#running.delete(request);
       running.input?.end();
     }
   }
 
   /** Send a YIELD; false when it could not be serialized (an ERROR went instead). */
-  private answer(request: number, procedure: string, value: unknown, progress: boolean): boolean {
-    const host = this.host;
+  #answer(request: number, procedure: string, value: unknown, progress: boolean): boolean {
+    const host = this.#host;
     try {
       const p = payloadOf(value);
       host.core.yield(request, host.outgoing(procedure, p.args, p.kwargs), progress ? PROGRESS : undefined);
     } catch (e) {
       // The application's result cannot be sent (it does not serialize): the caller gets a runtime error.
       host.warn(`${procedure}: the result of invocation ${request} cannot be sent: ${messageOf(e)}`);
-      this.answerError(request, e, false, procedure);
+      this.#answerError(request, e, false, procedure);
       return false;
     }
     host.flush();
@@ -291,8 +293,8 @@ export class HandlerRunner implements CalleeSide {
   }
 
   /** Answer an invocation of `procedure` with ERROR (its arguments through the passthru codecs, like results). */
-  private answerError(request: number, e: unknown, interrupted: boolean, procedure: string): void {
-    const host = this.host;
+  #answerError(request: number, e: unknown, interrupted: boolean, procedure: string): void {
+    const host = this.#host;
     let uri: string = ErrorUri.RUNTIME_ERROR;
     let args: Args = [messageOf(e)];
     let kwargs: KwArgs | undefined;
