@@ -203,37 +203,22 @@ class Callee implements ClientCallee, CalleeHandlers {
         return this.#s.violate(`INVOCATION continues request ${msg.request} under another registration`);
       }
       existing.receiving = progress;
-      this.#s.emit(
-        withDelivered(
-          withCaller({
-            type: 'invocation',
-            request: msg.request,
-            registration: msg.registration,
-            procedure,
-            details: msg.details,
-            receiveProgress: existing.receiveProgress,
-            progress,
-            continuation: true,
-          }, msg.details),
-          msg,
-        ),
-      );
-      return;
+    } else {
+      if (msg.request <= j.invocationWatermark) {
+        this.#s.warn(`INVOCATION chunk for finished invocation ${msg.request} dropped`);
+        return;
+      }
+      j.invocationWatermark = msg.request;
+      j.invocations.set(msg.request, {
+        registration: msg.registration,
+        receiveProgress,
+        receiving: progress,
+        interrupted: false,
+      });
+      // Advanced profile "Call Timeouts": the dealer hands the timeout to a callee announcing call_timeout.
+      const timeout = msg.details['timeout'];
+      if (typeof timeout === 'number' && timeout > 0 && Number.isFinite(timeout)) this.#s.deadlines.set(-msg.request, now + timeout);
     }
-    if (msg.request <= j.invocationWatermark) {
-      this.#s.warn(`INVOCATION chunk for finished invocation ${msg.request} dropped`);
-      return;
-    }
-    j.invocationWatermark = msg.request;
-    j.invocations.set(msg.request, {
-      registration: msg.registration,
-      receiveProgress,
-      receiving: progress,
-      interrupted: false,
-    });
-    // Advanced profile "Call Timeouts": the dealer hands the timeout to a callee announcing call_timeout.
-    const timeout = msg.details['timeout'];
-    if (typeof timeout === 'number' && timeout > 0 && Number.isFinite(timeout)) this.#s.deadlines.set(-msg.request, now + timeout);
     this.#s.emit(
       withDelivered(
         withCaller({
@@ -242,9 +227,10 @@ class Callee implements ClientCallee, CalleeHandlers {
           registration: msg.registration,
           procedure,
           details: msg.details,
-          receiveProgress,
+          // A chunk keeps what the first INVOCATION of the call asked for.
+          receiveProgress: existing?.receiveProgress ?? receiveProgress,
           progress,
-          continuation: false,
+          continuation: existing !== undefined,
         }, msg.details),
         msg,
       ),
