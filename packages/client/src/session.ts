@@ -186,8 +186,8 @@ const CALL_OPTION_KEYS: ReadonlySet<string> = new Set(['timeout', 'discloseMe', 
 export class LeanSession implements SessionApi {
   /** Resolves once, when the session has ended, with how it ended. */
   readonly closed: Promise<CloseInfo>;
-  private status: SessionState = 'connecting';
-  private readonly listeners: { [E in keyof SessionEvents]: Set<SessionListener<E>> } = {
+  #status: SessionState = 'connecting';
+  readonly #listeners: { [E in keyof SessionEvents]: Set<SessionListener<E>> } = {
     closing: new Set(),
     closed: new Set(),
     failed: new Set(),
@@ -201,18 +201,18 @@ export class LeanSession implements SessionApi {
   private readonly subscriptions = new Map<number, Set<Subscription>>();
   /** @internal The callee side, made by the first `register()`. */
   callee: CalleeSide | undefined = undefined;
-  private readonly topicLocks = new Map<string, Promise<unknown>>();
+  readonly #topicLocks = new Map<string, Promise<unknown>>();
   /** The authentication of the join in progress; dropped at WELCOME. */
-  private auth: AuthFlow | undefined;
+  #auth: AuthFlow | undefined;
   private readonly codecs: readonly PassthruCodec[];
   private transportOpen = true;
   private dispatching = false;
   private timer: unknown;
   private timerAt: number | undefined;
-  private joinError: unknown;
-  private resolveClosed!: (info: CloseInfo) => void;
-  private joinSettled!: { resolve: () => void; reject: (e: unknown) => void };
-  private readonly opened: Promise<void>;
+  #joinError: unknown;
+  #resolveClosed!: (info: CloseInfo) => void;
+  #joinSettled!: { resolve: () => void; reject: (e: unknown) => void };
+  readonly #opened: Promise<void>;
 
   /**
    * Open a session on `transport`: HELLO, authentication if the router asks,
@@ -226,8 +226,8 @@ export class LeanSession implements SessionApi {
 
   /** @internal Send HELLO and wait for WELCOME; resolves with this session. */
   protected async open(options: JoinOptions): Promise<this> {
-    this.start(options).catch((e: unknown) => this.failBeforeHello(e));
-    await this.opened;
+    this.#start(options).catch((e: unknown) => this.#failBeforeHello(e));
+    await this.#opened;
     return this;
   }
 
@@ -250,10 +250,10 @@ export class LeanSession implements SessionApi {
       ...(options.uriRule === undefined ? {} : { uriRule: options.uriRule }),
     });
     this.closed = new Promise((resolve) => {
-      this.resolveClosed = resolve;
+      this.#resolveClosed = resolve;
     });
-    this.opened = new Promise((resolve, reject) => {
-      this.joinSettled = { resolve, reject };
+    this.#opened = new Promise((resolve, reject) => {
+      this.#joinSettled = { resolve, reject };
     });
     transport.onFrame = (frame) => {
       this.core.handleMessage(frame, this.clock());
@@ -320,7 +320,7 @@ export class LeanSession implements SessionApi {
 
   /** Where the session is; see {@link SessionState}. A session from `Session.join` starts at `open`. */
   get state(): SessionState {
-    return this.status;
+    return this.#status;
   }
 
   /**
@@ -329,13 +329,13 @@ export class LeanSession implements SessionApi {
    * that throws is reported through `onWarning`.
    */
   on<E extends keyof SessionEvents>(event: E, listener: SessionListener<E>): () => void {
-    const set = this.listeners[event] as Set<SessionListener<E>>;
+    const set = this.#listeners[event] as Set<SessionListener<E>>;
     set.add(listener);
     return () => set.delete(listener);
   }
 
-  private emit<E extends keyof SessionEvents>(event: E, payload: SessionEvents[E]): void {
-    for (const listener of [...(this.listeners[event] as Set<SessionListener<E>>)]) {
+  #emit<E extends keyof SessionEvents>(event: E, payload: SessionEvents[E]): void {
+    for (const listener of [...(this.#listeners[event] as Set<SessionListener<E>>)]) {
       try {
         listener(payload);
       } catch (e) {
@@ -397,7 +397,7 @@ export class LeanSession implements SessionApi {
         this.waiters.set(request, { kind: 'call', procedure, resolve: resolve as (r: Result) => void, reject, onProgress });
         return;
       }
-      const onAbort = (): void => this.cancel(request, options.cancelMode ?? 'killnowait');
+      const onAbort = (): void => this.#cancel(request, options.cancelMode ?? 'killnowait');
       signal.addEventListener('abort', onAbort, { once: true });
       const done = (): void => signal.removeEventListener('abort', onAbort);
       this.waiters.set(request, {
@@ -426,7 +426,7 @@ export class LeanSession implements SessionApi {
     return sent;
   }
 
-  private cancel(request: number, mode: CancelMode): void {
+  #cancel(request: number, mode: CancelMode): void {
     if (!this.isOpen) return;
     try {
       this.core.cancel(request, mode);
@@ -481,7 +481,7 @@ export class LeanSession implements SessionApi {
     handler: EventHandler<A, K>,
     options: SubscribeOptions = {},
   ): Promise<Subscription> {
-    return this.serialized(topic, () =>
+    return this.#serialized(topic, () =>
       new Promise<Subscription>((resolve, reject) => {
         const request = this.core.subscribe(topic, options);
         this.waiters.set(request, { kind: 'subscribe', resolve, reject, topic, handler: handler as EventHandler, options });
@@ -492,7 +492,7 @@ export class LeanSession implements SessionApi {
 
   /** Remove one handler; resolves when done (after the router confirms, if it was the last). */
   unsubscribe(subscription: Subscription): Promise<void> {
-    return this.serialized(subscription.topic, async () => {
+    return this.#serialized(subscription.topic, async () => {
       const handlers = this.subscriptions.get(subscription.id);
       if (handlers === undefined || !handlers.delete(subscription)) return;
       subscription.end();
@@ -538,8 +538,8 @@ export class LeanSession implements SessionApi {
       } catch (e) {
         return Promise.reject(e);
       }
-      this.status = 'closing';
-      this.emit('closing', { reason, message });
+      this.#status = 'closing';
+      this.#emit('closing', { reason, message });
       this.flush();
     }
     return this.closed.then(endOf);
@@ -554,7 +554,7 @@ export class LeanSession implements SessionApi {
    */
   disconnect(): void {
     if (this.core.state.tag === 'closed') return;
-    this.closeTransport();
+    this.#closeTransport();
     this.core.handleTransportClosed();
     this.flush();
   }
@@ -562,19 +562,19 @@ export class LeanSession implements SessionApi {
   // -------------------------------------------------------------------------
   // Driving the core
 
-  private async start(options: JoinOptions): Promise<void> {
+  async #start(options: JoinOptions): Promise<void> {
     const { flow, hello } = await AuthFlow.start(options, this.transport, () => this.transportOpen);
-    this.auth = flow;
+    this.#auth = flow;
     this.core.join(options.helloDetails === undefined ? hello : { ...hello, details: options.helloDetails }, this.clock());
     this.flush();
   }
 
   /** The join failed before HELLO (bad options, auth setup, transport gone). */
-  private failBeforeHello(e: unknown): void {
-    this.joinSettled.reject(e);
-    this.status = 'failed';
-    this.closeTransport();
-    this.resolveClosed({
+  #failBeforeHello(e: unknown): void {
+    this.#joinSettled.reject(e);
+    this.#status = 'failed';
+    this.#closeTransport();
+    this.#resolveClosed({
       reason: e instanceof WampError ? e.uri : ErrorUri.AUTHENTICATION_FAILED,
       message: messageOf(e),
       details: EMPTY,
@@ -727,10 +727,10 @@ export class LeanSession implements SessionApi {
   private onChallenge(authMethod: string, extra: Dict): void {
     let answer: Promise<AuthResponse>;
     try {
-      if (this.auth === undefined) throw new WampError(ErrorUri.AUTHENTICATION_FAILED, ['a CHALLENGE after WELCOME']);
-      answer = this.auth.respond(authMethod, extra);
+      if (this.#auth === undefined) throw new WampError(ErrorUri.AUTHENTICATION_FAILED, ['a CHALLENGE after WELCOME']);
+      answer = this.#auth.respond(authMethod, extra);
     } catch (e) {
-      return this.refuseAuth(e);
+      return this.#refuseAuth(e);
     }
     answer.then(
       (r) => {
@@ -739,15 +739,15 @@ export class LeanSession implements SessionApi {
         this.core.authenticate(r.signature, r.extra ?? EMPTY);
         this.flush();
       },
-      (e: unknown) => this.refuseAuth(e),
+      (e: unknown) => this.#refuseAuth(e),
     );
   }
 
   /** The client cannot or will not complete the authentication: ABORT, and `join()` rejects with `error`. */
-  private refuseAuth(error: unknown): void {
+  #refuseAuth(error: unknown): void {
     const tag = this.core.state.tag;
     if (tag === 'closed' || tag === 'shuttingDown') return;
-    this.joinError = error;
+    this.#joinError = error;
     const reason = error instanceof ProtocolViolation ? ErrorUri.PROTOCOL_VIOLATION : ErrorUri.AUTHENTICATION_FAILED;
     const detail = error instanceof WampError && typeof error.args[0] === 'string' ? error.args[0] : messageOf(error);
     this.core.abort(reason, detail);
@@ -756,13 +756,13 @@ export class LeanSession implements SessionApi {
 
   private onJoined(details: Dict): void {
     try {
-      this.auth?.verifyWelcome(details);
+      this.#auth?.verifyWelcome(details);
     } catch (e) {
-      return this.refuseAuth(e);
+      return this.#refuseAuth(e);
     }
-    this.auth = undefined;
-    this.status = 'open';
-    this.joinSettled.resolve();
+    this.#auth = undefined;
+    this.#status = 'open';
+    this.#joinSettled.resolve();
   }
 
   private onClosed(event: CloseInfo): void {
@@ -777,23 +777,23 @@ export class LeanSession implements SessionApi {
     if (this.timer !== undefined) this.timers.clearTimeout(this.timer);
     this.timer = undefined;
     this.timerAt = undefined;
-    if (this.status === 'connecting') {
-      this.joinSettled.reject(this.joinError ?? new SessionClosedError(info.reason, info.initiator, info.details, info.message));
+    if (this.#status === 'connecting') {
+      this.#joinSettled.reject(this.#joinError ?? new SessionClosedError(info.reason, info.initiator, info.details, info.message));
     }
     this.callee?.end();
     for (const set of this.subscriptions.values()) for (const s of set) s.end();
     this.subscriptions.clear();
-    this.closeTransport();
-    this.resolveClosed(info);
+    this.#closeTransport();
+    this.#resolveClosed(info);
     const failed = info.initiator === 'transport' || info.reason === ErrorUri.PROTOCOL_VIOLATION || !info.wasJoined;
-    this.status = failed ? 'failed' : 'closed';
+    this.#status = failed ? 'failed' : 'closed';
     if (!info.wasJoined) return;
     const end = { reason: info.reason, message: info.message, details: info.details, initiator: info.initiator };
-    if (failed) this.emit('failed', { ...end, error: new SessionClosedError(info.reason, info.initiator, info.details, info.message) });
-    else this.emit('closed', end);
+    if (failed) this.#emit('failed', { ...end, error: new SessionClosedError(info.reason, info.initiator, info.details, info.message) });
+    else this.#emit('closed', end);
   }
 
-  private closeTransport(): void {
+  #closeTransport(): void {
     if (!this.transportOpen) return;
     this.transportOpen = false;
     try {
@@ -887,8 +887,8 @@ export class LeanSession implements SessionApi {
   }
 
   /** Run `f` after the previous operation on `key` finished, so subscribe and unsubscribe of a topic never cross. */
-  private serialized<T>(key: string, f: () => Promise<T>): Promise<T> {
-    const previous = this.topicLocks.get(key);
+  #serialized<T>(key: string, f: () => Promise<T>): Promise<T> {
+    const previous = this.#topicLocks.get(key);
     let run: Promise<T>;
     if (previous === undefined) {
       try {
@@ -903,9 +903,9 @@ export class LeanSession implements SessionApi {
       () => undefined,
       () => undefined,
     );
-    this.topicLocks.set(key, tail);
+    this.#topicLocks.set(key, tail);
     void tail.then(() => {
-      if (this.topicLocks.get(key) === tail) this.topicLocks.delete(key);
+      if (this.#topicLocks.get(key) === tail) this.#topicLocks.delete(key);
     });
     return run;
   }
