@@ -45,16 +45,17 @@ const PROGRESS = Object.freeze({ progress: true });
  * read afterwards is already aborted, with the same reason.
  */
 class RunningInvocation implements InvocationDetails {
-  readonly request: number;
-  readonly registration: number;
-  readonly procedure: string;
-  readonly caller: number | undefined;
-  readonly callerAuthid: string | undefined;
-  readonly callerAuthrole: string | undefined;
-  readonly receiveProgress: boolean;
-  readonly timeout: number | undefined;
-  readonly trustlevel: number | undefined;
-  readonly details: Dict;
+  // Declared only (`declare`: no class field emitted, the constructor sets them), so bundles do not list them twice.
+  declare readonly request: number;
+  declare readonly registration: number;
+  declare readonly procedure: string;
+  declare readonly caller: number | undefined;
+  declare readonly callerAuthid: string | undefined;
+  declare readonly callerAuthrole: string | undefined;
+  declare readonly receiveProgress: boolean;
+  declare readonly timeout: number | undefined;
+  declare readonly trustlevel: number | undefined;
+  declare readonly details: Dict;
   /** What the signal is aborted with; set by the first interrupt (INTERRUPT, its timeout, or the session's end). */
   interruptReason: unknown = undefined;
   #controller: AbortController | undefined = undefined;

@@ -67,6 +67,11 @@ function fullPage(clientImport, serializers, after = '', extra = '') {
       }`;
 }
 
+/** The full page's imports, serializers, and its one registration (the callee side, restored on every reconnect). */
+const FULL_IMPORTS = "import { LeanClient as Client, anonymous, cryptosign, registerOnClient, scram, ticket, wampcra } from '@wamp/client';";
+const FULL_SERIALIZERS = ['cborSerializer', 'msgpackSerializer', 'jsonSerializer'];
+const REGISTER = "registerOnClient(c, 'com.example.add2', (args) => args[0] + args[1]);";
+
 /**
  * Each shape is the code an application of that kind would contain; `goal`
  * is the gzipped size the issue asks for, `compare` the references it is
@@ -96,48 +101,37 @@ const SHAPES = {
       }`,
   },
   full: {
-    what: 'JSON, MessagePack and CBOR; anonymous, ticket, wampcra, cryptosign, wamp-scram; LeanClient with reconnection (calls, subscribes, publishes)',
+    what: 'every feature: JSON, MessagePack and CBOR; anonymous, ticket, wampcra, cryptosign, wamp-scram; LeanClient with reconnection; caller, callee (registerOnClient), publisher, subscriber',
     goal: 30 * 1024,
     compare: ['wampyAll', 'autobahn'],
-    code: fullPage("import { LeanClient as Client, anonymous, cryptosign, scram, ticket, wampcra } from '@wamp/client';", [
-      'cborSerializer',
-      'msgpackSerializer',
-      'jsonSerializer',
-    ]),
+    code: fullPage(FULL_IMPORTS, FULL_SERIALIZERS, REGISTER),
   },
-  'full-callee': {
-    what: 'full, and a procedure registered (registerOnClient: the callee side)',
+  'full-no-callee': {
+    what: 'full without the callee side (no registerOnClient): caller, publisher, subscriber only',
     compare: ['wampyAll'],
-    code: fullPage(
-      "import { LeanClient as Client, anonymous, cryptosign, registerOnClient, scram, ticket, wampcra } from '@wamp/client';",
-      ['cborSerializer', 'msgpackSerializer', 'jsonSerializer'],
-      "registerOnClient(c, 'com.example.add2', (args) => args[0] + args[1]);",
-    ),
+    code: fullPage("import { LeanClient as Client, anonymous, cryptosign, scram, ticket, wampcra } from '@wamp/client';", FULL_SERIALIZERS),
   },
   'full-client': {
     what: 'full with Client (sessions are Session: register, events, history, progressive calls as methods)',
     compare: ['wampyAll'],
-    code: fullPage("import { Client, anonymous, cryptosign, scram, ticket, wampcra } from '@wamp/client';", [
-      'cborSerializer',
-      'msgpackSerializer',
-      'jsonSerializer',
-    ]),
+    code: fullPage(
+      "import { Client, anonymous, cryptosign, scram, ticket, wampcra } from '@wamp/client';",
+      FULL_SERIALIZERS,
+      "c.register('com.example.add2', (args) => args[0] + args[1]);",
+    ),
   },
   'full-msgpack': {
     what: 'full with JSON and MessagePack only (no CBOR)',
     compare: ['wampyAll'],
-    code: fullPage("import { LeanClient as Client, anonymous, cryptosign, scram, ticket, wampcra } from '@wamp/client';", [
-      'msgpackSerializer',
-      'jsonSerializer',
-    ]),
+    code: fullPage(FULL_IMPORTS, ['msgpackSerializer', 'jsonSerializer'], REGISTER),
   },
   'full+noble': {
     what: 'full, with nobleCryptoProvider (pure JS crypto for plain-http pages)',
     compare: ['wampyAll', 'autobahn'],
     code: fullPage(
-      "import { LeanClient as Client, anonymous, cryptosign, nobleCryptoProvider, scram, ticket, wampcra } from '@wamp/client';",
-      ['cborSerializer', 'msgpackSerializer', 'jsonSerializer'],
-      '',
+      "import { LeanClient as Client, anonymous, cryptosign, nobleCryptoProvider, registerOnClient, scram, ticket, wampcra } from '@wamp/client';",
+      FULL_SERIALIZERS,
+      REGISTER,
       'crypto: nobleCryptoProvider(),',
     ),
   },
