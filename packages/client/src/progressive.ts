@@ -5,7 +5,7 @@
  * `Session.progressiveCall` are the same as methods.
  */
 
-import type { Args, KwArgs } from '@wamp/core';
+import { continueCall, type Args, type KwArgs } from '@wamp/core';
 import { AsyncQueue } from './queue.js';
 import type { Result } from './result.js';
 import type { CallOptions, ProgressiveCall, SessionApi } from './session-api.js';
@@ -69,12 +69,15 @@ export function progressiveCall<R = unknown>(
   options: CallOptions = {},
 ): ProgressiveCall<R> {
   const { request, result } = session.startCall<R>(procedure, args, kwargs, options, true);
+  // The next chunk; false when the call ended (or the session did).
+  const chunk = (a: Args | undefined, k: KwArgs | undefined, more: boolean): boolean =>
+    session.isOpen && session.drive((core) => continueCall(core, request, session.outgoing(procedure, a, k), { progress: more }));
   return {
     request,
     result,
-    send: (a, k) => session.continueCall(request, procedure, a, k, true),
+    send: (a, k) => chunk(a, k, true),
     end: (a, k) => {
-      session.continueCall(request, procedure, a, k, false);
+      chunk(a, k, false);
       return result;
     },
   };

@@ -187,7 +187,11 @@ export interface SessionApi {
   /** @internal */
   startCall<R>(procedure: string, args: Args | undefined, kwargs: KwArgs | undefined, options: CallOptions, progressiveInput: boolean): { request: number; result: Promise<Result<R>> };
   /** @internal */
-  continueCall(request: number, procedure: string, args: Args | undefined, kwargs: KwArgs | undefined, more: boolean): boolean;
+  readonly isOpen: boolean;
+  /** @internal */
+  outgoing(uri: string, args: Args | undefined, kwargs: KwArgs | undefined): Arguments;
+  /** @internal Run `command` on the session's core, then send what it queued. */
+  drive<T>(command: (core: LeanClientSession) => T): T;
   /** @internal */
   callee: CalleeSide | undefined;
   /**

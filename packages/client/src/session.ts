@@ -418,12 +418,11 @@ export class LeanSession implements SessionApi {
     return { request, result };
   }
 
-  /** @internal The next chunk of a progressive call invocation; false when it ended. */
-  continueCall(request: number, procedure: string, args: Args | undefined, kwargs: KwArgs | undefined, more: boolean): boolean {
-    if (!this.isOpen) return false;
-    const sent = this.core.continueCall(request, this.outgoing(procedure, args, kwargs), { progress: more });
+  /** @internal Run a command of a feature module on the core session (progressive calls: `continueCall`), then send what it queued. */
+  drive<T>(command: (core: LeanClientSession) => T): T {
+    const out = command(this.core);
     this.flush();
-    return sent;
+    return out;
   }
 
   #cancel(request: number, mode: CancelMode): void {

@@ -192,6 +192,7 @@ export {
   type WelcomeInfo,
 } from './client/session.js';
 export { ClientSession, clientCallee, type ClientCallee } from './client/callee.js';
+export { continueCall } from './client/progressive.js';
 export {
   CLIENT_TRANSITIONS,
   clientNextState,

@@ -29,7 +29,8 @@ import {
 } from '../wire/messages.js';
 import type { Dict } from '../types.js';
 import type { InvocationEvent } from './events.js';
-import { registerOptionsToWire, yieldOptionsToWire, type RegisterOptions, type YieldOptions } from './options.js';
+import { registerOptionsToWire, yieldOptionsToWire, type ContinueCallOptions, type RegisterOptions, type YieldOptions } from './options.js';
+import { continueCall } from './progressive.js';
 import {
   EMPTY,
   LeanClientSession,
@@ -347,5 +348,16 @@ export class ClientSession extends LeanClientSession implements ClientCallee {
   /** Answer an invocation with ERROR (basic profile "Invocation ERROR"). Returns false when the invocation is gone. */
   yieldError(request: number, error: string, payload?: Arguments, details: Dict = EMPTY): boolean {
     return this.#calleeSide.yieldError(request, error, payload, details);
+  }
+
+  /**
+   * Send the next chunk of a progressive call invocation (a CALL with the
+   * same request ID). `progress: false` (the default) sends the last chunk.
+   * Returns false, sending nothing, when the call already ended (the callee
+   * answered, or it was cancelled): the spec lets either side race here.
+   * On a {@link LeanClientSession}: the function {@link continueCall}.
+   */
+  continueCall(request: number, payload?: Arguments, options: ContinueCallOptions = {}): boolean {
+    return continueCall(this, request, payload, options);
   }
 }

@@ -50,7 +50,6 @@ import {
   subscribeOptionsToWire,
   type CallRequestOptions,
   type CancelMode,
-  type ContinueCallOptions,
   type PublishOptions,
   type SubscribeOptions,
 } from './options.js';
@@ -627,34 +626,6 @@ export class LeanClientSession {
     );
     if (timeout > 0) this.deadlines.set(id, now + timeout);
     return id;
-  }
-
-  /**
-   * Send the next chunk of a progressive call invocation (a CALL with the
-   * same request ID). `progress: false` (the default) sends the last chunk.
-   * Returns false, sending nothing, when the call already ended (the callee
-   * answered, or it was cancelled): the spec lets either side race here.
-   */
-  continueCall(request: number, payload?: Arguments, options: ContinueCallOptions = {}): boolean {
-    const j = this.established('continueCall');
-    const p = j.requests.get(request);
-    if (p === undefined) {
-      if (isId(request) && request <= j.lastRequest) return false;
-      throw new LocalProtocolError(ErrorUri.INVALID_ARGUMENT, `no call with request ID ${request}`);
-    }
-    if (p.kind !== 'call' || !p.sending) {
-      throw new LocalProtocolError(ErrorUri.INVALID_ARGUMENT, `request ${request} is not an open progressive call`);
-    }
-    if (p.phase === 'abandoned') return false;
-    const more = options.progress === true;
-    const args = checkArguments(payload);
-    let dict: Dict = more ? { progress: true } : EMPTY;
-    if (payload?.passthru !== undefined) dict = withPassthru(dict, payload.passthru, j.roles.dealer, 'dealer');
-    const msg = callMsg(request, p.procedure, args, dict);
-    const frame = this.encode(msg);
-    if (!more) p.sending = false;
-    this.transmit(frame, msg);
-    return true;
   }
 
   /**
