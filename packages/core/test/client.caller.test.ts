@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CanceledError, LocalProtocolError, RequestTimeoutError, WampError, type ClientEvent } from '@wamp/core';
+import { CanceledError, LeanClientSession, LocalProtocolError, RequestTimeoutError, WampError, continueCall, type ClientEvent } from '@wamp/core';
 import { BASIC_ROUTER_ROLES, joined, violation } from './harness/scripted-router.js';
 
 const dealerWith = (features: Record<string, boolean>) => ({ dealer: { features }, broker: {} });
@@ -133,6 +133,20 @@ describe('caller: progressive call invocations', () => {
     expect(() => r.run((s) => s.continueCall(id, { args: ['d'] }))).toThrow(/not an open progressive call/);
     r.recv([50, 1, {}, ['done']]);
     expect(r.events()).toEqual([{ type: 'result', request: 1, details: {}, args: ['done'], kwargs: {} }]);
+  });
+
+  it('is the function continueCall on a LeanClientSession, the same as the method of ClientSession', () => {
+    const r = joined();
+    const id = r.run((s, now) => s.call('com.upload', { args: ['a'] }, { progress: true }, now));
+    expect(r.run((s) => continueCall(s, id, { args: ['b'] }, { progress: true }))).toBe(true);
+    expect(r.run((s) => continueCall(s, id, { args: ['c'] }))).toBe(true);
+    expect(r.sent()).toEqual([
+      [48, 1, { progress: true }, 'com.upload', ['a']],
+      [48, 1, { progress: true }, 'com.upload', ['b']],
+      [48, 1, {}, 'com.upload', ['c']],
+    ]);
+    expect(() => r.run((s) => continueCall(s, id, { args: ['d'] }))).toThrow(/not an open progressive call/);
+    expect('continueCall' in LeanClientSession.prototype).toBe(false);
   });
 
   it('drops a chunk for a call the callee already answered', () => {
