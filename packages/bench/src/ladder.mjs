@@ -3,10 +3,14 @@
 //
 //   node src/ladder.mjs [--rounds 5] [--duration 1500] [--warmup 300]
 //                       [--steps relay,conn,mini,host,router,router+client]
-//                       (a rung named twice, as `relay~2`, runs a second instance: a noise control)
+//                       (a rung named twice, as `relay~2`, runs a second instance: a noise control;
+//                        `router@--max-semi-space-size=1` gives its server more node options;
+//                        `router%base` runs the server of the checkout at $LADDER_BASE: before/after)
 //                       [--profile]  (V8 CPU profiles of the servers, at 50 µs,
 //                                     and of every load process, to
 //                                     results/profiles/ladder-*.cpuprofile)
+//                       [--server-args=--perf-basic-prof]  (more node options of the servers,
+//                                     e.g. for `perf record -p PID`: the pids are printed)
 //
 // Rungs (every one but the last driven by the same load, load/raw-wamp.mjs: a
 // caller and a callee on plain `ws` doing the same JSON work per message, so the
@@ -36,6 +40,7 @@ const { values: v } = parseArgs({
     warmup: { type: 'string', default: '300' },
     steps: { type: 'string', default: 'relay,conn,mini,host,router,router+client' },
     profile: { type: 'boolean', default: false },
+    'server-args': { type: 'string', default: '' },
   },
 });
 
@@ -49,7 +54,11 @@ const STEPS = {
 };
 const names = v.steps.split(',');
 // `relay~2`: a second, separate instance of a rung (a control for the noise).
-const stepOf = (n) => STEPS[n.replace(/~.*$/, '')];
+// `router@--max-semi-space-size=1`: a rung with more node options for its server (space-separated after @).
+const stepOf = (n) => STEPS[n.replace(/[~@%].*$/, '')];
+// `router%base`: the rung's server from another checkout of the repository ($LADDER_BASE, built), for before/after.
+const serverDir = (n) => (/%base/.test(n) ? join(process.env.LADDER_BASE ?? '', 'packages/bench/src') : here);
+const argsOf = (n) => (n.includes('@') ? n.slice(n.indexOf('@') + 1).replace(/%base/, '').split(' ').filter(Boolean) : []);
 for (const n of names) if (stepOf(n) === undefined) throw new Error(`unknown step ${n} (known: ${Object.keys(STEPS).join(', ')})`);
 
 const log = (...a) => process.stderr.write(`${a.join(' ')}\n`);
@@ -60,7 +69,10 @@ async function main() {
   for (const n of names) {
     const s = stepOf(n);
     const execArgv = v.profile ? ['--cpu-prof', '--cpu-prof-interval', '50', '--cpu-prof-dir', profileDir, '--cpu-prof-name', `ladder-${n}-${Date.now()}.cpuprofile`] : [];
-    servers.set(n, await startServer(join(here, s.server), { env: { WAMP_BENCH_REALM: 'realm1', ...s.env }, execArgv }));
+    const extra = v['server-args'].split(' ').filter(Boolean);
+    const server = await startServer(join(serverDir(n), s.server), { env: { WAMP_BENCH_REALM: 'realm1', ...s.env }, execArgv: [...execArgv, ...extra, ...argsOf(n)] });
+    log(`${n}: server pid ${server.pid}`);
+    servers.set(n, server);
   }
   const runs = new Map(names.map((n) => [n, []]));
   const calls = new Map();
