@@ -122,6 +122,16 @@ async function main() {
     const med = (k) => median(rs.map((m) => m[k]));
     console.log(`| ${n} | ${fmt(med('usPerCall'))} | ${ratio(n, 'usPerCall')} | ${fmt(med('p50'), 0)} | ${ratio(n, 'p50')} | ${fmt(med('loadUs'))} |`);
   }
+  // Before/after: each rung beside its `%base` twin, as the median of per-round ratios.
+  for (const n of names) {
+    const b = `${n}%base`;
+    if (!runs.has(b) || n.includes('%base')) continue;
+    const pair = (key) => {
+      const rs = runs.get(n).map((m, i) => m[key] / runs.get(b)[i][key]);
+      return `${fmt(median(rs), 3)} (${fmt(Math.min(...rs), 2)}–${fmt(Math.max(...rs), 2)})`;
+    };
+    console.log(`\n${n} ÷ ${b}, per round: server CPU per call ${pair('usPerCall')}, p50 ${pair('p50')}`);
+  }
   if (v.profile) {
     console.log('\nabout this many calls per server profile (for `node src/profile-summary.mjs FILE 30 --calls N`):');
     for (const n of names) console.log(`  ${n}: ${calls.get(n)}`);
