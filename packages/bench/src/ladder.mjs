@@ -92,18 +92,23 @@ async function main() {
         warmupMs: Number(v.warmup),
       };
       let cpu0;
+      let faults0;
+      let gc0;
       const loadArgv = v.profile ? ['--cpu-prof', '--cpu-prof-interval', '50', '--cpu-prof-dir', profileDir, '--cpu-prof-name', `ladder-load-${n}-${round}-${Date.now()}.cpuprofile`] : [];
       const r = await runLoad(join(here, s.load), spec, {
         onStart: async () => {
-          cpu0 = (await server.request('cpu')).cpu;
+          ({ cpu: cpu0, faults: faults0, scavenges: gc0 } = await server.request('cpu'));
         },
-        onEnd: async () => (await server.request('cpu')).cpu - cpu0,
+        onEnd: async () => {
+          const c = await server.request('cpu');
+          return { cpu: c.cpu - cpu0, faults: c.faults - faults0, scavenges: c.scavenges - gc0 };
+        },
       }, { execArgv: loadArgv });
-      const m = { usPerCall: r.end / r.ops, p50: r.latencyMs.p50 * 1000, loadUs: (r.loadCpu * 1e3 * r.elapsedMs) / r.ops, rate: r.rate };
+      const m = { usPerCall: r.end.cpu / r.ops, faults: r.end.faults / r.ops, callsPerGc: r.ops / Math.max(1, r.end.scavenges), p50: r.latencyMs.p50 * 1000, loadUs: (r.loadCpu * 1e3 * r.elapsedMs) / r.ops, rate: r.rate };
       runs.get(n).push(m);
       // For the profiles: calls over the whole run, warm-up included (at the window's rate).
       calls.set(n, (calls.get(n) ?? 0) + Math.round((r.rate * (r.elapsedMs + spec.warmupMs)) / 1000));
-      log(`[${round}] ${n.padEnd(14)} server ${m.usPerCall.toFixed(1).padStart(6)} µs/call  p50 ${m.p50.toFixed(0).padStart(4)} µs  load ${m.loadUs.toFixed(1)} µs/call  ${Math.round(m.rate)}/s`);
+      log(`[${round}] ${n.padEnd(14)} server ${m.usPerCall.toFixed(1).padStart(6)} µs/call  p50 ${m.p50.toFixed(0).padStart(4)} µs  load ${m.loadUs.toFixed(1)} µs/call  ${Math.round(m.rate)}/s  faults ${m.faults.toFixed(3)}/call  ${Math.round(m.callsPerGc)} calls/scavenge`);
     }
   }
   await Promise.all([...servers.values()].map((s) => s.stop()));
@@ -115,12 +120,12 @@ async function main() {
     return `${fmt(median(rs), 2)} (${fmt(Math.min(...rs), 2)}–${fmt(Math.max(...rs), 2)})`;
   };
   console.log(`\n${v.rounds} rounds × ${v.duration} ms per rung, one call at a time; ratios to ${names[0]} (median of per-round ratios, min–max)\n`);
-  console.log('| rung | server CPU µs/call | ÷ base | p50 µs | ÷ base | load CPU µs/call |');
-  console.log('| --- | ---: | ---: | ---: | ---: | ---: |');
+  console.log('| rung | server CPU µs/call | ÷ base | p50 µs | ÷ base | load CPU µs/call | server page faults/call | calls/scavenge |');
+  console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const n of names) {
     const rs = runs.get(n);
     const med = (k) => median(rs.map((m) => m[k]));
-    console.log(`| ${n} | ${fmt(med('usPerCall'))} | ${ratio(n, 'usPerCall')} | ${fmt(med('p50'), 0)} | ${ratio(n, 'p50')} | ${fmt(med('loadUs'))} |`);
+    console.log(`| ${n} | ${fmt(med('usPerCall'))} | ${ratio(n, 'usPerCall')} | ${fmt(med('p50'), 0)} | ${ratio(n, 'p50')} | ${fmt(med('loadUs'))} | ${fmt(med('faults'), 3)} | ${fmt(med('callsPerGc'), 0)} |`);
   }
   // Before/after: each rung beside its `%base` twin, as the median of per-round ratios.
   for (const n of names) {
