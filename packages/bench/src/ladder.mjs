@@ -9,6 +9,7 @@
 //                       [--profile]  (V8 CPU profiles of the servers, at 50 µs,
 //                                     and of every load process, to
 //                                     results/profiles/ladder-*.cpuprofile)
+//                       [--inflight N]  (calls in flight; default 1, the ladder's purpose)
 //                       [--server-args=--perf-basic-prof]  (more node options of the servers,
 //                                     e.g. for `perf record -p PID`: the pids are printed)
 //
@@ -41,6 +42,7 @@ const { values: v } = parseArgs({
     steps: { type: 'string', default: 'relay,conn,mini,host,router,router+client' },
     profile: { type: 'boolean', default: false },
     'server-args': { type: 'string', default: '' },
+    inflight: { type: 'string', default: '1' },
   },
 });
 
@@ -82,7 +84,7 @@ async function main() {
       const server = servers.get(n);
       const spec = {
         shape: 'rpc',
-        inflight: 1,
+        inflight: Number(v.inflight),
         payloadBytes: 32,
         realm: 'realm1',
         mode: s.mode,
