@@ -1039,13 +1039,29 @@ export class ClientSession {
     if (sub === undefined) return this.violate(`EVENT for subscription ${msg.subscription}, which this session does not hold`);
     // Events the broker dispatched before it saw our UNSUBSCRIBE.
     if (sub.phase === 'unsubscribing') return;
-    const topic = stringOf(msg.details['topic']) ?? sub.topic;
-    this.emit(
-      withDelivered(
-        withPublisher({ type: 'event', subscription: msg.subscription, publication: msg.publication, topic, details: msg.details }, msg.details),
-        msg,
-      ),
-    );
+    const d = msg.details;
+    const topic = stringOf(d['topic']) ?? sub.topic;
+    // One literal per case (the fields of withPublisher and withDelivered): an event per
+    // EVENT is the hot path of a subscriber, and adding fields one by one reshapes the object.
+    const publisher = d['publisher'];
+    if (msg.payload === undefined) {
+      this.emit({
+        type: 'event',
+        subscription: msg.subscription,
+        publication: msg.publication,
+        topic,
+        details: d,
+        publisher: typeof publisher === 'number' ? publisher : undefined,
+        publisherAuthid: stringOf(d['publisher_authid']),
+        publisherAuthrole: stringOf(d['publisher_authrole']),
+        retained: d['retained'] === true,
+        trustlevel: levelOf(d['trustlevel']),
+        args: msg.args ?? NO_ARGS,
+        kwargs: msg.kwargs ?? EMPTY,
+      });
+      return;
+    }
+    this.emit(withDelivered(withPublisher({ type: 'event', subscription: msg.subscription, publication: msg.publication, topic, details: d }, d), msg));
   }
 
   /**
