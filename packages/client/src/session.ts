@@ -255,7 +255,8 @@ export class LeanSession implements SessionApi {
       this.joinSettled = { resolve, reject };
     });
     transport.onFrame = (frame) => {
-      this.core.handleMessage(frame, this.clock());
+      // The clock itself: the core reads it only for a message that sets a deadline.
+      this.core.handleMessage(frame, this.clock);
       this.flush();
     };
     transport.onClose = () => {

@@ -410,8 +410,13 @@ export class ClientSession {
   // -------------------------------------------------------------------------
   // Input from the router and the clock
 
-  /** One frame from the router. Never throws. */
-  handleMessage(frame: Frame, now: number): void {
+  /**
+   * One frame from the router. Never throws. `now` may be the clock itself,
+   * read only when the message sets a deadline (a progressive RESULT or an
+   * INVOCATION with a timeout): a subscriber's EVENTs then cost no clock
+   * read each.
+   */
+  handleMessage(frame: Frame, now: number | (() => number)): void {
     let msg: Message;
     try {
       msg = decodeRouterMessage(this.serializer, frame, this.decodeOptions);
@@ -851,7 +856,7 @@ export class ClientSession {
     }
   }
 
-  private onSessionMessage(j: Joined, msg: Message, now: number): void {
+  private onSessionMessage(j: Joined, msg: Message, now: number | (() => number)): void {
     switch (msg.type) {
       case MessageType.RESULT:
         return this.onResult(j, msg, now);
@@ -906,7 +911,7 @@ export class ClientSession {
     return p as Extract<PendingRequest, { kind: K }>;
   }
 
-  private onResult(j: Joined, msg: Result, now: number): void {
+  private onResult(j: Joined, msg: Result, now: number | (() => number)): void {
     const p = this.pendingFor(j, msg.request, 'call', 'RESULT');
     if (p === undefined) return;
     const progress = msg.details['progress'] === true;
@@ -920,7 +925,7 @@ export class ClientSession {
         return this.violate(`progressive RESULT for call ${msg.request}, which did not ask for progressive results`);
       }
       // Advanced profile "Progressive Call Results", "Timeouts": the timeout runs between results.
-      if (p.timeout > 0) this.deadlines.set(msg.request, now + p.timeout);
+      if (p.timeout > 0) this.deadlines.set(msg.request, timeOf(now) + p.timeout);
       this.emit(withDelivered({ type: 'progress', request: msg.request, details: msg.details }, msg));
       return;
     }
@@ -1070,7 +1075,7 @@ export class ClientSession {
    * "Continuations on Completed Calls": a chunk for an invocation this
    * callee already answered is dropped).
    */
-  private onInvocation(j: Joined, msg: Invocation, now: number): void {
+  private onInvocation(j: Joined, msg: Invocation, now: number | (() => number)): void {
     const reg = j.registrations.get(msg.registration);
     if (reg === undefined) {
       return this.violate(`INVOCATION for registration ${msg.registration}, which this session does not hold`);
@@ -1117,7 +1122,7 @@ export class ClientSession {
     });
     // Advanced profile "Call Timeouts": the dealer hands the timeout to a callee announcing call_timeout.
     const timeout = msg.details['timeout'];
-    if (typeof timeout === 'number' && timeout > 0 && Number.isFinite(timeout)) this.deadlines.set(-msg.request, now + timeout);
+    if (typeof timeout === 'number' && timeout > 0 && Number.isFinite(timeout)) this.deadlines.set(-msg.request, timeOf(now) + timeout);
     this.emit(
       withDelivered(
         withCaller({
@@ -1447,6 +1452,11 @@ function withPublisher<T extends object>(event: T, d: Dict): T & PublisherFields
   out.retained = d['retained'] === true;
   out.trustlevel = levelOf(d['trustlevel']);
   return out;
+}
+
+/** `now` of `handleMessage`: the time, or the clock to read it from. */
+function timeOf(now: number | (() => number)): number {
+  return typeof now === 'number' ? now : now();
 }
 
 /** A trust level: a non-negative integer (advanced profile, "Trust Levels"). */
