@@ -94,6 +94,7 @@ interface WsReceiver {
   _errored: boolean;
   _maxPayload: number;
   _skipUTF8Validation: boolean;
+  _allowSynchronousEvents: boolean;
 }
 
 /** ws's `Receiver` state between frames (`GET_INFO`). */
@@ -130,9 +131,12 @@ function installDirectReceive(socket: DirectReceiveSocket): void {
     typeof receiver._bufferedBytes !== 'number' ||
     typeof receiver._fragmented !== 'number' ||
     typeof receiver._maxPayload !== 'number' ||
+    receiver._allowSynchronousEvents !== true ||
     socket.extensions !== ''
   ) {
-    return; // Not the ws 8 receiver this was written for, or compression: ws does it all.
+    // Not the ws 8 receiver this was written for, compression, or one event per
+    // turn (wsOptions.allowSynchronousEvents: false): ws does it all.
+    return;
   }
   const write = receiver.write.bind(receiver);
   const maxPayload = receiver._maxPayload;

@@ -277,3 +277,37 @@ describe('the Node client with more than one message listener', () => {
     expect(seen).toEqual(['[1]', '[2]']);
   });
 });
+
+describe('the Node client with allowSynchronousEvents: false', () => {
+  it('leaves the messages to ws, which hands over one per turn', async () => {
+    const { socket, t } = await pair('wamp.2.json', { wsOptions: { allowSynchronousEvents: false } });
+    const frames: Frame[] = [];
+    // Whether an immediate queued at the first message ran before the next message came.
+    let later = false;
+    const seen: boolean[] = [];
+    t.onFrame = (f) => {
+      if (frames.length === 0) setImmediate(() => (later = true));
+      else seen.push(later);
+      frames.push(f);
+    };
+    socket.write(Buffer.concat([text('[1]'), text('[2]')]));
+    await until(() => frames.length === 2, 'both messages');
+    expect(frames).toEqual(['[1]', '[2]']);
+    expect(seen).toEqual([true]);
+  });
+
+  it('(by default) hands over all the messages of a read in the same turn', async () => {
+    const { socket, t } = await pair();
+    const frames: Frame[] = [];
+    let later = false;
+    const seen: boolean[] = [];
+    t.onFrame = (f) => {
+      if (frames.length === 0) setImmediate(() => (later = true));
+      else seen.push(later);
+      frames.push(f);
+    };
+    socket.write(Buffer.concat([text('[1]'), text('[2]')]));
+    await until(() => frames.length === 2, 'both messages');
+    expect(seen).toEqual([false]);
+  });
+});
