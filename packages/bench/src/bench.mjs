@@ -239,6 +239,10 @@ const CONTEXT = [
   { label: 'client CPU per delivery, Autobahn|JS ÷ @wamp/client (PubSub to 10, ~50 B)', num: 'ab.ours.pubsub.10.small', den: 'ours.pubsub.10.small', metric: 'loadUsPerOp' },
   { label: 'server CPU per call, project router ÷ raw ws relay (100 in flight)', num: 'ours.rpc.ws-json.100', den: 'raw.relay.100', metric: 'serverUsPerOp' },
   { label: 'server CPU per delivery, project router ÷ raw ws broadcast (to 100, ~50 B)', num: 'ours.pubsub.100.small', den: 'raw.bcast.100.small', metric: 'serverUsPerOp' },
+  // Ceilings of the two sequential goals against Autobahn|JS: the raw relay is the same `ws` server with
+  // clients that only echo, so no router (on `ws`) and no client can answer one call at a time faster.
+  { label: 'ceiling of router ÷ fox-wamp, RPC sequential: raw ws relay ÷ fox-wamp (Autobahn|JS)', num: 'raw.relay.seq', den: 'ab.fox.rpc.seq' },
+  { label: 'ceiling of @wamp/client ÷ Autobahn|JS, RPC sequential: raw ws relay ÷ Autobahn|JS on our router', num: 'raw.relay.seq', den: 'ab.ours.rpc.seq' },
   { label: 'raw ws relay ÷ raw ws echo, 100 in flight (cost of the second hop)', num: 'raw.relay.100', den: 'raw.echo.100' },
   { label: 'fox-wamp (Autobahn|JS) ÷ raw ws relay, 100 in flight', num: 'ab.fox.rpc.100', den: 'raw.relay.100' },
   { label: 'project router (Autobahn|JS) ÷ raw ws relay, 100 in flight', num: 'ab.ours.rpc.100', den: 'raw.relay.100' },

@@ -83,20 +83,20 @@ export class EventQueue<T> implements AsyncIterableIterator<T, undefined> {
   readonly ready: Promise<void>;
   /** The topic (or pattern) subscribed to. */
   readonly topic: string;
-  private readonly buffer: QueuedEvent<Args, KwArgs, unknown>[] = [];
-  private readonly max: number;
-  private readonly overflow: EventQueueOverflow;
-  private readonly session: QueueSession<unknown>;
-  private readonly accept: EventAcceptor<unknown, T> | undefined;
-  private subscription: QueueSubscription | undefined;
-  private unsubscribing: Promise<void> | undefined;
-  private stopListening: (() => void)[] = [];
-  private ended = false;
-  private failure: { readonly error: unknown } | undefined;
-  private wake: (() => void) | undefined;
-  private tail: Promise<unknown> = Promise.resolve();
-  private droppedTotal = 0;
-  private droppedInBurst = 0;
+  readonly #buffer: QueuedEvent<Args, KwArgs, unknown>[] = [];
+  readonly #max: number;
+  readonly #overflow: EventQueueOverflow;
+  readonly #session: QueueSession<unknown>;
+  readonly #accept: EventAcceptor<unknown, T> | undefined;
+  #subscription: QueueSubscription | undefined;
+  #unsubscribing: Promise<void> | undefined;
+  #stopListening: (() => void)[] = [];
+  #ended = false;
+  #failure: { readonly error: unknown } | undefined;
+  #wake: (() => void) | undefined;
+  #tail: Promise<unknown> = Promise.resolve();
+  #droppedTotal = 0;
+  #droppedInBurst = 0;
 
   /** @internal Use `Session.events` or `eventsTyped`. */
   constructor(session: QueueSession<unknown>, topic: string, options: EventQueueOptions, accept?: EventAcceptor<unknown, T>) {
@@ -108,24 +108,24 @@ export class EventQueue<T> implements AsyncIterableIterator<T, undefined> {
     if (overflow !== undefined && overflow !== 'drop-oldest' && overflow !== 'drop-newest') {
       throw new LocalProtocolError(ErrorUri.INVALID_ARGUMENT, `events(): overflow must be 'drop-oldest' or 'drop-newest', not ${String(overflow)}`);
     }
-    this.session = session;
+    this.#session = session;
     this.topic = topic;
-    this.max = max;
-    this.overflow = overflow ?? 'drop-oldest';
-    this.accept = accept;
-    this.stopListening = [session.on('closed', () => this.end()), session.on('failed', () => this.end())];
-    this.ready = session.subscribe(topic, (args, kwargs, details) => this.push({ args, kwargs, details }), subscribeOptions).then(
+    this.#max = max;
+    this.#overflow = overflow ?? 'drop-oldest';
+    this.#accept = accept;
+    this.#stopListening = [session.on('closed', () => this.#end()), session.on('failed', () => this.#end())];
+    this.ready = session.subscribe(topic, (args, kwargs, details) => this.#push({ args, kwargs, details }), subscribeOptions).then(
       (sub) => {
-        if (this.ended) {
+        if (this.#ended) {
           // The loop was left (or the session ended) before the router answered.
-          this.unsubscribing = sub.unsubscribe().catch(() => undefined);
+          this.#unsubscribing = sub.unsubscribe().catch(() => undefined);
           return;
         }
-        this.subscription = sub;
-        sub.onRevoked = () => this.end();
+        this.#subscription = sub;
+        sub.onRevoked = () => this.#end();
       },
       (error: unknown) => {
-        this.end(error);
+        this.#end(error);
         throw error;
       },
     );
@@ -135,18 +135,18 @@ export class EventQueue<T> implements AsyncIterableIterator<T, undefined> {
 
   /** Events dropped by the overflow policy so far. */
   get dropped(): number {
-    return this.droppedTotal;
+    return this.#droppedTotal;
   }
 
   /** Events buffered and not yet read. */
   get size(): number {
-    return this.buffer.length;
+    return this.#buffer.length;
   }
 
   /** The next event, or `done` once the queue has ended and its buffer is empty. Calls are served in order. */
   next(): Promise<IteratorResult<T, undefined>> {
-    const r = this.tail.then(() => this.pull());
-    this.tail = r.then(
+    const r = this.#tail.then(() => this.#pull());
+    this.#tail = r.then(
       () => undefined,
       () => undefined,
     );
@@ -165,12 +165,12 @@ export class EventQueue<T> implements AsyncIterableIterator<T, undefined> {
    * confirmed the subscription). Safe to call more than once.
    */
   async close(): Promise<void> {
-    this.buffer.length = 0;
-    this.end();
+    this.#buffer.length = 0;
+    this.#end();
     await this.ready.catch(() => undefined);
-    await this.unsubscribing;
-    const sub = this.subscription;
-    this.subscription = undefined;
+    await this.#unsubscribing;
+    const sub = this.#subscription;
+    this.#subscription = undefined;
     if (sub !== undefined) {
       sub.onRevoked = undefined;
       await sub.unsubscribe().catch(() => undefined);
@@ -182,62 +182,62 @@ export class EventQueue<T> implements AsyncIterableIterator<T, undefined> {
     return this;
   }
 
-  private async pull(): Promise<IteratorResult<T, undefined>> {
+  async #pull(): Promise<IteratorResult<T, undefined>> {
     for (;;) {
-      const raw = this.buffer.shift();
+      const raw = this.#buffer.shift();
       if (raw !== undefined) {
-        if (this.buffer.length === 0) this.recovered();
-        if (this.accept === undefined) return { value: raw as T, done: false };
-        const value = await this.accept(raw);
+        if (this.#buffer.length === 0) this.#recovered();
+        if (this.#accept === undefined) return { value: raw as T, done: false };
+        const value = await this.#accept(raw);
         if (value !== undefined) return { value, done: false };
         continue;
       }
-      if (this.ended) {
-        if (this.failure !== undefined) throw this.failure.error;
+      if (this.#ended) {
+        if (this.#failure !== undefined) throw this.#failure.error;
         return { value: undefined, done: true };
       }
       await new Promise<void>((resolve) => {
-        this.wake = resolve;
+        this.#wake = resolve;
       });
     }
   }
 
-  private push(event: QueuedEvent<Args, KwArgs, unknown>): void {
-    if (this.ended) return;
-    if (this.buffer.length >= this.max) {
-      this.droppedTotal++;
-      this.droppedInBurst++;
-      if (this.droppedInBurst === 1) {
-        this.session.warn(
-          `events on ${this.topic}: the queue is full (${this.max} events, maxBuffered); the loop is behind, dropping the ${this.overflow === 'drop-oldest' ? 'oldest' : 'newest'} events`,
+  #push(event: QueuedEvent<Args, KwArgs, unknown>): void {
+    if (this.#ended) return;
+    if (this.#buffer.length >= this.#max) {
+      this.#droppedTotal++;
+      this.#droppedInBurst++;
+      if (this.#droppedInBurst === 1) {
+        this.#session.warn(
+          `events on ${this.topic}: the queue is full (${this.#max} events, maxBuffered); the loop is behind, dropping the ${this.#overflow === 'drop-oldest' ? 'oldest' : 'newest'} events`,
         );
       }
-      if (this.overflow === 'drop-newest') return;
-      this.buffer.shift();
+      if (this.#overflow === 'drop-newest') return;
+      this.#buffer.shift();
     }
-    this.buffer.push(event);
-    this.notify();
+    this.#buffer.push(event);
+    this.#notify();
   }
 
   /** The loop caught up: say how many events the burst cost. */
-  private recovered(): void {
-    if (this.droppedInBurst === 0) return;
-    this.session.warn(`events on ${this.topic}: ${this.droppedInBurst} events dropped while the queue was full`);
-    this.droppedInBurst = 0;
+  #recovered(): void {
+    if (this.#droppedInBurst === 0) return;
+    this.#session.warn(`events on ${this.topic}: ${this.#droppedInBurst} events dropped while the queue was full`);
+    this.#droppedInBurst = 0;
   }
 
-  private end(error?: unknown): void {
-    if (this.ended) return;
-    this.ended = true;
-    if (error !== undefined) this.failure = { error };
-    for (const stop of this.stopListening) stop();
-    this.stopListening = [];
-    this.notify();
+  #end(error?: unknown): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    if (error !== undefined) this.#failure = { error };
+    for (const stop of this.#stopListening) stop();
+    this.#stopListening = [];
+    this.#notify();
   }
 
-  private notify(): void {
-    const wake = this.wake;
-    this.wake = undefined;
+  #notify(): void {
+    const wake = this.#wake;
+    this.#wake = undefined;
     wake?.();
   }
 }

@@ -13,6 +13,7 @@ import {
   ErrorUri,
   LocalProtocolError,
   WampError,
+  clientCallee,
   type Args,
   type Dict,
   type InterruptEvent,
@@ -344,7 +345,7 @@ export function register<A extends Args = Args, K extends KwArgs = KwArgs>(
   options: RegisterOptions = {},
 ): Promise<Registration> {
   try {
-    const callee = (session.callee ??= new HandlerRunner(session, session.calleeHost()));
+    const callee = (session.callee ??= new HandlerRunner(session, session.calleeHost(clientCallee)));
     return callee.register(procedure, handler as InvocationHandler, options);
   } catch (e) {
     return Promise.reject(e);

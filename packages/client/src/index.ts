@@ -66,15 +66,17 @@ export { register } from './handler-runner.js';
 export { subscribeWithHistory } from './history.js';
 export type { RegistrationOwner, SessionApi, SubscriptionOwner } from './session-api.js';
 export {
-  Client,
   ClientRegistration,
   ClientSubscription,
+  LeanClient,
   type ClientEvents,
   type ClientOptions,
   type ConnectionState,
   type HeartbeatOptions,
   type RetryOptions,
+  type SessionClass,
 } from './client.js';
+export { Client, registerOnClient } from './client-register.js';
 // The errors and option types an application meets through this package.
 export {
   CanceledError,

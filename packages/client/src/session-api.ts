@@ -14,8 +14,9 @@ import type {
   Args,
   Arguments,
   CancelMode,
-  ClientSession,
+  ClientCallee,
   Dict,
+  LeanClientSession,
   InterruptEvent,
   InvocationEvent,
   KwArgs,
@@ -136,7 +137,8 @@ export type CalleeRequest =
 
 /** What the callee side needs from the session it serves. */
 export interface CalleeHost {
-  readonly core: ClientSession;
+  /** The callee role of the session's core (`clientCallee()` of @wamp/core, installed by the first `register()`). */
+  readonly core: ClientCallee;
   /** The session is established (answers can go out). */
   readonly isOpen: boolean;
   /** Arguments as they go out (through the passthru codecs). */
@@ -188,8 +190,13 @@ export interface SessionApi {
   continueCall(request: number, procedure: string, args: Args | undefined, kwargs: KwArgs | undefined, more: boolean): boolean;
   /** @internal */
   callee: CalleeSide | undefined;
-  /** @internal */
-  calleeHost(): CalleeHost;
+  /**
+   * @internal What the callee side uses of this session; `install` (the
+   * `clientCallee` of @wamp/core) gives the core's callee role. It is passed
+   * in by `register()` so that a session that registers nothing does not
+   * carry it.
+   */
+  calleeHost(install: (core: LeanClientSession) => ClientCallee): CalleeHost;
 }
 
 /** Whoever ends a {@link Registration}: the `Session` it lives in, or the `Client` that restores it. */

@@ -1,6 +1,6 @@
 /**
  * `LeanSession` and `Session`: the Promise API of one WAMP session over one
- * {@link Transport}, driving the sans-IO `ClientSession` of @wamp/core, which
+ * {@link Transport}, driving the sans-IO `LeanClientSession` of @wamp/core, which
  * owns the session's state. This layer keeps only promises, one timer (armed
  * at the core's `pollTimeout()`), handlers and the transport. Features that
  * are modules of their own — the callee side (`handler-runner.ts`), progressive
@@ -11,13 +11,14 @@
 
 import {
   CanceledError,
-  ClientSession,
+  LeanClientSession,
   ErrorUri,
   ProtocolViolation,
   SessionClosedError,
   WampError,
   type Args,
   type CancelMode,
+  type ClientCallee,
   type ClientRole,
   type ClientEvent,
   type CloseInfo,
@@ -191,7 +192,7 @@ export class LeanSession implements SessionApi {
     closed: new Set(),
     failed: new Set(),
   };
-  private readonly core: ClientSession;
+  private readonly core: LeanClientSession;
   private readonly timers: Timers;
   private readonly clock: Clock;
   private readonly hooks: SessionHooks;
@@ -238,7 +239,7 @@ export class LeanSession implements SessionApi {
     this.clock = options.clock ?? systemClock;
     this.hooks = { onTrace: options.onTrace, onWarning: options.onWarning };
     this.codecs = options.passthru === undefined ? [] : Array.isArray(options.passthru) ? [...(options.passthru as readonly PassthruCodec[])] : [options.passthru as PassthruCodec];
-    this.core = new ClientSession({
+    this.core = new LeanClientSession({
       serializer: transport.serializer,
       agent: options.agent ?? AGENT,
       trace: options.onTrace !== undefined,
@@ -446,11 +447,11 @@ export class LeanSession implements SessionApi {
     return this.callee === undefined ? Promise.resolve() : this.callee.unregister(registration);
   }
 
-  /** @internal What the callee side uses of this session. */
-  calleeHost(): CalleeHost {
+  /** @internal What the callee side uses of this session; `install` gives the core's callee role (see `SessionApi`). */
+  calleeHost(install: (core: LeanClientSession) => ClientCallee): CalleeHost {
     const isOpen = (): boolean => this.isOpen;
     return {
-      core: this.core,
+      core: install(this.core),
       get isOpen() {
         return isOpen();
       },

@@ -3,6 +3,10 @@ import { jsonSerializer, seededRandomId } from '@wamp/core';
 import {
   Client,
   ClientRegistration,
+  LeanClient,
+  LeanSession,
+  Session,
+  registerOnClient,
   ClientSubscription,
   Registration,
   SessionClosedError,
@@ -402,3 +406,65 @@ describe('Client: closing and heartbeat', () => {
     await client.close();
   });
 });
+
+describe('LeanClient: the client over LeanSession, registering through registerOnClient()', () => {
+  function leanHarness(): { client: LeanClient; router: AutoRouter; time: VirtualTime; warnings: string[] } {
+    const router = new AutoRouter();
+    const time = new VirtualTime();
+    const warnings: string[] = [];
+    const client = new LeanClient({
+      transport: router.factory,
+      realm: 'realm1',
+      timers: time,
+      clock: time.clock,
+      retry: { initialDelay: 500, jitter: 0 },
+      onWarning: (m) => warnings.push(m),
+    });
+    return { client, router, time, warnings };
+  }
+
+  it('opens LeanSessions (Client opens Sessions) and restores registrations and subscriptions after a lost connection', async () => {
+    const { client, router, time, warnings } = leanHarness();
+    const calls: unknown[] = [];
+    const seen: unknown[] = [];
+    const reg = await registerOnClient(client, 'com.p', (args) => calls.push(args[0]), { match: 'prefix' });
+    await client.subscribe('com.t', (args) => void seen.push(args[0]));
+    const session = await client.connect();
+    expect(session).toBeInstanceOf(LeanSession);
+    expect(session).not.toBeInstanceOf(Session);
+    expect(router.last.log.slice(1)).toEqual([
+      [64, 1, { match: 'prefix' }, 'com.p'],
+      [32, 2, {}, 'com.t'],
+    ]);
+    router.last.transport.drop();
+    await settle();
+    await time.advance(500);
+    const second = router.last;
+    expect(second.log.slice(1)).toEqual([
+      [64, 1, { match: 'prefix' }, 'com.p'],
+      [32, 2, {}, 'com.t'],
+    ]);
+    second.send([68, 1, 100, {}, ['again']]);
+    second.send([36, 101, 1, {}, ['news']]);
+    await settle();
+    expect(calls).toEqual(['again']);
+    expect(seen).toEqual(['news']);
+    // Unregistering through the handle forgets it: the next session does not register it again.
+    await reg.unregister();
+    second.transport.drop();
+    await settle();
+    await time.advance(1000);
+    expect(router.last.log.slice(1)).toEqual([[32, 1, {}, 'com.t']]);
+    expect(warnings).toEqual([]);
+  });
+
+  it('a LeanClient that registers nothing never sends REGISTER, and unregister() of a foreign handle is a no-op', async () => {
+    const { client, router } = leanHarness();
+    await client.connect();
+    expect(router.last.log.map((m) => m[0])).toEqual([1]);
+    const other = new Client({ transport: router.factory, realm: 'realm1' });
+    await expect(client.unregister(new Registration(other, 0, 'com.x', () => undefined, {}))).resolves.toBeUndefined();
+    expect(client.callee).toBeUndefined();
+  });
+});
+

@@ -181,7 +181,7 @@ export { saslprep, timingSafeEqual } from './auth/util.js';
 // --- client session state machine ---
 export {
   CLIENT_ROLES,
-  ClientSession,
+  LeanClientSession,
   type Arguments,
   type Passthru,
   type ClientRole,
@@ -191,6 +191,7 @@ export {
   type LeaveOptions,
   type WelcomeInfo,
 } from './client/session.js';
+export { ClientSession, clientCallee, type ClientCallee } from './client/callee.js';
 export {
   CLIENT_TRANSITIONS,
   clientNextState,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { LocalProtocolError } from '@wamp/core';
-import { joined, registered, violation } from './harness/scripted-router.js';
+import { LeanClientSession, LocalProtocolError, clientCallee } from '@wamp/core';
+import { FULL_ROUTER_ROLES, ScriptedRouter, joined, registered, violation } from './harness/scripted-router.js';
 
 describe('callee: REGISTER and UNREGISTER', () => {
   it('sends REGISTER with match, invoke and disclose_caller and reports REGISTERED', () => {
@@ -282,5 +282,61 @@ describe('callee: progressive call invocations', () => {
     r.sent();
     r.recv([68, 1, 200, {}]);
     violation(r, 'INVOCATION continues request 1 under another registration');
+  });
+});
+
+describe('callee: a module of its own (LeanClientSession, clientCallee)', () => {
+  const lean = (): ScriptedRouter<LeanClientSession> => {
+    const r = new ScriptedRouter<LeanClientSession>({}, (o) => new LeanClientSession(o));
+    r.establish({ roles: FULL_ROUTER_ROLES });
+    return r;
+  };
+
+  it('without the callee side, the callee messages are violations, as for a session that registered nothing', () => {
+    for (const [message, reason] of [
+      [[65, 1, 100], 'REGISTERED for request 1, which was never sent'],
+      [[67, 0, { registration: 100 }], 'UNREGISTERED revokes registration 100, which this session does not hold'],
+      [[67, 5], 'UNREGISTERED for request 5, which was never sent'],
+      [[68, 1, 100, {}], 'INVOCATION for registration 100, which this session does not hold'],
+      [[69, 1, {}], 'INTERRUPT for invocation 1, which was never received'],
+    ] as const) {
+      const r = lean();
+      r.recv([...message]);
+      violation(r, reason);
+    }
+    // The same messages reach the full ClientSession with the same outcome.
+    const full = joined();
+    full.recv([68, 1, 100, {}]);
+    violation(full, 'INVOCATION for registration 100, which this session does not hold');
+  });
+
+  it('a REGISTERED for a pending call names the call, without the callee side too', () => {
+    const r = lean();
+    r.run((s, now) => s.call('com.p', undefined, undefined, now));
+    r.sent();
+    r.recv([65, 1, 100]);
+    violation(r, 'REGISTERED for request 1, which is a call');
+  });
+
+  it('clientCallee() installs the role once and serves it as ClientSession does', () => {
+    const r = lean();
+    const callee = clientCallee(r.session);
+    expect(clientCallee(r.session)).toBe(callee);
+    // Commands go through run(), which drains the outputs as a driver does.
+    expect(r.run(() => callee.register('com.p'))).toBe(1);
+    r.recv([65, 1, 100]);
+    r.recv([68, 1, 100, { timeout: 50 }, [2]]);
+    expect(r.events()).toMatchObject([
+      { type: 'registered', request: 1, registration: 100, procedure: 'com.p' },
+      { type: 'invocation', request: 1, registration: 100, args: [2], timeout: 50 },
+    ]);
+    expect(r.run(() => callee.yield(1, { args: [4] }))).toBe(true);
+    expect(r.run(() => callee.yield(1))).toBe(false);
+    expect(r.sent()).toEqual([
+      [64, 1, {}, 'com.p'],
+      [70, 1, {}, [4]],
+    ]);
+    expect(r.run(() => callee.unregister(100))).toBe(2);
+    expect(() => r.run(() => callee.unregister(100))).toThrow(LocalProtocolError);
   });
 });

@@ -46,6 +46,28 @@ function overJoin(sessionImport) {
 }
 
 /**
+ * The full page: a reconnecting client (`clientImport` names the class
+ * `Client`) with every auth method over `serializers`; `after` runs on the
+ * client `c`, `extra` goes into its options.
+ */
+function fullPage(clientImport, serializers, after = '', extra = '') {
+  return `
+      ${clientImport}
+      import { ${[...serializers].sort().join(', ')} } from '@wamp/core';
+      import { webSocketTransport } from '@wamp/ws';
+      export function client(url, realm, secret, seed) {
+        const c = new Client({
+          transport: webSocketTransport({ url, serializers: [${serializers.join(', ')}] }),
+          realm,
+          ${extra}
+          auth: [cryptosign(seed), scram(secret), wampcra(secret), ticket(secret), anonymous()],
+        });
+        ${after}
+        return c;
+      }`;
+}
+
+/**
  * Each shape is the code an application of that kind would contain; `goal`
  * is the gzipped size the issue asks for, `compare` the references it is
  * measured against.
@@ -74,51 +96,50 @@ const SHAPES = {
       }`,
   },
   full: {
-    what: 'JSON, MessagePack and CBOR; anonymous, ticket, wampcra, cryptosign, wamp-scram; Client with reconnection',
+    what: 'JSON, MessagePack and CBOR; anonymous, ticket, wampcra, cryptosign, wamp-scram; LeanClient with reconnection (calls, subscribes, publishes)',
     goal: 30 * 1024,
     compare: ['wampyAll', 'autobahn'],
-    code: `
-      import { Client, anonymous, cryptosign, scram, ticket, wampcra } from '@wamp/client';
-      import { cborSerializer, jsonSerializer, msgpackSerializer } from '@wamp/core';
-      import { webSocketTransport } from '@wamp/ws';
-      export function client(url, realm, secret, seed) {
-        return new Client({
-          transport: webSocketTransport({ url, serializers: [cborSerializer, msgpackSerializer, jsonSerializer] }),
-          realm,
-          auth: [cryptosign(seed), scram(secret), wampcra(secret), ticket(secret), anonymous()],
-        });
-      }`,
+    code: fullPage("import { LeanClient as Client, anonymous, cryptosign, scram, ticket, wampcra } from '@wamp/client';", [
+      'cborSerializer',
+      'msgpackSerializer',
+      'jsonSerializer',
+    ]),
+  },
+  'full-callee': {
+    what: 'full, and a procedure registered (registerOnClient: the callee side)',
+    compare: ['wampyAll'],
+    code: fullPage(
+      "import { LeanClient as Client, anonymous, cryptosign, registerOnClient, scram, ticket, wampcra } from '@wamp/client';",
+      ['cborSerializer', 'msgpackSerializer', 'jsonSerializer'],
+      "registerOnClient(c, 'com.example.add2', (args) => args[0] + args[1]);",
+    ),
+  },
+  'full-client': {
+    what: 'full with Client (sessions are Session: register, events, history, progressive calls as methods)',
+    compare: ['wampyAll'],
+    code: fullPage("import { Client, anonymous, cryptosign, scram, ticket, wampcra } from '@wamp/client';", [
+      'cborSerializer',
+      'msgpackSerializer',
+      'jsonSerializer',
+    ]),
   },
   'full-msgpack': {
     what: 'full with JSON and MessagePack only (no CBOR)',
     compare: ['wampyAll'],
-    code: `
-      import { Client, anonymous, cryptosign, scram, ticket, wampcra } from '@wamp/client';
-      import { jsonSerializer, msgpackSerializer } from '@wamp/core';
-      import { webSocketTransport } from '@wamp/ws';
-      export function client(url, realm, secret, seed) {
-        return new Client({
-          transport: webSocketTransport({ url, serializers: [msgpackSerializer, jsonSerializer] }),
-          realm,
-          auth: [cryptosign(seed), scram(secret), wampcra(secret), ticket(secret), anonymous()],
-        });
-      }`,
+    code: fullPage("import { LeanClient as Client, anonymous, cryptosign, scram, ticket, wampcra } from '@wamp/client';", [
+      'msgpackSerializer',
+      'jsonSerializer',
+    ]),
   },
   'full+noble': {
     what: 'full, with nobleCryptoProvider (pure JS crypto for plain-http pages)',
     compare: ['wampyAll', 'autobahn'],
-    code: `
-      import { Client, anonymous, cryptosign, nobleCryptoProvider, scram, ticket, wampcra } from '@wamp/client';
-      import { cborSerializer, jsonSerializer, msgpackSerializer } from '@wamp/core';
-      import { webSocketTransport } from '@wamp/ws';
-      export function client(url, realm, secret, seed) {
-        return new Client({
-          transport: webSocketTransport({ url, serializers: [cborSerializer, msgpackSerializer, jsonSerializer] }),
-          realm,
-          crypto: nobleCryptoProvider(),
-          auth: [cryptosign(seed), scram(secret), wampcra(secret), ticket(secret), anonymous()],
-        });
-      }`,
+    code: fullPage(
+      "import { LeanClient as Client, anonymous, cryptosign, nobleCryptoProvider, scram, ticket, wampcra } from '@wamp/client';",
+      ['cborSerializer', 'msgpackSerializer', 'jsonSerializer'],
+      '',
+      'crypto: nobleCryptoProvider(),',
+    ),
   },
 };
 

@@ -184,7 +184,7 @@ export async function scramLegacyClientFinal(
   const storedKey = await crypto.sha256(clientKey);
   const serverKey = await crypto.hmacSha256(salted, utf8('Server Key'));
   const authMessage = utf8(
-    scramLegacyAuthMessage({ authid: saslprep(authid) ?? authid, clientNonce, nonce, salt: saltText, iterations, channelBinding: cb ?? '' }),
+    scramLegacyAuthMessage({ authid: (await saslprep(authid)) ?? authid, clientNonce, nonce, salt: saltText, iterations, channelBinding: cb ?? '' }),
   );
   const clientSignature = await crypto.hmacSha256(storedKey, authMessage);
   return {
@@ -228,7 +228,7 @@ export function scramLegacyParseHello(authextra: Dict | undefined): ScramLegacyH
 
 /** What {@link scramLegacyServerVerify} needs, kept between CHALLENGE and AUTHENTICATE. */
 export interface ScramLegacyState {
-  /** SASLprep-normalized authid. */
+  /** The authid as HELLO gave it; verification applies SASLprep (RFC 4013) to it. */
   readonly authid: string;
   readonly clientNonce: string;
   readonly nonce: string;
@@ -263,7 +263,8 @@ export function scramLegacyServerChallenge(
   return {
     extra,
     state: {
-      authid: saslprep(authid) ?? authid,
+      // As HELLO gave it: scramLegacyServerVerify() applies SASLprep.
+      authid,
       clientNonce: hello.clientNonce,
       nonce,
       salt: cred.salt,
@@ -289,7 +290,7 @@ export async function scramLegacyServerVerify(
   const serverKey = base64Decode(state.serverKey);
   if (storedKey === undefined || serverKey === undefined) throw badArgument('scramLegacyServerVerify: state keys are not base64');
   if (proof === undefined || proof.length !== KEY_BYTES) return { ok: false };
-  const authMessage = utf8(scramLegacyAuthMessage({ ...state, channelBinding: '' }));
+  const authMessage = utf8(scramLegacyAuthMessage({ ...state, authid: (await saslprep(state.authid)) ?? state.authid, channelBinding: '' }));
   const clientSignature = await crypto.hmacSha256(storedKey, authMessage);
   const recovered = await crypto.sha256(xorBytes(clientSignature, proof));
   if (!timingSafeEqual(storedKey, recovered)) return { ok: false };

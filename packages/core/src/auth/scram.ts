@@ -222,8 +222,8 @@ export async function scramClientFinal(
   }
   const cbindData = channelBinding === null ? null : opts.cbindData!;
 
-  const normalizedAuthid = saslprepOrThrow(authid, 'authid');
-  const salted = await deriveSaltedPassword(crypto, saslprepOrThrow(password, 'password'), salt, params);
+  const normalizedAuthid = await saslprepOrThrow(authid, 'authid');
+  const salted = await deriveSaltedPassword(crypto, await saslprepOrThrow(password, 'password'), salt, params);
   const clientKey = await crypto.hmacSha256(salted, utf8('Client Key'));
   const storedKey = await crypto.sha256(clientKey);
   const serverKey = await crypto.hmacSha256(salted, utf8('Server Key'));
@@ -315,7 +315,7 @@ export interface ScramServerChallengeOptions {
 
 /** Everything {@link scramServerVerify} needs, kept by the router between CHALLENGE and AUTHENTICATE. */
 export interface ScramServerState {
-  /** SASLprep-normalized authid. */
+  /** The authid as HELLO gave it; verification applies SASLprep (RFC 4013) to it. */
   readonly authid: string;
   readonly clientNonce: string;
   /** Client nonce + server nonce, as sent in CHALLENGE.Extra.nonce. */
@@ -366,9 +366,9 @@ export function scramServerChallenge(
     memory: kdf === 'argon2id' ? cred.memory! : null,
   };
   const state: ScramServerState = {
-    // An authid SASLprep refuses cannot be typed by a conforming client; the
-    // raw text keeps the exchange going to a failure that reveals nothing.
-    authid: saslprep(opts.authid) ?? opts.authid,
+    // As HELLO gave it: scramServerVerify() applies SASLprep (which may
+    // need its tables, loaded asynchronously).
+    authid: opts.authid,
     clientNonce,
     nonce,
     salt: cred.salt,
@@ -403,7 +403,9 @@ export async function scramServerVerify(
   if (proof === undefined || proof.length !== KEY_BYTES) return { ok: false };
   const authMessage = utf8(
     scramAuthMessage({
-      authid: state.authid,
+      // An authid SASLprep refuses cannot be typed by a conforming client; the
+      // raw text keeps the exchange going to a failure that reveals nothing.
+      authid: (await saslprep(state.authid)) ?? state.authid,
       clientNonce: state.clientNonce,
       nonce: state.nonce,
       salt: state.salt,
@@ -448,7 +450,7 @@ export async function scramDeriveCredential(
     memory = opts.memory ?? SCRAM_DEFAULTS.argon2id.memory;
     checkInteger(memory, ARGON2_MIN_MEMORY, 0xffffffff, 'memory');
   }
-  const salted = await deriveSaltedPassword(crypto, saslprepOrThrow(password, 'password'), salt, { kdf, iterations, memory });
+  const salted = await deriveSaltedPassword(crypto, await saslprepOrThrow(password, 'password'), salt, { kdf, iterations, memory });
   const clientKey = await crypto.hmacSha256(salted, utf8('Client Key'));
   return {
     kdf,
@@ -564,8 +566,8 @@ async function deriveSaltedPassword(
   });
 }
 
-function saslprepOrThrow(s: string, what: 'password' | 'authid'): string {
-  const out = saslprep(s);
+async function saslprepOrThrow(s: string, what: 'password' | 'authid'): Promise<string> {
+  const out = await saslprep(s);
   if (out === undefined) {
     throw badArgument(
       `wamp-scram: the ${what} contains a character SASLprep (RFC 4013) prohibits (control, private use, unassigned in Unicode 3.2, or mixed-direction text)`,

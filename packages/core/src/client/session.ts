@@ -14,16 +14,12 @@ import {
   authenticate as authenticateMsg,
   call as callMsg,
   cancel as cancelMsg,
-  error as errorMsg,
   goodbye,
   hello,
   messageTypeName,
   publish as publishMsg,
-  register as registerMsg,
   subscribe as subscribeMsg,
-  unregister as unregisterMsg,
   unsubscribe as unsubscribeMsg,
-  yield_,
   type Challenge,
   type ErrorMsg,
   type Event,
@@ -46,21 +42,17 @@ import { ClientOnlyMessage } from '../wire/shape.js';
 import { isValidPattern, isValidUri, type MatchPolicy, type UriRule } from '../uri.js';
 import { Deadlines } from '../deadlines.js';
 import { CanceledError, RequestTimeoutError, SessionClosedError, TRANSPORT_LOST } from './errors.js';
-import type { ClientEvent, CloseInfo, Delivered, InvocationEvent, PublicationEvent, RequestKind, RouterRoles } from './events.js';
+import type { ClientEvent, CloseInfo, Delivered, PublicationEvent, RequestKind, RouterRoles } from './events.js';
 import { formatMessage } from './format.js';
 import {
   callOptionsToWire,
   publishOptionsToWire,
-  registerOptionsToWire,
   subscribeOptionsToWire,
-  yieldOptionsToWire,
   type CallRequestOptions,
   type CancelMode,
   type ContinueCallOptions,
   type PublishOptions,
-  type RegisterOptions,
   type SubscribeOptions,
-  type YieldOptions,
 } from './options.js';
 import { clientNextState, type ClientInput } from './transitions.js';
 
@@ -223,7 +215,8 @@ export interface LeaveOptions {
 // ---------------------------------------------------------------------------
 // State
 
-type PendingRequest =
+/** @internal */
+export type PendingRequest =
   | {
       readonly kind: 'call';
       readonly procedure: string;
@@ -256,7 +249,8 @@ interface SubscriptionEntry {
   phase: 'active' | 'unsubscribing';
 }
 
-interface InvocationEntry {
+/** @internal */
+export interface InvocationEntry {
   readonly registration: number;
   readonly receiveProgress: boolean;
   /** More INVOCATION chunks are expected for this request. */
@@ -266,7 +260,8 @@ interface InvocationEntry {
 }
 
 /** Everything an established session owns; it exists only while joined. */
-interface Joined {
+/** @internal */
+export interface Joined {
   readonly realm: string;
   readonly session: number;
   readonly details: Dict;
@@ -307,8 +302,22 @@ const KIND_BY_REQUEST_TYPE: Readonly<Partial<Record<number, RequestKind>>> = {
   [MessageType.PUBLISH]: 'publish',
 };
 
-const EMPTY: Dict = Object.freeze({});
-const NO_ARGS: Args = Object.freeze([]);
+export const EMPTY: Dict = Object.freeze({});
+export const NO_ARGS: Args = Object.freeze([]);
+
+/**
+ * @internal What the callee side handles for a {@link LeanClientSession}:
+ * the router messages of the callee role, and an invocation's deadline. The
+ * session has it once {@link clientCallee} installed it (callee.ts), so that
+ * an application that registers nothing carries none of it.
+ */
+export interface CalleeHandlers {
+  onRegistered(j: Joined, msg: Registered): void;
+  onUnregistered(j: Joined, msg: Unregistered): void;
+  onInvocation(j: Joined, msg: Invocation, now: number | (() => number)): void;
+  onInterrupt(j: Joined, msg: Interrupt): void;
+  onInvocationTimeout(request: number): void;
+}
 
 /**
  * A client's WAMP session, without I/O: frames and commands go in, frames,
@@ -338,40 +347,51 @@ const NO_ARGS: Args = Object.freeze([]);
  * with a `warning` event.
  *
  * Every state change goes through {@link CLIENT_TRANSITIONS}.
+ *
+ * **The callee role is a module of its own.** `LeanClientSession` has no
+ * `register`, `unregister`, `yield` or `yieldError`: {@link clientCallee}
+ * gives them (and installs the handling of REGISTERED, UNREGISTERED,
+ * INVOCATION and INTERRUPT), and {@link ClientSession} is this class with
+ * them as methods. Until the callee side is installed, those messages are
+ * refused as the full session refuses them when nothing is registered.
  */
-export class ClientSession {
-  private st: ClientState = { tag: 'closed', close: undefined };
-  private readonly outbox: Frame[] = [];
-  private readonly eventQueue: ClientEvent[] = [];
-  private readonly deadlines = new Deadlines<DeadlineKey>();
-  private readonly serializer: Serializer;
-  private readonly limits: Limits;
-  private readonly uriRule: UriRule;
-  private readonly agent: string;
-  private readonly joinTimeout: number;
-  private readonly goodbyeTimeout: number;
-  private readonly tracing: boolean;
-  private readonly decodeOptions: DecodeOptions;
+export class LeanClientSession {
+  #st: ClientState = { tag: 'closed', close: undefined };
+  readonly #outbox: Frame[] = [];
+  readonly #eventQueue: ClientEvent[] = [];
+  /** @internal */
+  readonly deadlines = new Deadlines<DeadlineKey>();
+  readonly #serializer: Serializer;
+  readonly #limits: Limits;
+  /** @internal */
+  readonly uriRule: UriRule;
+  readonly #agent: string;
+  readonly #joinTimeout: number;
+  readonly #goodbyeTimeout: number;
+  readonly #tracing: boolean;
+  readonly #decodeOptions: DecodeOptions;
   /** The last WELCOME: kept after the session ended, until the next join. */
-  private welcomed: WelcomeInfo | undefined = undefined;
+  #welcomed: WelcomeInfo | undefined = undefined;
   /** HELLO.Details.roles: the announced subset of CLIENT_ROLES. */
-  private readonly roles: Dict;
+  readonly #roles: Dict;
+  /** @internal The callee side (REGISTER, INVOCATION, YIELD, INTERRUPT), installed by {@link clientCallee}. */
+  callee: CalleeHandlers | undefined = undefined;
 
   constructor(options: ClientSessionOptions) {
-    this.serializer = options.serializer;
-    this.limits = resolveLimits(options.limits);
+    this.#serializer = options.serializer;
+    this.#limits = resolveLimits(options.limits);
     this.uriRule = options.uriRule ?? 'loose';
-    this.decodeOptions = Object.freeze({ limits: this.limits, uriRule: this.uriRule });
-    this.agent = options.agent ?? '@wamp/core';
-    this.joinTimeout = options.joinTimeout ?? 30_000;
-    this.goodbyeTimeout = options.goodbyeTimeout ?? 5_000;
-    this.tracing = options.trace === true;
-    this.roles = options.roles === undefined ? CLIENT_ROLES : announcedRoles(options.roles);
+    this.#decodeOptions = Object.freeze({ limits: this.#limits, uriRule: this.uriRule });
+    this.#agent = options.agent ?? '@wamp/core';
+    this.#joinTimeout = options.joinTimeout ?? 30_000;
+    this.#goodbyeTimeout = options.goodbyeTimeout ?? 5_000;
+    this.#tracing = options.trace === true;
+    this.#roles = options.roles === undefined ? CLIENT_ROLES : announcedRoles(options.roles);
   }
 
   /** The current state. */
   get state(): ClientState {
-    return this.st;
+    return this.#st;
   }
 
   /**
@@ -380,12 +400,12 @@ export class ClientSession {
    * the session ended, until the next `join()`. Undefined before.
    */
   get welcome(): WelcomeInfo | undefined {
-    return this.welcomed;
+    return this.#welcomed;
   }
 
   /** The session ID while established or shutting down, else undefined. */
   get sessionId(): number | undefined {
-    const st = this.st;
+    const st = this.#st;
     return st.tag === 'established' || st.tag === 'shuttingDown' ? st.joined.session : undefined;
   }
 
@@ -394,12 +414,12 @@ export class ClientSession {
 
   /** The next frame to send, or undefined. */
   pollTransmit(): Frame | undefined {
-    return this.outbox.shift();
+    return this.#outbox.shift();
   }
 
   /** The next event for the application, or undefined. */
   pollEvent(): ClientEvent | undefined {
-    return this.eventQueue.shift();
+    return this.#eventQueue.shift();
   }
 
   /** The earliest deadline (same time scale as `now`), or undefined when nothing waits on time. */
@@ -419,36 +439,36 @@ export class ClientSession {
   handleMessage(frame: Frame, now: number | (() => number)): void {
     let msg: Message;
     try {
-      msg = decodeRouterMessage(this.serializer, frame, this.decodeOptions);
+      msg = decodeRouterMessage(this.#serializer, frame, this.#decodeOptions);
     } catch (e) {
       // A message only clients send is not decoded here (RECV_INVALID
       // whatever its fields), and is refused as any message out of place.
       const reason =
         e instanceof ClientOnlyMessage
-          ? `${messageTypeName(e.code) ?? e.code} is not allowed in state ${this.st.tag}`
+          ? `${messageTypeName(e.code) ?? e.code} is not allowed in state ${this.#st.tag}`
           : e instanceof ProtocolViolation
             ? e.reason
             : `undecodable message (${String(e)})`;
-      if (clientNextState(this.st.tag, 'RECV_INVALID') === undefined) this.violate(reason);
+      if (clientNextState(this.#st.tag, 'RECV_INVALID') === undefined) this.violate(reason);
       return;
     }
-    if (this.tracing) this.emit({ type: 'trace', direction: 'in', message: msg, text: formatMessage(msg) });
+    if (this.#tracing) this.emit({ type: 'trace', direction: 'in', message: msg, text: formatMessage(msg) });
     const input = inputOf(msg);
-    if (clientNextState(this.st.tag, input) === undefined) {
-      this.violate(`${messageTypeName(msg.type) ?? msg.type} is not allowed in state ${this.st.tag}`);
+    if (clientNextState(this.#st.tag, input) === undefined) {
+      this.violate(`${messageTypeName(msg.type) ?? msg.type} is not allowed in state ${this.#st.tag}`);
       return;
     }
-    const st = this.st;
+    const st = this.#st;
     // Every message is allowed in `closed` and ignored there: after ABORT or
     // GOODBYE a peer stops processing what the other side still sends.
     if (st.tag === 'closed') return;
     switch (msg.type) {
       case MessageType.WELCOME:
-        return this.onWelcome(msg);
+        return this.#onWelcome(msg);
       case MessageType.CHALLENGE:
-        return this.onChallenge(msg);
+        return this.#onChallenge(msg);
       case MessageType.ABORT:
-        return this.enterClosed('RECV_ABORT', {
+        return this.#enterClosed('RECV_ABORT', {
           reason: msg.reason,
           message: stringOf(msg.details['message']),
           details: msg.details,
@@ -456,29 +476,29 @@ export class ClientSession {
           wasJoined: st.tag === 'established' || st.tag === 'shuttingDown',
         });
       case MessageType.GOODBYE:
-        return this.onGoodbye(msg.reason, msg.details);
+        return this.#onGoodbye(msg.reason, msg.details);
       default:
         // RECV_SESSION_MSG: processed when established; ignored while shutting
         // down (basic profile "Sessions", transition 14: "received other / ignore").
-        if (st.tag === 'established') this.onSessionMessage(st.joined, msg, now);
+        if (st.tag === 'established') this.#onSessionMessage(st.joined, msg, now);
     }
   }
 
   /** Fire every deadline `<= now`. */
   handleTimeout(now: number): void {
     for (let key = this.deadlines.popExpired(now); key !== undefined; key = this.deadlines.popExpired(now)) {
-      if (key === 'join') this.onJoinTimeout();
-      else if (key === 'goodbye') this.onGoodbyeTimeout();
-      else if (key < 0) this.onInvocationTimeout(-key);
-      else this.onCallTimeout(key);
+      if (key === 'join') this.#onJoinTimeout();
+      else if (key === 'goodbye') this.#onGoodbyeTimeout();
+      else if (key < 0) this.callee?.onInvocationTimeout(-key);
+      else this.#onCallTimeout(key);
     }
   }
 
   /** The transport closed (or was lost). Pending requests fail; the state becomes closed. */
   handleTransportClosed(): void {
-    const st = this.st;
+    const st = this.#st;
     if (clientNextState(st.tag, 'TRANSPORT_CLOSED') === undefined || st.tag === 'closed') return;
-    this.enterClosed('TRANSPORT_CLOSED', {
+    this.#enterClosed('TRANSPORT_CLOSED', {
       reason: TRANSPORT_LOST,
       message: 'the transport closed',
       details: EMPTY,
@@ -492,14 +512,14 @@ export class ClientSession {
 
   /** Send HELLO (basic profile "HELLO"). Allowed in `closed`, so a session can be joined again after it ended. */
   join(params: JoinParams, now: number): void {
-    this.allow('SEND_HELLO', 'join');
+    this.#allow('SEND_HELLO', 'join');
     if (!isValidUri(params.realm, this.uriRule)) {
       throw new LocalProtocolError(ErrorUri.INVALID_URI, `invalid realm ${JSON.stringify(params.realm)}`);
     }
     const extra = params.details === undefined ? undefined : checkDict(params.details, 'details');
     const details: Record<string, unknown> = extra === undefined ? {} : { ...extra };
-    details['agent'] = this.agent;
-    details['roles'] = this.roles;
+    details['agent'] = this.#agent;
+    details['roles'] = this.#roles;
     if (params.authid !== undefined) details['authid'] = checkString(params.authid, 'authid');
     if (params.authrole !== undefined) details['authrole'] = checkString(params.authrole, 'authrole');
     if (params.authmethods !== undefined) {
@@ -512,20 +532,20 @@ export class ClientSession {
     const msg = hello(params.realm, details);
     const frame = this.encode(msg);
     this.deadlines.clear();
-    this.welcomed = undefined;
-    this.move('SEND_HELLO', { tag: 'establishing', hello: msg });
-    if (this.joinTimeout > 0) this.deadlines.set('join', now + this.joinTimeout);
+    this.#welcomed = undefined;
+    this.#move('SEND_HELLO', { tag: 'establishing', hello: msg });
+    if (this.#joinTimeout > 0) this.deadlines.set('join', now + this.#joinTimeout);
     this.transmit(frame, msg);
   }
 
   /** Answer the router's CHALLENGE (advanced profile "Authentication") with a signature computed by the application. */
   authenticate(signature: string, extra: Dict = EMPTY): void {
-    this.allow('SEND_AUTHENTICATE', 'authenticate');
-    const st = this.st;
-    if (st.tag !== 'challenging') throw this.notAllowed('authenticate');
+    this.#allow('SEND_AUTHENTICATE', 'authenticate');
+    const st = this.#st;
+    if (st.tag !== 'challenging') throw this.#notAllowed('authenticate');
     const msg = authenticateMsg(checkString(signature, 'signature'), checkDict(extra, 'extra'));
     const frame = this.encode(msg);
-    this.move('SEND_AUTHENTICATE', { tag: 'authenticating', hello: st.hello });
+    this.#move('SEND_AUTHENTICATE', { tag: 'authenticating', hello: st.hello });
     this.transmit(frame, msg);
   }
 
@@ -535,9 +555,9 @@ export class ClientSession {
    * the goodbye deadline bounds the wait instead.
    */
   leave(options: LeaveOptions, now: number): void {
-    this.allow('SEND_GOODBYE', 'leave');
-    const st = this.st;
-    if (st.tag !== 'established') throw this.notAllowed('leave');
+    this.#allow('SEND_GOODBYE', 'leave');
+    const st = this.#st;
+    if (st.tag !== 'established') throw this.#notAllowed('leave');
     const reason = options.reason ?? ErrorUri.CLOSE_REALM;
     if (!isValidUri(reason, this.uriRule)) {
       throw new LocalProtocolError(ErrorUri.INVALID_URI, `invalid GOODBYE reason ${JSON.stringify(reason)}`);
@@ -546,8 +566,8 @@ export class ClientSession {
     const msg = goodbye(reason, message === undefined ? EMPTY : { message });
     const frame = this.encode(msg);
     this.deadlines.clear();
-    this.move('SEND_GOODBYE', { tag: 'shuttingDown', joined: st.joined, reason, message });
-    if (this.goodbyeTimeout > 0) this.deadlines.set('goodbye', now + this.goodbyeTimeout);
+    this.#move('SEND_GOODBYE', { tag: 'shuttingDown', joined: st.joined, reason, message });
+    if (this.#goodbyeTimeout > 0) this.deadlines.set('goodbye', now + this.#goodbyeTimeout);
     this.transmit(frame, msg);
   }
 
@@ -556,15 +576,15 @@ export class ClientSession {
    * challenge or the router's WAMP-SCRAM verifier does not match.
    */
   abort(reason: string, message?: string): void {
-    this.allow('SEND_ABORT', 'abort');
-    const st = this.st;
+    this.#allow('SEND_ABORT', 'abort');
+    const st = this.#st;
     if (!isValidUri(reason, this.uriRule)) {
       throw new LocalProtocolError(ErrorUri.INVALID_URI, `invalid ABORT reason ${JSON.stringify(reason)}`);
     }
     const details = message === undefined ? EMPTY : { message: checkString(message, 'message') };
     const msg = abort(reason, details);
     this.transmit(this.encode(msg), msg);
-    this.enterClosed('SEND_ABORT', {
+    this.#enterClosed('SEND_ABORT', {
       reason,
       message,
       details,
@@ -673,81 +693,7 @@ export class ClientSession {
       p.phase = 'killing';
       return true;
     }
-    this.abandon(j, request, p, new CanceledError(`call to ${p.procedure} cancelled (${mode})`));
-    return true;
-  }
-
-  // -------------------------------------------------------------------------
-  // Callee
-
-  /** Send REGISTER; returns its request ID. Answered by a `registered` or `error` event. */
-  register(procedure: string, options?: RegisterOptions): number {
-    const j = this.established('register');
-    this.requireOwnRole('callee', 'register');
-    requireRole(j.roles.dealer, 'dealer', 'register');
-    const wire = registerOptionsToWire(options);
-    const match = (wire.dict['match'] as MatchPolicy | undefined) ?? 'exact';
-    if (!isValidPattern(procedure, match, this.uriRule)) {
-      throw new LocalProtocolError(ErrorUri.INVALID_URI, `invalid ${match} procedure ${JSON.stringify(procedure)}`);
-    }
-    return this.request(j, (id) => registerMsg(id, procedure, wire.dict), { kind: 'register', procedure }, 'RegisterOptions', wire.unknown);
-  }
-
-  /** Send UNREGISTER; returns its request ID. Answered by an `unregistered` or `error` event. */
-  unregister(registration: number): number {
-    const j = this.established('unregister');
-    const reg = j.registrations.get(registration);
-    if (reg === undefined || reg.phase !== 'active') {
-      throw new LocalProtocolError(ErrorUri.NO_SUCH_REGISTRATION, `no active registration ${registration}`);
-    }
-    const id = this.request(j, (id) => unregisterMsg(id, registration), { kind: 'unregister', registration });
-    reg.phase = 'unregistering';
-    return id;
-  }
-
-  /**
-   * Answer an invocation with YIELD. `progress: true` sends a progressive
-   * result (only if the caller asked for them) and keeps the invocation open.
-   * Returns false, sending nothing, when the invocation is gone (interrupted
-   * with `killnowait`, or the session ended): a late answer is not a fault.
-   */
-  yield(request: number, payload?: Arguments, options?: YieldOptions): boolean {
-    const j = this.joinedForReply('yield');
-    if (j === undefined) return false;
-    const inv = this.invocationFor(j, request);
-    if (inv === undefined) return false;
-    const wire = yieldOptionsToWire(options);
-    const progress = wire.dict['progress'] === true;
-    if (progress && !inv.receiveProgress) {
-      throw new LocalProtocolError(
-        ErrorUri.INVALID_ARGUMENT,
-        `invocation ${request}: the caller did not ask for progressive results`,
-      );
-    }
-    const args = checkArguments(payload);
-    const dict = payload?.passthru !== undefined ? withPassthru(wire.dict, payload.passthru, j.roles.dealer, 'dealer') : wire.dict;
-    const msg = yield_(request, args, dict);
-    const frame = this.encode(msg);
-    if (!progress) this.endInvocation(j, request);
-    this.warnUnknown('YieldOptions', wire.unknown);
-    this.transmit(frame, msg);
-    return true;
-  }
-
-  /** Answer an invocation with ERROR (basic profile "Invocation ERROR"). Returns false when the invocation is gone. */
-  yieldError(request: number, error: string, payload?: Arguments, details: Dict = EMPTY): boolean {
-    const j = this.joinedForReply('yieldError');
-    if (j === undefined) return false;
-    const inv = this.invocationFor(j, request);
-    if (inv === undefined) return false;
-    checkUri(error, this.uriRule, 'error');
-    const args = checkArguments(payload);
-    let dict = checkDict(details, 'details');
-    if (payload?.passthru !== undefined) dict = withPassthru(dict, payload.passthru, j.roles.dealer, 'dealer');
-    const msg = errorMsg(MessageType.INVOCATION, request, error, args, dict);
-    const frame = this.encode(msg);
-    this.endInvocation(j, request);
-    this.transmit(frame, msg);
+    this.#abandon(j, request, p, new CanceledError(`call to ${p.procedure} cancelled (${mode})`));
     return true;
   }
 
@@ -799,8 +745,8 @@ export class ClientSession {
   // -------------------------------------------------------------------------
   // Router messages
 
-  private onWelcome(msg: Welcome): void {
-    const st = this.st;
+  #onWelcome(msg: Welcome): void {
+    const st = this.#st;
     if (st.tag !== 'establishing' && st.tag !== 'authenticating') return this.violate(`WELCOME in state ${st.tag}`);
     const roles = msg.details['roles'];
     if (!isDict(roles)) return this.violate('WELCOME.Details.roles is missing');
@@ -822,7 +768,7 @@ export class ClientSession {
       invocationWatermark: 0,
     };
     this.deadlines.delete('join');
-    this.welcomed = {
+    this.#welcomed = {
       session: msg.session,
       realm: joined.realm,
       details: msg.details,
@@ -831,53 +777,61 @@ export class ClientSession {
       authrole: stringOf(msg.details['authrole']),
       authmethod: stringOf(msg.details['authmethod']),
     };
-    this.move('RECV_WELCOME', { tag: 'established', joined });
+    this.#move('RECV_WELCOME', { tag: 'established', joined });
     this.emit({ type: 'joined', session: msg.session, realm: joined.realm, details: msg.details, roles: joined.roles });
   }
 
-  private onChallenge(msg: Challenge): void {
-    const st = this.st;
+  #onChallenge(msg: Challenge): void {
+    const st = this.#st;
     if (st.tag !== 'establishing' && st.tag !== 'authenticating') return this.violate(`CHALLENGE in state ${st.tag}`);
-    this.move('RECV_CHALLENGE', { tag: 'challenging', hello: st.hello, challenge: msg });
+    this.#move('RECV_CHALLENGE', { tag: 'challenging', hello: st.hello, challenge: msg });
     this.emit({ type: 'challenge', authMethod: msg.authMethod, extra: msg.extra });
   }
 
-  private onGoodbye(reason: string, details: Dict): void {
-    const st = this.st;
+  #onGoodbye(reason: string, details: Dict): void {
+    const st = this.#st;
     if (st.tag === 'established') {
       // Basic profile "GOODBYE": the receiving peer replies, then the session is over.
       const reply = goodbye(ErrorUri.GOODBYE_AND_OUT);
       this.transmit(this.encode(reply), reply);
-      this.enterClosed('RECV_GOODBYE', { reason, message: stringOf(details['message']), details, initiator: 'router', wasJoined: true });
+      this.#enterClosed('RECV_GOODBYE', { reason, message: stringOf(details['message']), details, initiator: 'router', wasJoined: true });
     } else if (st.tag === 'shuttingDown') {
-      this.enterClosed('RECV_GOODBYE', { reason: st.reason, message: st.message, details, initiator: 'client', wasJoined: true, routerReason: reason });
+      this.#enterClosed('RECV_GOODBYE', { reason: st.reason, message: st.message, details, initiator: 'client', wasJoined: true, routerReason: reason });
     } else {
       this.violate(`GOODBYE in state ${st.tag}`);
     }
   }
 
-  private onSessionMessage(j: Joined, msg: Message, now: number | (() => number)): void {
+  #onSessionMessage(j: Joined, msg: Message, now: number | (() => number)): void {
     switch (msg.type) {
       case MessageType.RESULT:
-        return this.onResult(j, msg, now);
+        return this.#onResult(j, msg, now);
       case MessageType.ERROR:
-        return this.onError(j, msg);
+        return this.#onError(j, msg);
       case MessageType.REGISTERED:
-        return this.onRegistered(j, msg);
+        if (this.callee !== undefined) return this.callee.onRegistered(j, msg);
+        // Without the callee side this session sent no REGISTER: a violation, as pendingFor() says.
+        this.pendingFor(j, msg.request, 'register', 'REGISTERED');
+        return;
       case MessageType.UNREGISTERED:
-        return this.onUnregistered(j, msg);
+        if (this.callee !== undefined) return this.callee.onUnregistered(j, msg);
+        if (msg.request === 0) return this.unknownRegistration('UNREGISTERED revokes', msg.details?.['registration']);
+        this.pendingFor(j, msg.request, 'unregister', 'UNREGISTERED');
+        return;
       case MessageType.SUBSCRIBED:
-        return this.onSubscribed(j, msg);
+        return this.#onSubscribed(j, msg);
       case MessageType.UNSUBSCRIBED:
-        return this.onUnsubscribed(j, msg);
+        return this.#onUnsubscribed(j, msg);
       case MessageType.PUBLISHED:
-        return this.onPublished(j, msg);
+        return this.#onPublished(j, msg);
       case MessageType.EVENT:
-        return this.onEvent(j, msg);
+        return this.#onEvent(j, msg);
       case MessageType.INVOCATION:
-        return this.onInvocation(j, msg, now);
+        if (this.callee !== undefined) return this.callee.onInvocation(j, msg, now);
+        return this.unknownRegistration('INVOCATION for', msg.registration);
       case MessageType.INTERRUPT:
-        return this.onInterrupt(j, msg);
+        if (this.callee !== undefined) return this.callee.onInterrupt(j, msg);
+        return this.unknownInvocation(msg.request);
       default:
         // inputOf() sends every other type to RECV_INVALID, which `established` does not accept.
         return this.violate(`${messageTypeName(msg.type) ?? msg.type} is not allowed in state established`);
@@ -888,8 +842,9 @@ export class ClientSession {
    * The pending request an answer refers to, if it is of the expected kind.
    * Otherwise the router answered a request that does not exist (or is not
    * pending, or is of another kind): a protocol violation.
+   * @internal
    */
-  private pendingFor<K extends RequestKind>(
+  pendingFor<K extends RequestKind>(
     j: Joined,
     request: number,
     kind: K,
@@ -911,7 +866,7 @@ export class ClientSession {
     return p as Extract<PendingRequest, { kind: K }>;
   }
 
-  private onResult(j: Joined, msg: Result, now: number | (() => number)): void {
+  #onResult(j: Joined, msg: Result, now: number | (() => number)): void {
     const p = this.pendingFor(j, msg.request, 'call', 'RESULT');
     if (p === undefined) return;
     const progress = msg.details['progress'] === true;
@@ -934,7 +889,7 @@ export class ClientSession {
     this.emit(withDelivered({ type: 'result', request: msg.request, details: msg.details }, msg));
   }
 
-  private onError(j: Joined, msg: ErrorMsg): void {
+  #onError(j: Joined, msg: ErrorMsg): void {
     if (msg.requestType === MessageType.CANCEL) {
       // The dealer refused a CANCEL; the call itself is still answered on its own.
       const p = j.requests.get(msg.request);
@@ -970,37 +925,7 @@ export class ClientSession {
     this.emit({ type: 'error', request: msg.request, kind, error, details: msg.details, ...(msg.payload === undefined ? {} : { payload: msg.payload }) });
   }
 
-  private onRegistered(j: Joined, msg: Registered): void {
-    const p = this.pendingFor(j, msg.request, 'register', 'REGISTERED');
-    if (p === undefined) return;
-    j.requests.delete(msg.request);
-    // An ID this session already holds stays as it is: if it is being
-    // unregistered, the UNREGISTER sent after this REGISTER will end it.
-    if (!j.registrations.has(msg.registration)) {
-      j.registrations.set(msg.registration, { procedure: p.procedure, phase: 'active' });
-    }
-    this.emit({ type: 'registered', request: msg.request, registration: msg.registration, procedure: p.procedure });
-  }
-
-  private onUnregistered(j: Joined, msg: Unregistered): void {
-    if (msg.request === 0) {
-      // Advanced profile "Registration Revocation": [UNREGISTERED, 0, {registration, reason}].
-      const registration = msg.details?.['registration'];
-      if (!isId(registration) || !j.registrations.has(registration)) {
-        return this.violate(`UNREGISTERED revokes registration ${String(registration)}, which this session does not hold`);
-      }
-      j.registrations.delete(registration);
-      this.emit({ type: 'registrationRevoked', registration, reason: stringOf(msg.details?.['reason']) });
-      return;
-    }
-    const p = this.pendingFor(j, msg.request, 'unregister', 'UNREGISTERED');
-    if (p === undefined) return;
-    j.requests.delete(msg.request);
-    j.registrations.delete(p.registration);
-    this.emit({ type: 'unregistered', request: msg.request, registration: p.registration });
-  }
-
-  private onSubscribed(j: Joined, msg: Subscribed): void {
+  #onSubscribed(j: Joined, msg: Subscribed): void {
     const p = this.pendingFor(j, msg.request, 'subscribe', 'SUBSCRIBED');
     if (p === undefined) return;
     j.requests.delete(msg.request);
@@ -1014,7 +939,7 @@ export class ClientSession {
     this.emit({ type: 'subscribed', request: msg.request, subscription: msg.subscription, topic: p.topic });
   }
 
-  private onUnsubscribed(j: Joined, msg: Unsubscribed): void {
+  #onUnsubscribed(j: Joined, msg: Unsubscribed): void {
     if (msg.request === 0) {
       // Advanced profile "Subscription Revocation": [UNSUBSCRIBED, 0, {subscription, reason}].
       const subscription = msg.details?.['subscription'];
@@ -1032,14 +957,14 @@ export class ClientSession {
     this.emit({ type: 'unsubscribed', request: msg.request, subscription: p.subscription });
   }
 
-  private onPublished(j: Joined, msg: Published): void {
+  #onPublished(j: Joined, msg: Published): void {
     const p = this.pendingFor(j, msg.request, 'publish', 'PUBLISHED');
     if (p === undefined) return;
     j.requests.delete(msg.request);
     this.emit({ type: 'published', request: msg.request, publication: msg.publication });
   }
 
-  private onEvent(j: Joined, msg: Event): void {
+  #onEvent(j: Joined, msg: Event): void {
     const sub = j.subscriptions.get(msg.subscription);
     if (sub === undefined) return this.violate(`EVENT for subscription ${msg.subscription}, which this session does not hold`);
     // Events the broker dispatched before it saw our UNSUBSCRIBE.
@@ -1069,136 +994,26 @@ export class ClientSession {
     this.emit(withDelivered(withPublisher({ type: 'event', subscription: msg.subscription, publication: msg.publication, topic, details: d }, d), msg));
   }
 
-  /**
-   * INVOCATION, including the chunks of a progressive call invocation, which
-   * reuse the request ID (advanced profile "Progressive Call Invocations",
-   * "Continuations on Completed Calls": a chunk for an invocation this
-   * callee already answered is dropped).
-   */
-  private onInvocation(j: Joined, msg: Invocation, now: number | (() => number)): void {
-    const reg = j.registrations.get(msg.registration);
-    if (reg === undefined) {
-      return this.violate(`INVOCATION for registration ${msg.registration}, which this session does not hold`);
-    }
-    const progress = msg.details['progress'] === true;
-    const procedure = stringOf(msg.details['procedure']) ?? reg.procedure;
-    const receiveProgress = msg.details['receive_progress'] === true;
-    const existing = j.invocations.get(msg.request);
-    if (existing !== undefined) {
-      if (!existing.receiving) {
-        return this.violate(`INVOCATION reuses request ${msg.request} of an invocation in progress`);
-      }
-      if (existing.registration !== msg.registration) {
-        return this.violate(`INVOCATION continues request ${msg.request} under another registration`);
-      }
-      existing.receiving = progress;
-      this.emit(
-        withDelivered(
-          withCaller({
-            type: 'invocation',
-            request: msg.request,
-            registration: msg.registration,
-            procedure,
-            details: msg.details,
-            receiveProgress: existing.receiveProgress,
-            progress,
-            continuation: true,
-          }, msg.details),
-          msg,
-        ),
-      );
-      return;
-    }
-    if (msg.request <= j.invocationWatermark) {
-      this.warn(`INVOCATION chunk for finished invocation ${msg.request} dropped`);
-      return;
-    }
-    j.invocationWatermark = msg.request;
-    j.invocations.set(msg.request, {
-      registration: msg.registration,
-      receiveProgress,
-      receiving: progress,
-      interrupted: false,
-    });
-    // Advanced profile "Call Timeouts": the dealer hands the timeout to a callee announcing call_timeout.
-    const timeout = msg.details['timeout'];
-    if (typeof timeout === 'number' && timeout > 0 && Number.isFinite(timeout)) this.deadlines.set(-msg.request, timeOf(now) + timeout);
-    this.emit(
-      withDelivered(
-        withCaller({
-          type: 'invocation',
-          request: msg.request,
-          registration: msg.registration,
-          procedure,
-          details: msg.details,
-          receiveProgress,
-          progress,
-          continuation: false,
-        }, msg.details),
-        msg,
-      ),
-    );
-  }
-
-  /** INTERRUPT (advanced profile "Call Canceling"). */
-  private onInterrupt(j: Joined, msg: Interrupt): void {
-    const inv = j.invocations.get(msg.request);
-    if (inv === undefined) {
-      if (msg.request > j.invocationWatermark) {
-        return this.violate(`INTERRUPT for invocation ${msg.request}, which was never received`);
-      }
-      // Already answered: the INTERRUPT crossed our YIELD or ERROR.
-      return;
-    }
-    if (inv.interrupted) {
-      this.warn(`second INTERRUPT for invocation ${msg.request} ignored`);
-      return;
-    }
-    const mode = msg.options['mode'] === 'killnowait' ? 'killnowait' : 'kill';
-    if (mode === 'killnowait') {
-      // "any responses from the Callee are ignored": forget it, so a late answer is dropped here.
-      this.endInvocation(j, msg.request);
-    } else {
-      inv.interrupted = true;
-    }
-    this.emit({ type: 'interrupt', request: msg.request, mode, reason: stringOf(msg.options['reason']) });
-  }
-
   // -------------------------------------------------------------------------
   // Deadlines
 
-  private onJoinTimeout(): void {
-    if (clientNextState(this.st.tag, 'JOIN_TIMEOUT') === undefined) return;
-    const message = `no WELCOME within ${this.joinTimeout} ms`;
+  #onJoinTimeout(): void {
+    if (clientNextState(this.#st.tag, 'JOIN_TIMEOUT') === undefined) return;
+    const message = `no WELCOME within ${this.#joinTimeout} ms`;
     const msg = abort(ErrorUri.TIMEOUT, { message });
     this.transmit(this.encode(msg), msg);
-    this.enterClosed('JOIN_TIMEOUT', { reason: ErrorUri.TIMEOUT, message, details: msg.details, initiator: 'client', wasJoined: false });
+    this.#enterClosed('JOIN_TIMEOUT', { reason: ErrorUri.TIMEOUT, message, details: msg.details, initiator: 'client', wasJoined: false });
   }
 
-  private onGoodbyeTimeout(): void {
-    const st = this.st;
+  #onGoodbyeTimeout(): void {
+    const st = this.#st;
     if (clientNextState(st.tag, 'GOODBYE_TIMEOUT') === undefined || st.tag !== 'shuttingDown') return;
-    this.warn(`the router did not answer GOODBYE within ${this.goodbyeTimeout} ms`);
-    this.enterClosed('GOODBYE_TIMEOUT', { reason: st.reason, message: st.message, details: EMPTY, initiator: 'client', wasJoined: true });
+    this.warn(`the router did not answer GOODBYE within ${this.#goodbyeTimeout} ms`);
+    this.#enterClosed('GOODBYE_TIMEOUT', { reason: st.reason, message: st.message, details: EMPTY, initiator: 'client', wasJoined: true });
   }
 
-  /**
-   * The timeout of an invocation passed (callee-side call timeout): the
-   * application is told as by an INTERRUPT `kill` with reason
-   * `wamp.error.timeout`, and still answers (a handler that gives up answers
-   * `wamp.error.canceled`).
-   */
-  private onInvocationTimeout(request: number): void {
-    const st = this.st;
-    if (st.tag !== 'established') return;
-    const inv = st.joined.invocations.get(request);
-    if (inv === undefined || inv.interrupted) return;
-    inv.interrupted = true;
-    this.emit({ type: 'interrupt', request, mode: 'kill', reason: ErrorUri.TIMEOUT });
-  }
-
-  private onCallTimeout(request: number): void {
-    const st = this.st;
+  #onCallTimeout(request: number): void {
+    const st = this.#st;
     if (clientNextState(st.tag, 'CALL_TIMEOUT') === undefined || st.tag !== 'established') return;
     const j = st.joined;
     const p = j.requests.get(request);
@@ -1210,7 +1025,7 @@ export class ClientSession {
       this.transmit(this.encode(msg), msg);
       p.cancelSent = true;
     }
-    this.abandon(j, request, p, new RequestTimeoutError(`call to ${p.procedure} timed out after ${p.timeout} ms`));
+    this.#abandon(j, request, p, new RequestTimeoutError(`call to ${p.procedure} timed out after ${p.timeout} ms`));
   }
 
   // -------------------------------------------------------------------------
@@ -1221,8 +1036,9 @@ export class ClientSession {
    * SUBSCRIBE, UNSUBSCRIBE, PUBLISH) under the next session-scope request ID,
    * and record what it awaits. The message is serialized before anything
    * changes, so a payload the serializer refuses leaves the session as it was.
+   * @internal
    */
-  private request(
+  request(
     j: Joined,
     build: (id: number) => Message,
     pending: PendingRequest | undefined,
@@ -1240,14 +1056,8 @@ export class ClientSession {
     return id;
   }
 
-  /** An invocation is over (answered, or interrupted with `killnowait`): forget it and its deadline. */
-  private endInvocation(j: Joined, request: number): void {
-    j.invocations.delete(request);
-    this.deadlines.delete(-request);
-  }
-
   /** A call fails locally; its entry stays until the router's final answer, which is then dropped. */
-  private abandon(j: Joined, request: number, p: PendingRequest & { kind: 'call' }, error: WampError): void {
+  #abandon(j: Joined, request: number, p: PendingRequest & { kind: 'call' }, error: WampError): void {
     p.phase = 'abandoned';
     this.deadlines.delete(request);
     this.emit({ type: 'error', request, kind: 'call', error, details: EMPTY });
@@ -1258,8 +1068,8 @@ export class ClientSession {
    * current state. The command then changes the state only through
    * {@link move}, which checks the same cell again.
    */
-  private allow(input: ClientInput, command: string): void {
-    if (clientNextState(this.st.tag, input) === undefined) throw this.notAllowed(command);
+  #allow(input: ClientInput, command: string): void {
+    if (clientNextState(this.#st.tag, input) === undefined) throw this.#notAllowed(command);
   }
 
   /**
@@ -1267,52 +1077,54 @@ export class ClientSession {
    * for `input` in the current state. Anything else is a bug here, not a
    * fault of the router or the application.
    */
-  private move(input: ClientInput, next: ClientState): void {
-    const to = clientNextState(this.st.tag, input);
-    if (to !== next.tag) throw new Error(`client session: no transition ${this.st.tag} --${input}--> ${next.tag}`);
-    this.st = next;
+  #move(input: ClientInput, next: ClientState): void {
+    const to = clientNextState(this.#st.tag, input);
+    if (to !== next.tag) throw new Error(`client session: no transition ${this.#st.tag} --${input}--> ${next.tag}`);
+    this.#st = next;
   }
 
-  /** Throw unless HELLO announced `role`: the router may refuse, or not expect, what a role not announced does. */
-  private requireOwnRole(role: ClientRole, command: string): void {
-    if (this.roles === CLIENT_ROLES || this.roles[role] !== undefined) return;
+  /** @internal Throw unless HELLO announced `role`: the router may refuse, or not expect, what a role not announced does. */
+  requireOwnRole(role: ClientRole, command: string): void {
+    if (this.#roles === CLIENT_ROLES || this.#roles[role] !== undefined) return;
     throw new LocalProtocolError(ErrorUri.FEATURE_NOT_SUPPORTED, `${command}(): this session did not announce the ${role} role`);
   }
 
-  private notAllowed(command: string): LocalProtocolError {
-    return new LocalProtocolError(ErrorUri.PROTOCOL_VIOLATION, `${command}() is not allowed in state ${this.st.tag}`);
+  #notAllowed(command: string): LocalProtocolError {
+    return new LocalProtocolError(ErrorUri.PROTOCOL_VIOLATION, `${command}() is not allowed in state ${this.#st.tag}`);
   }
 
-  /** The joined data for a request command; the table allows SEND_REQUEST only when established. */
-  private established(command: string): Joined {
-    this.allow('SEND_REQUEST', command);
-    const st = this.st;
-    if (st.tag !== 'established') throw this.notAllowed(command);
+  /** @internal The joined data for a request command; the table allows SEND_REQUEST only when established. */
+  established(command: string): Joined {
+    this.#allow('SEND_REQUEST', command);
+    const st = this.#st;
+    if (st.tag !== 'established') throw this.#notAllowed(command);
     return st.joined;
   }
 
-  /** The joined data for an answer to an invocation, or undefined when the table says to drop it. */
-  private joinedForReply(command: string): Joined | undefined {
-    this.allow('SEND_REPLY', command);
-    const st = this.st;
+  /** @internal The joined data for an answer to an invocation, or undefined when the table says to drop it. */
+  joinedForReply(command: string): Joined | undefined {
+    this.#allow('SEND_REPLY', command);
+    const st = this.#st;
     return st.tag === 'established' ? st.joined : undefined;
   }
 
-  /** The invocation to answer, undefined if it already ended; throws if it never existed. */
-  private invocationFor(j: Joined, request: number): InvocationEntry | undefined {
-    const inv = j.invocations.get(request);
-    if (inv !== undefined) return inv;
-    if (isId(request) && request <= j.invocationWatermark) return undefined;
-    throw new LocalProtocolError(ErrorUri.INVALID_ARGUMENT, `no invocation with request ID ${request}`);
+  /** @internal A message names a registration this session does not hold: a violation. */
+  unknownRegistration(what: string, registration: unknown): void {
+    this.violate(`${what} registration ${String(registration)}, which this session does not hold`);
   }
 
-  /** The router broke the protocol: ABORT with the reason, then close. */
-  private violate(reason: string): void {
-    const st = this.st;
+  /** @internal An INTERRUPT names an invocation this session never received: a violation. */
+  unknownInvocation(request: number): void {
+    this.violate(`INTERRUPT for invocation ${request}, which was never received`);
+  }
+
+  /** @internal The router broke the protocol: ABORT with the reason, then close. */
+  violate(reason: string): void {
+    const st = this.#st;
     const details = { message: reason };
     const msg = abort(ErrorUri.PROTOCOL_VIOLATION, details);
     this.transmit(this.encode(msg), msg);
-    this.enterClosed('SEND_ABORT', {
+    this.#enterClosed('SEND_ABORT', {
       reason: ErrorUri.PROTOCOL_VIOLATION,
       message: reason,
       details,
@@ -1325,8 +1137,8 @@ export class ClientSession {
    * Enter `closed`: every pending request fails with SessionClosedError (in
    * request order), every running invocation is interrupted, then `closed`.
    */
-  private enterClosed(input: ClientInput, info: CloseInfo): void {
-    const st = this.st;
+  #enterClosed(input: ClientInput, info: CloseInfo): void {
+    const st = this.#st;
     if (st.tag === 'established' || st.tag === 'shuttingDown') {
       const j = st.joined;
       const error = new SessionClosedError(info.reason, info.initiator, info.details, info.message);
@@ -1339,39 +1151,44 @@ export class ClientSession {
       }
     }
     this.deadlines.clear();
-    this.move(input, { tag: 'closed', close: info });
+    this.#move(input, { tag: 'closed', close: info });
     this.emit({ type: 'closed', ...info });
   }
 
   /**
    * Serialize before changing any state, so that a payload the serializer
    * refuses is the application's error and leaves the session as it was.
+   * @internal
    */
-  private encode(msg: Message): Frame {
+  encode(msg: Message): Frame {
     try {
-      return encodeMessage(this.serializer, msg);
+      return encodeMessage(this.#serializer, msg);
     } catch (e) {
       throw new LocalProtocolError(
         ErrorUri.INVALID_ARGUMENT,
-        `cannot serialize ${messageTypeName(msg.type)} with ${this.serializer.name}: ${e instanceof Error ? e.message : String(e)}`,
+        `cannot serialize ${messageTypeName(msg.type)} with ${this.#serializer.name}: ${e instanceof Error ? e.message : String(e)}`,
       );
     }
   }
 
-  private transmit(frame: Frame, msg: Message): void {
-    this.outbox.push(frame);
-    if (this.tracing) this.emit({ type: 'trace', direction: 'out', message: msg, text: formatMessage(msg) });
+  /** @internal */
+  transmit(frame: Frame, msg: Message): void {
+    this.#outbox.push(frame);
+    if (this.#tracing) this.emit({ type: 'trace', direction: 'out', message: msg, text: formatMessage(msg) });
   }
 
-  private emit(event: ClientEvent): void {
-    this.eventQueue.push(event);
+  /** @internal */
+  emit(event: ClientEvent): void {
+    this.#eventQueue.push(event);
   }
 
-  private warn(message: string): void {
+  /** @internal */
+  warn(message: string): void {
     this.emit({ type: 'warning', message });
   }
 
-  private warnUnknown(what: string, keys: readonly string[]): void {
+  /** @internal */
+  warnUnknown(what: string, keys: readonly string[]): void {
     for (const key of keys) this.warn(`unknown option ${what}.${key} ignored`);
   }
 }
@@ -1410,7 +1227,7 @@ function inputOf(msg: Message): ClientInput {
  * rather than spreading a second object saves an allocation and a copy per
  * message; the fields come last either way.)
  */
-function withDelivered<T extends object>(event: T, msg: Payloaded): T & Delivered {
+export function withDelivered<T extends object>(event: T, msg: Payloaded): T & Delivered {
   const out = event as T & { args: Args; kwargs: KwArgs; payload?: Payload };
   if (msg.payload !== undefined) {
     out.args = NO_ARGS;
@@ -1423,23 +1240,6 @@ function withDelivered<T extends object>(event: T, msg: Payloaded): T & Delivere
   return out;
 }
 
-/**
- * The identity and trust fields of INVOCATION.Details, decoded once here
- * (advanced profile "Caller Identification", "Call Timeouts", "Call Trust
- * Levels"); a field of the wrong type reads as absent.
- */
-function withCaller<T extends object>(event: T, d: Dict): T & CallerFields {
-  const out = event as T & { -readonly [K in keyof CallerFields]: CallerFields[K] };
-  const caller = d['caller'];
-  out.caller = typeof caller === 'number' ? caller : undefined;
-  out.callerAuthid = stringOf(d['caller_authid']);
-  out.callerAuthrole = stringOf(d['caller_authrole']);
-  out.timeout = positiveIntOf(d['timeout']);
-  out.trustlevel = levelOf(d['trustlevel']);
-  return out;
-}
-
-type CallerFields = Pick<InvocationEvent, 'caller' | 'callerAuthid' | 'callerAuthrole' | 'timeout' | 'trustlevel'>;
 type PublisherFields = Pick<PublicationEvent, 'publisher' | 'publisherAuthid' | 'publisherAuthrole' | 'retained' | 'trustlevel'>;
 
 /** The same for EVENT.Details ("Publisher Identification", "Event Retention", "Publication Trust Levels"). */
@@ -1454,25 +1254,21 @@ function withPublisher<T extends object>(event: T, d: Dict): T & PublisherFields
   return out;
 }
 
-/** `now` of `handleMessage`: the time, or the clock to read it from. */
-function timeOf(now: number | (() => number)): number {
+/** @internal `now` of `handleMessage`: the time, or the clock to read it from. */
+export function timeOf(now: number | (() => number)): number {
   return typeof now === 'number' ? now : now();
 }
 
 /** A trust level: a non-negative integer (advanced profile, "Trust Levels"). */
-function levelOf(v: unknown): number | undefined {
+export function levelOf(v: unknown): number | undefined {
   return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 ? v : undefined;
-}
-
-function positiveIntOf(v: unknown): number | undefined {
-  return typeof v === 'number' && Number.isSafeInteger(v) && v > 0 ? v : undefined;
 }
 
 function isDict(v: unknown): v is Dict {
   return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array);
 }
 
-function stringOf(v: unknown): string | undefined {
+export function stringOf(v: unknown): string | undefined {
   return typeof v === 'string' ? v : undefined;
 }
 
@@ -1485,14 +1281,14 @@ function dealerCancels(j: Joined): boolean {
   return hasFeature(j.roles.dealer, 'call_canceling') || hasFeature(j.roles.dealer, 'call_cancelling');
 }
 
-function requireRole(role: Dict | undefined, name: string, command: string): Dict {
+export function requireRole(role: Dict | undefined, name: string, command: string): Dict {
   if (role === undefined) {
     throw new LocalProtocolError(ErrorUri.FEATURE_NOT_SUPPORTED, `${command}(): the router has no ${name} role`);
   }
   return role;
 }
 
-function checkUri(uri: unknown, rule: UriRule, what: string): void {
+export function checkUri(uri: unknown, rule: UriRule, what: string): void {
   if (!isValidUri(uri, rule)) throw new LocalProtocolError(ErrorUri.INVALID_URI, `invalid ${what} URI ${JSON.stringify(uri)}`);
 }
 
@@ -1501,12 +1297,12 @@ function checkString(v: unknown, what: string): string {
   return v;
 }
 
-function checkDict(v: unknown, what: string): Dict {
+export function checkDict(v: unknown, what: string): Dict {
   if (!isDict(v)) throw new LocalProtocolError(ErrorUri.INVALID_ARGUMENT, `${what} must be a dictionary`);
   return v;
 }
 
-function checkArguments(p: Arguments | undefined): Arguments | { readonly payload: Payload } | undefined {
+export function checkArguments(p: Arguments | undefined): Arguments | { readonly payload: Payload } | undefined {
   if (p === undefined) return undefined;
   if (typeof p !== 'object' || p === null) throw new LocalProtocolError(ErrorUri.INVALID_ARGUMENT, 'the payload must be an object');
   const ppt = p.passthru;
@@ -1538,7 +1334,7 @@ function checkArguments(p: Arguments | undefined): Arguments | { readonly payloa
  * router role does not announce `payload_passthru_mode` (the spec makes
  * sending it then a protocol violation).
  */
-function withPassthru(dict: Dict, p: Passthru, role: Dict | undefined, name: string): Dict {
+export function withPassthru(dict: Dict, p: Passthru, role: Dict | undefined, name: string): Dict {
   if (!hasFeature(role, 'payload_passthru_mode')) {
     throw new LocalProtocolError(ErrorUri.FEATURE_NOT_SUPPORTED, `the ${name} does not announce payload_passthru_mode`);
   }

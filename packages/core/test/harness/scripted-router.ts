@@ -5,6 +5,7 @@
 import { expect } from 'vitest';
 import {
   ClientSession,
+  type LeanClientSession,
   jsonSerializer,
   type ClientEvent,
   type ClientSessionOptions,
@@ -23,18 +24,23 @@ export interface HarnessOptions extends Partial<ClientSessionOptions> {
   readonly keepTrace?: boolean;
 }
 
-export class ScriptedRouter {
-  readonly session: ClientSession;
+/**
+ * `S` is the session class under test: `ClientSession` (the default), or
+ * `LeanClientSession` (pass `(o) => new LeanClientSession(o)`) to test the
+ * session without its callee side.
+ */
+export class ScriptedRouter<S extends LeanClientSession = ClientSession> {
+  readonly session: S;
   readonly serializer: Serializer;
   now = 0;
   private sentQueue: Wire[] = [];
   private eventQueue: ClientEvent[] = [];
   private readonly keepTrace: boolean;
 
-  constructor(options: HarnessOptions = {}) {
+  constructor(options: HarnessOptions = {}, make: (o: ClientSessionOptions) => S = (o) => new ClientSession(o) as unknown as S) {
     this.serializer = options.serializer ?? jsonSerializer;
     this.keepTrace = options.keepTrace === true;
-    this.session = new ClientSession({ agent: 'test-agent', ...options, serializer: this.serializer });
+    this.session = make({ agent: 'test-agent', ...options, serializer: this.serializer });
   }
 
   /** Drain the session's outputs, as the class doc says to after every input. */
@@ -60,7 +66,7 @@ export class ScriptedRouter {
   }
 
   /** Run an application command, then drain. */
-  run<T>(command: (s: ClientSession, now: number) => T): T {
+  run<T>(command: (s: S, now: number) => T): T {
     const out = command(this.session, this.now);
     this.drain();
     return out;
@@ -132,7 +138,7 @@ export function subscribed(): ScriptedRouter {
  * ABORT wamp.error.protocol_violation with `reason`, and closed itself (state
  * and `closed` event, initiator client).
  */
-export function violation(r: ScriptedRouter, reason: string): void {
+export function violation(r: ScriptedRouter<LeanClientSession>, reason: string): void {
   expect(r.sent()).toEqual([[3, { message: reason }, 'wamp.error.protocol_violation']]);
   expect(r.session.state).toMatchObject({ tag: 'closed', close: { reason: 'wamp.error.protocol_violation', message: reason } });
   const closed = r.events().find((e) => e.type === 'closed');
