@@ -28,7 +28,7 @@ import {
 } from './messages.js';
 import type { Args, Dict, KwArgs, Payload } from '../types.js';
 import { isValidUri, type UriRule } from '../uri.js';
-import { noteLargeNumber, sanitize, type Limits } from './limits.js';
+import { checkJsonNumbers, noteLargeNumber, sanitize, type Limits } from './limits.js';
 
 /** Options of the conversion between messages and their wire arrays. */
 export interface WireOptions {
@@ -291,6 +291,25 @@ const S_YIELD = /* @__PURE__ */ schema({ progress: BOOL, forward_for: FORWARD_FO
 // and payload is walked once by `sanitize` before its keys are looked at. The
 // values are then in the state `sanitize` leaves them in (JSON binary strings
 // turned into bytes).
+//
+// With `lean` instead (JSON text whose length and characters proved that no
+// limit can bite, that no string is binary and no key `__proto__`: see
+// `decode` in index.ts), the walk is `checkJsonNumbers`: the numbers alone.
+
+/**
+ * URIs lately found valid, one table per rule. Peers send the same few
+ * topics, procedures and error URIs again and again: a URI equal to the one
+ * in its slot (picked by its length and first and last code units, so that
+ * finding it reads no more of the string) is known valid, for the cost of a
+ * string comparison instead of the character loop of `isValidUri`. Only
+ * valid URIs enter, so the cache can only spare work, never change an
+ * answer; URIs longer than {@link URI_CACHE_MAX} are not kept (nor held on
+ * to).
+ */
+const URI_SLOTS = 256; // a power of two
+const URI_CACHE_MAX = 128;
+const LOOSE_URIS: unknown[] = /* @__PURE__ */ new Array<unknown>(URI_SLOTS).fill(null);
+const STRICT_URIS: unknown[] = /* @__PURE__ */ new Array<unknown>(URI_SLOTS).fill(null);
 
 /** 2^53: the one valid ID where a double stops being exact, so that JSON text is re-read. */
 const TWO_53 = 2 ** 53;
@@ -307,10 +326,16 @@ class Reader {
   deep: Limits | undefined = undefined;
   /** Whether `"\u0000" + base64` strings are binary (JSON). */
   jsonBinary = false;
+  /** JSON whose text proved the limits (see above): values are walked for their numbers only. */
+  lean = false;
 
   /** A value of the payload or of a dictionary at top-level position `i`, checked and converted when `deep`. */
   private value(i: number): unknown {
     const v = this.a[i];
+    if (this.lean) {
+      checkJsonNumbers(v);
+      return v;
+    }
     const deep = this.deep;
     if (deep === undefined) return v;
     const out = sanitize(v, deep, this.jsonBinary, 2);
@@ -342,14 +367,14 @@ class Reader {
   id(i: number, field: string): number {
     const v = this.a[i];
     if (!isId(v)) this.fail(`${field} must be an integer in [1, 2^53], got ${show(v)}`);
-    if (v === TWO_53 && this.deep !== undefined) noteLargeNumber();
+    if (v === TWO_53 && (this.deep !== undefined || this.lean)) noteLargeNumber();
     return v;
   }
 
   idOrZero(i: number, field: string): number {
     const v = this.a[i];
     if (!isIdOrZero(v)) this.fail(`${field} must be 0 or an integer in [1, 2^53], got ${show(v)}`);
-    if (v === TWO_53 && this.deep !== undefined) noteLargeNumber();
+    if (v === TWO_53 && (this.deep !== undefined || this.lean)) noteLargeNumber();
     return v;
   }
 
@@ -357,6 +382,12 @@ class Reader {
     const v = this.a[i];
     if (typeof v !== 'string') this.fail(`${field} must be a URI string, got ${show(v)}`);
     if (this.deep !== undefined) this.text(v, field);
+    const n = v.length;
+    // A valid URI is valid with empty components allowed too: the cache
+    // serves both, and learns from the rule without them alone.
+    const cache = n > 0 && n <= URI_CACHE_MAX ? (this.rule === 'strict' ? STRICT_URIS : LOOSE_URIS) : undefined;
+    const slot = cache === undefined ? 0 : (n * 31 + v.charCodeAt(0) * 7 + v.charCodeAt(n - 1)) & (URI_SLOTS - 1);
+    if (cache !== undefined && cache[slot] === v) return v;
     if (!isValidUri(v, this.rule, allowEmpty)) {
       const request = this.a[1];
       throw new InvalidUriViolation(
@@ -366,6 +397,7 @@ class Reader {
         v,
       );
     }
+    if (cache !== undefined && !allowEmpty) cache[slot] = v;
     return v;
   }
 
@@ -435,10 +467,10 @@ function show(v: unknown): string {
 }
 
 /** The header every message starts with: a non-empty list whose first element is an integer type code. */
-function reader(a: unknown, opts: WireOptions, deep: Limits | undefined, jsonBinary: boolean): Reader {
+function reader(a: unknown, opts: WireOptions, deep: Limits | undefined, jsonBinary: boolean, lean: boolean): Reader {
   if (!Array.isArray(a)) throw new ProtocolViolation('a message must be a list');
   if (a.length === 0) throw new ProtocolViolation('empty message');
-  if (deep !== undefined) {
+  if (deep !== undefined && !lean) {
     if (deep.maxDepth < 1) throw new ProtocolViolation('nesting exceeds the depth limit');
     if (a.length > deep.maxContainerLength) throw new ProtocolViolation('list exceeds the length limit');
   }
@@ -450,8 +482,9 @@ function reader(a: unknown, opts: WireOptions, deep: Limits | undefined, jsonBin
   r.a = a;
   r.code = code;
   r.rule = opts.uriRule ?? 'loose';
-  r.deep = deep;
+  r.deep = lean ? undefined : deep;
   r.jsonBinary = jsonBinary;
+  r.lean = lean;
   r.passthru = false;
   return r;
 }
@@ -463,15 +496,18 @@ const NO_MESSAGE: unknown[] = [];
  * The one pass of `decodeMessage`: {@link fromWire} that also enforces
  * `deep` limits on every value, as {@link sanitize} would, when the
  * serializer has not enforced them. `a` is fresh from the serializer: values
- * may be replaced in place.
+ * may be replaced in place. `lean`: `a` is from `JSON.parse` of a text that
+ * proved `deep` cannot bite (see `decode` in index.ts); only numbers are
+ * checked.
  */
 export function readMessage(
   a: unknown,
   opts: WireOptions,
   deep: Limits | undefined,
   jsonBinary: boolean,
+  lean = false,
 ): Message {
-  const r = reader(a, opts, deep, jsonBinary);
+  const r = reader(a, opts, deep, jsonBinary, lean);
   try {
     // A router decodes mostly what clients send, so that half comes first.
     return fromClient(r) ?? fromRouter(r) ?? unknownType(r.code);
@@ -490,8 +526,9 @@ export function readRouterMessage(
   opts: WireOptions,
   deep: Limits | undefined,
   jsonBinary: boolean,
+  lean = false,
 ): Message {
-  const r = reader(a, opts, deep, jsonBinary);
+  const r = reader(a, opts, deep, jsonBinary, lean);
   try {
     return routerMessage(r);
   } finally {
