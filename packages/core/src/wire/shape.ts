@@ -142,11 +142,16 @@ const isForwardFor: Check = /* @__PURE__ */ listOf(
     (e['authrole'] === undefined || isStr(e['authrole'])),
 );
 
-type Schema = Readonly<Record<string, readonly [Check, string]>>;
+/** A key's check, its wording in a fault, and (for the commonest) a kind that `dict` checks inline. */
+type Entry = readonly [Check, string, number?];
+type Schema = Readonly<Record<string, Entry>>;
 
-const BOOL = [isBool, 'a boolean'] as const;
-const STR = [isStr, 'a string'] as const;
-const ID = [isId, 'an ID in [1, 2^53]'] as const;
+const K_BOOL = 1;
+const K_STR = 2;
+const K_ID = 3;
+const BOOL = [isBool, 'a boolean', K_BOOL] as const;
+const STR = [isStr, 'a string', K_STR] as const;
+const ID = [isId, 'an ID in [1, 2^53]', K_ID] as const;
 const IDS = [/* @__PURE__ */ listOf(isId), 'a list of session IDs'] as const;
 const STRS = [/* @__PURE__ */ listOf(isStr), 'a list of strings'] as const;
 const DICT = [isDict, 'a dictionary'] as const;
@@ -169,7 +174,7 @@ const PPT: Schema = {
   ppt_keyid: STR,
 };
 
-type SchemaMap = ReadonlyMap<string, readonly [Check, string]>;
+type SchemaMap = ReadonlyMap<string, Entry>;
 
 /**
  * A schema as a Map (a key such as `constructor` must not find
@@ -409,17 +414,32 @@ class Reader {
   }
 
   dict(i: number, field: string, schema: SchemaMap): Dict {
-    const v = this.value(i);
-    if (!isDict(v)) this.fail(`${field} must be a dictionary, got ${show(v)}`);
+    const lean = this.lean;
+    // Lean, the numbers are checked in the same loop as the keys (below).
+    const v = lean ? this.a[i] : this.value(i);
+    if (!isDict(v)) {
+      if (lean) checkJsonNumbers(v);
+      this.fail(`${field} must be a dictionary, got ${show(v)}`);
+    }
     let passthru = false;
     // Walk the keys present (usually none or few) rather than the schema;
     // keys the schema does not know are kept and ignored, as the spec requires.
     for (const key in v) {
       const val = v[key];
       if (val === undefined) continue;
+      if (lean) checkJsonNumbers(val);
       if (key === 'enc_algo' || key === 'ppt_scheme') passthru = true;
       const entry = schema.get(key);
-      if (entry !== undefined && !entry[0](val)) this.fail(`${field}.${key} must be ${entry[1]}, got ${show(val)}`);
+      if (entry === undefined) continue;
+      // The commonest checks inline; the others by their function.
+      const kind = entry[2];
+      if (kind === K_BOOL ? typeof val === 'boolean' : kind === K_STR ? typeof val === 'string' : kind === K_ID ? isId(val) : entry[0](val)) {
+        continue;
+      }
+      // The walk of the whole value came before any key check: a number it
+      // would have refused is the fault to report.
+      if (lean) checkJsonNumbers(v);
+      this.fail(`${field}.${key} must be ${entry[1]}, got ${show(val)}`);
     }
     this.passthru = passthru;
     return v;
@@ -508,9 +528,11 @@ export function readMessage(
   lean = false,
 ): Message {
   const r = reader(a, opts, deep, jsonBinary, lean);
+  const code = r.code;
+  const read = code >= 0 && code < TYPE_CODES ? ALL_READS[code] : undefined;
+  if (read === undefined) return unknownType(code);
   try {
-    // A router decodes mostly what clients send, so that half comes first.
-    return fromClient(r) ?? fromRouter(r) ?? unknownType(r.code);
+    return read(r);
   } finally {
     r.a = NO_MESSAGE;
   }
@@ -554,10 +576,11 @@ export function fromRouterWire(a: unknown, opts: WireOptions = {}): Message {
 }
 
 function routerMessage(r: Reader): Message {
-  const m = fromRouter(r);
-  if (m !== undefined) return m;
-  if (messageTypeName(r.code) !== undefined) throw new ClientOnlyMessage(r.code);
-  return unknownType(r.code);
+  const code = r.code;
+  const read = code >= 0 && code < TYPE_CODES ? ROUTER_READS[code] : undefined;
+  if (read !== undefined) return read(r);
+  if (messageTypeName(code) !== undefined) throw new ClientOnlyMessage(code);
+  return unknownType(code);
 }
 
 /** A message type only clients send, received by a client ({@link fromRouterWire}); its fields are not read. */
@@ -572,163 +595,230 @@ function unknownType(code: number): never {
   throw new ProtocolViolation(`unknown message type ${code}`);
 }
 
-/** The messages routers send; undefined for any other type. */
-function fromRouter(r: Reader): Message | undefined {
-  const a = r.a;
-  const code = r.code;
-  switch (code) {
-    case MessageType.WELCOME: {
-      r.arity(3, 3);
-      return { type: code, session: r.id(1, 'Session'), details: r.dict(2, 'Details', S_WELCOME) };
-    }
-    case MessageType.ABORT:
-    case MessageType.GOODBYE: {
-      r.arity(3, 3);
-      const details = r.dict(1, 'Details', code === MessageType.ABORT ? S_ABORT : S_GOODBYE);
-      return { type: code, details, reason: r.uri(2, 'Reason') };
-    }
-    case MessageType.CHALLENGE: {
-      r.arity(3, 3);
-      return { type: code, authMethod: r.str(1, 'AuthMethod'), extra: r.dict(2, 'Extra', NO_SCHEMA) };
-    }
-    case MessageType.ERROR: {
-      r.arity(5, 7);
-      const rt: unknown = a[1];
-      if (!(ERROR_REQUEST_TYPES as readonly unknown[]).includes(rt)) {
-        r.fail(`REQUEST.Type ${show(rt)} is not a request that can fail`);
-      }
-      const request = r.id(2, 'Request');
-      const details = r.dict(3, 'Details', S_ERROR);
-      const error = r.uri(4, 'Error');
-      return r.tail({ type: code, requestType: rt as ErrorRequestType, request, details, error }, 5);
-    }
-    case MessageType.PUBLISHED: {
-      r.arity(3, 3);
-      return { type: code, request: r.id(1, 'Request'), publication: r.id(2, 'Publication') };
-    }
-    case MessageType.SUBSCRIBED: {
-      r.arity(3, 3);
-      return { type: code, request: r.id(1, 'Request'), subscription: r.id(2, 'Subscription') };
-    }
-    case MessageType.UNSUBSCRIBED:
-    case MessageType.UNREGISTERED: {
-      r.arity(2, 3);
-      const request = r.idOrZero(1, 'Request');
-      if (a.length === 2) {
-        if (request === 0) r.fail('Request 0 (a revocation) needs Details');
-        return { type: code, request };
-      }
-      const unsubscribed = code === MessageType.UNSUBSCRIBED;
-      const details = r.dict(2, 'Details', unsubscribed ? S_UNSUBSCRIBED : S_UNREGISTERED);
-      if (request === 0) {
-        const key = unsubscribed ? 'subscription' : 'registration';
-        if (details[key] === undefined) r.fail(`a revocation needs Details.${key}`);
-      }
-      return { type: code, request, details };
-    }
-    case MessageType.EVENT: {
-      r.arity(4, 6);
-      const subscription = r.id(1, 'Subscription');
-      const publication = r.id(2, 'Publication');
-      const details = r.dict(3, 'Details', S_EVENT);
-      return r.tail({ type: code, subscription, publication, details }, 4);
-    }
-    case MessageType.INTERRUPT: {
-      r.arity(3, 3);
-      const request = r.id(1, 'Request');
-      return { type: code, request, options: r.dict(2, 'Options', S_INTERRUPT) };
-    }
-    case MessageType.RESULT: {
-      r.arity(3, 5);
-      const request = r.id(1, 'Request');
-      const details = r.dict(2, 'Details', S_RESULT);
-      return r.tail({ type: code, request, details }, 3);
-    }
-    case MessageType.REGISTERED: {
-      r.arity(3, 3);
-      return { type: code, request: r.id(1, 'Request'), registration: r.id(2, 'Registration') };
-    }
-    case MessageType.INVOCATION: {
-      r.arity(4, 6);
-      const request = r.id(1, 'Request');
-      const registration = r.id(2, 'Registration');
-      const details = r.dict(3, 'Details', S_INVOCATION);
-      return r.tail({ type: code, request, registration, details }, 4);
-    }
-  }
-  return undefined;
+
+// ---------------------------------------------------------------------------
+// One reader per message type, found by its type code in a table: one
+// indexed load instead of a chain of switches, and each reader a short,
+// straight function that sees one message shape.
+
+/** A reader of one message type: checks `r.a` (whose type code is `r.code`) and builds the message. */
+type Read = (r: Reader) => Message;
+
+/** Type codes run from 1 (HELLO) to 70 (YIELD), and the provisional EVENT_RECEIVED is 337. */
+const TYPE_CODES = 338;
+
+function readTable(entries: readonly (readonly [number, Read])[]): (Read | undefined)[] {
+  const t = new Array<Read | undefined>(TYPE_CODES).fill(undefined);
+  for (const [code, read] of entries) t[code] = read;
+  return t;
 }
 
-/** The messages only clients send; undefined for any other type. */
-function fromClient(r: Reader): Message | undefined {
+/** What routers send (every peer decodes these). */
+const ROUTER_ENTRIES: readonly (readonly [number, Read])[] = [
+  [MessageType.WELCOME, readWelcome],
+  [MessageType.ABORT, readAbortOrGoodbye],
+  [MessageType.GOODBYE, readAbortOrGoodbye],
+  [MessageType.CHALLENGE, readChallenge],
+  [MessageType.ERROR, readError],
+  [MessageType.PUBLISHED, readPublished],
+  [MessageType.SUBSCRIBED, readSubscribed],
+  [MessageType.UNSUBSCRIBED, readUnsubscribedOrUnregistered],
+  [MessageType.UNREGISTERED, readUnsubscribedOrUnregistered],
+  [MessageType.EVENT, readEvent],
+  [MessageType.INTERRUPT, readInterrupt],
+  [MessageType.RESULT, readResult],
+  [MessageType.REGISTERED, readRegistered],
+  [MessageType.INVOCATION, readInvocation],
+];
+
+/** The readers of what routers send: all a client needs ({@link readRouterMessage}). */
+const ROUTER_READS = /* @__PURE__ */ readTable(ROUTER_ENTRIES);
+
+/** The readers of every message type, for a router or any peer ({@link readMessage}); a client's bundle leaves them out. */
+const ALL_READS = /* @__PURE__ */ readTable([
+  ...ROUTER_ENTRIES,
+  [MessageType.HELLO, readHello],
+  [MessageType.AUTHENTICATE, readAuthenticate],
+  [MessageType.PUBLISH, readPublish],
+  [MessageType.SUBSCRIBE, readSubscribe],
+  [MessageType.REGISTER, readRegister],
+  [MessageType.UNSUBSCRIBE, readUnsubscribe],
+  [MessageType.CALL, readCall],
+  [MessageType.CANCEL, readCancel],
+  [MessageType.UNREGISTER, readUnregister],
+  [MessageType.YIELD, readYield],
+  [MessageType.EVENT_RECEIVED, readEventReceived],
+]);
+
+// What routers send.
+
+function readWelcome(r: Reader): Message {
+  r.arity(3, 3);
+  return { type: MessageType.WELCOME, session: r.id(1, 'Session'), details: r.dict(2, 'Details', S_WELCOME) };
+}
+
+function readAbortOrGoodbye(r: Reader): Message {
+  const code = r.code as typeof MessageType.ABORT | typeof MessageType.GOODBYE;
+  r.arity(3, 3);
+  const details = r.dict(1, 'Details', code === MessageType.ABORT ? S_ABORT : S_GOODBYE);
+  return { type: code, details, reason: r.uri(2, 'Reason') };
+}
+
+function readChallenge(r: Reader): Message {
+  r.arity(3, 3);
+  return { type: MessageType.CHALLENGE, authMethod: r.str(1, 'AuthMethod'), extra: r.dict(2, 'Extra', NO_SCHEMA) };
+}
+
+function readError(r: Reader): Message {
   const a = r.a;
-  const code = r.code;
-  switch (code) {
-    case MessageType.HELLO: {
-      r.arity(3, 3);
-      const realm = r.uri(1, 'Realm');
-      const details = r.dict(2, 'Details', S_HELLO);
-      if (!isDict(details['roles'])) r.fail('Details.roles must be a dictionary');
-      return { type: code, realm, details };
-    }
-    case MessageType.AUTHENTICATE: {
-      r.arity(3, 3);
-      return { type: code, signature: r.str(1, 'Signature'), extra: r.dict(2, 'Extra', NO_SCHEMA) };
-    }
-    case MessageType.PUBLISH: {
-      r.arity(4, 6);
-      const request = r.id(1, 'Request');
-      const options = r.dict(2, 'Options', S_PUBLISH);
-      const topic = r.uri(3, 'Topic');
-      return r.tail({ type: code, request, options, topic }, 4);
-    }
-    case MessageType.SUBSCRIBE: {
-      r.arity(4, 4);
-      const request = r.id(1, 'Request');
-      const options = r.dict(2, 'Options', S_SUBSCRIBE);
-      const topic = r.uri(3, 'Topic', options['match'] === 'wildcard');
-      return { type: code, request, options, topic };
-    }
-    case MessageType.REGISTER: {
-      r.arity(4, 4);
-      const request = r.id(1, 'Request');
-      const options = r.dict(2, 'Options', S_REGISTER);
-      const procedure = r.uri(3, 'Procedure', options['match'] === 'wildcard');
-      return { type: code, request, options, procedure };
-    }
-    case MessageType.UNSUBSCRIBE: {
-      r.arity(3, 3);
-      return { type: code, request: r.id(1, 'Request'), subscription: r.id(2, 'Subscription') };
-    }
-    case MessageType.CALL: {
-      r.arity(4, 6);
-      const request = r.id(1, 'Request');
-      const options = r.dict(2, 'Options', S_CALL);
-      const procedure = r.uri(3, 'Procedure');
-      return r.tail({ type: code, request, options, procedure }, 4);
-    }
-    case MessageType.CANCEL: {
-      r.arity(3, 3);
-      const request = r.id(1, 'Request');
-      return { type: code, request, options: r.dict(2, 'Options', S_CANCEL) };
-    }
-    case MessageType.UNREGISTER: {
-      r.arity(3, 3);
-      return { type: code, request: r.id(1, 'Request'), registration: r.id(2, 'Registration') };
-    }
-    case MessageType.YIELD: {
-      r.arity(3, 5);
-      const request = r.id(1, 'Request');
-      const options = r.dict(2, 'Options', S_YIELD);
-      return r.tail({ type: code, request, options }, 3);
-    }
-    case MessageType.EVENT_RECEIVED: {
-      r.arity(2, 5);
-      const publication = r.id(1, 'Publication');
-      if (a.length === 2) return { type: code, publication };
-      const details = r.dict(2, 'Details', NO_SCHEMA);
-      return r.tail({ type: code, publication, details }, 3);
-    }
+  r.arity(5, 7);
+  const rt: unknown = a[1];
+  if (!(ERROR_REQUEST_TYPES as readonly unknown[]).includes(rt)) {
+    r.fail(`REQUEST.Type ${show(rt)} is not a request that can fail`);
   }
-  return undefined;
+  const request = r.id(2, 'Request');
+  const details = r.dict(3, 'Details', S_ERROR);
+  const error = r.uri(4, 'Error');
+  return r.tail({ type: MessageType.ERROR, requestType: rt as ErrorRequestType, request, details, error }, 5);
+}
+
+function readPublished(r: Reader): Message {
+  r.arity(3, 3);
+  return { type: MessageType.PUBLISHED, request: r.id(1, 'Request'), publication: r.id(2, 'Publication') };
+}
+
+function readSubscribed(r: Reader): Message {
+  r.arity(3, 3);
+  return { type: MessageType.SUBSCRIBED, request: r.id(1, 'Request'), subscription: r.id(2, 'Subscription') };
+}
+
+function readUnsubscribedOrUnregistered(r: Reader): Message {
+  const a = r.a;
+  const code = r.code as typeof MessageType.UNSUBSCRIBED | typeof MessageType.UNREGISTERED;
+  r.arity(2, 3);
+  const request = r.idOrZero(1, 'Request');
+  if (a.length === 2) {
+    if (request === 0) r.fail('Request 0 (a revocation) needs Details');
+    return { type: code, request };
+  }
+  const unsubscribed = code === MessageType.UNSUBSCRIBED;
+  const details = r.dict(2, 'Details', unsubscribed ? S_UNSUBSCRIBED : S_UNREGISTERED);
+  if (request === 0) {
+    const key = unsubscribed ? 'subscription' : 'registration';
+    if (details[key] === undefined) r.fail(`a revocation needs Details.${key}`);
+  }
+  return { type: code, request, details };
+}
+
+function readEvent(r: Reader): Message {
+  r.arity(4, 6);
+  const subscription = r.id(1, 'Subscription');
+  const publication = r.id(2, 'Publication');
+  const details = r.dict(3, 'Details', S_EVENT);
+  return r.tail({ type: MessageType.EVENT, subscription, publication, details }, 4);
+}
+
+function readInterrupt(r: Reader): Message {
+  r.arity(3, 3);
+  const request = r.id(1, 'Request');
+  return { type: MessageType.INTERRUPT, request, options: r.dict(2, 'Options', S_INTERRUPT) };
+}
+
+function readResult(r: Reader): Message {
+  r.arity(3, 5);
+  const request = r.id(1, 'Request');
+  const details = r.dict(2, 'Details', S_RESULT);
+  return r.tail({ type: MessageType.RESULT, request, details }, 3);
+}
+
+function readRegistered(r: Reader): Message {
+  r.arity(3, 3);
+  return { type: MessageType.REGISTERED, request: r.id(1, 'Request'), registration: r.id(2, 'Registration') };
+}
+
+function readInvocation(r: Reader): Message {
+  r.arity(4, 6);
+  const request = r.id(1, 'Request');
+  const registration = r.id(2, 'Registration');
+  const details = r.dict(3, 'Details', S_INVOCATION);
+  return r.tail({ type: MessageType.INVOCATION, request, registration, details }, 4);
+}
+
+// What only clients send (only a router decodes these).
+
+function readHello(r: Reader): Message {
+  r.arity(3, 3);
+  const realm = r.uri(1, 'Realm');
+  const details = r.dict(2, 'Details', S_HELLO);
+  if (!isDict(details['roles'])) r.fail('Details.roles must be a dictionary');
+  return { type: MessageType.HELLO, realm, details };
+}
+
+function readAuthenticate(r: Reader): Message {
+  r.arity(3, 3);
+  return { type: MessageType.AUTHENTICATE, signature: r.str(1, 'Signature'), extra: r.dict(2, 'Extra', NO_SCHEMA) };
+}
+
+function readPublish(r: Reader): Message {
+  r.arity(4, 6);
+  const request = r.id(1, 'Request');
+  const options = r.dict(2, 'Options', S_PUBLISH);
+  const topic = r.uri(3, 'Topic');
+  return r.tail({ type: MessageType.PUBLISH, request, options, topic }, 4);
+}
+
+function readSubscribe(r: Reader): Message {
+  r.arity(4, 4);
+  const request = r.id(1, 'Request');
+  const options = r.dict(2, 'Options', S_SUBSCRIBE);
+  const topic = r.uri(3, 'Topic', options['match'] === 'wildcard');
+  return { type: MessageType.SUBSCRIBE, request, options, topic };
+}
+
+function readRegister(r: Reader): Message {
+  r.arity(4, 4);
+  const request = r.id(1, 'Request');
+  const options = r.dict(2, 'Options', S_REGISTER);
+  const procedure = r.uri(3, 'Procedure', options['match'] === 'wildcard');
+  return { type: MessageType.REGISTER, request, options, procedure };
+}
+
+function readUnsubscribe(r: Reader): Message {
+  r.arity(3, 3);
+  return { type: MessageType.UNSUBSCRIBE, request: r.id(1, 'Request'), subscription: r.id(2, 'Subscription') };
+}
+
+function readCall(r: Reader): Message {
+  r.arity(4, 6);
+  const request = r.id(1, 'Request');
+  const options = r.dict(2, 'Options', S_CALL);
+  const procedure = r.uri(3, 'Procedure');
+  return r.tail({ type: MessageType.CALL, request, options, procedure }, 4);
+}
+
+function readCancel(r: Reader): Message {
+  r.arity(3, 3);
+  const request = r.id(1, 'Request');
+  return { type: MessageType.CANCEL, request, options: r.dict(2, 'Options', S_CANCEL) };
+}
+
+function readUnregister(r: Reader): Message {
+  r.arity(3, 3);
+  return { type: MessageType.UNREGISTER, request: r.id(1, 'Request'), registration: r.id(2, 'Registration') };
+}
+
+function readYield(r: Reader): Message {
+  r.arity(3, 5);
+  const request = r.id(1, 'Request');
+  const options = r.dict(2, 'Options', S_YIELD);
+  return r.tail({ type: MessageType.YIELD, request, options }, 3);
+}
+
+function readEventReceived(r: Reader): Message {
+  const a = r.a;
+  r.arity(2, 5);
+  const publication = r.id(1, 'Publication');
+  if (a.length === 2) return { type: MessageType.EVENT_RECEIVED, publication };
+  const details = r.dict(2, 'Details', NO_SCHEMA);
+  return r.tail({ type: MessageType.EVENT_RECEIVED, publication, details }, 3);
 }
