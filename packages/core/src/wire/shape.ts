@@ -298,8 +298,8 @@ const S_YIELD = /* @__PURE__ */ schema({ progress: BOOL, forward_for: FORWARD_FO
 // turned into bytes).
 //
 // With `lean` instead (JSON text whose length and characters proved that no
-// limit can bite, that no string is binary and no key `__proto__`: see
-// `decode` in index.ts), the walk is `checkJsonNumbers`: the numbers alone.
+// limit can bite and that no string is binary: see `jsonTextNeedsWalk` in
+// index.ts), the walk is `checkJsonNumbers`: numbers and `__proto__` keys.
 
 /**
  * URIs lately found valid, one table per rule. Peers send the same few
@@ -427,7 +427,11 @@ class Reader {
     for (const key in v) {
       const val = v[key];
       if (val === undefined) continue;
-      if (lean) checkJsonNumbers(val);
+      if (lean) {
+        // What `sanitize` does to the dictionary, here rather than in a walk of its own.
+        if (key === '__proto__') Object.setPrototypeOf(v, null);
+        checkJsonNumbers(val);
+      }
       if (key === 'enc_algo' || key === 'ppt_scheme') passthru = true;
       const entry = schema.get(key);
       if (entry === undefined) continue;
