@@ -82,30 +82,50 @@ function decode(serializer: Serializer, frame: Frame, opts: DecodeOptions, read:
   if (frame.length > limits.maxMessageSize) {
     throw new ProtocolViolation(`message of ${frame.length} bytes exceeds the limit of ${limits.maxMessageSize}`);
   }
-  // JSON text, the commonest frame, is parsed here rather than through
-  // `serializer.decode`: the call through one of several serializer objects
-  // costs a tenth of `JSON.parse` on a small message. The same parse, the
-  // same faults.
-  const jsonText = serializer === jsonSerializer && typeof frame === 'string';
+  // JSON text, the commonest frame, takes a path of its own that reads
+  // nothing of the serializer object: a call or a property load through one
+  // of several serializer objects costs a tenth of `JSON.parse` on a small
+  // message. The same parse, the same checks, the same faults.
+  if (serializer === jsonSerializer && typeof frame === 'string') return decodeJsonText(frame, opts, limits, read);
   let value: unknown;
   try {
-    value = jsonText ? JSON.parse(frame) : serializer.decode(frame, limits);
+    value = serializer.decode(frame, limits);
   } catch (e) {
-    if (e instanceof ProtocolViolation) throw e;
-    throw new ProtocolViolation(`malformed ${serializer.name}: ${e instanceof Error ? e.message : String(e)}`);
+    throw malformed(e, serializer.name);
   }
   if (!Array.isArray(value)) throw new ProtocolViolation('a message must be a list');
   if (serializer.checksLimits === true) return read(value, opts, undefined, false);
   takeLargeNumberSeen();
-  const lean = jsonText && !jsonTextNeedsWalk(frame, limits);
-  const msg = read(value, opts, limits, serializer.binaryStrings, lean);
+  const msg = read(value, opts, limits, serializer.binaryStrings);
   // JSON.parse rounds integers beyond ±2^53 silently (a request ID 2^53 + 1
   // would become 2^53): when the walk met a number that large, check the text.
-  if (takeLargeNumberSeen() && !serializer.binary) {
-    const lit = inexactJsonInteger(typeof frame === 'string' ? frame : textDecoder.decode(frame));
-    if (lit !== undefined) throw new ProtocolViolation(`integer ${lit} cannot be carried exactly by JSON (beyond ±2^53)`);
-  }
+  if (takeLargeNumberSeen() && !serializer.binary) checkJsonIntegers(typeof frame === 'string' ? frame : textDecoder.decode(frame));
   return msg;
+}
+
+/** {@link decode} of JSON text: `jsonSerializer.decode`, then the checks, lean when the text allows (see {@link jsonTextNeedsWalk}). */
+function decodeJsonText(text: string, opts: DecodeOptions, limits: Limits, read: typeof readMessage): Message {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    throw malformed(e, 'json');
+  }
+  if (!Array.isArray(value)) throw new ProtocolViolation('a message must be a list');
+  takeLargeNumberSeen();
+  const msg = read(value, opts, limits, true, !jsonTextNeedsWalk(text, limits));
+  if (takeLargeNumberSeen()) checkJsonIntegers(text);
+  return msg;
+}
+
+function malformed(e: unknown, name: string): ProtocolViolation {
+  if (e instanceof ProtocolViolation) return e;
+  return new ProtocolViolation(`malformed ${name}: ${e instanceof Error ? e.message : String(e)}`);
+}
+
+function checkJsonIntegers(text: string): void {
+  const lit = inexactJsonInteger(text);
+  if (lit !== undefined) throw new ProtocolViolation(`integer ${lit} cannot be carried exactly by JSON (beyond ±2^53)`);
 }
 
 /**
