@@ -24,7 +24,13 @@
  *    `sanitize` (`limits.ts`) does, field by field: each dictionary and
  *    payload is walked once, JSON binary strings (`"\u0000" + base64`)
  *    become bytes, and a JSON text whose numbers reach 2^53 is re-read for
- *    integers `JSON.parse` rounded. Nothing after this point reads `msg[2]`.
+ *    integers `JSON.parse` rounded. A JSON text too short for any limit to
+ *    bite and without a backslash (most small messages; see
+ *    {@link jsonTextNeedsWalk}) has its values walked for numbers and
+ *    `__proto__` keys only. Each message type has its reader, found by its
+ *    type code in a table; valid URIs are remembered, so that the URIs a
+ *    peer sends again and again are compared rather than re-scanned.
+ *    Nothing after this point reads `msg[2]`.
  *
  * Every fault on the way, whatever the input, is a {@link ProtocolViolation}
  * with a reason that names it; a session answers it with ABORT
