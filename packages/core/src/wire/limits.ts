@@ -168,15 +168,7 @@ export function checkJsonNumbers(v: unknown): void {
 function numbersIn(o: object): void {
   if (Array.isArray(o)) {
     const n = o.length;
-    for (let i = 0; i < n; i++) {
-      const v: unknown = o[i];
-      if (typeof v === 'number') {
-        if (v - v !== 0) throw new ProtocolViolation('non-finite number');
-        if (v >= TWO_53 || v <= -TWO_53) largeNumber = true;
-      } else if (typeof v === 'object' && v !== null) {
-        numbersIn(v);
-      }
-    }
+    for (let i = 0; i < n; i++) checkJsonNumbers(o[i]);
     return;
   }
   const obj = o as Record<string, unknown>;
@@ -185,13 +177,7 @@ function numbersIn(o: object): void {
   for (const key in obj) {
     // As in `sanitize`: an own "__proto__" is data, and its dictionary loses its prototype.
     if (key === '__proto__') Object.setPrototypeOf(obj, null);
-    const v = obj[key];
-    if (typeof v === 'number') {
-      if (v - v !== 0) throw new ProtocolViolation('non-finite number');
-      if (v >= TWO_53 || v <= -TWO_53) largeNumber = true;
-    } else if (typeof v === 'object' && v !== null) {
-      numbersIn(v);
-    }
+    checkJsonNumbers(obj[key]);
   }
 }
 

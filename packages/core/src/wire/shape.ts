@@ -533,7 +533,8 @@ export function readMessage(
 ): Message {
   const r = reader(a, opts, deep, jsonBinary, lean);
   const code = r.code;
-  const read = code >= 0 && code < TYPE_CODES ? ALL_READS[code] : undefined;
+  const table = (allReads ??= allReadsTable());
+  const read = code >= 0 && code < TYPE_CODES ? table[code] : undefined;
   if (read === undefined) return unknownType(code);
   try {
     return read(r);
@@ -611,9 +612,10 @@ type Read = (r: Reader) => Message;
 /** Type codes run from 1 (HELLO) to 70 (YIELD), and the provisional EVENT_RECEIVED is 337. */
 const TYPE_CODES = 338;
 
-function readTable(entries: readonly (readonly [number, Read])[]): (Read | undefined)[] {
+/** The table of the readers of `parts` by type code. */
+function readTable(...parts: (readonly (readonly [number, Read])[])[]): (Read | undefined)[] {
   const t = new Array<Read | undefined>(TYPE_CODES).fill(undefined);
-  for (const [code, read] of entries) t[code] = read;
+  for (const entries of parts) for (const [code, read] of entries) t[code] = read;
   return t;
 }
 
@@ -638,9 +640,16 @@ const ROUTER_ENTRIES: readonly (readonly [number, Read])[] = [
 /** The readers of what routers send: all a client needs ({@link readRouterMessage}). */
 const ROUTER_READS = /* @__PURE__ */ readTable(ROUTER_ENTRIES);
 
-/** The readers of every message type, for a router or any peer ({@link readMessage}); a client's bundle leaves them out. */
-const ALL_READS = /* @__PURE__ */ readTable([
-  ...ROUTER_ENTRIES,
+/**
+ * The readers of every message type, for a router or any peer
+ * ({@link readMessage}), built on first use: only `readMessage` refers to
+ * the function that builds it, so that a client's bundle, which never calls
+ * `readMessage`, leaves out the readers of what only clients send.
+ */
+let allReads: (Read | undefined)[] | undefined;
+
+function allReadsTable(): (Read | undefined)[] {
+  return readTable(ROUTER_ENTRIES, [
   [MessageType.HELLO, readHello],
   [MessageType.AUTHENTICATE, readAuthenticate],
   [MessageType.PUBLISH, readPublish],
@@ -652,7 +661,8 @@ const ALL_READS = /* @__PURE__ */ readTable([
   [MessageType.UNREGISTER, readUnregister],
   [MessageType.YIELD, readYield],
   [MessageType.EVENT_RECEIVED, readEventReceived],
-]);
+  ]);
+}
 
 // What routers send.
 
