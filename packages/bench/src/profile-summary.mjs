@@ -1,11 +1,15 @@
 // Where the time goes in one V8 CPU profile (from `pnpm bench --profile`):
-//   node src/profile-summary.mjs results/profiles/server-ours-....cpuprofile [top]
+//   node src/profile-summary.mjs results/profiles/server-ours-....cpuprofile [top] [--calls N]
 // Prints self time by function and by origin (our packages, ws, Node internals,
-// garbage collection, idle).
+// garbage collection, idle); with --calls N (the operations the process served,
+// as src/ladder.mjs prints them), also in µs per operation.
 
 import { readFileSync } from 'node:fs';
 
-const [path, topArg] = process.argv.slice(2);
+const argv = process.argv.slice(2);
+const callsAt = argv.indexOf('--calls');
+const calls = callsAt === -1 ? undefined : Number(argv.splice(callsAt, 2)[1]);
+const [path, topArg] = argv;
 if (path === undefined) {
   console.error('usage: node src/profile-summary.mjs FILE.cpuprofile [top]');
   process.exit(2);
@@ -53,12 +57,13 @@ for (const node of profile.nodes) {
   byFile.set(file, (byFile.get(file) ?? 0) + us);
 }
 
-const pct = (us) => `${((us / total) * 100).toFixed(1).padStart(5)}%`;
+const perCall = (us) => (calls === undefined ? '' : `  ${(us / calls).toFixed(2).padStart(7)} µs/op`);
+const pct = (us) => `${((us / total) * 100).toFixed(1).padStart(5)}%${perCall(us)}`;
 const busy = total - (byOrigin.get('idle') ?? 0);
-console.log(`${path}: ${(total / 1e6).toFixed(2)} s sampled, ${(busy / 1e6).toFixed(2)} s not idle\n`);
+console.log(`${path}: ${(total / 1e6).toFixed(2)} s sampled, ${(busy / 1e6).toFixed(2)} s not idle${perCall(busy)}\n`);
 console.log('by origin (self time):');
 for (const [o, us] of [...byOrigin].sort((a, b) => b[1] - a[1])) console.log(`  ${pct(us)}  ${o}`);
-const busyPct = (us) => `${((us / busy) * 100).toFixed(1).padStart(5)}%`;
+const busyPct = (us) => `${((us / busy) * 100).toFixed(1).padStart(5)}%${perCall(us)}`;
 console.log(`\ntop ${top} files (self time, share of the time not idle):`);
 for (const [f, us] of [...byFile].filter(([f]) => f !== '(idle)').sort((a, b) => b[1] - a[1]).slice(0, top)) {
   console.log(`  ${busyPct(us)}  ${f}`);

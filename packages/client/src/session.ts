@@ -256,7 +256,8 @@ export class LeanSession implements SessionApi {
       this.#joinSettled = { resolve, reject };
     });
     transport.onFrame = (frame) => {
-      this.core.handleMessage(frame, this.clock());
+      // The clock itself: the core reads it only for a message that sets a deadline.
+      this.core.handleMessage(frame, this.clock);
       this.flush();
     };
     transport.onClose = () => {
@@ -622,6 +623,8 @@ export class LeanSession implements SessionApi {
   }
 
   private dispatch(ev: ClientEvent): void {
+    // A subscriber's one event per EVENT first, before the string cases below.
+    if (ev.type === 'event') return this.onEvent(ev);
     switch (ev.type) {
       case 'trace':
         return safely(() => this.hooks.onTrace?.(ev));
@@ -713,8 +716,6 @@ export class LeanSession implements SessionApi {
         }
         return;
       }
-      case 'event':
-        return this.onEvent(ev);
       case 'invocation':
         // The core reports invocations only for registrations, which only the callee side makes.
         return this.callee?.invocation(ev);

@@ -23,6 +23,8 @@ const BENCH_MS = Number(process.env.BENCH_MS ?? 600);
 // JIT sees a single serializer as a connection would (the default mixes all
 // three, as a router serving mixed clients does).
 const ONLY = process.env.BENCH_ONLY;
+// BENCH_ROWS=REGEX measures only the messages whose label matches (e.g. "small|CALL").
+const ROWS = process.env.BENCH_ROWS === undefined ? undefined : new RegExp(process.env.BENCH_ROWS);
 const ROUNDS = 20;
 
 // The process's CPU time in µs (getrusage: exact, where the per-thread
@@ -143,6 +145,7 @@ const fmt = (n) => Math.round(n).toLocaleString('en-US');
 const rows = [];
 let sink = 0;
 for (const [label, msg] of MESSAGES) {
+  if (ROWS !== undefined && !ROWS.test(label)) continue;
   for (const ser of [jsonSerializer, msgpackSerializer, cborSerializer].filter((s) => ONLY === undefined || s.name === ONLY)) {
     const raw = RAW[ser.name];
     const wire = raw.prepare(toWire(msg));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CanceledError, LeanClientSession, LocalProtocolError, RequestTimeoutError, WampError, continueCall, type ClientEvent } from '@wamp/core';
-import { BASIC_ROUTER_ROLES, joined, violation } from './harness/scripted-router.js';
+import { BASIC_ROUTER_ROLES, joined, registered, violation } from './harness/scripted-router.js';
 
 const dealerWith = (features: Record<string, boolean>) => ({ dealer: { features }, broker: {} });
 
@@ -334,5 +334,45 @@ describe('caller: cancel', () => {
     expect(r.events()).toMatchObject([{ type: 'result', request: 1 }]);
     r.recv([8, 49, 5, {}, 'wamp.error.no_such_call']);
     violation(r, 'ERROR for CANCEL of request 5, which was never sent');
+  });
+});
+
+describe('handleMessage with the clock instead of the time', () => {
+  it('reads the clock only for a message that sets a deadline', () => {
+    const r = joined();
+    r.run((s, now) => s.call('com.a', undefined, { receiveProgress: true, timeout: 100 }, now));
+    r.run((s) => s.subscribe('com.t'));
+    r.recv([33, 2, 300]);
+    r.sent();
+    r.events();
+    let reads = 0;
+    const clock = (): number => {
+      reads++;
+      return 500;
+    };
+    const feed = (wire: unknown[]): void => {
+      r.session.handleMessage(r.serializer.encode(wire), clock);
+      r.drain();
+    };
+    feed([36, 300, 1, {}, [1]]);
+    feed([36, 300, 2, { publisher: 7 }, [2]]);
+    expect(reads).toBe(0);
+    // A progressive result restarts the call's timeout from the clock's time.
+    feed([50, 1, { progress: true }, [1]]);
+    expect(reads).toBe(1);
+    expect(r.session.pollTimeout()).toBe(600);
+    feed([50, 1, {}, [2]]);
+    expect(reads).toBe(1);
+    expect(r.events().map((e) => e.type)).toEqual(['event', 'event', 'progress', 'result']);
+  });
+
+  it('sets an invocation timeout from the clock', () => {
+    const r = registered();
+    r.events();
+    const clock = (): number => 1000;
+    r.session.handleMessage(r.serializer.encode([68, 1, 100, { timeout: 50 }, [1]]), clock);
+    r.drain();
+    expect(r.events()).toMatchObject([{ type: 'invocation', request: 1, timeout: 50 }]);
+    expect(r.session.pollTimeout()).toBe(1050);
   });
 });

@@ -37,9 +37,12 @@ const COPY_LIMIT = 16 * 1024;
 
 /**
  * The WebSocket frame (header and payload) of the last payload sent, on any
- * connection, until the turn of the event loop ends. A publication hands the
- * same EVENT (the same string or `Uint8Array`) to every subscriber: it is
- * framed once here, and every socket writes the same `Buffer`.
+ * connection. A publication hands the same EVENT (the same string or
+ * `Uint8Array`) to every subscriber: it is framed once here, and every socket
+ * writes the same `Buffer`. A string cannot change, so a small one's frame is
+ * kept until the next payload comes (a lone answer then schedules nothing);
+ * bytes can be changed by their owner, and a large string's frame is not worth
+ * holding on to, so those are forgotten when the turn of the event loop ends.
  */
 let lastPayload: Frame | undefined;
 let lastOpcode = 0;
@@ -83,15 +86,22 @@ let turnEnding = false;
  */
 function endTurn(): void {
   turnEnding = false;
-  lastPayload = undefined;
-  lastFrame = undefined;
-  // A write from inside this loop belongs to the next turn's list.
+  if (typeof lastPayload !== 'string' || lastFrame!.length > KEEP_FRAME) {
+    lastPayload = undefined;
+    lastFrame = undefined;
+  }
   const list = touched;
+  if (list.length === 0) return;
+  // A write from inside this loop belongs to the next turn's list.
   touched = spare;
   spare = list;
   for (let i = 0; i < list.length; i++) list[i]!.endTurn();
+  // (Setting an array's length is a call into the runtime: only when there is something to forget.)
   list.length = 0;
 }
+
+/** The largest frame of a string payload kept past its turn (see {@link lastPayload}). */
+const KEEP_FRAME = 16 * 1024;
 
 /** WebSocket opcodes (RFC 6455 §5.2). */
 const TEXT = 1;
@@ -114,7 +124,7 @@ function frameOf(payload: string | Uint8Array, opcode: number): Buffer {
   lastPayload = payload;
   lastOpcode = opcode;
   lastFrame = buf;
-  endTurnSoon();
+  if (!text || buf.length > KEEP_FRAME) endTurnSoon();
   return buf;
 }
 

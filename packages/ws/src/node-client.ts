@@ -85,6 +85,109 @@ function maskedFrame(data: string | Uint8Array): Buffer | undefined {
   return buf;
 }
 
+/** The fields of ws's `Receiver` (ws 8) that tell whether it is between frames. */
+interface WsReceiver {
+  write(chunk: Buffer): boolean;
+  _state: number;
+  _bufferedBytes: number;
+  _fragmented: number;
+  _opcode: number;
+  _errored: boolean;
+  _maxPayload: number;
+  _skipUTF8Validation: boolean;
+  _allowSynchronousEvents: boolean;
+}
+
+/** ws's `Receiver` state between frames (`GET_INFO`). */
+const RECEIVER_IDLE = 0;
+
+/** The part of the client WebSocket class below that {@link installDirectReceive} uses. */
+interface DirectReceiveSocket extends WebSocket {
+  soleMessageHandler(): ((ev: { readonly data: unknown }) => void) | undefined;
+}
+
+/**
+ * Parse the simple frames of each socket read here and hand them straight
+ * to `onmessage`, rather than through ws's `Receiver` (a `Writable` stream:
+ * a buffer list, a view per header and payload, a `'message'` event on two
+ * emitters and a deferred write callback, per frame or per read). That
+ * per-read and per-frame work was most of the client's receive cost when
+ * many sessions each get a few small messages per read (PubSub to 100
+ * subscribers).
+ *
+ * Only whole, unfragmented, unmasked text or binary frames of a read are
+ * taken, and only while ws's receiver is between frames and `onmessage` is
+ * the only `message` listener. The first frame that is anything else (a
+ * control frame, a fragment, one cut by the read, over `maxPayload`, text
+ * whose decoding shows a U+FFFD, which may be invalid UTF-8) and all that
+ * follows it in that read go to ws's receiver, which handles and checks it
+ * (closing with 1002, 1007 or 1009 as it always did). The messages are the
+ * same as ws gives: text as a string, binary as a copy in an `ArrayBuffer`.
+ */
+function installDirectReceive(socket: DirectReceiveSocket): void {
+  const receiver = (socket as unknown as { _receiver?: WsReceiver })._receiver;
+  if (
+    receiver === undefined ||
+    typeof receiver._state !== 'number' ||
+    typeof receiver._bufferedBytes !== 'number' ||
+    typeof receiver._fragmented !== 'number' ||
+    typeof receiver._maxPayload !== 'number' ||
+    receiver._allowSynchronousEvents !== true ||
+    socket.extensions !== ''
+  ) {
+    // Not the ws 8 receiver this was written for, compression, or one event per
+    // turn (wsOptions.allowSynchronousEvents: false): ws does it all.
+    return;
+  }
+  const write = receiver.write.bind(receiver);
+  const maxPayload = receiver._maxPayload;
+  receiver.write = (chunk: Buffer): boolean => {
+    let at = 0;
+    const end = chunk.length;
+    while (
+      end - at >= 2 &&
+      receiver._state === RECEIVER_IDLE &&
+      receiver._bufferedBytes === 0 &&
+      receiver._fragmented === 0 &&
+      receiver._opcode !== 0x08 &&
+      !receiver._errored
+    ) {
+      const b0 = chunk[at]!;
+      const b1 = chunk[at + 1]!;
+      // FIN set, RSV clear, opcode text (1) or binary (2); MASK clear (RFC 6455 §5.1: a server never masks).
+      if ((b0 & 0xf0) !== 0x80 || b1 > 0x7f) break;
+      const opcode = b0 & 0x0f;
+      if (opcode !== 1 && opcode !== 2) break;
+      let size = b1;
+      let p = at + 2;
+      if (size === 126) {
+        if (end - p < 2) break;
+        size = (chunk[p]! << 8) | chunk[p + 1]!;
+        p += 2;
+      } else if (size === 127) {
+        break; // 64 KiB and over: rare, and ws checks the 64-bit length.
+      }
+      if (end - p < size || (maxPayload > 0 && size > maxPayload)) break;
+      const handler = socket.soleMessageHandler();
+      if (handler === undefined) break;
+      let data: string | ArrayBuffer;
+      if (opcode === 1) {
+        const text = (chunk as Buffer & { utf8Slice(start: number, end: number): string }).utf8Slice(p, p + size);
+        // Decoding turns every invalid sequence into U+FFFD; ws tells an invalid one from a real U+FFFD.
+        if (!receiver._skipUTF8Validation && text.indexOf('\uFFFD') !== -1) break;
+        data = text;
+      } else {
+        if (socket.binaryType !== 'arraybuffer') break;
+        data = (chunk.buffer as ArrayBuffer).slice(chunk.byteOffset + p, chunk.byteOffset + p + size);
+      }
+      at = p + size;
+      handler.call(socket, { type: 'message', target: socket, data });
+    }
+    if (at === end) return true;
+    return write(at === 0 ? chunk : chunk.subarray(at));
+  };
+}
+
 /** The `ws` client as a browser-style constructor, with fixed options (also the default `WebSocket` of `@wamp/ws` in Node). */
 export function wsConstructor(options: NodeWebSocketClientOptions): WebSocketConstructor {
   const extra: ClientOptions = {
@@ -92,13 +195,15 @@ export function wsConstructor(options: NodeWebSocketClientOptions): WebSocketCon
     perMessageDeflate: false,
     ...options.wsOptions,
   };
-  class NodeWebSocket extends WebSocket {
+  class NodeWebSocket extends WebSocket implements DirectReceiveSocket {
     private readonly pongWaiters: { resolve: () => void; reject: (e: Error) => void }[] = [];
     /** Whether the socket is corked until the microtasks of this turn have run (see {@link writeTurn}). */
     private corked = false;
 
     constructor(url: string, protocols: string[]) {
       super(url, protocols, extra);
+      // ws builds its receiver just before 'open'.
+      this.once('open', () => installDirectReceive(this));
       // A peer may answer only the latest of several pings (RFC 6455 §5.5.3),
       // so any pong settles every keepalive in flight.
       this.on('pong', () => {
@@ -133,6 +238,16 @@ export function wsConstructor(options: NodeWebSocketClientOptions): WebSocketCon
       if (h === null) return;
       this.messageListener = (data, isBinary) => h.call(this, { type: 'message', target: this, data: isBinary ? data : data.toString() });
       this.on('message', this.messageListener);
+    }
+
+    /**
+     * @internal The `onmessage` handler when it is the only `message`
+     * listener (what {@link installDirectReceive} may deliver to directly),
+     * else undefined.
+     */
+    soleMessageHandler(): ((ev: { readonly data: unknown }) => void) | undefined {
+      const h = this.messageHandler;
+      return h !== null && this.listenerCount('message') === 1 ? h : undefined;
     }
 
     getMessageHandler(): ((ev: { readonly data: unknown }) => void) | null {

@@ -40,6 +40,7 @@ import {
   levelOf,
   requireRole,
   stringOf,
+  timeOf,
   withDelivered,
   withPassthru,
   type Arguments,
@@ -189,7 +190,7 @@ class Callee implements ClientCallee, CalleeHandlers {
    * "Continuations on Completed Calls": a chunk for an invocation this
    * callee already answered is dropped).
    */
-  onInvocation(j: Joined, msg: Invocation, now: number): void {
+  onInvocation(j: Joined, msg: Invocation, now: number | (() => number)): void {
     const reg = j.registrations.get(msg.registration);
     if (reg === undefined) return this.#s.unknownRegistration('INVOCATION for', msg.registration);
     const progress = msg.details['progress'] === true;
@@ -218,7 +219,7 @@ class Callee implements ClientCallee, CalleeHandlers {
       });
       // Advanced profile "Call Timeouts": the dealer hands the timeout to a callee announcing call_timeout.
       const timeout = msg.details['timeout'];
-      if (typeof timeout === 'number' && timeout > 0 && Number.isFinite(timeout)) this.#s.deadlines.set(-msg.request, now + timeout);
+      if (typeof timeout === 'number' && timeout > 0 && Number.isFinite(timeout)) this.#s.deadlines.set(-msg.request, timeOf(now) + timeout);
     }
     this.#s.emit(
       withDelivered(

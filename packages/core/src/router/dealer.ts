@@ -136,8 +136,6 @@ export class Invocation implements InvocationEntry {
 export class Dealer {
   private readonly index = new PatternIndex<Registration>();
   readonly byId = new Map<number, Registration>();
-  /** Invocations in flight per callee and caller: a caller's share of a callee's capacity. */
-  private readonly shares = new Map<Peer, Map<Peer, number>>();
   /**
    * Calls under the router's default timeout (`timeouts.call`), in expiry
    * order: one timeout for all, so insertion order is expiry order. They are
@@ -597,18 +595,10 @@ export class Dealer {
 
   /** Count an invocation of `caller` at `callee` in (+1) or out (-1). */
   private share(callee: Peer, caller: Peer, delta: 1 | -1): void {
-    let m = this.shares.get(callee);
-    if (m === undefined) {
-      if (delta < 0) return;
-      m = new Map();
-      this.shares.set(callee, m);
-    }
+    const m = callee.callerShares;
     const n = (m.get(caller) ?? 0) + delta;
     if (n > 0) m.set(caller, n);
-    else {
-      m.delete(caller);
-      if (m.size === 0) this.shares.delete(callee);
-    }
+    else m.delete(caller);
   }
 
   /**
@@ -651,7 +641,7 @@ export class Dealer {
     for (let k = 0; k < n; k++) {
       const c = cs[(start + k * step) % n]!;
       if (c.peer.invocations.size >= max || !c.peer.reachable) continue;
-      if ((this.shares.get(c.peer)?.get(caller) ?? 0) >= share) {
+      if ((c.peer.callerShares.get(caller) ?? 0) >= share) {
         exhausted = true;
         continue;
       }

@@ -277,6 +277,12 @@ export class Peer {
   readonly calls = new Map<number, InvocationEntry>();
   /** INVOCATION.Request → invocation, for invocations this peer must answer. */
   readonly invocations = new Map<number, InvocationEntry>();
+  /**
+   * As a callee: the invocations in flight here per caller (the caller's share
+   * of this callee's capacity; kept by the dealer, entries at zero removed).
+   * One map for the life of the peer, so that a lone call creates none.
+   */
+  readonly callerShares = new Map<Peer, number>();
   readonly subscriptions = new Map<number, SubscriptionEntry>();
   readonly registrations = new Map<number, RegistrationEntry>();
   /** Finished progressive-invocation calls: late continuations are discarded until the expiry. */

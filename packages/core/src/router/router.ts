@@ -58,7 +58,7 @@ import { Realm } from './realm.js';
 import type { RouterKey } from './router-auth.js';
 import type { HistoryStore } from './history.js';
 import { AuthThrottle, DEFAULT_AUTH_THROTTLE } from './throttle.js';
-import { RouterSession, type AuthenticateEvent, type MessageInterceptor, type RouterEvent, type SessionInfo } from './session.js';
+import { QUEUE_KEEP, RouterSession, type AuthenticateEvent, type MessageInterceptor, type RouterEvent, type SessionInfo } from './session.js';
 import { runAuth } from './verify.js';
 import { AuthCookieStore } from './auth-cookies.js';
 
@@ -215,8 +215,10 @@ export class Router implements HandshakeHost {
   private readonly randomId: RandomId;
   private readonly sessionIds = new Set<number>();
   private readonly live = new Set<RouterSession>();
-  private readonly ready: RouterSession[] = [];
+  /** Sessions with output: `ready[readyHead..readyTail)` (see {@link pollReady}). */
+  private readonly ready: (RouterSession | undefined)[] = [];
   private readyHead = 0;
+  private readyTail = 0;
   private readonly events: RouterEvent[] = [];
   private eventsHead = 0;
   private readonly deadlines = new DeadlineHeap<Timed>();
@@ -364,11 +366,14 @@ export class Router implements HandshakeHost {
 
   /** The next session with frames to send or a close to report; each is returned once per batch of output. */
   pollReady(): RouterSession | undefined {
-    if (this.readyHead >= this.ready.length) return undefined;
-    const s = this.ready[this.readyHead++]!;
-    if (this.readyHead === this.ready.length) {
-      this.ready.length = 0;
+    if (this.readyHead >= this.readyTail) return undefined;
+    const s = this.ready[this.readyHead]!;
+    this.ready[this.readyHead++] = undefined;
+    if (this.readyHead === this.readyTail) {
+      // Reused in place, as a session's frame queue (see RouterSession.pollTransmit).
+      if (this.ready.length > QUEUE_KEEP) this.ready.length = 0;
       this.readyHead = 0;
+      this.readyTail = 0;
     }
     s.queued = false;
     return s;
@@ -486,7 +491,7 @@ export class Router implements HandshakeHost {
   /** @internal */
   markReady(session: RouterSession): void {
     session.queued = true;
-    this.ready.push(session);
+    this.ready[this.readyTail++] = session;
   }
 
   /** @internal */

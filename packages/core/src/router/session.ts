@@ -189,6 +189,9 @@ export type RouterSessionState =
 
 const TRANSPORT_LOST = 'wamp.close.transport_lost';
 
+/** @internal An output queue longer than this when it empties gives its memory back (see pollTransmit). */
+export const QUEUE_KEEP = 64;
+
 /** The input a decoded client message stands for. */
 function inputOf(m: Message): RouterInput {
   switch (m.type) {
@@ -226,8 +229,10 @@ export class RouterSession implements HasDeadline, PeerSession {
   /** @internal Whether the session sits in the router's ready queue. */
   queued = false;
   private st: RouterSessionState = { tag: 'awaitingHello' };
+  /** Frames to send: `out[outHead..outTail)` (see {@link pollTransmit}). */
   private readonly out: Frame[] = [];
   private outHead = 0;
+  private outTail = 0;
   private closeReported = false;
   /** @internal The refusal under way is a throttling lockout (not counted as a failure). */
   throttled = false;
@@ -409,12 +414,16 @@ export class RouterSession implements HasDeadline, PeerSession {
 
   /** The next frame to send on this session's transport, or undefined. */
   pollTransmit(): Frame | undefined {
-    if (this.outHead >= this.out.length) return undefined;
+    if (this.outHead >= this.outTail) return undefined;
     const f = this.out[this.outHead]!;
     this.out[this.outHead++] = '';
-    if (this.outHead === this.out.length) {
-      this.out.length = 0;
+    if (this.outHead === this.outTail) {
+      // Emptied: reused in place. Setting an array's length is a call into the
+      // runtime, which with calls one at a time came once per message; only a
+      // queue that a burst made long gives its memory back.
+      if (this.out.length > QUEUE_KEEP) this.out.length = 0;
       this.outHead = 0;
+      this.outTail = 0;
     }
     return f;
   }
@@ -427,7 +436,7 @@ export class RouterSession implements HasDeadline, PeerSession {
    */
   pollClose(): SessionClose | undefined {
     const st = this.st;
-    if (st.tag !== 'closed' || this.closeReported || this.outHead < this.out.length) return undefined;
+    if (st.tag !== 'closed' || this.closeReported || this.outHead < this.outTail) return undefined;
     if (st.close.initiator === 'transport') return undefined;
     this.closeReported = true;
     return st.close;
@@ -443,7 +452,7 @@ export class RouterSession implements HasDeadline, PeerSession {
 
   /** @internal */
   sendFrame(frame: Frame): void {
-    this.out.push(frame);
+    this.out[this.outTail++] = frame;
     if (!this.queued) this.router.markReady(this);
   }
 
@@ -682,6 +691,7 @@ export class RouterSession implements HasDeadline, PeerSession {
     if (close.initiator === 'transport') {
       this.out.length = 0;
       this.outHead = 0;
+      this.outTail = 0;
     } else if (!this.queued) {
       this.router.markReady(this);
     }

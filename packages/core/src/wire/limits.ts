@@ -148,6 +148,39 @@ export function takeLargeNumberSeen(): boolean {
   return seen;
 }
 
+/**
+ * What is left of {@link sanitize} for a value from `JSON.parse` when the
+ * text alone proved the rest (see `jsonTextNeedsWalk` in `index.ts`): no
+ * limit can bite and no string is a binary string. What the text cannot
+ * show cheaply is a number `JSON.parse` overflowed to ±Infinity (`1e400`)
+ * or one of magnitude ≥ 2^53, and a `__proto__` key: those are checked
+ * here, as {@link sanitize} checks them, and nothing else is looked at.
+ */
+export function checkJsonNumbers(v: unknown): void {
+  if (typeof v === 'number') {
+    if (v - v !== 0) throw new ProtocolViolation('non-finite number');
+    if (v >= TWO_53 || v <= -TWO_53) largeNumber = true;
+  } else if (typeof v === 'object' && v !== null) {
+    numbersIn(v);
+  }
+}
+
+function numbersIn(o: object): void {
+  if (Array.isArray(o)) {
+    const n = o.length;
+    for (let i = 0; i < n; i++) checkJsonNumbers(o[i]);
+    return;
+  }
+  const obj = o as Record<string, unknown>;
+  // JSON.parse makes plain objects with own data properties only; `for in`
+  // lists them (Object.prototype has no enumerable key) without allocating.
+  for (const key in obj) {
+    // As in `sanitize`: an own "__proto__" is data, and its dictionary loses its prototype.
+    if (key === '__proto__') Object.setPrototypeOf(obj, null);
+    checkJsonNumbers(obj[key]);
+  }
+}
+
 const MAX_BIG = 2n ** 53n;
 const MIN_BIG = -(2n ** 53n);
 

@@ -28,7 +28,7 @@ import {
 } from './messages.js';
 import type { Args, Dict, KwArgs, Payload } from '../types.js';
 import { isValidUri, type UriRule } from '../uri.js';
-import { noteLargeNumber, sanitize, type Limits } from './limits.js';
+import { checkJsonNumbers, noteLargeNumber, sanitize, type Limits } from './limits.js';
 
 /** Options of the conversion between messages and their wire arrays. */
 export interface WireOptions {
@@ -142,11 +142,16 @@ const isForwardFor: Check = /* @__PURE__ */ listOf(
     (e['authrole'] === undefined || isStr(e['authrole'])),
 );
 
-type Schema = Readonly<Record<string, readonly [Check, string]>>;
+/** A key's check, its wording in a fault, and (for the commonest) a kind that `dict` checks inline. */
+type Entry = readonly [Check, string, number?];
+type Schema = Readonly<Record<string, Entry>>;
 
-const BOOL = [isBool, 'a boolean'] as const;
-const STR = [isStr, 'a string'] as const;
-const ID = [isId, 'an ID in [1, 2^53]'] as const;
+const K_BOOL = 1;
+const K_STR = 2;
+const K_ID = 3;
+const BOOL = [isBool, 'a boolean', K_BOOL] as const;
+const STR = [isStr, 'a string', K_STR] as const;
+const ID = [isId, 'an ID in [1, 2^53]', K_ID] as const;
 const IDS = [/* @__PURE__ */ listOf(isId), 'a list of session IDs'] as const;
 const STRS = [/* @__PURE__ */ listOf(isStr), 'a list of strings'] as const;
 const DICT = [isDict, 'a dictionary'] as const;
@@ -169,7 +174,7 @@ const PPT: Schema = {
   ppt_keyid: STR,
 };
 
-type SchemaMap = ReadonlyMap<string, readonly [Check, string]>;
+type SchemaMap = ReadonlyMap<string, Entry>;
 
 /**
  * A schema as a Map (a key such as `constructor` must not find
@@ -291,6 +296,25 @@ const S_YIELD = /* @__PURE__ */ schema({ progress: BOOL, forward_for: FORWARD_FO
 // and payload is walked once by `sanitize` before its keys are looked at. The
 // values are then in the state `sanitize` leaves them in (JSON binary strings
 // turned into bytes).
+//
+// With `lean` instead (JSON text whose length and characters proved that no
+// limit can bite and that no string is binary: see `jsonTextNeedsWalk` in
+// index.ts), the walk is `checkJsonNumbers`: numbers and `__proto__` keys.
+
+/**
+ * URIs lately found valid, one table per rule. Peers send the same few
+ * topics, procedures and error URIs again and again: a URI equal to the one
+ * in its slot (picked by its length and first and last code units, so that
+ * finding it reads no more of the string) is known valid, for the cost of a
+ * string comparison instead of the character loop of `isValidUri`. Only
+ * valid URIs enter, so the cache can only spare work, never change an
+ * answer; URIs longer than {@link URI_CACHE_MAX} are not kept (nor held on
+ * to).
+ */
+const URI_SLOTS = 256; // a power of two
+const URI_CACHE_MAX = 128;
+const LOOSE_URIS: unknown[] = /* @__PURE__ */ new Array<unknown>(URI_SLOTS).fill(null);
+const STRICT_URIS: unknown[] = /* @__PURE__ */ new Array<unknown>(URI_SLOTS).fill(null);
 
 /** 2^53: the one valid ID where a double stops being exact, so that JSON text is re-read. */
 const TWO_53 = 2 ** 53;
@@ -307,10 +331,16 @@ class Reader {
   deep: Limits | undefined = undefined;
   /** Whether `"\u0000" + base64` strings are binary (JSON). */
   jsonBinary = false;
+  /** JSON whose text proved the limits (see above): values are walked for their numbers only. */
+  lean = false;
 
   /** A value of the payload or of a dictionary at top-level position `i`, checked and converted when `deep`. */
   private value(i: number): unknown {
     const v = this.a[i];
+    if (this.lean) {
+      checkJsonNumbers(v);
+      return v;
+    }
     const deep = this.deep;
     if (deep === undefined) return v;
     const out = sanitize(v, deep, this.jsonBinary, 2);
@@ -342,14 +372,14 @@ class Reader {
   id(i: number, field: string): number {
     const v = this.a[i];
     if (!isId(v)) this.fail(`${field} must be an integer in [1, 2^53], got ${show(v)}`);
-    if (v === TWO_53 && this.deep !== undefined) noteLargeNumber();
+    if (v === TWO_53 && (this.deep !== undefined || this.lean)) noteLargeNumber();
     return v;
   }
 
   idOrZero(i: number, field: string): number {
     const v = this.a[i];
     if (!isIdOrZero(v)) this.fail(`${field} must be 0 or an integer in [1, 2^53], got ${show(v)}`);
-    if (v === TWO_53 && this.deep !== undefined) noteLargeNumber();
+    if (v === TWO_53 && (this.deep !== undefined || this.lean)) noteLargeNumber();
     return v;
   }
 
@@ -357,6 +387,12 @@ class Reader {
     const v = this.a[i];
     if (typeof v !== 'string') this.fail(`${field} must be a URI string, got ${show(v)}`);
     if (this.deep !== undefined) this.text(v, field);
+    const n = v.length;
+    // A valid URI is valid with empty components allowed too: the cache
+    // serves both, and learns from the rule without them alone.
+    const cache = n > 0 && n <= URI_CACHE_MAX ? (this.rule === 'strict' ? STRICT_URIS : LOOSE_URIS) : undefined;
+    const slot = cache === undefined ? 0 : (n * 31 + v.charCodeAt(0) * 7 + v.charCodeAt(n - 1)) & (URI_SLOTS - 1);
+    if (cache !== undefined && cache[slot] === v) return v;
     if (!isValidUri(v, this.rule, allowEmpty)) {
       const request = this.a[1];
       throw new InvalidUriViolation(
@@ -366,6 +402,7 @@ class Reader {
         v,
       );
     }
+    if (cache !== undefined && !allowEmpty) cache[slot] = v;
     return v;
   }
 
@@ -377,17 +414,36 @@ class Reader {
   }
 
   dict(i: number, field: string, schema: SchemaMap): Dict {
-    const v = this.value(i);
-    if (!isDict(v)) this.fail(`${field} must be a dictionary, got ${show(v)}`);
+    const lean = this.lean;
+    // Lean, the numbers are checked in the same loop as the keys (below).
+    const v = lean ? this.a[i] : this.value(i);
+    if (!isDict(v)) {
+      if (lean) checkJsonNumbers(v);
+      this.fail(`${field} must be a dictionary, got ${show(v)}`);
+    }
     let passthru = false;
     // Walk the keys present (usually none or few) rather than the schema;
     // keys the schema does not know are kept and ignored, as the spec requires.
     for (const key in v) {
       const val = v[key];
       if (val === undefined) continue;
+      if (lean) {
+        // What `sanitize` does to the dictionary, here rather than in a walk of its own.
+        if (key === '__proto__') Object.setPrototypeOf(v, null);
+        checkJsonNumbers(val);
+      }
       if (key === 'enc_algo' || key === 'ppt_scheme') passthru = true;
       const entry = schema.get(key);
-      if (entry !== undefined && !entry[0](val)) this.fail(`${field}.${key} must be ${entry[1]}, got ${show(val)}`);
+      if (entry === undefined) continue;
+      // The commonest checks inline; the others by their function.
+      const kind = entry[2];
+      if (kind === K_BOOL ? typeof val === 'boolean' : kind === K_STR ? typeof val === 'string' : kind === K_ID ? isId(val) : entry[0](val)) {
+        continue;
+      }
+      // The walk of the whole value came before any key check: a number it
+      // would have refused is the fault to report.
+      if (lean) checkJsonNumbers(v);
+      this.fail(`${field}.${key} must be ${entry[1]}, got ${show(val)}`);
     }
     this.passthru = passthru;
     return v;
@@ -435,10 +491,10 @@ function show(v: unknown): string {
 }
 
 /** The header every message starts with: a non-empty list whose first element is an integer type code. */
-function reader(a: unknown, opts: WireOptions, deep: Limits | undefined, jsonBinary: boolean): Reader {
+function reader(a: unknown, opts: WireOptions, deep: Limits | undefined, jsonBinary: boolean, lean: boolean): Reader {
   if (!Array.isArray(a)) throw new ProtocolViolation('a message must be a list');
   if (a.length === 0) throw new ProtocolViolation('empty message');
-  if (deep !== undefined) {
+  if (deep !== undefined && !lean) {
     if (deep.maxDepth < 1) throw new ProtocolViolation('nesting exceeds the depth limit');
     if (a.length > deep.maxContainerLength) throw new ProtocolViolation('list exceeds the length limit');
   }
@@ -450,8 +506,9 @@ function reader(a: unknown, opts: WireOptions, deep: Limits | undefined, jsonBin
   r.a = a;
   r.code = code;
   r.rule = opts.uriRule ?? 'loose';
-  r.deep = deep;
+  r.deep = lean ? undefined : deep;
   r.jsonBinary = jsonBinary;
+  r.lean = lean;
   r.passthru = false;
   return r;
 }
@@ -463,18 +520,24 @@ const NO_MESSAGE: unknown[] = [];
  * The one pass of `decodeMessage`: {@link fromWire} that also enforces
  * `deep` limits on every value, as {@link sanitize} would, when the
  * serializer has not enforced them. `a` is fresh from the serializer: values
- * may be replaced in place.
+ * may be replaced in place. `lean`: `a` is from `JSON.parse` of a text that
+ * proved `deep` cannot bite (see `decode` in index.ts); only numbers are
+ * checked.
  */
 export function readMessage(
   a: unknown,
   opts: WireOptions,
   deep: Limits | undefined,
   jsonBinary: boolean,
+  lean = false,
 ): Message {
-  const r = reader(a, opts, deep, jsonBinary);
+  const r = reader(a, opts, deep, jsonBinary, lean);
+  const code = r.code;
+  const table = (allReads ??= allReadsTable());
+  const read = code >= 0 && code < TYPE_CODES ? table[code] : undefined;
+  if (read === undefined) return unknownType(code);
   try {
-    // A router decodes mostly what clients send, so that half comes first.
-    return fromClient(r) ?? fromRouter(r) ?? unknownType(r.code);
+    return read(r);
   } finally {
     r.a = NO_MESSAGE;
   }
@@ -490,8 +553,9 @@ export function readRouterMessage(
   opts: WireOptions,
   deep: Limits | undefined,
   jsonBinary: boolean,
+  lean = false,
 ): Message {
-  const r = reader(a, opts, deep, jsonBinary);
+  const r = reader(a, opts, deep, jsonBinary, lean);
   try {
     return routerMessage(r);
   } finally {
@@ -517,10 +581,11 @@ export function fromRouterWire(a: unknown, opts: WireOptions = {}): Message {
 }
 
 function routerMessage(r: Reader): Message {
-  const m = fromRouter(r);
-  if (m !== undefined) return m;
-  if (messageTypeName(r.code) !== undefined) throw new ClientOnlyMessage(r.code);
-  return unknownType(r.code);
+  const code = r.code;
+  const read = code >= 0 && code < TYPE_CODES ? ROUTER_READS[code] : undefined;
+  if (read !== undefined) return read(r);
+  if (messageTypeName(code) !== undefined) throw new ClientOnlyMessage(code);
+  return unknownType(code);
 }
 
 /** A message type only clients send, received by a client ({@link fromRouterWire}); its fields are not read. */
@@ -535,163 +600,239 @@ function unknownType(code: number): never {
   throw new ProtocolViolation(`unknown message type ${code}`);
 }
 
-/** The messages routers send; undefined for any other type. */
-function fromRouter(r: Reader): Message | undefined {
-  const a = r.a;
-  const code = r.code;
-  switch (code) {
-    case MessageType.WELCOME: {
-      r.arity(3, 3);
-      return { type: code, session: r.id(1, 'Session'), details: r.dict(2, 'Details', S_WELCOME) };
-    }
-    case MessageType.ABORT:
-    case MessageType.GOODBYE: {
-      r.arity(3, 3);
-      const details = r.dict(1, 'Details', code === MessageType.ABORT ? S_ABORT : S_GOODBYE);
-      return { type: code, details, reason: r.uri(2, 'Reason') };
-    }
-    case MessageType.CHALLENGE: {
-      r.arity(3, 3);
-      return { type: code, authMethod: r.str(1, 'AuthMethod'), extra: r.dict(2, 'Extra', NO_SCHEMA) };
-    }
-    case MessageType.ERROR: {
-      r.arity(5, 7);
-      const rt: unknown = a[1];
-      if (!(ERROR_REQUEST_TYPES as readonly unknown[]).includes(rt)) {
-        r.fail(`REQUEST.Type ${show(rt)} is not a request that can fail`);
-      }
-      const request = r.id(2, 'Request');
-      const details = r.dict(3, 'Details', S_ERROR);
-      const error = r.uri(4, 'Error');
-      return r.tail({ type: code, requestType: rt as ErrorRequestType, request, details, error }, 5);
-    }
-    case MessageType.PUBLISHED: {
-      r.arity(3, 3);
-      return { type: code, request: r.id(1, 'Request'), publication: r.id(2, 'Publication') };
-    }
-    case MessageType.SUBSCRIBED: {
-      r.arity(3, 3);
-      return { type: code, request: r.id(1, 'Request'), subscription: r.id(2, 'Subscription') };
-    }
-    case MessageType.UNSUBSCRIBED:
-    case MessageType.UNREGISTERED: {
-      r.arity(2, 3);
-      const request = r.idOrZero(1, 'Request');
-      if (a.length === 2) {
-        if (request === 0) r.fail('Request 0 (a revocation) needs Details');
-        return { type: code, request };
-      }
-      const unsubscribed = code === MessageType.UNSUBSCRIBED;
-      const details = r.dict(2, 'Details', unsubscribed ? S_UNSUBSCRIBED : S_UNREGISTERED);
-      if (request === 0) {
-        const key = unsubscribed ? 'subscription' : 'registration';
-        if (details[key] === undefined) r.fail(`a revocation needs Details.${key}`);
-      }
-      return { type: code, request, details };
-    }
-    case MessageType.EVENT: {
-      r.arity(4, 6);
-      const subscription = r.id(1, 'Subscription');
-      const publication = r.id(2, 'Publication');
-      const details = r.dict(3, 'Details', S_EVENT);
-      return r.tail({ type: code, subscription, publication, details }, 4);
-    }
-    case MessageType.INTERRUPT: {
-      r.arity(3, 3);
-      const request = r.id(1, 'Request');
-      return { type: code, request, options: r.dict(2, 'Options', S_INTERRUPT) };
-    }
-    case MessageType.RESULT: {
-      r.arity(3, 5);
-      const request = r.id(1, 'Request');
-      const details = r.dict(2, 'Details', S_RESULT);
-      return r.tail({ type: code, request, details }, 3);
-    }
-    case MessageType.REGISTERED: {
-      r.arity(3, 3);
-      return { type: code, request: r.id(1, 'Request'), registration: r.id(2, 'Registration') };
-    }
-    case MessageType.INVOCATION: {
-      r.arity(4, 6);
-      const request = r.id(1, 'Request');
-      const registration = r.id(2, 'Registration');
-      const details = r.dict(3, 'Details', S_INVOCATION);
-      return r.tail({ type: code, request, registration, details }, 4);
-    }
-  }
-  return undefined;
+
+// ---------------------------------------------------------------------------
+// One reader per message type, found by its type code in a table: one
+// indexed load instead of a chain of switches, and each reader a short,
+// straight function that sees one message shape.
+
+/** A reader of one message type: checks `r.a` (whose type code is `r.code`) and builds the message. */
+type Read = (r: Reader) => Message;
+
+/** Type codes run from 1 (HELLO) to 70 (YIELD), and the provisional EVENT_RECEIVED is 337. */
+const TYPE_CODES = 338;
+
+/** The table of the readers of `parts` by type code. */
+function readTable(...parts: (readonly (readonly [number, Read])[])[]): (Read | undefined)[] {
+  const t = new Array<Read | undefined>(TYPE_CODES).fill(undefined);
+  for (const entries of parts) for (const [code, read] of entries) t[code] = read;
+  return t;
 }
 
-/** The messages only clients send; undefined for any other type. */
-function fromClient(r: Reader): Message | undefined {
+/** What routers send (every peer decodes these). */
+const ROUTER_ENTRIES: readonly (readonly [number, Read])[] = [
+  [MessageType.WELCOME, readWelcome],
+  [MessageType.ABORT, readAbortOrGoodbye],
+  [MessageType.GOODBYE, readAbortOrGoodbye],
+  [MessageType.CHALLENGE, readChallenge],
+  [MessageType.ERROR, readError],
+  [MessageType.PUBLISHED, readPublished],
+  [MessageType.SUBSCRIBED, readSubscribed],
+  [MessageType.UNSUBSCRIBED, readUnsubscribedOrUnregistered],
+  [MessageType.UNREGISTERED, readUnsubscribedOrUnregistered],
+  [MessageType.EVENT, readEvent],
+  [MessageType.INTERRUPT, readInterrupt],
+  [MessageType.RESULT, readResult],
+  [MessageType.REGISTERED, readRegistered],
+  [MessageType.INVOCATION, readInvocation],
+];
+
+/** The readers of what routers send: all a client needs ({@link readRouterMessage}). */
+const ROUTER_READS = /* @__PURE__ */ readTable(ROUTER_ENTRIES);
+
+/**
+ * The readers of every message type, for a router or any peer
+ * ({@link readMessage}), built on first use: only `readMessage` refers to
+ * the function that builds it, so that a client's bundle, which never calls
+ * `readMessage`, leaves out the readers of what only clients send.
+ */
+let allReads: (Read | undefined)[] | undefined;
+
+function allReadsTable(): (Read | undefined)[] {
+  return readTable(ROUTER_ENTRIES, [
+  [MessageType.HELLO, readHello],
+  [MessageType.AUTHENTICATE, readAuthenticate],
+  [MessageType.PUBLISH, readPublish],
+  [MessageType.SUBSCRIBE, readSubscribe],
+  [MessageType.REGISTER, readRegister],
+  [MessageType.UNSUBSCRIBE, readUnsubscribe],
+  [MessageType.CALL, readCall],
+  [MessageType.CANCEL, readCancel],
+  [MessageType.UNREGISTER, readUnregister],
+  [MessageType.YIELD, readYield],
+  [MessageType.EVENT_RECEIVED, readEventReceived],
+  ]);
+}
+
+// What routers send.
+
+function readWelcome(r: Reader): Message {
+  r.arity(3, 3);
+  return { type: MessageType.WELCOME, session: r.id(1, 'Session'), details: r.dict(2, 'Details', S_WELCOME) };
+}
+
+function readAbortOrGoodbye(r: Reader): Message {
+  const code = r.code as typeof MessageType.ABORT | typeof MessageType.GOODBYE;
+  r.arity(3, 3);
+  const details = r.dict(1, 'Details', code === MessageType.ABORT ? S_ABORT : S_GOODBYE);
+  return { type: code, details, reason: r.uri(2, 'Reason') };
+}
+
+function readChallenge(r: Reader): Message {
+  r.arity(3, 3);
+  return { type: MessageType.CHALLENGE, authMethod: r.str(1, 'AuthMethod'), extra: r.dict(2, 'Extra', NO_SCHEMA) };
+}
+
+function readError(r: Reader): Message {
   const a = r.a;
-  const code = r.code;
-  switch (code) {
-    case MessageType.HELLO: {
-      r.arity(3, 3);
-      const realm = r.uri(1, 'Realm');
-      const details = r.dict(2, 'Details', S_HELLO);
-      if (!isDict(details['roles'])) r.fail('Details.roles must be a dictionary');
-      return { type: code, realm, details };
-    }
-    case MessageType.AUTHENTICATE: {
-      r.arity(3, 3);
-      return { type: code, signature: r.str(1, 'Signature'), extra: r.dict(2, 'Extra', NO_SCHEMA) };
-    }
-    case MessageType.PUBLISH: {
-      r.arity(4, 6);
-      const request = r.id(1, 'Request');
-      const options = r.dict(2, 'Options', S_PUBLISH);
-      const topic = r.uri(3, 'Topic');
-      return r.tail({ type: code, request, options, topic }, 4);
-    }
-    case MessageType.SUBSCRIBE: {
-      r.arity(4, 4);
-      const request = r.id(1, 'Request');
-      const options = r.dict(2, 'Options', S_SUBSCRIBE);
-      const topic = r.uri(3, 'Topic', options['match'] === 'wildcard');
-      return { type: code, request, options, topic };
-    }
-    case MessageType.REGISTER: {
-      r.arity(4, 4);
-      const request = r.id(1, 'Request');
-      const options = r.dict(2, 'Options', S_REGISTER);
-      const procedure = r.uri(3, 'Procedure', options['match'] === 'wildcard');
-      return { type: code, request, options, procedure };
-    }
-    case MessageType.UNSUBSCRIBE: {
-      r.arity(3, 3);
-      return { type: code, request: r.id(1, 'Request'), subscription: r.id(2, 'Subscription') };
-    }
-    case MessageType.CALL: {
-      r.arity(4, 6);
-      const request = r.id(1, 'Request');
-      const options = r.dict(2, 'Options', S_CALL);
-      const procedure = r.uri(3, 'Procedure');
-      return r.tail({ type: code, request, options, procedure }, 4);
-    }
-    case MessageType.CANCEL: {
-      r.arity(3, 3);
-      const request = r.id(1, 'Request');
-      return { type: code, request, options: r.dict(2, 'Options', S_CANCEL) };
-    }
-    case MessageType.UNREGISTER: {
-      r.arity(3, 3);
-      return { type: code, request: r.id(1, 'Request'), registration: r.id(2, 'Registration') };
-    }
-    case MessageType.YIELD: {
-      r.arity(3, 5);
-      const request = r.id(1, 'Request');
-      const options = r.dict(2, 'Options', S_YIELD);
-      return r.tail({ type: code, request, options }, 3);
-    }
-    case MessageType.EVENT_RECEIVED: {
-      r.arity(2, 5);
-      const publication = r.id(1, 'Publication');
-      if (a.length === 2) return { type: code, publication };
-      const details = r.dict(2, 'Details', NO_SCHEMA);
-      return r.tail({ type: code, publication, details }, 3);
-    }
+  r.arity(5, 7);
+  const rt: unknown = a[1];
+  if (!(ERROR_REQUEST_TYPES as readonly unknown[]).includes(rt)) {
+    r.fail(`REQUEST.Type ${show(rt)} is not a request that can fail`);
   }
-  return undefined;
+  const request = r.id(2, 'Request');
+  const details = r.dict(3, 'Details', S_ERROR);
+  const error = r.uri(4, 'Error');
+  return r.tail({ type: MessageType.ERROR, requestType: rt as ErrorRequestType, request, details, error }, 5);
+}
+
+function readPublished(r: Reader): Message {
+  r.arity(3, 3);
+  return { type: MessageType.PUBLISHED, request: r.id(1, 'Request'), publication: r.id(2, 'Publication') };
+}
+
+function readSubscribed(r: Reader): Message {
+  r.arity(3, 3);
+  return { type: MessageType.SUBSCRIBED, request: r.id(1, 'Request'), subscription: r.id(2, 'Subscription') };
+}
+
+function readUnsubscribedOrUnregistered(r: Reader): Message {
+  const a = r.a;
+  const code = r.code as typeof MessageType.UNSUBSCRIBED | typeof MessageType.UNREGISTERED;
+  r.arity(2, 3);
+  const request = r.idOrZero(1, 'Request');
+  if (a.length === 2) {
+    if (request === 0) r.fail('Request 0 (a revocation) needs Details');
+    return { type: code, request };
+  }
+  const unsubscribed = code === MessageType.UNSUBSCRIBED;
+  const details = r.dict(2, 'Details', unsubscribed ? S_UNSUBSCRIBED : S_UNREGISTERED);
+  if (request === 0) {
+    const key = unsubscribed ? 'subscription' : 'registration';
+    if (details[key] === undefined) r.fail(`a revocation needs Details.${key}`);
+  }
+  return { type: code, request, details };
+}
+
+function readEvent(r: Reader): Message {
+  r.arity(4, 6);
+  const subscription = r.id(1, 'Subscription');
+  const publication = r.id(2, 'Publication');
+  const details = r.dict(3, 'Details', S_EVENT);
+  return r.tail({ type: MessageType.EVENT, subscription, publication, details }, 4);
+}
+
+function readInterrupt(r: Reader): Message {
+  r.arity(3, 3);
+  const request = r.id(1, 'Request');
+  return { type: MessageType.INTERRUPT, request, options: r.dict(2, 'Options', S_INTERRUPT) };
+}
+
+function readResult(r: Reader): Message {
+  r.arity(3, 5);
+  const request = r.id(1, 'Request');
+  const details = r.dict(2, 'Details', S_RESULT);
+  return r.tail({ type: MessageType.RESULT, request, details }, 3);
+}
+
+function readRegistered(r: Reader): Message {
+  r.arity(3, 3);
+  return { type: MessageType.REGISTERED, request: r.id(1, 'Request'), registration: r.id(2, 'Registration') };
+}
+
+function readInvocation(r: Reader): Message {
+  r.arity(4, 6);
+  const request = r.id(1, 'Request');
+  const registration = r.id(2, 'Registration');
+  const details = r.dict(3, 'Details', S_INVOCATION);
+  return r.tail({ type: MessageType.INVOCATION, request, registration, details }, 4);
+}
+
+// What only clients send (only a router decodes these).
+
+function readHello(r: Reader): Message {
+  r.arity(3, 3);
+  const realm = r.uri(1, 'Realm');
+  const details = r.dict(2, 'Details', S_HELLO);
+  if (!isDict(details['roles'])) r.fail('Details.roles must be a dictionary');
+  return { type: MessageType.HELLO, realm, details };
+}
+
+function readAuthenticate(r: Reader): Message {
+  r.arity(3, 3);
+  return { type: MessageType.AUTHENTICATE, signature: r.str(1, 'Signature'), extra: r.dict(2, 'Extra', NO_SCHEMA) };
+}
+
+function readPublish(r: Reader): Message {
+  r.arity(4, 6);
+  const request = r.id(1, 'Request');
+  const options = r.dict(2, 'Options', S_PUBLISH);
+  const topic = r.uri(3, 'Topic');
+  return r.tail({ type: MessageType.PUBLISH, request, options, topic }, 4);
+}
+
+function readSubscribe(r: Reader): Message {
+  r.arity(4, 4);
+  const request = r.id(1, 'Request');
+  const options = r.dict(2, 'Options', S_SUBSCRIBE);
+  const topic = r.uri(3, 'Topic', options['match'] === 'wildcard');
+  return { type: MessageType.SUBSCRIBE, request, options, topic };
+}
+
+function readRegister(r: Reader): Message {
+  r.arity(4, 4);
+  const request = r.id(1, 'Request');
+  const options = r.dict(2, 'Options', S_REGISTER);
+  const procedure = r.uri(3, 'Procedure', options['match'] === 'wildcard');
+  return { type: MessageType.REGISTER, request, options, procedure };
+}
+
+function readUnsubscribe(r: Reader): Message {
+  r.arity(3, 3);
+  return { type: MessageType.UNSUBSCRIBE, request: r.id(1, 'Request'), subscription: r.id(2, 'Subscription') };
+}
+
+function readCall(r: Reader): Message {
+  r.arity(4, 6);
+  const request = r.id(1, 'Request');
+  const options = r.dict(2, 'Options', S_CALL);
+  const procedure = r.uri(3, 'Procedure');
+  return r.tail({ type: MessageType.CALL, request, options, procedure }, 4);
+}
+
+function readCancel(r: Reader): Message {
+  r.arity(3, 3);
+  const request = r.id(1, 'Request');
+  return { type: MessageType.CANCEL, request, options: r.dict(2, 'Options', S_CANCEL) };
+}
+
+function readUnregister(r: Reader): Message {
+  r.arity(3, 3);
+  return { type: MessageType.UNREGISTER, request: r.id(1, 'Request'), registration: r.id(2, 'Registration') };
+}
+
+function readYield(r: Reader): Message {
+  r.arity(3, 5);
+  const request = r.id(1, 'Request');
+  const options = r.dict(2, 'Options', S_YIELD);
+  return r.tail({ type: MessageType.YIELD, request, options }, 3);
+}
+
+function readEventReceived(r: Reader): Message {
+  const a = r.a;
+  r.arity(2, 5);
+  const publication = r.id(1, 'Publication');
+  if (a.length === 2) return { type: MessageType.EVENT_RECEIVED, publication };
+  const details = r.dict(2, 'Details', NO_SCHEMA);
+  return r.tail({ type: MessageType.EVENT_RECEIVED, publication, details }, 3);
 }

@@ -229,24 +229,26 @@ function item(depth: number): unknown {
     case 1:
       return -1 - (ai < 24 ? ai : argument(ai, 1));
     case 2: {
-      const n = argument(ai, 2);
+      const n = ai < 24 ? ai : argument(ai, 2);
       if (n > N - P) truncated();
       const v = B.subarray(P, P + n);
       P += n;
       return v;
     }
     case 3: {
-      const n = argument(ai, 3);
+      const n = ai < 24 ? ai : argument(ai, 3);
       if (n > N - P) truncated();
       if (n > maxString && textLength(B, P, n) > maxString) refuse(LIMIT.string);
       const v = text(B, P, n);
       P += n;
       return v;
     }
+    // The argument inline when it is in the initial byte, as for most
+    // lengths of a WAMP message: a call saved per item.
     case 4:
-      return list(argument(ai, 4), depth);
+      return list(ai < 24 ? ai : argument(ai, 4), depth);
     case 5:
-      return dict(argument(ai, 5), depth);
+      return dict(ai < 24 ? ai : argument(ai, 5), depth);
     case 6:
       return tagged(ai, depth);
     default:
@@ -309,7 +311,7 @@ function entry(out: Record<string, unknown>, depth: number): void {
   const ai = ib & 0x1f;
   // An 8-byte length is beyond any frame; 28..31 are reserved or indefinite.
   if (ai > 26) fail(ai === 27 ? 'truncated CBOR item' : 'malformed CBOR dictionary key');
-  const n = argument(ai, 3);
+  const n = ai < 24 ? ai : argument(ai, 3);
   if (n > N - P) truncated();
   if (n > maxString && textLength(B, P, n) > maxString) refuse(LIMIT.key);
   const key = keyText(B, P, n);
