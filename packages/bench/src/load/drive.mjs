@@ -51,6 +51,7 @@ async function timeline(spec, hooks) {
   // `warmupMaxMs` more.
   const until = performance.now() + (spec.warmupMaxMs ?? WARMUP_MAX_MS);
   while (hooks.warmedOps() < (spec.warmupOps ?? 0) && performance.now() < until) await sleep(10);
+  const warmedOps = hooks.warmedOps();
   hooks.openWindow();
   emit({ event: 'start' });
   const cpu0 = process.cpuUsage();
@@ -62,7 +63,7 @@ async function timeline(spec, hooks) {
   emit({ event: 'end' });
   const drainUntil = performance.now() + 5000;
   while (!hooks.isDrained() && performance.now() < drainUntil) await sleep(5);
-  return { elapsedMs, loadCpu: (cpu.user + cpu.system) / 1000 / elapsedMs, drained: hooks.isDrained() };
+  return { elapsedMs, loadCpu: (cpu.user + cpu.system) / 1000 / elapsedMs, drained: hooks.isDrained(), warmedOps };
 }
 
 /** Round trips (RPC calls, or echo/relay messages) with `spec.inflight` outstanding at all times. */
