@@ -13,6 +13,9 @@
 //   --runs N             runs per row (default 3; 1 with --quick)
 //   --duration MS        measured window per run (default 2000; 400 with --quick)
 //   --warmup MS          warm-up before the window, same process (default 500; 200)
+//   --warmup-ops N       and at least N operations of it (default 3000; at most 8 s more):
+//                        at one call at a time, a time alone leaves a client library
+//                        half-compiled by V8 when the window opens
 //   --sessions A,B       idle sessions for the scale rows (default 1000,10000)
 //   --only REGEX         only the rows whose key matches (keys are in the JSON)
 //   --no-scale           skip the idle-session rows
@@ -47,6 +50,7 @@ const OPTIONS = {
   runs: { type: 'string' },
   duration: { type: 'string' },
   warmup: { type: 'string' },
+  'warmup-ops': { type: 'string' },
   sessions: { type: 'string' },
   only: { type: 'string' },
   'no-scale': { type: 'boolean' },
@@ -76,6 +80,7 @@ function parseBenchArgs(argv) {
     runs,
     durationMs: v.duration === undefined ? (quick ? 400 : 2000) : Number(v.duration),
     warmupMs: v.warmup === undefined ? (quick ? 200 : 500) : Number(v.warmup),
+    warmupOps: v['warmup-ops'] === undefined ? 3000 : Number(v['warmup-ops']),
     sessions: v.sessions === undefined ? [1000, 10000] : v.sessions.split(',').map(Number),
     scaleRuns: v.runs === undefined ? (quick ? 1 : 3) : runs,
     only: v.only === undefined ? undefined : new RegExp(v.only),
@@ -291,6 +296,7 @@ async function measureRow(row, server, opts) {
     realm: REALM,
     durationMs: opts.durationMs,
     warmupMs: opts.warmupMs,
+    warmupOps: opts.warmupOps,
   };
   let cpu0;
   let t0;
@@ -486,7 +492,7 @@ async function main() {
   const missing = await missingPieces();
   const unixPath = join(tmpdir(), `wamp-bench-${process.pid}.sock`);
   const command = `pnpm bench${process.argv.slice(2).length ? ` ${process.argv.slice(2).join(' ')}` : ''}`;
-  log(`wamp bench: ${opts.runs} run(s) per row, ${opts.warmupMs} ms warm-up + ${opts.durationMs} ms measured`);
+  log(`wamp bench: ${opts.runs} run(s) per row, ${opts.warmupMs} ms (and ${opts.warmupOps} operations) warm-up + ${opts.durationMs} ms measured`);
   log(`machine: ${machineLine(machine)}`);
   for (const [what, why] of Object.entries(missing)) log(`not available (${what}): ${why}`);
 
@@ -507,7 +513,7 @@ async function main() {
   const text = [
     `## WAMP benchmark — ${startedAt.toISOString()}`,
     '',
-    `Command: \`${command}\` (${opts.runs} run(s) per row, median; ${opts.warmupMs} ms warm-up + ${opts.durationMs} ms measured per run; ` +
+    `Command: \`${command}\` (${opts.runs} run(s) per row, median; ${opts.warmupMs} ms and ≥ ${opts.warmupOps} operations warm-up + ${opts.durationMs} ms measured per run; ` +
       `${Math.round((finishedAt - startedAt) / 1000)} s in all).`,
     '',
     `Machine: ${machineLine(machine)}; load average at end ${machine.loadAverageAtEnd.join(' ')}.`,

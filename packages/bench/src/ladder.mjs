@@ -1,7 +1,9 @@
 // The latency ladder: where a sequential call's server CPU goes, between the raw
 // `ws` relay and the project's router, one rung at a time, measured side by side.
 //
-//   node src/ladder.mjs [--rounds 5] [--duration 1500] [--warmup 300]
+//   node src/ladder.mjs [--rounds 5] [--duration 1500] [--warmup 300] [--warmup-ops 3000]
+//                       (the warm-up lasts the time and at least that many calls: see
+//                        load/drive.mjs; 0 for the time alone, as before 2026-12-07)
 //                       [--steps relay,conn,mini,host,router,router+client]
 //                       (a rung named twice, as `relay~2`, runs a second instance: a noise control;
 //                        `router@--max-semi-space-size=1` gives its server more node options;
@@ -39,6 +41,7 @@ const { values: v } = parseArgs({
     rounds: { type: 'string', default: '5' },
     duration: { type: 'string', default: '1500' },
     warmup: { type: 'string', default: '300' },
+    'warmup-ops': { type: 'string', default: '3000' },
     steps: { type: 'string', default: 'relay,conn,mini,host,router,router+client' },
     profile: { type: 'boolean', default: false },
     'server-args': { type: 'string', default: '' },
@@ -92,6 +95,7 @@ async function main() {
         url: server.endpoints.ws.replace(/\/ws$/, '') + (s.path ?? ''),
         durationMs: Number(v.duration),
         warmupMs: Number(v.warmup),
+        warmupOps: Number(v['warmup-ops']),
       };
       let cpu0;
       let faults0;
@@ -109,7 +113,7 @@ async function main() {
       const m = { usPerCall: r.end.cpu / r.ops, faults: r.end.faults / r.ops, callsPerGc: r.ops / Math.max(1, r.end.scavenges), p50: r.latencyMs.p50 * 1000, loadUs: (r.loadCpu * 1e3 * r.elapsedMs) / r.ops, rate: r.rate };
       runs.get(n).push(m);
       // For the profiles: calls over the whole run, warm-up included (at the window's rate).
-      calls.set(n, (calls.get(n) ?? 0) + Math.round((r.rate * (r.elapsedMs + spec.warmupMs)) / 1000));
+      calls.set(n, (calls.get(n) ?? 0) + Math.round((r.rate * (r.elapsedMs + spec.warmupMs)) / 1000) + (spec.warmupOps ?? 0));
       log(`[${round}] ${n.padEnd(14)} server ${m.usPerCall.toFixed(1).padStart(6)} µs/call  p50 ${m.p50.toFixed(0).padStart(4)} µs  load ${m.loadUs.toFixed(1)} µs/call  ${Math.round(m.rate)}/s  faults ${m.faults.toFixed(3)}/call  ${Math.round(m.callsPerGc)} calls/scavenge`);
     }
   }

@@ -59,6 +59,20 @@ describe('one measurement end to end', () => {
     expect(server.alive()).toBe(false);
   });
 
+  it('warms up for at least warmupOps operations before the window opens', async () => {
+    const server = await startServer(src('servers/raw-ws.mjs'));
+    try {
+      // One at a time, 2000 round trips take far longer than the 1 ms of warm-up time.
+      const spec = { shape: 'rpc', mode: 'relay', inflight: 1, payloadBytes: 32, url: server.endpoints.ws, durationMs: 100, warmupMs: 1 };
+      const counted = await runLoad(src('load/raw-ws.mjs'), { ...spec, warmupOps: 2000 });
+      expect(counted.ok).toBe(true);
+      expect(counted.warmedOps).toBeGreaterThanOrEqual(2000);
+      expect(counted.ops).toBeGreaterThan(0);
+    } finally {
+      await server.stop();
+    }
+  });
+
   it('reports a load that cannot reach its server as a failed run', async () => {
     await expect(
       runLoad(src('load/raw-ws.mjs'), { shape: 'rpc', mode: 'echo', inflight: 1, url: 'ws://127.0.0.1:1', durationMs: 100, warmupMs: 10 }),

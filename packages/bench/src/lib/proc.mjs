@@ -144,11 +144,11 @@ export async function startServer(file, { execArgv = [], env = {}, args = [], re
  * the child reports that its measured window opens / closes (to sample the
  * server's CPU in the same window); their results are returned beside the child's.
  */
-export function runLoad(file, spec, hooks = {}, { timeoutMs, execArgv = [] } = {}) {
-  const limit = timeoutMs ?? spec.warmupMs + spec.durationMs + 30_000;
+export function runLoad(file, spec, hooks = {}, { timeoutMs, execArgv = [], env } = {}) {
+  const limit = timeoutMs ?? spec.warmupMs + (spec.warmupOps ? (spec.warmupMaxMs ?? 8000) : 0) + spec.durationMs + 30_000;
   return new Promise((resolve, reject) => {
     const child = track(
-      spawn(process.execPath, [...execArgv, file, JSON.stringify(spec)], { stdio: ['ignore', 'pipe', 'pipe'] }),
+      spawn(process.execPath, [...execArgv, file, JSON.stringify(spec)], { stdio: ['ignore', 'pipe', 'pipe'], env: env === undefined ? process.env : { ...process.env, ...env } }),
     );
     const err = tail(child.stderr);
     let result;

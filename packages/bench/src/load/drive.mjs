@@ -25,6 +25,9 @@ export function payloadOf(spec) {
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** The most a warm-up by count (`spec.warmupOps`) may add to `spec.warmupMs`. */
+const WARMUP_MAX_MS = 8000;
+
 let closing = false;
 
 /** Ends the process with a failed result, unless the run is already closing its sessions. */
@@ -40,6 +43,15 @@ export function fail(err) {
  */
 async function timeline(spec, hooks) {
   await sleep(spec.warmupMs);
+  // A time-based warm-up alone compares unequal things at one call at a time: a
+  // client library has far more code for V8 to tier up than a raw `ws` loop, and
+  // at a few thousand calls per second 500 ms is not enough for it (its first
+  // TurboFan compiles then fall in the window; see BENCHMARKS.md "The client's
+  // slow mode"). `warmupOps`: also wait for that many operations, at most
+  // `warmupMaxMs` more.
+  const until = performance.now() + (spec.warmupMaxMs ?? WARMUP_MAX_MS);
+  while (hooks.warmedOps() < (spec.warmupOps ?? 0) && performance.now() < until) await sleep(10);
+  const warmedOps = hooks.warmedOps();
   hooks.openWindow();
   emit({ event: 'start' });
   const cpu0 = process.cpuUsage();
@@ -51,7 +63,7 @@ async function timeline(spec, hooks) {
   emit({ event: 'end' });
   const drainUntil = performance.now() + 5000;
   while (!hooks.isDrained() && performance.now() < drainUntil) await sleep(5);
-  return { elapsedMs, loadCpu: (cpu.user + cpu.system) / 1000 / elapsedMs, drained: hooks.isDrained() };
+  return { elapsedMs, loadCpu: (cpu.user + cpu.system) / 1000 / elapsedMs, drained: hooks.isDrained(), warmedOps };
 }
 
 /** Round trips (RPC calls, or echo/relay messages) with `spec.inflight` outstanding at all times. */
@@ -62,6 +74,7 @@ export async function runRpc(adapter, spec) {
   let stopping = false;
   let outstanding = 0;
   let completed = 0;
+  let warmed = 0;
   let error;
 
   const issue = () => {
@@ -77,7 +90,7 @@ export async function runRpc(adapter, spec) {
       if (measuring) {
         completed++;
         lat.push(performance.now() - t);
-      }
+      } else warmed++;
       if (!stopping) issue();
     });
   };
@@ -94,6 +107,7 @@ export async function runRpc(adapter, spec) {
       stopping = true;
     },
     isDrained: () => outstanding === 0,
+    warmedOps: () => warmed,
   });
   closing = true;
   await rpc.close();
@@ -154,6 +168,7 @@ export async function runPubSub(adapter, spec) {
       stopping = true;
     },
     isDrained: () => completedEvents === nextSeq,
+    warmedOps: () => completedEvents,
   });
   closing = true;
   await ps.close();
@@ -173,7 +188,7 @@ export async function main(adapter, spec) {
   const hardLimit = setTimeout(() => {
     emit({ event: 'result', ok: false, error: 'load process timed out' });
     process.exit(3);
-  }, spec.warmupMs + spec.durationMs + 20_000);
+  }, spec.warmupMs + (spec.warmupOps ? (spec.warmupMaxMs ?? WARMUP_MAX_MS) : 0) + spec.durationMs + 20_000);
   hardLimit.unref();
   try {
     const run = spec.shape === 'pubsub' ? runPubSub : runRpc;
