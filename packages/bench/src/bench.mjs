@@ -35,7 +35,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { describeMachine, fdLimit } from './lib/machine.mjs';
-import { killAll, runLoad, startHolder, startServer } from './lib/proc.mjs';
+import { runLoad, runMain, startHolder, startServer } from './lib/proc.mjs';
 import { machineLine, ratioTable, scaleTable, throughputTable } from './lib/report.mjs';
 import { median } from './lib/stats.mjs';
 
@@ -587,21 +587,4 @@ function updateMarkdown(path, text) {
   log(`updated ${path}`);
 }
 
-for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
-  process.once(signal, () => {
-    killAll();
-    process.exit(130);
-  });
-}
-
-main().then(
-  () => {
-    killAll();
-    process.exit(0);
-  },
-  (e) => {
-    log(String(e?.stack ?? e));
-    killAll();
-    process.exit(1);
-  },
-);
+runMain(main);

@@ -13,7 +13,7 @@
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { killAll, runLoad, startServer } from './lib/proc.mjs';
+import { runLoad, runMain, startServer } from './lib/proc.mjs';
 import { median } from './lib/stats.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -79,4 +79,4 @@ async function main() {
   }
 }
 
-main().then(() => { killAll(); process.exit(0); }, (e) => { log(String(e?.stack ?? e)); killAll(); process.exit(1); });
+runMain(main);

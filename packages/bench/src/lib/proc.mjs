@@ -29,6 +29,31 @@ export function killAll() {
 
 process.once('exit', killAll);
 
+/**
+ * Runs an orchestrating script's `main`: Ctrl-C and termination kill the
+ * children first; the process exits 0 when `main` resolves and 1 (with the
+ * error on stderr) when it rejects, never leaving a server behind.
+ */
+export function runMain(main) {
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+    process.once(signal, () => {
+      killAll();
+      process.exit(130);
+    });
+  }
+  main().then(
+    () => {
+      killAll();
+      process.exit(0);
+    },
+    (e) => {
+      process.stderr.write(`${String(e?.stack ?? e)}\n`);
+      killAll();
+      process.exit(1);
+    },
+  );
+}
+
 /** The last lines a child wrote, for error messages. */
 function tail(stream, keep = 20) {
   const lines = [];

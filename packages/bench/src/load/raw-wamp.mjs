@@ -7,44 +7,20 @@
 //                      INVOCATION → YIELD → RESULT through the server.
 // Both offer the wamp.2.json subprotocol, which the @wamp/ws-based servers require.
 
-import WebSocket from 'ws';
 import { readSpec } from '../lib/args.mjs';
 import { main, payloadOf } from './drive.mjs';
-
-function open(url, fail) {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, ['wamp.2.json'], { perMessageDeflate: false });
-    ws.once('open', () => {
-      ws.on('close', (code, reason) => fail(new Error(`${url} closed: ${code} ${reason}`)));
-      resolve(ws);
-    });
-    ws.once('error', reject);
-  });
-}
+import { closePeers, openPeer } from '../lib/ws-peers.mjs';
 
 /** The next message on `ws`, parsed (for the handshake only). */
 const next = (ws) => new Promise((resolve) => ws.once('message', (data) => resolve(JSON.parse(data))));
 
 async function join(url, realm, role, fail) {
-  const ws = await open(url, fail);
+  const ws = await openPeer(url, fail, ['wamp.2.json']);
   ws.send(JSON.stringify([1, realm, { roles: { [role]: {} } }]));
   const welcome = await next(ws);
   if (welcome[0] !== 2) throw new Error(`no WELCOME: ${JSON.stringify(welcome)}`);
   return ws;
 }
-
-const closeAll = (sockets) =>
-  Promise.all(
-    sockets.map(
-      (ws) =>
-        new Promise((resolve) => {
-          if (ws.readyState === WebSocket.CLOSED) return resolve();
-          ws.once('close', resolve);
-          ws.close();
-          setTimeout(resolve, 500).unref();
-        }),
-    ),
-  );
 
 const adapter = {
   async openRpc(spec, fail) {
@@ -53,8 +29,8 @@ const adapter = {
     let a;
     let b;
     if (spec.mode === 'relay') {
-      b = await open(`${spec.url}/relay/${id}/b`, fail);
-      a = await open(`${spec.url}/relay/${id}/a`, fail);
+      b = await openPeer(`${spec.url}/relay/${id}/b`, fail, ['wamp.2.json']);
+      a = await openPeer(`${spec.url}/relay/${id}/a`, fail, ['wamp.2.json']);
     } else {
       b = await join(spec.url, spec.realm, 'callee', fail);
       b.send(JSON.stringify([64, 1, {}, 'com.bench.echo']));
@@ -81,7 +57,7 @@ const adapter = {
         pending.set(reqId, done);
         a.send(JSON.stringify([48, reqId, {}, 'com.bench.echo', [payload]]));
       },
-      close: () => closeAll([a, b]),
+      close: () => closePeers([a, b]),
     };
   },
 };

@@ -7,33 +7,9 @@
 //   rpc over /relay/ID/{a,b}: A -> server -> B -> server -> A  (the hops of a routed call)
 //   pubsub /broadcast/ID/...: pub -> server -> every sub
 
-import WebSocket from 'ws';
 import { readSpec } from '../lib/args.mjs';
 import { main, payloadOf } from './drive.mjs';
-
-function open(url, fail) {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, { perMessageDeflate: false });
-    ws.once('open', () => {
-      ws.on('close', (code, reason) => fail(new Error(`${url} closed: ${code} ${reason}`)));
-      resolve(ws);
-    });
-    ws.once('error', reject);
-  });
-}
-
-const closeAll = (sockets) =>
-  Promise.all(
-    sockets.map(
-      (ws) =>
-        new Promise((resolve) => {
-          if (ws.readyState === WebSocket.CLOSED) return resolve();
-          ws.once('close', resolve);
-          ws.close();
-          setTimeout(resolve, 500).unref();
-        }),
-    ),
-  );
+import { closePeers, openPeer } from '../lib/ws-peers.mjs';
 
 const adapter = {
   async openRpc(spec, fail) {
@@ -44,16 +20,16 @@ const adapter = {
     const sockets = [];
     let a;
     if (spec.mode === 'echo') {
-      a = await open(`${spec.url}/echo`, fail);
+      a = await openPeer(`${spec.url}/echo`, fail);
       sockets.push(a);
     } else {
       // B plays the callee: it answers every CALL-shaped frame with a YIELD-shaped one.
-      const b = await open(`${spec.url}/relay/${id}/b`, fail);
+      const b = await openPeer(`${spec.url}/relay/${id}/b`, fail);
       b.on('message', (data) => {
         const msg = JSON.parse(data);
         b.send(JSON.stringify([70, msg[1], {}, msg[4]]));
       });
-      a = await open(`${spec.url}/relay/${id}/a`, fail);
+      a = await openPeer(`${spec.url}/relay/${id}/a`, fail);
       sockets.push(a, b);
     }
     a.on('message', (data) => {
@@ -68,7 +44,7 @@ const adapter = {
         pending.set(reqId, done);
         a.send(JSON.stringify([48, reqId, {}, 'com.bench.echo', [payload]]));
       },
-      close: () => closeAll(sockets),
+      close: () => closePeers(sockets),
     };
   },
 
@@ -77,7 +53,7 @@ const adapter = {
     const id = `${process.pid}`;
     const subs = await Promise.all(
       Array.from({ length: spec.subscribers }, async () => {
-        const s = await open(`${spec.url}/broadcast/${id}/sub`, fail);
+        const s = await openPeer(`${spec.url}/broadcast/${id}/sub`, fail);
         s.on('message', (data) => {
           const msg = JSON.parse(data);
           onEvent(msg[4][0]);
@@ -85,13 +61,13 @@ const adapter = {
         return s;
       }),
     );
-    const pub = await open(`${spec.url}/broadcast/${id}/pub`, fail);
+    const pub = await openPeer(`${spec.url}/broadcast/${id}/pub`, fail);
     let reqId = 1;
     return {
       publish(seq) {
         pub.send(JSON.stringify([16, reqId++, {}, 'com.bench.topic', [seq, payload]]));
       },
-      close: () => closeAll([pub, ...subs]),
+      close: () => closePeers([pub, ...subs]),
     };
   },
 };
