@@ -211,6 +211,8 @@ function sections(opts) {
 const GOALS = [
   { label: 'routed RPC, 100 in flight, @wamp/client WS JSON ÷ raw ws relay', num: 'ours.rpc.ws-json.100', den: 'raw.relay.100', min: 0.85 },
   { label: 'sequential p50 latency, routed ÷ raw ws relay', num: 'ours.rpc.ws-json.seq', den: 'raw.relay.seq', metric: 'p50', max: 1.15 },
+  { label: 'router CPU per sequential call ÷ raw ws relay', num: 'ours.rpc.ws-json.seq', den: 'raw.relay.seq', metric: 'serverUsPerOp', max: 1.2 },
+  { label: 'PubSub to 100 ÷ to 10 subscribers, ~50 B, @wamp/client', num: 'ours.pubsub.100.small', den: 'ours.pubsub.10.small', min: 0.9 },
   ...[10, 100].flatMap((n) =>
     ['small', '1k'].map((size) => ({
       label: `PubSub to ${n}, ${size === '1k' ? '1 KiB' : '~50 B'}, ÷ raw ws broadcast`,
