@@ -3,26 +3,17 @@
  * what HELLO announces (authmethods, authextra) and answers the router's
  * CHALLENGE (advanced profile "Authentication Methods"). The computations are
  * the pure functions of @wamp/core; the crypto comes from a CryptoProvider.
+ * They are loaded from `@wamp/core/auth` by a dynamic import() when a
+ * join starts with a method that needs them, so that a bundler leaves them
+ * out of a page's first download.
  */
 
 import {
   ErrorUri,
   LocalProtocolError,
   WampError,
-  cryptosignClientSignature,
-  cryptosignHelloAuthextra,
-  cryptosignVerify,
   hexDecode,
   hexEncode,
-  newChallengeHex,
-  SCRAM_LEGACY_METHOD,
-  scramLegacyClientFinal,
-  scramLegacyClientFirst,
-  scramLegacyVerifyWelcome,
-  scramClientFinal,
-  scramClientFirst,
-  scramVerifyServerSignature,
-  wampcraClientSignature,
   type CryptoProvider,
   type CryptosignChannelBinding,
   type Dict,
@@ -83,6 +74,12 @@ export type Secret = string | (() => string | Promise<string>);
 
 const reveal = async (secret: Secret): Promise<string> => (typeof secret === 'string' ? secret : secret());
 
+/** The client-side auth computations of @wamp/core, loaded on the first join that uses them (a lazy chunk in a bundle). */
+const computations = (): Promise<typeof import('@wamp/core/auth')> => import('@wamp/core/auth');
+
+/** `scram`, the method name of {@link scramLegacy} (SCRAM_LEGACY_METHOD of @wamp/core). */
+const SCRAM_LEGACY_METHOD = 'scram';
+
 /** `anonymous`: no credentials. The router should not challenge it; if it does, the answer is empty. */
 export function anonymous(): AuthMethod {
   return {
@@ -111,7 +108,10 @@ export function wampcra(secret: Secret): AuthMethod {
     needsAuthid: true,
     defaultCrypto: () => webCryptoProvider(),
     start: async (ctx) => ({
-      respond: async (extra) => ({ signature: await wampcraClientSignature(ctx.crypto(), await reveal(secret), extra) }),
+      respond: async (extra) => {
+        const { wampcraClientSignature } = await computations();
+        return { signature: await wampcraClientSignature(ctx.crypto(), await reveal(secret), extra) };
+      },
     }),
   };
 }
@@ -193,6 +193,7 @@ export function cryptosign(seed: string | Uint8Array, options: CryptosignOptions
     needsAuthid: false,
     defaultCrypto: () => webCryptoProvider(),
     start: async (ctx) => {
+      const { cryptosignClientSignature, cryptosignHelloAuthextra, cryptosignVerify, newChallengeHex } = await computations();
       const channelId = channelBinding === undefined ? undefined : requireBinding(ctx.transport, channelBinding);
       const challenge = pinned === undefined ? undefined : newChallengeHex(ctx.crypto());
       const authextra = {
@@ -207,7 +208,7 @@ export function cryptosign(seed: string | Uint8Array, options: CryptosignOptions
         respond: async (extra) => {
           if (pinned !== undefined && challenge !== undefined) {
             const bound = channelBinding !== undefined && extra['channel_binding'] === channelBinding ? channelId : undefined;
-            await verifyRouter(ctx.crypto(), pinned, challenge, extra, bound);
+            await verifyRouter(cryptosignVerify, ctx.crypto(), pinned, challenge, extra, bound);
           }
           return {
             signature: await cryptosignClientSignature(ctx.crypto(), key, extra, {
@@ -222,7 +223,10 @@ export function cryptosign(seed: string | Uint8Array, options: CryptosignOptions
 }
 
 /** Router authentication: the CHALLENGE must carry the pinned key and its signature of our challenge. */
-async function verifyRouter(crypto: CryptoProvider, pinned: Uint8Array, challenge: string, extra: Dict, channelId: Uint8Array | undefined): Promise<void> {
+async function verifyRouter(
+  cryptosignVerify: (typeof import('@wamp/core/auth'))['cryptosignVerify'],
+  crypto: CryptoProvider,
+  pinned: Uint8Array, challenge: string, extra: Dict, channelId: Uint8Array | undefined): Promise<void> {
   const fail = (why: string): never => {
     throw new WampError(ErrorUri.AUTHENTICATION_FAILED, [`cryptosign: router authentication failed: ${why}`]);
   };
@@ -254,6 +258,7 @@ export function scram(password: Secret, options: ScramOptions = {}): AuthMethod 
     needsAuthid: true,
     defaultCrypto: () => webCryptoProvider(),
     start: async (ctx) => {
+      const { scramClientFinal, scramClientFirst, scramVerifyServerSignature } = await computations();
       const cbindData = channelBinding === undefined ? undefined : requireBinding(ctx.transport, channelBinding);
       const first = sharedScramNonce(ctx, () => scramClientFirst(ctx.crypto(), { channelBinding: channelBinding ?? null }).nonce);
       let expected: string | undefined;
@@ -316,6 +321,7 @@ export function scramLegacy(password: Secret, options: ScramLegacyOptions = {}):
     needsAuthid: true,
     defaultCrypto: () => webCryptoProvider(),
     start: async (ctx) => {
+      const { scramLegacyClientFinal, scramLegacyClientFirst, scramLegacyVerifyWelcome } = await computations();
       const first = sharedScramNonce(ctx, () => scramLegacyClientFirst(ctx.crypto()).nonce);
       let expected: string | undefined;
       return {
