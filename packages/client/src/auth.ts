@@ -79,7 +79,7 @@ const reveal = async (secret: Secret): Promise<string> => (typeof secret === 'st
  * computations of `@wamp/core/auth` they run: loaded on the first join that
  * uses one of these methods, so that a bundle puts them in a lazy chunk.
  */
-const attempts = (): Promise<typeof import('./auth-attempts.js')> => import('./auth-attempts.js');
+const attempts = () => import('./auth-attempts.js');
 
 const fail = (message: string): never => {
   throw new WampError(ErrorUri.AUTHENTICATION_FAILED, [message]);
