@@ -10,6 +10,8 @@ const pkg = (name: string): string =>
 export default defineConfig({
   resolve: {
     alias: {
+      // Before '@wamp/core': an alias also matches as a prefix.
+      '@wamp/core/auth': fileURLToPath(new URL('./packages/core/src/auth.ts', import.meta.url)),
       '@wamp/core': pkg('core'),
       '@wamp/client/node-crypto': fileURLToPath(new URL('./packages/client/src/crypto/node.ts', import.meta.url)),
       '@wamp/client/cryptobox': fileURLToPath(new URL('./packages/client/src/cryptobox.ts', import.meta.url)),

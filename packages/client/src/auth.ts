@@ -3,26 +3,17 @@
  * what HELLO announces (authmethods, authextra) and answers the router's
  * CHALLENGE (advanced profile "Authentication Methods"). The computations are
  * the pure functions of @wamp/core; the crypto comes from a CryptoProvider.
+ * They and the attempts that run them (auth-attempts.ts) are loaded by a
+ * dynamic import() when a join starts with a method that needs them, so
+ * that a bundler leaves them out of a page's first download.
  */
 
 import {
   ErrorUri,
   LocalProtocolError,
   WampError,
-  cryptosignClientSignature,
-  cryptosignHelloAuthextra,
-  cryptosignVerify,
   hexDecode,
   hexEncode,
-  newChallengeHex,
-  SCRAM_LEGACY_METHOD,
-  scramLegacyClientFinal,
-  scramLegacyClientFirst,
-  scramLegacyVerifyWelcome,
-  scramClientFinal,
-  scramClientFirst,
-  scramVerifyServerSignature,
-  wampcraClientSignature,
   type CryptoProvider,
   type CryptosignChannelBinding,
   type Dict,
@@ -83,6 +74,20 @@ export type Secret = string | (() => string | Promise<string>);
 
 const reveal = async (secret: Secret): Promise<string> => (typeof secret === 'string' ? secret : secret());
 
+/**
+ * The attempts of wampcra, cryptosign, wamp-scram and scram, with the
+ * computations of `@wamp/core/auth` they run: loaded on the first join that
+ * uses one of these methods, so that a bundle puts them in a lazy chunk.
+ */
+const attempts = () => import('./auth-attempts.js');
+
+const fail = (message: string): never => {
+  throw new WampError(ErrorUri.AUTHENTICATION_FAILED, [message]);
+};
+
+/** `scram`, the method name of {@link scramLegacy} (SCRAM_LEGACY_METHOD of @wamp/core). */
+const SCRAM_LEGACY_METHOD = 'scram';
+
 /** `anonymous`: no credentials. The router should not challenge it; if it does, the answer is empty. */
 export function anonymous(): AuthMethod {
   return {
@@ -110,9 +115,7 @@ export function wampcra(secret: Secret): AuthMethod {
     name: 'wampcra',
     needsAuthid: true,
     defaultCrypto: () => webCryptoProvider(),
-    start: async (ctx) => ({
-      respond: async (extra) => ({ signature: await wampcraClientSignature(ctx.crypto(), await reveal(secret), extra) }),
-    }),
+    start: async (ctx) => (await attempts()).wampcraAttempt(ctx, secret),
   };
 }
 
@@ -183,7 +186,6 @@ export function cryptosign(seed: string | Uint8Array, options: CryptosignOptions
   if (key === undefined || key.length !== 32) {
     throw new LocalProtocolError(ErrorUri.INVALID_ARGUMENT, 'cryptosign: the private key must be a 32-byte seed (64 hex digits)');
   }
-  const channelBinding = options.channelBinding;
   const pinned = options.routerKey === undefined ? undefined : typeof options.routerKey === 'string' ? hexDecode(options.routerKey) : options.routerKey;
   if (options.routerKey !== undefined && (pinned === undefined || pinned.length !== 32)) {
     throw new LocalProtocolError(ErrorUri.INVALID_ARGUMENT, 'cryptosign: routerKey must be a 32-byte Ed25519 public key (64 hex digits)');
@@ -193,44 +195,10 @@ export function cryptosign(seed: string | Uint8Array, options: CryptosignOptions
     needsAuthid: false,
     defaultCrypto: () => webCryptoProvider(),
     start: async (ctx) => {
-      const channelId = channelBinding === undefined ? undefined : requireBinding(ctx.transport, channelBinding);
-      const challenge = pinned === undefined ? undefined : newChallengeHex(ctx.crypto());
-      const authextra = {
-        ...options.authextra,
-        ...(await cryptosignHelloAuthextra(ctx.crypto(), key, {
-          channelBinding: channelBinding ?? null,
-          ...(challenge === undefined ? {} : { challenge }),
-        })),
-      };
-      return {
-        authextra,
-        respond: async (extra) => {
-          if (pinned !== undefined && challenge !== undefined) {
-            const bound = channelBinding !== undefined && extra['channel_binding'] === channelBinding ? channelId : undefined;
-            await verifyRouter(ctx.crypto(), pinned, challenge, extra, bound);
-          }
-          return {
-            signature: await cryptosignClientSignature(ctx.crypto(), key, extra, {
-              channelBinding: channelBinding ?? null,
-              ...(channelId === undefined ? {} : { channelId }),
-            }),
-          };
-        },
-      };
+      const channelId = options.channelBinding === undefined ? undefined : requireBinding(ctx.transport, options.channelBinding);
+      return (await attempts()).cryptosignAttempt(ctx, key, options, pinned && { key: pinned, hex: hexEncode(pinned) }, channelId, fail);
     },
   };
-}
-
-/** Router authentication: the CHALLENGE must carry the pinned key and its signature of our challenge. */
-async function verifyRouter(crypto: CryptoProvider, pinned: Uint8Array, challenge: string, extra: Dict, channelId: Uint8Array | undefined): Promise<void> {
-  const fail = (why: string): never => {
-    throw new WampError(ErrorUri.AUTHENTICATION_FAILED, [`cryptosign: router authentication failed: ${why}`]);
-  };
-  const pubkey = extra['pubkey'];
-  const signature = extra['signature'];
-  if (typeof pubkey !== 'string' || typeof signature !== 'string') fail('the router did not sign our challenge');
-  if ((pubkey as string).toLowerCase() !== hexEncode(pinned)) fail(`the router's key ${String(pubkey)} is not the pinned one`);
-  if (!(await cryptosignVerify(crypto, pinned, challenge, signature as string, channelId))) fail("the router's signature does not verify");
 }
 
 /** Options of {@link scram} beyond the password. */
@@ -248,53 +216,15 @@ export interface ScramOptions {
  * the password is refused.
  */
 export function scram(password: Secret, options: ScramOptions = {}): AuthMethod {
-  const channelBinding = options.channelBinding;
   return {
     name: 'wamp-scram',
     needsAuthid: true,
     defaultCrypto: () => webCryptoProvider(),
     start: async (ctx) => {
-      const cbindData = channelBinding === undefined ? undefined : requireBinding(ctx.transport, channelBinding);
-      const first = sharedScramNonce(ctx, () => scramClientFirst(ctx.crypto(), { channelBinding: channelBinding ?? null }).nonce);
-      let expected: string | undefined;
-      return {
-        authextra: { nonce: first.nonce, channel_binding: channelBinding ?? null },
-        respond: async (extra) => {
-          const final = await scramClientFinal(ctx.crypto(), await reveal(password), first.nonce, extra, ctx.authid ?? '', {
-            channelBinding: channelBinding ?? null,
-            ...(cbindData === undefined ? {} : { cbindData }),
-            ...(options.limits === undefined ? {} : { limits: options.limits }),
-          });
-          expected = final.expectedServerSignature;
-          return { signature: final.signature, extra: final.authextra };
-        },
-        verifyWelcome: (details) => {
-          if (expected === undefined) {
-            throw new WampError(ErrorUri.AUTHENTICATION_FAILED, ['wamp-scram: the router welcomed the session without a challenge']);
-          }
-          const authextra = details['authextra'];
-          const ok = scramVerifyServerSignature(expected, isDict(authextra) ? authextra : undefined);
-          if (!ok) throw new WampError(ErrorUri.AUTHENTICATION_FAILED, ["wamp-scram: the router's ServerSignature does not match"]);
-        },
-      };
+      const cbindData = options.channelBinding === undefined ? undefined : requireBinding(ctx.transport, options.channelBinding);
+      return (await attempts()).scramAttempt(ctx, password, options, cbindData, fail);
     },
   };
-}
-
-/**
- * `wamp-scram` and `scram` both read HELLO.Details.authextra.nonce: offered
- * together they must send one nonce (base64 of 16 random octets suits both).
- * The first to start in a join makes it; the other takes it.
- */
-const scramNonces = new WeakMap<AuthContext, string>();
-
-function sharedScramNonce(ctx: AuthContext, make: () => string): { nonce: string } {
-  let nonce = scramNonces.get(ctx);
-  if (nonce === undefined) {
-    nonce = make();
-    scramNonces.set(ctx, nonce);
-  }
-  return { nonce };
 }
 
 /** Options of {@link scramLegacy}. */
@@ -315,27 +245,7 @@ export function scramLegacy(password: Secret, options: ScramLegacyOptions = {}):
     name: SCRAM_LEGACY_METHOD,
     needsAuthid: true,
     defaultCrypto: () => webCryptoProvider(),
-    start: async (ctx) => {
-      const first = sharedScramNonce(ctx, () => scramLegacyClientFirst(ctx.crypto()).nonce);
-      let expected: string | undefined;
-      return {
-        authextra: { nonce: first.nonce },
-        respond: async (extra) => {
-          const final = await scramLegacyClientFinal(ctx.crypto(), await reveal(password), first.nonce, extra, ctx.authid ?? '', options.limits);
-          expected = final.expectedServerSignature;
-          return { signature: final.signature };
-        },
-        verifyWelcome: (details) => {
-          if (expected === undefined) {
-            throw new WampError(ErrorUri.AUTHENTICATION_FAILED, ['scram: the router welcomed the session without a challenge']);
-          }
-          const authextra = details['authextra'];
-          if (!scramLegacyVerifyWelcome(expected, isDict(authextra) ? authextra : undefined)) {
-            throw new WampError(ErrorUri.AUTHENTICATION_FAILED, ["scram: the router's scram_server_signature does not match"]);
-          }
-        },
-      };
-    },
+    start: async (ctx) => (await attempts()).scramLegacyAttempt(ctx, password, options, fail),
   };
 }
 
@@ -345,8 +255,4 @@ function requireBinding(transport: Transport, type: string): Uint8Array {
     throw new LocalProtocolError(ErrorUri.INVALID_ARGUMENT, `the transport provides no ${type} channel binding`);
   }
   return data;
-}
-
-function isDict(v: unknown): v is Dict {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array);
 }

@@ -98,7 +98,8 @@ export {
 } from './wire/serializers/lookup.js';
 export { batchedSubprotocol, decodeBatch, encodeBatch } from './wire/serializers/batched.js';
 
-// --- authentication (client and router side computations) ---
+// --- authentication (client and router side computations; also `@wamp/core/auth`, the only place of
+// these names in the browser build, index.browser.ts) ---
 export {
   WAMPCRA_DEFAULT_ITERATIONS,
   WAMPCRA_DEFAULT_KEYLEN,
