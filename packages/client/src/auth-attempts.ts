@@ -8,7 +8,7 @@
  * page's first download.
  */
 
-import type { CryptoProvider, CryptosignChannelBinding, Dict, ScramCostLimits, ScramLegacyCostLimits } from '@wamp/core';
+import type { CryptoProvider, Dict } from '@wamp/core';
 import {
   cryptosignClientSignature,
   cryptosignHelloAuthextra,
@@ -22,39 +22,7 @@ import {
   scramVerifyServerSignature,
   wampcraClientSignature,
 } from '@wamp/core/auth';
-
-// The shapes of auth.ts's types that this module uses, written out rather
-// than imported: auth.ts imports this module (dynamically), and the
-// workspace has no import cycles. auth.ts's AuthMethod.start checks that
-// what these functions return is an AuthAttempt.
-
-/** What an attempt uses of auth.ts's AuthContext. */
-interface AuthContext {
-  readonly authid: string | undefined;
-  crypto(): CryptoProvider;
-}
-/** auth.ts's AuthAttempt. */
-interface AuthAttempt {
-  readonly authextra?: Dict;
-  respond(extra: Dict): Promise<{ readonly signature: string; readonly extra?: Dict }>;
-  verifyWelcome?(details: Dict): void;
-}
-/** auth.ts's Secret. */
-type Secret = string | (() => string | Promise<string>);
-/** What an attempt uses of auth.ts's CryptosignOptions. */
-interface CryptosignOptions {
-  readonly channelBinding?: CryptosignChannelBinding;
-  readonly authextra?: Dict;
-}
-/** What an attempt uses of auth.ts's ScramOptions. */
-interface ScramOptions {
-  readonly channelBinding?: string;
-  readonly limits?: Partial<ScramCostLimits>;
-}
-/** auth.ts's ScramLegacyOptions. */
-interface ScramLegacyOptions {
-  readonly limits?: Partial<ScramLegacyCostLimits>;
-}
+import type { AuthAttempt, AuthContext, CryptosignOptions, ScramLegacyOptions, ScramOptions, Secret } from './auth-types.js';
 
 /**
  * Throws `wamp.error.authentication_failed` with `message`. Handed over by

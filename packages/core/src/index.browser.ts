@@ -1,14 +1,14 @@
 /**
  * The browser build of `@wamp/core` (the `browser` condition of the
- * package's exports): the same exports as `index.ts` except the
+ * package's exports): every export of the package except the
  * authentication computations, which a browser page imports from
- * `@wamp/core/auth` (so that a bundle can load them lazily). Keep the two
- * lists in step: test/entry-points.test.ts checks them.
+ * `@wamp/core/auth` (so that a bundle can load them lazily). The main entry,
+ * `index.ts`, is this list and `auth.ts` together.
  *
  * @module
  */
-// The public API of @wamp/core, named export by export (no `export *`), so
-// that everything users can import is visible in one place.
+// Named export by export (no `export *`), so that everything users can
+// import is visible in this file and in auth.ts.
 
 export type { Args, Dict, Frame, KwArgs, Payload } from './types.js';
 export { ErrorUri, InvalidUriViolation, LocalProtocolError, ProtocolViolation, WampError } from './errors.js';
