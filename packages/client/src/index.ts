@@ -61,6 +61,7 @@ export {
   type SessionHooks,
   type SessionState,
 } from './session.js';
+export type { AuthOptions } from './join-auth.js';
 export { callProgressive, progressiveCall } from './progressive.js';
 export { register } from './handler-runner.js';
 export { subscribeWithHistory } from './history.js';

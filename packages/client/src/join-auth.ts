@@ -18,13 +18,22 @@ import {
 import type { AuthAttempt, AuthMethod, AuthResponse } from './auth.js';
 import type { Transport } from './transport.js';
 
-/** The join options this module reads (a subset of `JoinOptions`). */
+/** The part of `JoinOptions` that says who joins where and how it authenticates. */
 export interface AuthOptions {
+  /** The realm to join (HELLO.Realm). */
   readonly realm: string;
+  /** HELLO.Details.authid: who the session claims to be. */
   readonly authid?: string;
+  /** HELLO.Details.authrole: the role asked for. */
   readonly authrole?: string;
+  /** One or more methods offered in HELLO.Details.authmethods, in order of preference; none means anonymous. */
   readonly auth?: AuthMethod | readonly AuthMethod[];
+  /** Extra HELLO.Details.authextra keys, merged under those of the auth methods. */
   readonly authextra?: Dict;
+  /**
+   * For wampcra, cryptosign and wamp-scram. When absent, the first method
+   * with a `defaultCrypto` supplies it (for the built-in ones `webCryptoProvider()`).
+   */
   readonly crypto?: CryptoProvider;
 }
 

@@ -22,7 +22,6 @@ import {
   type ClientRole,
   type ClientEvent,
   type CloseInfo,
-  type CryptoProvider,
   type Dict,
   type KwArgs,
   type Limits,
@@ -36,7 +35,7 @@ import {
   type TraceEvent,
   type UriRule,
 } from '@wamp/core';
-import type { AuthMethod, AuthResponse } from './auth.js';
+import type { AuthResponse } from './auth.js';
 import { isPromiseLike, register } from './handler-runner.js';
 import {
   Registration,
@@ -53,7 +52,7 @@ import {
   type SessionApi,
 } from './session-api.js';
 import { subscribeWithHistory } from './history.js';
-import { AuthFlow } from './join-auth.js';
+import { AuthFlow, type AuthOptions } from './join-auth.js';
 import { callProgressive, progressiveCall } from './progressive.js';
 import { passthruAttributes, type DecodedArguments, type PassthruCodec } from './passthru.js';
 import { Result } from './result.js';
@@ -72,19 +71,8 @@ export interface SessionHooks {
   readonly onWarning?: (message: string) => void;
 }
 
-export interface JoinOptions extends SessionHooks {
-  readonly realm: string;
-  readonly authid?: string;
-  readonly authrole?: string;
-  /** One or more methods offered in HELLO.Details.authmethods, in order of preference; none means anonymous. */
-  readonly auth?: AuthMethod | readonly AuthMethod[];
-  /** Extra HELLO.Details.authextra keys, merged under those of the auth methods. */
-  readonly authextra?: Dict;
-  /**
-   * For wampcra, cryptosign and wamp-scram. When absent, the first method
-   * with a `defaultCrypto` supplies it (for the built-in ones `webCryptoProvider()`).
-   */
-  readonly crypto?: CryptoProvider;
+/** What `Session.join` takes: who joins where, how it authenticates, and the session's options. */
+export interface JoinOptions extends SessionHooks, AuthOptions {
   readonly agent?: string;
   /** The roles announced in HELLO (default all four); a command of another role throws `wamp.error.feature_not_supported`. */
   readonly roles?: readonly ClientRole[];
